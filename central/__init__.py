@@ -1,0 +1,191 @@
+"""Central: the app factory and its register steps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import get_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+    """Build the app for `config_name` (default: CENTRAL_CONFIG) with optional overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+    )
+    config = get_config(config_name)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    config.validate(app.config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{os.path.join(app.instance_path, 'central.sqlite')}"
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgres://", "postgresql+psycopg://", 1
+        )
+    if not app.config.get("STORAGE_DIR"):
+        app.config["STORAGE_DIR"] = os.path.join(app.instance_path, "storage")
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, a busy timeout and foreign keys on SQLite; SAVEPOINT-friendly transactions."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy emit BEGIN itself (the documented recipe for working SAVEPOINTs).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+def register_extensions(app: Flask) -> None:
+    # Importing the models registers them on the metadata.
+    import central.models  # noqa: F401
+    from central.extensions import babel, csrf, db, login_manager, migrate
+    from central.i18n import select_locale
+
+    db.init_app(app)
+    from central.core.types import render_migration_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Brussels")
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from central.accounts.services import load_user_from_session
+
+    login_manager.user_loader(load_user_from_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    import central.api_routes  # noqa: F401  - registers every domain's API operations
+    from central.accounts.views import bp as accounts_bp
+    from central.core.api import api
+    from central.organisations.views import bp as organisations_bp
+    from central.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(api)
+
+
+def _wants_json() -> bool:
+    from central.core.api import API_PREFIX
+
+    return request.path.startswith(API_PREFIX)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    from central.core.api import handle_api_error
+    from central.core.errors import DomainError
+    from central.extensions import db
+
+    def handle(exc: Exception):
+        if _wants_json():
+            return handle_api_error(exc)
+        db.session.rollback()
+        if isinstance(exc, DomainError):
+            status = exc.status
+        elif isinstance(exc, CSRFError):
+            status = 400
+        else:
+            status = getattr(exc, "code", 500) or 500
+        return render_template("error.html", status=status, error=exc), status
+
+    app.register_error_handler(DomainError, handle)
+    app.register_error_handler(HTTPException, handle)
+
+    @app.errorhandler(500)
+    def internal_error(exc: Exception):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(
+                {"error": {"code": "internal_error", "message": "Something went wrong."}}
+            ), 500
+        return render_template("error.html", status=500, error=exc), 500
+
+
+def register_request_hooks(app: Flask) -> None:
+    from central.core.security import set_security_headers
+
+    app.after_request(set_security_headers)
+
+    @app.before_request
+    def remember_language() -> None:
+        g.locale = session.get("lang")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from central.core.money import format_money
+    from central.core.permissions import can
+
+    @app.template_filter("money")
+    def money_filter(amount):
+        return format_money(amount, str(get_locale() or "nl"))
+
+    from central.labels import flash_label, role_label, social_status_label
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "role_label": role_label,
+            "flash_label": flash_label,
+            "social_status_label": social_status_label,
+            "current_locale": str(get_locale() or "nl"),
+            "languages": app.config["LANGUAGES"],
+            "can": can,
+            "user": current_user,
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from central.cli import register
+
+    register(app)

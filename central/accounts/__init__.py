@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in, passwords, personal API tokens."""

@@ -1,0 +1,84 @@
+"""Forms for sign-in, passwords, tokens and (admin) user accounts."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address"))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address")),
+            Email(_l("Enter a valid e-mail address")),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Enter a new password")),
+            Length(min=10, message=_l("At least 10 characters")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same"))],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password"))]
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(_l("Give the token a name")), Length(max=100)],
+        description=_l("For example the system that will use it."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST with a CSRF token, for confirmed actions."""
+
+
+def role_choices():
+    return [
+        ("admin", _l("Platform administrator")),
+        ("coordinator", _l("Coordinator")),
+        ("member", _l("Member authority")),
+        ("provider", _l("Provider")),
+    ]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter an e-mail address")),
+            Email(_l("Enter a valid e-mail address")),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=role_choices)
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=10, message=_l("At least 10 characters"))],
+        description=_l(
+            "Leave empty to keep it (new accounts: the user sets one via the reset link)."
+        ),
+    )
+    active = BooleanField(_l("Active"), default=True)

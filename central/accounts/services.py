@@ -1,0 +1,317 @@
+"""Account rules: creating and changing users, sign-in with a slow-down, resets and API tokens."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from central.accounts.models import ApiToken, Role, User
+from central.core import audit
+from central.core.api import hash_token
+from central.core.errors import NotFound, ValidationError
+from central.core.types import utcnow
+from central.extensions import db
+from central.organisations.models import Organisation, OrganisationKind
+
+MIN_PASSWORD_LENGTH = 10
+# Roles and the kind of organisation they work for.
+ROLE_ORGANISATION_KIND = {
+    Role.COORDINATOR: OrganisationKind.AUTHORITY,
+    Role.MEMBER: OrganisationKind.AUTHORITY,
+    Role.PROVIDER: OrganisationKind.PROVIDER,
+}
+BASE_DELAY_SECONDS = 30
+MAX_DELAY_SECONDS = 15 * 60
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        return validate_email(raw or "", check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError(
+            "Enter a valid e-mail address.", fields={"email": "Not a valid e-mail address."}
+        ) from None
+
+
+def hash_password(password: str) -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method) if method else generate_password_hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"A password has at least {MIN_PASSWORD_LENGTH} characters.",
+            fields={"password": f"At least {MIN_PASSWORD_LENGTH} characters."},
+        )
+
+
+def _check_role_and_organisation(role: str, organisation: Organisation | None) -> None:
+    if role not in set(Role):
+        raise ValidationError("Unknown role.", fields={"role": "Unknown role."})
+    if role == Role.ADMIN:
+        return
+    if organisation is None:
+        raise ValidationError(
+            "Choose the organisation this user works for.",
+            fields={"organisation_id": "Required for this role."},
+        )
+    expected = ROLE_ORGANISATION_KIND[Role(role)]
+    if organisation.kind != expected:
+        raise ValidationError(
+            f"A {role} works for an organisation of kind {expected}.",
+            fields={"organisation_id": f"Must be an organisation of kind {expected}."},
+        )
+
+
+def _organisation(organisation_id: int | None) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        raise ValidationError(
+            "That organisation does not exist.", fields={"organisation_id": "Unknown organisation."}
+        )
+    return org
+
+
+def _email_taken(email: str, exclude_id: int | None = None) -> bool:
+    stmt = select(User.id).where(User.email == email)
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def create_user(
+    *,
+    email: str,
+    role: str,
+    organisation_id: int | None = None,
+    password: str | None = None,
+    active: bool = True,
+    actor: User | None = None,
+) -> tuple[User, str | None]:
+    """Create an account; a generated password is returned when none is given."""
+    email = normalise_email(email)
+    if _email_taken(email):
+        raise ValidationError(
+            "An account with this e-mail address already exists.",
+            fields={"email": "Already in use."},
+        )
+    organisation = _organisation(organisation_id)
+    _check_role_and_organisation(role, organisation)
+    generated = None
+    if password is None:
+        password = generated = secrets.token_urlsafe(12)
+    check_password_rules(password)
+    user = User(
+        email=email,
+        role=role,
+        organisation=organisation,
+        organisation_id=organisation.id if organisation else None,
+        password_hash=hash_password(password),
+        active=active,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", user, actor=actor, email=email, role=role)
+    return user, generated
+
+
+def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> User:
+    """Change an account's e-mail, role, organisation, password or active flag."""
+    if "email" in changes:
+        email = normalise_email(changes["email"])
+        if _email_taken(email, exclude_id=user.id):
+            raise ValidationError(
+                "An account with this e-mail address already exists.",
+                fields={"email": "Already in use."},
+            )
+        user.email = email
+    role = changes.get("role", user.role)
+    org_id = changes.get("organisation_id", user.organisation_id)
+    organisation = _organisation(org_id)
+    _check_role_and_organisation(role, organisation)
+    user.role, user.organisation_id, user.organisation = role, org_id, organisation
+    if changes.get("password"):
+        check_password_rules(changes["password"])
+        user.password_hash = hash_password(changes["password"])
+        user.session_version += 1
+    if "active" in changes and changes["active"] != user.active:
+        if not changes["active"] and actor is not None and actor.id == user.id:
+            raise ValidationError("You cannot deactivate your own account.")
+        user.active = changes["active"]
+        # A deactivated user's sessions stop at once (tokens check `active` on every request).
+        user.session_version += 1
+        audit.record("user.activated" if user.active else "user.deactivated", user, actor=actor)
+    db.session.flush()
+    audit.record(
+        "user.updated",
+        user,
+        actor=actor,
+        fields=sorted(k for k in changes if k != "password")
+        + (["password"] if "password" in changes else []),
+    )
+    return user
+
+
+def load_user_from_session(user_id: str) -> User | None:
+    """Flask-Login's loader: a session holds `id:session_version`; stale or inactive ones end."""
+    raw_id, _, version = user_id.partition(":")
+    if not raw_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+class SignInDelayed(Exception):
+    """Too many failed sign-ins in a row: the account is slowed down until `until`."""
+
+    def __init__(self, until: datetime):
+        super().__init__("sign-in delayed")
+        self.until = until
+
+    @property
+    def seconds_left(self) -> int:
+        return max(1, math.ceil((self.until - utcnow()).total_seconds()))
+
+
+def _delay_for(failures: int) -> timedelta:
+    threshold = current_app.config["LOGIN_FAILURES_BEFORE_DELAY"]
+    if failures < threshold:
+        return timedelta(0)
+    return timedelta(
+        seconds=min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** (failures - threshold))
+    )
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Check a sign-in. Each failure is counted on the account (atomically, across workers);
+    from the fifth in a row the account waits longer after each one. Raises SignInDelayed."""
+    try:
+        email = normalise_email(email)
+    except ValidationError:
+        return None
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        check_password_hash(hash_password("timing-equaliser"), password or "")
+        return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise SignInDelayed(user.locked_until)
+    if not check_password_hash(user.password_hash, password or ""):
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        )
+        db.session.refresh(user)
+        delay = _delay_for(user.failed_logins)
+        if delay:
+            user.locked_until = now + delay
+            audit.record("user.sign_in_delayed", user, failures=user.failed_logins)
+        # The caller commits also on failure: the count must outlive the failed request.
+        if delay:
+            raise SignInDelayed(user.locked_until)
+        return None
+    if not user.active:
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("user.signed_in", user, actor=user)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationError(
+            "Your current password is not correct.",
+            fields={"current_password": "Not correct."},
+        )
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    audit.record("user.password_changed", user, actor=user)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # Binding the token to the current hash makes it single-use: a new password voids it.
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("id"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user
+
+
+def reset_password(user: User, new: str) -> None:
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record("user.password_reset", user, actor=user)
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; the secret is returned once and only its hash is kept."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(
+            "Give the token a name of at most 100 characters.",
+            fields={"name": "Between 1 and 100 characters."},
+        )
+    secret = "ctl_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.created", token, actor=user, name=name)
+    return token, secret
+
+
+def own_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound("Not found.")
+    return token
+
+
+def revoke_token(token: ApiToken, *, actor: User) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("token.revoked", token, actor=actor)
+
+
+def own_tokens_query(user: User):
+    return (
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))

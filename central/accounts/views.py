@@ -1,0 +1,241 @@
+"""Pages: sign-in and out, passwords, personal API tokens, and the admin's user accounts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from central.accounts import services
+from central.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    TokenForm,
+    UserForm,
+)
+from central.accounts.models import User
+from central.core.errors import DomainError
+from central.core.forms import form_error
+from central.core.mail import send_mail
+from central.core.pagination import paginate
+from central.core.permissions import get_visible, require_role, visible_users
+from central.core.security import safe_next_url
+from central.extensions import db
+from central.organisations.models import Organisation
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.SignInDelayed as delayed:
+            db.session.commit()
+            minutes = -(-delayed.seconds_left // 60)
+            flash(
+                ngettext(
+                    "Too many wrong passwords in a row. Try again in %(num)d minute.",
+                    "Too many wrong passwords in a row. Try again in %(num)d minutes.",
+                    minutes,
+                ),
+                "error",
+            )
+            return render_template("accounts/login.html", form=form), 429
+        db.session.commit()
+        if user is None:
+            flash(_("The e-mail address or password is not correct."), "error")
+            status = 401
+        else:
+            login_user(user)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("pages.home"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.user_by_email(form.email.data)
+        if user is not None and user.active:
+            link = url_for(
+                "accounts.reset_password", token=services.make_reset_token(user), _external=True
+            )
+            minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+            send_mail(
+                user.email,
+                _("Reset your Central password"),
+                _(
+                    "Someone asked to reset the password of your Central account.\n\n"
+                    "Open this link within %(minutes)d minutes to choose a new password:\n"
+                    "%(link)s\n\nIf it was not you, ignore this mail; your password stays.",
+                    minutes=minutes,
+                    link=link,
+                ),
+            )
+        # The same answer whether or not the account exists: the page leaks no addresses.
+        flash(_("If an account exists for that address, we have sent it a reset link."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid or has expired. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except DomainError as exc:
+            return render_template("accounts/reset.html", form=form), form_error(form, exc)
+        db.session.commit()
+        flash(_("Your password is changed. Sign in with the new one."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as exc:
+            return render_template("accounts/password.html", form=form), form_error(form, exc)
+        db.session.commit()
+        login_user(current_user)  # the session carries the new session version
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("pages.home"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    new_secret = None
+    if form.validate_on_submit():
+        try:
+            _token, new_secret = services.create_token(current_user, form.name.data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    page = paginate(services.own_tokens_query(current_user))
+    return render_template(
+        "accounts/tokens.html", form=form, page=page, new_secret=new_secret, confirm=ConfirmForm()
+    )
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke_token(token_id: int):
+    token = services.own_token(current_user, token_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.revoke_token(token, actor=current_user)
+        db.session.commit()
+        flash(_("The token is revoked."), "success")
+        return redirect(url_for("accounts.tokens"))
+    return render_template("accounts/revoke_token.html", token=token, form=form)
+
+
+def _organisation_choices():
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return [(0, _("— none (administrator) —"))] + [(o.id, o.name) for o in orgs]
+
+
+@bp.route("/admin/users")
+@login_required
+def users():
+    require_role(current_user, "admin")
+    query = (request.args.get("q") or "").strip().lower()
+    stmt = visible_users(current_user).order_by(User.email)
+    if query:
+        stmt = stmt.where(User.email.contains(query, autoescape=True))
+    return render_template("accounts/users.html", page=paginate(stmt), q=query)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int | None = None):
+    require_role(current_user, "admin")
+    user = get_visible(visible_users(current_user), User, user_id) if user_id else None
+    form = UserForm(obj=user)
+    form.organisation_id.choices = _organisation_choices()
+    if request.method == "GET" and user is not None:
+        form.organisation_id.data = user.organisation_id or 0
+    if form.validate_on_submit():
+        values = {
+            "email": form.email.data,
+            "role": form.role.data,
+            "organisation_id": form.organisation_id.data or None,
+            "active": form.active.data,
+        }
+        if form.password.data:
+            values["password"] = form.password.data
+        try:
+            if user is None:
+                user, _generated = services.create_user(actor=current_user, **values)
+            else:
+                services.update_user(user, values, actor=current_user)
+        except DomainError as exc:
+            return (
+                render_template("accounts/user_form.html", form=form, user=user),
+                form_error(form, exc),
+            )
+        db.session.commit()
+        flash(_("The account %(email)s is saved.", email=user.email), "success")
+        return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_form.html", form=form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@login_required
+def deactivate_user(user_id: int):
+    require_role(current_user, "admin")
+    user = get_visible(visible_users(current_user), User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, {"active": not user.active}, actor=current_user)
+        except DomainError as exc:
+            form_error(form, exc)
+            return render_template("accounts/deactivate.html", form=form, target=user), exc.status
+        db.session.commit()
+        flash(
+            _("The account is deactivated.")
+            if not user.active
+            else _("The account is active again."),
+            "success",
+        )
+        return redirect(url_for("accounts.users"))
+    if request.method == "POST":
+        abort(400)
+    return render_template("accounts/deactivate.html", form=form, target=user)

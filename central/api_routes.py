@@ -1,0 +1,4 @@
+"""Imports every domain's API module, so that its operations are registered on the blueprint."""
+
+import central.accounts.api
+import central.organisations.api  # noqa: F401

@@ -1,0 +1,112 @@
+"""The `central` command group: run, db, users, demo (and later jobs, scheduler)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 5000
+
+
+def _create_app() -> Flask:
+    from central import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Central: joint purchasing for a purchasing central and its social-economy providers."""
+
+
+def upgrade_database() -> None:
+    """Create or upgrade the database to the newest migration."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo)
+
+
+@click.group(help="Manage user accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Create a user account.")
+@click.option("--email", required=True)
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "coordinator", "member", "provider"])
+)
+@click.option("--org", "org_id", type=int, help="Organisation id (required except for admin).")
+@click.option("--password", help="Password (a random one is generated and printed if omitted).")
+@with_appcontext
+def create_user_command(email: str, role: str, org_id: int | None, password: str | None) -> None:
+    from central.accounts.services import create_user
+    from central.core.errors import DomainError
+    from central.extensions import db
+
+    if role != "admin" and org_id is None:
+        raise click.UsageError("--org is required for every role but admin.")
+    try:
+        user, generated = create_user(
+            email=email, role=role, organisation_id=org_id, password=password
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
+    db.session.commit()
+    click.echo(f"Created user {user.id} <{user.email}> with role {user.role}.")
+    if generated:
+        click.echo(f"Password: {generated}")
+
+
+@users.command("token", help="Create a personal API token; prints it once, on the last line.")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="A name for the token.")
+@with_appcontext
+def token_command(email: str, name: str) -> None:
+    from central.accounts.services import create_token, user_by_email
+    from central.extensions import db
+
+    user = user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"No active user with e-mail {email}.")
+    _token, secret = create_token(user, name)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (store it now; it is not shown again):")
+    click.echo(secret)
+
+
+@click.command(help="Create or upgrade the demo database, load the Roeselare demo and serve it.")
+@click.option("--host", default=DEMO_HOST, show_default=True)
+@click.option("--port", default=DEMO_PORT, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Load the demo and exit without serving.")
+@with_appcontext
+def demo(host: str, port: int, no_serve: bool) -> None:
+    from central.demo import DEMO_LOGINS, load_demo
+
+    app = current_app._get_current_object()
+    if app.config["NAME"] == "production":
+        raise click.ClickException("The demo does not run in the production configuration.")
+    click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    upgrade_database()
+    load_demo()
+    click.echo("Demo loaded. Sign in with:")
+    for email, password, role in DEMO_LOGINS:
+        click.echo(f"  {role:<12} {email:<36} {password}")
+    if no_serve:
+        return
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
+    sys.stdout.flush()
+    os.environ.pop("WERKZEUG_RUN_MAIN", None)
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: clock, money, errors, audit, pagination, permissions, mail."""

@@ -1,0 +1,35 @@
+"""Money is Decimal, exact, rounded half up to the cent, formatted per locale."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency
+
+CENT = Decimal("0.01")
+
+
+def to_money(value: object) -> Decimal:
+    """Parse a value into a Decimal rounded half up to the cent; refuse floats (inexact)."""
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal | None, locale: str = "nl") -> str:
+    """`€ 1.234,50` in Dutch, `€1,234.50` in English."""
+    if amount is None:
+        return ""
+    babel_locale = "nl_BE" if locale == "nl" else "en_IE"
+    text = format_currency(amount, "EUR", locale=babel_locale, format_type="standard")
+    if locale == "nl":
+        # Flemish usage puts the euro sign in front: € 1.234,50.
+        number = text.replace("€", "").replace("\xa0", "").strip()
+        return f"€\xa0{number}"
+    return text.replace("\xa0", "")

@@ -1,0 +1,72 @@
+"""Pagination of list queries: `?page=&per_page=` (default 50, at most 500) and a total count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from sqlalchemy import Select, func, select
+
+from central.core.errors import ValidationError
+from central.extensions import db
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 500
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(
+            f"{name} must be a whole number.", fields={name: "Not a number."}
+        ) from None
+    if value < 1:
+        raise ValidationError(f"{name} must be at least 1.", fields={name: "At least 1."})
+    return value
+
+
+def page_args(default_per_page: int = DEFAULT_PER_PAGE) -> tuple[int, int]:
+    """Read and check `page` and `per_page` from the query string."""
+    page = _positive_int("page", 1)
+    per_page = _positive_int("per_page", default_per_page)
+    if per_page > MAX_PER_PAGE:
+        raise ValidationError(
+            f"per_page may be at most {MAX_PER_PAGE}.",
+            fields={"per_page": f"At most {MAX_PER_PAGE}."},
+        )
+    return page, per_page
+
+
+def paginate(stmt: Select, *, scalars: bool = True, per_page: int | None = None) -> Page:
+    """Run `stmt` for the requested page and count its total in one extra query."""
+    page, size = page_args(per_page or DEFAULT_PER_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    paged = stmt.limit(size).offset((page - 1) * size)
+    result = db.session.execute(paged)
+    items = list(result.scalars() if scalars else result)
+    return Page(items=items, total=total or 0, page=page, per_page=size)

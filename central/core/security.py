@@ -1,0 +1,44 @@
+"""Security headers on every response: a strict CSP without inline scripts, no framing, nosniff."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, request
+
+
+def _tile_origin() -> str:
+    url = current_app.config.get("MAP_TILE_URL")
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "a"))
+    return f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}" if parts.netloc else ""
+
+
+def set_security_headers(response: Response) -> Response:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob:{_tile_origin()}; connect-src 'self'; font-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.path.startswith("/api/") or response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Accept only a local path for `next`, so that sign-in cannot redirect to another site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target

@@ -1,0 +1,83 @@
+"""The Roeselare demo: the hydrant purchasing central, its eleven members and two providers.
+
+Loading is idempotent: organisations are found by enterprise number, users by e-mail.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from central.accounts.models import User
+from central.accounts.services import create_user
+from central.core.validators import kbo_with_check_digits
+from central.extensions import db
+from central.organisations.models import Organisation
+
+# (name, first eight KBO digits, NIS code). The enterprise numbers are made up for the demo:
+# eight digits completed with valid mod-97 check digits.
+LEAD = ("Stad Roeselare", "02164411", "36015")
+MEMBERS = [
+    ("Gemeente Ardooie", "02075022", "37018"),
+    ("Gemeente Hooglede", "02075033", "36006"),
+    ("Gemeente Ingelmunster", "02075044", "36007"),
+    ("Stad Izegem", "02075055", "36008"),
+    ("Gemeente Kortemark", "02075066", "32030"),
+    ("Gemeente Ledegem", "02075077", "36010"),
+    ("Gemeente Lendelede", "02075088", "34025"),
+    ("Gemeente Lichtervelde", "02075099", "36011"),
+    ("Gemeente Moorslede", "02075111", "36012"),
+    ("Gemeente Pittem", "02075122", "37011"),
+    ("Gemeente Staden", "02075133", "36019"),
+]
+PROVIDERS = [
+    ("De Kraanwerkers LDE vzw", "08123456", "lde", "info@kraanwerkers.example"),
+    ("Maatwerkbedrijf Mandel & Leie", "04234567", "maatwerkbedrijf", "info@mandelleie.example"),
+]
+
+# (e-mail, password, role) — printed by `central demo`.
+DEMO_LOGINS = [
+    ("admin@central.example", "demo-admin-2026", "admin"),
+    ("coordinator@roeselare.example", "demo-coordinator-2026", "coordinator"),
+    ("member@izegem.example", "demo-member-2026", "member"),
+    ("crew@kraanwerkers.example", "demo-provider-2026", "provider"),
+]
+
+
+def _organisation(name: str, digits: str, kind: str, **extra: object) -> Organisation:
+    number = kbo_with_check_digits(digits)
+    org = db.session.scalar(select(Organisation).where(Organisation.enterprise_number == number))
+    if org is None:
+        org = Organisation(name=name, kind=kind, enterprise_number=number, **extra)
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def load_demo() -> dict[str, Organisation]:
+    """Create whatever of the demo is missing, then commit."""
+    lead = _organisation(
+        LEAD[0], LEAD[1], "authority", nis_code=LEAD[2], email="aankoopcentrale@roeselare.example"
+    )
+    members = {
+        name: _organisation(name, digits, "authority", nis_code=nis)
+        for name, digits, nis in MEMBERS
+    }
+    providers = [
+        _organisation(name, digits, "provider", social_economy_status=status, email=email)
+        for name, digits, status, email in PROVIDERS
+    ]
+    orgs = {"lead": lead, "member": members["Stad Izegem"], "provider": providers[0]}
+    org_for_role = {
+        "admin": None,
+        "coordinator": lead,
+        "member": orgs["member"],
+        "provider": providers[0],
+    }
+    for email, password, role in DEMO_LOGINS:
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            org = org_for_role[role]
+            create_user(
+                email=email, role=role, organisation_id=org.id if org else None, password=password
+            )
+    db.session.commit()
+    return orgs

@@ -1,0 +1,1 @@
+"""Organisations: authorities (lead and members) and social-economy providers."""

@@ -1,0 +1,38 @@
+"""The admin's organisation form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the organisation's name")), Length(max=200)]
+    )
+    kind = SelectField(
+        _l("Kind"), choices=[("authority", _l("Authority")), ("provider", _l("Provider"))]
+    )
+    enterprise_number = StringField(
+        _l("Enterprise number (KBO)"),
+        validators=[DataRequired(_l("Enter the enterprise number"))],
+        description=_l("Ten digits, e.g. 0207.446.673."),
+    )
+    nis_code = StringField(
+        _l("NIS code"),
+        validators=[Optional()],
+        description=_l("Five digits; municipalities only."),
+    )
+    social_economy_status = SelectField(
+        _l("Social-economy status"),
+        choices=[
+            ("none", _l("None")),
+            ("maatwerkbedrijf", _l("Custom-work company (maatwerkbedrijf)")),
+            ("lde", _l("Local service economy (LDE)")),
+            ("sociale_inschakeling", _l("Social integration enterprise")),
+        ],
+        description=_l("Providers only: a recognised status allows awards in reserved lots."),
+    )
+    email = EmailField(
+        _l("E-mail address"), validators=[Optional(), Email(_l("Enter a valid e-mail address"))]
+    )

@@ -1,0 +1,72 @@
+"""The Organisation model: an authority or a provider."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
+from central.extensions import db
+
+
+class OrganisationKind(enum.StrEnum):
+    AUTHORITY = "authority"
+    PROVIDER = "provider"
+
+
+class SocialEconomyStatus(enum.StrEnum):
+    NONE = "none"
+    MAATWERKBEDRIJF = "maatwerkbedrijf"
+    LDE = "lde"
+    SOCIALE_INSCHAKELING = "sociale_inschakeling"
+
+
+# Statuses that make a provider eligible for reserved contracts (art. 15, Act of 17 June 2016).
+RECOGNISED_SOCIAL_ECONOMY = frozenset(
+    {
+        SocialEconomyStatus.MAATWERKBEDRIJF,
+        SocialEconomyStatus.LDE,
+        SocialEconomyStatus.SOCIALE_INSCHAKELING,
+    }
+)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        enum_check("kind", OrganisationKind, "kind_allowed"),
+        enum_check("social_economy_status", SocialEconomyStatus, "social_economy_status_allowed"),
+        # Only municipalities have a NIS code, and only authorities can be municipalities.
+        CheckConstraint("kind = 'authority' OR nis_code IS NULL", name="nis_code_only_authority"),
+        # A social-economy status qualifies a provider for reserved lots; authorities have none.
+        CheckConstraint(
+            "kind = 'provider' OR social_economy_status = 'none'",
+            name="social_economy_only_provider",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(enum_column_type(OrganisationKind))
+    # Stored normalised as 0123.456.789; one organisation per enterprise number.
+    enterprise_number: Mapped[str] = mapped_column(String(12), unique=True)
+    nis_code: Mapped[str | None] = mapped_column(String(5), unique=True)
+    social_economy_status: Mapped[str] = mapped_column(
+        enum_column_type(SocialEconomyStatus), default=SocialEconomyStatus.NONE
+    )
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_authority(self) -> bool:
+        return self.kind == OrganisationKind.AUTHORITY
+
+    @property
+    def is_recognised_social_economy(self) -> bool:
+        return self.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"

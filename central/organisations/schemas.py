@@ -1,0 +1,19 @@
+"""JSON shapes of organisations."""
+
+from marshmallow import Schema, fields, validate
+
+from central.organisations.models import OrganisationKind, SocialEconomyStatus
+
+
+class OrganisationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(
+        required=True, validate=validate.OneOf([k.value for k in OrganisationKind])
+    )
+    enterprise_number = fields.String(required=True, validate=validate.Length(max=20))
+    nis_code = fields.String(allow_none=True, load_default=None)
+    social_economy_status = fields.String(
+        load_default="none", validate=validate.OneOf([s.value for s in SocialEconomyStatus])
+    )
+    email = fields.Email(allow_none=True, load_default=None)

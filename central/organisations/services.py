@@ -1,0 +1,95 @@
+"""Organisation rules: a valid KBO number, a NIS code only for authorities, a social-economy
+status only for providers, one organisation per enterprise number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from central.core import audit
+from central.core.errors import ValidationError
+from central.core.validators import normalise_enterprise_number, validate_nis_code
+from central.extensions import db
+from central.organisations.models import Organisation, OrganisationKind, SocialEconomyStatus
+
+FIELDS = ("name", "kind", "enterprise_number", "nis_code", "social_economy_status", "email")
+
+
+def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, Any]:
+    merged = {f: getattr(current, f) for f in FIELDS} if current else {}
+    merged.update({k: v for k, v in values.items() if k in FIELDS})
+    errors: dict[str, str] = {}
+    name = (merged.get("name") or "").strip()
+    if not name:
+        errors["name"] = "Enter the organisation's name."
+    merged["name"] = name
+    if merged.get("kind") not in set(OrganisationKind):
+        errors["kind"] = "Choose authority or provider."
+    try:
+        merged["enterprise_number"] = normalise_enterprise_number(
+            merged.get("enterprise_number") or ""
+        )
+    except ValueError as exc:
+        errors["enterprise_number"] = str(exc)
+    nis = (merged.get("nis_code") or "").strip() or None
+    if nis is not None:
+        if merged.get("kind") != OrganisationKind.AUTHORITY:
+            errors["nis_code"] = "Only an authority has a NIS code."
+        else:
+            try:
+                nis = validate_nis_code(nis)
+            except ValueError as exc:
+                errors["nis_code"] = str(exc)
+    merged["nis_code"] = nis
+    status = merged.get("social_economy_status") or SocialEconomyStatus.NONE
+    if status not in set(SocialEconomyStatus):
+        errors["social_economy_status"] = "Unknown social-economy status."
+    elif status != SocialEconomyStatus.NONE and merged.get("kind") != OrganisationKind.PROVIDER:
+        errors["social_economy_status"] = "Only a provider has a social-economy status."
+    merged["social_economy_status"] = status
+    merged["email"] = (merged.get("email") or "").strip() or None
+    if not errors:
+        for field, column in (
+            ("enterprise_number", Organisation.enterprise_number),
+            ("nis_code", Organisation.nis_code),
+        ):
+            if merged[field] is None:
+                continue
+            stmt = select(Organisation.id).where(column == merged[field])
+            if current is not None:
+                stmt = stmt.where(Organisation.id != current.id)
+            if db.session.scalar(stmt) is not None:
+                errors[field] = "Another organisation already has this number."
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return merged
+
+
+def create_organisation(values: dict[str, Any], *, actor: Any) -> Organisation:
+    """Create an authority or a provider."""
+    org = Organisation(**_clean(values, None))
+    db.session.add(org)
+    db.session.flush()
+    audit.record("organisation.created", org, actor=actor, name=org.name, kind=org.kind)
+    return org
+
+
+def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any) -> Organisation:
+    """Change an organisation; its kind is fixed once users work for it."""
+    cleaned = _clean(values, org)
+    if cleaned["kind"] != org.kind and org.id is not None:
+        from central.accounts.models import User
+
+        if db.session.scalar(select(User.id).where(User.organisation_id == org.id).limit(1)):
+            raise ValidationError(
+                "The kind of an organisation with users cannot change.",
+                fields={"kind": "Users work for this organisation."},
+            )
+    changed = sorted(k for k, v in cleaned.items() if getattr(org, k) != v)
+    for key, value in cleaned.items():
+        setattr(org, key, value)
+    db.session.flush()
+    if changed:
+        audit.record("organisation.updated", org, actor=actor, fields=changed)
+    return org

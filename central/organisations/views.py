@@ -1,0 +1,55 @@
+"""Pages: the admin's list of organisations and the organisation form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from central.core.errors import DomainError
+from central.core.forms import form_error
+from central.core.pagination import paginate
+from central.core.permissions import get_visible, require_role, visible_organisations
+from central.extensions import db
+from central.organisations import services
+from central.organisations.forms import OrganisationForm
+from central.organisations.models import Organisation
+
+bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
+
+
+@bp.route("")
+@login_required
+def index():
+    require_role(current_user, "admin")
+    query = (request.args.get("q") or "").strip()
+    kind = request.args.get("kind") or ""
+    stmt = visible_organisations(current_user).order_by(Organisation.name, Organisation.id)
+    if query:
+        stmt = stmt.where(Organisation.name.icontains(query, autoescape=True))
+    if kind in ("authority", "provider"):
+        stmt = stmt.where(Organisation.kind == kind)
+    return render_template("organisations/index.html", page=paginate(stmt), q=query, kind=kind)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:org_id>", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int | None = None):
+    require_role(current_user, "admin")
+    org = get_visible(visible_organisations(current_user), Organisation, org_id) if org_id else None
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in services.FIELDS}
+        try:
+            if org is None:
+                org = services.create_organisation(values, actor=current_user)
+            else:
+                services.update_organisation(org, values, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return render_template("organisations/form.html", form=form, org=org), status
+        db.session.commit()
+        flash(_("%(name)s is saved.", name=org.name), "success")
+        return redirect(url_for("organisations.index"))
+    return render_template("organisations/form.html", form=form, org=org)

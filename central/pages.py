@@ -1,0 +1,57 @@
+"""Pages every visitor meets: the home page by role, the language switch, accessibility."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+
+from central.core.security import safe_next_url
+from central.extensions import db
+
+bp = Blueprint("pages", __name__)
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(choices=[("nl", "Nederlands"), ("en", "English")])
+    next = HiddenField()
+
+
+@bp.app_context_processor
+def language_form() -> dict:
+    return {"language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?"))}
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    return render_template("pages/home.html")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit() or form.lang.data not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = form.lang.data
+    if current_user.is_authenticated:
+        current_user.locale = form.lang.data
+        db.session.commit()
+    return redirect(safe_next_url(form.next.data) or url_for("pages.home"))
+
+
+@bp.route("/accessibility")
+@bp.route("/toegankelijkheid", endpoint="accessibility_nl")
+def accessibility():
+    return render_template("pages/accessibility.html")

@@ -1,0 +1,92 @@
+"""Configuration classes, chosen by CENTRAL_CONFIG and read from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production, see ProductionConfig
+
+
+class Config:
+    """Settings shared by every configuration."""
+
+    NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite under instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # CSRF tokens are bound to the session, not to the hour: a crew's shift is not cut off.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+    LANGUAGES = ("nl", "en")
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # the largest upload anywhere (an asset import file)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    LOGIN_FAILURES_BEFORE_DELAY = 5
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"}
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes"}
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "central@localhost")
+    STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None: instance/storage
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL")
+    ALLOW_CLOCK_OVERRIDE = False  # `--today` moves the clock only in development and testing
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any]) -> None:
+        """Refuse settings that are unsafe for this configuration."""
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    DEBUG = False
+    ALLOW_CLOCK_OVERRIDE = True
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    ALLOW_CLOCK_OVERRIDE = True
+    MAIL_SERVER = None
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashes keep tests quick
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any]) -> None:
+        if settings.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+            raise RuntimeError(
+                "SECRET_KEY is not set: production refuses to start with the default secret key."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """Return the configuration class named by `name` or by CENTRAL_CONFIG."""
+    name = name or os.environ.get("CENTRAL_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"CENTRAL_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}"
+        ) from None

@@ -1,0 +1,109 @@
+"""Test fixtures: the app on a migrated database (SQLite, or TEST_DATABASE_URL), one rolled-back
+transaction per test, clients and sign-in helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from central import create_app
+from central.cli import upgrade_database
+from central.extensions import db as _db
+
+
+class BoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session, bound to the test's connection instead of the engine."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+def _reset_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'central-test.sqlite'}"
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    """The app, its database built by running the migrations (so they are tested too)."""
+    _reset_schema(database_url)
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        STORAGE_DIR=str(tmp_path_factory.mktemp("storage")),
+        SERVER_NAME="central.test",
+    )
+    with app.app_context():
+        upgrade_database()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app) -> Iterator:
+    """Each test runs inside one transaction that is rolled back at the end; commits in the code
+    under test only release savepoints."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {
+                "bind": connection,
+                "class_": BoundSession,
+                "join_transaction_mode": "create_savepoint",
+            }
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The session's CSRF token, as a page shows it."""
+    page = client.get("/accessibility").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign the test client in as `user` (through the real sign-in form)."""
+
+    def _login(user, password: str = "correct horse battery") -> FlaskClient:
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return client
+
+    return _login
