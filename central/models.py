@@ -2,6 +2,7 @@
 
 from central.accounts.models import ApiToken, User
 from central.core.audit import AuditEvent
+from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
 
-__all__ = ["ApiToken", "AuditEvent", "Organisation", "User"]
+__all__ = ["ApiToken", "AuditEvent", "JobLock", "JobRun", "Organisation", "User"]

@@ -1,0 +1,1 @@
+"""Scheduled jobs: one runner, a database lock per job, a recorded job run."""
