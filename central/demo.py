@@ -79,5 +79,14 @@ def load_demo() -> dict[str, Organisation]:
             create_user(
                 email=email, role=role, organisation_id=org.id if org else None, password=password
             )
+    db.session.flush()
+    # Each domain adds its part of the demo here, in dependency order; every step is idempotent.
+    for step in demo_steps():
+        step(orgs)
     db.session.commit()
     return orgs
+
+
+def demo_steps() -> list:
+    """The domain demo loaders, each `load(orgs)`; imported here to keep the import graph flat."""
+    return []
