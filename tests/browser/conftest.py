@@ -51,6 +51,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     return report
 
 
+@pytest.fixture
+def db() -> None:
+    """No in-process database here: the browser sees only the live server's own database."""
+    return None
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -75,6 +81,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "CENTRAL_CONFIG": "testing",
         "TEST_DATABASE_URL": f"sqlite:///{workdir / 'browser.sqlite'}",
         "STORAGE_DIR": str(workdir / "storage"),
+        "CENTRAL_INSTANCE_PATH": str(workdir / "instance"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     log_path = workdir / "server.log"

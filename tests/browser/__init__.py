@@ -1,0 +1,1 @@
+"""Browser tests: the users' journeys in Chromium against a live server."""
