@@ -2,7 +2,34 @@
 
 from central.accounts.models import ApiToken, User
 from central.core.audit import AuditEvent
+from central.frameworks.models import (
+    Accession,
+    AccessionLot,
+    Award,
+    Framework,
+    FrameworkAlert,
+    FrameworkBeneficiary,
+    Lot,
+    PriceLine,
+    TaskType,
+)
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
 
-__all__ = ["ApiToken", "AuditEvent", "JobLock", "JobRun", "Organisation", "User"]
+__all__ = [
+    "Accession",
+    "AccessionLot",
+    "ApiToken",
+    "AuditEvent",
+    "Award",
+    "Framework",
+    "FrameworkAlert",
+    "FrameworkBeneficiary",
+    "JobLock",
+    "JobRun",
+    "Lot",
+    "Organisation",
+    "PriceLine",
+    "TaskType",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Frameworks: framework agreements, lots, task types, prices, awards and accessions."""

@@ -1,0 +1,478 @@
+"""Frameworks (raamovereenkomsten), their lots, task types, price schedules, awards, named
+beneficiaries, accessions and the coordinator's threshold alerts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
+from central.extensions import db
+from central.organisations.models import Organisation
+
+# Art. 43 § 1 of the Act of 17 June 2016: a framework runs at most four years.
+MAX_TERM_YEARS = 4
+
+
+def add_years(day: date, years: int) -> date:
+    """`day` moved by whole years; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class FrameworkStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+
+
+class PriceUnit(enum.StrEnum):
+    PIECE = "piece"
+    METRE = "m"
+    SQUARE_METRE = "m2"
+    HOUR = "hour"
+
+
+class AccessionStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+# Accessions that cover their lots: a second request for one of those lots conflicts (rule 3).
+COVERING_ACCESSION_STATUSES = frozenset({AccessionStatus.REQUESTED, AccessionStatus.APPROVED})
+
+
+class ChecklistKind(enum.StrEnum):
+    PASS_FAIL = "pass_fail"  # noqa: S105 - a checklist kind, not a secret
+    READING = "reading"
+
+
+class Framework(db.Model):
+    """A framework agreement concluded by a lead authority on behalf of named beneficiaries."""
+
+    __tablename__ = "frameworks"
+    __table_args__ = (
+        enum_check("status", FrameworkStatus, "status_allowed"),
+        # A term has a positive length.
+        CheckConstraint("end_date > start_date", name="end_after_start"),
+        # Rule 1 (art. 43 § 1): at most four years unless an exceptional case is justified.
+        # `max_end_date` is start + 4 years, kept by the model (see `_keep_max_end_date`), so
+        # that the check compares two date columns, which SQLite and PostgreSQL both do alike.
+        CheckConstraint(
+            "term_justification IS NOT NULL OR end_date <= max_end_date",
+            name="term_within_four_years_unless_justified",
+        ),
+        # The stored bound is exactly the start moved by four years, never later.
+        CheckConstraint("max_end_date > start_date", name="max_end_after_start"),
+        # Rule 2 (CJEU C-23/20): a framework states a positive maximum ...
+        CheckConstraint("max_value > 0", name="max_value_positive"),
+        # ... and an estimate that does not exceed it.
+        CheckConstraint(
+            "estimated_value >= 0 AND estimated_value <= max_value",
+            name="estimated_value_within_max",
+        ),
+        # A share of the spend, in percent.
+        CheckConstraint(
+            "social_target_percent >= 0 AND social_target_percent <= 100",
+            name="social_target_percent_range",
+        ),
+        # A terminated framework records why.
+        CheckConstraint(
+            "status <> 'terminated' OR termination_reason IS NOT NULL",
+            name="terminated_has_reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The public procurement reference, e.g. RSL-2025-BK-01; one framework per reference.
+    reference: Mapped[str] = mapped_column(String(50), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    lead_organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    # Art. 15: a reserved framework is awarded only to recognised social-economy providers.
+    reserved: Mapped[bool] = mapped_column(default=False)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    max_end_date: Mapped[date]
+    term_justification: Mapped[str | None] = mapped_column(Text)
+    estimated_value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    max_value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    social_target_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    status: Mapped[str] = mapped_column(
+        enum_column_type(FrameworkStatus), default=FrameworkStatus.DRAFT, index=True
+    )
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    termination_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lead_organisation: Mapped[Organisation] = relationship()
+    lots: Mapped[list[Lot]] = relationship(
+        back_populates="framework", order_by="Lot.number", cascade="all, delete-orphan"
+    )
+    # Written through FrameworkBeneficiary rows by the service; read here.
+    beneficiaries: Mapped[list[Organisation]] = relationship(
+        secondary="framework_beneficiaries", order_by="Organisation.name", viewonly=True
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == FrameworkStatus.DRAFT
+
+    @property
+    def is_running(self) -> bool:
+        """Active or exhausted: concluded and not yet ended."""
+        return self.status in (FrameworkStatus.ACTIVE, FrameworkStatus.EXHAUSTED)
+
+    def __repr__(self) -> str:
+        return f"<Framework {self.id} {self.reference!r} {self.status}>"
+
+
+@event.listens_for(Framework, "before_insert")
+@event.listens_for(Framework, "before_update")
+def _keep_max_end_date(_mapper: Any, _connection: Any, framework: Framework) -> None:
+    """The four-year bound follows the start date, whoever writes the row."""
+    if framework.start_date is not None:
+        framework.max_end_date = add_years(framework.start_date, MAX_TERM_YEARS)
+
+
+class FrameworkBeneficiary(db.Model):
+    """An authority named in the framework as eligible to accede (CJEU C-216/17, Coopservice)."""
+
+    __tablename__ = "framework_beneficiaries"
+
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("frameworks.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Lot(db.Model):
+    """A lot (perceel) of a framework: one service type, its own awards and optional maximum."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        # Lots are numbered within their framework.
+        UniqueConstraint("framework_id", "number", name="uq_lots_framework_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        # Rule 2: a lot's own maximum, where it has one, is positive.
+        CheckConstraint("max_value IS NULL OR max_value > 0", name="max_value_positive"),
+        # A round is one crew-day: at least one task, at most a sane number.
+        CheckConstraint(
+            "max_tasks_per_round >= 1 AND max_tasks_per_round <= 500",
+            name="max_tasks_per_round_range",
+        ),
+        CheckConstraint("planning_horizon_days >= 1", name="planning_horizon_positive"),
+        CheckConstraint("urgent_days >= 0", name="urgent_days_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("frameworks.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    # Service types are data (hydrant_maintenance, green_maintenance, ...), not code.
+    service_type: Mapped[str] = mapped_column(String(50))
+    reserved: Mapped[bool] = mapped_column(default=False)
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    max_tasks_per_round: Mapped[int] = mapped_column(default=25)
+    planning_horizon_days: Mapped[int] = mapped_column(default=28)
+    urgent_days: Mapped[int] = mapped_column(default=7)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    framework: Mapped[Framework] = relationship(back_populates="lots")
+    task_types: Mapped[list[TaskType]] = relationship(
+        back_populates="lot",
+        order_by="TaskType.code",
+        cascade="all, delete-orphan",
+        foreign_keys="TaskType.lot_id",
+    )
+    awards: Mapped[list[Award]] = relationship(
+        back_populates="lot", order_by="Award.rank", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_reserved(self) -> bool:
+        """Reserved itself or through its framework (art. 15)."""
+        return bool(self.reserved or self.framework.reserved)
+
+    def __repr__(self) -> str:
+        return f"<Lot {self.id} {self.number} {self.title!r}>"
+
+
+class TaskType(db.Model):
+    """A kind of work in a lot (e.g. hydrant inspection), with its checklist and the follow-up
+    task type that a defect calls for."""
+
+    __tablename__ = "task_types"
+    __table_args__ = (
+        # A code names one task type per lot; dueness follows the code across frameworks.
+        UniqueConstraint("lot_id", "code", name="uq_task_types_lot_code"),
+        # Lets price lines state, by a composite key, that their task type is in their lot.
+        UniqueConstraint("lot_id", "id", name="uq_task_types_lot_id_id"),
+        # A task type is never its own follow-up.
+        CheckConstraint(
+            "follow_up_task_type_id IS NULL OR follow_up_task_type_id <> id",
+            name="follow_up_not_self",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    # [{"key", "label", "kind": "pass_fail"|"reading", "min", "max"}]; checked by the service.
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    follow_up_task_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task_types.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lot: Mapped[Lot] = relationship(back_populates="task_types", foreign_keys=[lot_id])
+    follow_up: Mapped[TaskType | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<TaskType {self.id} {self.code!r}>"
+
+
+class PriceLine(db.Model):
+    """A unit price (excl. VAT) of a task type in a lot, in force from `valid_from` (rule 5).
+    Lines are never edited: a new line takes effect from its date, the past keeps its price."""
+
+    __tablename__ = "price_lines"
+    __table_args__ = (
+        enum_check("unit", PriceUnit, "unit_allowed"),
+        # The task type belongs to the line's lot.
+        ForeignKeyConstraint(
+            ["lot_id", "task_type_id"],
+            ["task_types.lot_id", "task_types.id"],
+            name="fk_price_lines_lot_task_type",
+            ondelete="CASCADE",
+        ),
+        # One price per task type and date: the price in force on a day is unambiguous.
+        UniqueConstraint("task_type_id", "valid_from", name="uq_price_lines_task_type_valid_from"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        # A VAT rate is a percentage.
+        CheckConstraint("vat_rate >= 0 AND vat_rate <= 100", name="vat_rate_range"),
+        Index("ix_price_lines_lot_id", "lot_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"))
+    task_type_id: Mapped[int] = mapped_column()
+    unit: Mapped[str] = mapped_column(enum_column_type(PriceUnit), default=PriceUnit.PIECE)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21.00"))
+    valid_from: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task_type: Mapped[TaskType] = relationship(
+        foreign_keys=[task_type_id],
+        primaryjoin="PriceLine.task_type_id == TaskType.id",
+        viewonly=True,
+    )
+
+    @property
+    def task_type_code(self) -> str:
+        return self.task_type.code
+
+
+class Award(db.Model):
+    """A provider awarded a lot, in rank order, with its weekly capacity in tasks (rule 13)."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        # A provider is awarded a lot once ...
+        UniqueConstraint("lot_id", "provider_id", name="uq_awards_lot_provider"),
+        # ... and ranks are a strict order (cascade awarding).
+        UniqueConstraint("lot_id", "rank", name="uq_awards_lot_rank"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+        CheckConstraint("weekly_capacity >= 1", name="weekly_capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    rank: Mapped[int]
+    weekly_capacity: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lot: Mapped[Lot] = relationship(back_populates="awards")
+    provider: Mapped[Organisation] = relationship()
+
+
+class Accession(db.Model):
+    """A member's accession (toetreding) to lots of a framework, decided as a whole (rule 3)."""
+
+    __tablename__ = "accessions"
+    __table_args__ = (
+        enum_check("status", AccessionStatus, "status_allowed"),
+        # Lets accession lots repeat the member by a composite key (their partial unique index).
+        UniqueConstraint("id", "member_id", name="uq_accessions_id_member"),
+        # A rejection gives the member its reason.
+        CheckConstraint("status <> 'rejected' OR reason IS NOT NULL", name="rejected_has_reason"),
+        # A decided accession says when.
+        CheckConstraint(
+            "status = 'requested' OR decided_at IS NOT NULL", name="decided_has_decided_at"
+        ),
+        Index("ix_accessions_framework_member", "framework_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    # The member's order or budget key, printed on its statements.
+    order_reference: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(
+        enum_column_type(AccessionStatus), default=AccessionStatus.REQUESTED, index=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when approved, rejected or withdrawn.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    framework: Mapped[Framework] = relationship()
+    member: Mapped[Organisation] = relationship()
+    lot_links: Mapped[list[AccessionLot]] = relationship(
+        back_populates="accession", cascade="all, delete-orphan", order_by="AccessionLot.lot_id"
+    )
+    lots: Mapped[list[Lot]] = relationship(
+        secondary="accession_lots", viewonly=True, order_by="Lot.number"
+    )
+
+    @property
+    def lot_ids(self) -> list[int]:
+        return sorted(link.lot_id for link in self.lot_links)
+
+
+class AccessionLot(db.Model):
+    """A lot named in an accession. `covering` is true while the accession is requested or
+    approved; a partial unique index then lets one member hold each lot only once (rule 3)."""
+
+    __tablename__ = "accession_lots"
+    __table_args__ = (
+        # The member repeated here is the accession's own member.
+        ForeignKeyConstraint(
+            ["accession_id", "member_id"],
+            ["accessions.id", "accessions.member_id"],
+            name="fk_accession_lots_accession_member",
+            ondelete="CASCADE",
+        ),
+        # Rule 3: a lot is covered by at most one pending or approved accession per member,
+        # whatever runs at once.
+        Index(
+            "uq_accession_lots_member_lot_covering",
+            "member_id",
+            "lot_id",
+            unique=True,
+            sqlite_where=text("covering"),
+            postgresql_where=text("covering"),
+        ),
+        Index("ix_accession_lots_lot_id", "lot_id"),
+    )
+
+    accession_id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    covering: Mapped[bool] = mapped_column(default=True)
+
+    accession: Mapped[Accession] = relationship(back_populates="lot_links")
+    lot: Mapped[Lot] = relationship()
+
+
+class FrameworkAlert(db.Model):
+    """A spend threshold (80, 90 or 100 % of the maximum) crossed by a framework or one of its
+    lots (rule 2). One row per scope and threshold: raised once, cleared when room is freed, and
+    raised again (and notified again) if crossed again."""
+
+    __tablename__ = "framework_alerts"
+    __table_args__ = (
+        CheckConstraint("threshold IN (80, 90, 100)", name="threshold_allowed"),
+        # One alert per framework-wide threshold ...
+        Index(
+            "uq_framework_alerts_framework_threshold",
+            "framework_id",
+            "threshold",
+            unique=True,
+            sqlite_where=text("lot_id IS NULL"),
+            postgresql_where=text("lot_id IS NULL"),
+        ),
+        # ... and one per lot threshold.
+        Index(
+            "uq_framework_alerts_lot_threshold",
+            "lot_id",
+            "threshold",
+            unique=True,
+            sqlite_where=text("lot_id IS NOT NULL"),
+            postgresql_where=text("lot_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("frameworks.id", ondelete="CASCADE"), index=True
+    )
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"))
+    threshold: Mapped[int]
+    committed_value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    max_value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    framework: Mapped[Framework] = relationship()
+    lot: Mapped[Lot | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+
+__all__ = [
+    "Accession",
+    "AccessionLot",
+    "AccessionStatus",
+    "Award",
+    "ChecklistKind",
+    "Framework",
+    "FrameworkAlert",
+    "FrameworkBeneficiary",
+    "FrameworkStatus",
+    "Lot",
+    "PriceLine",
+    "PriceUnit",
+    "TaskType",
+]
