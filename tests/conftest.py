@@ -3,9 +3,13 @@ transaction per test, clients and sign-in helpers."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
+import socket
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
@@ -83,8 +87,26 @@ def db(app) -> Iterator:
             connection.close()
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context, as in production.
+
+    Without it the test's app context is reused, so `g` (the signed-in user, the CSRF token) leaks
+    from one request into the next, and a request's rollback would undo the test's own data. Each
+    request gets its own session on the test's connection; the test's session is flushed before
+    and expired after, so that the test sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.flush()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app) -> FlaskClient:
+    app.test_client_class = RequestClient
     return app.test_client()
 
 
@@ -107,3 +129,40 @@ def login_as(client):
         return client
 
     return _login
+
+
+@dataclass
+class SmtpInbox:
+    """The mails a test SMTP server received, parsed."""
+
+    host: str
+    port: int
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch) -> Iterator[SmtpInbox]:
+    """A real SMTP server on loopback (aiosmtpd); the app sends its mail there for this test."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox(host="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", inbox.host)
+    monkeypatch.setitem(app.config, "MAIL_PORT", inbox.port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()

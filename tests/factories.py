@@ -45,3 +45,11 @@ def make_user(role: str = "member", org: Organisation | None = None, **values) -
         setattr(user, key, value)
     db.session.flush()
     return user
+
+
+def make_token(user: User, name: str = "test") -> str:
+    """A personal API token for `user`; returns the secret to send as `Authorization: Bearer`."""
+    from central.accounts.services import create_token
+
+    _token, secret = create_token(user, name)
+    return secret
