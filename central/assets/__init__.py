@@ -1,0 +1,1 @@
+"""Assets: a member's inventory (hydrants and other assets), service plans and needs."""

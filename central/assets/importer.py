@@ -1,0 +1,592 @@
+"""Asset inventory files: parse and check a CSV or XLSX import, and write the CSV export.
+
+Pure functions over bytes and pandas frames; nothing here touches the database. A file is read
+whole into a frame of strings and every check runs on whole columns at once, so that a 10,000-row
+file parses in a fraction of a second. Every invalid row is reported with its line number (the row
+number a spreadsheet shows: the header is line 1) and why; a file-level problem (empty, not CSV or
+XLSX, a missing column) is reported once, without a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask_babel import gettext as _
+from pyproj import Transformer
+
+# Canonical columns and the headers accepted for them (English, Dutch, common GIS spellings).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "code": ("code", "asset_code", "nummer"),
+    "kind": ("kind", "type", "soort"),
+    "street": ("street", "straat", "straatnaam"),
+    "house_number": ("house_number", "huisnummer", "huisnr", "nr"),
+    "postcode": ("postcode", "postal_code", "zip", "zip_code"),
+    "municipality": ("municipality", "gemeente", "deelgemeente", "city"),
+    "lat": ("lat", "latitude", "breedtegraad"),
+    "lon": ("lon", "lng", "long", "longitude", "lengtegraad"),
+    "x": ("x", "x_lambert", "lambert_x"),
+    "y": ("y", "y_lambert", "lambert_y"),
+    "water_company": ("water_company", "waterbedrijf", "watermaatschappij", "drinkwaterbedrijf"),
+    "diameter_mm": ("diameter_mm", "diameter", "diameter_(mm)"),
+    "notes": ("notes", "opmerkingen", "opmerking", "notities"),
+}
+_ALIAS_TO_COLUMN = {alias: col for col, aliases in HEADER_ALIASES.items() for alias in aliases}
+# Every file has these columns (besides coordinates: `lat, lon` or `x, y`).
+REQUIRED_COLUMNS = ("code", "kind", "street", "house_number", "postcode", "municipality")
+TEXT_COLUMNS = (
+    "code",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "water_company",
+    "notes",
+)
+# The columns of a parsed row, in the order the export writes them.
+ASSET_COLUMNS = (
+    "code",
+    "kind",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "lat",
+    "lon",
+    "water_company",
+    "diameter_mm",
+    "notes",
+)
+MAX_LENGTH = {
+    "code": 64,
+    "street": 200,
+    "house_number": 20,
+    "postcode": 4,
+    "municipality": 100,
+    "water_company": 200,
+    "notes": 2000,
+}
+# A box around Belgium (WGS84), with a small margin for hydrants on the border.
+BELGIUM_LAT = (49.45, 51.55)
+BELGIUM_LON = (2.50, 6.45)
+# Coordinates are kept to 7 decimals (about 1 cm): the same file gives the same stored values.
+COORDINATE_DECIMALS = 7
+MAX_DIAMETER_MM = 2000
+
+# Cells that a spreadsheet would run as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED_FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
+
+XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_POSTCODE = r"^[1-9]\d{3}$"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row (or, with no line, the whole file) cannot be imported."""
+
+    line: int | None
+    message: str
+    column: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ParsedFile:
+    """The rows of a file that passed every check, and every problem found."""
+
+    rows: pd.DataFrame  # ASSET_COLUMNS, indexed by line number
+    problems: list[Problem] = field(default_factory=list)
+    row_count: int = 0  # data rows in the file (blank lines not counted)
+    file_format: str = "csv"
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def records(self) -> list[dict[str, Any]]:
+        """The valid rows as plain dicts (None for empty values), ready for a bulk statement."""
+        plain = self.rows.astype(object)
+        plain = plain.where(plain.notna(), None)
+        out = plain.to_dict("records")
+        for row in out:
+            if row["diameter_mm"] is not None:
+                row["diameter_mm"] = int(row["diameter_mm"])
+            row["lat"] = float(row["lat"])
+            row["lon"] = float(row["lon"])
+        return out
+
+    @property
+    def file_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.line is None]
+
+    @property
+    def row_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.line is not None]
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; nothing in it is checked further."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@lru_cache(maxsize=1)
+def lambert72_to_wgs84() -> Transformer:
+    """Belgian Lambert 72 (EPSG:31370) to WGS84, x/y in and lon/lat out (SPEC section 5)."""
+    return Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(ASSET_COLUMNS))
+
+
+def parse_asset_file(data: bytes, kinds: Mapping[str, str]) -> ParsedFile:
+    """Parse an import file (CSV or XLSX, recognised by content, not by name) and check each row.
+
+    `kinds` maps a lower-case kind code or name (Dutch or English) to the kind's code.
+    """
+    try:
+        grid, file_format = _read_grid(data)
+        header_index, columns, ignored = _header(grid)
+    except FileProblem as exc:
+        return ParsedFile(rows=_empty_rows(), problems=[Problem(None, exc.message)])
+    return _check_rows(grid, header_index, columns, ignored, kinds, file_format)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _read_grid(data: bytes) -> tuple[pd.DataFrame, str]:
+    """The file as a frame of stripped strings, indexed by line number (1 = the first line)."""
+    if not data or not data.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise FileProblem(_("The file is empty."))
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data), "xlsx"
+    if data.startswith(_OLE_MAGIC):
+        raise FileProblem(
+            _("This is an old Excel (.xls) file. Save it as .xlsx or as CSV and try again.")
+        )
+    return _read_csv(data), "csv"
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if "xl/workbook.xml" not in archive.namelist():
+                raise FileProblem(_("The file is not a CSV or XLSX file."))
+        raw = pd.read_excel(
+            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="calamine"
+        )
+    except FileProblem:
+        raise
+    except Exception:  # a damaged archive or workbook: openpyxl raises many kinds
+        raise FileProblem(_("The XLSX file cannot be read; it may be damaged.")) from None
+    if raw.empty:
+        raise FileProblem(_("The file is empty."))
+    raw.index = raw.index + 1  # spreadsheet row numbers
+    grid = raw.where(raw.notna(), "").astype(str)
+    # Whole numbers typed in a numeric column come back as "12.0" from mixed columns.
+    grid = grid.apply(lambda col: col.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True))
+    return grid.apply(lambda col: col.str.strip())
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Excel's "CSV (semicolon separated)" on a Belgian Windows writes Windows-1252.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise FileProblem(_("The file is not a CSV or XLSX file.")) from None
+
+
+def _sniff_separator(first_line: str) -> str:
+    """`;`, tab or `,`: whichever the header line holds most often (outside quotes)."""
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    counts = {sep: unquoted.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    text = _decode(data)
+    if _CONTROL_CHARS.search(text[:65536]):
+        raise FileProblem(_("The file is not a CSV or XLSX file."))
+    text = text.lstrip("\ufeff")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    separator = _sniff_separator(first_line)
+    # The csv module, not pandas' reader: it keeps every record's line number and takes
+    # short and long rows as they are, so that each can be reported.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            records.append(record)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error:
+        raise FileProblem(
+            _("The file cannot be read as CSV near line %(line)d.", line=reader.line_num)
+        ) from None
+    width = max((len(r) for r in records), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], index=lines, dtype=str)
+    grid.attrs["separator"] = separator
+    grid.attrs["widths"] = pd.Series([len(r) for r in records], index=lines)
+    return grid.apply(lambda col: col.str.strip()) if width else grid
+
+
+def _normalise_header(name: str) -> str:
+    name = name.strip().lstrip("\ufeff").strip().lower()
+    return re.sub(r"[\s\-./]+", "_", name)
+
+
+def _header(grid: pd.DataFrame) -> tuple[int, dict[str, int], list[str]]:
+    """The header line, the position of each known column, and the names of ignored ones."""
+    filled = grid.ne("").any(axis=1) if len(grid.columns) else pd.Series(dtype=bool)
+    if not filled.any():
+        raise FileProblem(_("The file is empty."))
+    header_line = int(filled.idxmax())
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, raw in enumerate(grid.loc[header_line]):
+        if not raw:
+            continue
+        canonical = _ALIAS_TO_COLUMN.get(_normalise_header(raw))
+        if canonical is None:
+            ignored.append(raw)
+        elif canonical in columns:
+            raise FileProblem(
+                _("The column %(column)s appears twice in the header.", column=canonical)
+            )
+        else:
+            columns[canonical] = position
+    if not columns:
+        raise FileProblem(
+            _(
+                "The first line must name the columns: code, kind, street, house_number, "
+                "postcode, municipality and lat, lon or x, y."
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    has_wgs84 = "lat" in columns and "lon" in columns
+    has_lambert = "x" in columns and "y" in columns
+    if not (has_wgs84 or has_lambert):
+        missing.append(_("lat and lon, or x and y"))
+    if missing:
+        raise FileProblem(
+            _("Missing column: %(columns)s.", columns=", ".join(missing))
+            if len(missing) == 1
+            else _("Missing columns: %(columns)s.", columns=", ".join(missing))
+        )
+    return header_line, columns, ignored
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+class _Problems:
+    """Collects problems column-wise: a boolean mask per check, messages built for hits only."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, Problem]] = []
+        self._order = 0
+
+    def add(self, mask: pd.Series, column: str | None, message) -> None:
+        """`message` is a string, or a callable taking the line number for row-specific text."""
+        self._order += 1
+        for line in mask.index[mask.to_numpy(dtype=bool)]:
+            text = message(line) if callable(message) else message
+            self.items.append((int(line), self._order, Problem(int(line), text, column)))
+
+    def sorted(self) -> list[Problem]:
+        return [p for _line, _order, p in sorted(self.items, key=lambda item: item[:2])]
+
+
+def _number(values: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Strings to floats (NaN where empty or not a number); `50,94` too where allowed."""
+    text = values.str.replace(" ", "", regex=False)
+    if decimal_comma:
+        text = text.str.replace(",", ".", regex=False)
+    return pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
+
+
+def _check_rows(
+    grid: pd.DataFrame,
+    header_line: int,
+    columns: dict[str, int],
+    ignored: list[str],
+    kinds: Mapping[str, str],
+    file_format: str,
+) -> ParsedFile:
+    body = grid.loc[grid.index > header_line]
+    body = body.loc[body.ne("").any(axis=1)] if len(body) else body
+    if body.empty:
+        return ParsedFile(
+            rows=_empty_rows(),
+            problems=[Problem(None, _("The file has a header but no rows."))],
+            file_format=file_format,
+            ignored_columns=ignored,
+        )
+    problems = _Problems()
+    separator = grid.attrs.get("separator")
+    widths = grid.attrs.get("widths")
+    if widths is not None:
+        header_width = int(widths.loc[header_line])
+        row_widths = widths.loc[body.index]
+        # A row longer than the header lost its alignment (e.g. an unquoted comma in a field).
+        extra = (
+            body.iloc[:, header_width:].ne("").any(axis=1) if body.shape[1] > header_width else None
+        )
+        if extra is not None:
+            problems.add(
+                extra,
+                None,
+                lambda line: _(
+                    "The row has %(found)d fields but the header has %(expected)d.",
+                    found=int(row_widths.loc[line]),
+                    expected=header_width,
+                ),
+            )
+    frame = pd.DataFrame(
+        {name: body.iloc[:, position] for name, position in columns.items()}, index=body.index
+    )
+    for name in TEXT_COLUMNS:
+        if name in frame:
+            # A leading apostrophe is how our export (and Excel) keeps a formula as text.
+            frame[name] = frame[name].str.replace(_ESCAPED_FORMULA, "", regex=True)
+        else:
+            frame[name] = ""
+
+    # Required values.
+    for name, message in (
+        ("code", _("The code is empty.")),
+        ("street", _("The street is empty.")),
+        ("municipality", _("The municipality is empty.")),
+    ):
+        problems.add(frame[name] == "", name, message)
+    for name, limit in MAX_LENGTH.items():
+        if name == "postcode":
+            continue  # its format check says more
+        too_long = frame[name].str.len() > limit
+        problems.add(
+            too_long,
+            name,
+            _("The %(column)s is longer than %(limit)d characters.", column=name, limit=limit),
+        )
+
+    # Codes are unique in the file; later lines point at the first one.
+    codes = frame["code"]
+    first_line = pd.Series(codes.index, index=codes.index).groupby(codes.values).transform("min")
+    duplicate = (codes != "") & codes.duplicated(keep="first")
+    problems.add(
+        duplicate,
+        "code",
+        lambda line: _(
+            'The code "%(code)s" is already on line %(first)d.',
+            code=codes.loc[line],
+            first=int(first_line.loc[line]),
+        ),
+    )
+
+    # Kind: a code or a name of a known asset kind.
+    kind_text = frame["kind"] if "kind" in frame else pd.Series("", index=frame.index)
+    kind_code = kind_text.str.lower().map(dict(kinds))
+    problems.add(kind_text == "", "kind", _("The kind is empty."))
+    problems.add(
+        (kind_text != "") & kind_code.isna(),
+        "kind",
+        lambda line: _(
+            'Unknown kind "%(kind)s". Use one of: %(known)s.',
+            kind=kind_text.loc[line],
+            known=", ".join(sorted(set(kinds.values()))),
+        ),
+    )
+
+    lat, lon = _coordinates(frame, columns, separator, problems)
+
+    # Optional values.
+    postcode = frame["postcode"]
+    problems.add(
+        (postcode != "") & ~postcode.str.match(_POSTCODE),
+        "postcode",
+        _("The postcode must be four digits."),
+    )
+    diameter_text = (
+        frame["diameter_mm"] if "diameter_mm" in columns else pd.Series("", index=frame.index)
+    )
+    diameter = _number(diameter_text, decimal_comma=separator != ",")
+    bad_diameter = (diameter_text != "") & (
+        diameter.isna()
+        | (diameter <= 0)
+        | (diameter > MAX_DIAMETER_MM)
+        | (diameter.round() != diameter)
+    )
+    problems.add(
+        bad_diameter,
+        "diameter_mm",
+        _(
+            "The diameter must be a whole number of millimetres (1 to %(max)d).",
+            max=MAX_DIAMETER_MM,
+        ),
+    )
+
+    found = problems.sorted()
+    bad_lines = {p.line for p in found}
+    good = ~frame.index.isin(list(bad_lines))
+    rows = pd.DataFrame(
+        {
+            "code": frame["code"],
+            "kind": kind_code,
+            "street": frame["street"],
+            "house_number": frame["house_number"],
+            "postcode": frame["postcode"],
+            "municipality": frame["municipality"],
+            "lat": lat.round(COORDINATE_DECIMALS),
+            "lon": lon.round(COORDINATE_DECIMALS),
+            "water_company": frame["water_company"],
+            "diameter_mm": diameter.where(~bad_diameter).astype("Int64"),
+            "notes": frame["notes"],
+        },
+        index=frame.index,
+    ).loc[good]
+    for name in ("house_number", "postcode", "water_company", "notes"):
+        rows[name] = rows[name].where(rows[name] != "", None)
+    return ParsedFile(
+        rows=rows,
+        problems=found,
+        row_count=len(frame),
+        file_format=file_format,
+        ignored_columns=ignored,
+    )
+
+
+def _coordinates(
+    frame: pd.DataFrame, columns: dict[str, int], separator: str | None, problems: _Problems
+) -> tuple[pd.Series, pd.Series]:
+    """WGS84 lat/lon per row: given as `lat, lon`, or converted from Lambert 72 `x, y`."""
+    decimal_comma = separator != ","
+    empty = pd.Series("", index=frame.index)
+    lat_text = frame["lat"] if "lat" in columns else empty
+    lon_text = frame["lon"] if "lon" in columns else empty
+    x_text = frame["x"] if "x" in columns else empty
+    y_text = frame["y"] if "y" in columns else empty
+    use_wgs84 = (lat_text != "") | (lon_text != "")
+    use_lambert = ~use_wgs84 & ((x_text != "") | (y_text != ""))
+    problems.add(
+        ~use_wgs84 & ~use_lambert,
+        "lat" if "lat" in columns else "x",
+        _("The coordinates are empty (lat and lon, or x and y)."),
+    )
+
+    lat = _number(lat_text, decimal_comma)
+    lon = _number(lon_text, decimal_comma)
+    x = _number(x_text, decimal_comma)
+    y = _number(y_text, decimal_comma)
+    for name, values, used in (
+        ("lat", lat, use_wgs84),
+        ("lon", lon, use_wgs84),
+        ("x", x, use_lambert),
+        ("y", y, use_lambert),
+    ):
+        problems.add(
+            used & values.isna(), name, _("%(column)s is empty or not a number.", column=name)
+        )
+
+    lambert_ok = use_lambert & x.notna() & y.notna()
+    if lambert_ok.any():
+        lons, lats = lambert72_to_wgs84().transform(
+            x[lambert_ok].to_numpy(), y[lambert_ok].to_numpy()
+        )
+        lat = lat.copy()
+        lon = lon.copy()
+        lat[lambert_ok] = lats
+        lon[lambert_ok] = lons
+    lat = lat.where(np.isfinite(lat))
+    lon = lon.where(np.isfinite(lon))
+
+    known = (use_wgs84 & lat.notna() & lon.notna()) | lambert_ok
+    outside = known & ~_in_belgium(lat, lon)
+    swapped = outside & use_wgs84 & _in_belgium(lon, lat)
+    problems.add(
+        outside & ~swapped,
+        "x" if "lat" not in columns else "lat",
+        lambda line: _(
+            "The coordinates (%(lat)s, %(lon)s) are outside Belgium.",
+            lat=_fmt(lat.loc[line]),
+            lon=_fmt(lon.loc[line]),
+        ),
+    )
+    problems.add(
+        swapped,
+        "lat",
+        _("The coordinates are outside Belgium; are lat and lon swapped?"),
+    )
+    return lat, lon
+
+
+def _in_belgium(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    return lat.between(*BELGIUM_LAT) & lon.between(*BELGIUM_LON)
+
+
+def _fmt(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:.5f}"
+
+
+def in_belgium(lat: float, lon: float) -> bool:
+    """Whether a WGS84 point lies in the box around Belgium that imports accept."""
+    return BELGIUM_LAT[0] <= lat <= BELGIUM_LAT[1] and BELGIUM_LON[0] <= lon <= BELGIUM_LON[1]
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def escape_formula(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Assets as a `;`-separated UTF-8 CSV with a BOM and decimal commas, as Excel in Belgium
+    opens it; the import reads it back unchanged (apostrophes before formulas included)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(ASSET_COLUMNS)
+    for row in rows:
+        cells = []
+        for name in ASSET_COLUMNS:
+            value = row.get(name)
+            if value is None:
+                cells.append("")
+            elif name in ("lat", "lon"):
+                cells.append(
+                    f"{value:.{COORDINATE_DECIMALS}f}".rstrip("0").rstrip(".").replace(".", ",")
+                )
+            elif isinstance(value, int | float):
+                cells.append(str(value))
+            else:
+                cells.append(escape_formula(str(value)))
+        writer.writerow(cells)
+    return out.getvalue()
