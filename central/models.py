@@ -1,6 +1,7 @@
 """Imports every model, so that the metadata (and Alembic) knows all tables."""
 
 from central.accounts.models import ApiToken, User
+from central.assets.models import Asset, AssetKind, Need, ServicePlan
 from central.core.audit import AuditEvent
 from central.frameworks.models import (
     Accession,
@@ -20,6 +21,8 @@ __all__ = [
     "Accession",
     "AccessionLot",
     "ApiToken",
+    "Asset",
+    "AssetKind",
     "AuditEvent",
     "Award",
     "Framework",
@@ -28,8 +31,10 @@ __all__ = [
     "JobLock",
     "JobRun",
     "Lot",
+    "Need",
     "Organisation",
     "PriceLine",
+    "ServicePlan",
     "TaskType",
     "User",
 ]
