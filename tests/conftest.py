@@ -116,6 +116,13 @@ def csrf_token(client: FlaskClient) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
+def use_english(client: FlaskClient) -> FlaskClient:
+    """Switch the client's session to English (the UI is Dutch by default)."""
+    response = client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    return client
+
+
 @pytest.fixture
 def login_as(client):
     """Sign the test client in as `user` (through the real sign-in form)."""

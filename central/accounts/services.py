@@ -235,7 +235,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError(
             "Your current password is not correct.",
-            fields={"current_password": "Not correct."},
+            fields={"current_password": "Your current password is not correct."},
         )
     check_password_rules(new)
     user.password_hash = hash_password(new)

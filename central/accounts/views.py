@@ -110,7 +110,8 @@ def reset_password(token: str):
         try:
             services.reset_password(user, form.password.data)
         except DomainError as exc:
-            return render_template("accounts/reset.html", form=form), form_error(form, exc)
+            status = form_error(form, exc)
+            return render_template("accounts/reset.html", form=form), status
         db.session.commit()
         flash(_("Your password is changed. Sign in with the new one."), "success")
         return redirect(url_for("accounts.login"))
@@ -122,12 +123,14 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(user, form.current_password.data, form.password.data)
         except DomainError as exc:
-            return render_template("accounts/password.html", form=form), form_error(form, exc)
+            status = form_error(form, exc)
+            return render_template("accounts/password.html", form=form), status
         db.session.commit()
-        login_user(current_user)  # the session carries the new session version
+        login_user(user)  # this session carries the new session version; the others end
         flash(_("Your password is changed."), "success")
         return redirect(url_for("pages.home"))
     return render_template("accounts/password.html", form=form)
@@ -206,10 +209,8 @@ def edit_user(user_id: int | None = None):
             else:
                 services.update_user(user, values, actor=current_user)
         except DomainError as exc:
-            return (
-                render_template("accounts/user_form.html", form=form, user=user),
-                form_error(form, exc),
-            )
+            status = form_error(form, exc)
+            return render_template("accounts/user_form.html", form=form, user=user), status
         db.session.commit()
         flash(_("The account %(email)s is saved.", email=user.email), "success")
         return redirect(url_for("accounts.users"))

@@ -32,6 +32,9 @@ class AuditEvent(db.Model):
 
 def record(action: str, obj: Any = None, *, actor: Any = None, **data: Any) -> AuditEvent:
     """Add an audit event for `obj` to the session (flushes it so the object has an id)."""
+    # `current_user` is a proxy: record the user behind it.
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
+    actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
     event = AuditEvent(
