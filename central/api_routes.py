@@ -1,4 +1,5 @@
 """Imports every domain's API module, so that its operations are registered on the blueprint."""
 
 import central.accounts.api
+import central.frameworks.api
 import central.organisations.api  # noqa: F401

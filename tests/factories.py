@@ -53,3 +53,151 @@ def make_token(user: User, name: str = "test") -> str:
 
     _token, secret = create_token(user, name)
     return secret
+
+
+# --- frameworks (made directly, valid as the services would make them) ------------------------
+
+
+def make_framework(lead: Organisation | None = None, **values):
+    """A draft framework led by `lead` (a new authority by default), 2025 to 2028."""
+    from datetime import date
+    from decimal import Decimal
+
+    from central.frameworks.models import Framework
+
+    n = next(_seq)
+    defaults = {
+        "reference": f"FW-{n:05d}",
+        "title": f"Framework {n}",
+        "lead_organisation_id": (lead or make_org("authority")).id,
+        "reserved": False,
+        "start_date": date(2025, 1, 1),
+        "end_date": date(2028, 12, 31),
+        "estimated_value": Decimal("400000.00"),
+        "max_value": Decimal("500000.00"),
+        "social_target_percent": Decimal("15.00"),
+    }
+    defaults.update(values)
+    framework = Framework(**defaults)
+    db.session.add(framework)
+    db.session.flush()
+    return framework
+
+
+def make_lot(framework, **values):
+    from central.frameworks.models import Lot
+
+    number = values.pop("number", len(framework.lots) + 1)
+    defaults = {"title": f"Lot {number}", "service_type": "hydrant_maintenance"}
+    defaults.update(values)
+    lot = Lot(framework_id=framework.id, number=number, **defaults)
+    db.session.add(lot)
+    db.session.flush()
+    db.session.expire(framework, ["lots"])
+    return lot
+
+
+def make_task_type(lot, code: str = "hydrant_inspection", **values):
+    from central.frameworks.models import TaskType
+
+    defaults = {
+        "name": code.replace("_", " ").capitalize(),
+        "checklist": [
+            {"key": "lid", "label": "Lid and frame", "kind": "pass_fail", "min": None, "max": None},
+            {
+                "key": "pressure",
+                "label": "Static pressure",
+                "kind": "reading",
+                "min": "1.5",
+                "max": "10",
+            },
+        ],
+    }
+    defaults.update(values)
+    task_type = TaskType(lot_id=lot.id, code=code, **defaults)
+    db.session.add(task_type)
+    db.session.flush()
+    db.session.expire(lot, ["task_types"])
+    return task_type
+
+
+def make_price(task_type, unit_price="18.50", valid_from=None, **values):
+    from datetime import date
+    from decimal import Decimal
+
+    from central.frameworks.models import PriceLine
+
+    line = PriceLine(
+        lot_id=task_type.lot_id,
+        task_type_id=task_type.id,
+        unit=values.pop("unit", "piece"),
+        unit_price=Decimal(unit_price),
+        vat_rate=Decimal(values.pop("vat_rate", "21.00")),
+        valid_from=valid_from or date(2025, 1, 1),
+    )
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def make_award(lot, provider: Organisation | None = None, rank: int = 1, weekly_capacity=100):
+    from central.frameworks.models import Award
+
+    provider = provider or make_org("provider", social_economy_status="lde")
+    award = Award(
+        lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=weekly_capacity
+    )
+    db.session.add(award)
+    db.session.flush()
+    db.session.expire(lot, ["awards"])
+    return award
+
+
+def name_beneficiaries(framework, *orgs: Organisation) -> None:
+    from central.frameworks.models import FrameworkBeneficiary
+
+    for org in orgs:
+        db.session.add(FrameworkBeneficiary(framework_id=framework.id, organisation_id=org.id))
+    db.session.flush()
+    db.session.expire(framework, ["beneficiaries"])
+
+
+def make_accession(framework, member: Organisation, lots=None, status: str = "approved", **values):
+    """An accession of `member` to `lots` (default: every lot), approved by default."""
+    from central.core.types import utcnow
+    from central.frameworks.models import Accession, AccessionLot
+
+    lots = list(framework.lots) if lots is None else list(lots)
+    covering = status in ("requested", "approved")
+    accession = Accession(
+        framework_id=framework.id,
+        member_id=member.id,
+        order_reference=values.pop("order_reference", f"ORDER-{next(_seq)}"),
+        status=status,
+        decided_at=None if status == "requested" else utcnow(),
+        reason=values.pop("reason", "Not eligible." if status == "rejected" else None),
+        **values,
+    )
+    accession.lot_links = [
+        AccessionLot(lot_id=lot.id, member_id=member.id, covering=covering) for lot in lots
+    ]
+    db.session.add(accession)
+    db.session.flush()
+    return accession
+
+
+def make_active_framework(lead: Organisation | None = None, members=(), providers=(), **values):
+    """An active framework with one hydrant lot (task type, price, award) and `members` named
+    beneficiaries with approved accessions; `providers` are awarded in rank order."""
+    from central.frameworks.models import FrameworkStatus
+
+    framework = make_framework(lead, status=FrameworkStatus.ACTIVE, **values)
+    lot = make_lot(framework)
+    task_type = make_task_type(lot)
+    make_price(task_type)
+    for rank, provider in enumerate(providers or [None], start=1):
+        make_award(lot, provider, rank=rank)
+    name_beneficiaries(framework, *members)
+    for member in members:
+        make_accession(framework, member)
+    return framework

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 from central.core.errors import Forbidden, NotFound
 
@@ -25,7 +25,10 @@ def require_role(user: User, *roles: str) -> None:
 
 
 def visible_organisations(user: User) -> Select:
-    """Organisations a user may read: all for an admin, otherwise its own."""
+    """Organisations a user may read: all for an admin, otherwise its own; a coordinator also
+    the beneficiaries and awarded providers of the frameworks it leads, a member also the lead
+    authorities of the frameworks it is named in."""
+    from central.frameworks.models import Award, Framework, FrameworkBeneficiary, Lot
     from central.organisations.models import Organisation
 
     stmt = select(Organisation)
@@ -33,7 +36,100 @@ def visible_organisations(user: User) -> Select:
         return stmt
     if user.organisation_id is None:
         return stmt.where(false())
-    return stmt.where(Organisation.id == user.organisation_id)
+    org_id = user.organisation_id
+    reach = [Organisation.id == org_id]
+    if user.role == "coordinator":
+        led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
+        reach.append(
+            Organisation.id.in_(
+                select(FrameworkBeneficiary.organisation_id).where(
+                    FrameworkBeneficiary.framework_id.in_(led)
+                )
+            )
+        )
+        reach.append(
+            Organisation.id.in_(
+                select(Award.provider_id)
+                .join(Lot, Lot.id == Award.lot_id)
+                .where(Lot.framework_id.in_(led))
+            )
+        )
+    if user.role in ("member", "coordinator"):
+        reach.append(
+            Organisation.id.in_(
+                select(Framework.lead_organisation_id).where(
+                    Framework.id.in_(_named_frameworks(org_id))
+                )
+            )
+        )
+    return stmt.where(or_(*reach))
+
+
+def _named_frameworks(org_id: int) -> Select:
+    """Ids of the concluded (not draft) frameworks an authority is named a beneficiary of."""
+    from central.frameworks.models import Framework, FrameworkBeneficiary
+
+    return (
+        select(FrameworkBeneficiary.framework_id)
+        .join(Framework, Framework.id == FrameworkBeneficiary.framework_id)
+        .where(FrameworkBeneficiary.organisation_id == org_id, Framework.status != "draft")
+    )
+
+
+def visible_frameworks(user: User) -> Select:
+    """Frameworks a user may read: an admin all; a coordinator those its authority leads (and,
+    acting as a member, those it is named in); a member the concluded frameworks it is named
+    in; a provider the concluded frameworks where it holds an award."""
+    from central.frameworks.models import Award, Framework, Lot
+
+    stmt = select(Framework)
+    if user.role == "admin":
+        return stmt
+    org_id = user.organisation_id
+    if org_id is None:
+        return stmt.where(false())
+    if user.role == "coordinator":
+        return stmt.where(
+            or_(
+                Framework.lead_organisation_id == org_id,
+                Framework.id.in_(_named_frameworks(org_id)),
+            )
+        )
+    if user.role == "member":
+        return stmt.where(Framework.id.in_(_named_frameworks(org_id)))
+    if user.role == "provider":
+        awarded = (
+            select(Lot.framework_id)
+            .join(Award, Award.lot_id == Lot.id)
+            .where(Award.provider_id == org_id)
+        )
+        return stmt.where(Framework.id.in_(awarded), Framework.status != "draft")
+    return stmt.where(false())
+
+
+def visible_lots(user: User) -> Select:
+    """Lots of the frameworks a user may read."""
+    from central.frameworks.models import Framework, Lot
+
+    framework_ids = visible_frameworks(user).with_only_columns(Framework.id)
+    return select(Lot).where(Lot.framework_id.in_(framework_ids))
+
+
+def visible_accessions(user: User) -> Select:
+    """Accessions a user may read: an admin all; a member its authority's; a coordinator also
+    those to the frameworks its authority leads; a provider none."""
+    from central.frameworks.models import Accession, Framework
+
+    stmt = select(Accession)
+    if user.role == "admin":
+        return stmt
+    org_id = user.organisation_id
+    if org_id is None or user.role not in ("member", "coordinator"):
+        return stmt.where(false())
+    if user.role == "coordinator":
+        led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
+        return stmt.where(or_(Accession.member_id == org_id, Accession.framework_id.in_(led)))
+    return stmt.where(Accession.member_id == org_id)
 
 
 def visible_users(user: User) -> Select:
@@ -58,6 +154,9 @@ def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "manage_organisations": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
+    "manage_frameworks": frozenset({"coordinator"}),
+    "view_frameworks": frozenset({"admin", "coordinator", "member", "provider"}),
+    "request_accession": frozenset({"coordinator", "member"}),
 }
 
 

@@ -1,0 +1,444 @@
+"""API: frameworks, lots, task types, prices, awards, beneficiaries and accessions.
+
+Coordinators of the lead authority write; members read the frameworks they are named in and
+request and withdraw accessions; awarded providers read. Outside reach answers 404; a visible
+target whose action is not the user's answers 403.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from central.core.api import endpoint
+from central.core.errors import ValidationError
+from central.core.permissions import (
+    get_visible,
+    visible_accessions,
+    visible_frameworks,
+    visible_lots,
+)
+from central.extensions import db
+from central.frameworks import services
+from central.frameworks.models import (
+    Accession,
+    Award,
+    Framework,
+    Lot,
+    PriceLine,
+    TaskType,
+)
+from central.frameworks.schemas import (
+    AccessionSchema,
+    AwardSchema,
+    BeneficiariesSchema,
+    FrameworkSchema,
+    LotSchema,
+    PriceSchema,
+    ReasonSchema,
+    TaskTypeSchema,
+    TaskTypeUpdateSchema,
+    TerminateSchema,
+)
+
+TAG = "frameworks"
+ACCESSIONS = "accessions"
+STATUS_QUERY = [
+    {
+        "name": "status",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["requested", "approved", "rejected", "withdrawn"]},
+    },
+    {"name": "framework", "in": "query", "schema": {"type": "integer"}},
+]
+
+
+def _framework(framework_id: int) -> Framework:
+    return get_visible(visible_frameworks(current_user), Framework, framework_id)
+
+
+def _lot(lot_id: int) -> Lot:
+    return get_visible(visible_lots(current_user), Lot, lot_id)
+
+
+def _task_type(task_type_id: int) -> TaskType:
+    lot_ids = visible_lots(current_user).with_only_columns(Lot.id)
+    return get_visible(select(TaskType).where(TaskType.lot_id.in_(lot_ids)), TaskType, task_type_id)
+
+
+def _accession(accession_id: int) -> Accession:
+    return get_visible(visible_accessions(current_user), Accession, accession_id)
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/frameworks", summary="List frameworks in reach", tag=TAG, response=FrameworkSchema, many=True
+)
+def list_frameworks():
+    return visible_frameworks(current_user).order_by(Framework.start_date.desc(), Framework.id)
+
+
+@endpoint(
+    "/frameworks",
+    "POST",
+    summary="Create a draft framework (coordinator)",
+    tag=TAG,
+    body=FrameworkSchema,
+    response=FrameworkSchema,
+    status=201,
+)
+def create_framework(data):
+    framework = services.create_framework(data, actor=current_user)
+    db.session.commit()
+    return framework
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>", summary="Read a framework", tag=TAG, response=FrameworkSchema
+)
+def get_framework(framework_id: int):
+    return _framework(framework_id)
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>",
+    "PATCH",
+    summary="Change a framework (coordinator; an active one only in title and social target)",
+    tag=TAG,
+    body=FrameworkSchema,
+    partial=True,
+    response=FrameworkSchema,
+)
+def update_framework(framework_id: int, data):
+    framework = _framework(framework_id)
+    services.update_framework(framework, data, actor=current_user)
+    db.session.commit()
+    return framework
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/activate",
+    "POST",
+    summary="Activate a draft framework (coordinator)",
+    tag=TAG,
+    response=FrameworkSchema,
+)
+def activate_framework(framework_id: int):
+    framework = _framework(framework_id)
+    services.activate_framework(framework, actor=current_user)
+    db.session.commit()
+    return framework
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/terminate",
+    "POST",
+    summary="Terminate a running framework, with a reason (coordinator)",
+    tag=TAG,
+    body=TerminateSchema,
+    response=FrameworkSchema,
+)
+def terminate_framework(framework_id: int, data):
+    framework = _framework(framework_id)
+    services.terminate_framework(framework, data["reason"], actor=current_user)
+    db.session.commit()
+    return framework
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/beneficiaries",
+    summary="The authorities named as beneficiaries",
+    tag=TAG,
+    response=BeneficiariesSchema,
+)
+def get_beneficiaries(framework_id: int):
+    framework = _framework(framework_id)
+    return {"organisation_ids": [org.id for org in framework.beneficiaries]}
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/beneficiaries",
+    "POST",
+    summary="Name authorities as beneficiaries of a draft framework (coordinator)",
+    tag=TAG,
+    body=BeneficiariesSchema,
+    response=BeneficiariesSchema,
+)
+def add_beneficiaries(framework_id: int, data):
+    framework = _framework(framework_id)
+    orgs = services.add_beneficiaries(framework, data["organisation_ids"], actor=current_user)
+    db.session.commit()
+    return {"organisation_ids": [org.id for org in orgs]}
+
+
+# --- lots -------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/lots",
+    summary="List a framework's lots",
+    tag=TAG,
+    response=LotSchema,
+    many=True,
+)
+def list_lots(framework_id: int):
+    framework = _framework(framework_id)
+    return select(Lot).where(Lot.framework_id == framework.id).order_by(Lot.number)
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/lots",
+    "POST",
+    summary="Add a lot to a draft framework (coordinator)",
+    tag=TAG,
+    body=LotSchema,
+    response=LotSchema,
+    status=201,
+)
+def create_lot(framework_id: int, data):
+    framework = _framework(framework_id)
+    lot = services.create_lot(framework, data, actor=current_user)
+    db.session.commit()
+    return lot
+
+
+@endpoint("/lots/<int:lot_id>", summary="Read a lot", tag=TAG, response=LotSchema)
+def get_lot(lot_id: int):
+    return _lot(lot_id)
+
+
+@endpoint(
+    "/lots/<int:lot_id>",
+    "PATCH",
+    summary="Change a lot (coordinator)",
+    tag=TAG,
+    body=LotSchema,
+    partial=True,
+    response=LotSchema,
+)
+def update_lot(lot_id: int, data):
+    lot = _lot(lot_id)
+    services.update_lot(lot, data, actor=current_user)
+    db.session.commit()
+    return lot
+
+
+# --- task types -------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/lots/<int:lot_id>/task-types",
+    summary="List a lot's task types",
+    tag=TAG,
+    response=TaskTypeSchema,
+    many=True,
+)
+def list_task_types(lot_id: int):
+    lot = _lot(lot_id)
+    return select(TaskType).where(TaskType.lot_id == lot.id).order_by(TaskType.code)
+
+
+@endpoint(
+    "/lots/<int:lot_id>/task-types",
+    "POST",
+    summary="Add a task type, with its checklist and follow-up, to a lot (coordinator)",
+    tag=TAG,
+    body=TaskTypeSchema,
+    response=TaskTypeSchema,
+    status=201,
+)
+def create_task_type(lot_id: int, data):
+    lot = _lot(lot_id)
+    task_type = services.create_task_type(lot, data, actor=current_user)
+    db.session.commit()
+    return task_type
+
+
+@endpoint(
+    "/task-types/<int:task_type_id>", summary="Read a task type", tag=TAG, response=TaskTypeSchema
+)
+def get_task_type(task_type_id: int):
+    return _task_type(task_type_id)
+
+
+@endpoint(
+    "/task-types/<int:task_type_id>",
+    "PATCH",
+    summary="Change a task type's name, checklist or follow-up (coordinator)",
+    tag=TAG,
+    body=TaskTypeUpdateSchema,
+    partial=True,
+    response=TaskTypeSchema,
+)
+def update_task_type(task_type_id: int, data):
+    task_type = _task_type(task_type_id)
+    services.update_task_type(task_type, data, actor=current_user)
+    db.session.commit()
+    return task_type
+
+
+# --- prices -----------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/lots/<int:lot_id>/prices",
+    summary="A lot's price schedule (every line, by task type and date)",
+    tag=TAG,
+    response=PriceSchema,
+    many=True,
+)
+def list_prices(lot_id: int):
+    lot = _lot(lot_id)
+    return (
+        select(PriceLine)
+        .join(TaskType, TaskType.id == PriceLine.task_type_id)
+        .where(PriceLine.lot_id == lot.id)
+        .order_by(TaskType.code, PriceLine.valid_from, PriceLine.id)
+    )
+
+
+@endpoint(
+    "/lots/<int:lot_id>/prices",
+    "POST",
+    summary="Add a price line, in force from its date (coordinator)",
+    tag=TAG,
+    body=PriceSchema,
+    response=PriceSchema,
+    status=201,
+)
+def add_price(lot_id: int, data):
+    lot = _lot(lot_id)
+    line = services.add_price_line(lot, data, actor=current_user)
+    db.session.commit()
+    return line
+
+
+# --- awards -----------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/lots/<int:lot_id>/awards",
+    summary="A lot's awarded providers, by rank",
+    tag=TAG,
+    response=AwardSchema,
+    many=True,
+)
+def list_awards(lot_id: int):
+    lot = _lot(lot_id)
+    return select(Award).where(Award.lot_id == lot.id).order_by(Award.rank)
+
+
+@endpoint(
+    "/lots/<int:lot_id>/awards",
+    "POST",
+    summary="Award a lot to a provider (coordinator)",
+    tag=TAG,
+    body=AwardSchema,
+    response=AwardSchema,
+    status=201,
+)
+def create_award(lot_id: int, data):
+    lot = _lot(lot_id)
+    award = services.award_lot(lot, data, actor=current_user)
+    db.session.commit()
+    return award
+
+
+# --- accessions -------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/accessions",
+    summary="List accessions in reach",
+    tag=ACCESSIONS,
+    response=AccessionSchema,
+    many=True,
+    query=STATUS_QUERY,
+)
+def list_accessions():
+    stmt = visible_accessions(current_user).order_by(Accession.requested_at.desc(), Accession.id)
+    status = request.args.get("status")
+    if status:
+        if status not in ("requested", "approved", "rejected", "withdrawn"):
+            raise ValidationError("Unknown status.", fields={"status": "Unknown status."})
+        stmt = stmt.where(Accession.status == status)
+    framework = request.args.get("framework")
+    if framework:
+        if not framework.isdigit():
+            raise ValidationError("framework is an id.", fields={"framework": "Not an id."})
+        stmt = stmt.where(Accession.framework_id == int(framework))
+    return stmt
+
+
+@endpoint(
+    "/accessions",
+    "POST",
+    summary="Request accession to lots of a framework (member)",
+    tag=ACCESSIONS,
+    body=AccessionSchema,
+    response=AccessionSchema,
+    status=201,
+)
+def request_accession(data):
+    framework = _framework(data["framework_id"])
+    accession = services.request_accession(
+        framework, data["lot_ids"], data["order_reference"], actor=current_user
+    )
+    db.session.commit()
+    return accession
+
+
+@endpoint(
+    "/accessions/<int:accession_id>",
+    summary="Read an accession",
+    tag=ACCESSIONS,
+    response=AccessionSchema,
+)
+def get_accession(accession_id: int):
+    return _accession(accession_id)
+
+
+@endpoint(
+    "/accessions/<int:accession_id>/approve",
+    "POST",
+    summary="Approve a requested accession (coordinator of the lead authority)",
+    tag=ACCESSIONS,
+    response=AccessionSchema,
+)
+def approve_accession(accession_id: int):
+    accession = _accession(accession_id)
+    services.approve_accession(accession, actor=current_user)
+    db.session.commit()
+    return accession
+
+
+@endpoint(
+    "/accessions/<int:accession_id>/reject",
+    "POST",
+    summary="Reject a requested accession, with a reason (coordinator of the lead authority)",
+    tag=ACCESSIONS,
+    body=ReasonSchema,
+    response=AccessionSchema,
+)
+def reject_accession(accession_id: int, data):
+    accession = _accession(accession_id)
+    services.reject_accession(accession, data["reason"], actor=current_user)
+    db.session.commit()
+    return accession
+
+
+@endpoint(
+    "/accessions/<int:accession_id>/withdraw",
+    "POST",
+    summary="Withdraw a requested or approved accession (the member)",
+    tag=ACCESSIONS,
+    response=AccessionSchema,
+)
+def withdraw_accession(accession_id: int):
+    accession = _accession(accession_id)
+    services.withdraw_accession(accession, actor=current_user)
+    db.session.commit()
+    return accession

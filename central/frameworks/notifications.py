@@ -1,0 +1,174 @@
+"""E-mail about frameworks and accessions, sent only once the change is committed.
+
+Services queue messages on the session (`queue_mail`); they are sent after the commit that
+makes the change real, and dropped if the transaction rolls back, so that nobody is told of a
+change that did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import has_app_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from central.core.mail import send_mail
+from central.extensions import db
+
+log = logging.getLogger(__name__)
+OUTBOX = "frameworks_outbox"
+
+
+def queue_mail(to: str, subject: str, body: str) -> None:
+    """Send this mail after the current transaction commits."""
+    db.session.info.setdefault(OUTBOX, []).append((to, subject, body))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(session: Session) -> None:
+    messages = session.info.pop(OUTBOX, None)
+    if not messages or not has_app_context():
+        return
+    for to, subject, body in messages:
+        send_mail(to, subject, body)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_outbox(session: Session, previous_transaction) -> None:
+    # Only a rollback of the whole transaction drops the mail; a savepoint does not.
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(OUTBOX, None)
+
+
+def recipients(organisation_id: int, roles: Iterable[str]) -> list[tuple[str, str]]:
+    """(e-mail, locale) of the active users of an organisation with one of `roles`; the
+    organisation's own address when it has no such user."""
+    from central.accounts.models import User
+    from central.organisations.models import Organisation
+
+    rows = db.session.execute(
+        select(User.email, User.locale)
+        .where(
+            User.organisation_id == organisation_id,
+            User.role.in_(list(roles)),
+            User.active.is_(True),
+        )
+        .order_by(User.email)
+    ).all()
+    found = [(email, locale or "nl") for email, locale in rows]
+    if not found:
+        org = db.session.get(Organisation, organisation_id)
+        if org is not None and org.email:
+            found = [(org.email, "nl")]
+    return found
+
+
+def _send_each(people: list[tuple[str, str]], compose) -> None:
+    for email, locale in people:
+        with force_locale(locale):
+            subject, body = compose()
+        queue_mail(email, subject, body)
+
+
+def accession_requested(accession) -> None:
+    """Tell the lead authority's coordinators that a member asks to accede."""
+    framework = accession.framework
+
+    def compose():
+        return (
+            _("Accession requested: %(reference)s", reference=framework.reference),
+            _(
+                "%(member)s asks to accede to %(reference)s %(title)s for lots %(lots)s "
+                "(order reference %(order)s).\n\nApprove or reject it in Central.",
+                member=accession.member.name,
+                reference=framework.reference,
+                title=framework.title,
+                lots=", ".join(str(lot.number) for lot in accession.lots),
+                order=accession.order_reference,
+            ),
+        )
+
+    _send_each(recipients(framework.lead_organisation_id, ["coordinator"]), compose)
+
+
+def accession_decided(accession) -> None:
+    """Tell the member that its accession was approved or rejected."""
+    framework = accession.framework
+
+    def compose():
+        if accession.status == "approved":
+            return (
+                _("Accession approved: %(reference)s", reference=framework.reference),
+                _(
+                    "Your accession to %(reference)s %(title)s is approved. "
+                    "Work can now be planned for lots %(lots)s.",
+                    reference=framework.reference,
+                    title=framework.title,
+                    lots=", ".join(str(lot.number) for lot in accession.lots),
+                ),
+            )
+        return (
+            _("Accession rejected: %(reference)s", reference=framework.reference),
+            _(
+                "Your accession to %(reference)s %(title)s is rejected.\n\nReason: %(reason)s",
+                reference=framework.reference,
+                title=framework.title,
+                reason=accession.reason,
+            ),
+        )
+
+    _send_each(recipients(accession.member_id, ["member", "coordinator"]), compose)
+
+
+def accession_withdrawn(accession) -> None:
+    """Tell the lead authority's coordinators that a member withdrew its accession."""
+    framework = accession.framework
+
+    def compose():
+        return (
+            _("Accession withdrawn: %(reference)s", reference=framework.reference),
+            _(
+                "%(member)s withdrew its accession to %(reference)s %(title)s.",
+                member=accession.member.name,
+                reference=framework.reference,
+                title=framework.title,
+            ),
+        )
+
+    _send_each(recipients(framework.lead_organisation_id, ["coordinator"]), compose)
+
+
+def threshold_reached(alert) -> None:
+    """Warn the lead authority's coordinators that spend reached 80, 90 or 100 % of a maximum."""
+    framework = alert.framework
+
+    def compose():
+        scope = (
+            _(
+                "lot %(number)s of %(reference)s",
+                number=alert.lot.number,
+                reference=framework.reference,
+            )
+            if alert.lot is not None
+            else framework.reference
+        )
+        return (
+            _(
+                "%(scope)s: %(threshold)s%% of the maximum committed",
+                scope=scope,
+                threshold=alert.threshold,
+            ),
+            _(
+                "Committed value of %(scope)s is %(committed)s EUR of a maximum of %(maximum)s EUR "
+                "(excl. VAT). At 100%% no new rounds are created.",
+                scope=scope,
+                committed=alert.committed_value,
+                maximum=alert.max_value,
+            ),
+        )
+
+    _send_each(recipients(framework.lead_organisation_id, ["coordinator"]), compose)

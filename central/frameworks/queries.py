@@ -1,0 +1,189 @@
+"""Read queries of the frameworks domain, shared with planning and reporting: the price in force,
+approved accessions, and the amounts of work committed under a framework (rule 2).
+
+Committed amounts are read through `committed_amounts(framework_id)`. The tasks that make them up
+belong to the planning domain, which registers where they come from with `register_amount_source`
+(see `AmountSource`); the frameworks domain does not import planning. With no source registered
+there is no planned work in the system, so every amount is zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from central.core.money import CENT
+from central.extensions import db
+from central.frameworks.models import (
+    Accession,
+    AccessionLot,
+    AccessionStatus,
+    Framework,
+    FrameworkStatus,
+    Lot,
+    PriceLine,
+    TaskType,
+)
+
+ZERO = Decimal("0.00")
+
+
+class AmountRow(NamedTuple):
+    """Tasks of one lot that share a stage, a unit price and a quantity.
+
+    `stage` is "open" (committed, not yet done: open or contested), "done" (completed, not yet
+    accepted) or "accepted". Cancelled tasks and tasks closed as `inaccessible` or `not_found` are
+    no row at all: they commit nothing (rule 2). Grouping by (unit_price, quantity) keeps the rows
+    few and lets Python multiply exactly, on SQLite too (rule 5).
+    """
+
+    lot_id: int
+    stage: str
+    unit_price: Decimal
+    quantity: Decimal
+    tasks: int
+
+
+# A function that yields the AmountRows of one framework, e.g. (planning) a
+# `SELECT rounds.lot_id, <stage>, tasks.unit_price, tasks.quantity, COUNT(*) ... GROUP BY ...`.
+AmountSource = Callable[[int], Iterable[AmountRow]]
+_SOURCES: list[AmountSource] = []
+STAGES = ("open", "done", "accepted")
+
+
+def register_amount_source(source: AmountSource) -> AmountSource:
+    """Add a source of task amounts (planning registers its tasks at import time). Idempotent."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+    return source
+
+
+def task_amount(unit_price: Decimal, quantity: Decimal) -> Decimal:
+    """The amount of one task excl. VAT: unit price × quantity, rounded half up to the cent."""
+    return (Decimal(unit_price) * Decimal(quantity)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """Committed (every counting task), completed (done or accepted) and accepted amounts."""
+
+    committed: Decimal = ZERO
+    completed: Decimal = ZERO
+    accepted: Decimal = ZERO
+
+    def __add__(self, other: Amounts) -> Amounts:
+        return Amounts(
+            self.committed + other.committed,
+            self.completed + other.completed,
+            self.accepted + other.accepted,
+        )
+
+
+@dataclass(frozen=True)
+class FrameworkAmounts:
+    """A framework's amounts in total and per lot."""
+
+    total: Amounts = Amounts()
+    by_lot: dict[int, Amounts] = field(default_factory=dict)
+
+    def lot(self, lot_id: int) -> Amounts:
+        return self.by_lot.get(lot_id, Amounts())
+
+
+def amounts_from_rows(rows: Iterable[AmountRow]) -> FrameworkAmounts:
+    """Add up amount rows exactly, per lot and in total."""
+    by_lot: dict[int, Amounts] = {}
+    for row in rows:
+        if row.stage not in STAGES:
+            raise ValueError(f"unknown task stage {row.stage!r}")
+        amount = task_amount(row.unit_price, row.quantity) * int(row.tasks)
+        part = Amounts(
+            committed=amount,
+            completed=amount if row.stage in ("done", "accepted") else ZERO,
+            accepted=amount if row.stage == "accepted" else ZERO,
+        )
+        by_lot[row.lot_id] = by_lot.get(row.lot_id, Amounts()) + part
+    total = sum(by_lot.values(), Amounts())
+    return FrameworkAmounts(total=total, by_lot=by_lot)
+
+
+def committed_amounts(framework_id: int) -> FrameworkAmounts:
+    """The amounts of work under a framework, from every registered source (rule 2)."""
+    return amounts_from_rows(row for source in _SOURCES for row in source(framework_id))
+
+
+def price_in_force(task_type_id: int, day: date) -> PriceLine | None:
+    """The price line of a task type in force on `day`: the latest one valid from then (rule 5)."""
+    return db.session.scalar(
+        select(PriceLine)
+        .where(PriceLine.task_type_id == task_type_id, PriceLine.valid_from <= day)
+        .order_by(PriceLine.valid_from.desc())
+        .limit(1)
+    )
+
+
+def current_prices(lot_id: int, day: date) -> dict[int, PriceLine]:
+    """Per task type of a lot, the price line in force on `day`."""
+    lines = db.session.scalars(
+        select(PriceLine)
+        .where(PriceLine.lot_id == lot_id, PriceLine.valid_from <= day)
+        .order_by(PriceLine.task_type_id, PriceLine.valid_from)
+    )
+    return {line.task_type_id: line for line in lines}
+
+
+def approved_lot_ids(member_id: int, framework_id: int | None = None) -> set[int]:
+    """Lots a member may receive work in: those of its approved accessions (rule 3)."""
+    stmt = (
+        select(AccessionLot.lot_id)
+        .join(Accession, Accession.id == AccessionLot.accession_id)
+        .where(
+            Accession.member_id == member_id,
+            Accession.status == AccessionStatus.APPROVED,
+        )
+    )
+    if framework_id is not None:
+        stmt = stmt.where(Accession.framework_id == framework_id)
+    return set(db.session.scalars(stmt))
+
+
+def approved_members_by_lot(lot_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each lot, the members with an approved accession to it (one query, for the planner)."""
+    ids = list(lot_ids)
+    result: dict[int, set[int]] = {lot_id: set() for lot_id in ids}
+    if not ids:
+        return result
+    rows = db.session.execute(
+        select(AccessionLot.lot_id, AccessionLot.member_id)
+        .join(Accession, Accession.id == AccessionLot.accession_id)
+        .where(AccessionLot.lot_id.in_(ids), Accession.status == AccessionStatus.APPROVED)
+    )
+    for lot_id, member_id in rows:
+        result[lot_id].add(member_id)
+    return result
+
+
+def open_for_new_work(framework: Framework, day: date) -> bool:
+    """Whether new rounds may be created under the framework on `day` (rules 2 and 6)."""
+    return (
+        framework.status == FrameworkStatus.ACTIVE
+        and framework.start_date <= day
+        and (day <= framework.end_date)
+    )
+
+
+def task_type_by_code(lot_id: int, code: str) -> TaskType | None:
+    return db.session.scalar(
+        select(TaskType).where(TaskType.lot_id == lot_id, TaskType.code == code)
+    )
+
+
+def lots_of(framework_id: int) -> list[Lot]:
+    return list(
+        db.session.scalars(select(Lot).where(Lot.framework_id == framework_id).order_by(Lot.number))
+    )

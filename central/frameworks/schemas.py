@@ -1,0 +1,214 @@
+"""JSON shapes of frameworks, lots, task types, prices, awards, beneficiaries and accessions
+(SPEC section 5). Money and decimals travel as strings such as "1234.50"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from central.frameworks.models import (
+    AccessionStatus,
+    ChecklistKind,
+    FrameworkStatus,
+    PriceUnit,
+)
+from central.frameworks.queries import FrameworkAmounts, committed_amounts
+
+MAX_ID = 2**31 - 1
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _money(**kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(as_string=True, places=2, allow_nan=False, **kwargs)
+
+
+def _amounts(obj: Any) -> FrameworkAmounts:
+    """The framework's amounts, computed once per dumped object."""
+    cached = getattr(obj, "_dumped_amounts", None)
+    if cached is None:
+        cached = committed_amounts(obj.id)
+        obj._dumped_amounts = cached
+    return cached
+
+
+class FrameworkSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lead_organisation_id = fields.Integer(dump_only=True)
+    reserved = fields.Boolean(load_default=False)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    term_justification = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=5000),
+        metadata={"description": "Required when the term exceeds 4 years (art. 43 § 1)."},
+    )
+    estimated_value = _money(required=True)
+    max_value = _money(required=True)
+    social_target_percent = fields.Decimal(
+        as_string=True, places=2, allow_nan=False, load_default=None, allow_none=True
+    )
+    status = fields.String(
+        dump_only=True, validate=validate.OneOf([s.value for s in FrameworkStatus])
+    )
+    committed_value = fields.Method("get_committed", dump_only=True)
+    completed_value = fields.Method("get_completed", dump_only=True)
+    accepted_value = fields.Method("get_accepted", dump_only=True)
+
+    def get_committed(self, obj: Any) -> str:
+        return str(_amounts(obj).total.committed)
+
+    def get_completed(self, obj: Any) -> str:
+        return str(_amounts(obj).total.completed)
+
+    def get_accepted(self, obj: Any) -> str:
+        return str(_amounts(obj).total.accepted)
+
+
+class TerminateSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class BeneficiariesSchema(Schema):
+    organisation_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=1000))
+
+
+class LotSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    framework_id = fields.Integer(dump_only=True)
+    number = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=999))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    service_type = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "e.g. hydrant_maintenance, green_maintenance, signage."},
+    )
+    reserved = fields.Boolean(load_default=False)
+    max_value = _money(allow_none=True, load_default=None)
+    max_tasks_per_round = fields.Integer(
+        strict=True, load_default=25, validate=validate.Range(min=1, max=500)
+    )
+    planning_horizon_days = fields.Integer(
+        strict=True, load_default=28, validate=validate.Range(min=1, max=366)
+    )
+    urgent_days = fields.Integer(
+        strict=True, load_default=7, validate=validate.Range(min=0, max=366)
+    )
+
+
+class ChecklistItemSchema(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ChecklistKind]))
+    min = fields.Decimal(as_string=True, allow_nan=False, allow_none=True, load_default=None)
+    max = fields.Decimal(as_string=True, allow_nan=False, allow_none=True, load_default=None)
+
+
+class FollowUpSchema(Schema):
+    lot_id = _id(required=True)
+    task_type = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class TaskTypeSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    lot_id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    checklist = fields.List(
+        fields.Nested(ChecklistItemSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    follow_up = fields.Method(
+        "dump_follow_up",
+        deserialize="load_follow_up",
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "properties": {"lot_id": {"type": "integer"}, "task_type": {"type": "string"}},
+        },
+    )
+
+    def dump_follow_up(self, obj: Any) -> dict[str, Any] | None:
+        if obj.follow_up is None:
+            return None
+        return {"lot_id": obj.follow_up.lot_id, "task_type": obj.follow_up.code}
+
+    def load_follow_up(self, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return FollowUpSchema().load(value)
+
+
+class TaskTypeUpdateSchema(TaskTypeSchema):
+    code = fields.String(dump_only=True)
+
+
+class PriceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    lot_id = fields.Integer(dump_only=True)
+    task_type = fields.Method(
+        "dump_task_type",
+        deserialize="load_task_type",
+        required=True,
+        metadata={"type": "string", "description": "The task type's code."},
+    )
+    unit = fields.String(
+        load_default="piece", validate=validate.OneOf([u.value for u in PriceUnit])
+    )
+    unit_price = _money(required=True, metadata={"description": "Excl. VAT."})
+    vat_rate = fields.Decimal(
+        as_string=True, places=2, allow_nan=False, load_default=None, allow_none=True
+    )
+    valid_from = fields.Date(
+        load_default=None, metadata={"description": "Counts from this date on; default today."}
+    )
+
+    def dump_task_type(self, obj: Any) -> str:
+        return obj.task_type.code
+
+    def load_task_type(self, value: Any) -> str:
+        if not isinstance(value, str) or not 1 <= len(value) <= 50:
+            raise ValidationError("A task type code.")
+        return value
+
+
+class AwardSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    lot_id = fields.Integer(dump_only=True)
+    provider_id = _id(required=True)
+    rank = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=99))
+    weekly_capacity = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1, max=100000),
+        metadata={"description": "Tasks a week."},
+    )
+
+
+class AccessionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    framework_id = _id(required=True)
+    member_id = fields.Integer(dump_only=True)
+    lot_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=100))
+    order_reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The member's order or budget key, printed on statements."},
+    )
+    status = fields.String(
+        dump_only=True, validate=validate.OneOf([s.value for s in AccessionStatus])
+    )
+    reason = fields.String(dump_only=True, allow_none=True)
+    requested_at = fields.DateTime(dump_only=True)
+    decided_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -1,0 +1,1258 @@
+"""Framework rules (SPEC rules 1–5): term, values, lots, task types and checklists, price lines,
+awards, beneficiaries, activation and termination, accessions, and the one computation of
+committed value against the maximum with its 80/90/100 % thresholds.
+
+Each service takes models and validated values plus the acting user, checks its rule, raises a
+DomainError (400 input, 403 not the user's action, 409 state), records an audit event and
+flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from central.core import audit
+from central.core.clock import today
+from central.core.errors import Conflict, Forbidden, ValidationError
+from central.core.money import CENT
+from central.core.types import utcnow
+from central.extensions import db
+from central.frameworks import notifications
+from central.frameworks.models import (
+    COVERING_ACCESSION_STATUSES,
+    MAX_TERM_YEARS,
+    Accession,
+    AccessionLot,
+    AccessionStatus,
+    Award,
+    ChecklistKind,
+    Framework,
+    FrameworkAlert,
+    FrameworkBeneficiary,
+    FrameworkStatus,
+    Lot,
+    PriceLine,
+    PriceUnit,
+    TaskType,
+    add_years,
+)
+from central.frameworks.queries import FrameworkAmounts, committed_amounts
+from central.organisations.models import Organisation, OrganisationKind
+
+# Numeric(12, 2) holds at most this; a larger amount is refused as input, not by the database.
+MAX_AMOUNT = Decimal("9999999999.99")
+# Dates a framework may use: wide enough for any real contract, narrow enough for date arithmetic.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+THRESHOLDS = (80, 90, 100)
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
+MAX_CHECKLIST_ITEMS = 50
+
+FRAMEWORK_FIELDS = (
+    "reference",
+    "title",
+    "reserved",
+    "start_date",
+    "end_date",
+    "term_justification",
+    "estimated_value",
+    "max_value",
+    "social_target_percent",
+)
+# What a running framework may still change: the law fixes the rest once it is concluded
+# (maximum, term, reservation, beneficiaries).
+RUNNING_FRAMEWORK_FIELDS = frozenset({"title", "social_target_percent"})
+LOT_FIELDS = (
+    "number",
+    "title",
+    "service_type",
+    "reserved",
+    "max_value",
+    "max_tasks_per_round",
+    "planning_horizon_days",
+    "urgent_days",
+)
+# A running lot keeps its contractual terms; its planning settings stay the coordinator's.
+RUNNING_LOT_FIELDS = frozenset(
+    {"title", "max_tasks_per_round", "planning_horizon_days", "urgent_days"}
+)
+
+
+# --- reach and small helpers -------------------------------------------------------------------
+
+
+def _require_lead_coordinator(framework: Framework, actor: Any) -> None:
+    """Only a coordinator of the lead authority runs a framework (403 for other visible users)."""
+    if not (
+        getattr(actor, "role", None) == "coordinator"
+        and actor.organisation_id == framework.lead_organisation_id
+    ):
+        raise Forbidden("Only a coordinator of the lead authority can do this.")
+
+
+def _require_not_ended(framework: Framework) -> None:
+    if framework.status in (FrameworkStatus.EXPIRED, FrameworkStatus.TERMINATED):
+        raise Conflict(
+            "This framework has ended; it can no longer be changed.",
+            fields={"status": framework.status},
+        )
+
+
+def _require_draft(framework: Framework, what: str) -> None:
+    if framework.status != FrameworkStatus.DRAFT:
+        raise Conflict(
+            f"{what} can only change while the framework is a draft.",
+            fields={"status": framework.status},
+        )
+
+
+def _text(values: dict[str, Any], name: str, errors: dict, *, required: bool, max_len: int):
+    raw = values.get(name)
+    value = raw.strip() if isinstance(raw, str) else raw
+    if value in (None, ""):
+        if required:
+            errors[name] = "Enter a value."
+        return None
+    if not isinstance(value, str):
+        errors[name] = "Enter text."
+        return None
+    if len(value) > max_len:
+        errors[name] = f"At most {max_len} characters."
+        return None
+    return value
+
+
+def _amount(
+    value: Any, name: str, errors: dict, *, required: bool, places: int = 2, maximum=MAX_AMOUNT
+) -> Decimal | None:
+    """A non-negative exact decimal with at most `places` decimals; floats are refused."""
+    if value is None or value == "":
+        if required:
+            errors[name] = "Enter an amount."
+        return None
+    if isinstance(value, float | bool):
+        errors[name] = "Give the amount as a string or a whole number."
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors[name] = "Not an amount."
+        return None
+    if not amount.is_finite():
+        errors[name] = "Not an amount."
+        return None
+    if amount < 0:
+        errors[name] = "Cannot be negative."
+        return None
+    if amount > maximum:
+        errors[name] = f"At most {maximum}."
+        return None
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        errors[name] = f"At most {places} decimals."
+        return None
+    return amount.quantize(Decimal(1).scaleb(-places))
+
+
+def _int(value: Any, name: str, errors: dict, *, minimum: int, maximum: int, required=True):
+    if value is None or value == "":
+        if required:
+            errors[name] = "Enter a whole number."
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        errors[name] = "Enter a whole number."
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        errors[name] = "Enter a whole number."
+        return None
+    if not minimum <= number <= maximum:
+        errors[name] = f"Between {minimum} and {maximum}."
+        return None
+    return number
+
+
+def _date(value: Any, name: str, errors: dict, *, required: bool = True) -> date | None:
+    if value is None or value == "":
+        if required:
+            errors[name] = "Enter a date."
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            errors[name] = "Enter a date as YYYY-MM-DD."
+            return None
+    if not isinstance(value, date):
+        errors[name] = "Enter a date."
+        return None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        errors[name] = f"Between {FIRST_DATE.year} and {LAST_DATE.year}."
+        return None
+    return value
+
+
+def _bool(value: Any) -> bool:
+    return bool(value) if not isinstance(value, str) else value.lower() in {"1", "true", "on", "y"}
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+
+
+def _flush_unique(conflict_message: str, field: str) -> None:
+    """Flush inside a savepoint; a unique index that another writer won answers 409."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(conflict_message, fields={field: conflict_message}) from None
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+def check_term(start: date, end: date, justification: str | None) -> None:
+    """Rule 1 (art. 43 § 1): end after start, and at most four years unless justified."""
+    if end <= start:
+        raise ValidationError(
+            "The end date must be after the start date.",
+            fields={"end_date": "Must be after the start date."},
+        )
+    if end > add_years(start, MAX_TERM_YEARS) and not justification:
+        raise ValidationError(
+            "A framework runs at most 4 years; record the justification of the exceptional case "
+            "(art. 43 § 1) for a longer term.",
+            fields={"term_justification": "Required for a term over 4 years."},
+        )
+
+
+def check_values(estimated: Decimal, maximum: Decimal) -> None:
+    """Rule 2 (CJEU C-23/20): a positive maximum, and an estimate that does not exceed it."""
+    if maximum <= 0:
+        raise ValidationError(
+            "The maximum value must be more than zero.", fields={"max_value": "More than zero."}
+        )
+    if estimated > maximum:
+        raise ValidationError(
+            "The estimated value cannot exceed the maximum value.",
+            fields={"estimated_value": "At most the maximum value."},
+        )
+
+
+def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[str, Any]:
+    merged = {f: getattr(current, f) for f in FRAMEWORK_FIELDS} if current else {}
+    merged.update({k: v for k, v in values.items() if k in FRAMEWORK_FIELDS})
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {
+        "reference": _text(merged, "reference", errors, required=True, max_len=50),
+        "title": _text(merged, "title", errors, required=True, max_len=200),
+        "reserved": _bool(merged.get("reserved", False)),
+        "start_date": _date(merged.get("start_date"), "start_date", errors),
+        "end_date": _date(merged.get("end_date"), "end_date", errors),
+        "term_justification": _text(
+            merged, "term_justification", errors, required=False, max_len=5000
+        ),
+        "estimated_value": _amount(
+            merged.get("estimated_value"), "estimated_value", errors, required=True
+        ),
+        "max_value": _amount(merged.get("max_value"), "max_value", errors, required=True),
+        "social_target_percent": _amount(
+            merged.get("social_target_percent") or "0",
+            "social_target_percent",
+            errors,
+            required=False,
+            maximum=Decimal(100),
+        ),
+    }
+    _raise(errors)
+    check_term(cleaned["start_date"], cleaned["end_date"], cleaned["term_justification"])
+    check_values(cleaned["estimated_value"], cleaned["max_value"])
+    stmt = select(Framework.id).where(Framework.reference == cleaned["reference"])
+    if current is not None:
+        stmt = stmt.where(Framework.id != current.id)
+    if db.session.scalar(stmt) is not None:
+        raise ValidationError(
+            "Another framework already has this reference.",
+            fields={"reference": "Already in use."},
+        )
+    return cleaned
+
+
+def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
+    """A coordinator creates a draft framework led by its own authority."""
+    if getattr(actor, "role", None) != "coordinator" or actor.organisation_id is None:
+        raise Forbidden("Only a coordinator can create a framework.")
+    cleaned = _clean_framework(values, None)
+    framework = Framework(lead_organisation_id=actor.organisation_id, **cleaned)
+    db.session.add(framework)
+    _flush_unique("Another framework already has this reference.", "reference")
+    audit.record("framework.created", framework, actor=actor, **cleaned)
+    return framework
+
+
+def update_framework(framework: Framework, values: dict[str, Any], *, actor: Any) -> Framework:
+    """A draft changes freely; a running framework only in its title and social target (its
+    maximum, term, reservation and beneficiaries are fixed by the award: 409)."""
+    _require_lead_coordinator(framework, actor)
+    _require_not_ended(framework)
+    cleaned = _clean_framework(values, framework)
+    changed = sorted(k for k, v in cleaned.items() if getattr(framework, k) != v)
+    if framework.is_running:
+        fixed = [name for name in changed if name not in RUNNING_FRAMEWORK_FIELDS]
+        if fixed:
+            raise Conflict(
+                "An active framework cannot change its "
+                + ", ".join(name.replace("_", " ") for name in fixed)
+                + ": that would be a substantial modification of the awarded contract.",
+                fields={name: "Fixed once the framework is active." for name in fixed},
+            )
+    if cleaned["reserved"] and not framework.reserved:
+        _check_awards_eligible([a for lot in framework.lots for a in lot.awards], reserved=True)
+    for key in changed:
+        setattr(framework, key, cleaned[key])
+    _flush_unique("Another framework already has this reference.", "reference")
+    if changed:
+        audit.record(
+            "framework.updated",
+            framework,
+            actor=actor,
+            fields=changed,
+            values={k: cleaned[k] for k in changed},
+        )
+    return framework
+
+
+def activation_problems(framework: Framework) -> list[str]:
+    """What still keeps a draft from activation: lots, each with a task type, a price and an
+    award, and at least one beneficiary."""
+    problems: list[str] = []
+    if not framework.lots:
+        problems.append("Add at least one lot.")
+    for lot in framework.lots:
+        if not lot.task_types:
+            problems.append(f"Lot {lot.number} has no task type.")
+        has_price = db.session.scalar(
+            select(PriceLine.id).where(PriceLine.lot_id == lot.id).limit(1)
+        )
+        if has_price is None:
+            problems.append(f"Lot {lot.number} has no price.")
+        if not lot.awards:
+            problems.append(f"Lot {lot.number} is not awarded to a provider.")
+    if not framework.beneficiaries:
+        problems.append("Name at least one beneficiary authority.")
+    if framework.end_date < today():
+        problems.append("The end date has passed.")
+    return problems
+
+
+def activate_framework(framework: Framework, *, actor: Any) -> Framework:
+    """Conclude a draft: it needs lots, each with a task type, a price and an award (409)."""
+    _require_lead_coordinator(framework, actor)
+    if framework.status != FrameworkStatus.DRAFT:
+        raise Conflict(
+            "Only a draft framework can be activated.", fields={"status": framework.status}
+        )
+    problems = activation_problems(framework)
+    if problems:
+        raise Conflict(
+            "The framework cannot be activated yet: " + " ".join(problems),
+            fields={"activation": problems},
+        )
+    _check_awards_eligible([a for lot in framework.lots for a in lot.awards])
+    framework.status = FrameworkStatus.ACTIVE
+    framework.activated_at = utcnow()
+    db.session.flush()
+    audit.record("framework.activated", framework, actor=actor)
+    refresh_spend_status(framework)
+    return framework
+
+
+def terminate_framework(framework: Framework, reason: str | None, *, actor: Any) -> Framework:
+    """End a running framework early, with a reason; planned work may still be completed."""
+    _require_lead_coordinator(framework, actor)
+    errors: dict[str, str] = {}
+    cleaned = _text({"reason": reason}, "reason", errors, required=True, max_len=5000)
+    _raise(errors)
+    if not framework.is_running:
+        raise Conflict(
+            "Only an active or exhausted framework can be terminated.",
+            fields={"status": framework.status},
+        )
+    framework.status = FrameworkStatus.TERMINATED
+    framework.terminated_at = utcnow()
+    framework.termination_reason = cleaned
+    db.session.flush()
+    audit.record("framework.terminated", framework, actor=actor, reason=cleaned)
+    return framework
+
+
+def expire_framework(framework: Framework, day: date, *, actor: Any = None) -> bool:
+    """Rule 6: a running framework past its end date is expired. Returns whether it changed."""
+    if framework.is_running and framework.end_date < day:
+        framework.status = FrameworkStatus.EXPIRED
+        db.session.flush()
+        audit.record("framework.expired", framework, actor=actor, end_date=framework.end_date)
+        return True
+    return False
+
+
+# --- beneficiaries ----------------------------------------------------------------------------
+
+
+def add_beneficiaries(
+    framework: Framework, organisation_ids: Iterable[Any], *, actor: Any
+) -> list[Organisation]:
+    """Name authorities as beneficiaries (CJEU C-216/17); fixed once active (409)."""
+    _require_lead_coordinator(framework, actor)
+    ids: list[int] = []
+    for raw in organisation_ids or []:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValidationError(
+                "Organisation ids are whole numbers.", fields={"organisation_ids": "Not ids."}
+            )
+        ids.append(raw)
+    if not ids:
+        raise ValidationError(
+            "Name at least one authority.", fields={"organisation_ids": "Choose at least one."}
+        )
+    orgs = {
+        o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    }
+    unknown = [i for i in ids if i not in orgs]
+    if unknown:
+        raise ValidationError(
+            "Unknown organisation.", fields={"organisation_ids": f"Unknown: {unknown}."}
+        )
+    not_authorities = [o.name for o in orgs.values() if o.kind != OrganisationKind.AUTHORITY]
+    if not_authorities:
+        raise ValidationError(
+            "Only authorities can be beneficiaries.",
+            fields={"organisation_ids": f"Not an authority: {', '.join(not_authorities)}."},
+        )
+    _require_draft(framework, "Beneficiaries")
+    present = set(
+        db.session.scalars(
+            select(FrameworkBeneficiary.organisation_id).where(
+                FrameworkBeneficiary.framework_id == framework.id
+            )
+        )
+    )
+    added = [i for i in dict.fromkeys(ids) if i not in present]
+    for org_id in added:
+        db.session.add(FrameworkBeneficiary(framework_id=framework.id, organisation_id=org_id))
+    db.session.flush()
+    db.session.expire(framework, ["beneficiaries"])
+    if added:
+        audit.record(
+            "framework.beneficiaries_added", framework, actor=actor, organisation_ids=added
+        )
+    return list(framework.beneficiaries)
+
+
+def remove_beneficiary(framework: Framework, organisation_id: int, *, actor: Any) -> None:
+    """Take an authority off a draft framework's beneficiaries."""
+    _require_lead_coordinator(framework, actor)
+    _require_draft(framework, "Beneficiaries")
+    row = db.session.get(FrameworkBeneficiary, (framework.id, organisation_id))
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+        db.session.expire(framework, ["beneficiaries"])
+        audit.record(
+            "framework.beneficiary_removed", framework, actor=actor, organisation_id=organisation_id
+        )
+
+
+def is_beneficiary(framework: Framework, organisation_id: int | None) -> bool:
+    if organisation_id is None:
+        return False
+    return db.session.get(FrameworkBeneficiary, (framework.id, organisation_id)) is not None
+
+
+# --- lots ------------------------------------------------------------------------------------
+
+
+def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None) -> dict:
+    merged: dict[str, Any] = (
+        {f: getattr(current, f) for f in LOT_FIELDS}
+        if current
+        else {"max_tasks_per_round": 25, "planning_horizon_days": 28, "urgent_days": 7}
+    )
+    merged.update({k: v for k, v in values.items() if k in LOT_FIELDS})
+    errors: dict[str, str] = {}
+    cleaned = {
+        "number": _int(merged.get("number"), "number", errors, minimum=1, maximum=999),
+        "title": _text(merged, "title", errors, required=True, max_len=200),
+        "service_type": _text(merged, "service_type", errors, required=True, max_len=50),
+        "reserved": _bool(merged.get("reserved", False)),
+        "max_value": _amount(merged.get("max_value"), "max_value", errors, required=False),
+        "max_tasks_per_round": _int(
+            merged.get("max_tasks_per_round"), "max_tasks_per_round", errors, minimum=1, maximum=500
+        ),
+        "planning_horizon_days": _int(
+            merged.get("planning_horizon_days"),
+            "planning_horizon_days",
+            errors,
+            minimum=1,
+            maximum=366,
+        ),
+        "urgent_days": _int(
+            merged.get("urgent_days"), "urgent_days", errors, minimum=0, maximum=366
+        ),
+    }
+    if cleaned["max_value"] is not None and "max_value" not in errors:
+        if cleaned["max_value"] <= 0:
+            errors["max_value"] = "More than zero, or leave empty."
+        elif cleaned["max_value"] > framework.max_value:
+            errors["max_value"] = "At most the framework's maximum value."
+    _raise(errors)
+    stmt = select(Lot.id).where(Lot.framework_id == framework.id, Lot.number == cleaned["number"])
+    if current is not None:
+        stmt = stmt.where(Lot.id != current.id)
+    if db.session.scalar(stmt) is not None:
+        raise ValidationError(
+            "Another lot of this framework has this number.", fields={"number": "Already in use."}
+        )
+    return cleaned
+
+
+def create_lot(framework: Framework, values: dict[str, Any], *, actor: Any) -> Lot:
+    """Add a lot to a draft framework."""
+    _require_lead_coordinator(framework, actor)
+    cleaned = _clean_lot(values, framework, None)
+    _require_draft(framework, "Lots")
+    lot = Lot(framework_id=framework.id, **cleaned)
+    db.session.add(lot)
+    _flush_unique("Another lot of this framework has this number.", "number")
+    db.session.expire(framework, ["lots"])
+    audit.record("lot.created", lot, actor=actor, framework_id=framework.id, **cleaned)
+    return lot
+
+
+def update_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Lot:
+    """Change a lot; once the framework runs, only its title and planning settings (409)."""
+    framework = lot.framework
+    _require_lead_coordinator(framework, actor)
+    _require_not_ended(framework)
+    cleaned = _clean_lot(values, framework, lot)
+    changed = sorted(k for k, v in cleaned.items() if getattr(lot, k) != v)
+    if framework.is_running:
+        fixed = [name for name in changed if name not in RUNNING_LOT_FIELDS]
+        if fixed:
+            raise Conflict(
+                "An active framework's lot cannot change its "
+                + ", ".join(name.replace("_", " ") for name in fixed)
+                + ".",
+                fields={name: "Fixed once the framework is active." for name in fixed},
+            )
+    if cleaned["reserved"] and not lot.reserved:
+        _check_awards_eligible(list(lot.awards), reserved=True)
+    for key in changed:
+        setattr(lot, key, cleaned[key])
+    _flush_unique("Another lot of this framework has this number.", "number")
+    if changed:
+        audit.record("lot.updated", lot, actor=actor, fields=changed)
+    return lot
+
+
+# --- task types and checklists ----------------------------------------------------------------
+
+
+def _bound(value: Any, name: str, errors: dict) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        errors[name] = "Not a number."
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors[name] = "Not a number."
+        return None
+    if not number.is_finite() or abs(number) >= Decimal("1e9"):
+        errors[name] = "Not a number."
+        return None
+    return format(number.normalize(), "f")
+
+
+def clean_checklist(items: Any) -> list[dict[str, Any]]:
+    """A checklist: items with a unique key, a label and a kind; readings may bound their
+    value with a min and a max (min ≤ max); pass/fail items have no bounds."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ValidationError(
+            "The checklist is a list of items.", fields={"checklist": "Not a list."}
+        )
+    if len(items) > MAX_CHECKLIST_ITEMS:
+        raise ValidationError(
+            f"A checklist has at most {MAX_CHECKLIST_ITEMS} items.",
+            fields={"checklist": "Too many items."},
+        )
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items, start=1):
+        where = f"Item {index}"
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where} is not an object.", fields={"checklist": f"{where}."})
+        errors: dict[str, str] = {}
+        key = item.get("key")
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            errors["key"] = "a key of lower-case letters, digits and _"
+        elif key in seen:
+            errors["key"] = f"the key {key} is used twice"
+        label = item.get("label")
+        if not isinstance(label, str) or not label.strip() or len(label) > 200:
+            errors["label"] = "a label of at most 200 characters"
+        kind = item.get("kind")
+        if kind not in set(ChecklistKind):
+            errors["kind"] = "kind pass_fail or reading"
+        low = _bound(item.get("min"), "min", errors)
+        high = _bound(item.get("max"), "max", errors)
+        if kind == ChecklistKind.PASS_FAIL and (low is not None or high is not None):
+            errors["min"] = "no min or max on a pass/fail item"
+        if low is not None and high is not None and Decimal(low) > Decimal(high):
+            errors["max"] = "a max not below the min"
+        if errors:
+            message = f"{where} needs " + "; ".join(errors.values()) + "."
+            raise ValidationError(message, fields={"checklist": message})
+        seen.add(key)
+        cleaned.append(
+            {"key": key, "label": label.strip(), "kind": str(kind), "min": low, "max": high}
+        )
+    return cleaned
+
+
+def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -> TaskType | None:
+    """The follow-up task type named by {"lot_id", "task_type"}: a task type of this framework."""
+    if follow_up in (None, {}):
+        return None
+    if not isinstance(follow_up, dict):
+        raise ValidationError(
+            "The follow-up names a lot and a task type.", fields={"follow_up": "Not an object."}
+        )
+    lot_id, code = follow_up.get("lot_id"), follow_up.get("task_type")
+    target = None
+    if isinstance(lot_id, int) and not isinstance(lot_id, bool) and isinstance(code, str):
+        target = db.session.scalar(
+            select(TaskType)
+            .join(Lot, Lot.id == TaskType.lot_id)
+            .where(Lot.id == lot_id, Lot.framework_id == framework.id, TaskType.code == code)
+        )
+    if target is None:
+        raise ValidationError(
+            "The follow-up must be a task type of a lot of this framework.",
+            fields={"follow_up": "Unknown lot or task type in this framework."},
+        )
+    if current is not None and target.id == current.id:
+        raise ValidationError(
+            "A task type cannot be its own follow-up.", fields={"follow_up": "Choose another."}
+        )
+    return target
+
+
+def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskType:
+    """Add a task type (code unique in the lot, checklist, optional follow-up) to a lot."""
+    framework = lot.framework
+    _require_lead_coordinator(framework, actor)
+    errors: dict[str, str] = {}
+    code = _text(values, "code", errors, required=True, max_len=50)
+    if code is not None and not CODE_PATTERN.match(code):
+        errors["code"] = "Lower-case letters, digits, - and _ only."
+    name = _text(values, "name", errors, required=True, max_len=200)
+    _raise(errors)
+    checklist = clean_checklist(values.get("checklist"))
+    follow_up = _follow_up(framework, values.get("follow_up"), None)
+    _require_not_ended(framework)
+    if db.session.scalar(
+        select(TaskType.id).where(TaskType.lot_id == lot.id, TaskType.code == code)
+    ):
+        raise Conflict(
+            "This lot already has a task type with this code.", fields={"code": "Already in use."}
+        )
+    task_type = TaskType(
+        lot_id=lot.id,
+        code=code,
+        name=name,
+        checklist=checklist,
+        follow_up_task_type_id=follow_up.id if follow_up else None,
+    )
+    db.session.add(task_type)
+    _flush_unique("This lot already has a task type with this code.", "code")
+    db.session.expire(lot, ["task_types"])
+    audit.record("task_type.created", task_type, actor=actor, lot_id=lot.id, code=code)
+    return task_type
+
+
+def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any) -> TaskType:
+    """Change a task type's name, checklist or follow-up; its code is fixed (dueness and past
+    work follow it)."""
+    framework = task_type.lot.framework
+    _require_lead_coordinator(framework, actor)
+    _require_not_ended(framework)
+    errors: dict[str, str] = {}
+    if "code" in values and values["code"] != task_type.code:
+        raise Conflict(
+            "A task type's code cannot change; add a new task type instead.",
+            fields={"code": "Fixed."},
+        )
+    changed: list[str] = []
+    if "name" in values:
+        name = _text(values, "name", errors, required=True, max_len=200)
+        _raise(errors)
+        if name != task_type.name:
+            task_type.name = name
+            changed.append("name")
+    if "checklist" in values:
+        checklist = clean_checklist(values["checklist"])
+        if checklist != task_type.checklist:
+            task_type.checklist = checklist
+            changed.append("checklist")
+    if "follow_up" in values:
+        follow_up = _follow_up(framework, values["follow_up"], task_type)
+        new_id = follow_up.id if follow_up else None
+        if new_id != task_type.follow_up_task_type_id:
+            task_type.follow_up_task_type_id = new_id
+            changed.append("follow_up")
+    db.session.flush()
+    db.session.expire(task_type, ["follow_up"])
+    if changed:
+        audit.record("task_type.updated", task_type, actor=actor, fields=changed)
+    return task_type
+
+
+# --- price lines ------------------------------------------------------------------------------
+
+
+def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine:
+    """Rule 5: a unit price excl. VAT per task type and unit, in force from its date. Lines are
+    never edited; a new line counts from its date on, so the past keeps its price. On a running
+    framework a new line starts today or later."""
+    framework = lot.framework
+    _require_lead_coordinator(framework, actor)
+    errors: dict[str, str] = {}
+    code = _text(values, "task_type", errors, required=True, max_len=50)
+    unit = values.get("unit") or PriceUnit.PIECE
+    if unit not in set(PriceUnit):
+        errors["unit"] = "One of piece, m, m2, hour."
+    unit_price = _amount(values.get("unit_price"), "unit_price", errors, required=True)
+    vat_raw = values.get("vat_rate")
+    vat_rate = _amount(
+        "21.00" if vat_raw in (None, "") else vat_raw,
+        "vat_rate",
+        errors,
+        required=True,
+        maximum=Decimal(100),
+    )
+    valid_from = _date(values.get("valid_from") or today(), "valid_from", errors)
+    _raise(errors)
+    task_type = db.session.scalar(
+        select(TaskType).where(TaskType.lot_id == lot.id, TaskType.code == code)
+    )
+    if task_type is None:
+        raise ValidationError(
+            "This lot has no task type with this code.", fields={"task_type": "Unknown code."}
+        )
+    _require_not_ended(framework)
+    if framework.is_running and valid_from < today():
+        raise Conflict(
+            "A new price on an active framework takes effect from today or later; "
+            "past and planned work keep the price they had.",
+            fields={"valid_from": "Today or later."},
+        )
+    earlier_unit = db.session.scalar(
+        select(PriceLine.unit).where(PriceLine.task_type_id == task_type.id).limit(1)
+    )
+    if earlier_unit is not None and earlier_unit != unit:
+        raise ValidationError(
+            f"This task type is priced per {earlier_unit}; a new line keeps that unit.",
+            fields={"unit": f"Must be {earlier_unit}."},
+        )
+    if db.session.scalar(
+        select(PriceLine.id).where(
+            PriceLine.task_type_id == task_type.id, PriceLine.valid_from == valid_from
+        )
+    ):
+        raise Conflict(
+            "This task type already has a price from that date.",
+            fields={"valid_from": "A price from this date exists."},
+        )
+    line = PriceLine(
+        lot_id=lot.id,
+        task_type_id=task_type.id,
+        unit=str(unit),
+        unit_price=unit_price,
+        vat_rate=vat_rate,
+        valid_from=valid_from,
+    )
+    db.session.add(line)
+    _flush_unique("This task type already has a price from that date.", "valid_from")
+    audit.record(
+        "price_line.created",
+        line,
+        actor=actor,
+        lot_id=lot.id,
+        task_type=code,
+        unit=unit,
+        unit_price=unit_price,
+        vat_rate=vat_rate,
+        valid_from=valid_from,
+    )
+    return line
+
+
+# --- awards -----------------------------------------------------------------------------------
+
+
+def _check_provider_eligible(provider: Organisation, *, reserved: bool) -> None:
+    """Rule 4 (art. 15): a reserved framework or lot goes only to recognised social-economy
+    providers."""
+    if reserved and not provider.is_recognised_social_economy:
+        raise ValidationError(
+            f"{provider.name} has no recognised social-economy status; a reserved lot can only "
+            "be awarded to a custom-work company, an LDE or a social integration enterprise.",
+            fields={"provider_id": "Not a recognised social-economy provider."},
+        )
+
+
+def _check_awards_eligible(awards: list[Award], *, reserved: bool = False) -> None:
+    for award in awards:
+        _check_provider_eligible(award.provider, reserved=reserved or award.lot.is_reserved)
+
+
+def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
+    """Award a draft framework's lot to a provider, with a rank and a weekly capacity (tasks a
+    week); reserved lots only to recognised social-economy providers (rule 4)."""
+    framework = lot.framework
+    _require_lead_coordinator(framework, actor)
+    errors: dict[str, str] = {}
+    provider_id = _int(values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31)
+    rank = _int(values.get("rank"), "rank", errors, minimum=1, maximum=99)
+    capacity = _int(
+        values.get("weekly_capacity"), "weekly_capacity", errors, minimum=1, maximum=100000
+    )
+    _raise(errors)
+    provider = db.session.get(Organisation, provider_id)
+    if provider is None or provider.kind != OrganisationKind.PROVIDER:
+        raise ValidationError(
+            "Choose a provider organisation.", fields={"provider_id": "Not a provider."}
+        )
+    _check_provider_eligible(provider, reserved=lot.is_reserved)
+    _require_draft(framework, "Awards")
+    if db.session.scalar(
+        select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider.id)
+    ):
+        raise Conflict(
+            "This provider is already awarded this lot.", fields={"provider_id": "Already awarded."}
+        )
+    if db.session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.rank == rank)):
+        raise Conflict("Another provider has this rank.", fields={"rank": "Already taken."})
+    award = Award(lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=capacity)
+    db.session.add(award)
+    _flush_unique("This award conflicts with another award of the lot.", "rank")
+    db.session.expire(lot, ["awards"])
+    audit.record(
+        "award.created",
+        award,
+        actor=actor,
+        lot_id=lot.id,
+        provider_id=provider.id,
+        rank=rank,
+        weekly_capacity=capacity,
+    )
+    return award
+
+
+# --- accessions -------------------------------------------------------------------------------
+
+
+def _require_acts_for(organisation_id: int, actor: Any) -> None:
+    """A member acts for its own authority; so does a coordinator (for the lead authority)."""
+    if getattr(actor, "role", None) not in ("member", "coordinator") or (
+        actor.organisation_id != organisation_id
+    ):
+        raise Forbidden("Only the member authority itself can do this.")
+
+
+def request_accession(
+    framework: Framework,
+    lot_ids: Iterable[Any],
+    order_reference: str | None,
+    *,
+    actor: Any,
+) -> Accession:
+    """Rule 3: a named beneficiary requests accession to lots of a running framework; a lot
+    already covered by its pending or approved accession conflicts (409)."""
+    if getattr(actor, "role", None) not in ("member", "coordinator"):
+        raise Forbidden("Only a member authority can request accession.")
+    member_id = actor.organisation_id
+    errors: dict[str, str] = {}
+    reference = _text(
+        {"order_reference": order_reference}, "order_reference", errors, required=True, max_len=100
+    )
+    wanted: list[int] = []
+    for raw in lot_ids or []:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            errors["lot_ids"] = "Lot ids are whole numbers."
+            break
+        wanted.append(raw)
+    if not wanted and "lot_ids" not in errors:
+        errors["lot_ids"] = "Choose at least one lot."
+    _raise(errors)
+    wanted = sorted(set(wanted))
+    framework_lots = {lot.id for lot in framework.lots}
+    strangers = [i for i in wanted if i not in framework_lots]
+    if strangers:
+        raise ValidationError(
+            "These lots are not part of the framework.",
+            fields={"lot_ids": f"Unknown: {strangers}."},
+        )
+    if not is_beneficiary(framework, member_id):
+        raise Conflict(
+            "Your authority is not named as a beneficiary of this framework, so it cannot accede.",
+            fields={"framework_id": "Not a named beneficiary."},
+        )
+    if not framework.is_running:
+        raise Conflict(
+            "Accession is possible only to an active framework.",
+            fields={"status": framework.status},
+        )
+    covered = sorted(
+        db.session.scalars(
+            select(AccessionLot.lot_id).where(
+                AccessionLot.member_id == member_id,
+                AccessionLot.lot_id.in_(wanted),
+                AccessionLot.covering.is_(True),
+            )
+        )
+    )
+    if covered:
+        numbers = sorted(lot.number for lot in framework.lots if lot.id in covered)
+        raise Conflict(
+            "Lot "
+            + ", ".join(str(n) for n in numbers)
+            + " is already covered by a pending or approved accession.",
+            fields={"lot_ids": f"Already covered: {covered}."},
+        )
+    accession = Accession(
+        framework_id=framework.id,
+        member_id=member_id,
+        order_reference=reference,
+        status=AccessionStatus.REQUESTED,
+        requested_by_id=actor.id,
+    )
+    accession.lot_links = [
+        AccessionLot(lot_id=lot_id, member_id=member_id, covering=True) for lot_id in wanted
+    ]
+    db.session.add(accession)
+    _flush_unique("A lot is already covered by a pending or approved accession.", "lot_ids")
+    db.session.refresh(accession)
+    audit.record(
+        "accession.requested",
+        accession,
+        actor=actor,
+        framework_id=framework.id,
+        member_id=member_id,
+        lot_ids=wanted,
+        order_reference=reference,
+    )
+    notifications.accession_requested(accession)
+    return accession
+
+
+def _require_requested(accession: Accession) -> None:
+    if accession.status != AccessionStatus.REQUESTED:
+        raise Conflict(
+            f"This accession is already {accession.status}.", fields={"status": accession.status}
+        )
+
+
+def _set_covering(accession: Accession) -> None:
+    covering = accession.status in COVERING_ACCESSION_STATUSES
+    for link in accession.lot_links:
+        link.covering = covering
+
+
+def approve_accession(accession: Accession, *, actor: Any) -> Accession:
+    """A coordinator of the lead authority approves a requested accession as a whole."""
+    _require_lead_coordinator(accession.framework, actor)
+    _require_requested(accession)
+    if not accession.framework.is_running:
+        raise Conflict(
+            "The framework is not active; the accession cannot be approved.",
+            fields={"status": accession.framework.status},
+        )
+    accession.status = AccessionStatus.APPROVED
+    accession.decided_at = utcnow()
+    accession.decided_by_id = actor.id
+    _set_covering(accession)
+    db.session.flush()
+    audit.record("accession.approved", accession, actor=actor)
+    notifications.accession_decided(accession)
+    return accession
+
+
+def reject_accession(accession: Accession, reason: str | None, *, actor: Any) -> Accession:
+    """A coordinator of the lead authority rejects a requested accession, with a reason."""
+    _require_lead_coordinator(accession.framework, actor)
+    errors: dict[str, str] = {}
+    cleaned = _text({"reason": reason}, "reason", errors, required=True, max_len=5000)
+    _raise(errors)
+    _require_requested(accession)
+    accession.status = AccessionStatus.REJECTED
+    accession.reason = cleaned
+    accession.decided_at = utcnow()
+    accession.decided_by_id = actor.id
+    _set_covering(accession)
+    db.session.flush()
+    audit.record("accession.rejected", accession, actor=actor, reason=cleaned)
+    notifications.accession_decided(accession)
+    return accession
+
+
+def withdraw_accession(accession: Accession, *, actor: Any) -> Accession:
+    """The member withdraws its requested or approved accession; its lots are free again."""
+    _require_acts_for(accession.member_id, actor)
+    if accession.status not in COVERING_ACCESSION_STATUSES:
+        raise Conflict(
+            f"This accession is already {accession.status}.", fields={"status": accession.status}
+        )
+    accession.status = AccessionStatus.WITHDRAWN
+    accession.decided_at = utcnow()
+    accession.decided_by_id = actor.id
+    _set_covering(accession)
+    db.session.flush()
+    audit.record("accession.withdrawn", accession, actor=actor)
+    notifications.accession_withdrawn(accession)
+    return accession
+
+
+# --- committed value and thresholds (rule 2) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpendCheck:
+    """Committed value against a maximum, optionally with an amount about to be committed."""
+
+    committed: Decimal
+    maximum: Decimal | None
+    would_commit: Decimal = Decimal("0.00")
+
+    @property
+    def total(self) -> Decimal:
+        return self.committed + self.would_commit
+
+    @property
+    def crosses(self) -> bool:
+        """Whether committing `would_commit` takes the total over the maximum."""
+        return self.maximum is not None and self.total > self.maximum
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.maximum is None else self.maximum - self.total
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.maximum:
+            return None
+        return (self.total * 100 / self.maximum).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def thresholds_reached(self) -> tuple[int, ...]:
+        """The warning thresholds (80, 90, 100 % of the maximum) the total has reached."""
+        if not self.maximum:
+            return ()
+        return tuple(t for t in THRESHOLDS if self.total * 100 >= self.maximum * t)
+
+
+def _as_money(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def committed_value(
+    framework: Framework,
+    *,
+    would_commit: Decimal = Decimal("0.00"),
+    amounts: FrameworkAmounts | None = None,
+) -> SpendCheck:
+    """Rule 2: the framework's committed value (every task not cancelled and not closed as
+    inaccessible or not found, at unit price × quantity excl. VAT) against its maximum; with
+    `would_commit`, whether adding that amount would cross it."""
+    amounts = amounts if amounts is not None else committed_amounts(framework.id)
+    return SpendCheck(
+        committed=amounts.total.committed,
+        maximum=framework.max_value,
+        would_commit=_as_money(would_commit),
+    )
+
+
+def lot_committed_value(
+    lot: Lot,
+    *,
+    would_commit: Decimal = Decimal("0.00"),
+    amounts: FrameworkAmounts | None = None,
+) -> SpendCheck:
+    """Rule 2 for a lot with its own maximum (no maximum: never crosses)."""
+    amounts = amounts if amounts is not None else committed_amounts(lot.framework_id)
+    return SpendCheck(
+        committed=amounts.lot(lot.id).committed,
+        maximum=lot.max_value,
+        would_commit=_as_money(would_commit),
+    )
+
+
+class MaximumReached(Conflict):
+    """Committing the work would take a framework or lot over its maximum (rule 2)."""
+
+    code = "maximum_reached"
+
+
+def ensure_room(lot: Lot, would_commit: Decimal) -> None:
+    """Refuse (409) new work of `would_commit` that would cross the lot's or its framework's
+    maximum. The caller (planning) then calls `flag_exhausted` and does not create the round."""
+    amounts = committed_amounts(lot.framework_id)
+    for check, scope in (
+        (lot_committed_value(lot, would_commit=would_commit, amounts=amounts), "lot"),
+        (committed_value(lot.framework, would_commit=would_commit, amounts=amounts), "framework"),
+    ):
+        if check.crosses:
+            raise MaximumReached(
+                f"This work would take the {scope}'s committed value to {check.total} EUR, over "
+                f"its maximum of {check.maximum} EUR.",
+                fields={"max_value": f"{scope} maximum reached"},
+            )
+
+
+def _raise_alert(
+    framework: Framework, lot: Lot | None, threshold: int, check: SpendCheck
+) -> FrameworkAlert | None:
+    """Raise (or raise again) one threshold alert; returns it when it is new news."""
+    stmt = select(FrameworkAlert).where(
+        FrameworkAlert.framework_id == framework.id, FrameworkAlert.threshold == threshold
+    )
+    stmt = stmt.where(
+        FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
+    )
+    alert = db.session.scalar(stmt)
+    if alert is not None and alert.cleared_at is None:
+        return None
+    if alert is None:
+        alert = FrameworkAlert(framework=framework, lot=lot, threshold=threshold)
+        db.session.add(alert)
+    alert.committed_value = check.total
+    alert.max_value = check.maximum
+    alert.raised_at = utcnow()
+    alert.cleared_at = None
+    return alert
+
+
+def _clear_alerts(framework: Framework, lot: Lot | None, reached: tuple[int, ...]) -> None:
+    stmt = select(FrameworkAlert).where(
+        FrameworkAlert.framework_id == framework.id, FrameworkAlert.cleared_at.is_(None)
+    )
+    stmt = stmt.where(
+        FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
+    )
+    for alert in db.session.scalars(stmt):
+        if alert.threshold not in reached:
+            alert.cleared_at = utcnow()
+
+
+def refresh_spend_status(framework: Framework, *, actor: Any = None) -> list[FrameworkAlert]:
+    """Rule 2: recompute a running framework's `exhausted` flag and its 80/90/100 % alerts (and
+    those of lots with a maximum); coordinators are e-mailed each newly reached threshold.
+    Idempotent: a second run raises nothing new. Returns the newly raised alerts."""
+    if not framework.is_running:
+        return []
+    amounts = committed_amounts(framework.id)
+    raised: list[FrameworkAlert] = []
+    scopes: list[tuple[Lot | None, SpendCheck]] = [
+        (None, committed_value(framework, amounts=amounts))
+    ]
+    scopes += [
+        (lot, lot_committed_value(lot, amounts=amounts))
+        for lot in framework.lots
+        if lot.max_value is not None
+    ]
+    for lot, check in scopes:
+        reached = check.thresholds_reached
+        _clear_alerts(framework, lot, reached)
+        for threshold in reached:
+            alert = _raise_alert(framework, lot, threshold, check)
+            if alert is not None:
+                raised.append(alert)
+    framework_check = scopes[0][1]
+    status = (
+        FrameworkStatus.EXHAUSTED
+        if framework_check.total >= framework.max_value
+        else FrameworkStatus.ACTIVE
+    )
+    if status != framework.status:
+        framework.status = status
+        audit.record(f"framework.{status}", framework, actor=actor, committed=framework_check.total)
+    db.session.flush()
+    for alert in raised:
+        audit.record(
+            "framework.threshold_reached",
+            framework,
+            actor=actor,
+            threshold=alert.threshold,
+            lot_id=alert.lot_id,
+            committed=alert.committed_value,
+        )
+        notifications.threshold_reached(alert)
+    return raised
+
+
+def flag_exhausted(framework: Framework, lot: Lot | None = None, *, needed: Decimal) -> None:
+    """Planning refused work that would cross a maximum: flag the framework exhausted for new
+    work (a full lot leaves the framework open for its other lots) and alert the coordinators
+    at 100 %, once. `framework-status` recomputes the flag when room is freed."""
+    amounts = committed_amounts(framework.id)
+    if lot is not None and lot.max_value is not None:
+        check = lot_committed_value(lot, would_commit=needed, amounts=amounts)
+        if check.crosses:
+            alert = _raise_alert(framework, lot, 100, check)
+            if alert is not None:
+                db.session.flush()
+                notifications.threshold_reached(alert)
+    check = committed_value(framework, would_commit=needed, amounts=amounts)
+    if check.crosses and framework.status == FrameworkStatus.ACTIVE:
+        framework.status = FrameworkStatus.EXHAUSTED
+        audit.record("framework.exhausted", framework, committed=check.committed, needed=needed)
+        alert = _raise_alert(framework, None, 100, check)
+        if alert is not None:
+            db.session.flush()
+            notifications.threshold_reached(alert)
+    db.session.flush()
+
+
+def refresh_frameworks(day: date) -> dict[str, int]:
+    """The `framework-status` pass: expire running frameworks past their end date, then
+    recompute `exhausted` and the alerts of the others. Idempotent."""
+    counts = {"expired": 0, "alerts": 0, "checked": 0}
+    running = db.session.scalars(
+        select(Framework)
+        .where(Framework.status.in_([FrameworkStatus.ACTIVE, FrameworkStatus.EXHAUSTED]))
+        .order_by(Framework.id)
+    )
+    for framework in list(running):
+        counts["checked"] += 1
+        if expire_framework(framework, day):
+            counts["expired"] += 1
+            continue
+        counts["alerts"] += len(refresh_spend_status(framework))
+    return counts
