@@ -154,6 +154,7 @@ def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "manage_organisations": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
+    "run_jobs": frozenset({"coordinator"}),
     "manage_frameworks": frozenset({"coordinator"}),
     "view_frameworks": frozenset({"admin", "coordinator", "member", "provider"}),
     "request_accession": frozenset({"coordinator", "member"}),
