@@ -102,12 +102,14 @@ def register_blueprints(app: Flask) -> None:
     import central.api_routes  # noqa: F401  - registers every domain's API operations
     from central.accounts.views import bp as accounts_bp
     from central.core.api import api
+    from central.jobs.views import bp as jobs_bp
     from central.organisations.views import bp as organisations_bp
     from central.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(api)
 
 

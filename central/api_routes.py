@@ -1,5 +1,7 @@
 """Imports every domain's API module, so that its operations are registered on the blueprint."""
 
 import central.accounts.api
+import central.assets.api
 import central.frameworks.api
+import central.jobs.api
 import central.organisations.api  # noqa: F401

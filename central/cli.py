@@ -1,4 +1,4 @@
-"""The `central` command group: run, db, users, demo (and later jobs, scheduler)."""
+"""The `central` command group: run, db, users, demo, jobs and scheduler."""
 
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ def upgrade_database() -> None:
 
 
 def register(app: Flask) -> None:
+    from central.jobs.cli import jobs, scheduler
+
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(jobs)
+    app.cli.add_command(scheduler)
 
 
 @click.group(help="Manage user accounts.")
@@ -106,6 +110,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {role:<12} {email:<36} {password}")
     if no_serve:
         return
+    from central.jobs.scheduler import start_embedded_scheduler
+
+    start_embedded_scheduler(app)
+    click.echo("Scheduler started in this process (queued job runs start within seconds).")
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
     sys.stdout.flush()
     os.environ.pop("WERKZEUG_RUN_MAIN", None)

@@ -48,6 +48,8 @@ class Operation:
     query: list[dict[str, Any]] = field(default_factory=list)
     multipart: bool = False
     produces: tuple[str, ...] = ("application/json",)
+    # Path parameters that are not integers (Flask's `<name>` without the `int:` converter).
+    string_params: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -160,6 +162,9 @@ def endpoint(
                 query=query or [],
                 multipart=multipart,
                 produces=produces,
+                string_params=tuple(
+                    n for c, n in re.findall(r"<(?:(\w+):)?(\w+)>", path) if c != "int"
+                ),
             )
         )
         return view
@@ -261,7 +266,12 @@ def build_openapi() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         params: list[dict[str, Any]] = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
+            {
+                "name": n,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string" if n in op.string_params else "integer"},
+            }
             for n in re.findall(r"{(\w+)}", op.path)
         ]
         if op.many:

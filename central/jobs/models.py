@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
@@ -45,6 +45,15 @@ class JobRun(db.Model):
     today: Mapped[date | None]
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+    requested_by = relationship("User", lazy="joined")
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """How long the run took (None until it has finished)."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
 
 
 class JobLock(db.Model):

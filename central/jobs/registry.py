@@ -1,0 +1,71 @@
+"""The jobs Central runs on a schedule or on request, by stable id (SPEC section 4).
+
+A job is a module-level function `fn(session, today) -> counts` that is idempotent and commits
+once or in resumable batches. Only implemented jobs are listed here; each domain adds its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from central.core.errors import NotFound
+
+JobFunction = Callable[[Session, date], dict[str, Any]]
+
+# Every id the platform knows, in the order the jobs page shows them (SPEC section 4).
+JOB_IDS = (
+    "framework-status",
+    "generate-rounds",
+    "assign-rounds",
+    "mark-overdue",
+    "issue-statements",
+    "send-digests",
+    "purge-photos",
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    fn: JobFunction
+    description: str
+
+
+class UnknownJob(NotFound):
+    """No job is registered under that name (404)."""
+
+
+_JOBS: dict[str, Job] | None = None
+
+
+def _implemented_jobs() -> list[Job]:
+    """The jobs that exist; imported here to keep the import graph flat."""
+    return []
+
+
+def jobs() -> dict[str, Job]:
+    """Registered jobs by id (a test may add its own job to this mapping)."""
+    global _JOBS
+    if _JOBS is None:
+        _JOBS = {job.name: job for job in _implemented_jobs()}
+    return _JOBS
+
+
+def ordered_jobs() -> list[Job]:
+    """Registered jobs in the spec's order; others (tests) after them by name."""
+    known = jobs()
+    rank = {name: i for i, name in enumerate(JOB_IDS)}
+    return sorted(known.values(), key=lambda job: (rank.get(job.name, len(rank)), job.name))
+
+
+def get_job(name: str) -> Job:
+    """The job registered as `name`, or UnknownJob (404)."""
+    job = jobs().get(name)
+    if job is None:
+        raise UnknownJob(f"There is no job called {name!r}.")
+    return job

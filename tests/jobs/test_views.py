@@ -1,0 +1,161 @@
+"""The coordinator's jobs page, "run now", and the API /jobs/runs and /jobs/{name}/run."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from central.extensions import db
+from central.jobs.models import JobRun, JobStatus
+from central.jobs.runner import run_job
+from tests.conftest import csrf_token
+from tests.factories import make_user
+from tests.jobs import sample_jobs
+
+OTHER_ROLES = ("member", "provider", "admin")
+
+
+@pytest.fixture
+def sample_job(monkeypatch):
+    return sample_jobs.register(monkeypatch, "test-ensure-org")
+
+
+def _runs() -> list[JobRun]:
+    return list(db.session.scalars(select(JobRun).order_by(JobRun.id)))
+
+
+def test_coordinator_sees_jobs_with_last_run_counts_errors_and_queue(
+    login_as, sample_job, monkeypatch
+):
+    sample_jobs.register(monkeypatch, "test-half-then-fail")
+    sample_jobs.register(monkeypatch, "mark-overdue", sample_jobs.ensure_org)
+    run_job("test-half-then-fail")
+    run_job("mark-overdue")
+    client = login_as(make_user("coordinator"))
+    client.post("/jobs/test-ensure-org/run", data={"csrf_token": csrf_token(client)})
+    page = client.get("/jobs").get_data(as_text=True)
+    assert "test-ensure-org" in page and "mark-overdue" in page
+    assert "created: 1" in page  # counts
+    assert "RuntimeError: failed half way" in page  # the error
+    assert "badge-queued" in page  # the waiting request
+    assert 'action="/jobs/mark-overdue/run"' in page  # run now
+    assert 'href="/jobs"' in page  # the menu link
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+def test_jobs_page_is_for_coordinators_only(login_as, role, sample_job):
+    client = login_as(make_user(role))
+    assert client.get("/jobs").status_code == 403
+    response = client.post("/jobs/test-ensure-org/run", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 403
+    assert _runs() == []
+    assert 'href="/jobs"' not in client.get("/").get_data(as_text=True)
+
+
+def test_jobs_page_asks_anonymous_visitors_to_sign_in(client, sample_job):
+    response = client.get("/jobs")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    assert client.post("/jobs/test-ensure-org/run").status_code in (302, 400)
+    assert _runs() == []
+
+
+def test_run_now_only_queues_a_run(login_as, sample_job):
+    coordinator = make_user("coordinator")
+    client = login_as(coordinator)
+    response = client.post("/jobs/test-ensure-org/run", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    [run] = _runs()
+    assert run.status == JobStatus.QUEUED
+    assert run.requested_by_id == coordinator.id
+    assert db.session.scalar(select(func.count()).where(JobRun.started_at.is_not(None))) == 0
+
+
+def test_run_now_needs_the_csrf_token(login_as, sample_job):
+    client = login_as(make_user("coordinator"))
+    assert client.post("/jobs/test-ensure-org/run").status_code == 400
+    assert _runs() == []
+
+
+def test_run_now_for_an_unknown_job_is_404(login_as):
+    client = login_as(make_user("coordinator"))
+    response = client.post("/jobs/no-such-job/run", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 404
+
+
+# API
+
+
+def test_api_queues_a_run_with_202(login_as, sample_job):
+    client = login_as(make_user("coordinator"))
+    response = client.post(
+        "/api/v1/jobs/test-ensure-org/run", headers={"X-CSRFToken": csrf_token(client)}
+    )
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["job"] == "test-ensure-org" and body["status"] == "queued"
+    assert body["started_at"] is None
+    assert [r.status for r in _runs()] == [JobStatus.QUEUED]
+
+
+def test_api_unknown_job_is_404(login_as):
+    client = login_as(make_user("coordinator"))
+    response = client.post(
+        "/api/v1/jobs/no-such-job/run", headers={"X-CSRFToken": csrf_token(client)}
+    )
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_lists_runs_newest_first_paginated(login_as, sample_job):
+    for _ in range(3):
+        run_job("test-ensure-org")
+    client = login_as(make_user("coordinator"))
+    response = client.get("/api/v1/jobs/runs?per_page=2")
+    assert response.status_code == 200
+    assert response.headers["X-Total-Count"] == "3"
+    runs = response.get_json()
+    assert len(runs) == 2
+    assert runs[0]["id"] > runs[1]["id"]
+    assert runs[0]["counts"] == {"created": 0}
+    assert runs[0]["duration_seconds"] is not None
+    filtered = client.get("/api/v1/jobs/runs?job=other&status=succeeded")
+    assert filtered.get_json() == [] and filtered.headers["X-Total-Count"] == "0"
+
+
+def test_api_rejects_bad_list_parameters(login_as):
+    client = login_as(make_user("coordinator"))
+    assert client.get("/api/v1/jobs/runs?per_page=501").status_code == 400
+    response = client.get("/api/v1/jobs/runs?status=done")
+    assert response.status_code == 400
+    assert "status" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+def test_api_jobs_are_for_coordinators_only(login_as, role, sample_job):
+    client = login_as(make_user(role))
+    assert client.get("/api/v1/jobs/runs").status_code == 403
+    response = client.post(
+        "/api/v1/jobs/test-ensure-org/run", headers={"X-CSRFToken": csrf_token(client)}
+    )
+    assert response.status_code == 403
+    assert _runs() == []
+
+
+def test_api_jobs_need_authentication(client, sample_job):
+    assert client.get("/api/v1/jobs/runs").status_code == 401
+    assert client.post("/api/v1/jobs/test-ensure-org/run").status_code == 401
+    assert _runs() == []
+
+
+def test_api_jobs_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "get" in paths["/jobs/runs"]
+    run = paths["/jobs/{name}/run"]["post"]
+    assert "202" in run["responses"]
+    assert run["parameters"][0] == {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
