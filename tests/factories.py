@@ -201,3 +201,28 @@ def make_active_framework(lead: Organisation | None = None, members=(), provider
     for member in members:
         make_accession(framework, member)
     return framework
+
+
+# --- assets ------------------------------------------------------------------------------------
+
+
+def make_asset(member: Organisation, **values):
+    """An active underground hydrant of `member` in Roeselare."""
+    from central.assets.models import Asset
+
+    n = next(_seq)
+    defaults = {
+        "code": f"HK-{n:05d}",
+        "kind": "hydrant_underground",
+        "street": "Kerkstraat",
+        "house_number": str(n % 200 + 1),
+        "postcode": "8800",
+        "municipality": "Roeselare",
+        "lat": 50.9465 + (n % 100) / 10000,
+        "lon": 3.1235 + (n % 100) / 10000,
+    }
+    defaults.update(values)
+    asset = Asset(member_id=member.id, **defaults)
+    db.session.add(asset)
+    db.session.flush()
+    return asset

@@ -132,6 +132,85 @@ def visible_accessions(user: User) -> Select:
     return stmt.where(Accession.member_id == org_id)
 
 
+def _led_lots(org_id: int) -> Select:
+    """Ids of the lots of the frameworks an authority leads."""
+    from central.frameworks.models import Framework, Lot
+
+    return (
+        select(Lot.id)
+        .join(Framework, Framework.id == Lot.framework_id)
+        .where(Framework.lead_organisation_id == org_id)
+    )
+
+
+def _members_under_led_frameworks(org_id: int) -> Select:
+    """Ids of the members with an approved accession to a framework an authority leads."""
+    from central.frameworks.models import Accession, Framework
+
+    return (
+        select(Accession.member_id)
+        .join(Framework, Framework.id == Accession.framework_id)
+        .where(Framework.lead_organisation_id == org_id, Accession.status == "approved")
+    )
+
+
+def visible_assets(user: User) -> Select:
+    """Assets a user may read: a member its authority's; a coordinator its own authority's and
+    those of the members acceded to the frameworks it leads (read only); others none."""
+    from central.assets.models import Asset
+
+    stmt = select(Asset)
+    org_id = user.organisation_id
+    if org_id is None or user.role not in ("member", "coordinator"):
+        return stmt.where(false())
+    if user.role == "coordinator":
+        return stmt.where(
+            or_(
+                Asset.member_id == org_id,
+                Asset.member_id.in_(_members_under_led_frameworks(org_id)),
+            )
+        )
+    return stmt.where(Asset.member_id == org_id)
+
+
+def visible_service_plans(user: User) -> Select:
+    """Service plans a user may read: a member its authority's; a coordinator also those in the
+    lots of the frameworks it leads (read only)."""
+    from central.assets.models import ServicePlan
+
+    stmt = select(ServicePlan)
+    org_id = user.organisation_id
+    if org_id is None or user.role not in ("member", "coordinator"):
+        return stmt.where(false())
+    if user.role == "coordinator":
+        return stmt.where(
+            or_(ServicePlan.member_id == org_id, ServicePlan.lot_id.in_(_led_lots(org_id)))
+        )
+    return stmt.where(ServicePlan.member_id == org_id)
+
+
+def visible_needs(user: User) -> Select:
+    """Needs a user may read: a member its authority's; a coordinator also the needs in the lots
+    of the frameworks it leads (read only)."""
+    from central.assets.models import Need
+
+    stmt = select(Need)
+    org_id = user.organisation_id
+    if org_id is None or user.role not in ("member", "coordinator"):
+        return stmt.where(false())
+    if user.role == "coordinator":
+        return stmt.where(or_(Need.member_id == org_id, Need.lot_id.in_(_led_lots(org_id))))
+    return stmt.where(Need.member_id == org_id)
+
+
+def require_own_authority(user: User, member_id: int) -> None:
+    """Refuse (403) a change to a visible object of another authority: a coordinator reads its
+    members' inventories but keeps only its own authority's."""
+    require_role(user, "member", "coordinator")
+    if user.organisation_id != member_id:
+        raise Forbidden("Only the authority that owns this can change it.")
+
+
 def visible_users(user: User) -> Select:
     """User accounts a user may read: all for an admin, only itself otherwise."""
     from central.accounts.models import User as UserModel
@@ -144,6 +223,9 @@ def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
     """Load one object from a reach-scoped query, or raise NotFound."""
     from central.extensions import db
 
+    # Ids are 32-bit integers on every database; a larger number names nothing (not a 500).
+    if isinstance(object_id, int) and not 0 < object_id < 2**31:
+        raise NotFound("Not found.")
     obj = db.session.scalar(stmt.where(model.id == object_id))  # type: ignore[attr-defined]
     if obj is None:
         raise NotFound("Not found.")
@@ -154,10 +236,11 @@ def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "manage_organisations": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
-    "run_jobs": frozenset({"coordinator"}),
     "manage_frameworks": frozenset({"coordinator"}),
     "view_frameworks": frozenset({"admin", "coordinator", "member", "provider"}),
     "request_accession": frozenset({"coordinator", "member"}),
+    "run_jobs": frozenset({"coordinator"}),
+    "manage_assets": frozenset({"coordinator", "member"}),
 }
 
 

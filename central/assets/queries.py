@@ -1,0 +1,214 @@
+"""Read queries on assets: kinds, last service dates and dueness (rule 10), for pages and planner.
+
+Dueness (rule 10): an asset is due for a service plan when its last accepted or done task with
+the plan's task-type CODE — under any framework — is older than the plan's interval, or when it
+never had one. `last_service_dates()` is the one place that reads task history; every other
+query here builds on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.sql import Subquery
+
+from central.assets.models import Asset, AssetKind, AssetStatus, ServicePlan
+from central.extensions import db
+
+DUE_HORIZONS = (30, 90, 365)
+
+
+def asset_kinds() -> list[AssetKind]:
+    return list(db.session.scalars(select(AssetKind).order_by(AssetKind.code)))
+
+
+def kind_lookup() -> dict[str, str]:
+    """Lower-case code, Dutch name and English name of each asset kind -> its code."""
+    lookup: dict[str, str] = {}
+    for kind in asset_kinds():
+        for key in (kind.code, kind.name_nl, kind.name_en):
+            lookup[key.strip().lower()] = kind.code
+    return lookup
+
+
+def last_service_dates() -> Subquery:
+    """Per asset and task-type code, the date of its last accepted or done task, under any
+    framework: columns `asset_id`, `task_type`, `last_served`.
+
+    The tasks table arrives with migration 0005 (planning). Until then no asset has ever been
+    served, so this is the empty relation with the right columns; planning replaces the body by
+    `select(Task.asset_id, Task.task_type, func.max(<done date>)).where(Task.status.in_(("done",
+    "accepted"))).group_by(Task.asset_id, Task.task_type)` and every query below follows.
+    """
+    return (
+        select(
+            cast(null(), Integer).label("asset_id"),
+            cast(null(), String(50)).label("task_type"),
+            cast(null(), Date).label("last_served"),
+        )
+        .where(false())
+        .subquery("last_service")
+    )
+
+
+def cutoff(due_by: date, interval_months: int) -> date:
+    """An asset served on or before this date is due on `due_by` for this interval."""
+    return due_by - relativedelta(months=interval_months)
+
+
+def _intervals(plan_filter: list) -> list[int]:
+    stmt = select(ServicePlan.interval_months).where(*plan_filter).distinct()
+    return sorted(db.session.scalars(stmt))
+
+
+def _due_condition(last_served, intervals: Iterable[int], due_by: date):
+    """SQL: due on `due_by`, given the plan's interval (the cutoff computed per interval in
+    Python, so that no database-specific date arithmetic is needed)."""
+    whens = [(ServicePlan.interval_months == m, cutoff(due_by, m)) for m in intervals]
+    if not whens:
+        return false()
+    return or_(last_served.is_(None), last_served <= case(*whens))
+
+
+def plan_assets(plan_filter: list | None = None) -> tuple[Select, Subquery]:
+    """Every (active plan, active asset it covers) pair, with the asset's last service for the
+    plan's task-type code. Retired assets are never planned again."""
+    last = last_service_dates()
+    stmt = (
+        select(
+            ServicePlan.id.label("plan_id"),
+            Asset.id.label("asset_id"),
+            ServicePlan.interval_months,
+            last.c.last_served,
+        )
+        .join(
+            Asset,
+            and_(
+                Asset.member_id == ServicePlan.member_id,
+                Asset.status == AssetStatus.ACTIVE,
+                or_(ServicePlan.asset_kind.is_(None), ServicePlan.asset_kind == Asset.kind),
+            ),
+        )
+        .outerjoin(
+            last, and_(last.c.asset_id == Asset.id, last.c.task_type == ServicePlan.task_type)
+        )
+        .where(ServicePlan.active.is_(True), *(plan_filter or []))
+    )
+    return stmt, last
+
+
+def due_assets(due_by: date, *, plan_filter: list | None = None) -> Select:
+    """(plan_id, asset_id, interval_months, last_served) of every asset due on or before
+    `due_by` under an active plan (rule 10), optionally narrowed by `plan_filter`
+    (e.g. `[ServicePlan.lot_id == 3]`).
+
+    For the planner: add the season (`in_season(month)`), approved accessions (rule 3) and the
+    exclusion of assets with an open task of the code (rule 11) as further filters."""
+    plan_filter = plan_filter or []
+    stmt, last = plan_assets(plan_filter)
+    intervals = _intervals([ServicePlan.active.is_(True), *plan_filter])
+    return stmt.where(_due_condition(last.c.last_served, intervals, due_by))
+
+
+def in_season(month: int):
+    """SQL: the plan runs in `month` (1-12): all year, or its season mask has that month."""
+    return or_(
+        ServicePlan.season_months.is_(None),
+        ServicePlan.season_months.op("&")(1 << (month - 1)) != 0,
+    )
+
+
+def due_counts(
+    plan_ids: Iterable[int], today: date, horizons: Iterable[int] = DUE_HORIZONS
+) -> dict[int, dict[int, int]]:
+    """For each plan, how many of its assets are due within each horizon (days from today)."""
+    ids = list(plan_ids)
+    horizons = list(horizons)
+    counts = {plan_id: dict.fromkeys(horizons, 0) for plan_id in ids}
+    if not ids:
+        return counts
+    plan_filter = [ServicePlan.id.in_(ids)]
+    pairs = plan_assets(plan_filter)[0].subquery("pairs")
+    intervals = _intervals(plan_filter)
+    columns = []
+    for days in horizons:
+        due_by = today + timedelta(days=days)
+        whens = [(pairs.c.interval_months == m, cutoff(due_by, m)) for m in intervals]
+        due = or_(pairs.c.last_served.is_(None), pairs.c.last_served <= case(*whens))
+        columns.append(func.sum(case((due, 1), else_=0)).label(f"d{days}"))
+    stmt = select(pairs.c.plan_id, *columns).group_by(pairs.c.plan_id)
+    for row in db.session.execute(stmt):
+        counts[row[0]] = {days: int(row[i + 1] or 0) for i, days in enumerate(horizons)}
+    return counts
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """An asset's last service (any task type) and the next date a plan makes it due; `None`
+    as next due with plans means: never served, due now."""
+
+    last_served: date | None
+    next_due: date | None
+    planned: bool  # some active plan covers the asset
+
+
+def service_status(assets: list[Asset]) -> dict[int, ServiceStatus]:
+    """Last service and next due date of a page of assets (two small queries)."""
+    if not assets:
+        return {}
+    ids = [a.id for a in assets]
+    member_ids = {a.member_id for a in assets}
+    plans = list(
+        db.session.scalars(
+            select(ServicePlan).where(
+                ServicePlan.member_id.in_(member_ids), ServicePlan.active.is_(True)
+            )
+        )
+    )
+    last = last_service_dates()
+    served: dict[tuple[int, str], date] = {
+        (row.asset_id, row.task_type): row.last_served
+        for row in db.session.execute(select(last).where(last.c.asset_id.in_(ids)))
+    }
+    result = {}
+    for asset in assets:
+        dates = [d for (asset_id, _code), d in served.items() if asset_id == asset.id]
+        last_served = max(dates) if dates else None
+        due_dates: list[date | None] = []
+        applicable = [
+            p
+            for p in plans
+            if p.member_id == asset.member_id and p.asset_kind in (None, asset.kind)
+        ]
+        for plan in applicable:
+            previous = served.get((asset.id, plan.task_type))
+            due_dates.append(
+                None if previous is None else previous + relativedelta(months=plan.interval_months)
+            )
+        if not asset.is_active or not applicable or any(d is None for d in due_dates):
+            next_due = None
+        else:
+            next_due = min(d for d in due_dates if d is not None)
+        result[asset.id] = ServiceStatus(
+            last_served=last_served,
+            next_due=next_due,
+            planned=bool(applicable) and asset.is_active,
+        )
+    return result

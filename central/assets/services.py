@@ -1,0 +1,572 @@
+"""Inventory rules: assets (rule 9), the import (upsert by code, all or nothing), service plans
+(rule 10, only in acceded lots) and needs (on an own asset or on a place)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from central.assets import importer
+from central.assets.models import (
+    Asset,
+    AssetKind,
+    AssetStatus,
+    Need,
+    NeedPriority,
+    NeedSource,
+    NeedStatus,
+    ServicePlan,
+    months_to_mask,
+)
+from central.assets.queries import kind_lookup
+from central.core import audit
+from central.core.errors import Conflict, NotFound, ValidationError
+from central.core.types import utcnow
+from central.extensions import db
+
+ASSET_FIELDS = (
+    "code",
+    "kind",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "lat",
+    "lon",
+    "water_company",
+    "diameter_mm",
+    "notes",
+)
+# Compared by an import to tell changed from unchanged rows.
+IMPORT_FIELDS = tuple(f for f in ASSET_FIELDS if f != "code")
+
+
+# --- assets -----------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) -> dict[str, Any]:
+    merged = {f: getattr(current, f) for f in ASSET_FIELDS} if current else {}
+    merged.update({k: v for k, v in values.items() if k in ASSET_FIELDS})
+    errors: dict[str, str] = {}
+    for name in ("code", "street", "house_number", "postcode", "municipality"):
+        merged[name] = _text(merged.get(name))
+    for name in ("water_company", "notes"):
+        merged[name] = _text(merged.get(name))
+    for name, message in (
+        ("code", "Enter the asset's code."),
+        ("street", "Enter the street."),
+        ("municipality", "Enter the municipality."),
+    ):
+        if not merged[name]:
+            errors[name] = message
+    for name, limit in importer.MAX_LENGTH.items():
+        if merged.get(name) and len(merged[name]) > limit:
+            errors[name] = f"At most {limit} characters."
+    if merged["postcode"] and not (
+        merged["postcode"].isdigit()
+        and len(merged["postcode"]) == 4
+        and merged["postcode"][0] != "0"
+    ):
+        errors["postcode"] = "A postcode is four digits."
+    kind = _text(merged.get("kind"))
+    known = kind_lookup()
+    if not kind:
+        errors["kind"] = "Choose the kind of asset."
+    elif kind.lower() not in known:
+        errors["kind"] = "Unknown kind of asset."
+    else:
+        kind = known[kind.lower()]
+    merged["kind"] = kind
+    try:
+        lat, lon = float(merged.get("lat")), float(merged.get("lon"))
+    except (TypeError, ValueError):
+        errors["lat"] = "Give the position as latitude and longitude."
+    else:
+        if not importer.in_belgium(lat, lon):
+            errors["lat"] = "The position is outside Belgium."
+        merged["lat"] = round(lat, importer.COORDINATE_DECIMALS)
+        merged["lon"] = round(lon, importer.COORDINATE_DECIMALS)
+    diameter = merged.get("diameter_mm")
+    if diameter in ("", None):
+        merged["diameter_mm"] = None
+    else:
+        try:
+            merged["diameter_mm"] = int(diameter)
+        except (TypeError, ValueError):
+            errors["diameter_mm"] = "The diameter is a whole number of millimetres."
+        else:
+            if not 0 < merged["diameter_mm"] <= importer.MAX_DIAMETER_MM:
+                errors["diameter_mm"] = "The diameter is between 1 and 2000 mm."
+    if not errors:
+        stmt = select(Asset.id).where(Asset.member_id == member_id, Asset.code == merged["code"])
+        if current is not None:
+            stmt = stmt.where(Asset.id != current.id)
+        if db.session.scalar(stmt) is not None:
+            errors["code"] = "Another asset of your authority has this code."
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return merged
+
+
+def create_asset(member_id: int, values: dict[str, Any], *, actor: Any) -> Asset:
+    """Add an asset to a member's inventory (rule 9: its code is unique there)."""
+    asset = Asset(member_id=member_id, **_clean_asset(values, None, member_id))
+    db.session.add(asset)
+    db.session.flush()
+    audit.record("asset.created", asset, actor=actor, code=asset.code)
+    return asset
+
+
+def update_asset(asset: Asset, values: dict[str, Any], *, actor: Any) -> Asset:
+    """Change an active asset; `status: retired` retires it. A retired asset stays retired."""
+    status = values.get("status")
+    if status is not None and status not in set(AssetStatus):
+        raise ValidationError("Unknown status.", fields={"status": "Choose active or retired."})
+    if not asset.is_active:
+        raise Conflict("A retired asset cannot change; add a new asset instead.")
+    cleaned = _clean_asset(values, asset, asset.member_id)
+    changed = sorted(k for k, v in cleaned.items() if getattr(asset, k) != v)
+    for key, value in cleaned.items():
+        setattr(asset, key, value)
+    db.session.flush()
+    if changed:
+        audit.record("asset.updated", asset, actor=actor, fields=changed)
+    if status == AssetStatus.RETIRED:
+        retire_asset(asset, actor=actor)
+    return asset
+
+
+def retire_asset(asset: Asset, *, actor: Any) -> Asset:
+    """Retire an asset: it keeps its history and is never planned again; its open needs are
+    cancelled."""
+    if not asset.is_active:
+        raise Conflict("The asset is already retired.")
+    asset.status = AssetStatus.RETIRED
+    asset.retired_at = utcnow()
+    cancelled = db.session.execute(
+        update(Need)
+        .where(Need.asset_id == asset.id, Need.status == NeedStatus.OPEN)
+        .values(status=NeedStatus.CANCELLED, updated_at=utcnow())
+        .returning(Need.id)
+    ).scalars()
+    cancelled_ids = list(cancelled)
+    db.session.flush()
+    audit.record(
+        "asset.retired", asset, actor=actor, code=asset.code, needs_cancelled=cancelled_ids
+    )
+    return asset
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    """What an import does (or, as a preview, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0  # rows matching retired assets: updated or not, they stay retired
+    dry_run: bool = True
+    problems: list[importer.Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "retired": self.retired,
+            "dry_run": self.dry_run,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+class ImportRefused(ValidationError):
+    """The file has problems: nothing is imported; `problems` lists every one."""
+
+    code = "invalid_file"
+
+    def __init__(self, problems: list[importer.Problem]):
+        file_level = [p.message for p in problems if p.line is None]
+        rows = {p.line for p in problems if p.line is not None}
+        if file_level:
+            message = file_level[0]
+        elif len(rows) == 1:
+            message = "1 row is invalid; nothing was imported."
+        else:
+            message = f"{len(rows)} rows are invalid; nothing was imported."
+        super().__init__(message, fields={"file": file_level} if file_level else None)
+        self.problems = problems
+
+
+def parse_import(data: bytes) -> importer.ParsedFile:
+    return importer.parse_asset_file(data, kind_lookup())
+
+
+def import_assets(
+    member_id: int, data: bytes, *, actor: Any, dry_run: bool = False
+) -> ImportOutcome:
+    """Upsert a member's assets by code from a CSV/XLSX file, all rows or none (rule 9).
+
+    Idempotent: a row equal to the stored asset is `unchanged`, so the same file twice changes
+    nothing. Assets missing from the file are left as they are; rows of retired assets update
+    their data but they stay retired. The writes are two set-based statements (one bulk insert,
+    one bulk update by primary key) in the caller's transaction."""
+    parsed = parse_import(data)
+    if not parsed.ok:
+        raise ImportRefused(parsed.problems)
+    rows = parsed.records()
+    stored = {
+        row.code: row
+        for row in db.session.execute(
+            select(Asset.id, Asset.status, *(getattr(Asset, f) for f in ASSET_FIELDS)).where(
+                Asset.member_id == member_id
+            )
+        )
+    }
+    outcome = ImportOutcome(dry_run=dry_run, ignored_columns=parsed.ignored_columns)
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for row in rows:
+        current = stored.get(row["code"])
+        if current is None:
+            new_rows.append(
+                {
+                    **row,
+                    "member_id": member_id,
+                    "status": AssetStatus.ACTIVE.value,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            continue
+        if current.status == AssetStatus.RETIRED:
+            outcome.retired += 1
+        if any(getattr(current, f) != row[f] for f in IMPORT_FIELDS):
+            changed_rows.append({"id": current.id, **row, "updated_at": now})
+        else:
+            outcome.unchanged += 1
+    outcome.created = len(new_rows)
+    outcome.updated = len(changed_rows)
+    if dry_run:
+        return outcome
+    try:
+        with db.session.begin_nested():
+            if new_rows:
+                db.session.execute(insert(Asset), new_rows)
+            if changed_rows:
+                db.session.execute(update(Asset), changed_rows)
+    except IntegrityError:
+        raise Conflict(
+            "Another import for your authority ran at the same time. Try again."
+        ) from None
+    from central.organisations.models import Organisation
+
+    audit.record(
+        "asset.imported",
+        db.session.get(Organisation, member_id),
+        actor=actor,
+        sha256=hashlib.sha256(data).hexdigest(),
+        **{k: v for k, v in outcome.as_dict().items() if k in ("created", "updated", "unchanged")},
+    )
+    db.session.expire_all()
+    return outcome
+
+
+def export_rows(member_id: int) -> list[dict[str, Any]]:
+    """A member's assets as rows for the CSV export (the import's columns)."""
+    stmt = (
+        select(*(getattr(Asset, f) for f in ASSET_FIELDS))
+        .where(Asset.member_id == member_id)
+        .order_by(Asset.code)
+    )
+    return [dict(row._mapping) for row in db.session.execute(stmt)]
+
+
+# --- acceded lots and task types --------------------------------------------------------------
+
+
+def approved_lot_ids(member_id: int) -> set[int]:
+    """Lots a member has acceded to by an approved accession (rule 3)."""
+    from central.frameworks.models import Accession, AccessionLot
+
+    stmt = (
+        select(AccessionLot.lot_id)
+        .join(Accession, Accession.id == AccessionLot.accession_id)
+        .where(Accession.member_id == member_id, Accession.status == "approved")
+    )
+    return set(db.session.scalars(stmt))
+
+
+def _check_lot_and_task_type(
+    member_id: int, lot_id: Any, task_type: Any, errors: dict[str, str], *, required: bool
+) -> tuple[int | None, str | None]:
+    """The lot must be one the member acceded to (409), the task type one of its task types."""
+    from central.frameworks.models import Lot, TaskType
+
+    if lot_id in (None, ""):
+        if required:
+            errors["lot_id"] = "Choose a lot."
+        if task_type:
+            errors["task_type"] = "Choose the lot of the task type."
+        return None, None
+    try:
+        lot_id = int(lot_id)
+    except (TypeError, ValueError):
+        errors["lot_id"] = "Choose a lot."
+        return None, None
+    if db.session.get(Lot, lot_id) is None:
+        errors["lot_id"] = "Unknown lot."
+        return None, None
+    task_type = _text(task_type)
+    if task_type is None:
+        if required:
+            errors["task_type"] = "Choose a task type."
+    elif (
+        db.session.scalar(
+            select(TaskType.id).where(TaskType.lot_id == lot_id, TaskType.code == task_type)
+        )
+        is None
+    ):
+        errors["task_type"] = "This task type is not one of the lot's task types."
+    return lot_id, task_type
+
+
+def _require_acceded(member_id: int, lot_id: int | None) -> None:
+    if lot_id is not None and lot_id not in approved_lot_ids(member_id):
+        raise Conflict(
+            "Your authority has not acceded to this lot.",
+            fields={"lot_id": "Request accession to this lot first."},
+        )
+
+
+# --- service plans ----------------------------------------------------------------------------
+
+PLAN_FIELDS = ("lot_id", "task_type", "asset_kind", "interval_months", "season_months", "active")
+
+
+def _clean_plan(
+    values: dict[str, Any], current: ServicePlan | None, member_id: int
+) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    if current is not None:
+        merged = {f: getattr(current, f) for f in PLAN_FIELDS}
+        merged["season_months"] = current.season_month_list
+    merged.update({k: v for k, v in values.items() if k in PLAN_FIELDS})
+    errors: dict[str, str] = {}
+    lot_id, task_type = _check_lot_and_task_type(
+        member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=True
+    )
+    merged["lot_id"], merged["task_type"] = lot_id, task_type
+    kind = _text(merged.get("asset_kind"))
+    if (
+        kind is not None
+        and db.session.scalar(select(AssetKind.id).where(AssetKind.code == kind)) is None
+    ):
+        errors["asset_kind"] = "Unknown kind of asset."
+    merged["asset_kind"] = kind
+    try:
+        interval = int(merged.get("interval_months"))
+    except (TypeError, ValueError):
+        errors["interval_months"] = "Give the interval in whole months."
+    else:
+        if not 1 <= interval <= 120:
+            errors["interval_months"] = "The interval is between 1 and 120 months."
+        merged["interval_months"] = interval
+    months = merged.get("season_months")
+    if months in (None, "", []):
+        merged["season_months"] = None
+    elif not isinstance(months, list | tuple) or not all(
+        isinstance(m, int) and 1 <= m <= 12 for m in months
+    ):
+        errors["season_months"] = "Season months are month numbers from 1 to 12."
+    else:
+        merged["season_months"] = months_to_mask(list(months))
+    merged["active"] = bool(merged.get("active", True))
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    _require_acceded(member_id, lot_id)
+    if merged["active"]:
+        stmt = select(ServicePlan.id).where(
+            ServicePlan.member_id == member_id,
+            ServicePlan.lot_id == lot_id,
+            ServicePlan.task_type == task_type,
+            ServicePlan.active.is_(True),
+            ServicePlan.asset_kind.is_(None) if kind is None else ServicePlan.asset_kind == kind,
+        )
+        if current is not None:
+            stmt = stmt.where(ServicePlan.id != current.id)
+        if db.session.scalar(stmt) is not None:
+            raise Conflict(
+                "An active plan for this lot, task type and kind exists already; change that one."
+            )
+    return merged
+
+
+def create_service_plan(member_id: int, values: dict[str, Any], *, actor: Any) -> ServicePlan:
+    """Subscribe a member's assets (of a kind, or all) to recurring work in an acceded lot."""
+    plan = ServicePlan(member_id=member_id, **_clean_plan(values, None, member_id))
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(
+        "service_plan.created", plan, actor=actor, lot_id=plan.lot_id, task_type=plan.task_type
+    )
+    return plan
+
+
+def update_service_plan(plan: ServicePlan, values: dict[str, Any], *, actor: Any) -> ServicePlan:
+    """Change a plan (interval, season, kind, task type) or pause it (`active: false`)."""
+    cleaned = _clean_plan(values, plan, plan.member_id)
+    changed = sorted(k for k, v in cleaned.items() if getattr(plan, k) != v)
+    for key, value in cleaned.items():
+        setattr(plan, key, value)
+    db.session.flush()
+    if changed:
+        audit.record("service_plan.updated", plan, actor=actor, fields=changed)
+    return plan
+
+
+# --- needs ------------------------------------------------------------------------------------
+
+NEED_FIELDS = (
+    "lot_id",
+    "asset_id",
+    "lat",
+    "lon",
+    "address",
+    "task_type",
+    "description",
+    "priority",
+)
+
+
+def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) -> dict[str, Any]:
+    merged = {f: getattr(current, f) for f in NEED_FIELDS} if current else {}
+    merged.update({k: v for k, v in values.items() if k in NEED_FIELDS})
+    errors: dict[str, str] = {}
+    merged["description"] = _text(merged.get("description"))
+    if not merged["description"]:
+        errors["description"] = "Describe what is needed."
+    elif len(merged["description"]) > 2000:
+        errors["description"] = "At most 2000 characters."
+    priority = merged.get("priority") or NeedPriority.NORMAL
+    if priority not in set(NeedPriority):
+        errors["priority"] = "Choose normal or urgent."
+    merged["priority"] = priority
+    asset_id = merged.get("asset_id")
+    if asset_id not in (None, ""):
+        # Only the member's own assets: another member's asset is absent (404).
+        asset = db.session.scalar(
+            select(Asset).where(Asset.id == asset_id, Asset.member_id == member_id)
+        )
+        if asset is None:
+            raise NotFound("Asset not found.", fields={"asset_id": "No such asset."})
+        if not asset.is_active:
+            raise Conflict("The asset is retired.", fields={"asset_id": "The asset is retired."})
+        merged.update(asset_id=asset.id, lat=None, lon=None, address=None)
+    else:
+        merged["asset_id"] = None
+        merged["address"] = _text(merged.get("address"))
+        try:
+            lat, lon = float(merged.get("lat")), float(merged.get("lon"))
+        except (TypeError, ValueError):
+            errors["lat"] = "Choose an asset, or pick the place on the map."
+        else:
+            if not importer.in_belgium(lat, lon):
+                errors["lat"] = "The place is outside Belgium."
+            merged["lat"], merged["lon"] = lat, lon
+        if not merged["address"]:
+            errors["address"] = "Give the address of the place."
+        elif len(merged["address"]) > 300:
+            errors["address"] = "At most 300 characters."
+    lot_id, task_type = _check_lot_and_task_type(
+        member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=False
+    )
+    merged["lot_id"], merged["task_type"] = lot_id, task_type
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    _require_acceded(member_id, lot_id)
+    return merged
+
+
+def create_need(member_id: int, values: dict[str, Any], *, actor: Any) -> Need:
+    """Log a member's need: on one of its own active assets, or on a place with an address."""
+    need = Need(
+        member_id=member_id,
+        source=NeedSource.MEMBER,
+        status=NeedStatus.OPEN,
+        created_by_id=getattr(actor, "id", None),
+        **_clean_need(values, None, member_id),
+    )
+    db.session.add(need)
+    db.session.flush()
+    audit.record("need.created", need, actor=actor, priority=need.priority)
+    return need
+
+
+def update_need(need: Need, values: dict[str, Any], *, actor: Any) -> Need:
+    """Change an open need (triage: lot, task type, priority, description) or cancel it
+    (`status: cancelled`). Planned and closed needs follow their task."""
+    status = values.get("status")
+    if status is not None and status not in (NeedStatus.OPEN, NeedStatus.CANCELLED):
+        raise ValidationError(
+            "A need can only be cancelled here; planning sets the other statuses.",
+            fields={"status": "Only cancelled."},
+        )
+    if need.status != NeedStatus.OPEN:
+        raise Conflict("Only an open need can change.")
+    cleaned = _clean_need(values, need, need.member_id)
+    changed = sorted(k for k, v in cleaned.items() if getattr(need, k) != v)
+    for key, value in cleaned.items():
+        setattr(need, key, value)
+    if status == NeedStatus.CANCELLED:
+        need.status = NeedStatus.CANCELLED
+        changed.append("status")
+    db.session.flush()
+    if changed:
+        audit.record("need.updated", need, actor=actor, fields=changed, status=need.status)
+    return need
+
+
+def create_defect_need(
+    member_id: int,
+    *,
+    asset_id: int,
+    task_id: int,
+    description: str,
+    lot_id: int | None = None,
+    task_type: str | None = None,
+    actor: Any = None,
+) -> Need:
+    """A follow-up need raised by a task's defect or failed checklist item (rule 14), for the
+    planning and fieldwork domains: with the follow-up task type where one is configured,
+    otherwise without one, for the member to triage."""
+    need = Need(
+        member_id=member_id,
+        asset_id=asset_id,
+        task_id=task_id,
+        lot_id=lot_id,
+        task_type=task_type,
+        description=description,
+        source=NeedSource.DEFECT,
+        status=NeedStatus.OPEN,
+        priority=NeedPriority.NORMAL,
+    )
+    db.session.add(need)
+    db.session.flush()
+    audit.record("need.created", need, actor=actor, source="defect", task_id=task_id)
+    return need

@@ -1,0 +1,476 @@
+"""The assets API: assets, the import, service plans and needs, with their rules and reach."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from central.assets.models import Asset, Need, ServicePlan
+from central.core.audit import AuditEvent
+from central.core.clock import frozen_today
+from tests.factories import (
+    make_accession,
+    make_active_framework,
+    make_asset,
+    make_lot,
+    make_org,
+    make_task_type,
+    make_token,
+    make_user,
+)
+
+CSV = (
+    "code;type;straat;huisnummer;postcode;gemeente;lat;lon;opmerkingen\n"
+    "HK-1;ondergrondse brandkraan;Kerkstraat;1;8800;Roeselare;50,9465;3,1235;\n"
+    "HK-2;bovengrondse brandkraan;Markt;2;8800;Roeselare;50,9470;3,1240;"
+    '"=HYPERLINK(""http://evil.example"")"\n'
+)
+
+
+@pytest.fixture
+def member():
+    return make_org("authority")
+
+
+@pytest.fixture
+def api(client, member):
+    """A client calling the API as a member user of `member` with a Bearer token."""
+    user = make_user("member", member)
+    return _client(client, user)
+
+
+def _client(client, user):
+    token = make_token(user)
+
+    class Api:
+        def __init__(self):
+            self.user = user
+
+        def __getattr__(self, method):
+            def call(path, **kwargs):
+                headers = kwargs.pop("headers", {})
+                headers["Authorization"] = f"Bearer {token}"
+                return getattr(client, method)(f"/api/v1{path}", headers=headers, **kwargs)
+
+            return call
+
+    return Api()
+
+
+def upload(api, data: bytes, name="assets.csv", dry_run=False):
+    query = "?dry_run=true" if dry_run else ""
+    return api.post(
+        f"/assets/import{query}",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def count_assets(member) -> int:
+    from central.extensions import db
+
+    return db.session.scalar(select(func.count(Asset.id)).where(Asset.member_id == member.id))
+
+
+# --- assets -------------------------------------------------------------------------------------
+
+
+def test_member_creates_reads_and_edits_an_asset(api, member):
+    body = {
+        "code": "HK-1",
+        "kind": "hydrant_pillar",
+        "street": "Markt",
+        "house_number": "1",
+        "postcode": "8800",
+        "municipality": "Roeselare",
+        "lat": 50.9465,
+        "lon": 3.1235,
+        "diameter_mm": 100,
+    }
+    created = api.post("/assets", json=body)
+    assert created.status_code == 201, created.json
+    asset = created.json
+    assert asset["member_id"] == member.id and asset["status"] == "active"
+    assert api.get(f"/assets/{asset['id']}").json["code"] == "HK-1"
+    changed = api.patch(f"/assets/{asset['id']}", json={"street": "Grote Markt"})
+    assert changed.status_code == 200 and changed.json["street"] == "Grote Markt"
+    listed = api.get("/assets")
+    assert listed.headers["X-Total-Count"] == "1"
+
+
+def test_asset_code_is_unique_within_the_member(api, member):
+    make_asset(member, code="HK-1")
+    other = make_org("authority")
+    make_asset(other, code="HK-2")
+    body = {
+        "code": "HK-1",
+        "kind": "hydrant_pillar",
+        "street": "Markt",
+        "municipality": "Roeselare",
+        "lat": 50.9,
+        "lon": 3.1,
+    }
+    refused = api.post("/assets", json=body)
+    assert refused.status_code == 400 and "code" in refused.json["error"]["fields"]
+    # Another member's code does not conflict.
+    assert api.post("/assets", json={**body, "code": "HK-2"}).status_code == 201
+
+
+def test_asset_outside_belgium_or_of_unknown_kind_is_refused(api):
+    body = {"code": "A", "street": "S", "municipality": "M", "lat": 52.37, "lon": 4.89}
+    assert api.post("/assets", json={**body, "kind": "hydrant_pillar"}).status_code == 400
+    assert api.post("/assets", json={**body, "kind": "tree", "lat": 50.9, "lon": 3.1}).json[
+        "error"
+    ]["fields"]["kind"]
+
+
+def test_retired_asset_keeps_its_history_and_cannot_change(api, member):
+    asset = make_asset(member)
+    retired = api.patch(f"/assets/{asset.id}", json={"status": "retired"})
+    assert retired.status_code == 200 and retired.json["status"] == "retired"
+    assert api.get(f"/assets/{asset.id}").status_code == 200
+    assert api.patch(f"/assets/{asset.id}", json={"street": "X"}).status_code == 409
+    assert api.patch(f"/assets/{asset.id}", json={"status": "active"}).status_code == 409
+
+
+def test_another_members_asset_is_not_found(api):
+    other = make_asset(make_org("authority"))
+    assert api.get(f"/assets/{other.id}").status_code == 404
+    assert api.patch(f"/assets/{other.id}", json={"street": "X"}).status_code == 404
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+def test_import_preview_writes_nothing_and_confirm_creates(api, member):
+    preview = upload(api, CSV.encode(), dry_run=True)
+    assert preview.status_code == 200, preview.json
+    assert preview.json["created"] == 2 and preview.json["dry_run"] is True
+    assert count_assets(member) == 0
+    done = upload(api, CSV.encode())
+    assert done.status_code == 200
+    assert (done.json["created"], done.json["updated"], done.json["unchanged"]) == (2, 0, 0)
+    assert count_assets(member) == 2
+    asset = api.get("/assets?code=HK-2").json[0]
+    assert asset["notes"] == '=HYPERLINK("http://evil.example")'
+    assert asset["kind"] == "hydrant_pillar"
+
+
+def test_importing_the_same_file_twice_changes_nothing(api, member):
+    from central.extensions import db
+
+    assert upload(api, CSV.encode()).json["created"] == 2
+    before = db.session.scalars(select(Asset.updated_at).order_by(Asset.id)).all()
+    again = upload(api, CSV.encode())
+    assert (again.json["created"], again.json["updated"], again.json["unchanged"]) == (0, 0, 2)
+    assert db.session.scalars(select(Asset.updated_at).order_by(Asset.id)).all() == before
+
+
+def test_import_updates_changed_rows_by_code(api, member):
+    make_asset(member, code="HK-1", street="Oude straat", kind="hydrant_underground")
+    result = upload(api, CSV.encode()).json
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 0)
+    assert api.get("/assets?code=HK-1").json[0]["street"] == "Kerkstraat"
+
+
+def test_import_of_an_xlsx_in_lambert72(api, member):
+    book = openpyxl.Workbook()
+    book.active.append(["code", "type", "straat", "huisnummer", "postcode", "gemeente", "x", "y"])
+    book.active.append(["HK-9", "hydrant_pillar", "Markt", 1, 8800, "Roeselare", 63500, 187500])
+    out = io.BytesIO()
+    book.save(out)
+    result = upload(api, out.getvalue(), name="inventaris.bin")
+    assert result.status_code == 200 and result.json["created"] == 1
+    asset = api.get("/assets?code=HK-9").json[0]
+    assert 50.9 < asset["lat"] < 51.0 and 3.0 < asset["lon"] < 3.2
+
+
+def test_import_with_any_invalid_row_imports_nothing_and_lists_every_row(api, member):
+    data = (
+        b"code,kind,street,house_number,postcode,municipality,lat,lon\n"
+        b"A,hydrant_pillar,S,1,8800,R,50.9,3.1\n"
+        b"B,tree,S,1,8800,R,50.9,3.1\n"
+        b"C,hydrant_pillar,S,1,8800,R,52.37,4.89\n"
+        b"A,hydrant_pillar,S,1,8800,R,50.9,3.1\n"
+    )
+    refused = upload(api, data)
+    assert refused.status_code == 400
+    error = refused.json["error"]
+    assert error["code"] == "invalid_file"
+    assert [(r["line"], r["column"]) for r in error["rows"]] == [
+        (3, "kind"),
+        (4, "lat"),
+        (5, "code"),
+    ]
+    assert count_assets(member) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "The file is empty."),
+        (b"%PDF-1.4\x00\x00binary", "The file is not a CSV or XLSX file."),
+        (b"code,kind,street\nA,hydrant_pillar,S\n", "Missing columns"),
+    ],
+    ids=["empty file", "not csv or xlsx", "missing required column"],
+)
+def test_import_refuses_a_bad_file_with_one_file_error(api, member, data, expected):
+    refused = upload(api, data)
+    assert refused.status_code == 400
+    assert expected in refused.json["error"]["message"]
+    assert refused.json["error"]["fields"]["file"]
+    assert count_assets(member) == 0
+
+
+def test_import_without_a_file_is_refused(api):
+    assert (
+        api.post("/assets/import", data={}, content_type="multipart/form-data").status_code == 400
+    )
+
+
+class ZeroStream:
+    """A request body of `size` bytes produced on demand; counts the bytes actually read."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.position = 0
+        self.read_bytes = 0
+
+    def read(self, n: int = -1) -> bytes:
+        left = self.size - self.position
+        n = left if n is None or n < 0 else min(n, left)
+        self.position += n
+        self.read_bytes += n
+        return b"0" * n
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.read(min(limit, 65536) if limit and limit > 0 else 65536)
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = self.size + offset if whence == 2 else offset
+        return self.position
+
+
+def test_import_of_50_mb_is_refused_before_it_is_read(api, member):
+    body = ZeroStream(50 * 1024 * 1024)
+    refused = api.post(
+        "/assets/import",
+        input_stream=body,
+        content_length=body.size,
+        content_type="multipart/form-data; boundary=xyz",
+    )
+    assert refused.status_code == 413
+    assert refused.json["error"]["code"] == "too_large"
+    assert body.read_bytes < 1024 * 1024
+    assert count_assets(member) == 0
+
+
+def test_import_without_content_length_is_cut_off_at_the_limit(client, member):
+    user = make_user("member", member)
+    token = make_token(user)
+    body = ZeroStream(50 * 1024 * 1024)
+    refused = client.post(
+        "/api/v1/assets/import",
+        input_stream=body,
+        content_type="multipart/form-data; boundary=xyz",
+        headers={"Authorization": f"Bearer {token}"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert refused.status_code == 413
+    assert body.read_bytes <= 21 * 1024 * 1024
+
+
+def test_import_is_audited_once(api, member):
+    from central.extensions import db
+
+    upload(api, CSV.encode())
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "asset.imported")
+    ).all()
+    assert len(events) == 1 and events[0].data["created"] == 2
+
+
+# --- service plans ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def acceded(member):
+    """An active framework whose hydrant lot `member` has acceded to."""
+    framework = make_active_framework(members=[member])
+    return framework.lots[0]
+
+
+def plan_body(lot, **values):
+    return {"lot_id": lot.id, "task_type": "hydrant_inspection", "interval_months": 12, **values}
+
+
+def test_member_creates_a_service_plan_in_an_acceded_lot(api, acceded):
+    created = api.post("/service-plans", json=plan_body(acceded, season_months=[3, 4, 5]))
+    assert created.status_code == 201, created.json
+    assert created.json["season_months"] == [3, 4, 5]
+    assert created.json["asset_kind"] is None and created.json["active"] is True
+    changed = api.patch(
+        f"/service-plans/{created.json['id']}", json={"interval_months": 24, "season_months": None}
+    )
+    assert changed.status_code == 200
+    assert changed.json["interval_months"] == 24 and changed.json["season_months"] is None
+
+
+def test_service_plan_for_a_lot_not_acceded_to_is_a_conflict(api, member):
+    framework = make_active_framework(members=[])
+    lot = framework.lots[0]
+    refused = api.post("/service-plans", json=plan_body(lot))
+    assert refused.status_code == 409
+    # A requested (not yet approved) accession is not enough either.
+    make_accession(framework, member, status="requested")
+    assert api.post("/service-plans", json=plan_body(lot)).status_code == 409
+
+
+def test_service_plan_task_type_must_be_of_that_lot(api, acceded):
+    other_lot = make_lot(acceded.framework)
+    make_task_type(other_lot, code="hydrant_repair")
+    refused = api.post("/service-plans", json=plan_body(acceded, task_type="hydrant_repair"))
+    assert refused.status_code == 400
+    assert "task_type" in refused.json["error"]["fields"]
+
+
+def test_service_plan_interval_must_be_positive(api, acceded):
+    assert api.post("/service-plans", json=plan_body(acceded, interval_months=0)).status_code == 400
+
+
+def test_no_two_active_plans_for_the_same_lot_task_type_and_kind(api, acceded):
+    assert api.post("/service-plans", json=plan_body(acceded)).status_code == 201
+    assert api.post("/service-plans", json=plan_body(acceded)).status_code == 409
+    assert (
+        api.post("/service-plans", json=plan_body(acceded, asset_kind="hydrant_pillar")).status_code
+        == 201
+    )
+
+
+# --- needs --------------------------------------------------------------------------------------
+
+
+def test_member_logs_a_need_on_its_asset(api, member, acceded):
+    asset = make_asset(member)
+    created = api.post(
+        "/needs",
+        json={
+            "asset_id": asset.id,
+            "lot_id": acceded.id,
+            "task_type": "hydrant_inspection",
+            "description": "Lid is broken",
+            "priority": "urgent",
+        },
+    )
+    assert created.status_code == 201, created.json
+    need = created.json
+    assert (need["status"], need["source"], need["priority"]) == ("open", "member", "urgent")
+    assert need["lat"] is None and need["asset_id"] == asset.id
+    assert api.get(f"/needs/{need['id']}").status_code == 200
+    cancelled = api.patch(f"/needs/{need['id']}", json={"status": "cancelled"})
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert api.patch(f"/needs/{need['id']}", json={"description": "x"}).status_code == 409
+
+
+def test_member_logs_a_need_on_a_place(api):
+    created = api.post(
+        "/needs",
+        json={"lat": 50.95, "lon": 3.12, "address": "Markt 1, 8800 Roeselare", "description": "x"},
+    )
+    assert created.status_code == 201
+    assert created.json["asset_id"] is None and created.json["address"].startswith("Markt")
+
+
+def test_need_needs_an_asset_or_a_place_with_an_address(api):
+    assert api.post("/needs", json={"description": "x"}).status_code == 400
+    assert (
+        api.post("/needs", json={"lat": 50.95, "lon": 3.12, "description": "x"}).status_code == 400
+    )
+
+
+def test_need_on_another_members_asset_is_not_found(api):
+    other = make_asset(make_org("authority"))
+    refused = api.post("/needs", json={"asset_id": other.id, "description": "Leaks"})
+    assert refused.status_code == 404
+
+
+def test_need_in_a_lot_not_acceded_to_is_a_conflict(api, member):
+    lot = make_active_framework(members=[]).lots[0]
+    asset = make_asset(member)
+    refused = api.post("/needs", json={"asset_id": asset.id, "lot_id": lot.id, "description": "x"})
+    assert refused.status_code == 409
+
+
+def test_retiring_an_asset_cancels_its_open_needs(api, member):
+    from central.extensions import db
+
+    asset = make_asset(member)
+    need = api.post("/needs", json={"asset_id": asset.id, "description": "Leaks"}).json
+    api.patch(f"/assets/{asset.id}", json={"status": "retired"})
+    assert db.session.get(Need, need["id"]).status == "cancelled"
+    refused = api.post("/needs", json={"asset_id": asset.id, "description": "Again"})
+    assert refused.status_code == 409
+
+
+# --- dueness ------------------------------------------------------------------------------------
+
+
+def test_assets_never_served_are_due_and_retired_ones_never(member, acceded):
+    from central.assets import queries
+
+    a = make_asset(member, kind="hydrant_underground")
+    make_asset(member, kind="hydrant_pillar")
+    make_asset(member, status="retired", retired_at=__import__("central").core.types.utcnow())
+    make_asset(make_org("authority"))  # another member's
+    plan_all = ServicePlan(
+        member_id=member.id, lot_id=acceded.id, task_type="hydrant_inspection", interval_months=12
+    )
+    plan_pillar = ServicePlan(
+        member_id=member.id,
+        lot_id=acceded.id,
+        task_type="hydrant_inspection",
+        asset_kind="hydrant_pillar",
+        interval_months=6,
+    )
+    from central.extensions import db
+
+    db.session.add_all([plan_all, plan_pillar])
+    db.session.flush()
+    with frozen_today(date(2026, 5, 1)):
+        counts = queries.due_counts([plan_all.id, plan_pillar.id], date(2026, 5, 1))
+    assert counts[plan_all.id] == {30: 2, 90: 2, 365: 2}
+    assert counts[plan_pillar.id] == {30: 1, 90: 1, 365: 1}
+    due = db.session.execute(queries.due_assets(date(2026, 5, 1))).all()
+    assert sorted((r.plan_id, r.asset_id) for r in due if r.plan_id == plan_all.id)[0][1] == a.id
+    assert {r.asset_id for r in due} <= {
+        x.id for x in db.session.scalars(select(Asset).where(Asset.member_id == member.id))
+    }
+    assert len(due) == 3
+    status = queries.service_status([a])
+    assert status[a.id].planned and status[a.id].next_due is None
+
+
+def test_season_mask_matches_the_plan_months(member, acceded):
+    from central.assets import queries
+    from central.assets.models import months_to_mask
+    from central.extensions import db
+
+    plan = ServicePlan(
+        member_id=member.id,
+        lot_id=acceded.id,
+        task_type="hydrant_inspection",
+        interval_months=12,
+        season_months=months_to_mask([3, 4]),
+    )
+    db.session.add(plan)
+    db.session.flush()
+    in_april = db.session.scalars(select(ServicePlan.id).where(queries.in_season(4))).all()
+    in_may = db.session.scalars(select(ServicePlan.id).where(queries.in_season(5))).all()
+    assert plan.id in in_april and plan.id not in in_may
