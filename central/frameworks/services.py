@@ -276,6 +276,10 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
         ),
     }
     _raise(errors)
+    return cleaned
+
+
+def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -> None:
     check_term(cleaned["start_date"], cleaned["end_date"], cleaned["term_justification"])
     check_values(cleaned["estimated_value"], cleaned["max_value"])
     stmt = select(Framework.id).where(Framework.reference == cleaned["reference"])
@@ -286,7 +290,6 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
             "Another framework already has this reference.",
             fields={"reference": "Already in use."},
         )
-    return cleaned
 
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
@@ -294,6 +297,7 @@ def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
     if getattr(actor, "role", None) != "coordinator" or actor.organisation_id is None:
         raise Forbidden("Only a coordinator can create a framework.")
     cleaned = _clean_framework(values, None)
+    _check_framework_rules(cleaned, None)
     framework = Framework(lead_organisation_id=actor.organisation_id, **cleaned)
     db.session.add(framework)
     _flush_unique("Another framework already has this reference.", "reference")
@@ -317,6 +321,7 @@ def update_framework(framework: Framework, values: dict[str, Any], *, actor: Any
                 + ": that would be a substantial modification of the awarded contract.",
                 fields={name: "Fixed once the framework is active." for name in fixed},
             )
+    _check_framework_rules(cleaned, framework)
     if cleaned["reserved"] and not framework.reserved:
         _check_awards_eligible([a for lot in framework.lots for a in lot.awards], reserved=True)
     for key in changed:
