@@ -1,0 +1,272 @@
+"""Rounds on the map: group due points into compact crew-day rounds and order each along a short
+route (SPEC rule 12). Pure numpy, no database.
+
+Grouping is a recursive bisection along the principal axis of the points: every split cuts the
+set in two compact halves sized in proportion to the rounds each half will hold, so that nearby
+hydrants end up in one round and no round is spread over the town.
+
+Routing is a nearest-neighbour tour improved by 2-opt, vectorised over many rounds at once (all
+rounds of the same size form one batch of distance matrices): 16,000 rounds of 25 points are
+routed in seconds, not with a Python loop per round. Routes are open paths (a crew does not
+return to its first hydrant); a zero-cost dummy node turns the open path into a closed tour for
+2-opt. A route is never longer than the order the points came in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6371.0088
+CHUNK_ROUNDS = 2048  # rounds routed together: bounded memory, still vectorised
+MAX_2OPT_PASSES = 200
+
+
+@dataclass(frozen=True)
+class Route:
+    """A round's points in route order (indices into the round's input) and the route length."""
+
+    order: np.ndarray
+    km: float
+
+
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (broadcasting)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def route_length_km(lat: np.ndarray, lon: np.ndarray) -> float:
+    """Length of the open path through the points in the given order (unknown places skipped)."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    known = np.isfinite(lat) & np.isfinite(lon)
+    lat, lon = lat[known], lon[known]
+    if lat.size < 2:
+        return 0.0
+    return float(haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
+
+
+# Grouping
+
+
+def group_points(lat: np.ndarray, lon: np.ndarray, max_size: int) -> list[np.ndarray]:
+    """Split the points into ceil(n / max_size) compact groups of at most `max_size` each.
+
+    Returns index arrays into the input; neighbouring groups are neighbours on the map. Points
+    without coordinates are grouped last, in their input order.
+    """
+    if max_size < 1:
+        raise ValueError("max_size must be at least 1")
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    known = np.isfinite(lat) & np.isfinite(lon)
+    located = np.flatnonzero(known)
+    groups: list[np.ndarray] = []
+    if located.size:
+        # Local planar coordinates in km (accurate enough over a municipality for splitting).
+        lat0 = np.radians(np.mean(lat[located]))
+        xy = np.column_stack(
+            (
+                np.radians(lon[located]) * np.cos(lat0) * EARTH_RADIUS_KM,
+                np.radians(lat[located]) * EARTH_RADIUS_KM,
+            )
+        )
+        stack = [(np.arange(located.size), -(-located.size // max_size))]
+        while stack:
+            members, rounds = stack.pop()
+            if rounds <= 1:
+                groups.append(located[members])
+                continue
+            first_rounds = rounds // 2
+            second_rounds = rounds - first_rounds
+            n = members.size
+            cut = round(n * first_rounds / rounds)
+            cut = min(max(cut, n - second_rounds * max_size), first_rounds * max_size)
+            along = _principal_projection(xy[members])
+            split = np.argpartition(along, cut - 1) if 0 < cut < n else np.argsort(along)
+            # Pushed second first, so that groups come out in sweep order.
+            stack.append((members[split[cut:]], second_rounds))
+            stack.append((members[split[:cut]], first_rounds))
+    unlocated = np.flatnonzero(~known)
+    groups.extend(unlocated[i : i + max_size] for i in range(0, unlocated.size, max_size))
+    return groups
+
+
+def _principal_projection(xy: np.ndarray) -> np.ndarray:
+    """Each point's position along the direction in which the points spread the most."""
+    centred = xy - xy.mean(axis=0)
+    cov = centred.T @ centred
+    _values, vectors = np.linalg.eigh(cov)
+    return centred @ vectors[:, -1]
+
+
+# Routing
+
+
+def route_rounds(rounds: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Route]:
+    """Order each round (its points' lat and lon arrays) along a short open route.
+
+    Points without coordinates go last, in their input order; `km` counts the located ones.
+    """
+    located: list[np.ndarray | None] = []  # None: every point of the round is located
+    coords: list[tuple[np.ndarray, np.ndarray]] = []
+    by_size: dict[int, list[int]] = {}
+    for r, (lat, lon) in enumerate(rounds):
+        lat = np.asarray(lat, dtype=float)
+        lon = np.asarray(lon, dtype=float)
+        known = np.isfinite(lat) & np.isfinite(lon)
+        if known.all():
+            located.append(None)
+        else:
+            located.append(np.flatnonzero(known))
+            lat, lon = lat[known], lon[known]
+        coords.append((lat, lon))
+        by_size.setdefault(lat.size, []).append(r)
+    results: list[Route] = [None] * len(rounds)  # type: ignore[list-item]
+    for size, members in by_size.items():
+        for start in range(0, len(members), CHUNK_ROUNDS):
+            chunk = members[start : start + CHUNK_ROUNDS]
+            lat = np.stack([coords[r][0] for r in chunk]).reshape(len(chunk), size)
+            lon = np.stack([coords[r][1] for r in chunk]).reshape(len(chunk), size)
+            orders = _route_batch(lat, lon) if size > 3 else _small_orders(lat, lon)
+            kms = _path_lengths(lat, lon, orders) if size > 1 else np.zeros(len(chunk))
+            for r, order, km in zip(chunk, orders, kms, strict=True):
+                where = located[r]
+                if where is not None:
+                    unknown = np.flatnonzero(~np.isin(np.arange(len(rounds[r][0])), where))
+                    order = np.concatenate((where[order], unknown))
+                results[r] = Route(order=order, km=float(km))
+    return results
+
+
+def _small_orders(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Three points or fewer: the best open path is the best choice of the middle point."""
+    batch, size = lat.shape
+    identity = np.tile(np.arange(size), (batch, 1))
+    if size < 3:
+        return identity
+    candidates = np.stack(
+        (identity, np.tile([1, 0, 2], (batch, 1)), np.tile([0, 2, 1], (batch, 1)))
+    )
+    lengths = np.stack([_path_lengths(lat, lon, c) for c in candidates])
+    choice = np.argmin(lengths, axis=0)  # a tie keeps the given order
+    return candidates[choice, np.arange(batch)]
+
+
+def _distance_matrices(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """(B, m+1, m+1) distances in km with a dummy node 0 at distance zero from every point.
+
+    Planar distances on each round's local projection (float32): within a round (a few km)
+    they differ from great-circle distances by far less than a metre, and they are fast.
+    """
+    batch, size = lat.shape
+    lat0 = np.radians(lat.mean(axis=1, keepdims=True))
+    x = np.radians(lon - lon.mean(axis=1, keepdims=True)) * np.cos(lat0) * EARTH_RADIUS_KM
+    y = np.radians(lat - lat.mean(axis=1, keepdims=True)) * EARTH_RADIUS_KM
+    x = x.astype(np.float32)
+    y = y.astype(np.float32)
+    dx = x[:, :, None] - x[:, None, :]
+    dy = y[:, :, None] - y[:, None, :]
+    d = np.zeros((batch, size + 1, size + 1), dtype=np.float32)
+    d[:, 1:, 1:] = np.sqrt(dx * dx + dy * dy)
+    return d
+
+
+def _path_lengths(lat: np.ndarray, lon: np.ndarray, orders: np.ndarray) -> np.ndarray:
+    """Exact (great-circle) length of each round's open path in the given orders."""
+    la = np.take_along_axis(lat, orders, axis=1)
+    lo = np.take_along_axis(lon, orders, axis=1)
+    return haversine_km(la[:, :-1], lo[:, :-1], la[:, 1:], lo[:, 1:]).sum(axis=1)
+
+
+def _route_batch(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Route a batch of same-sized rounds; returns each round's order (indices 0..m-1)."""
+    d = _distance_matrices(lat, lon)
+    orders = _two_opt(d, _nearest_neighbour_tours(d, lat, lon))[:, 1:] - 1
+    # Never longer than the order the points came in: where that order is better, improve it
+    # instead, and keep it as it is if even that does not help.
+    identity = np.tile(np.arange(lat.shape[1]), (lat.shape[0], 1))
+    given = _path_lengths(lat, lon, identity)
+    worse = np.flatnonzero(_path_lengths(lat, lon, orders) > given)
+    if worse.size:
+        tours = np.tile(np.arange(lat.shape[1] + 1), (worse.size, 1))
+        retry = _two_opt(d[worse], tours)[:, 1:] - 1
+        still = _path_lengths(lat[worse], lon[worse], retry) > given[worse]
+        orders[worse] = np.where(still[:, None], identity[worse], retry)
+    return orders
+
+
+def _nearest_neighbour_tours(d: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Greedy tours (dummy node first) that start at the point farthest from the round's centre."""
+    batch, nodes = d.shape[0], d.shape[1]
+    rows = np.arange(batch)
+    centre = haversine_km(
+        lat, lon, lat.mean(axis=1, keepdims=True), lon.mean(axis=1, keepdims=True)
+    )
+    current = np.argmax(centre, axis=1) + 1
+    tours = np.zeros((batch, nodes), dtype=np.intp)
+    tours[:, 1] = current
+    visited = np.zeros((batch, nodes), dtype=bool)
+    visited[:, 0] = True
+    visited[rows, current] = True
+    for step in range(2, nodes):
+        candidates = np.where(visited, np.inf, d[rows, current])
+        current = np.argmin(candidates, axis=1)
+        tours[:, step] = current
+        visited[rows, current] = True
+    return tours
+
+
+def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
+    """Best-improvement 2-opt on closed tours whose node 0 (the dummy) stays first.
+
+    Every pass evaluates all segment reversals of every still-improving tour at once and applies
+    each tour's best one; tours that no longer improve drop out of the batch.
+    """
+    tours = tours.copy()
+    nodes = tours.shape[1]
+    positions = np.arange(nodes)
+    following = np.roll(positions, -1)
+    # Reverse positions i..j with 1 <= i < j <= nodes-1: the dummy at position 0 never moves.
+    i_grid, j_grid = np.meshgrid(np.arange(1, nodes), positions, indexing="ij")
+    forbidden = np.where(j_grid > i_grid, 0, np.inf).astype(d.dtype)
+    active = np.arange(tours.shape[0])
+    for _ in range(MAX_2OPT_PASSES):
+        if active.size == 0:
+            break
+        t = tours[active]
+        dp = np.take_along_axis(d[active[:, None], t], t[:, None, :], axis=2)  # in tour order
+        edge = dp[:, positions, following]  # edge[k] = d(t[k], t[k+1])
+        # Reversing i..j replaces edges (i-1, i) and (j, j+1) by (i-1, j) and (i, j+1).
+        delta = dp[:, :-1, :] + np.concatenate((dp[:, 1:, 1:], dp[:, 1:, :1]), axis=2)
+        delta -= edge[:, :-1, None]
+        delta -= edge[:, None, :]
+        delta += forbidden
+        flat = delta.reshape(active.size, -1)
+        best = np.argmin(flat, axis=1)
+        improving = flat[np.arange(active.size), best] < -1e-6
+        if not improving.any():
+            break
+        chosen = active[improving]
+        low = (best[improving] // nodes + 1)[:, None]
+        high = (best[improving] % nodes)[:, None]
+        inside = (positions >= low) & (positions <= high)
+        source = np.where(inside, low + high - positions, positions)
+        tours[chosen] = np.take_along_axis(tours[chosen], source, axis=1)
+        active = chosen
+    return tours
+
+
+def plan_rounds(lat: np.ndarray, lon: np.ndarray, max_size: int) -> list[Route]:
+    """Group the points into compact rounds and route each; orders index the input points."""
+    groups = group_points(lat, lon, max_size)
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    routes = route_rounds([(lat[g], lon[g]) for g in groups])
+    return [Route(order=g[r.order], km=r.km) for g, r in zip(groups, routes, strict=True)]

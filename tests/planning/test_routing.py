@@ -1,0 +1,142 @@
+"""Rule 12 on the map: rounds are compact, at most N points, and ordered along a short route."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from central.planning.routing import (
+    group_points,
+    haversine_km,
+    plan_rounds,
+    route_length_km,
+    route_rounds,
+)
+
+ROESELARE = (50.9465, 3.1226)
+KM_PER_DEG_LAT = 111.2
+
+
+def town(n: int, seed: int = 7, size_km: float = 4.0, block_km: float = 0.15):
+    """Hydrants along the streets of a grid town (every street a line, points along it)."""
+    rng = np.random.default_rng(seed)
+    streets = int(size_km / block_km)
+    horizontal = rng.random(n) < 0.5
+    street = rng.integers(0, streets, n) * block_km
+    along = rng.random(n) * size_km
+    x = np.where(horizontal, along, street) + rng.normal(0, 0.005, n)
+    y = np.where(horizontal, street, along) + rng.normal(0, 0.005, n)
+    lat = ROESELARE[0] + y / KM_PER_DEG_LAT
+    lon = ROESELARE[1] + x / (KM_PER_DEG_LAT * math.cos(math.radians(ROESELARE[0])))
+    return lat, lon
+
+
+def _mean_pairwise_km(lat, lon) -> float:
+    d = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    n = lat.size
+    return float(d.sum() / (n * (n - 1))) if n > 1 else 0.0
+
+
+def test_haversine_matches_known_distances():
+    # One degree along a meridian, and along the equator, is 111.195 km on the mean sphere.
+    assert haversine_km(50.0, 3.0, 51.0, 3.0) == pytest.approx(111.195, abs=0.001)
+    assert haversine_km(0.0, 3.0, 0.0, 4.0) == pytest.approx(111.195, abs=0.001)
+    # At 51° north a degree of longitude is cos(51°) as long (within 0.1 % on the great circle).
+    assert haversine_km(51.0, 3.0, 51.0, 4.0) == pytest.approx(111.195 * 0.62932, rel=1e-3)
+
+
+def test_rounds_hold_at_most_max_tasks_per_round_and_cover_every_point():
+    lat, lon = town(1013)
+    groups = group_points(lat, lon, 25)
+    sizes = [g.size for g in groups]
+    assert max(sizes) <= 25
+    assert len(groups) == math.ceil(1013 / 25)  # as few crew-days as possible
+    assert sorted(np.concatenate(groups).tolist()) == list(range(1013))
+
+
+@pytest.mark.parametrize("n, size", [(1, 25), (25, 25), (26, 25), (51, 25), (100, 7), (10, 1)])
+def test_group_sizes_for_edge_counts(n, size):
+    lat, lon = town(n, seed=n)
+    groups = group_points(lat, lon, size)
+    assert len(groups) == math.ceil(n / size)
+    assert all(1 <= g.size <= size for g in groups)
+    assert sorted(np.concatenate(groups).tolist()) == list(range(n))
+
+
+def test_rounds_are_grouped_by_proximity_not_spread_over_the_town():
+    lat, lon = town(1250)
+    groups = group_points(lat, lon, 25)
+    compact = np.mean([_mean_pairwise_km(lat[g], lon[g]) for g in groups])
+    shuffled = np.random.default_rng(1).permutation(1250)
+    random_groups = [shuffled[i : i + 25] for i in range(0, 1250, 25)]
+    spread = np.mean([_mean_pairwise_km(lat[g], lon[g]) for g in random_groups])
+    assert compact < spread / 3
+
+
+def test_route_is_never_longer_than_the_unordered_tour():
+    rng = np.random.default_rng(3)
+    rounds = []
+    for size in list(range(1, 31)) * 8:
+        lat, lon = town(size, seed=int(rng.integers(1e9)), size_km=float(rng.uniform(0.3, 3)))
+        rounds.append((lat, lon))
+    # Some rounds already in a good order: sorted along a street.
+    for size in (5, 12, 25):
+        lat = ROESELARE[0] + np.linspace(0, 0.01, size)
+        lon = np.full(size, ROESELARE[1])
+        rounds.append((lat, lon))
+    routes = route_rounds(rounds)
+    for (lat, lon), route in zip(rounds, routes, strict=True):
+        assert sorted(route.order.tolist()) == list(range(lat.size))
+        assert route.km == pytest.approx(route_length_km(lat[route.order], lon[route.order]))
+        assert route.km <= route_length_km(lat, lon) + 1e-9
+
+
+def test_route_is_much_shorter_than_a_random_order_on_a_realistic_layout():
+    lat, lon = town(1250, seed=11)
+    routes = plan_rounds(lat, lon, 25)
+    rng = np.random.default_rng(5)
+    routed = sum(r.km for r in routes)
+    random_order = 0.0
+    for route in routes:
+        shuffled = route.order[rng.permutation(route.order.size)]
+        random_order += route_length_km(lat[shuffled], lon[shuffled])
+    assert routed <= 0.7 * random_order  # at least 30 % shorter
+
+
+def test_points_on_a_street_are_visited_end_to_end():
+    lat = ROESELARE[0] + np.linspace(0, 0.009, 20)  # 1 km straight north
+    lon = np.full(20, ROESELARE[1])
+    order = np.random.default_rng(2).permutation(20)
+    [route] = route_rounds([(lat[order], lon[order])])
+    visited = order[route.order]
+    assert visited.tolist() in (list(range(20)), list(range(19, -1, -1)))
+    assert route.km == pytest.approx(route_length_km(lat, lon))
+
+
+def test_points_without_coordinates_come_last_and_are_grouped_apart():
+    lat, lon = town(30)
+    lat[[3, 17]] = np.nan
+    lon[[3, 17]] = np.nan
+    groups = group_points(lat, lon, 25)
+    assert groups[-1].tolist() == [3, 17]
+    [route] = route_rounds([(lat[:10], lon[:10])])
+    assert route.order[-1] == 3
+    assert sorted(route.order.tolist()) == list(range(10))
+
+
+def test_duplicate_places_are_routed():
+    lat = np.array([50.95, 50.95, 50.95, 50.951, 50.951])
+    lon = np.array([3.12, 3.12, 3.12, 3.121, 3.121])
+    [route] = route_rounds([(lat, lon)])
+    assert sorted(route.order.tolist()) == [0, 1, 2, 3, 4]
+    assert route.km == pytest.approx(route_length_km(lat[[0, 3]], lon[[0, 3]]))
+
+
+def test_many_rounds_are_routed_in_one_vectorised_batch():
+    rng = np.random.default_rng(9)
+    rounds = [town(25, seed=int(s), size_km=1.5) for s in rng.integers(0, 1e9, 3000)]
+    routes = route_rounds(rounds)
+    assert len(routes) == 3000
+    assert sum(r.km for r in routes) < 0.5 * sum(route_length_km(*c) for c in rounds)
