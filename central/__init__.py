@@ -101,6 +101,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import central.api_routes  # noqa: F401  - registers every domain's API operations
     from central.accounts.views import bp as accounts_bp
+    from central.assets.views import bp as assets_bp
+    from central.assets.views import leaflet as leaflet_bp
     from central.core.api import api
     from central.jobs.views import bp as jobs_bp
     from central.organisations.views import bp as organisations_bp
@@ -109,6 +111,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(leaflet_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(api)
 

@@ -1,0 +1,143 @@
+"""Forms: an asset, the import file, a service plan and a need."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class AssetForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the asset's code")), Length(max=64)],
+        description=_l("Unique within your authority, e.g. the water company's number."),
+    )
+    kind = SelectField(_l("Kind"))
+    street = StringField(
+        _l("Street"), validators=[DataRequired(_l("Enter the street")), Length(max=200)]
+    )
+    house_number = StringField(_l("House number"), validators=[Optional(), Length(max=20)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)])
+    municipality = StringField(
+        _l("Municipality"),
+        validators=[DataRequired(_l("Enter the municipality")), Length(max=100)],
+    )
+    lat = FloatField(
+        _l("Latitude"),
+        validators=[DataRequired(_l("Enter the latitude"))],
+        description=_l("WGS84, e.g. 50.94653."),
+    )
+    lon = FloatField(
+        _l("Longitude"),
+        validators=[DataRequired(_l("Enter the longitude"))],
+        description=_l("WGS84, e.g. 3.12345."),
+    )
+    water_company = StringField(_l("Water company"), validators=[Optional(), Length(max=200)])
+    diameter_mm = IntegerField(
+        _l("Diameter (mm)"),
+        validators=[Optional(), NumberRange(min=1, max=2000, message=_l("Between 1 and 2000"))],
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Inventory file"),
+        validators=[FileRequired(_l("Choose a CSV or XLSX file"))],
+        description=_l("CSV or XLSX, at most 20 MB."),
+    )
+
+
+class ImportConfirmForm(FlaskForm):
+    """Confirms the previewed upload, kept on the server under a random name."""
+
+    upload = HiddenField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+MONTHS = [
+    (1, _l("January")),
+    (2, _l("February")),
+    (3, _l("March")),
+    (4, _l("April")),
+    (5, _l("May")),
+    (6, _l("June")),
+    (7, _l("July")),
+    (8, _l("August")),
+    (9, _l("September")),
+    (10, _l("October")),
+    (11, _l("November")),
+    (12, _l("December")),
+]
+
+
+class ServicePlanForm(FlaskForm):
+    lot_task = SelectField(
+        _l("Lot and task type"),
+        validators=[DataRequired(_l("Choose a lot and task type"))],
+        description=_l("Only lots your authority has acceded to."),
+    )
+    asset_kind = SelectField(_l("Kind of asset"))
+    interval_months = IntegerField(
+        _l("Every (months)"),
+        validators=[
+            DataRequired(_l("Enter the interval in months")),
+            NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
+        ],
+    )
+    season_months = MultiCheckboxField(
+        _l("Season"),
+        coerce=int,
+        choices=MONTHS,
+        description=_l("Months in which the work may be planned; none ticked: all year."),
+    )
+    active = BooleanField(_l("Active"), default=True)
+
+
+class NeedForm(FlaskForm):
+    asset_code = StringField(
+        _l("Asset code"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("For a need on one of your assets; leave empty for a place."),
+    )
+    lat = FloatField(
+        _l("Latitude"),
+        validators=[Optional()],
+        description=_l("Pick the place on the map, or type it (WGS84)."),
+    )
+    lon = FloatField(_l("Longitude"), validators=[Optional()])
+    address = StringField(
+        _l("Address of the place"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("For a need on a place: the street and number, or a description."),
+    )
+    lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
+    description = TextAreaField(
+        _l("What is needed"),
+        validators=[DataRequired(_l("Describe what is needed")), Length(max=2000)],
+    )
+    priority = SelectField(
+        _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
+    )
+
+
+class NeedTriageForm(FlaskForm):
+    lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
+    priority = SelectField(
+        _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
+    )
