@@ -89,4 +89,7 @@ def load_demo() -> dict[str, Organisation]:
 
 def demo_steps() -> list:
     """The domain demo loaders, each `load(orgs)`; imported here to keep the import graph flat."""
-    return []
+    from central.assets import demo as assets_demo
+
+    # Assets after frameworks: service plans need the members' approved accessions.
+    return [assets_demo.load]

@@ -1,0 +1,37 @@
+"""The demo inventory: about 2,000 hydrants, plausible, deterministic and loaded once."""
+
+from sqlalchemy import func, select
+
+from central.assets.demo import MUNICIPALITIES
+from central.assets.importer import in_belgium
+from central.assets.models import Asset, ServicePlan
+from central.demo import load_demo
+from central.extensions import db
+from tests.factories import make_active_framework
+
+
+def test_demo_loads_about_2000_hydrants_once(app):
+    orgs = load_demo()
+    total = db.session.scalar(select(func.count(Asset.id)))
+    assert 1800 <= total <= 2200
+    assert total == sum(m[4] for m in MUNICIPALITIES.values())
+    members = db.session.scalar(select(func.count(func.distinct(Asset.member_id))))
+    assert members == 12
+    points = db.session.execute(select(Asset.lat, Asset.lon)).all()
+    assert all(in_belgium(lat, lon) for lat, lon in points)
+    pillars = db.session.scalar(select(func.count(Asset.id)).where(Asset.kind == "hydrant_pillar"))
+    assert pillars < total / 4
+    load_demo()
+    assert db.session.scalar(select(func.count(Asset.id))) == total
+    assert orgs["member"].id in set(db.session.scalars(select(Asset.member_id)))
+
+
+def test_demo_subscribes_acceded_members_to_an_annual_inspection(app):
+    orgs = load_demo()
+    make_active_framework(orgs["lead"], members=[orgs["member"]])
+    from central.assets import demo
+
+    demo.load(orgs)
+    demo.load(orgs)
+    plans = db.session.scalars(select(ServicePlan)).all()
+    assert [(p.member_id, p.interval_months) for p in plans] == [(orgs["member"].id, 12)]
