@@ -1,6 +1,6 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,5 +25,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+login_manager.login_message = lazy_gettext("Sign in to see this page.")
+login_manager.localize_callback = str  # translate when flashed, in the visitor's language
 csrf = CSRFProtect()
 babel = Babel()

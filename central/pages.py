@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField
 
 from central.core.security import safe_next_url
@@ -36,7 +37,30 @@ def language_form() -> dict:
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    return render_template("pages/home.html")
+    return render_template("pages/home.html", platform=_platform_counts())
+
+
+def _platform_counts() -> dict[str, int] | None:
+    """What the platform administrator looks after, at a glance."""
+    if current_user.role != "admin":
+        return None
+    from central.accounts.models import User
+    from central.organisations.models import Organisation
+
+    kinds = dict(
+        db.session.execute(
+            select(Organisation.kind, func.count(Organisation.id)).group_by(Organisation.kind)
+        ).all()
+    )
+    active = dict(
+        db.session.execute(select(User.active, func.count(User.id)).group_by(User.active)).all()
+    )
+    return {
+        "authorities": kinds.get("authority", 0),
+        "providers": kinds.get("provider", 0),
+        "active_users": active.get(True, 0),
+        "inactive_users": active.get(False, 0),
+    }
 
 
 @bp.route("/language", methods=["POST"])

@@ -307,3 +307,61 @@ def test_the_organisation_of_a_signed_in_user_is_shown(client, login_as):
     org = make_org(name="Gemeente Lendelede")
     login_as(make_user("member", org=org))
     assert "Gemeente Lendelede" in client.get("/").get_data(as_text=True)
+
+
+# --- home page per role ---------------------------------------------------------------------
+
+
+def test_the_admins_home_counts_organisations_and_users(client, login_as, db):
+    from tests.conftest import use_english
+
+    make_org("provider")
+    make_user("member", active=False)
+    admin = make_user("admin")
+    db.session.commit()
+    use_english(client)
+    login_as(admin)
+    html = client.get("/").get_data(as_text=True)
+    from sqlalchemy import func, select
+
+    from central.accounts.models import User
+    from central.organisations.models import Organisation
+
+    providers = db.session.scalar(
+        select(func.count(Organisation.id)).where(Organisation.kind == "provider")
+    )
+    inactive = db.session.scalar(select(func.count(User.id)).where(User.active.is_(False)))
+    assert f"{providers} providers" in html and f"{inactive} deactivated" in html
+    assert "/admin/organisations/new" in html and "/admin/users/new" in html
+
+
+@pytest.mark.parametrize("role", ["coordinator", "member", "provider"])
+def test_the_home_page_shows_the_users_organisation_and_account_links(client, login_as, db, role):
+    from tests.conftest import use_english
+
+    org = make_org(
+        "provider" if role == "provider" else "authority",
+        name="Organisation of the user",
+        **({"social_economy_status": "lde"} if role == "provider" else {}),
+    )
+    user = make_user(role, org=org)
+    db.session.commit()
+    use_english(client)
+    login_as(user)
+    html = client.get("/").get_data(as_text=True)
+    assert "Organisation of the user" in html and org.enterprise_number in html
+    assert 'href="/password"' in html and 'href="/tokens"' in html
+    assert "/admin/" not in html
+    if role == "provider":
+        assert "Local service economy (LDE)" in html
+
+
+def test_signing_in_is_asked_in_the_visitors_language(client, db):
+    from tests.conftest import use_english
+
+    response = client.get("/tokens", follow_redirects=True)
+    dutch = response.get_data(as_text=True)
+    use_english(client)
+    english = client.get("/tokens", follow_redirects=True).get_data(as_text=True)
+    assert "Sign in to see this page." in english
+    assert "Sign in to see this page." not in dutch

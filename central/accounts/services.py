@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from central.accounts.models import ApiToken, Role, User
 from central.core import audit
 from central.core.api import hash_token
-from central.core.errors import NotFound, ValidationError
+from central.core.errors import N_, NotFound, ValidationError
 from central.core.types import utcnow
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind
@@ -37,7 +37,8 @@ def normalise_email(raw: str) -> str:
         return validate_email(raw or "", check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise ValidationError(
-            "Enter a valid e-mail address.", fields={"email": "Not a valid e-mail address."}
+            N_("Enter a valid e-mail address."),
+            fields={"email": N_("Not a valid e-mail address.")},
         ) from None
 
 
@@ -49,27 +50,29 @@ def hash_password(password: str) -> str:
 def check_password_rules(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"A password has at least {MIN_PASSWORD_LENGTH} characters.",
-            fields={"password": f"At least {MIN_PASSWORD_LENGTH} characters."},
+            N_("A password has at least 10 characters."),
+            fields={"password": N_("At least 10 characters.")},
         )
 
 
 def _check_role_and_organisation(role: str, organisation: Organisation | None) -> None:
     if role not in set(Role):
-        raise ValidationError("Unknown role.", fields={"role": "Unknown role."})
+        raise ValidationError(N_("Unknown role."), fields={"role": N_("Unknown role.")})
     if role == Role.ADMIN:
         return
     if organisation is None:
         raise ValidationError(
-            "Choose the organisation this user works for.",
-            fields={"organisation_id": "Required for this role."},
+            N_("Choose the organisation this user works for."),
+            fields={"organisation_id": N_("Required for this role.")},
         )
-    expected = ROLE_ORGANISATION_KIND[Role(role)]
-    if organisation.kind != expected:
-        raise ValidationError(
-            f"A {role} works for an organisation of kind {expected}.",
-            fields={"organisation_id": f"Must be an organisation of kind {expected}."},
-        )
+    if organisation.kind != ROLE_ORGANISATION_KIND[Role(role)]:
+        if role == Role.PROVIDER:
+            message = N_("A provider works for an organisation of kind provider.")
+            field = N_("Choose a provider.")
+        else:
+            message = N_("A coordinator or member works for an organisation of kind authority.")
+            field = N_("Choose an authority.")
+        raise ValidationError(message, fields={"organisation_id": field})
 
 
 def _organisation(organisation_id: int | None) -> Organisation | None:
@@ -78,7 +81,8 @@ def _organisation(organisation_id: int | None) -> Organisation | None:
     org = db.session.get(Organisation, organisation_id)
     if org is None:
         raise ValidationError(
-            "That organisation does not exist.", fields={"organisation_id": "Unknown organisation."}
+            N_("That organisation does not exist."),
+            fields={"organisation_id": N_("Unknown organisation.")},
         )
     return org
 
@@ -103,8 +107,8 @@ def create_user(
     email = normalise_email(email)
     if _email_taken(email):
         raise ValidationError(
-            "An account with this e-mail address already exists.",
-            fields={"email": "Already in use."},
+            N_("An account with this e-mail address already exists."),
+            fields={"email": N_("Already in use.")},
         )
     organisation = _organisation(organisation_id)
     _check_role_and_organisation(role, organisation)
@@ -132,8 +136,8 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> U
         email = normalise_email(changes["email"])
         if _email_taken(email, exclude_id=user.id):
             raise ValidationError(
-                "An account with this e-mail address already exists.",
-                fields={"email": "Already in use."},
+                N_("An account with this e-mail address already exists."),
+                fields={"email": N_("Already in use.")},
             )
         user.email = email
     role = changes.get("role", user.role)
@@ -147,7 +151,7 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> U
         user.session_version += 1
     if "active" in changes and changes["active"] != user.active:
         if not changes["active"] and actor is not None and actor.id == user.id:
-            raise ValidationError("You cannot deactivate your own account.")
+            raise ValidationError(N_("You cannot deactivate your own account."))
         user.active = changes["active"]
         # A deactivated user's sessions stop at once (tokens check `active` on every request).
         user.session_version += 1
@@ -234,8 +238,8 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError(
-            "Your current password is not correct.",
-            fields={"current_password": "Your current password is not correct."},
+            N_("Your current password is not correct."),
+            fields={"current_password": N_("Your current password is not correct.")},
         )
     check_password_rules(new)
     user.password_hash = hash_password(new)
@@ -279,8 +283,8 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError(
-            "Give the token a name of at most 100 characters.",
-            fields={"name": "Between 1 and 100 characters."},
+            N_("Give the token a name of at most 100 characters."),
+            fields={"name": N_("Between 1 and 100 characters.")},
         )
     secret = "ctl_" + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), prefix=secret[:10])
@@ -295,7 +299,7 @@ def own_token(user: User, token_id: int) -> ApiToken:
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
     if token is None:
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     return token
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def N_(text: str) -> str:  # noqa: N802 - the gettext marker
+    """Mark a message for the catalogue; it is translated where it is shown (forms, pages)."""
+    return text
+
+
 class DomainError(Exception):
     """A broken rule, with a message fit for the user and optional per-field messages."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from sqlalchemy import Select, func, select
 
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 from central.extensions import db
 
 DEFAULT_PER_PAGE = 50
@@ -43,10 +43,14 @@ def _positive_int(name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ValidationError(
-            f"{name} must be a whole number.", fields={name: "Not a number."}
+            N_("The page number and page size must be whole numbers."),
+            fields={name: N_("Not a whole number.")},
         ) from None
     if value < 1:
-        raise ValidationError(f"{name} must be at least 1.", fields={name: "At least 1."})
+        raise ValidationError(
+            N_("The page number and page size must be at least 1."),
+            fields={name: N_("At least 1.")},
+        )
     return value
 
 
@@ -56,8 +60,8 @@ def page_args(default_per_page: int = DEFAULT_PER_PAGE) -> tuple[int, int]:
     per_page = _positive_int("per_page", default_per_page)
     if per_page > MAX_PER_PAGE:
         raise ValidationError(
-            f"per_page may be at most {MAX_PER_PAGE}.",
-            fields={"per_page": f"At most {MAX_PER_PAGE}."},
+            N_("A page holds at most 500 items (per_page)."),
+            fields={"per_page": N_("At most 500.")},
         )
     return page, per_page
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from central.core.errors import N_
+
 _KBO_RE = re.compile(r"^[01]\d{9}$")
 _NIS_RE = re.compile(r"^\d{5}$")
 
@@ -19,9 +21,9 @@ def normalise_enterprise_number(raw: str) -> str:
     if len(digits) == 9 and digits.isdigit():
         digits = "0" + digits  # numbers issued before 2023 are often written without the 0
     if not _KBO_RE.match(digits):
-        raise ValueError("An enterprise number has ten digits and starts with 0 or 1.")
+        raise ValueError(N_("An enterprise number has ten digits and starts with 0 or 1."))
     if 97 - int(digits[:8]) % 97 != int(digits[8:]):
-        raise ValueError("This enterprise number fails the mod-97 check; check for a typo.")
+        raise ValueError(N_("This enterprise number fails the mod-97 check; check for a typo."))
     return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
 
 
@@ -35,5 +37,5 @@ def validate_nis_code(raw: str) -> str:
     """A NIS code is five digits."""
     value = (raw or "").strip()
     if not _NIS_RE.match(value):
-        raise ValueError("A NIS code has five digits.")
+        raise ValueError(N_("A NIS code has five digits."))
     return value

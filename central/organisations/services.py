@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from central.core import audit
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 from central.core.validators import normalise_enterprise_number, validate_nis_code
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind, SocialEconomyStatus
@@ -22,10 +22,10 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
     errors: dict[str, str] = {}
     name = (merged.get("name") or "").strip()
     if not name:
-        errors["name"] = "Enter the organisation's name."
+        errors["name"] = N_("Enter the organisation's name.")
     merged["name"] = name
     if merged.get("kind") not in set(OrganisationKind):
-        errors["kind"] = "Choose authority or provider."
+        errors["kind"] = N_("Choose authority or provider.")
     try:
         merged["enterprise_number"] = normalise_enterprise_number(
             merged.get("enterprise_number") or ""
@@ -35,7 +35,7 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
     nis = (merged.get("nis_code") or "").strip() or None
     if nis is not None:
         if merged.get("kind") != OrganisationKind.AUTHORITY:
-            errors["nis_code"] = "Only an authority has a NIS code."
+            errors["nis_code"] = N_("Only an authority has a NIS code.")
         else:
             try:
                 nis = validate_nis_code(nis)
@@ -44,9 +44,9 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
     merged["nis_code"] = nis
     status = merged.get("social_economy_status") or SocialEconomyStatus.NONE
     if status not in set(SocialEconomyStatus):
-        errors["social_economy_status"] = "Unknown social-economy status."
+        errors["social_economy_status"] = N_("Unknown social-economy status.")
     elif status != SocialEconomyStatus.NONE and merged.get("kind") != OrganisationKind.PROVIDER:
-        errors["social_economy_status"] = "Only a provider has a social-economy status."
+        errors["social_economy_status"] = N_("Only a provider has a social-economy status.")
     merged["social_economy_status"] = status
     merged["email"] = (merged.get("email") or "").strip() or None
     if not errors:
@@ -60,7 +60,7 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
             if current is not None:
                 stmt = stmt.where(Organisation.id != current.id)
             if db.session.scalar(stmt) is not None:
-                errors[field] = "Another organisation already has this number."
+                errors[field] = N_("Another organisation already has this number.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     return merged
@@ -83,8 +83,8 @@ def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any
 
         if db.session.scalar(select(User.id).where(User.organisation_id == org.id).limit(1)):
             raise ValidationError(
-                "The kind of an organisation with users cannot change.",
-                fields={"kind": "Users work for this organisation."},
+                N_("The kind of an organisation with users cannot change."),
+                fields={"kind": N_("Users work for this organisation.")},
             )
     changed = sorted(k for k, v in cleaned.items() if getattr(org, k) != v)
     for key, value in cleaned.items():

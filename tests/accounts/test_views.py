@@ -111,7 +111,7 @@ def test_the_admin_creates_a_user_through_the_form(as_admin, db):
         ({"email": "x@example.org", "role": "tsar", "organisation_id": "0"}, "Not a valid choice"),
         (
             {"email": "x@example.org", "role": "provider", "organisation_id": "{authority}"},
-            "kind provider",
+            "Choose a provider.",
         ),
     ],
 )

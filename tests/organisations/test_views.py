@@ -121,3 +121,14 @@ def test_the_admin_edits_an_organisation(as_admin, db):
 
 def test_an_unknown_organisation_answers_404(as_admin):
     assert as_admin.get("/admin/organisations/999999").status_code == 404
+
+
+def test_rule_messages_are_shown_in_dutch_by_default(client, login_as, db):
+    admin = make_user("admin")
+    db.session.commit()
+    login_as(admin)
+    response = post(
+        client, "/admin/organisations/new", **{**FORM, "enterprise_number": "0207.446.674"}
+    )
+    html = response.get_data(as_text=True)
+    assert "mod-97-controle" in html and "fails the mod-97 check" not in html
