@@ -16,6 +16,7 @@ from central.frameworks.models import (
 )
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
+from central.reports.models import Credit, MaintenanceBudget, Statement, StatementLine
 
 __all__ = [
     "Accession",
@@ -25,16 +26,20 @@ __all__ = [
     "AssetKind",
     "AuditEvent",
     "Award",
+    "Credit",
     "Framework",
     "FrameworkAlert",
     "FrameworkBeneficiary",
     "JobLock",
     "JobRun",
     "Lot",
+    "MaintenanceBudget",
     "Need",
     "Organisation",
     "PriceLine",
     "ServicePlan",
+    "Statement",
+    "StatementLine",
     "TaskType",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Reports: statements, budgets, consumption, social impact, progress and open data."""

@@ -1,0 +1,204 @@
+"""Reports: members' maintenance budgets, issued statements (afrekeningen) with their lines, and
+the credits a coordinator decides, which land on a later statement (rule 7)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
+from central.extensions import db
+from central.organisations.models import Organisation
+
+
+class MaintenanceBudget(db.Model):
+    """A member's maintenance budget for a year: the base of its social-economy share."""
+
+    __tablename__ = "maintenance_budgets"
+    __table_args__ = (
+        # One budget per member and year; a new figure replaces the old one.
+        UniqueConstraint("member_id", "year", name="uq_maintenance_budgets_member_year"),
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    year: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    member: Mapped[Organisation] = relationship()
+
+
+class LineKind(enum.StrEnum):
+    WORK = "work"
+    CREDIT = "credit"
+
+
+class ImmutableStatement(Exception):
+    """An issued statement or its lines cannot change (rule 7): correct with a credit."""
+
+
+class Statement(db.Model):
+    """An issued statement: one per framework, member, provider and month, numbered, never
+    edited (rule 7). Names and numbers of the parties are kept as they were when issued."""
+
+    __tablename__ = "statements"
+    __table_args__ = (
+        # One statement per framework, member, provider and month: issuing twice adds nothing.
+        UniqueConstraint(
+            "framework_id",
+            "member_id",
+            "provider_id",
+            "month",
+            name="uq_statements_framework_member_provider_month",
+        ),
+        # A month is written YYYY-MM, so that it sorts and compares as text on every database.
+        CheckConstraint("month LIKE '____-__'", name="month_format"),
+        Index("ix_statements_member_month", "member_id", "month"),
+        Index("ix_statements_framework_month", "framework_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The invoice number, e.g. 2025-00012: unique, given in issuing order.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="RESTRICT"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    month: Mapped[str] = mapped_column(String(7))
+    # The member's order or budget key from its accession, printed on the statement.
+    order_reference: Mapped[str] = mapped_column(String(100))
+    framework_reference: Mapped[str] = mapped_column(String(50))
+    member_name: Mapped[str] = mapped_column(String(200))
+    member_enterprise_number: Mapped[str] = mapped_column(String(12))
+    provider_name: Mapped[str] = mapped_column(String(200))
+    provider_enterprise_number: Mapped[str] = mapped_column(String(12))
+    total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total_incl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lines: Mapped[list[StatementLine]] = relationship(
+        back_populates="statement", order_by="StatementLine.position"
+    )
+    framework = relationship("Framework")
+    member: Mapped[Organisation] = relationship(foreign_keys=[member_id])
+    provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])
+
+    def __repr__(self) -> str:
+        return f"<Statement {self.id} {self.number!r}>"
+
+
+class StatementLine(db.Model):
+    """A line of an issued statement: accepted work of one task type at one unit price, or a
+    credit (a negative amount) decided by the coordinator."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (
+        enum_check("kind", LineKind, "kind_allowed"),
+        UniqueConstraint("statement_id", "position", name="uq_statement_lines_statement_position"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("vat_rate >= 0 AND vat_rate <= 100", name="vat_rate_range"),
+        # Work is billed, a credit is given back: the sign follows the kind.
+        CheckConstraint(
+            "(kind = 'work' AND amount >= 0) OR (kind = 'credit' AND amount <= 0)",
+            name="amount_sign_follows_kind",
+        ),
+        # A credit line points at the credit it carries.
+        CheckConstraint("kind = 'work' OR credit_id IS NOT NULL", name="credit_has_credit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="RESTRICT"), index=True
+    )
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(enum_column_type(LineKind), default=LineKind.WORK)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"))
+    task_type: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    credit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credits.id", ondelete="RESTRICT"), unique=True
+    )
+
+    statement: Mapped[Statement] = relationship(back_populates="lines")
+
+
+class Credit(db.Model):
+    """A correction decided by the coordinator on an issued statement (rule 7): never an edit,
+    but a credit line on the next statement of the same framework, member and provider."""
+
+    __tablename__ = "credits"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("vat_rate >= 0 AND vat_rate <= 100", name="vat_rate_range"),
+        Index("ix_credits_pending", "framework_id", "member_id", "provider_id", "statement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The statement being corrected.
+    corrects_statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="RESTRICT"), index=True
+    )
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="RESTRICT"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    # Excl. VAT, given back to the member.
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The later statement that carries it; null while pending.
+    statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="RESTRICT")
+    )
+
+    corrects: Mapped[Statement] = relationship(foreign_keys=[corrects_statement_id])
+    statement: Mapped[Statement | None] = relationship(foreign_keys=[statement_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.statement_id is None
+
+
+@event.listens_for(Statement, "before_update")
+@event.listens_for(Statement, "before_delete")
+@event.listens_for(StatementLine, "before_update")
+@event.listens_for(StatementLine, "before_delete")
+def _refuse_change(_mapper: Any, _connection: Any, target: Any) -> None:
+    """Rule 7 in the ORM; the migration adds database triggers that say the same."""
+    raise ImmutableStatement(f"{target!r} is issued and cannot change; record a credit instead.")
+
+
+__all__ = [
+    "Credit",
+    "ImmutableStatement",
+    "LineKind",
+    "MaintenanceBudget",
+    "Statement",
+    "StatementLine",
+]
