@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 5000
@@ -116,5 +116,5 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Scheduler started in this process (queued job runs start within seconds).")
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
     sys.stdout.flush()
-    os.environ.pop("WERKZEUG_RUN_MAIN", None)
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's server directly: `app.run()` does nothing inside a `flask` CLI command.
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)

@@ -175,6 +175,44 @@ def test_demo_without_serving_is_idempotent(tmp_path):
     assert _counts(database) == counts
 
 
+def test_demo_serves_a_dutch_login_page(tmp_path):
+    """`central demo` loads the demo and serves it (one process, no reloader) until stopped."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env.update(CENTRAL_INSTANCE_PATH=str(tmp_path), CENTRAL_CONFIG="development")
+    central = shutil.which("central", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen(
+        [central, "demo", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        html = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+                    html = page.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert html is not None, "the demo server did not answer"
+        assert '<html lang="nl">' in html
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "admin@central.example" in output
+
+
 def test_the_demo_logins_work(db, client):
     from central.demo import DEMO_LOGINS, load_demo
     from tests.conftest import csrf_token
