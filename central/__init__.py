@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from central.assets.views import bp as assets_bp
     from central.assets.views import leaflet as leaflet_bp
     from central.core.api import api
+    from central.frameworks.views import bp as frameworks_bp
     from central.jobs.views import bp as jobs_bp
     from central.organisations.views import bp as organisations_bp
     from central.pages import bp as pages_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(frameworks_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(leaflet_bp)
     app.register_blueprint(jobs_bp)

@@ -338,26 +338,43 @@ def update_framework(framework: Framework, values: dict[str, Any], *, actor: Any
     return framework
 
 
-def activation_problems(framework: Framework) -> list[str]:
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker
+    """Mark a text for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that keeps a draft from activation; `template % params` in English."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.template % self.params
+
+
+def activation_problems(framework: Framework) -> list[Problem]:
     """What still keeps a draft from activation: lots, each with a task type, a price and an
-    award, and at least one beneficiary."""
-    problems: list[str] = []
+    award, at least one beneficiary, and an end date still to come."""
+    problems: list[Problem] = []
     if not framework.lots:
-        problems.append("Add at least one lot.")
+        problems.append(Problem(N_("Add at least one lot."), {}))
     for lot in framework.lots:
+        number = {"number": lot.number}
         if not lot.task_types:
-            problems.append(f"Lot {lot.number} has no task type.")
+            problems.append(Problem(N_("Lot %(number)s has no task type."), number))
         has_price = db.session.scalar(
             select(PriceLine.id).where(PriceLine.lot_id == lot.id).limit(1)
         )
         if has_price is None:
-            problems.append(f"Lot {lot.number} has no price.")
+            problems.append(Problem(N_("Lot %(number)s has no price."), number))
         if not lot.awards:
-            problems.append(f"Lot {lot.number} is not awarded to a provider.")
+            problems.append(Problem(N_("Lot %(number)s is not awarded to a provider."), number))
     if not framework.beneficiaries:
-        problems.append("Name at least one beneficiary authority.")
+        problems.append(Problem(N_("Name at least one beneficiary authority."), {}))
     if framework.end_date < today():
-        problems.append("The end date has passed.")
+        problems.append(Problem(N_("The end date has passed."), {}))
     return problems
 
 
@@ -371,8 +388,8 @@ def activate_framework(framework: Framework, *, actor: Any) -> Framework:
     problems = activation_problems(framework)
     if problems:
         raise Conflict(
-            "The framework cannot be activated yet: " + " ".join(problems),
-            fields={"activation": problems},
+            "The framework cannot be activated yet: " + " ".join(str(p) for p in problems),
+            fields={"activation": [str(p) for p in problems]},
         )
     _check_awards_eligible([a for lot in framework.lots for a in lot.awards])
     framework.status = FrameworkStatus.ACTIVE
@@ -944,12 +961,12 @@ def request_accession(
     )
     if covered:
         numbers = sorted(lot.number for lot in framework.lots if lot.id in covered)
-        raise Conflict(
+        message = (
             "Lot "
             + ", ".join(str(n) for n in numbers)
-            + " is already covered by a pending or approved accession.",
-            fields={"lot_ids": f"Already covered: {covered}."},
+            + " is already covered by a pending or approved accession."
         )
+        raise Conflict(message, fields={"lot_ids": message})
     accession = Accession(
         framework_id=framework.id,
         member_id=member_id,

@@ -1,0 +1,305 @@
+"""Forms of the frameworks pages; the services check the rules, the forms only the shape.
+
+The checklist editor is a text area with one item per line:
+`key|label|pass_fail` or `key|label|reading|min|max` (min and max may be left empty).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from central.core.errors import ValidationError
+
+
+def amount_input(raw: Any, locale: str | None = None) -> str | None:
+    """An amount as typed, in Dutch (1.234,50) or English (1,234.50) notation, as a plain decimal
+    string for the service (which checks it). A lone separator followed by exactly three digits
+    groups thousands in the page's language (100.000 in Dutch, 100,000 in English); any other lone
+    separator is the decimal one, so 18.50 and 18,50 both mean eighteen and a half."""
+    if raw is None:
+        return None
+    text = str(raw).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
+    if not text:
+        return None
+    if locale is None:
+        locale = str(get_locale() or "nl")
+    group = "." if locale.startswith("nl") else ","
+    if "," in text and "." in text:
+        decimal_sign = "," if text.rfind(",") > text.rfind(".") else "."
+        grouping = "." if decimal_sign == "," else ","
+        return text.replace(grouping, "").replace(decimal_sign, ".")
+    for sign in (",", "."):
+        if sign in text:
+            head, _, tail = text.rpartition(sign)
+            if text.count(sign) > 1 or (sign == group and len(tail) == 3 and head.lstrip("-")):
+                return text.replace(sign, "")
+            return text.replace(sign, ".")
+    return text
+
+
+def _reading_bound(raw: str) -> str | None:
+    """A checklist bound: a plain number, with a decimal comma or point."""
+    text = raw.strip().replace(",", ".")
+    return text or None
+
+
+def parse_checklist(text: str | None) -> list[dict[str, Any]]:
+    """Read the checklist text area into items for the service; a malformed line is refused
+    with its line number."""
+    items: list[dict[str, Any]] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 3 or parts[2] not in ("pass_fail", "reading"):
+            raise ValidationError(
+                f"Line {number}: write key|label|pass_fail or key|label|reading|min|max.",
+                fields={"checklist": f"Line {number} is not key|label|kind."},
+            )
+        kind = parts[2]
+        if kind == "pass_fail" and any(parts[3:]):
+            raise ValidationError(
+                f"Line {number}: a pass/fail item has no min or max.",
+                fields={"checklist": f"Line {number}: no min or max on pass_fail."},
+            )
+        if len(parts) > 5:
+            raise ValidationError(
+                f"Line {number}: too many parts.",
+                fields={"checklist": f"Line {number} has too many | signs."},
+            )
+        low = _reading_bound(parts[3]) if len(parts) > 3 else None
+        high = _reading_bound(parts[4]) if len(parts) > 4 else None
+        items.append({"key": parts[0], "label": parts[1], "kind": kind, "min": low, "max": high})
+    return items
+
+
+def checklist_text(items: list[dict[str, Any]] | None) -> str:
+    """The checklist as the text area shows it."""
+    lines = []
+    for item in items or []:
+        parts = [item["key"], item["label"], item["kind"]]
+        if item["kind"] == "reading":
+            parts += [item.get("min") or "", item.get("max") or ""]
+        lines.append("|".join(str(p) for p in parts))
+    return "\n".join(lines)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FrameworkForm(FlaskForm):
+    reference = StringField(
+        _l("Reference"),
+        validators=[DataRequired(_l("Enter the reference")), Length(max=50)],
+        description=_l("The procurement reference, e.g. RSL-2025-BK-01."),
+    )
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter a title")), Length(max=200)]
+    )
+    reserved = BooleanField(
+        _l("Reserved for the social economy (art. 15)"),
+        description=_l("Only recognised social-economy providers can then be awarded."),
+    )
+    start_date = DateField(_l("Start date"), validators=[InputRequired(_l("Enter a date"))])
+    end_date = DateField(_l("End date"), validators=[InputRequired(_l("Enter a date"))])
+    term_justification = TextAreaField(
+        _l("Justification of a term over 4 years"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Only for an exceptional case (art. 43 § 1); leave empty otherwise."),
+    )
+    estimated_value = StringField(
+        _l("Estimated value (EUR, excl. VAT)"),
+        validators=[DataRequired(_l("Enter an amount"))],
+    )
+    max_value = StringField(
+        _l("Maximum value (EUR, excl. VAT)"),
+        validators=[DataRequired(_l("Enter an amount"))],
+        description=_l("No work is planned beyond this amount."),
+    )
+    social_target_percent = StringField(
+        _l("Social-economy spend target (%)"), validators=[Optional()], default="0"
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference.data,
+            "title": self.title.data,
+            "reserved": self.reserved.data,
+            "start_date": self.start_date.data,
+            "end_date": self.end_date.data,
+            "term_justification": self.term_justification.data,
+            "estimated_value": amount_input(self.estimated_value.data),
+            "max_value": amount_input(self.max_value.data),
+            "social_target_percent": amount_input(self.social_target_percent.data) or "0",
+        }
+
+
+class LotForm(FlaskForm):
+    number = IntegerField(
+        _l("Number"),
+        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=999)],
+    )
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter a title")), Length(max=200)]
+    )
+    service_type = StringField(
+        _l("Service type"),
+        validators=[DataRequired(_l("Enter a service type")), Length(max=50)],
+        description=_l("e.g. hydrant_maintenance, signage, green_maintenance."),
+    )
+    reserved = BooleanField(_l("Reserved for the social economy (art. 15)"))
+    max_value = StringField(
+        _l("Maximum value of this lot (EUR, excl. VAT)"),
+        validators=[Optional()],
+        description=_l("Optional."),
+    )
+    max_tasks_per_round = IntegerField(
+        _l("Tasks per round at most"),
+        default=25,
+        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=500)],
+        description=_l("One crew-day."),
+    )
+    planning_horizon_days = IntegerField(
+        _l("Planning horizon (days)"),
+        default=28,
+        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=366)],
+    )
+    urgent_days = IntegerField(
+        _l("Urgent needs within (days)"),
+        default=7,
+        validators=[InputRequired(_l("Enter a number")), NumberRange(min=0, max=366)],
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "number": self.number.data,
+            "title": self.title.data,
+            "service_type": self.service_type.data,
+            "reserved": self.reserved.data,
+            "max_value": amount_input(self.max_value.data),
+            "max_tasks_per_round": self.max_tasks_per_round.data,
+            "planning_horizon_days": self.planning_horizon_days.data,
+            "urgent_days": self.urgent_days.data,
+        }
+
+
+class TaskTypeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter a code")), Length(max=50)],
+        description=_l("Lower-case letters, digits, - and _, e.g. hydrant_inspection."),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name")), Length(max=200)])
+    checklist = TextAreaField(
+        _l("Checklist"),
+        validators=[Length(max=20000)],
+        description=_l(
+            "One item per line: key|label|pass_fail, or key|label|reading|min|max "
+            "(min and max optional). Example: pressure|Static pressure (bar)|reading|1.5|10"
+        ),
+    )
+    follow_up = SelectField(
+        _l("Follow-up task type for a defect"),
+        choices=[],
+        validate_choice=False,
+        description=_l("The need a defect creates gets this task type."),
+    )
+
+    def values(self, follow_ups: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "code": self.code.data,
+            "name": self.name.data,
+            "checklist": parse_checklist(self.checklist.data),
+            "follow_up": follow_ups.get(self.follow_up.data or ""),
+        }
+
+
+class PriceForm(FlaskForm):
+    task_type = SelectField(_l("Task type"), choices=[], validate_choice=False)
+    unit = SelectField(
+        _l("Unit"),
+        choices=[
+            ("piece", _l("piece")),
+            ("m", _l("metre")),
+            ("m2", _l("square metre")),
+            ("hour", _l("hour")),
+        ],
+    )
+    unit_price = StringField(
+        _l("Unit price (EUR, excl. VAT)"), validators=[DataRequired(_l("Enter an amount"))]
+    )
+    vat_rate = StringField(_l("VAT rate (%)"), default="21", validators=[Optional()])
+    valid_from = DateField(
+        _l("Valid from"),
+        validators=[InputRequired(_l("Enter a date"))],
+        description=_l("The price counts from this date on; earlier work keeps its price."),
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "task_type": self.task_type.data,
+            "unit": self.unit.data,
+            "unit_price": amount_input(self.unit_price.data),
+            "vat_rate": amount_input(self.vat_rate.data),
+            "valid_from": self.valid_from.data,
+        }
+
+
+class AwardForm(FlaskForm):
+    provider_id = SelectField(_l("Provider"), choices=[], coerce=int, validate_choice=False)
+    rank = IntegerField(
+        _l("Rank"),
+        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=99)],
+        description=_l("1 gets the work first."),
+    )
+    weekly_capacity = IntegerField(
+        _l("Capacity (tasks a week)"),
+        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=100000)],
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "provider_id": self.provider_id.data,
+            "rank": self.rank.data,
+            "weekly_capacity": self.weekly_capacity.data,
+        }
+
+
+class BeneficiariesForm(FlaskForm):
+    organisation_ids = MultiCheckboxField(_l("Authorities"), choices=[], coerce=int)
+
+
+class AccessionForm(FlaskForm):
+    lot_ids = MultiCheckboxField(_l("Lots"), choices=[], coerce=int)
+    order_reference = StringField(
+        _l("Order reference or budget key"),
+        validators=[DataRequired(_l("Enter your order reference")), Length(max=100)],
+        description=_l("Printed on your statements."),
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(_l("Enter the reason")), Length(max=5000)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST with a CSRF token, for confirmed actions."""

@@ -1,0 +1,626 @@
+"""Pages: frameworks (list, form, page with lots, task types, prices, awards, beneficiaries and
+spend), activation and termination, accession requests and their decisions.
+
+Each view loads in reach (404 outside), validates its form, calls one service and commits; the
+service's DomainError goes back onto the form with its status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from central.core.clock import today
+from central.core.errors import DomainError
+from central.core.forms import form_error
+from central.core.pagination import paginate
+from central.core.permissions import (
+    get_visible,
+    require_role,
+    visible_accessions,
+    visible_frameworks,
+    visible_lots,
+)
+from central.extensions import db
+from central.frameworks import queries, services
+from central.frameworks.forms import (
+    AccessionForm,
+    AwardForm,
+    BeneficiariesForm,
+    ConfirmForm,
+    FrameworkForm,
+    LotForm,
+    PriceForm,
+    ReasonForm,
+    TaskTypeForm,
+    checklist_text,
+)
+from central.frameworks.models import (
+    Accession,
+    AccessionStatus,
+    Framework,
+    FrameworkAlert,
+    FrameworkStatus,
+    Lot,
+    PriceLine,
+    TaskType,
+)
+from central.labels import social_status_label
+from central.organisations.models import Organisation, OrganisationKind
+
+bp = Blueprint("frameworks", __name__)
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "draft": _("draft"),
+        "active": _("active"),
+        "exhausted": _("exhausted"),
+        "expired": _("expired"),
+        "terminated": _("terminated"),
+        "requested": _("requested"),
+        "approved": _("approved"),
+        "rejected": _("rejected"),
+        "withdrawn": _("withdrawn"),
+    }
+    return labels.get(status, status)
+
+
+def unit_label(unit: str) -> str:
+    return {"piece": _("piece"), "m": _("metre"), "m2": _("m²"), "hour": _("hour")}.get(unit, unit)
+
+
+@dataclass
+class Summary:
+    active: int = 0
+    to_decide: int = 0
+    approved: int = 0
+    requested: int = 0
+
+
+def frameworks_summary() -> Summary:
+    """Counts for the home page: running frameworks in reach, accessions to decide or own."""
+    summary = Summary()
+    running = visible_frameworks(current_user).where(
+        Framework.status.in_([FrameworkStatus.ACTIVE, FrameworkStatus.EXHAUSTED])
+    )
+    summary.active = db.session.scalar(select(func.count()).select_from(running.subquery())) or 0
+    org_id = current_user.organisation_id
+    if current_user.role == "coordinator":
+        summary.to_decide = (
+            db.session.scalar(
+                select(func.count(Accession.id))
+                .join(Framework, Framework.id == Accession.framework_id)
+                .where(
+                    Framework.lead_organisation_id == org_id,
+                    Accession.status == AccessionStatus.REQUESTED,
+                )
+            )
+            or 0
+        )
+    rows = db.session.execute(
+        select(Accession.status, func.count(Accession.id))
+        .where(Accession.member_id == org_id)
+        .group_by(Accession.status)
+    )
+    counts = dict(rows.all())
+    summary.approved = counts.get(AccessionStatus.APPROVED, 0)
+    summary.requested = counts.get(AccessionStatus.REQUESTED, 0)
+    return summary
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {
+        "framework_status_label": status_label,
+        "unit_label": unit_label,
+        "frameworks_summary": frameworks_summary,
+    }
+
+
+def _framework(framework_id: int) -> Framework:
+    return get_visible(visible_frameworks(current_user), Framework, framework_id)
+
+
+def _lot(lot_id: int) -> Lot:
+    return get_visible(visible_lots(current_user), Lot, lot_id)
+
+
+def _task_type(task_type_id: int) -> TaskType:
+    lot_ids = visible_lots(current_user).with_only_columns(Lot.id)
+    return get_visible(select(TaskType).where(TaskType.lot_id.in_(lot_ids)), TaskType, task_type_id)
+
+
+def _accession(accession_id: int) -> Accession:
+    return get_visible(visible_accessions(current_user), Accession, accession_id)
+
+
+def _leads(framework: Framework) -> bool:
+    return current_user.role == "coordinator" and (
+        current_user.organisation_id == framework.lead_organisation_id
+    )
+
+
+def _require_lead(framework: Framework) -> None:
+    if not _leads(framework):
+        abort(403)
+
+
+def _render_form(template: str, status: int = 200, **context: Any):
+    return render_template(template, **context), status
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+@bp.route("/frameworks")
+@login_required
+def index():
+    status = request.args.get("status") or ""
+    stmt = visible_frameworks(current_user).order_by(Framework.start_date.desc(), Framework.id)
+    if status in set(FrameworkStatus):
+        stmt = stmt.where(Framework.status == status)
+    page = paginate(stmt, per_page=25)
+    mine: dict[int, list[Accession]] = {}
+    if current_user.role in ("member", "coordinator") and page.items:
+        rows = db.session.scalars(
+            select(Accession)
+            .where(
+                Accession.member_id == current_user.organisation_id,
+                Accession.framework_id.in_([f.id for f in page.items]),
+            )
+            .order_by(Accession.requested_at)
+        )
+        for accession in rows:
+            mine.setdefault(accession.framework_id, []).append(accession)
+    return render_template(
+        "frameworks/index.html",
+        page=page,
+        status=status,
+        statuses=list(FrameworkStatus),
+        mine=mine,
+    )
+
+
+@bp.route("/frameworks/new", methods=["GET", "POST"])
+@bp.route("/frameworks/<int:framework_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(framework_id: int | None = None):
+    framework = _framework(framework_id) if framework_id else None
+    if framework is None:
+        require_role(current_user, "coordinator")
+    else:
+        _require_lead(framework)
+    form = FrameworkForm(obj=framework)
+    if framework is not None and request.method == "GET":
+        form.social_target_percent.data = str(framework.social_target_percent)
+    if form.validate_on_submit():
+        try:
+            if framework is None:
+                framework = services.create_framework(form.values(), actor=current_user)
+            else:
+                services.update_framework(framework, form.values(), actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form("frameworks/form.html", status, form=form, framework=framework)
+        db.session.commit()
+        flash(_("%(reference)s is saved.", reference=framework.reference), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id))
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/form.html", status, form=form, framework=framework)
+
+
+@bp.route("/frameworks/<int:framework_id>")
+@login_required
+def show(framework_id: int):
+    framework = _framework(framework_id)
+    amounts = queries.committed_amounts(framework.id)
+    spend = services.committed_value(framework, amounts=amounts)
+    lots = list(framework.lots)
+    prices = {
+        lot.id: list(
+            db.session.scalars(
+                select(PriceLine)
+                .join(TaskType, TaskType.id == PriceLine.task_type_id)
+                .where(PriceLine.lot_id == lot.id)
+                .order_by(TaskType.code, PriceLine.valid_from)
+            )
+        )
+        for lot in lots
+    }
+    in_force = {
+        line.id for lot in lots for line in queries.current_prices(lot.id, today()).values()
+    }
+    leads = _leads(framework)
+    accessions_stmt = visible_accessions(current_user).where(Accession.framework_id == framework.id)
+    accessions = list(db.session.scalars(accessions_stmt.order_by(Accession.requested_at)))
+    by_member: dict[int, list[Accession]] = {}
+    for accession in accessions:
+        by_member.setdefault(accession.member_id, []).append(accession)
+    alerts = list(
+        db.session.scalars(
+            select(FrameworkAlert)
+            .where(FrameworkAlert.framework_id == framework.id, FrameworkAlert.cleared_at.is_(None))
+            .order_by(FrameworkAlert.threshold.desc())
+        )
+    )
+    may_accede = (
+        current_user.role in ("member", "coordinator")
+        and framework.is_running
+        and services.is_beneficiary(framework, current_user.organisation_id)
+    )
+    return render_template(
+        "frameworks/show.html",
+        framework=framework,
+        lots=lots,
+        prices=prices,
+        in_force=in_force,
+        amounts=amounts,
+        spend=spend,
+        leads=leads,
+        accessions=accessions,
+        by_member=by_member,
+        alerts=alerts if leads else [],
+        may_accede=may_accede,
+        today=today(),
+        problems=services.activation_problems(framework) if leads and framework.is_draft else [],
+        lot_spend={lot.id: services.lot_committed_value(lot, amounts=amounts) for lot in lots},
+    )
+
+
+@bp.route("/frameworks/<int:framework_id>/activate", methods=["GET", "POST"])
+@login_required
+def activate(framework_id: int):
+    framework = _framework(framework_id)
+    _require_lead(framework)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.activate_framework(framework, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/activate.html",
+                status,
+                form=form,
+                framework=framework,
+                problems=services.activation_problems(framework),
+            )
+        db.session.commit()
+        flash(_("%(reference)s is active.", reference=framework.reference), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id))
+    if request.method == "POST":
+        abort(400)
+    return render_template(
+        "frameworks/activate.html",
+        form=form,
+        framework=framework,
+        problems=services.activation_problems(framework) if framework.is_draft else [],
+    )
+
+
+@bp.route("/frameworks/<int:framework_id>/terminate", methods=["GET", "POST"])
+@login_required
+def terminate(framework_id: int):
+    framework = _framework(framework_id)
+    _require_lead(framework)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.terminate_framework(framework, form.reason.data, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form("frameworks/terminate.html", status, form=form, framework=framework)
+        db.session.commit()
+        flash(_("%(reference)s is terminated.", reference=framework.reference), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id))
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/terminate.html", status, form=form, framework=framework)
+
+
+@bp.route("/frameworks/<int:framework_id>/beneficiaries", methods=["GET", "POST"])
+@login_required
+def beneficiaries(framework_id: int):
+    framework = _framework(framework_id)
+    _require_lead(framework)
+    form = BeneficiariesForm()
+    authorities = list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.AUTHORITY)
+            .order_by(Organisation.name)
+        )
+    )
+    named = {org.id for org in framework.beneficiaries}
+    form.organisation_ids.choices = [(o.id, o.name) for o in authorities if o.id not in named]
+    if form.validate_on_submit():
+        try:
+            services.add_beneficiaries(framework, form.organisation_ids.data, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/beneficiaries.html", status, form=form, framework=framework
+            )
+        db.session.commit()
+        flash(_("The beneficiaries are saved."), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id) + "#beneficiaries")
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/beneficiaries.html", status, form=form, framework=framework)
+
+
+@bp.route(
+    "/frameworks/<int:framework_id>/beneficiaries/<int:organisation_id>/remove", methods=["POST"]
+)
+@login_required
+def remove_beneficiary(framework_id: int, organisation_id: int):
+    framework = _framework(framework_id)
+    _require_lead(framework)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_beneficiary(framework, organisation_id, actor=current_user)
+    db.session.commit()
+    flash(_("The authority is no longer named."), "success")
+    return redirect(url_for("frameworks.show", framework_id=framework.id) + "#beneficiaries")
+
+
+# --- lots, task types, prices, awards ---------------------------------------------------------
+
+
+@bp.route("/frameworks/<int:framework_id>/lots/new", methods=["GET", "POST"])
+@bp.route("/lots/<int:lot_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
+    lot = _lot(lot_id) if lot_id else None
+    framework = lot.framework if lot else _framework(framework_id)
+    _require_lead(framework)
+    form = LotForm(obj=lot)
+    if lot is None and request.method == "GET":
+        form.number.data = len(framework.lots) + 1
+    if lot is not None and request.method == "GET" and lot.max_value is not None:
+        form.max_value.data = str(lot.max_value)
+    if form.validate_on_submit():
+        try:
+            if lot is None:
+                lot = services.create_lot(framework, form.values(), actor=current_user)
+            else:
+                services.update_lot(lot, form.values(), actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/lot_form.html", status, form=form, framework=framework, lot=lot
+            )
+        db.session.commit()
+        flash(_("Lot %(number)s is saved.", number=lot.number), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/lot_form.html", status, form=form, framework=framework, lot=lot)
+
+
+def _follow_up_choices(framework: Framework) -> tuple[list, dict[str, dict[str, Any]]]:
+    choices = [("", _("None"))]
+    targets: dict[str, dict[str, Any]] = {}
+    for lot in framework.lots:
+        for task_type in lot.task_types:
+            key = str(task_type.id)
+            choices.append(
+                (
+                    key,
+                    _("Lot %(number)s", number=lot.number)
+                    + f": {task_type.name} ({task_type.code})",
+                )
+            )
+            targets[key] = {"lot_id": lot.id, "task_type": task_type.code}
+    return choices, targets
+
+
+@bp.route("/lots/<int:lot_id>/task-types/new", methods=["GET", "POST"])
+@bp.route("/task-types/<int:task_type_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
+    task_type = _task_type(task_type_id) if task_type_id else None
+    lot = task_type.lot if task_type else _lot(lot_id)
+    framework = lot.framework
+    _require_lead(framework)
+    form = TaskTypeForm(obj=task_type)
+    choices, targets = _follow_up_choices(framework)
+    form.follow_up.choices = [c for c in choices if task_type is None or c[0] != str(task_type.id)]
+    if task_type is not None and request.method == "GET":
+        form.checklist.data = checklist_text(task_type.checklist)
+        form.follow_up.data = str(task_type.follow_up_task_type_id or "")
+    if form.validate_on_submit():
+        try:
+            values = form.values(targets)
+            if task_type is None:
+                task_type = services.create_task_type(lot, values, actor=current_user)
+            else:
+                values.pop("code")
+                services.update_task_type(task_type, values, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/task_type_form.html",
+                status,
+                form=form,
+                lot=lot,
+                task_type=task_type,
+            )
+        db.session.commit()
+        flash(_("Task type %(code)s is saved.", code=task_type.code), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    status = 400 if form.errors else 200
+    return _render_form(
+        "frameworks/task_type_form.html", status, form=form, lot=lot, task_type=task_type
+    )
+
+
+@bp.route("/lots/<int:lot_id>/prices/new", methods=["GET", "POST"])
+@login_required
+def add_price(lot_id: int):
+    lot = _lot(lot_id)
+    framework = lot.framework
+    _require_lead(framework)
+    form = PriceForm()
+    form.task_type.choices = [(t.code, f"{t.name} ({t.code})") for t in lot.task_types]
+    if request.method == "GET":
+        form.valid_from.data = max(today(), framework.start_date)
+    if form.validate_on_submit():
+        try:
+            services.add_price_line(lot, form.values(), actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form("frameworks/price_form.html", status, form=form, lot=lot)
+        db.session.commit()
+        flash(_("The price is saved."), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/price_form.html", status, form=form, lot=lot)
+
+
+@bp.route("/lots/<int:lot_id>/awards/new", methods=["GET", "POST"])
+@login_required
+def add_award(lot_id: int):
+    lot = _lot(lot_id)
+    framework = lot.framework
+    _require_lead(framework)
+    form = AwardForm()
+    providers = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.PROVIDER)
+        .order_by(Organisation.name)
+    )
+    form.provider_id.choices = [
+        (p.id, f"{p.name} — {social_status_label(p.social_economy_status)}") for p in providers
+    ]
+    if request.method == "GET":
+        form.rank.data = len(lot.awards) + 1
+    if form.validate_on_submit():
+        try:
+            services.award_lot(lot, form.values(), actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form("frameworks/award_form.html", status, form=form, lot=lot)
+        db.session.commit()
+        flash(_("The award is saved."), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/award_form.html", status, form=form, lot=lot)
+
+
+# --- accessions -------------------------------------------------------------------------------
+
+
+@bp.route("/frameworks/<int:framework_id>/accede", methods=["GET", "POST"])
+@login_required
+def accede(framework_id: int):
+    require_role(current_user, "member", "coordinator")
+    framework = _framework(framework_id)
+    form = AccessionForm()
+    form.lot_ids.choices = [(lot.id, f"{lot.number}. {lot.title}") for lot in framework.lots]
+    covered = queries.approved_lot_ids(current_user.organisation_id, framework.id)
+    if form.validate_on_submit():
+        try:
+            accession = services.request_accession(
+                framework, form.lot_ids.data, form.order_reference.data, actor=current_user
+            )
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/accede.html", status, form=form, framework=framework, covered=covered
+            )
+        db.session.commit()
+        flash(_("Your request is sent to the coordinator."), "success")
+        return redirect(url_for("frameworks.accession", accession_id=accession.id))
+    status = 400 if form.errors else 200
+    return _render_form(
+        "frameworks/accede.html", status, form=form, framework=framework, covered=covered
+    )
+
+
+@bp.route("/accessions")
+@login_required
+def accessions():
+    require_role(current_user, "member", "coordinator", "admin")
+    status = request.args.get("status") or ""
+    stmt = visible_accessions(current_user).order_by(
+        Accession.requested_at.desc(), Accession.id.desc()
+    )
+    if status in set(AccessionStatus):
+        stmt = stmt.where(Accession.status == status)
+    return render_template(
+        "frameworks/accessions.html",
+        page=paginate(stmt, per_page=25),
+        status=status,
+        statuses=list(AccessionStatus),
+    )
+
+
+@bp.route("/accessions/<int:accession_id>")
+@login_required
+def accession(accession_id: int):
+    item = _accession(accession_id)
+    return render_template(
+        "frameworks/accession.html",
+        accession=item,
+        decides=_leads(item.framework),
+        own=current_user.organisation_id == item.member_id
+        and current_user.role in ("member", "coordinator"),
+    )
+
+
+def _decide(accession_id: int, action: str):
+    item = _accession(accession_id)
+    if action == "withdraw":
+        if not (
+            current_user.role in ("member", "coordinator")
+            and current_user.organisation_id == item.member_id
+        ):
+            abort(403)
+    elif not _leads(item.framework):
+        abort(403)
+    form = ReasonForm() if action == "reject" else ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if action == "approve":
+                services.approve_accession(item, actor=current_user)
+                message = _("The accession is approved; the member is notified.")
+            elif action == "reject":
+                services.reject_accession(item, form.reason.data, actor=current_user)
+                message = _("The accession is rejected; the member is notified.")
+            else:
+                services.withdraw_accession(item, actor=current_user)
+                message = _("Your accession is withdrawn.")
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/decide.html", status, form=form, accession=item, action=action
+            )
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("frameworks.accession", accession_id=item.id))
+    if request.method == "POST" and action != "reject":
+        abort(400)
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/decide.html", status, form=form, accession=item, action=action)
+
+
+@bp.route("/accessions/<int:accession_id>/approve", methods=["GET", "POST"])
+@login_required
+def approve(accession_id: int):
+    return _decide(accession_id, "approve")
+
+
+@bp.route("/accessions/<int:accession_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject(accession_id: int):
+    return _decide(accession_id, "reject")
+
+
+@bp.route("/accessions/<int:accession_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(accession_id: int):
+    return _decide(accession_id, "withdraw")

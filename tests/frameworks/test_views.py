@@ -1,0 +1,523 @@
+"""Framework pages: the coordinator's and member's walk through the forms, an authorisation test
+for every page (each role × own / other tenant), bad form input (400, nothing written), money per
+locale, and pages free of inline styles (CSP)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from central.core.audit import AuditEvent
+from central.core.clock import frozen_today
+from central.frameworks.models import Accession, Framework, Lot, PriceLine, TaskType
+from tests.conftest import csrf_token, use_english
+from tests.factories import (
+    make_accession,
+    make_active_framework,
+    make_framework,
+    make_lot,
+    make_org,
+    make_user,
+    name_beneficiaries,
+)
+
+
+@dataclass
+class World:
+    lead: object
+    framework: object
+    draft: object
+    named: object
+    pending: object
+    approved: object
+    provider: object
+    users: dict
+
+
+@pytest.fixture
+def world(db) -> World:
+    lead = make_org("authority", name="Stad Roeselare")
+    other_lead = make_org("authority", name="Stad Kortrijk")
+    named, acceded, third, stranger = (make_org("authority") for _ in range(4))
+    provider = make_org("provider", social_economy_status="lde", name="De Kraanwerkers")
+    other_provider = make_org("provider", social_economy_status="lde")
+    framework = make_active_framework(lead, providers=[provider])
+    make_lot(framework, number=2)
+    name_beneficiaries(framework, named, acceded, third)
+    approved = make_accession(framework, acceded, [framework.lots[0]])
+    pending = make_accession(framework, third, [framework.lots[0]], status="requested")
+    draft = make_framework(lead)
+    make_lot(draft)
+    make_active_framework(other_lead, [stranger], providers=[other_provider])
+    users = {
+        "coordinator": make_user("coordinator", lead),
+        "other_coordinator": make_user("coordinator", other_lead),
+        "member": make_user("member", named),
+        "acceded_member": make_user("member", acceded),
+        "stranger_member": make_user("member", stranger),
+        "provider": make_user("provider", provider),
+        "other_provider": make_user("provider", other_provider),
+        "admin": make_user("admin"),
+    }
+    db.session.commit()
+    return World(lead, framework, draft, named, pending, approved, provider, users)
+
+
+def form_post(client, path, data):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client)})
+
+
+def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
+    client, login_as, world, db
+):
+    login_as(world.users["coordinator"])
+    assert client.get("/frameworks/new").status_code == 200
+    response = form_post(
+        client,
+        "/frameworks/new",
+        {
+            "reference": "RSL-2026-SG-01",
+            "title": "Signalisatie",
+            "reserved": "y",
+            "start_date": "2026-01-01",
+            "end_date": "2029-12-31",
+            "estimated_value": "80.000,00",
+            "max_value": "100.000",
+            "social_target_percent": "25",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    framework = db.session.scalar(select(Framework).where(Framework.reference == "RSL-2026-SG-01"))
+    assert framework.max_value == 100000
+    assert framework.estimated_value == 80000
+    assert response.headers["Location"].endswith(f"/frameworks/{framework.id}")
+    response = form_post(
+        client,
+        f"/frameworks/{framework.id}/lots/new",
+        {
+            "number": "1",
+            "title": "Borden",
+            "service_type": "signage",
+            "max_tasks_per_round": "25",
+            "planning_horizon_days": "28",
+            "urgent_days": "7",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    lot = db.session.scalar(select(Lot).where(Lot.framework_id == framework.id))
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/task-types/new",
+        {
+            "code": "plate_replacement",
+            "name": "Plaat vervangen",
+            "checklist": "plate|Plate fixed|pass_fail\nheight|Height (m)|reading|1,5|2,5\n",
+            "follow_up": "",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    task_type = db.session.scalar(select(TaskType).where(TaskType.lot_id == lot.id))
+    assert task_type.checklist[1] == {
+        "key": "height",
+        "label": "Height (m)",
+        "kind": "reading",
+        "min": "1.5",
+        "max": "2.5",
+    }
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/prices/new",
+        {
+            "task_type": "plate_replacement",
+            "unit": "piece",
+            "unit_price": "42,00",
+            "vat_rate": "21",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(select(PriceLine.unit_price).where(PriceLine.lot_id == lot.id)) == 42
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/awards/new",
+        {"provider_id": str(world.provider.id), "rank": "1", "weekly_capacity": "100"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    response = form_post(
+        client,
+        f"/frameworks/{framework.id}/beneficiaries",
+        {"organisation_ids": [str(world.named.id), str(world.lead.id)]},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(f"/frameworks/{framework.id}/activate").get_data(as_text=True)
+    assert "Activate" in page or "Activeer" in page
+    with frozen_today(date(2026, 1, 1)):
+        response = form_post(client, f"/frameworks/{framework.id}/activate", {})
+    assert response.status_code == 302
+    db.session.refresh(framework)
+    assert framework.status == "active"
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+    login_as(world.users["member"])
+    page = client.get(f"/frameworks/{framework.id}").get_data(as_text=True)
+    assert f"/frameworks/{framework.id}/accede" in page
+    response = form_post(
+        client,
+        f"/frameworks/{framework.id}/accede",
+        {"lot_ids": [str(lot.id)], "order_reference": "BK 2026/014"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    accession = db.session.scalar(
+        select(Accession).where(
+            Accession.framework_id == framework.id, Accession.member_id == world.named.id
+        )
+    )
+    assert accession.status == "requested"
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+    login_as(world.users["coordinator"])
+    assert client.get(f"/accessions/{accession.id}/approve").status_code == 200
+    response = form_post(client, f"/accessions/{accession.id}/approve", {})
+    assert response.status_code == 302
+    db.session.refresh(accession)
+    assert accession.status == "approved"
+
+
+def test_framework_page_shows_lots_prices_awards_members_and_spend(client, login_as, world):
+    login_as(world.users["coordinator"])
+    page = client.get(f"/frameworks/{world.framework.id}").get_data(as_text=True)
+    assert "<meter" in page
+    assert 'id="committed-meter"' in page
+    assert "De Kraanwerkers" in page
+    assert "hydrant_inspection" in page
+    assert "€\xa018,50" in page  # Dutch by default
+    assert "€\xa0500.000,00" in page
+    assert world.named.name in page
+    assert " style=" not in page
+
+
+def test_money_formats_per_locale_on_the_page(client, login_as, world):
+    login_as(world.users["coordinator"])
+    use_english(client)
+    page = client.get(f"/frameworks/{world.framework.id}").get_data(as_text=True)
+    assert "€500,000.00" in page
+    assert "€18.50" in page
+
+
+def test_member_rejected_with_reason_and_withdraws(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    assert (
+        form_post(client, f"/accessions/{world.pending.id}/reject", {"reason": ""}).status_code
+        == 400
+    )
+    response = form_post(
+        client, f"/accessions/{world.pending.id}/reject", {"reason": "Outside the region."}
+    )
+    assert response.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login_as(world.users["acceded_member"])
+    assert client.get(f"/accessions/{world.approved.id}/withdraw").status_code == 200
+    assert form_post(client, f"/accessions/{world.approved.id}/withdraw", {}).status_code == 302
+    db.session.refresh(world.approved)
+    assert world.approved.status == "withdrawn"
+
+
+def test_terminate_asks_a_reason_then_confirms(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    page = client.get(f"/frameworks/{world.framework.id}/terminate")
+    assert page.status_code == 200
+    assert form_post(client, f"/frameworks/{world.framework.id}/terminate", {}).status_code == 400
+    response = form_post(
+        client, f"/frameworks/{world.framework.id}/terminate", {"reason": "Contract breach."}
+    )
+    assert response.status_code == 302
+    db.session.refresh(world.framework)
+    assert world.framework.status == "terminated"
+
+
+def test_lists_are_paginated_and_scoped(client, login_as, world):
+    for n in range(30):
+        make_framework(world.lead, reference=f"P-{n:03d}")
+    login_as(world.users["coordinator"])
+    page = client.get("/frameworks").get_data(as_text=True)
+    assert 'rel="next"' in page
+    page2 = client.get("/frameworks?page=2").get_data(as_text=True)
+    assert "P-0" in page2
+    assert client.get("/frameworks?per_page=9999").status_code == 400
+
+
+def test_other_lead_coordinator_gets_404_on_pages(client, login_as, world):
+    login_as(world.users["other_coordinator"])
+    for path in (
+        f"/frameworks/{world.framework.id}",
+        f"/frameworks/{world.framework.id}/edit",
+        f"/lots/{world.framework.lots[0].id}/edit",
+        f"/accessions/{world.pending.id}",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert world.framework.reference not in client.get("/frameworks").get_data(as_text=True)
+
+
+# --- authorisation: every page, each role × own / other tenant --------------------------------
+
+ROLES = (
+    "coordinator",
+    "other_coordinator",
+    "member",
+    "acceded_member",
+    "stranger_member",
+    "provider",
+    "other_provider",
+    "admin",
+)
+
+
+def _pages(w: World):
+    fid, did = w.framework.id, w.draft.id
+    lot = w.framework.lots[0]
+    task_type = lot.task_types[0]
+    read = {
+        "coordinator": 200,
+        "other_coordinator": 404,
+        "member": 200,
+        "acceded_member": 200,
+        "stranger_member": 404,
+        "provider": 200,
+        "other_provider": 404,
+        "admin": 200,
+    }
+    lead_only = dict(read, member=403, acceded_member=403, provider=403, admin=403)
+    draft_only = {r: 404 for r in ROLES} | {"coordinator": 200, "admin": 403}
+    everyone = dict.fromkeys(ROLES, 200)
+    return [
+        ("/frameworks", everyone),
+        (f"/frameworks/{fid}", read),
+        (
+            "/frameworks/new",
+            {r: 403 for r in ROLES} | {"coordinator": 200, "other_coordinator": 200},
+        ),
+        (f"/frameworks/{fid}/edit", lead_only),
+        (f"/frameworks/{fid}/terminate", lead_only),
+        (f"/frameworks/{did}/activate", draft_only),
+        (f"/frameworks/{did}/beneficiaries", draft_only),
+        (f"/frameworks/{did}/lots/new", draft_only),
+        (f"/lots/{lot.id}/edit", lead_only),
+        (f"/lots/{lot.id}/task-types/new", lead_only),
+        (f"/task-types/{task_type.id}/edit", lead_only),
+        (f"/lots/{lot.id}/prices/new", lead_only),
+        (f"/lots/{w.draft.lots[0].id}/awards/new", draft_only),
+        (
+            f"/frameworks/{fid}/accede",
+            dict(read, provider=403, admin=403, other_provider=403, stranger_member=404),
+        ),
+        (
+            "/accessions",
+            dict.fromkeys(ROLES, 200) | {"provider": 403, "other_provider": 403},
+        ),
+        (
+            f"/accessions/{w.pending.id}",
+            {r: 404 for r in ROLES} | {"coordinator": 200, "admin": 200},
+        ),
+        (
+            f"/accessions/{w.pending.id}/approve",
+            {r: 404 for r in ROLES} | {"coordinator": 200, "admin": 403},
+        ),
+        (
+            f"/accessions/{w.pending.id}/reject",
+            {r: 404 for r in ROLES} | {"coordinator": 200, "admin": 403},
+        ),
+        (
+            f"/accessions/{w.approved.id}/withdraw",
+            {r: 404 for r in ROLES} | {"coordinator": 403, "acceded_member": 200, "admin": 403},
+        ),
+    ]
+
+
+PAGE_COUNT = 19
+
+
+@pytest.mark.parametrize("index", range(PAGE_COUNT))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_each_role(client, login_as, world, role, index):
+    pages = _pages(world)
+    assert len(pages) == PAGE_COUNT
+    path, expected = pages[index]
+    login_as(world.users[role])
+    response = client.get(path)
+    assert response.status_code == expected[role], (path, role)
+    if response.status_code == 200:
+        assert " style=" not in response.get_data(as_text=True)
+
+
+def test_pages_need_sign_in(client, world):
+    response = client.get(f"/frameworks/{world.framework.id}")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_member_cannot_post_a_coordinator_action(client, login_as, world, db):
+    login_as(world.users["acceded_member"])
+    response = form_post(client, f"/frameworks/{world.framework.id}/terminate", {"reason": "x"})
+    assert response.status_code == 403
+    db.session.refresh(world.framework)
+    assert world.framework.status == "active"
+
+
+# --- bad input: 400, nothing written ------------------------------------------------------------
+
+
+def _counts(db):
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Framework, Lot, TaskType, PriceLine, Accession, AuditEvent)
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        (
+            "/frameworks/new",
+            {
+                "reference": "X",
+                "title": "T",
+                "start_date": "2026-01-01",
+                "end_date": "2031-01-01",
+                "estimated_value": "1",
+                "max_value": "2",
+            },
+        ),
+        (
+            "/frameworks/new",
+            {
+                "reference": "X",
+                "title": "T",
+                "start_date": "not a date",
+                "end_date": "2027-01-01",
+                "estimated_value": "1",
+                "max_value": "2",
+            },
+        ),
+        (
+            "/frameworks/new",
+            {
+                "reference": "X",
+                "title": "T",
+                "start_date": "2026-01-01",
+                "end_date": "2027-01-01",
+                "estimated_value": "3",
+                "max_value": "2",
+            },
+        ),
+        (
+            "/frameworks/new",
+            {
+                "reference": "X",
+                "title": "T",
+                "start_date": "2026-01-01",
+                "end_date": "2027-01-01",
+                "estimated_value": "1",
+                "max_value": "lots",
+            },
+        ),
+        ("/frameworks/{did}/lots/new", {"number": "x", "title": "T", "service_type": "s"}),
+        (
+            "/frameworks/{did}/lots/new",
+            {
+                "number": "1",
+                "title": "T",
+                "service_type": "s",
+                "max_tasks_per_round": "25",
+                "planning_horizon_days": "28",
+                "urgent_days": "7",
+            },
+        ),
+        ("/lots/{draft_lot}/task-types/new", {"code": "ok", "name": "N", "checklist": "a|b"}),
+        (
+            "/lots/{draft_lot}/task-types/new",
+            {"code": "ok", "name": "N", "checklist": "a|b|reading|x|1"},
+        ),
+        ("/lots/{draft_lot}/task-types/new", {"code": "Not OK", "name": "N", "checklist": ""}),
+        (
+            "/lots/{lot}/prices/new",
+            {
+                "task_type": "hydrant_inspection",
+                "unit": "piece",
+                "unit_price": "abc",
+                "valid_from": "2099-01-01",
+            },
+        ),
+        (
+            "/lots/{lot}/prices/new",
+            {
+                "task_type": "hydrant_inspection",
+                "unit": "piece",
+                "unit_price": "1",
+                "valid_from": "2000-01-01",
+            },
+        ),
+        (
+            "/lots/{draft_lot}/awards/new",
+            {"provider_id": "abc", "rank": "1", "weekly_capacity": "1"},
+        ),
+        (
+            "/lots/{draft_lot}/awards/new",
+            {"provider_id": "{authority}", "rank": "1", "weekly_capacity": "1"},
+        ),
+        ("/frameworks/{did}/beneficiaries", {"organisation_ids": ["abc"]}),
+        ("/frameworks/{did}/beneficiaries", {}),
+    ],
+)
+def test_bad_form_input_answers_400_and_writes_nothing(client, login_as, world, db, path, data):
+    ids = {
+        "did": world.draft.id,
+        "draft_lot": world.draft.lots[0].id,
+        "lot": world.framework.lots[0].id,
+        "authority": world.named.id,
+    }
+    data = {
+        k: (str(ids[v[1:-1]]) if isinstance(v, str) and v.startswith("{") else v)
+        for k, v in data.items()
+    }
+    login_as(world.users["coordinator"])
+    before = _counts(db)
+    response = form_post(client, path.format(**ids), data)
+    assert response.status_code in (400, 409), response.status_code
+    assert response.status_code == 400 or "prices" in path
+    body = response.get_data(as_text=True)
+    assert "error" in body.lower() or "fout" in body.lower()
+    assert _counts(db) == before
+
+
+def test_form_without_csrf_token_is_refused(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    before = _counts(db)
+    response = client.post(f"/frameworks/{world.framework.id}/terminate", data={"reason": "x"})
+    assert response.status_code == 400
+    assert _counts(db) == before
+
+
+def test_accession_form_conflict_shows_the_reason(client, login_as, world, db):
+    login_as(world.users["acceded_member"])
+    before = _counts(db)
+    response = form_post(
+        client,
+        f"/frameworks/{world.framework.id}/accede",
+        {"lot_ids": [str(world.framework.lots[0].id)], "order_reference": "PO"},
+    )
+    assert response.status_code == 409
+    assert "already covered" in response.get_data(as_text=True) or re.search(
+        "al .*gedekt", response.get_data(as_text=True)
+    )
+    assert _counts(db) == before
+
+
+def test_home_shows_framework_counts(client, login_as, world):
+    login_as(world.users["coordinator"])
+    page = client.get("/").get_data(as_text=True)
+    assert "/accessions?status=requested" in page
+    assert "/frameworks" in page
