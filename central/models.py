@@ -16,6 +16,7 @@ from central.frameworks.models import (
 )
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
+from central.planning.models import Round, Task
 from central.reports.models import Credit, MaintenanceBudget, Statement, StatementLine
 
 __all__ = [
@@ -37,9 +38,11 @@ __all__ = [
     "Need",
     "Organisation",
     "PriceLine",
+    "Round",
     "ServicePlan",
     "Statement",
     "StatementLine",
+    "Task",
     "TaskType",
     "User",
 ]

@@ -256,8 +256,10 @@ class Need(db.Model):
     )
     status: Mapped[str] = mapped_column(enum_column_type(NeedStatus), default=NeedStatus.OPEN)
     source: Mapped[str] = mapped_column(enum_column_type(NeedSource), default=NeedSource.MEMBER)
-    # The task whose result raised the need; a foreign key to tasks is added with that table.
-    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The task whose result raised the need (its table comes later: migration 0005).
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL", use_alter=True), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

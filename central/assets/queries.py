@@ -14,16 +14,11 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
-    Date,
-    Integer,
     Select,
-    String,
     and_,
     case,
-    cast,
     false,
     func,
-    null,
     or_,
     select,
 )
@@ -50,22 +45,11 @@ def kind_lookup() -> dict[str, str]:
 
 def last_service_dates() -> Subquery:
     """Per asset and task-type code, the date of its last accepted or done task, under any
-    framework: columns `asset_id`, `task_type`, `last_served`.
+    framework: columns `asset_id`, `task_type`, `last_served` (a task closed as inaccessible or
+    not found served nothing). The tasks belong to planning, which owns the query."""
+    from central.planning.queries import last_service_query
 
-    The tasks table arrives with migration 0005 (planning). Until then no asset has ever been
-    served, so this is the empty relation with the right columns; planning replaces the body by
-    `select(Task.asset_id, Task.task_type, func.max(<done date>)).where(Task.status.in_(("done",
-    "accepted"))).group_by(Task.asset_id, Task.task_type)` and every query below follows.
-    """
-    return (
-        select(
-            cast(null(), Integer).label("asset_id"),
-            cast(null(), String(50)).label("task_type"),
-            cast(null(), Date).label("last_served"),
-        )
-        .where(false())
-        .subquery("last_service")
-    )
+    return last_service_query().subquery("last_service")
 
 
 def cutoff(due_by: date, interval_months: int) -> date:

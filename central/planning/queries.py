@@ -1,0 +1,136 @@
+"""Read queries over rounds and tasks: committed amounts (rule 2), last service dates (rule 10),
+a provider's workload by week and a round's stops for the map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+
+from central.extensions import db
+from central.frameworks.queries import AmountRow
+from central.planning.models import (
+    OPEN_TASK_STATUSES,
+    UNBILLED_RESULTS,
+    Round,
+    RoundStatus,
+    Task,
+    TaskStatus,
+)
+
+SERVED_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
+
+
+def counting_task():
+    """SQL: the task counts towards committed value (rule 2): not cancelled, and not closed as
+    inaccessible or not found."""
+    return and_(
+        Task.status != TaskStatus.CANCELLED,
+        or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
+    )
+
+
+def task_amount_rows(framework_id: int) -> Iterable[AmountRow]:
+    """The tasks of a framework grouped by lot, stage, unit price and quantity (for rule 2)."""
+    stage = case(
+        (Task.status == TaskStatus.ACCEPTED, literal("accepted")),
+        (Task.status == TaskStatus.DONE, literal("done")),
+        else_=literal("open"),
+    )
+    stmt = (
+        select(Round.lot_id, stage, Task.unit_price, Task.quantity, func.count())
+        .join(Round, Round.id == Task.round_id)
+        .where(Round.framework_id == framework_id, counting_task())
+        .group_by(Round.lot_id, stage, Task.unit_price, Task.quantity)
+    )
+    for lot_id, row_stage, unit_price, quantity, tasks in db.session.execute(stmt):
+        yield AmountRow(lot_id, row_stage, unit_price, quantity, tasks)
+
+
+def last_service_query() -> Select:
+    """Per asset and task-type code, the day of its last done or accepted task that served it
+    (not closed as inaccessible or not found), under any framework (rule 10)."""
+    return (
+        select(
+            Task.asset_id.label("asset_id"),
+            Task.task_type.label("task_type"),
+            func.max(Task.done_on).label("last_served"),
+        )
+        .where(
+            Task.asset_id.is_not(None),
+            Task.status.in_(list(SERVED_STATUSES)),
+            or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
+        )
+        .group_by(Task.asset_id, Task.task_type)
+    )
+
+
+def open_task_exists(asset_id_column, task_type_column):
+    """SQL: the asset already has an open task of the code (rule 11)."""
+    return (
+        select(Task.id)
+        .where(
+            Task.asset_id == asset_id_column,
+            Task.task_type == task_type_column,
+            Task.status.in_(list(OPEN_TASK_STATUSES)),
+        )
+        .exists()
+    )
+
+
+def monday(day: date) -> date:
+    """The Monday of the week `day` falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_load(provider_id: int, first_week: date, weeks: int) -> list[dict]:
+    """A provider's scheduled work per week from `first_week` on: rounds and tasks per lot,
+    with the capacity awarded for that lot (rule 13)."""
+    from central.frameworks.models import Award, Framework, Lot
+
+    last_week = first_week + timedelta(weeks=weeks - 1)
+    task_count = (
+        select(func.count())
+        .where(Task.round_id == Round.id, Task.status != TaskStatus.CANCELLED)
+        .correlate(Round)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Round.scheduled_date,
+            Round.lot_id,
+            func.count(Round.id),
+            func.coalesce(func.sum(task_count), 0),
+        )
+        .where(
+            Round.provider_id == provider_id,
+            Round.scheduled_date.between(first_week, last_week),
+            Round.status != RoundStatus.CANCELLED,
+        )
+        .group_by(Round.scheduled_date, Round.lot_id)
+    ).all()
+    lots = {
+        lot.id: (lot, framework, capacity)
+        for lot, framework, capacity in db.session.execute(
+            select(Lot, Framework, Award.weekly_capacity)
+            .join(Framework, Framework.id == Lot.framework_id)
+            .join(Award, and_(Award.lot_id == Lot.id, Award.provider_id == provider_id))
+        )
+    }
+    by_week: dict[date, dict] = {
+        first_week + timedelta(weeks=n): {"week": first_week + timedelta(weeks=n), "lots": []}
+        for n in range(weeks)
+    }
+    for week, lot_id, rounds, tasks in rows:
+        lot, framework, capacity = lots.get(lot_id, (None, None, None))
+        by_week[week]["lots"].append(
+            {
+                "lot": lot,
+                "framework": framework,
+                "rounds": rounds,
+                "tasks": int(tasks),
+                "capacity": capacity,
+            }
+        )
+    return list(by_week.values())
