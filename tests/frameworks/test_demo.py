@@ -1,0 +1,64 @@
+"""The demo framework: the Roeselare hydrant central as the issue describes it; loading twice
+changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from central.demo import load_demo
+from central.frameworks import demo
+from central.frameworks.models import (
+    Accession,
+    Award,
+    Framework,
+    FrameworkBeneficiary,
+    PriceLine,
+    TaskType,
+)
+from central.frameworks.queries import price_in_force
+
+
+def _counts(db) -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Framework, TaskType, PriceLine, Award, FrameworkBeneficiary, Accession)
+    )
+
+
+def test_demo_holds_the_roeselare_hydrant_framework(db):
+    orgs = load_demo()
+    framework = db.session.scalar(select(Framework).where(Framework.reference == demo.REFERENCE))
+    assert framework.status == "active"
+    assert framework.reserved
+    assert framework.lead_organisation_id == orgs["lead"].id
+    assert [lot.title for lot in framework.lots] == [
+        "Inspectie en onderhoud brandkranen",
+        "Signalisatie en herstellingen",
+    ]
+    inspection = next(t for t in framework.lots[0].task_types if t.code == "hydrant_inspection")
+    assert inspection.follow_up.code == "minor_repair"
+    assert inspection.follow_up.lot_id == framework.lots[1].id
+    pressure = next(i for i in inspection.checklist if i["kind"] == "reading")
+    assert (pressure["min"], pressure["max"]) == ("1.5", "10")
+    assert price_in_force(inspection.id, date(2025, 6, 1)).unit_price == Decimal("18.50")
+    assert price_in_force(inspection.id, date(2026, 6, 1)).unit_price == Decimal("19.05")
+    assert all(len(lot.awards) == 2 for lot in framework.lots)
+    assert {a.weekly_capacity for a in framework.lots[0].awards} == {150, 100}
+    assert len(framework.beneficiaries) == 12
+    statuses = db.session.execute(
+        select(Accession.status, func.count())
+        .where(Accession.framework_id == framework.id)
+        .group_by(Accession.status)
+    ).all()
+    assert dict(statuses) == {"approved": 10, "requested": 1}
+
+
+def test_demo_loads_twice_without_change(db):
+    orgs = load_demo()
+    before = _counts(db)
+    demo.load(orgs)
+    load_demo()
+    assert _counts(db) == before
