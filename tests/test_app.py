@@ -296,7 +296,10 @@ def test_wrong_method_answers_405(client):
 def test_the_accessibility_statement_exists_in_dutch_and_english(client):
     dutch = client.get("/toegankelijkheid")
     assert dutch.status_code == 200
-    assert '<html lang="nl">' in dutch.get_data(as_text=True)
+    dutch_html = dutch.get_data(as_text=True)
+    assert '<html lang="nl">' in dutch_html
+    assert "<h1>Toegankelijkheidsverklaring</h1>" in dutch_html
+    assert "Accessibility statement" not in dutch_html
     client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client)})
     english = client.get("/accessibility").get_data(as_text=True)
     assert '<html lang="en">' in english and "Accessibility statement" in english
