@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pyproj import Transformer
 
 # Canonical columns and the headers accepted for them (English, Dutch, common GIS spellings).
@@ -200,10 +203,18 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     if raw.empty:
         raise FileProblem(_("The file is empty."))
     raw.index = raw.index + 1  # spreadsheet row numbers
-    grid = raw.where(raw.notna(), "").astype(str)
-    # Whole numbers typed in a numeric column come back as "12.0" from mixed columns.
-    grid = grid.apply(lambda col: col.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True))
-    return grid.apply(lambda col: col.str.strip())
+    return raw.map(_cell_text)
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a user typed: 12 not 12.0, a date without its time."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    return str(value).strip()
 
 
 def _decode(data: bytes) -> str:
@@ -315,7 +326,7 @@ class _Problems:
         """`message` is a string, or a callable taking the line number for row-specific text."""
         self._order += 1
         for line in mask.index[mask.to_numpy(dtype=bool)]:
-            text = message(line) if callable(message) else message
+            text = str(message(line) if callable(message) else message)
             self.items.append((int(line), self._order, Problem(int(line), text, column)))
 
     def sorted(self) -> list[Problem]:
@@ -379,9 +390,9 @@ def _check_rows(
 
     # Required values.
     for name, message in (
-        ("code", _("The code is empty.")),
-        ("street", _("The street is empty.")),
-        ("municipality", _("The municipality is empty.")),
+        ("code", _l("The code is empty.")),
+        ("street", _l("The street is empty.")),
+        ("municipality", _l("The municipality is empty.")),
     ):
         problems.add(frame[name] == "", name, message)
     for name, limit in MAX_LENGTH.items():
@@ -391,7 +402,7 @@ def _check_rows(
         problems.add(
             too_long,
             name,
-            _("The %(column)s is longer than %(limit)d characters.", column=name, limit=limit),
+            _l("The %(column)s is longer than %(limit)d characters.", column=name, limit=limit),
         )
 
     # Codes are unique in the file; later lines point at the first one.
@@ -411,7 +422,7 @@ def _check_rows(
     # Kind: a code or a name of a known asset kind.
     kind_text = frame["kind"] if "kind" in frame else pd.Series("", index=frame.index)
     kind_code = kind_text.str.lower().map(dict(kinds))
-    problems.add(kind_text == "", "kind", _("The kind is empty."))
+    problems.add(kind_text == "", "kind", _l("The kind is empty."))
     problems.add(
         (kind_text != "") & kind_code.isna(),
         "kind",
@@ -429,7 +440,7 @@ def _check_rows(
     problems.add(
         (postcode != "") & ~postcode.str.match(_POSTCODE),
         "postcode",
-        _("The postcode must be four digits."),
+        _l("The postcode must be four digits."),
     )
     diameter_text = (
         frame["diameter_mm"] if "diameter_mm" in columns else pd.Series("", index=frame.index)
@@ -444,7 +455,7 @@ def _check_rows(
     problems.add(
         bad_diameter,
         "diameter_mm",
-        _(
+        _l(
             "The diameter must be a whole number of millimetres (1 to %(max)d).",
             max=MAX_DIAMETER_MM,
         ),
@@ -495,7 +506,7 @@ def _coordinates(
     problems.add(
         ~use_wgs84 & ~use_lambert,
         "lat" if "lat" in columns else "x",
-        _("The coordinates are empty (lat and lon, or x and y)."),
+        _l("The coordinates are empty (lat and lon, or x and y)."),
     )
 
     lat = _number(lat_text, decimal_comma)
@@ -509,7 +520,7 @@ def _coordinates(
         ("y", y, use_lambert),
     ):
         problems.add(
-            used & values.isna(), name, _("%(column)s is empty or not a number.", column=name)
+            used & values.isna(), name, _l("%(column)s is empty or not a number.", column=name)
         )
 
     lambert_ok = use_lambert & x.notna() & y.notna()
@@ -539,7 +550,7 @@ def _coordinates(
     problems.add(
         swapped,
         "lat",
-        _("The coordinates are outside Belgium; are lat and lon swapped?"),
+        _l("The coordinates are outside Belgium; are lat and lon swapped?"),
     )
     return lat, lon
 

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
@@ -266,10 +266,18 @@ def import_assets(
         return outcome
     try:
         with db.session.begin_nested():
+            # Core statements on the table: one executemany each, no ORM work per row.
+            table = Asset.__table__
             if new_rows:
-                db.session.execute(insert(Asset), new_rows)
+                db.session.execute(table.insert(), new_rows)
             if changed_rows:
-                db.session.execute(update(Asset), changed_rows)
+                db.session.execute(
+                    table.update().where(table.c.id == bindparam("asset_id")),
+                    [
+                        {**{k: v for k, v in r.items() if k != "id"}, "asset_id": r["id"]}
+                        for r in changed_rows
+                    ],
+                )
     except IntegrityError:
         raise Conflict(
             "Another import for your authority ran at the same time. Try again."

@@ -27,11 +27,16 @@ def test_demo_loads_about_2000_hydrants_once(app):
 
 
 def test_demo_subscribes_acceded_members_to_an_annual_inspection(app):
+    from central.assets import demo, services
+
     orgs = load_demo()
     make_active_framework(orgs["lead"], members=[orgs["member"]])
-    from central.assets import demo
-
-    demo.load(orgs)
     demo.load(orgs)
     plans = db.session.scalars(select(ServicePlan)).all()
-    assert [(p.member_id, p.interval_months) for p in plans] == [(orgs["member"].id, 12)]
+    demo.load(orgs)
+    assert len(db.session.scalars(select(ServicePlan)).all()) == len(plans)
+    assert plans and all(p.interval_months == 12 and p.active for p in plans)
+    for member_id in {p.member_id for p in plans}:
+        lots = {p.lot_id for p in plans if p.member_id == member_id}
+        assert lots == services.approved_lot_ids(member_id)
+    assert orgs["member"].id in {p.member_id for p in plans}
