@@ -227,6 +227,7 @@ HTML_CASES = {
     ),
     "GET /admin/users/{user}/deactivate": (None, admin_page()),
     "POST /admin/users/{user}/deactivate": ({}, by_target(admin_page(400), admin_page(302))),
+    "GET /admin/audit": (None, admin_page()),
     "GET /admin/organisations": (None, admin_page()),
     "GET /admin/organisations/new": (None, admin_page()),
     "POST /admin/organisations/new": (ORG_FORM, admin_page(302)),

@@ -19,6 +19,7 @@ from central.accounts.forms import (
     UserForm,
 )
 from central.accounts.models import User
+from central.core.audit import AuditEvent
 from central.core.errors import DomainError
 from central.core.forms import form_error
 from central.core.mail import send_mail
@@ -240,3 +241,33 @@ def deactivate_user(user_id: int):
     if request.method == "POST":
         abort(400)
     return render_template("accounts/deactivate.html", form=form, target=user)
+
+
+@bp.route("/admin/audit")
+@login_required
+def audit_trail():
+    """Every recorded state change, newest first; filter by kind of object, object or actor."""
+    require_role(current_user, "admin")
+    object_type = (request.args.get("object_type") or "").strip()
+    object_id = request.args.get("object_id", type=int)
+    actor = (request.args.get("actor") or "").strip().lower()
+    stmt = (
+        select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditEvent.object_id == object_id)
+    if actor:
+        stmt = stmt.where(User.email.contains(actor, autoescape=True))
+    object_types = db.session.scalars(
+        select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
+    ).all()
+    return render_template(
+        "accounts/audit.html",
+        page=paginate(stmt, scalars=False),
+        object_types=object_types,
+        filters={"object_type": object_type, "object_id": object_id, "actor": actor},
+    )

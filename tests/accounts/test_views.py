@@ -259,3 +259,30 @@ def test_revoking_a_token_on_the_page_asks_first(client, login_as, db):
     assert token.revoked_at is not None
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/tokens", headers=bearer).status_code == 401
+
+
+# --- audit trail ---------------------------------------------------------------------------------
+
+
+def test_the_admin_reads_the_audit_trail_newest_first(as_admin, admin, db):
+    org = make_org(name="Gemeente Moorslede")
+    db.session.commit()
+    post(as_admin, f"/admin/organisations/{org.id}", name="Gemeente Moorslede-Dadizele")
+    post(as_admin, "/tokens", name="audit check")
+    html = as_admin.get("/admin/audit").get_data(as_text=True)
+    assert html.index("token.created") < html.index("organisation.updated")
+    assert f"organisations #{org.id}" in html and admin.email in html
+    assert "fields: name" in html
+
+
+def test_the_audit_trail_filters_by_object_and_actor(as_admin, admin, db):
+    first, second = make_org(), make_org()
+    db.session.commit()
+    for org in (first, second):
+        post(as_admin, f"/admin/organisations/{org.id}", name=f"Renamed {org.id}")
+    html = as_admin.get(f"/admin/audit?object_type=organisations&object_id={first.id}").get_data(
+        as_text=True
+    )
+    assert f"organisations #{first.id}" in html and f"organisations #{second.id}" not in html
+    html = as_admin.get("/admin/audit?actor=nobody-at-all").get_data(as_text=True)
+    assert "No changes match." in html
