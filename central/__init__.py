@@ -38,6 +38,11 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
         )
     if not app.config.get("STORAGE_DIR"):
         app.config["STORAGE_DIR"] = os.path.join(app.instance_path, "storage")
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
     register_blueprints(app)

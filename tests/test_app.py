@@ -368,3 +368,34 @@ def test_signing_in_is_asked_in_the_visitors_language(client, db):
     english = client.get("/tokens", follow_redirects=True).get_data(as_text=True)
     assert "Sign in to see this page." in english
     assert "Sign in to see this page." not in dutch
+
+
+def _external_login_url(app, headers: dict) -> str:
+    from flask import url_for
+
+    seen = {}
+
+    @app.get("/_probe")
+    def probe():
+        seen["url"] = url_for("accounts.login", _external=True)
+        return ""
+
+    app.test_client().get("/_probe", headers=headers)
+    return seen["url"]
+
+
+def test_behind_a_trusted_proxy_links_use_its_scheme_and_host():
+    app = create_app(
+        "production",
+        SECRET_KEY="a-long-random-production-key",
+        SQLALCHEMY_DATABASE_URI=MEMORY_DB,
+        TRUSTED_PROXIES=1,
+    )
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "central.roeselare.be"}
+    assert _external_login_url(app, headers) == "https://central.roeselare.be/login"
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored():
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=MEMORY_DB)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    assert _external_login_url(app, headers) == "http://localhost/login"
