@@ -226,3 +226,143 @@ def make_asset(member: Organisation, **values):
     db.session.add(asset)
     db.session.flush()
     return asset
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+
+def make_service_plan(member: Organisation, lot, task_type: str = "hydrant_inspection", **values):
+    """An active plan of `member`: every asset (or `asset_kind`) every 12 months, all year."""
+    from central.assets.models import ServicePlan, months_to_mask
+
+    season = values.pop("season_months", None)
+    plan = ServicePlan(
+        member_id=member.id,
+        lot_id=lot.id,
+        task_type=task_type,
+        asset_kind=values.pop("asset_kind", None),
+        interval_months=values.pop("interval_months", 12),
+        season_months=months_to_mask(season),
+        **values,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def make_need(member: Organisation, lot=None, asset=None, **values):
+    """An open need of `member` in `lot`: on `asset`, or on a place near Roeselare."""
+    from central.assets.models import Need
+
+    defaults = {
+        "lot_id": lot.id if lot else None,
+        "task_type": "hydrant_inspection" if lot else None,
+        "description": "Hydrant leaks",
+        "priority": "normal",
+    }
+    if asset is None:
+        defaults.update(lat=50.95, lon=3.13, address="Marktplein 1, 8800 Roeselare")
+    defaults.update(values)
+    need = Need(member_id=member.id, asset_id=asset.id if asset else None, **defaults)
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def make_round(lot, member: Organisation, assets=(), provider=None, **values):
+    """A round of `member` in `lot` with one open task per asset (price 18.50, 21 % VAT)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from central.planning.models import Round, Task
+
+    task_type = values.pop("task_type", None) or lot.task_types[0]
+    defaults = {
+        "status": "assigned" if provider else "planned",
+        "due_date": date(2026, 6, 30),
+        "route_km": Decimal("1.20"),
+    }
+    defaults.update(values)
+    task_status = defaults.pop("task_status", "open")
+    round_ = Round(
+        framework_id=lot.framework_id,
+        lot_id=lot.id,
+        member_id=member.id,
+        provider_id=provider.id if provider else None,
+        **defaults,
+    )
+    round_.tasks = [
+        Task(
+            sequence=n,
+            asset_id=asset.id,
+            task_type_id=task_type.id,
+            task_type=task_type.code,
+            quantity=Decimal("1"),
+            unit="piece",
+            unit_price=Decimal("18.50"),
+            vat_rate=Decimal("21.00"),
+            due_date=round_.due_date,
+            status=task_status,
+            result="ok" if task_status in ("done", "accepted") else None,
+            done_on=round_.due_date if task_status in ("done", "accepted") else None,
+        )
+        for n, asset in enumerate(assets, start=1)
+    ]
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def make_work(lot, member: Organisation, provider: Organisation, tasks, **values):
+    """A round of `member` in `lot` done by `provider`, with one task per dict in `tasks`:
+    `unit_price`, `quantity`, `vat_rate`, `unit`, `status` (default accepted), `result`
+    (default ok), `accepted_at` (an aware datetime; default mid-June 2025), `task_type`."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from central.planning.models import Round, Task
+
+    default_type = lot.task_types[0]
+    round_ = Round(
+        framework_id=lot.framework_id,
+        lot_id=lot.id,
+        member_id=member.id,
+        provider_id=provider.id,
+        status=values.pop("status", "accepted"),
+        due_date=values.pop("due_date", date(2025, 6, 30)),
+        route_km=Decimal("1.00"),
+        **values,
+    )
+    made = []
+    for n, spec in enumerate(tasks, start=1):
+        status = spec.get("status", "accepted")
+        result = spec.get("result", "ok" if status in ("done", "accepted") else None)
+        task_type = spec.get("task_type", default_type)
+        made.append(
+            Task(
+                sequence=n,
+                asset_id=make_asset(member).id,
+                task_type_id=task_type.id,
+                task_type=task_type.code,
+                quantity=Decimal(str(spec.get("quantity", "1"))),
+                unit=spec.get("unit", "piece"),
+                unit_price=Decimal(str(spec.get("unit_price", "18.50"))),
+                vat_rate=Decimal(str(spec.get("vat_rate", "21.00"))),
+                due_date=round_.due_date,
+                status=status,
+                result=result,
+                done_on=spec.get("done_on", date(2025, 6, 10)) if result else None,
+                accepted_at=(
+                    spec.get("accepted_at", datetime(2025, 6, 15, 10, 0, tzinfo=UTC))
+                    if status == "accepted"
+                    else None
+                ),
+            )
+        )
+    round_.tasks = made
+    db.session.add(round_)
+    db.session.flush()
+    return round_

@@ -33,7 +33,7 @@ JOB_IDS = (
 class Job:
     name: str
     fn: JobFunction
-    description: str
+    description: Any  # a lazily translated text
 
 
 class UnknownJob(NotFound):
@@ -45,7 +45,38 @@ _JOBS: dict[str, Job] | None = None
 
 def _implemented_jobs() -> list[Job]:
     """The jobs that exist; imported here to keep the import graph flat."""
-    return []
+    from flask_babel import lazy_gettext as _l
+
+    from central.planning import jobs as planning
+    from central.reports import services as reports
+
+    return [
+        Job(
+            "framework-status",
+            planning.framework_status,
+            _l("Expires ended frameworks; recomputes exhausted and the 80/90/100 % alerts."),
+        ),
+        Job(
+            "generate-rounds",
+            planning.generate_rounds,
+            _l("Plans due assets and open needs into routed rounds."),
+        ),
+        Job(
+            "assign-rounds",
+            planning.assign_rounds,
+            _l("Gives unassigned rounds to providers with capacity and tells them."),
+        ),
+        Job(
+            "mark-overdue",
+            planning.mark_overdue,
+            _l("Flags overdue rounds; accepts completed rounds after 14 days."),
+        ),
+        Job(
+            "issue-statements",
+            reports.issue_statements,
+            _l("Issues last month's statements: one per framework, member and provider."),
+        ),
+    ]
 
 
 def jobs() -> dict[str, Job]:

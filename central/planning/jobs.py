@@ -1,0 +1,641 @@
+"""The planning jobs (SPEC section 4): framework-status, generate-rounds, assign-rounds and
+mark-overdue. Each is `fn(session, today) -> counts`, set-based, and idempotent: a second run
+finds nothing left to do.
+
+generate-rounds (rules 2, 3, 6, 10–12) reads every due asset and open need in a few queries,
+groups each member's work per lot into compact rounds, checks each round against the framework's
+and lot's maximum, routes all rounds at once (numpy) and writes them in batches of whole rounds
+(bulk inserts, PostgreSQL COPY for tasks), committing after each batch: a failure leaves only
+complete rounds, and a re-run plans the rest (its open tasks exclude what is planned, rule 11).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from central.assets.models import Asset, AssetStatus, Need, NeedPriority, NeedStatus, ServicePlan
+from central.assets.queries import due_assets, in_season
+from central.core import audit
+from central.core.clock import BRUSSELS
+from central.extensions import db
+from central.frameworks import services as framework_services
+from central.frameworks.models import Award, Framework, FrameworkStatus, Lot, PriceLine, TaskType
+from central.frameworks.queries import (
+    approved_members_by_lot,
+    committed_amounts,
+    current_prices,
+    task_amount,
+)
+from central.organisations.models import Organisation
+from central.planning import notifications
+from central.planning.models import (
+    OPEN_TASK_STATUSES,
+    Round,
+    RoundStatus,
+    Task,
+    TaskStatus,
+)
+from central.planning.queries import monday, open_task_exists
+from central.planning.routing import group_points, route_rounds
+
+log = logging.getLogger(__name__)
+
+BATCH_ROUNDS = 1000  # rounds written (and committed) together
+SOCIAL_ECONOMY_STATUSES = frozenset({"maatwerkbedrijf", "lde", "sociale_inschakeling"})
+AUTO_ACCEPT_DAYS = 14  # rule 15: a completed round not contested within 14 days is accepted
+
+
+def business_now(today: date) -> datetime:
+    """The current time of day on the business date (the real time unless `--today` moved the
+    clock), in UTC: what a job stamps on the work it changes."""
+    local = datetime.now(BRUSSELS)
+    if local.date() == today:
+        return local.astimezone(UTC)
+    return datetime.combine(today, local.time(), BRUSSELS).astimezone(UTC)
+
+
+# --- framework-status ------------------------------------------------------------------------
+
+
+def framework_status(session: Session, today: date) -> dict[str, Any]:
+    """Expire frameworks past their end date; recompute `exhausted` and the 80/90/100 % alerts
+    (rules 2 and 6). Idempotent: the second run changes nothing."""
+    counts = framework_services.refresh_frameworks(today)
+    session.commit()
+    return counts
+
+
+# --- generate-rounds -------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One task to plan."""
+
+    member_id: int
+    urgent: bool
+    due_date: date
+    asset_id: int | None
+    need_id: int | None
+    task_type: TaskType
+    price: PriceLine
+    lat: float
+    lon: float
+
+    @property
+    def amount(self) -> Decimal:
+        return task_amount(self.price.unit_price, Decimal(1))
+
+
+@dataclass
+class _Round:
+    framework: Framework
+    lot: Lot
+    member_id: int
+    urgent: bool
+    items: list[_Item]
+    due_date: date = field(init=False)
+    amount: Decimal = field(init=False)
+    route: Any = None
+
+    def __post_init__(self) -> None:
+        self.due_date = min(item.due_date for item in self.items)
+        self.amount = sum((item.amount for item in self.items), Decimal("0.00"))
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(BRUSSELS).date()
+
+
+def _open_frameworks(today: date) -> list[Framework]:
+    """Rule 6: only active frameworks within their term take new rounds (exhausted, expired or
+    terminated ones do not, whether or not framework-status has run yet)."""
+    return list(
+        db.session.scalars(
+            select(Framework)
+            .where(
+                Framework.status == FrameworkStatus.ACTIVE,
+                Framework.start_date <= today,
+                Framework.end_date >= today,
+            )
+            .order_by(Framework.id)
+        )
+    )
+
+
+def _need_items(session, lot, members, types, prices, today, planned, counts) -> list[_Item]:
+    """Open needs of the lot with a task type, for acceded members, not yet planned."""
+    rows = session.execute(
+        select(
+            Need.id,
+            Need.member_id,
+            Need.asset_id,
+            Need.task_type,
+            Need.priority,
+            Need.created_at,
+            func.coalesce(Asset.lat, Need.lat),
+            func.coalesce(Asset.lon, Need.lon),
+        )
+        .outerjoin(Asset, Asset.id == Need.asset_id)
+        .where(
+            Need.lot_id == lot.id,
+            Need.status == NeedStatus.OPEN,
+            Need.task_type.is_not(None),
+            Need.member_id.in_(members),
+            or_(Need.asset_id.is_(None), Asset.status == AssetStatus.ACTIVE),
+            ~select(Task.id)
+            .where(Task.need_id == Need.id, Task.status.in_(list(OPEN_TASK_STATUSES)))
+            .exists(),
+        )
+        .order_by(Need.created_at, Need.id)
+    ).all()
+    items = []
+    for need_id, member_id, asset_id, code, priority, created_at, lat, lon in rows:
+        task_type = types.get(code)
+        price = prices.get(task_type.id) if task_type else None
+        if price is None:
+            counts["no_price"] += 1
+            continue
+        if asset_id is not None and (asset_id, code) in planned:
+            counts["needs_waiting"] += 1  # the asset already has open work of this type
+            continue
+        urgent = priority == NeedPriority.URGENT
+        if urgent:
+            due = _local_date(created_at) + timedelta(days=lot.urgent_days)
+        else:
+            due = today + timedelta(days=lot.planning_horizon_days)
+        if asset_id is not None:
+            planned.add((asset_id, code))
+        items.append(
+            _Item(member_id, urgent, max(due, today), asset_id, need_id, task_type, price, lat, lon)
+        )
+    return items
+
+
+def _plan_items(session, lot, members, types, prices, today, planned, counts) -> list[_Item]:
+    """Assets due within the lot's planning horizon under active, in-season plans (rule 10)."""
+    horizon = today + timedelta(days=lot.planning_horizon_days)
+    stmt = (
+        due_assets(
+            horizon,
+            plan_filter=[
+                ServicePlan.lot_id == lot.id,
+                ServicePlan.member_id.in_(members),
+                in_season(today.month),
+            ],
+        )
+        .add_columns(ServicePlan.member_id, ServicePlan.task_type, Asset.lat, Asset.lon)
+        .where(~open_task_exists(Asset.id, ServicePlan.task_type))
+    )
+    due_of: dict[tuple[date | None, int], date] = {}
+    items = []
+    rows = sorted(
+        session.execute(stmt).all(),
+        key=lambda r: (r.last_served or date.min, r.interval_months, r.asset_id),
+    )
+    for row in rows:
+        key = (row.asset_id, row.task_type)
+        if key in planned:
+            continue  # another plan or a need already covers it
+        task_type = types.get(row.task_type)
+        price = prices.get(task_type.id) if task_type else None
+        if price is None:
+            counts["no_price"] += 1
+            continue
+        planned.add(key)
+        memo = (row.last_served, row.interval_months)
+        if memo not in due_of:
+            # Never served: due a planning horizon after it is first planned (rule 12).
+            natural = (
+                horizon
+                if row.last_served is None
+                else row.last_served + relativedelta(months=row.interval_months)
+            )
+            # Work that is already late when planned is due at once.
+            due_of[memo] = max(natural, today)
+        items.append(
+            _Item(
+                row.member_id,
+                False,
+                due_of[memo],
+                row.asset_id,
+                None,
+                task_type,
+                price,
+                row.lat,
+                row.lon,
+            )
+        )
+    return items
+
+
+def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
+    """Per member (urgent needs apart), compact rounds of at most `max_tasks_per_round`."""
+    buckets: dict[tuple[int, bool], list[_Item]] = defaultdict(list)
+    for item in items:
+        buckets[(item.member_id, item.urgent)].append(item)
+    rounds = []
+    for (member_id, urgent), bucket in buckets.items():
+        lat = np.fromiter((i.lat for i in bucket), dtype=float, count=len(bucket))
+        lon = np.fromiter((i.lon for i in bucket), dtype=float, count=len(bucket))
+        for group in group_points(lat, lon, lot.max_tasks_per_round):
+            rounds.append(
+                _Round(framework, lot, member_id, urgent, [bucket[i] for i in group.tolist()])
+            )
+    return rounds
+
+
+def _within_maximum(framework: Framework, candidates: list[_Round], counts) -> list[_Round]:
+    """Rule 2: rounds in priority order (urgent first, then by due date) while they keep the
+    framework and each lot within its maximum. The round that would cross one is not created:
+    a full lot takes no more rounds, a crossed framework is flagged exhausted (the coordinator
+    is alerted) and takes no more rounds at all."""
+    amounts = committed_amounts(framework.id)
+    framework_total = amounts.total.committed
+    framework_added = Decimal("0.00")
+    lot_added: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    full_lots: set[int] = set()
+    kept = []
+    candidates.sort(key=lambda r: (not r.urgent, r.due_date, r.member_id))
+    for index, round_ in enumerate(candidates):
+        lot = round_.lot
+        if lot.id in full_lots:
+            counts["tasks_over_maximum"] += len(round_.items)
+            continue
+        if lot.max_value is not None:
+            lot_total = amounts.lot(lot.id).committed + lot_added[lot.id]
+            if lot_total + round_.amount > lot.max_value:
+                full_lots.add(lot.id)
+                counts["lots_full"] += 1
+                counts["tasks_over_maximum"] += len(round_.items)
+                framework_services.flag_exhausted(
+                    framework, lot, needed=lot_added[lot.id] + round_.amount
+                )
+                continue
+        if framework_total + framework_added + round_.amount > framework.max_value:
+            counts["frameworks_exhausted"] += 1
+            counts["tasks_over_maximum"] += sum(len(r.items) for r in candidates[index:])
+            framework_services.flag_exhausted(framework, needed=framework_added + round_.amount)
+            log.warning("Framework %s reached its maximum; no new rounds", framework.reference)
+            break
+        framework_added += round_.amount
+        lot_added[lot.id] += round_.amount
+        kept.append(round_)
+    return kept
+
+
+GENERATE_COUNTS = (
+    "rounds",
+    "tasks",
+    "needs_planned",
+    "needs_waiting",
+    "no_price",
+    "tasks_over_maximum",
+    "lots_full",
+    "frameworks_exhausted",
+)
+
+
+def generate_rounds(session: Session, today: date) -> dict[str, Any]:
+    """Plan due assets and open needs into rounds (rules 2, 3, 6, 10–12). Idempotency key:
+    an asset's open task per task-type code, and a need's open task."""
+    counts: dict[str, Any] = defaultdict(int)
+    for key in GENERATE_COUNTS:
+        counts[key] = 0
+    planned: set[tuple[int, str]] = set()
+    to_create: list[_Round] = []
+    flagged: set[int] = set()
+    for framework in _open_frameworks(today):
+        lots = list(framework.lots)
+        members_by_lot = approved_members_by_lot(lot.id for lot in lots)
+        candidates: list[_Round] = []
+        for lot in lots:
+            members = members_by_lot.get(lot.id)
+            if not members:
+                continue  # rule 3: no rounds without an approved accession
+            types = {task_type.code: task_type for task_type in lot.task_types}
+            prices = current_prices(lot.id, today)
+            args = (session, lot, sorted(members), types, prices, today, planned, counts)
+            items = _need_items(*args) + _plan_items(*args)
+            candidates.extend(_group(framework, lot, items))
+        kept = _within_maximum(framework, candidates, counts)
+        kept_ids = {id(r) for r in kept}
+        for refused in (r for r in candidates if id(r) not in kept_ids):
+            # Work refused for want of room may still be planned under another framework.
+            planned.difference_update(
+                (i.asset_id, i.task_type.code) for i in refused.items if i.asset_id is not None
+            )
+        if len(kept) < len(candidates):
+            flagged.add(framework.id)
+        to_create.extend(kept)
+    routes = route_rounds(
+        [
+            (
+                np.fromiter((i.lat for i in r.items), dtype=float, count=len(r.items)),
+                np.fromiter((i.lon for i in r.items), dtype=float, count=len(r.items)),
+            )
+            for r in to_create
+        ]
+    )
+    for round_, route in zip(to_create, routes, strict=True):
+        round_.route = route
+    session.commit()  # alerts and exhausted flags, before the first batch
+    for start in range(0, len(to_create), BATCH_ROUNDS):
+        _write_batch(session, to_create[start : start + BATCH_ROUNDS], today, counts)
+        session.commit()
+    touched = {r.framework.id: r.framework for r in to_create}
+    for framework in touched.values():
+        if framework.id not in flagged:
+            framework_services.refresh_spend_status(framework)  # 80 and 90 % warnings at once
+    if to_create:
+        audit.record(
+            "rounds.generated",
+            None,
+            today=today,
+            rounds=counts["rounds"],
+            tasks=counts["tasks"],
+            frameworks=sorted(touched),
+        )
+    session.commit()
+    return {key: counts[key] for key in sorted(counts)}
+
+
+def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> None:
+    """Insert a batch of whole rounds and their tasks; mark their needs planned."""
+    now = business_now(today)
+    rounds_table = Round.__table__
+    ids = session.execute(
+        insert(rounds_table).returning(rounds_table.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "framework_id": r.framework.id,
+                "lot_id": r.lot.id,
+                "member_id": r.member_id,
+                "status": RoundStatus.PLANNED.value,
+                "due_date": r.due_date,
+                "route_km": Decimal(str(round(r.route.km, 2))),
+                "created_at": now,
+            }
+            for r in batch
+        ],
+    ).scalars()
+    task_rows = []
+    need_ids = []
+    for round_id, r in zip(ids, batch, strict=True):
+        for sequence, index in enumerate(r.route.order.tolist(), start=1):
+            item = r.items[index]
+            task_rows.append(
+                (
+                    round_id,
+                    sequence,
+                    item.asset_id,
+                    item.need_id,
+                    item.task_type.id,
+                    item.task_type.code,
+                    Decimal("1"),
+                    item.price.unit,
+                    item.price.unit_price,
+                    item.price.vat_rate,
+                    item.due_date,
+                    TaskStatus.OPEN.value,
+                    now,
+                )
+            )
+            if item.need_id is not None:
+                need_ids.append(item.need_id)
+    bulk_insert(session, Task.__table__, TASK_COLUMNS, task_rows)
+    if need_ids:
+        session.execute(
+            update(Need.__table__)
+            .where(Need.__table__.c.id.in_(need_ids))
+            .values(status=NeedStatus.PLANNED.value, updated_at=now)
+        )
+    counts["rounds"] += len(batch)
+    counts["tasks"] += len(task_rows)
+    counts["needs_planned"] += len(need_ids)
+
+
+TASK_COLUMNS = (
+    "round_id",
+    "sequence",
+    "asset_id",
+    "need_id",
+    "task_type_id",
+    "task_type",
+    "quantity",
+    "unit",
+    "unit_price",
+    "vat_rate",
+    "due_date",
+    "status",
+    "created_at",
+)
+
+
+def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany else."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+# --- assign-rounds ---------------------------------------------------------------------------
+
+
+def assign_rounds(session: Session, today: date) -> dict[str, Any]:
+    """Rule 13: unassigned rounds by due date go to the highest-ranked awarded provider with
+    capacity (tasks a week, per award) in some week up to the due date, scheduled on the Monday
+    of the earliest such week; a reserved lot only to social-economy providers (rule 4). What no
+    provider can take stays unassigned and is reported. Idempotency key: a round's provider."""
+    first_week = monday(today)
+    task_count = (
+        select(func.count())
+        .where(Task.round_id == Round.id, Task.status != TaskStatus.CANCELLED)
+        .correlate(Round)
+        .scalar_subquery()
+    )
+    pending = session.execute(
+        select(Round.id, Round.lot_id, Round.member_id, Round.due_date, task_count)
+        .where(Round.status == RoundStatus.PLANNED, Round.provider_id.is_(None))
+        .order_by(Round.due_date, Round.id)
+    ).all()
+    counts: dict[str, Any] = {"assigned": 0, "unassigned": 0}
+    if not pending:
+        return counts
+    lot_ids = {row.lot_id for row in pending}
+    awards: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for lot_id, provider_id, capacity, status, lot_reserved, framework_reserved in session.execute(
+        select(
+            Award.lot_id,
+            Award.provider_id,
+            Award.weekly_capacity,
+            Organisation.social_economy_status,
+            Lot.reserved,
+            Framework.reserved,
+        )
+        .join(Organisation, Organisation.id == Award.provider_id)
+        .join(Lot, Lot.id == Award.lot_id)
+        .join(Framework, Framework.id == Lot.framework_id)
+        .where(Award.lot_id.in_(lot_ids))
+        .order_by(Award.lot_id, Award.rank)
+    ):
+        if (lot_reserved or framework_reserved) and status not in SOCIAL_ECONOMY_STATUSES:
+            continue  # rule 4: a reserved lot only goes to social-economy providers
+        awards[lot_id].append((provider_id, capacity))
+    load: dict[tuple[int, int, date], int] = defaultdict(int)
+    for lot_id, provider_id, week, tasks in session.execute(
+        select(Round.lot_id, Round.provider_id, Round.scheduled_date, func.sum(task_count))
+        .where(
+            Round.lot_id.in_(lot_ids),
+            Round.provider_id.is_not(None),
+            Round.scheduled_date >= first_week,
+            Round.status != RoundStatus.CANCELLED,
+        )
+        .group_by(Round.lot_id, Round.provider_id, Round.scheduled_date)
+    ):
+        load[(lot_id, provider_id, week)] = int(tasks or 0)
+    now = business_now(today)
+    changes = []
+    unassigned = []
+    for round_id, lot_id, member_id, due_date, tasks in pending:
+        choice = _first_week_with_room(awards[lot_id], load, lot_id, tasks, first_week, due_date)
+        if choice is None:
+            unassigned.append(round_id)
+            continue
+        provider_id, week = choice
+        load[(lot_id, provider_id, week)] += tasks
+        changes.append(
+            {"rid": round_id, "pid": provider_id, "week": week, "mid": member_id, "due": due_date}
+        )
+    table = Round.__table__
+    if changes:
+        session.execute(
+            update(table)
+            .where(and_(table.c.id == bindparam("rid"), table.c.provider_id.is_(None)))
+            .values(
+                provider_id=bindparam("pid"),
+                scheduled_date=bindparam("week"),
+                status=RoundStatus.ASSIGNED.value,
+                assigned_at=now,
+            ),
+            changes,
+        )
+        notifications.rounds_assigned(changes)
+        audit.record(
+            "rounds.assigned", None, today=today, assigned=len(changes), unassigned=len(unassigned)
+        )
+    session.commit()
+    counts["assigned"] = len(changes)
+    counts["unassigned"] = len(unassigned)
+    if unassigned:
+        counts["unassigned_round_ids"] = unassigned[:50]
+    return counts
+
+
+def _first_week_with_room(
+    awards: list[tuple[int, int]],
+    load: dict[tuple[int, int, date], int],
+    lot_id: int,
+    tasks: int,
+    first_week: date,
+    due_date: date,
+) -> tuple[int, date] | None:
+    """The highest-ranked provider with room in some week up to the due date, and the earliest
+    such week (rule 13)."""
+    last_week = monday(due_date)
+    for provider_id, capacity in awards:
+        week = first_week
+        while week <= last_week:
+            if load[(lot_id, provider_id, week)] + tasks <= capacity:
+                return provider_id, week
+            week += timedelta(weeks=1)
+    return None
+
+
+# --- mark-overdue ----------------------------------------------------------------------------
+
+
+def mark_overdue(session: Session, today: date) -> dict[str, Any]:
+    """Rule 15: rounds past their due date with open tasks become overdue (they stay with the
+    provider); completed rounds not contested within 14 days are accepted, with their done
+    tasks. Providers and members are told. Idempotency key: the round's status."""
+    now = business_now(today)
+    table = Round.__table__
+    has_open = (
+        select(Task.id)
+        .where(Task.round_id == Round.id, Task.status.in_(list(OPEN_TASK_STATUSES)))
+        .exists()
+    )
+    overdue = session.execute(
+        select(Round.id, Round.member_id, Round.provider_id, Round.due_date).where(
+            # Unassigned rounds stay `planned`: assign-rounds reports them every night.
+            Round.status.in_([RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS]),
+            Round.due_date < today,
+            has_open,
+        )
+    ).all()
+    if overdue:
+        session.execute(
+            update(table)
+            .where(table.c.id.in_([row.id for row in overdue]))
+            .values(status=RoundStatus.OVERDUE.value)
+        )
+        notifications.rounds_overdue(overdue)
+    # Completed on day D: the member may contest until D + 13; on D + 14 it is accepted.
+    cutoff = datetime.combine(
+        today - timedelta(days=AUTO_ACCEPT_DAYS - 1), time(0), BRUSSELS
+    ).astimezone(UTC)
+    completed = session.execute(
+        select(Round.id, Round.member_id, Round.provider_id).where(
+            Round.status == RoundStatus.COMPLETED, Round.completed_at < cutoff
+        )
+    ).all()
+    accepted_tasks = 0
+    if completed:
+        ids = [row.id for row in completed]
+        accepted_tasks = session.execute(
+            update(Task.__table__)
+            .where(
+                Task.__table__.c.round_id.in_(ids),
+                Task.__table__.c.status == TaskStatus.DONE.value,
+            )
+            .values(status=TaskStatus.ACCEPTED.value, accepted_at=now)
+        ).rowcount
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(ids), table.c.status == RoundStatus.COMPLETED.value)
+            .values(status=RoundStatus.ACCEPTED.value, accepted_at=now)
+        )
+        notifications.rounds_auto_accepted(completed)
+    if overdue or completed:
+        audit.record(
+            "rounds.marked",
+            None,
+            today=today,
+            overdue=[row.id for row in overdue],
+            auto_accepted=[row.id for row in completed],
+        )
+    session.commit()
+    return {
+        "overdue": len(overdue),
+        "auto_accepted": len(completed),
+        "tasks_accepted": accepted_tasks,
+    }

@@ -1,0 +1,110 @@
+"""E-mail about rounds, sent after the job's commit (the frameworks outbox): providers hear of
+rounds assigned to them, members of their rounds' weeks, both of overdue and auto-accepted rounds.
+A mail that cannot be sent is logged; it never rolls back the job."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from central.frameworks.notifications import queue_mail, recipients
+
+
+def _send(organisation_id: int, roles: list[str], compose) -> None:
+    for email, locale in recipients(organisation_id, roles):
+        with force_locale(locale):
+            subject, body = compose()
+        queue_mail(email, subject, body)
+
+
+def _weeks(days: Iterable[date]) -> str:
+    return ", ".join(day.isoformat() for day in sorted(set(days)))
+
+
+def rounds_assigned(changes: list[dict[str, Any]]) -> None:
+    """Tell each provider which new rounds it has, and each member when its rounds are planned."""
+    by_provider: dict[int, list[dict]] = defaultdict(list)
+    by_member: dict[int, list[dict]] = defaultdict(list)
+    for change in changes:
+        by_provider[change["pid"]].append(change)
+        by_member[change["mid"]].append(change)
+    for provider_id, rounds in by_provider.items():
+
+        def compose(rounds=rounds):
+            return (
+                _("New rounds: %(count)d", count=len(rounds)),
+                _(
+                    "%(count)d new rounds are assigned to you, in the weeks of %(weeks)s. "
+                    "You find them in Central, in route order.",
+                    count=len(rounds),
+                    weeks=_weeks(r["week"] for r in rounds),
+                ),
+            )
+
+        _send(provider_id, ["provider"], compose)
+    for member_id, rounds in by_member.items():
+
+        def compose(rounds=rounds):
+            return (
+                _("Rounds planned: %(count)d", count=len(rounds)),
+                _(
+                    "%(count)d of your rounds are planned, in the weeks of %(weeks)s.",
+                    count=len(rounds),
+                    weeks=_weeks(r["week"] for r in rounds),
+                ),
+            )
+
+        _send(member_id, ["member", "coordinator"], compose)
+
+
+def _by(rows, attribute: str) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        key = getattr(row, attribute)
+        if key is not None:
+            grouped[key].append(row)
+    return grouped
+
+
+def rounds_overdue(rows) -> None:
+    """Tell providers and members which rounds are now past their due date with open tasks."""
+    for organisation_id, roles, group in (
+        *((k, ["provider"], v) for k, v in _by(rows, "provider_id").items()),
+        *((k, ["member", "coordinator"], v) for k, v in _by(rows, "member_id").items()),
+    ):
+
+        def compose(group=group):
+            return (
+                _("Overdue rounds: %(count)d", count=len(group)),
+                _(
+                    "These rounds are past their due date and still have open tasks: %(rounds)s.",
+                    rounds=", ".join(f"#{row.id} ({row.due_date.isoformat()})" for row in group),
+                ),
+            )
+
+        _send(organisation_id, roles, compose)
+
+
+def rounds_auto_accepted(rows) -> None:
+    """Tell providers and members which completed rounds were accepted after 14 days."""
+    for organisation_id, roles, group in (
+        *((k, ["provider"], v) for k, v in _by(rows, "provider_id").items()),
+        *((k, ["member", "coordinator"], v) for k, v in _by(rows, "member_id").items()),
+    ):
+
+        def compose(group=group):
+            return (
+                _("Rounds accepted: %(count)d", count=len(group)),
+                _(
+                    "These completed rounds were not contested within 14 days and are now "
+                    "accepted: %(rounds)s.",
+                    rounds=", ".join(f"#{row.id}" for row in group),
+                ),
+            )
+
+        _send(organisation_id, roles, compose)

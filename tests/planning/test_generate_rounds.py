@@ -1,0 +1,406 @@
+"""generate-rounds: SPEC rules 2, 3, 5, 6, 10, 11 and 12, each in a test named after it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from central.assets.models import Need
+from central.extensions import db
+from central.frameworks.models import FrameworkAlert, FrameworkStatus, PriceLine
+from central.frameworks.services import committed_value
+from central.jobs.models import JobStatus
+from central.jobs.runner import run_job
+from central.organisations.models import Organisation
+from central.planning.jobs import generate_rounds
+from central.planning.models import Round, Task
+from central.planning.routing import route_length_km
+from tests.factories import (
+    make_accession,
+    make_active_framework,
+    make_asset,
+    make_lot,
+    make_need,
+    make_org,
+    make_price,
+    make_round,
+    make_service_plan,
+    make_task_type,
+    name_beneficiaries,
+)
+from tests.planning.conftest import TODAY, count, rounds, tasks
+
+
+def generate(day: date = TODAY) -> dict:
+    return generate_rounds(db.session, day)
+
+
+def served(asset, lot, done_on: date, *, result: str = "ok", status: str = "accepted") -> Task:
+    """`asset` was served on `done_on` under `lot` (a closed round with one task)."""
+    member = db.session.get(Organisation, asset.member_id)
+    provider = make_org("provider", social_economy_status="lde")
+    round_ = make_round(
+        lot, member, [asset], provider=provider, status="accepted", due_date=done_on
+    )
+    task = round_.tasks[0]
+    task.status, task.result, task.done_on = status, result, done_on
+    db.session.flush()
+    return task
+
+
+def planned_asset_ids() -> set[int]:
+    return {t.asset_id for t in tasks() if t.status == "open"}
+
+
+# Rule 10: dueness -------------------------------------------------------------------------------
+
+
+def test_asset_never_served_is_due_a_planning_horizon_after_it_is_first_planned(hydrants):
+    hydrants.add_assets(3)
+    counts = generate()
+    assert counts["rounds"] == 1 and counts["tasks"] == 3
+    [round_] = rounds()
+    assert round_.due_date == TODAY + timedelta(days=28)
+    assert {t.due_date for t in round_.tasks} == {TODAY + timedelta(days=28)}
+    assert round_.status == "planned" and round_.provider_id is None
+
+
+def test_asset_served_within_its_interval_is_not_due(hydrants):
+    [recent, old] = hydrants.add_assets(2)
+    served(recent, hydrants.lot, TODAY - timedelta(days=200))
+    served(old, hydrants.lot, date(2025, 3, 20))  # 12 months on: due 20 March, within 28 days
+    generate()
+    assert planned_asset_ids() == {old.id}
+    [task] = [t for t in tasks() if t.status == "open"]
+    assert task.due_date == date(2026, 3, 20)  # last service + interval
+
+
+def test_dueness_follows_the_task_type_code_across_frameworks(hydrants):
+    """A renewed framework does not make everything due again (rule 10)."""
+    [asset] = hydrants.add_assets(1)
+    old_framework = make_active_framework(members=[hydrants.member])
+    old_framework.status = FrameworkStatus.EXPIRED
+    served(asset, old_framework.lots[0], TODAY - timedelta(days=100))
+    generate()
+    assert tasks() and all(t.status == "accepted" for t in tasks())
+
+
+def test_task_closed_as_inaccessible_leaves_the_asset_due(hydrants):
+    [asset] = hydrants.add_assets(1)
+    served(asset, hydrants.lot, TODAY - timedelta(days=30), result="inaccessible", status="done")
+    generate()
+    assert planned_asset_ids() == {asset.id}
+
+
+def test_retired_assets_inactive_plans_and_other_kinds_are_not_planned(hydrants):
+    [kept, retired, pillar] = hydrants.add_assets(3)
+    retired.status, retired.retired_at = "retired", retired.created_at
+    pillar.kind = "hydrant_pillar"
+    hydrants.plan.asset_kind = "hydrant_underground"
+    db.session.flush()
+    generate()
+    assert planned_asset_ids() == {kept.id}
+    db.session.execute(db.delete(Task))
+    db.session.execute(db.delete(Round))
+    hydrants.plan.active = False
+    db.session.flush()
+    generate()
+    assert tasks() == []
+
+
+def test_plan_with_a_season_plans_only_in_its_months(hydrants):
+    hydrants.add_assets(2)
+    hydrants.plan.active = False
+    db.session.flush()
+    make_service_plan(hydrants.member, hydrants.lot, season_months=[4, 5, 6])
+    assert generate(date(2026, 3, 4))["tasks"] == 0
+    assert generate(date(2026, 4, 1))["tasks"] == 2
+
+
+# Rule 3: accessions ----------------------------------------------------------------------------
+
+
+def test_no_rounds_are_generated_without_an_approved_accession(hydrants):
+    hydrants.add_assets(2)
+    for status in ("requested", "rejected", "withdrawn"):
+        other = make_org("authority")
+        name_beneficiaries(hydrants.framework, other)
+        make_accession(hydrants.framework, other, status=status)
+        make_service_plan(other, hydrants.lot)
+        make_asset(other)
+    # Approved for another lot only.
+    second_lot = make_lot(hydrants.framework)
+    other = make_org("authority")
+    make_accession(hydrants.framework, other, lots=[second_lot])
+    make_service_plan(other, hydrants.lot)
+    make_asset(other)
+    generate()
+    assert {r.member_id for r in rounds()} == {hydrants.member.id}
+
+
+# Rule 6: only open frameworks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": FrameworkStatus.EXHAUSTED},
+        {"status": FrameworkStatus.TERMINATED, "termination_reason": "Provider bankrupt"},
+        {"status": FrameworkStatus.EXPIRED},
+        {"status": FrameworkStatus.DRAFT},
+        {"end_date": TODAY - timedelta(days=1)},  # past its end, not yet flagged expired
+        {"start_date": TODAY + timedelta(days=1)},
+    ],
+)
+def test_expired_exhausted_or_terminated_framework_creates_no_new_rounds(hydrants, change):
+    hydrants.add_assets(2)
+    for key, value in change.items():
+        setattr(hydrants.framework, key, value)
+    db.session.flush()
+    assert generate()["rounds"] == 0
+    assert rounds() == []
+
+
+# Rule 11: one open task per asset and task-type code -------------------------------------------
+
+
+def test_asset_is_never_planned_twice_for_the_same_task_type(hydrants):
+    hydrants.add_assets(30)
+    first = generate()
+    second = generate()
+    assert first["tasks"] == 30
+    assert second["rounds"] == 0 and second["tasks"] == 0
+    assert count(Task) == 30
+    # A second plan for the same code (all kinds and one kind) plans each asset once.
+    make_service_plan(hydrants.member, hydrants.lot, asset_kind="hydrant_underground")
+    assert generate()["tasks"] == 0
+
+
+def test_database_refuses_a_second_open_task_for_an_asset_and_task_type(hydrants):
+    [asset] = hydrants.add_assets(1)
+    make_round(hydrants.lot, hydrants.member, [asset])
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        make_round(hydrants.lot, hydrants.member, [asset])
+    # Closed work does not count: a cancelled task allows a new one.
+    db.session.execute(db.update(Task).values(status="cancelled"))
+    make_round(hydrants.lot, hydrants.member, [asset])
+
+
+def test_cancelled_task_frees_the_asset_for_planning_again(hydrants):
+    [asset] = hydrants.add_assets(1)
+    generate()
+    db.session.execute(db.update(Task).values(status="cancelled"))
+    assert generate()["tasks"] == 1
+    assert planned_asset_ids() == {asset.id}
+
+
+# Rule 12: rounds -------------------------------------------------------------------------------
+
+
+def test_round_holds_at_most_max_tasks_per_round_of_one_member_and_lot(hydrants):
+    hydrants.lot.max_tasks_per_round = 7
+    other = make_org("authority")
+    name_beneficiaries(hydrants.framework, other)
+    make_accession(hydrants.framework, other)
+    make_service_plan(other, hydrants.lot)
+    hydrants.add_assets(30)
+    hydrants.add_assets(9, member=other)
+    counts = generate()
+    assert counts["tasks"] == 39
+    by_member: dict[int, list[int]] = {}
+    for round_ in rounds():
+        assert round_.lot_id == hydrants.lot.id
+        assert {t.asset.member_id for t in round_.tasks} == {round_.member_id}
+        by_member.setdefault(round_.member_id, []).append(len(round_.tasks))
+    assert max(by_member[hydrants.member.id]) <= 7 and sum(by_member[hydrants.member.id]) == 30
+    assert len(by_member[hydrants.member.id]) == 5  # ceil(30 / 7): as few crew-days as possible
+    assert sorted(by_member[other.id]) == [4, 5]
+
+
+def test_rounds_are_grouped_by_proximity_and_ordered_along_a_short_route(hydrants):
+    """Two villages 5 km apart: each round stays in one village, and is routed."""
+    hydrants.lot.max_tasks_per_round = 20
+    for village in range(2):
+        for n in np.random.default_rng(village).permutation(20):
+            make_asset(
+                hydrants.member,
+                lat=50.90 + village * 0.045 + (n // 5) * 0.002,
+                lon=3.10 + (n % 5) * 0.003,
+            )
+    generate()
+    found = rounds()
+    assert len(found) == 2
+    for round_ in found:
+        lats = np.array([t.asset.lat for t in round_.tasks])
+        lons = np.array([t.asset.lon for t in round_.tasks])
+        assert lats.max() - lats.min() < 0.01  # one village
+        assert [t.sequence for t in round_.tasks] == list(range(1, 21))
+        assert float(round_.route_km) == pytest.approx(route_length_km(lats, lons), abs=0.01)
+        by_id = sorted(round_.tasks, key=lambda t: t.asset_id)
+        unordered = route_length_km(
+            np.array([t.asset.lat for t in by_id]), np.array([t.asset.lon for t in by_id])
+        )
+        assert float(round_.route_km) <= unordered
+
+
+def test_round_due_date_is_the_earliest_due_date_of_its_tasks(hydrants):
+    [late, early] = hydrants.add_assets(2)
+    served(early, hydrants.lot, date(2025, 3, 10))
+    generate()
+    [round_] = [r for r in rounds() if r.status == "planned"]
+    assert round_.due_date == date(2026, 3, 10)
+    assert {t.asset_id: t.due_date for t in round_.tasks} == {
+        early.id: date(2026, 3, 10),
+        late.id: TODAY + timedelta(days=28),
+    }
+
+
+def test_urgent_need_is_due_urgent_days_after_it_was_logged_in_a_round_of_its_own(hydrants):
+    [asset] = hydrants.add_assets(1)
+    hydrants.plan.active = False
+    repair = make_task_type(hydrants.lot, "hydrant_repair")
+    make_price(repair, "95.00")
+    urgent = make_need(hydrants.member, hydrants.lot, task_type="hydrant_repair", priority="urgent")
+    make_need(hydrants.member, hydrants.lot, asset=asset, task_type="hydrant_repair")
+    db.session.flush()
+    counts = generate()
+    assert counts["needs_planned"] == 2
+    urgent_round, normal_round = rounds()  # urgent first
+    logged = urgent.created_at.date()
+    assert urgent_round.due_date == max(logged + timedelta(days=7), TODAY)
+    assert [t.need_id for t in urgent_round.tasks] == [urgent.id]
+    assert normal_round.due_date == TODAY + timedelta(days=28)
+    assert normal_round.tasks[0].asset_id == asset.id
+    assert {n.status for n in db.session.scalars(select(Need))} == {"planned"}
+    assert generate()["tasks"] == 0  # a planned need is not planned again
+
+
+def test_need_without_a_task_type_waits_for_the_member(hydrants):
+    hydrants.plan.active = False
+    make_need(hydrants.member, hydrants.lot, task_type=None)
+    db.session.flush()
+    assert generate()["tasks"] == 0
+
+
+# Rule 5: prices --------------------------------------------------------------------------------
+
+
+def test_task_keeps_the_unit_price_and_vat_rate_in_force_when_it_was_planned(hydrants):
+    hydrants.add_assets(1)
+    make_price(hydrants.task_type, "20.00", valid_from=date(2026, 3, 1), vat_rate="6.00")
+    make_price(hydrants.task_type, "25.00", valid_from=date(2026, 4, 1))
+    generate()
+    [task] = tasks()
+    assert (task.unit_price, task.vat_rate, task.unit) == (
+        Decimal("20.00"),
+        Decimal("6.00"),
+        "piece",
+    )
+    assert task.quantity == Decimal("1")
+
+
+def test_task_type_without_a_price_in_force_is_not_planned(hydrants):
+    hydrants.add_assets(2)
+    db.session.execute(db.delete(PriceLine))
+    assert generate()["no_price"] == 2
+    assert tasks() == []
+
+
+# Rule 2: the maximum ---------------------------------------------------------------------------
+
+
+def test_committed_value_counts_open_done_and_accepted_tasks_not_cancelled_or_unbilled(hydrants):
+    hydrants.add_assets(4)
+    generate()
+    assert committed_value(hydrants.framework).committed == Decimal("74.00")  # 4 × 18.50
+    first, second, third, _fourth = tasks()
+    first.status = "cancelled"
+    second.status, second.result, second.done_on = "done", "not_found", TODAY
+    third.status, third.result, third.done_on = "accepted", "ok", TODAY
+    db.session.flush()
+    assert committed_value(hydrants.framework).committed == Decimal("37.00")
+
+
+def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        "central.frameworks.notifications.send_mail", lambda *a, **k: sent.append(a) or True
+    )
+    from tests.factories import make_user
+
+    make_user("coordinator", org=hydrants.framework.lead_organisation)
+    hydrants.lot.max_tasks_per_round = 10
+    hydrants.framework.max_value = Decimal("400.00")  # room for 21 tasks at 18.50
+    hydrants.framework.estimated_value = Decimal("300.00")
+    hydrants.add_assets(30)
+    db.session.flush()
+    counts = generate()
+    assert counts["rounds"] == 2 and counts["tasks"] == 20
+    assert counts["tasks_over_maximum"] == 10
+    assert counts["frameworks_exhausted"] == 1
+    assert committed_value(hydrants.framework).committed <= hydrants.framework.max_value
+    assert hydrants.framework.status == FrameworkStatus.EXHAUSTED
+    alert = db.session.scalar(select(FrameworkAlert).where(FrameworkAlert.threshold == 100))
+    assert alert is not None and alert.lot_id is None
+    assert any("100%" in subject for _to, subject, _body in sent)
+    assert generate()["rounds"] == 0  # exhausted: no new work at all
+
+
+def test_round_is_not_created_past_a_lot_maximum_and_other_lots_go_on(hydrants):
+    hydrants.lot.max_value = Decimal("100.00")  # room for 5 tasks: one round of 4 (of 4, 4, 4)
+    hydrants.lot.max_tasks_per_round = 5
+    other_lot = make_lot(hydrants.framework)
+    make_price(make_task_type(other_lot, "hydrant_painting"), "10.00")
+    make_accession(hydrants.framework, hydrants.member, lots=[other_lot])
+    make_service_plan(hydrants.member, other_lot, task_type="hydrant_painting")
+    hydrants.add_assets(12)
+    db.session.flush()
+    counts = generate()
+    assert counts["lots_full"] == 1
+    by_lot = {}
+    for round_ in rounds():
+        by_lot[round_.lot_id] = by_lot.get(round_.lot_id, 0) + len(round_.tasks)
+    assert by_lot[hydrants.lot.id] == 4
+    assert by_lot[other_lot.id] == 12
+    assert hydrants.framework.status == FrameworkStatus.ACTIVE
+
+
+def test_urgent_needs_come_first_when_room_is_short(hydrants):
+    hydrants.framework.max_value = Decimal("100.00")
+    hydrants.framework.estimated_value = Decimal("100.00")
+    hydrants.add_assets(10)
+    repair = make_task_type(hydrants.lot, "hydrant_repair")
+    make_price(repair, "90.00")
+    urgent = make_need(hydrants.member, hydrants.lot, task_type="hydrant_repair", priority="urgent")
+    db.session.flush()
+    generate()
+    [round_] = rounds()
+    assert [t.need_id for t in round_.tasks] == [urgent.id]
+
+
+# The job as a whole ----------------------------------------------------------------------------
+
+
+def test_generate_rounds_run_twice_changes_nothing_the_second_time(hydrants):
+    hydrants.add_assets(40)
+    make_need(hydrants.member, hydrants.lot, priority="urgent", task_type="hydrant_inspection")
+    db.session.flush()
+    first = run_job("generate-rounds", today=TODAY)
+    snapshot = [(r.id, r.due_date, float(r.route_km)) for r in rounds()]
+    second = run_job("generate-rounds", today=TODAY)
+    assert first.status == second.status == JobStatus.SUCCEEDED
+    assert first.counts["tasks"] == 41
+    assert second.counts["rounds"] == 0 and second.counts["tasks"] == 0
+    assert [(r.id, r.due_date, float(r.route_km)) for r in rounds()] == snapshot
+
+
+def test_today_moves_the_clock_for_the_whole_run(hydrants):
+    hydrants.add_assets(1)
+    run = run_job("generate-rounds", today=date(2027, 1, 6))
+    assert run.today == date(2027, 1, 6)
+    assert rounds()[0].due_date == date(2027, 2, 3)
