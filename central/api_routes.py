@@ -4,4 +4,5 @@ import central.accounts.api
 import central.assets.api
 import central.frameworks.api
 import central.jobs.api
-import central.organisations.api  # noqa: F401
+import central.organisations.api
+import central.reports.api  # noqa: F401

@@ -219,6 +219,63 @@ def visible_users(user: User) -> Select:
     return stmt if user.role == "admin" else stmt.where(UserModel.id == user.id)
 
 
+def _authorities_under_led_frameworks(org_id: int) -> Select:
+    """Ids of the authorities named as beneficiaries of the frameworks an authority leads."""
+    from central.frameworks.models import Framework, FrameworkBeneficiary
+
+    return (
+        select(FrameworkBeneficiary.organisation_id)
+        .join(Framework, Framework.id == FrameworkBeneficiary.framework_id)
+        .where(Framework.lead_organisation_id == org_id)
+    )
+
+
+def visible_report_members(user: User) -> Select:
+    """Member authorities whose budgets and reports a user may read: a member its own; a
+    coordinator its own and the beneficiaries of the frameworks it leads; others none."""
+    from central.organisations.models import Organisation
+
+    stmt = select(Organisation).where(Organisation.kind == "authority")
+    org_id = user.organisation_id
+    if org_id is None or user.role not in ("member", "coordinator"):
+        return stmt.where(false())
+    if user.role == "coordinator":
+        return stmt.where(
+            or_(
+                Organisation.id == org_id,
+                Organisation.id.in_(_authorities_under_led_frameworks(org_id)),
+            )
+        )
+    return stmt.where(Organisation.id == org_id)
+
+
+def report_lines_scope(user: User, member_id: int) -> Any:
+    """SQL condition on a framework id column's lines a user may see in a member's statement:
+    all of them for its own authority; a coordinator otherwise only the lines of the frameworks
+    its authority leads (None: no restriction)."""
+    from central.frameworks.models import Framework
+
+    if user.organisation_id == member_id:
+        return None
+    return Framework.lead_organisation_id == user.organisation_id
+
+
+def visible_statements(user: User) -> Select:
+    """Issued statements a user may read: a member its authority's; a coordinator also those
+    under the frameworks its authority leads; others none."""
+    from central.frameworks.models import Framework
+    from central.reports.models import Statement
+
+    stmt = select(Statement)
+    org_id = user.organisation_id
+    if org_id is None or user.role not in ("member", "coordinator"):
+        return stmt.where(false())
+    if user.role == "coordinator":
+        led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
+        return stmt.where(or_(Statement.member_id == org_id, Statement.framework_id.in_(led)))
+    return stmt.where(Statement.member_id == org_id)
+
+
 def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
     """Load one object from a reach-scoped query, or raise NotFound."""
     from central.extensions import db
@@ -241,6 +298,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "request_accession": frozenset({"coordinator", "member"}),
     "run_jobs": frozenset({"coordinator"}),
     "manage_assets": frozenset({"coordinator", "member"}),
+    "view_reports": frozenset({"coordinator", "member"}),
+    "view_consumption": frozenset({"coordinator"}),
 }
 
 

@@ -103,6 +103,25 @@ class Statement(db.Model):
     member: Mapped[Organisation] = relationship(foreign_keys=[member_id])
     provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])
 
+    @property
+    def vat_breakdown(self) -> list[dict[str, Any]]:
+        """VAT per rate on the total for that rate, as issued (see builders.vat_for_base)."""
+        from central.reports.builders import vat_for_base
+
+        bases: dict[Decimal, Decimal] = {}
+        for line in self.lines:
+            bases[line.vat_rate] = bases.get(line.vat_rate, Decimal("0.00")) + line.amount
+        return [
+            {
+                "framework_id": self.framework_id,
+                "provider_id": self.provider_id,
+                "vat_rate": rate,
+                "base": base,
+                "vat": vat_for_base(base, rate),
+            }
+            for rate, base in sorted(bases.items())
+        ]
+
     def __repr__(self) -> str:
         return f"<Statement {self.id} {self.number!r}>"
 
@@ -145,6 +164,14 @@ class StatementLine(db.Model):
     )
 
     statement: Mapped[Statement] = relationship(back_populates="lines")
+
+    @property
+    def framework_id(self) -> int:
+        return self.statement.framework_id
+
+    @property
+    def provider_id(self) -> int:
+        return self.statement.provider_id
 
 
 class Credit(db.Model):

@@ -1,0 +1,287 @@
+"""API: budgets, statements (the month's report and issued statements, with credits),
+consumption, social impact and the OCDS release package of a framework.
+
+Reach: a member sees its own authority's figures; a coordinator also the lines of the frameworks
+its authority leads. Anything outside reach answers 404; a visible target whose action is not
+the user's answers 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request, url_for
+from flask_login import current_user
+
+from central.core.api import endpoint
+from central.core.errors import N_, Forbidden, NotFound, ValidationError
+from central.core.permissions import (
+    get_visible,
+    report_lines_scope,
+    visible_frameworks,
+    visible_report_members,
+    visible_statements,
+)
+from central.extensions import db
+from central.frameworks.models import Framework, FrameworkStatus
+from central.organisations.models import Organisation
+from central.reports import builders, formats, ocds, services
+from central.reports.models import Statement
+from central.reports.schemas import BudgetSchema, CreditSchema, StatementSchema
+
+TAG = "reports"
+FORMATS = ("json", "csv", "xlsx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ID = 2**31 - 1
+
+
+def _query(name: str, kind: str = "integer", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": kind, **extra}}
+
+
+FORMAT_QUERY = _query("format", "string", enum=list(FORMATS), default="json")
+
+
+def int_arg(name: str, *, required: bool = False) -> int | None:
+    """A whole-number query parameter; malformed or missing (when required) answers 400."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise ValidationError(N_("This parameter is required."), fields={name: "Required."})
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise ValidationError(N_("Give a whole number."), fields={name: "Give a whole number."})
+    return int(raw)
+
+
+def format_arg(allowed: tuple[str, ...] = FORMATS) -> str:
+    value = (request.args.get("format") or "json").strip().lower()
+    if value not in allowed:
+        message = f"One of: {', '.join(allowed)}."
+        raise ValidationError(N_("Unknown format."), fields={"format": message})
+    return value
+
+
+def download(body: str | bytes, kind: str, filename: str) -> Response:
+    mimetype = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": XLSX,
+        "ubl": "application/xml",
+    }[kind]
+    extension = "xml" if kind == "ubl" else kind
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
+    )
+
+
+def report_member(member_id: int | None) -> Organisation:
+    """The member authority a report is about: one in the user's reach, or 404. A member may
+    leave it out (its own)."""
+    if member_id is None:
+        if current_user.role == "member" and current_user.organisation_id:
+            member_id = current_user.organisation_id
+        else:
+            raise ValidationError(N_("Name the member."), fields={"member": "Required."})
+    return get_visible(visible_report_members(current_user), Organisation, member_id)
+
+
+# --- budgets -----------------------------------------------------------------------------------
+
+
+def _budget_json(member_id: int, year: int) -> dict[str, Any]:
+    budget = services.get_budget(member_id, year)
+    return {
+        "member_id": member_id,
+        "year": year,
+        "maintenance_budget": str(budget.amount) if budget else None,
+        "updated_at": budget.updated_at if budget else None,
+    }
+
+
+@endpoint(
+    "/budgets/<int:member_id>/<int:year>",
+    summary="Read a member's maintenance budget for a year (member own; coordinator reads)",
+    tag=TAG,
+    response=BudgetSchema,
+)
+def get_budget(member_id: int, year: int):
+    member = report_member(member_id)
+    return _budget_json(member.id, services.check_year(year))
+
+
+@endpoint(
+    "/budgets/<int:member_id>/<int:year>",
+    "PUT",
+    summary="Enter a member's maintenance budget for a year (the member itself)",
+    tag=TAG,
+    body=BudgetSchema,
+    response=BudgetSchema,
+)
+def put_budget(member_id: int, year: int, data):
+    member = report_member(member_id)
+    services.set_budget(member, year, data.get("maintenance_budget"), actor=current_user)
+    db.session.commit()
+    return _budget_json(member.id, int(year))
+
+
+# --- statements --------------------------------------------------------------------------------
+
+
+def report_json(report: builders.StatementReport, **filters: Any) -> dict[str, Any]:
+    return {
+        "member_id": report.member_id,
+        "month": builders.month_label(report.month),
+        **filters,
+        "lines": formats.frame_records(report.lines),
+        "vat_breakdown": formats.frame_records(report.vat),
+        "total_excl_vat": str(report.totals.total_excl_vat),
+        "vat": str(report.totals.vat),
+        "total_incl_vat": str(report.totals.total_incl_vat),
+    }
+
+
+@endpoint(
+    "/reports/statement",
+    summary="A member's statement of a month: accepted work, VAT per provider and rate, totals",
+    tag=TAG,
+    response=StatementSchema,
+    query=[
+        _query("member"),
+        _query("month", "string", pattern=r"^\d{4}-\d{2}$"),
+        _query("framework"),
+        _query("provider"),
+        FORMAT_QUERY,
+    ],
+    produces=("application/json", "text/csv", XLSX),
+)
+def statement_report(**_: Any):
+    kind = format_arg()
+    member = report_member(int_arg("member"))
+    month = builders.parse_month(request.args.get("month"))
+    framework_id, provider_id = int_arg("framework"), int_arg("provider")
+    report = builders.statement_report(
+        db.session,
+        member.id,
+        month,
+        framework_id=framework_id,
+        provider_id=provider_id,
+        frameworks=report_lines_scope(current_user, member.id),
+    )
+    filename = f"statement-{member.id}-{builders.month_label(month)}"
+    if kind == "csv":
+        return download(formats.statement_csv(report), "csv", filename)
+    if kind == "xlsx":
+        return download(formats.statement_xlsx(report), "xlsx", filename)
+    return report_json(report, framework_id=framework_id, provider_id=provider_id)
+
+
+def _statement(statement_id: int) -> Statement:
+    return get_visible(visible_statements(current_user), Statement, statement_id)
+
+
+@endpoint(
+    "/statements",
+    summary="Issued statements in reach, newest first",
+    tag=TAG,
+    response=StatementSchema,
+    many=True,
+    query=[
+        _query("member"),
+        _query("framework"),
+        _query("provider"),
+        _query("month", "string", pattern=r"^\d{4}-\d{2}$"),
+    ],
+)
+def list_statements():
+    stmt = visible_statements(current_user)
+    for name, column in (
+        ("member", Statement.member_id),
+        ("framework", Statement.framework_id),
+        ("provider", Statement.provider_id),
+    ):
+        value = int_arg(name)
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if request.args.get("month"):
+        month = builders.parse_month(request.args.get("month"))
+        stmt = stmt.where(Statement.month == builders.month_label(month))
+    return stmt.order_by(Statement.month.desc(), Statement.number.desc())
+
+
+@endpoint(
+    "/statements/<int:statement_id>",
+    summary="An issued statement (JSON, CSV, XLSX, or Peppol BIS Billing 3.0 UBL)",
+    tag=TAG,
+    response=StatementSchema,
+    query=[_query("format", "string", enum=[*FORMATS, "ubl"], default="json")],
+    produces=("application/json", "text/csv", XLSX, "application/xml"),
+)
+def get_statement(statement_id: int):
+    statement = _statement(statement_id)
+    kind = format_arg((*FORMATS, "ubl"))
+    filename = f"statement-{statement.number}"
+    if kind == "ubl":
+        return download(formats.issued_ubl(statement), "ubl", filename)
+    if kind == "csv":
+        return download(formats.issued_csv(statement), "csv", filename)
+    if kind == "xlsx":
+        return download(formats.issued_xlsx(statement), "xlsx", filename)
+    return statement
+
+
+@endpoint(
+    "/statements/<int:statement_id>/credits",
+    "POST",
+    summary="Decide a credit on an issued statement; it lands on the next statement "
+    "(coordinator of the lead authority)",
+    tag=TAG,
+    body=CreditSchema,
+    response=CreditSchema,
+    status=201,
+)
+def add_credit(statement_id: int, data):
+    statement = _statement(statement_id)
+    credit = services.add_credit(statement, data, actor=current_user)
+    db.session.commit()
+    return credit
+
+
+# --- open data ---------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/ocds",
+    summary="The framework and its call-offs as an OCDS 1.1 release package "
+    "(public once active; the coordinator before)",
+    tag=TAG,
+    public=True,
+)
+def framework_ocds(framework_id: int):
+    framework = db.session.get(Framework, framework_id) if 0 < framework_id <= MAX_ID else None
+    if framework is None:
+        raise NotFound("Not found.")
+    if framework.status == FrameworkStatus.DRAFT:
+        user = current_user
+        if not (
+            user.is_authenticated
+            and user.role == "coordinator"
+            and user.organisation_id == framework.lead_organisation_id
+        ):
+            raise NotFound("Not found.")
+    uri = url_for("api.reports_framework_ocds", framework_id=framework.id, _external=True)
+    return ocds.release_package(framework, uri=uri)
+
+
+def led_framework(framework_id: int | None) -> Framework:
+    """A framework the user's authority leads: 404 outside reach, 403 when only visible."""
+    if framework_id is None:
+        raise ValidationError(N_("Name the framework."), fields={"framework": "Required."})
+    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    if not (
+        current_user.role == "coordinator"
+        and framework.lead_organisation_id == current_user.organisation_id
+    ):
+        raise Forbidden(N_("Only a coordinator of the lead authority sees this report."))
+    return framework

@@ -1,0 +1,405 @@
+"""Formats of the reports, separate from their builders: JSON-ready rows (money as strings),
+CSV and XLSX downloads that a spreadsheet cannot run as formulas, and the Peppol BIS Billing 3.0
+(UBL 2.1) invoice of an issued statement."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from lxml import etree
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from central.core.clock import BRUSSELS
+
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+def plain(value: Any) -> Any:
+    """A cell value for JSON: money and quantities as strings ("1234.50"), dates ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars from pandas
+        return value.item()
+    if value is not None and not isinstance(value, str | int | bool) and pd.isna(value):
+        return None
+    return value
+
+
+def frame_records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict]:
+    """The rows of a DataFrame as JSON-ready dicts."""
+    columns = list(columns or frame.columns)
+    return [
+        {c: plain(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame[columns].itertuples(index=False, name=None)
+    ]
+
+
+# --- CSV and XLSX -------------------------------------------------------------------------------
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal | int | float):
+        # Belgian spreadsheets read `;`-separated files with decimal commas.
+        return str(value).replace(".", ",")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A `;`-separated UTF-8 CSV with a BOM and decimal commas, as Excel in Belgium opens it;
+    text cells never start a formula."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([safe_text(str(h)) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return out.getvalue()
+
+
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+
+
+def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with one sheet per (title, headers, rows): numbers as numbers (money with
+    two decimals), text always as text — never a formula."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])
+        sheet.append([str(h) for h in headers])
+        for cell in sheet[1]:
+            _as_text(cell, cell.value)
+        for r, row in enumerate(rows, start=2):
+            for c, value in enumerate(row, start=1):
+                cell = sheet.cell(row=r, column=c)
+                if value is None:
+                    continue
+                if isinstance(value, Decimal):
+                    cell.value = float(value)
+                    cell.number_format = "#,##0.00" if value.as_tuple().exponent == -2 else "0.###"
+                elif isinstance(value, bool | int | float):
+                    cell.value = value
+                elif isinstance(value, datetime):
+                    cell.value = value.astimezone(BRUSSELS).replace(tzinfo=None)
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(value, date):
+                    cell.value = value
+                    cell.number_format = "yyyy-mm-dd"
+                else:
+                    _as_text(cell, str(value))
+        for c, header in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(c)].width = max(12, min(40, len(header) + 4))
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _as_text(cell: Any, text: str) -> None:
+    """Store text as a text cell (never a formula); text that looks like one gets Excel's
+    quote prefix, so that editing the cell keeps it text."""
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True
+
+
+# --- Peppol BIS Billing 3.0 (UBL 2.1) ----------------------------------------------------------
+
+NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+PEPPOL_CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PEPPOL_PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+KBO_SCHEME = "0208"  # ISO 6523 ICD: Belgian enterprise number
+# Units of measure (UN/ECE Recommendation 20) for the price units.
+UNIT_CODES = {"piece": "H87", "m": "MTR", "m2": "MTK", "hour": "HUR"}
+PAYMENT_DAYS = 30
+
+
+def _cac(parent: etree._Element, name: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{NS_CAC}}}{name}")
+
+
+def _cbc(parent: etree._Element, name: str, text: Any, **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{NS_CBC}}}{name}", **attributes)
+    element.text = str(text)
+    return element
+
+
+def _amount(parent: etree._Element, name: str, value: Decimal) -> etree._Element:
+    return _cbc(parent, name, f"{Decimal(value):.2f}", currencyID="EUR")
+
+
+def _digits(enterprise_number: str) -> str:
+    return "".join(ch for ch in enterprise_number if ch.isdigit())
+
+
+def _party(parent: etree._Element, name: str, enterprise_number: str, *, vat: bool) -> None:
+    party = _cac(parent, "Party")
+    digits = _digits(enterprise_number)
+    _cbc(party, "EndpointID", digits, schemeID=KBO_SCHEME)
+    identification = _cac(party, "PartyIdentification")
+    _cbc(identification, "ID", digits, schemeID=KBO_SCHEME)
+    _cbc(_cac(party, "PartyName"), "Name", name)
+    address = _cac(party, "PostalAddress")
+    _cbc(_cac(address, "Country"), "IdentificationCode", "BE")
+    if vat:
+        tax_scheme = _cac(party, "PartyTaxScheme")
+        _cbc(tax_scheme, "CompanyID", f"BE{digits}")
+        _cbc(_cac(tax_scheme, "TaxScheme"), "ID", "VAT")
+    legal = _cac(party, "PartyLegalEntity")
+    _cbc(legal, "RegistrationName", name)
+    _cbc(legal, "CompanyID", digits, schemeID=KBO_SCHEME)
+
+
+def _tax_category(parent: etree._Element, name: str, rate: Decimal) -> None:
+    category = _cac(parent, name)
+    # Standard rate, or zero rated at 0 %.
+    _cbc(category, "ID", "S" if rate > 0 else "Z")
+    _cbc(category, "Percent", f"{Decimal(rate):.2f}")
+    _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
+
+
+def _quantity(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def ubl_invoice(
+    statement: Any,
+    lines: Sequence[Mapping[str, Any]],
+    vat: Sequence[Mapping[str, Any]],
+    *,
+    month_start: date,
+    month_end: date,
+) -> bytes:
+    """An issued statement as a Peppol BIS Billing 3.0 invoice (UBL 2.1): the provider is the
+    seller and the member the buyer, both addressed by their enterprise number (scheme 0208);
+    the member's order reference is the buyer reference; VAT per rate as on the statement.
+
+    `lines` carry `description`, `unit`, `quantity`, `unit_price`, `vat_rate`, `amount` and
+    `kind`; a credit line is a negative quantity at a positive price (BR-27)."""
+    root = etree.Element(
+        f"{{{NS_INVOICE}}}Invoice", nsmap={None: NS_INVOICE, "cac": NS_CAC, "cbc": NS_CBC}
+    )
+    issue_date = statement.issued_at.astimezone(BRUSSELS).date()
+    _cbc(root, "CustomizationID", PEPPOL_CUSTOMIZATION)
+    _cbc(root, "ProfileID", PEPPOL_PROFILE)
+    _cbc(root, "ID", statement.number)
+    _cbc(root, "IssueDate", issue_date.isoformat())
+    _cbc(root, "DueDate", (issue_date + timedelta(days=PAYMENT_DAYS)).isoformat())
+    _cbc(root, "InvoiceTypeCode", "380")
+    _cbc(root, "Note", f"{statement.framework_reference} {statement.month}")
+    _cbc(root, "DocumentCurrencyCode", "EUR")
+    _cbc(root, "BuyerReference", statement.order_reference)
+    period = _cac(root, "InvoicePeriod")
+    _cbc(period, "StartDate", month_start.isoformat())
+    _cbc(period, "EndDate", month_end.isoformat())
+    _cbc(_cac(root, "ContractDocumentReference"), "ID", statement.framework_reference)
+    _party(
+        _cac(root, "AccountingSupplierParty"),
+        statement.provider_name,
+        statement.provider_enterprise_number,
+        vat=True,
+    )
+    _party(
+        _cac(root, "AccountingCustomerParty"),
+        statement.member_name,
+        statement.member_enterprise_number,
+        vat=False,
+    )
+    terms = _cac(root, "PaymentTerms")
+    _cbc(terms, "Note", f"{PAYMENT_DAYS} days")
+    tax_total = _cac(root, "TaxTotal")
+    _amount(tax_total, "TaxAmount", statement.vat)
+    for row in vat:
+        subtotal = _cac(tax_total, "TaxSubtotal")
+        _amount(subtotal, "TaxableAmount", row["base"])
+        _amount(subtotal, "TaxAmount", row["vat"])
+        _tax_category(subtotal, "TaxCategory", row["vat_rate"])
+    totals = _cac(root, "LegalMonetaryTotal")
+    _amount(totals, "LineExtensionAmount", statement.total_excl_vat)
+    _amount(totals, "TaxExclusiveAmount", statement.total_excl_vat)
+    _amount(totals, "TaxInclusiveAmount", statement.total_incl_vat)
+    _amount(totals, "PayableAmount", statement.total_incl_vat)
+    for number, line in enumerate(lines, start=1):
+        element = _cac(root, "InvoiceLine")
+        _cbc(element, "ID", number)
+        credit = line["kind"] == "credit"
+        quantity = -Decimal(1) if credit else Decimal(line["quantity"])
+        unit = "C62" if credit else UNIT_CODES.get(line["unit"], "C62")
+        _cbc(element, "InvoicedQuantity", _quantity(quantity), unitCode=unit)
+        _amount(element, "LineExtensionAmount", line["amount"])
+        item = _cac(element, "Item")
+        _cbc(item, "Name", str(line["description"])[:200] or line["task_type"])
+        _tax_category(item, "ClassifiedTaxCategory", line["vat_rate"])
+        price = _cac(element, "Price")
+        _amount(price, "PriceAmount", -line["amount"] if credit else line["unit_price"])
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# --- statements ---------------------------------------------------------------------------------
+
+REPORT_LINE_COLUMNS = [
+    "framework_reference",
+    "provider_name",
+    "task_type",
+    "task_type_name",
+    "unit",
+    "quantity",
+    "unit_price",
+    "vat_rate",
+    "amount",
+]
+VAT_HEADERS = ["framework_reference", "provider_name", "vat_rate", "base", "vat"]
+
+
+def _summary_rows(width: int, vat_rows: Iterable[tuple], totals: Any) -> list[list[Any]]:
+    """Rows under a statement's lines, in the same columns: VAT per rate, then the totals (the
+    label in the first text column, the amount in the last)."""
+    rows = []
+    for label, base, vat in vat_rows:
+        rows.append([label, *[""] * (width - 4), base, "", vat])
+    rows.append(["total_excl_vat", *[""] * (width - 2), totals.total_excl_vat])
+    rows.append(["vat", *[""] * (width - 2), totals.vat])
+    rows.append(["total_incl_vat", *[""] * (width - 2), totals.total_incl_vat])
+    return rows
+
+
+def _report_vat_rows(report: Any) -> list[tuple]:
+    names = {}
+    if not report.lines.empty:
+        names = dict(zip(report.lines["provider_id"], report.lines["provider_name"], strict=True))
+    return [
+        (
+            f"vat {row['vat_rate']} % {names.get(row['provider_id'], '')}".strip(),
+            row["base"],
+            row["vat"],
+        )
+        for row in report.vat.to_dict(orient="records")
+    ]
+
+
+def _report_lines(report: Any) -> list[list[Any]]:
+    if report.lines.empty:
+        return []
+    return [list(row) for row in report.lines[REPORT_LINE_COLUMNS].itertuples(index=False)]
+
+
+def statement_csv(report: Any) -> str:
+    """A member-month statement as CSV: its lines, then VAT per provider and rate and totals."""
+    rows = _report_lines(report)
+    rows += _summary_rows(len(REPORT_LINE_COLUMNS), _report_vat_rows(report), report.totals)
+    return to_csv(REPORT_LINE_COLUMNS, rows)
+
+
+def statement_xlsx(report: Any) -> bytes:
+    """A member-month statement as a workbook: lines, VAT per provider and rate, totals."""
+    names: dict = {}
+    refs: dict = {}
+    if not report.lines.empty:
+        names = dict(zip(report.lines["provider_id"], report.lines["provider_name"], strict=True))
+        refs = dict(
+            zip(report.lines["framework_id"], report.lines["framework_reference"], strict=True)
+        )
+    vat_rows = [
+        [refs[r["framework_id"]], names[r["provider_id"]], r["vat_rate"], r["base"], r["vat"]]
+        for r in report.vat.to_dict(orient="records")
+    ]
+    totals = report.totals
+    return to_xlsx(
+        [
+            ("lines", REPORT_LINE_COLUMNS, _report_lines(report)),
+            ("vat", VAT_HEADERS, vat_rows),
+            (
+                "totals",
+                ["total_excl_vat", "vat", "total_incl_vat"],
+                [[totals.total_excl_vat, totals.vat, totals.total_incl_vat]],
+            ),
+        ]
+    )
+
+
+ISSUED_LINE_COLUMNS = [
+    "position",
+    "kind",
+    "task_type",
+    "description",
+    "unit",
+    "quantity",
+    "unit_price",
+    "vat_rate",
+    "amount",
+]
+ISSUED_HEADER = [
+    "number",
+    "issued_at",
+    "month",
+    "framework_reference",
+    "order_reference",
+    "member_name",
+    "member_enterprise_number",
+    "provider_name",
+    "provider_enterprise_number",
+    "total_excl_vat",
+    "vat",
+    "total_incl_vat",
+]
+
+
+def _issued_lines(statement: Any) -> list[list[Any]]:
+    return [[getattr(line, c) for c in ISSUED_LINE_COLUMNS] for line in statement.lines]
+
+
+def issued_csv(statement: Any) -> str:
+    """An issued statement as CSV: its lines, then VAT per rate and totals."""
+    vat_rows = [(f"vat {r['vat_rate']} %", r["base"], r["vat"]) for r in statement.vat_breakdown]
+    rows = _issued_lines(statement)
+    rows += _summary_rows(len(ISSUED_LINE_COLUMNS), vat_rows, statement)
+    return to_csv(ISSUED_LINE_COLUMNS, rows)
+
+
+def issued_xlsx(statement: Any) -> bytes:
+    """An issued statement as a workbook: the statement, its lines, VAT per rate."""
+    return to_xlsx(
+        [
+            ("statement", ISSUED_HEADER, [[getattr(statement, c) for c in ISSUED_HEADER]]),
+            ("lines", ISSUED_LINE_COLUMNS, _issued_lines(statement)),
+            (
+                "vat",
+                ["vat_rate", "base", "vat"],
+                [[r["vat_rate"], r["base"], r["vat"]] for r in statement.vat_breakdown],
+            ),
+        ]
+    )
+
+
+def issued_ubl(statement: Any) -> bytes:
+    """An issued statement as a Peppol BIS Billing 3.0 invoice."""
+    from central.reports.builders import parse_month
+
+    start = parse_month(statement.month)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    lines = [{c: getattr(line, c) for c in ISSUED_LINE_COLUMNS} for line in statement.lines]
+    return ubl_invoice(statement, lines, statement.vat_breakdown, month_start=start, month_end=end)

@@ -1,0 +1,93 @@
+"""JSON shapes of budgets, statements and credits (SPEC section 5). Money travels as strings
+such as "1234.50"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+
+def _money(**kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(as_string=True, places=2, allow_nan=False, **kwargs)
+
+
+class BudgetSchema(Schema):
+    member_id = fields.Integer(dump_only=True)
+    year = fields.Integer(dump_only=True)
+    maintenance_budget = fields.Raw(
+        required=True,
+        allow_none=False,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "example": "250000.00",
+            "description": "Euro, as a string; null while the member has not entered it.",
+        },
+    )
+    updated_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class StatementLineSchema(Schema):
+    framework_id = fields.Integer()
+    provider_id = fields.Integer()
+    lot_id = fields.Integer(allow_none=True)
+    kind = fields.String(metadata={"enum": ["work", "credit"]})
+    task_type = fields.String()
+    description = fields.String()
+    unit = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit_price = _money()
+    vat_rate = _money()
+    amount = _money()
+
+
+class VatSchema(Schema):
+    framework_id = fields.Integer()
+    provider_id = fields.Integer()
+    vat_rate = _money()
+    base = _money()
+    vat = _money()
+
+
+class StatementSchema(Schema):
+    """A statement: the month's accepted work (a report) or an issued statement (with `id`,
+    `number`, `issued_at` and `order_reference`)."""
+
+    id = fields.Integer(allow_none=True)
+    number = fields.String(allow_none=True)
+    issued_at = fields.DateTime(allow_none=True)
+    order_reference = fields.String(allow_none=True)
+    framework_id = fields.Integer(allow_none=True)
+    provider_id = fields.Integer(allow_none=True)
+    member_id = fields.Integer()
+    month = fields.String(metadata={"example": "2025-11"})
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    vat_breakdown = fields.List(fields.Nested(VatSchema))
+    total_excl_vat = _money()
+    vat = _money()
+    total_incl_vat = _money()
+
+
+class CreditSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    corrects_statement_id = fields.Integer(dump_only=True)
+    framework_id = fields.Integer(dump_only=True)
+    member_id = fields.Integer(dump_only=True)
+    provider_id = fields.Integer(dump_only=True)
+    amount = fields.Raw(
+        required=True,
+        metadata={"type": "string", "example": "37.00", "description": "Excl. VAT, positive."},
+    )
+    vat_rate = fields.Raw(
+        load_default=None,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "example": "21.00",
+            "description": "Default: the statement's rate when it has only one.",
+        },
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    decided_at = fields.DateTime(dump_only=True)
+    statement_id = fields.Integer(dump_only=True, allow_none=True)

@@ -1,0 +1,402 @@
+"""Reports rules: a member's maintenance budget per year; issuing statements (one per framework,
+member, provider and month, numbered, immutable — rule 7); credits decided by the coordinator,
+carried by the next statement.
+
+Each service takes models and validated values plus the acting user, checks its rule, raises a
+DomainError, records an audit event and flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from central.core import audit
+from central.core.clock import BRUSSELS
+from central.core.errors import N_, Forbidden, ValidationError
+from central.core.permissions import require_own_authority
+from central.core.types import utcnow
+from central.extensions import db
+from central.frameworks.models import Accession, AccessionStatus, Framework
+from central.organisations.models import Organisation
+from central.planning.models import Round, Task
+from central.reports import builders
+from central.reports.models import (
+    Credit,
+    LineKind,
+    MaintenanceBudget,
+    Statement,
+    StatementLine,
+)
+
+MAX_AMOUNT = Decimal("9999999999.99")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_year(year: Any) -> int:
+    """A budget or report year: a whole number from 2000 to 2100 (400 otherwise)."""
+    try:
+        value = int(str(year).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not FIRST_YEAR <= value <= LAST_YEAR:
+        raise ValidationError(
+            N_("Give a year from 2000 to 2100."),
+            fields={"year": N_("Give a year from 2000 to 2100.")},
+        )
+    return value
+
+
+def clean_amount(value: Any, field: str) -> Decimal:
+    """A non-negative amount in euro with at most two decimals; floats are refused."""
+    message = None
+    amount = None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        message = N_("Enter an amount.")
+    elif isinstance(value, float | bool):
+        message = N_("Give the amount as a string such as 1234.50.")
+    else:
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            message = N_("Not an amount.")
+        else:
+            if not amount.is_finite():
+                message = N_("Not an amount.")
+            elif amount < 0:
+                message = N_("Cannot be negative.")
+            elif amount > MAX_AMOUNT:
+                message = N_("The amount is too large.")
+            elif amount != amount.quantize(Decimal("0.01")):
+                message = N_("At most 2 decimals.")
+    if message:
+        raise ValidationError(message, fields={field: message})
+    return amount.quantize(Decimal("0.01"))
+
+
+def get_budget(member_id: int, year: int) -> MaintenanceBudget | None:
+    return db.session.scalar(
+        select(MaintenanceBudget).where(
+            MaintenanceBudget.member_id == member_id, MaintenanceBudget.year == year
+        )
+    )
+
+
+def set_budget(member: Organisation, year: Any, amount: Any, *, actor: Any) -> MaintenanceBudget:
+    """A member authority enters its maintenance budget for a year (the base of its
+    social-economy share); a new figure replaces the old one. Only the member itself may."""
+    require_own_authority(actor, member.id)
+    year = check_year(year)
+    value = clean_amount(amount, "maintenance_budget")
+    budget = get_budget(member.id, year)
+    previous = budget.amount if budget is not None else None
+    if budget is None:
+        budget = MaintenanceBudget(member_id=member.id, year=year, amount=value)
+        db.session.add(budget)
+    budget.amount = value
+    budget.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record("budget.set", budget, actor=actor, year=year, amount=value, previous=previous)
+    return budget
+
+
+# --- issued statements and credits ------------------------------------------------------------
+
+
+def order_reference(framework_id: int, member_id: int) -> str:
+    """The member's order reference for a framework: that of its latest approved accession (or,
+    if none is approved any more, its latest accession)."""
+    accessions = db.session.scalars(
+        select(Accession)
+        .where(Accession.framework_id == framework_id, Accession.member_id == member_id)
+        .order_by(Accession.requested_at.desc(), Accession.id.desc())
+    ).all()
+    approved = [a for a in accessions if a.status == AccessionStatus.APPROVED]
+    chosen = (approved or accessions or [None])[0]
+    return chosen.order_reference if chosen is not None else "-"
+
+
+def next_statement_number(year: int) -> str:
+    """Statements are numbered per year in issuing order: 2025-00001, 2025-00002, ..."""
+    prefix = f"{year:04d}-"
+    numbers = db.session.scalars(
+        select(Statement.number).where(Statement.number.like(f"{prefix}%"))
+    ).all()
+    last = max(
+        (int(n.removeprefix(prefix)) for n in numbers if n.removeprefix(prefix).isdigit()),
+        default=0,
+    )
+    return f"{prefix}{last + 1:05d}"
+
+
+def pending_credits(framework_id: int, member_id: int, provider_id: int) -> list[Credit]:
+    return list(
+        db.session.scalars(
+            select(Credit)
+            .where(
+                Credit.framework_id == framework_id,
+                Credit.member_id == member_id,
+                Credit.provider_id == provider_id,
+                Credit.statement_id.is_(None),
+            )
+            .order_by(Credit.decided_at, Credit.id)
+        )
+    )
+
+
+def _issue_time(day: date) -> datetime:
+    """Now, on the business day (which `--today` may have moved)."""
+    now = utcnow().astimezone(BRUSSELS)
+    if now.date() == day:
+        return now.astimezone(UTC)
+    return datetime.combine(day, time(5, 0), tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def issue_statement(
+    framework: Framework,
+    member: Organisation,
+    provider: Organisation,
+    month: date,
+    *,
+    day: date,
+    actor: Any = None,
+) -> Statement | None:
+    """Issue the statement of a framework, member, provider and month (rule 7): the month's
+    accepted work plus the pending credits; nothing when there is neither, or when it was
+    issued before (one statement per framework, member, provider and month)."""
+    label = builders.month_label(month)
+    exists = db.session.scalar(
+        select(Statement.id).where(
+            Statement.framework_id == framework.id,
+            Statement.member_id == member.id,
+            Statement.provider_id == provider.id,
+            Statement.month == label,
+        )
+    )
+    if exists is not None:
+        return None
+    work = builders.build_statement(
+        db.session, member.id, month, framework_id=framework.id, provider_id=provider.id
+    )
+    credits = pending_credits(framework.id, member.id, provider.id)
+    if work.empty and not credits:
+        return None
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": LineKind.WORK,
+            "lot_id": int(row["lot_id"]),
+            "task_type": row["task_type"],
+            "description": row["task_type_name"],
+            "unit": row["unit"],
+            "quantity": row["quantity"],
+            "unit_price": row["unit_price"],
+            "vat_rate": row["vat_rate"],
+            "amount": row["amount"],
+            "credit_id": None,
+        }
+        for row in builders.frame_rows(work)
+    ]
+    rows += [
+        {
+            "kind": LineKind.CREDIT,
+            "lot_id": None,
+            "task_type": "credit",
+            "description": credit.reason,
+            "unit": "piece",
+            "quantity": Decimal("1"),
+            "unit_price": credit.amount,
+            "vat_rate": credit.vat_rate,
+            "amount": -credit.amount,
+            "credit_id": credit.id,
+        }
+        for credit in credits
+    ]
+    frame = pd.DataFrame(rows)
+    frame["framework_id"] = framework.id
+    frame["provider_id"] = provider.id
+    vat = builders.vat_breakdown(frame)
+    total = builders.totals(frame, vat)
+    issued_at = _issue_time(day)
+    statement = Statement(
+        number=next_statement_number(issued_at.astimezone(BRUSSELS).year),
+        framework_id=framework.id,
+        member_id=member.id,
+        provider_id=provider.id,
+        month=label,
+        order_reference=order_reference(framework.id, member.id),
+        framework_reference=framework.reference,
+        member_name=member.name,
+        member_enterprise_number=member.enterprise_number,
+        provider_name=provider.name,
+        provider_enterprise_number=provider.enterprise_number,
+        total_excl_vat=total.total_excl_vat,
+        vat=total.vat,
+        total_incl_vat=total.total_incl_vat,
+        issued_at=issued_at,
+    )
+    db.session.add(statement)
+    db.session.flush()
+    db.session.add_all(
+        StatementLine(
+            statement_id=statement.id,
+            position=position,
+            **{k: v for k, v in row.items() if k not in ("framework_id", "provider_id")},
+        )
+        for position, row in enumerate(rows, start=1)
+    )
+    for credit in credits:
+        credit.statement_id = statement.id
+    db.session.flush()
+    audit.record(
+        "statement.issue",
+        statement,
+        actor=actor,
+        number=statement.number,
+        month=label,
+        total_incl_vat=statement.total_incl_vat,
+        credits=[c.id for c in credits],
+    )
+    return statement
+
+
+def statement_candidates(month: date) -> list[tuple[int, int, int]]:
+    """(framework, member, provider) triples with billable work in the month or a pending
+    credit: those that may need a statement."""
+    start, end = builders.month_period_utc(month)
+    work = (
+        select(Round.framework_id, Round.member_id, Round.provider_id)
+        .join(Task, Task.round_id == Round.id)
+        .where(builders.billed_task(), Task.accepted_at >= start, Task.accepted_at < end)
+        .distinct()
+    )
+    credit = select(Credit.framework_id, Credit.member_id, Credit.provider_id).where(
+        Credit.statement_id.is_(None)
+    )
+    triples = {tuple(row) for row in db.session.execute(work)}
+    triples |= {tuple(row) for row in db.session.execute(credit)}
+    return sorted(triples)
+
+
+# Months looked back on by the job: a month missed (the server was down on the 1st) is still
+# issued; an issued one is never issued again.
+LOOKBACK_MONTHS = 3
+
+
+def issue_statements(session: Any, today: date) -> dict[str, Any]:
+    """Job `issue-statements`: issue last month's statements (and any missed in the months
+    before), one per framework, member and provider. Idempotent: the key (framework, member,
+    provider, month) is unique, so a second run issues nothing."""
+    first_of_this_month = today.replace(day=1)
+    months = [first_of_this_month - relativedelta(months=n) for n in range(LOOKBACK_MONTHS, 0, -1)]
+    issued: list[str] = []
+    for month in months:
+        for framework_id, member_id, provider_id in statement_candidates(month):
+            # Pending credits wait for the last month's statement, not a missed older one.
+            if (
+                month != months[-1]
+                and builders.build_statement(
+                    session,
+                    member_id,
+                    month,
+                    framework_id=framework_id,
+                    provider_id=provider_id,
+                ).empty
+            ):
+                continue
+            statement = issue_statement(
+                session.get(Framework, framework_id),
+                session.get(Organisation, member_id),
+                session.get(Organisation, provider_id),
+                month,
+                day=today,
+            )
+            if statement is not None:
+                issued.append(statement.number)
+    return {"issued": len(issued), "numbers": issued, "month": builders.month_label(months[-1])}
+
+
+def _require_lead_coordinator(statement: Statement, actor: Any) -> None:
+    framework = db.session.get(Framework, statement.framework_id)
+    if not (
+        getattr(actor, "role", None) == "coordinator"
+        and framework is not None
+        and framework.lead_organisation_id == actor.organisation_id
+    ):
+        raise Forbidden(N_("Only a coordinator of the lead authority can decide a credit."))
+
+
+def add_credit(statement: Statement, values: dict[str, Any], *, actor: Any) -> Credit:
+    """A coordinator of the lead authority decides a credit on an issued statement (rule 7):
+    the statement stays as it is; the credit goes on the next statement of the same framework,
+    member and provider. Credits on a statement never exceed its work."""
+    _require_lead_coordinator(statement, actor)
+    errors: dict[str, str] = {}
+    amount = None
+    try:
+        amount = clean_amount(values.get("amount"), "amount")
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.fields.items()})
+    if amount is not None and amount <= 0:
+        errors["amount"] = N_("A credit is more than zero.")
+    rates = sorted({line.vat_rate for line in statement.lines if line.kind == LineKind.WORK})
+    raw_rate = values.get("vat_rate")
+    rate = None
+    if raw_rate in (None, ""):
+        if len(rates) == 1:
+            rate = rates[0]
+        else:
+            errors["vat_rate"] = N_("Choose the VAT rate of the work being credited.")
+    else:
+        try:
+            rate = Decimal(str(raw_rate).strip()).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            errors["vat_rate"] = N_("Choose the VAT rate of the work being credited.")
+        else:
+            if rate not in rates:
+                errors["vat_rate"] = N_("Choose the VAT rate of the work being credited.")
+    reason = (values.get("reason") or "").strip()
+    if not reason:
+        errors["reason"] = N_("Say why the member gets a credit.")
+    elif len(reason) > 2000:
+        errors["reason"] = N_("At most 2000 characters.")
+    if errors:
+        raise ValidationError(N_("The credit has invalid fields."), fields=errors)
+    work = sum(
+        (line.amount for line in statement.lines if line.kind == LineKind.WORK), Decimal("0")
+    )
+    given = sum(
+        db.session.scalars(
+            select(Credit.amount).where(Credit.corrects_statement_id == statement.id)
+        ),
+        Decimal("0"),
+    )
+    if given + amount > work:
+        message = N_("Credits on a statement cannot exceed the work it billed.")
+        raise ValidationError(message, fields={"amount": message})
+    credit = Credit(
+        corrects_statement_id=statement.id,
+        framework_id=statement.framework_id,
+        member_id=statement.member_id,
+        provider_id=statement.provider_id,
+        amount=amount,
+        vat_rate=rate,
+        reason=reason,
+        decided_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(credit)
+    db.session.flush()
+    audit.record(
+        "credit.add",
+        credit,
+        actor=actor,
+        statement=statement.number,
+        amount=amount,
+        vat_rate=rate,
+        reason=reason,
+    )
+    return credit
