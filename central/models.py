@@ -3,6 +3,15 @@
 from central.accounts.models import ApiToken, User
 from central.assets.models import Asset, AssetKind, Need, ServicePlan
 from central.core.audit import AuditEvent
+from central.fieldwork.models import (
+    DigestMark,
+    FieldworkSetting,
+    IdempotencyRecord,
+    LabourEntry,
+    TaskContest,
+    TaskPhoto,
+    TaskReport,
+)
 from central.frameworks.models import (
     Accession,
     AccessionLot,
@@ -28,11 +37,15 @@ __all__ = [
     "AuditEvent",
     "Award",
     "Credit",
+    "DigestMark",
+    "FieldworkSetting",
     "Framework",
     "FrameworkAlert",
     "FrameworkBeneficiary",
+    "IdempotencyRecord",
     "JobLock",
     "JobRun",
+    "LabourEntry",
     "Lot",
     "MaintenanceBudget",
     "Need",
@@ -43,6 +56,9 @@ __all__ = [
     "Statement",
     "StatementLine",
     "Task",
+    "TaskContest",
+    "TaskPhoto",
+    "TaskReport",
     "TaskType",
     "User",
 ]
