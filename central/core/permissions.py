@@ -276,6 +276,40 @@ def visible_statements(user: User) -> Select:
     return stmt.where(Statement.member_id == org_id)
 
 
+def _round_reach(user: User) -> Any:
+    """SQL condition on Round for a user's reach: a provider the rounds assigned to it; a member
+    its authority's; a coordinator its own authority's and those under the frameworks it leads;
+    others none."""
+    from central.frameworks.models import Framework
+    from central.planning.models import Round
+
+    org_id = user.organisation_id
+    if org_id is None:
+        return false()
+    if user.role == "provider":
+        return Round.provider_id == org_id
+    if user.role == "member":
+        return Round.member_id == org_id
+    if user.role == "coordinator":
+        led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
+        return or_(Round.member_id == org_id, Round.framework_id.in_(led))
+    return false()
+
+
+def visible_rounds(user: User) -> Select:
+    """Rounds a user may read (see `_round_reach`)."""
+    from central.planning.models import Round
+
+    return select(Round).where(_round_reach(user))
+
+
+def visible_tasks(user: User) -> Select:
+    """Tasks of the rounds a user may read."""
+    from central.planning.models import Round, Task
+
+    return select(Task).join(Round, Round.id == Task.round_id).where(_round_reach(user))
+
+
 def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
     """Load one object from a reach-scoped query, or raise NotFound."""
     from central.extensions import db
