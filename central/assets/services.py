@@ -553,19 +553,26 @@ def update_need(need: Need, values: dict[str, Any], *, actor: Any) -> Need:
 def create_defect_need(
     member_id: int,
     *,
-    asset_id: int,
+    asset_id: int | None,
     task_id: int,
     description: str,
     lot_id: int | None = None,
     task_type: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
     actor: Any = None,
 ) -> Need:
     """A follow-up need raised by a task's defect or failed checklist item (rule 14), for the
     planning and fieldwork domains: with the follow-up task type where one is configured,
-    otherwise without one, for the member to triage."""
+    otherwise without one, for the member to triage. It is on the task's asset, or (for work on
+    a need's place) on that place."""
     need = Need(
         member_id=member_id,
         asset_id=asset_id,
+        lat=lat if asset_id is None else None,
+        lon=lon if asset_id is None else None,
+        address=address if asset_id is None else None,
         task_id=task_id,
         lot_id=lot_id,
         task_type=task_type,
