@@ -360,6 +360,7 @@ def make_work(lot, member: Organisation, provider: Organisation, tasks, **values
                     if status == "accepted"
                     else None
                 ),
+                **({"created_at": spec["created_at"]} if "created_at" in spec else {}),
             )
         )
     round_.tasks = made

@@ -8,12 +8,14 @@ the user's answers 403.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_login import current_user
 
 from central.core.api import endpoint
+from central.core.clock import today
 from central.core.errors import N_, Forbidden, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
@@ -33,6 +35,8 @@ TAG = "reports"
 FORMATS = ("json", "csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ID = 2**31 - 1
+# A Belgian full-time year: 38 hours × 52 weeks (the HOURS_PER_FTE setting or ?hours_per_fte=).
+DEFAULT_HOURS_PER_FTE = 1976
 
 
 def _query(name: str, kind: str = "integer", **extra: Any) -> dict[str, Any]:
@@ -285,3 +289,139 @@ def led_framework(framework_id: int | None) -> Framework:
     ):
         raise Forbidden(N_("Only a coordinator of the lead authority sees this report."))
     return framework
+
+
+# --- consumption and social impact -------------------------------------------------------------
+
+
+def _percent(part: Decimal, whole: Decimal | None) -> str | None:
+    if not whole:
+        return None
+    return str((part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _forecast(forecast: builders.Forecast) -> dict[str, Any]:
+    return {
+        "pace_per_month": str(forecast.pace_per_month),
+        "month": forecast.month,
+        "reached": forecast.reached,
+        "after_end": forecast.after_end,
+    }
+
+
+def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
+    framework = data["framework"]
+    money = ("committed", "completed", "accepted")
+    return {
+        "framework_id": framework.id,
+        "reference": framework.reference,
+        "estimated_value": str(data["estimated_value"]),
+        "max_value": str(data["max_value"]),
+        **{k: str(data[k]) for k in money},
+        "percent_of_max": _percent(data["committed"], data["max_value"]),
+        "percent_of_estimate": _percent(data["committed"], data["estimated_value"]),
+        "forecast": _forecast(data["forecast"]),
+        "lots": [
+            {
+                "lot_id": lot["lot_id"],
+                "number": lot["number"],
+                "title": lot["title"],
+                "max_value": None if lot["max_value"] is None else str(lot["max_value"]),
+                **{k: str(lot[k]) for k in money},
+                "percent_of_max": _percent(lot["committed"], lot["max_value"]),
+                "forecast": _forecast(lot["forecast"]),
+            }
+            for lot in data["lots"]
+        ],
+        "members": formats.frame_records(data["members"]),
+        "months": [{"month": m, "committed": str(v)} for m, v in data["months"].items()],
+    }
+
+
+@endpoint(
+    "/reports/consumption",
+    summary="A framework's consumption against its estimate and maximum, per lot and member, "
+    "with a forecast (coordinator of the lead authority)",
+    tag=TAG,
+    query=[_query("framework")],
+)
+def consumption():
+    framework = led_framework(int_arg("framework", required=True))
+    return consumption_json(builders.build_consumption(db.session, framework, today()))
+
+
+def hours_per_fte_arg() -> Decimal:
+    raw = (request.args.get("hours_per_fte") or "").strip()
+    default = current_app.config.get("HOURS_PER_FTE", DEFAULT_HOURS_PER_FTE)
+    if not raw:
+        return Decimal(str(default))
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("0")
+    if not value.is_finite() or not Decimal("1") <= value <= Decimal("8784"):
+        message = "Hours per FTE: from 1 to 8784."
+        raise ValidationError(N_("Unknown hours per FTE."), fields={"hours_per_fte": message})
+    return value
+
+
+def social_impact_scope(framework_id: int | None) -> tuple[Framework, int | None]:
+    """The framework and whose rows: a coordinator of the lead authority sees every member; a
+    member (or a coordinator for its own authority) only its own rows; others 403/404."""
+    if framework_id is None:
+        raise ValidationError(N_("Name the framework."), fields={"framework": "Required."})
+    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    if (
+        current_user.role == "coordinator"
+        and framework.lead_organisation_id == current_user.organisation_id
+    ):
+        return framework, None
+    if current_user.role in ("member", "coordinator") and current_user.organisation_id:
+        return framework, current_user.organisation_id
+    raise Forbidden(N_("The social-impact report is for coordinators and members."))
+
+
+def social_impact_json(data: dict[str, Any]) -> dict[str, Any]:
+    framework = data["framework"]
+    return {
+        "framework_id": framework.id,
+        "reference": framework.reference,
+        "year": data["year"],
+        "hours_per_fte": str(data["hours_per_fte"]),
+        "target_percent": str(data["target_percent"]),
+        "rows": formats.frame_records(data["rows"]),
+        "members": [{k: formats.plain(v) for k, v in m.items()} for m in data["members"]],
+        "providers": [{k: formats.plain(v) for k, v in p.items()} for p in data["providers"]],
+        "totals": {k: formats.plain(v) for k, v in data["totals"].items()},
+        "social_spend_by_month": [
+            {"month": m, "social_spend": str(v)} for m, v in data["social_spend_by_month"].items()
+        ],
+    }
+
+
+@endpoint(
+    "/reports/social-impact",
+    summary="Social impact of a framework in a year per provider and member: social-economy "
+    "spend against the target, target-group hours, worker-days, FTE, tasks and defects",
+    tag=TAG,
+    query=[
+        _query("framework"),
+        _query("year"),
+        _query("hours_per_fte", "number", default=DEFAULT_HOURS_PER_FTE),
+        FORMAT_QUERY,
+    ],
+    produces=("application/json", "text/csv", XLSX),
+)
+def social_impact():
+    kind = format_arg()
+    framework, member_id = social_impact_scope(int_arg("framework"))
+    year = services.check_year(request.args.get("year") or today().year)
+    data = builders.build_social_impact(
+        db.session, framework, year, hours_per_fte=hours_per_fte_arg(), member_id=member_id
+    )
+    filename = f"social-impact-{framework.reference}-{year}"
+    if kind == "csv":
+        return download(formats.social_impact_csv(data), "csv", filename)
+    if kind == "xlsx":
+        return download(formats.social_impact_xlsx(data), "xlsx", filename)
+    return social_impact_json(data)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from central.core.clock import BRUSSELS
@@ -273,3 +273,514 @@ def statement_report(
 def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a DataFrame as plain dicts (values as pandas holds them: Decimal stays)."""
     return frame.to_dict(orient="records")
+
+
+# --- consumption (rule 2) -----------------------------------------------------------------------
+
+
+def month_buckets(first: date, months: int) -> list[tuple[str, datetime, datetime]]:
+    """Consecutive Brussels months from `first`: (label, start UTC, end UTC)."""
+    buckets = []
+    for n in range(months):
+        month = first + relativedelta(months=n)
+        start, end = month_period_utc(month)
+        buckets.append((month_label(month), start, end))
+    return buckets
+
+
+def month_of(column: Any, buckets: list[tuple[str, datetime, datetime]]) -> Any:
+    """SQL: the Brussels month label of a UTC timestamp column, over known buckets (a CASE on
+    their boundaries, the same on every database)."""
+    from sqlalchemy import case, literal
+
+    return case(
+        *[((column >= start) & (column < end), literal(label)) for label, start, end in buckets],
+        else_=literal(None),
+    )
+
+
+def counting_task():
+    """SQL: the task counts towards committed value (rule 2): not cancelled, not closed as
+    inaccessible or not found."""
+    return (Task.status != TaskStatus.CANCELLED) & (
+        Task.result.is_(None) | Task.result.not_in(list(UNBILLED_RESULTS))
+    )
+
+
+def _stage():
+    from sqlalchemy import case, literal
+
+    return case(
+        (Task.status == TaskStatus.ACCEPTED, literal("accepted")),
+        (Task.status == TaskStatus.DONE, literal("done")),
+        else_=literal("open"),
+    )
+
+
+def _amount_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Grouped task rows (unit_price, quantity, tasks) -> an exact `amount` per row (each task
+    at unit price × quantity, rounded half up to the cent, as rule 2 counts it)."""
+    frame = frame.copy()
+    frame["amount"] = [
+        round_money(_decimal(p) * _decimal(q)) * int(n)
+        for p, q, n in zip(frame["unit_price"], frame["quantity"], frame["tasks"], strict=True)
+    ]
+    return frame
+
+
+def _money_sum(values: Any) -> Decimal:
+    return sum((_decimal(v) for v in values), ZERO)
+
+
+def build_member_amounts(session: Session, framework_id: int) -> pd.DataFrame:
+    """Committed, completed and accepted value per member and lot of a framework (rule 2)."""
+    stage = _stage().label("stage")
+    stmt = (
+        select(
+            Round.member_id.label("member_id"),
+            Organisation.name.label("member_name"),
+            Round.lot_id.label("lot_id"),
+            stage,
+            Task.unit_price.label("unit_price"),
+            Task.quantity.label("quantity"),
+            func.count().label("tasks"),
+        )
+        .select_from(Task)
+        .join(Round, Round.id == Task.round_id)
+        .join(Organisation, Organisation.id == Round.member_id)
+        .where(Round.framework_id == framework_id, counting_task())
+        .group_by(
+            Round.member_id, Organisation.name, Round.lot_id, stage, Task.unit_price, Task.quantity
+        )
+    )
+    columns = ["member_id", "member_name", "lot_id", "committed", "completed", "accepted"]
+    raw = _read(session, stmt)
+    if raw.empty:
+        return pd.DataFrame(columns=columns)
+    raw = _amount_rows(raw)
+    raw["committed"] = raw["amount"]
+    pairs = list(zip(raw["amount"], raw["stage"], strict=True))
+    raw["completed"] = [a if s != "open" else ZERO for a, s in pairs]
+    raw["accepted"] = [a if s == "accepted" else ZERO for a, s in pairs]
+    grouped = raw.groupby(["member_id", "member_name", "lot_id"], as_index=False, sort=True).agg(
+        committed=("committed", _money_sum),
+        completed=("completed", _money_sum),
+        accepted=("accepted", _money_sum),
+    )
+    return grouped[columns]
+
+
+def build_commitment_by_month(
+    session: Session, framework_id: int, first: date, months: int
+) -> pd.DataFrame:
+    """Value committed per lot and Brussels month of planning (tasks still counting)."""
+    buckets = month_buckets(first, months)
+    month = month_of(Task.created_at, buckets).label("month")
+    stmt = (
+        select(
+            Round.lot_id.label("lot_id"),
+            month,
+            Task.unit_price.label("unit_price"),
+            Task.quantity.label("quantity"),
+            func.count().label("tasks"),
+        )
+        .select_from(Task)
+        .join(Round, Round.id == Task.round_id)
+        .where(
+            Round.framework_id == framework_id,
+            counting_task(),
+            Task.created_at >= buckets[0][1],
+            Task.created_at < buckets[-1][2],
+        )
+        .group_by(Round.lot_id, month, Task.unit_price, Task.quantity)
+    )
+    raw = _read(session, stmt)
+    labels = [label for label, _, _ in buckets]
+    if raw.empty:
+        return pd.DataFrame({"lot_id": pd.Series(dtype=object), "month": [], "committed": []})
+    raw = _amount_rows(raw)
+    grouped = raw.groupby(["lot_id", "month"], as_index=False, sort=True).agg(
+        committed=("amount", _money_sum)
+    )
+    grouped["month"] = pd.Categorical(grouped["month"], categories=labels, ordered=True)
+    return grouped.sort_values(["lot_id", "month"]).reset_index(drop=True)
+
+
+@dataclass
+class Forecast:
+    """When the maximum is reached at the current pace (None: no pace, or no maximum)."""
+
+    pace_per_month: Decimal
+    month: str | None
+    reached: bool
+    after_end: bool
+
+
+def forecast_maximum(
+    committed: Decimal,
+    maximum: Decimal | None,
+    monthly: list[Decimal],
+    current_month: date,
+    end_date: date,
+) -> Forecast:
+    """The month the maximum is reached if commitments go on at the average pace of the given
+    months (the last full months)."""
+    pace = round_money(_money_sum(monthly) / len(monthly)) if monthly else ZERO
+    if maximum is None:
+        return Forecast(pace, None, False, False)
+    if committed >= maximum:
+        return Forecast(pace, month_label(current_month), True, False)
+    if pace <= 0:
+        return Forecast(pace, None, False, False)
+    remaining = maximum - committed
+    months_needed = int(-(-remaining // pace))  # ceiling
+    reached_in = current_month + relativedelta(months=months_needed)
+    return Forecast(pace, month_label(reached_in), False, reached_in > end_date)
+
+
+# Months whose pace the forecast follows.
+PACE_MONTHS = 6
+SERIES_MONTHS = 12
+
+
+def build_consumption(session: Session, framework: Framework, today: date) -> dict[str, Any]:
+    """A framework's consumption: committed, completed and accepted value against the estimate
+    and the maximum, per lot and per member, with the month each maximum is reached at the
+    pace of the last six full months, and twelve months of commitments for the chart."""
+    from central.frameworks.models import Lot
+
+    this_month = today.replace(day=1)
+    first = this_month - relativedelta(months=SERIES_MONTHS - 1)
+    members = build_member_amounts(session, framework.id)
+    monthly = build_commitment_by_month(session, framework.id, first, SERIES_MONTHS)
+    labels = [label for label, _, _ in month_buckets(first, SERIES_MONTHS)]
+    pace_labels = labels[-PACE_MONTHS - 1 : -1]
+
+    def series(lot_id: int | None) -> dict[str, Decimal]:
+        rows = monthly if lot_id is None else monthly[monthly["lot_id"] == lot_id]
+        values = {label: ZERO for label in labels}
+        for label, amount in zip(rows["month"], rows["committed"], strict=True):
+            values[str(label)] += amount
+        return values
+
+    def amounts(rows: pd.DataFrame) -> dict[str, Decimal]:
+        return {k: _money_sum(rows[k]) for k in ("committed", "completed", "accepted")}
+
+    lots = []
+    for lot in session.scalars(
+        select(Lot).where(Lot.framework_id == framework.id).order_by(Lot.number)
+    ):
+        totals_ = amounts(members[members["lot_id"] == lot.id])
+        months = series(lot.id)
+        lots.append(
+            {
+                "lot_id": lot.id,
+                "number": lot.number,
+                "title": lot.title,
+                "max_value": lot.max_value,
+                **totals_,
+                "forecast": forecast_maximum(
+                    totals_["committed"],
+                    lot.max_value,
+                    [months[m] for m in pace_labels],
+                    this_month,
+                    framework.end_date,
+                ),
+            }
+        )
+    total = amounts(members)
+    months = series(None)
+    per_member = (
+        members.groupby(["member_id", "member_name"], as_index=False, sort=False)
+        .agg(
+            committed=("committed", _money_sum),
+            completed=("completed", _money_sum),
+            accepted=("accepted", _money_sum),
+        )
+        .sort_values("member_name")
+        if not members.empty
+        else members
+    )
+    return {
+        "framework": framework,
+        "estimated_value": framework.estimated_value,
+        "max_value": framework.max_value,
+        **total,
+        "forecast": forecast_maximum(
+            total["committed"],
+            framework.max_value,
+            [months[m] for m in pace_labels],
+            this_month,
+            framework.end_date,
+        ),
+        "lots": lots,
+        "members": per_member,
+        "months": months,
+    }
+
+
+# --- social impact ------------------------------------------------------------------------------
+
+SOCIAL_COLUMNS = [
+    "provider_id",
+    "provider_name",
+    "social_economy_status",
+    "member_id",
+    "member_name",
+    "tasks",
+    "defects",
+    "spend",
+    "social_spend",
+    "hours",
+    "target_group_hours",
+    "worker_days",
+    "fte",
+]
+
+
+def _cents_sum(column: Any) -> Any:
+    """SQL: the exact sum of a two-decimal column, as integer cents (SQLite keeps NUMERIC as
+    floating point; every value is rounded to its cents before it is added)."""
+    from sqlalchemy import Integer, cast
+
+    return func.sum(cast(func.round(column * 100), Integer))
+
+
+def _year_spend(
+    session: Session, framework_id: int, year: int, member_id: int | None
+) -> pd.DataFrame:
+    """Accepted spend per provider, member and Brussels month of the year, each month's line
+    (task type, unit price, VAT rate) rounded as its statement rounds it."""
+    buckets = month_buckets(date(year, 1, 1), 12)
+    month = month_of(Task.accepted_at, buckets).label("month")
+    stmt = (
+        select(
+            Round.provider_id.label("provider_id"),
+            Round.member_id.label("member_id"),
+            month,
+            Task.task_type.label("task_type"),
+            Task.unit.label("unit"),
+            Task.unit_price.label("unit_price"),
+            Task.vat_rate.label("vat_rate"),
+            Task.quantity.label("quantity"),
+            func.count().label("tasks"),
+        )
+        .select_from(Task)
+        .join(Round, Round.id == Task.round_id)
+        .where(
+            Round.framework_id == framework_id,
+            billed_task(),
+            Task.accepted_at >= buckets[0][1],
+            Task.accepted_at < buckets[-1][2],
+        )
+        .group_by(
+            Round.provider_id,
+            Round.member_id,
+            month,
+            Task.task_type,
+            Task.unit,
+            Task.unit_price,
+            Task.vat_rate,
+            Task.quantity,
+        )
+    )
+    if member_id is not None:
+        stmt = stmt.where(Round.member_id == member_id)
+    raw = _read(session, stmt)
+    if raw.empty:
+        return pd.DataFrame(columns=["provider_id", "member_id", "month", "spend"])
+    raw["quantity"] = [
+        _decimal(q) * int(n) for q, n in zip(raw["quantity"], raw["tasks"], strict=True)
+    ]
+    raw["unit_price"] = raw["unit_price"].map(_decimal)
+    key = ["provider_id", "member_id", "month", "task_type", "unit", "unit_price", "vat_rate"]
+    raw["vat_rate"] = raw["vat_rate"].map(_decimal)
+    lines = raw.groupby(key, as_index=False, sort=True).agg(quantity=("quantity", _money_sum))
+    lines["spend"] = [
+        round_money(q * p) for q, p in zip(lines["quantity"], lines["unit_price"], strict=True)
+    ]
+    return lines.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True).agg(
+        spend=("spend", _money_sum)
+    )
+
+
+def build_social_impact(
+    session: Session,
+    framework: Framework,
+    year: int,
+    *,
+    hours_per_fte: Decimal,
+    member_id: int | None = None,
+) -> dict[str, Any]:
+    """Social impact of a framework in a year, per provider and member: tasks done and defects
+    found, accepted spend and the part through social-economy providers, the share of each
+    member's maintenance budget against the framework's target, target-group hours,
+    worker-days and FTE (rule 16: target-group hours / hours per FTE)."""
+    from central.fieldwork.models import LabourEntry
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+    from central.reports.models import MaintenanceBudget
+
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    scope = [Round.framework_id == framework.id]
+    if member_id is not None:
+        scope.append(Round.member_id == member_id)
+    served = Task.status.in_([TaskStatus.DONE, TaskStatus.ACCEPTED]) & Task.result.in_(
+        ["ok", "defect"]
+    )
+    work = _read(
+        session,
+        select(
+            Round.provider_id.label("provider_id"),
+            Round.member_id.label("member_id"),
+            func.count().label("tasks"),
+            func.sum(case((Task.result == "defect", 1), else_=0)).label("defects"),
+        )
+        .select_from(Task)
+        .join(Round, Round.id == Task.round_id)
+        .where(*scope, served, Task.done_on >= first, Task.done_on <= last)
+        .group_by(Round.provider_id, Round.member_id),
+    )
+    labour = _read(
+        session,
+        select(
+            Round.provider_id.label("provider_id"),
+            Round.member_id.label("member_id"),
+            _cents_sum(LabourEntry.hours).label("hours_cents"),
+            _cents_sum(LabourEntry.target_group_hours).label("target_group_cents"),
+            func.sum(LabourEntry.target_group_workers).label("worker_days"),
+        )
+        .select_from(LabourEntry)
+        .join(Round, Round.id == LabourEntry.round_id)
+        .where(*scope, LabourEntry.work_date >= first, LabourEntry.work_date <= last)
+        .group_by(Round.provider_id, Round.member_id),
+    )
+    monthly = _year_spend(session, framework.id, year, member_id)
+    spend = (
+        monthly.groupby(["provider_id", "member_id"], as_index=False).agg(
+            spend=("spend", _money_sum)
+        )
+        if not monthly.empty
+        else pd.DataFrame(columns=["provider_id", "member_id", "spend"])
+    )
+    keys = set()
+    for frame in (work, labour, spend):
+        keys |= {
+            (int(p), int(m))
+            for p, m in zip(frame["provider_id"], frame["member_id"], strict=True)
+            if pd.notna(p)
+        }
+    orgs = {
+        o.id: o
+        for o in session.scalars(
+            select(Organisation).where(Organisation.id.in_({k for pair in keys for k in pair}))
+        )
+    }
+
+    def lookup(frame: pd.DataFrame) -> dict[tuple[int, int], dict[str, Any]]:
+        return {
+            (int(r["provider_id"]), int(r["member_id"])): r
+            for r in frame.to_dict(orient="records")
+            if pd.notna(r["provider_id"])
+        }
+
+    work_by, labour_by, spend_by = lookup(work), lookup(labour), lookup(spend)
+    rows = []
+    for provider_id, member_id_ in sorted(keys, key=lambda k: (orgs[k[0]].name, orgs[k[1]].name)):
+        provider, member = orgs[provider_id], orgs[member_id_]
+        w = work_by.get((provider_id, member_id_), {})
+        lab = labour_by.get((provider_id, member_id_), {})
+        amount = _decimal(spend_by.get((provider_id, member_id_), {}).get("spend", ZERO))
+        social = provider.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
+        target_hours = Decimal(int(lab.get("target_group_cents") or 0)) / 100
+        rows.append(
+            {
+                "provider_id": provider_id,
+                "provider_name": provider.name,
+                "social_economy_status": provider.social_economy_status,
+                "member_id": member_id_,
+                "member_name": member.name,
+                "tasks": int(w.get("tasks") or 0),
+                "defects": int(w.get("defects") or 0),
+                "spend": amount,
+                "social_spend": amount if social else ZERO,
+                "hours": Decimal(int(lab.get("hours_cents") or 0)) / 100,
+                "target_group_hours": target_hours,
+                "worker_days": int(lab.get("worker_days") or 0),
+                "fte": (target_hours / hours_per_fte).quantize(Decimal("0.01"), ROUND_HALF_UP),
+            }
+        )
+    table = pd.DataFrame(rows, columns=SOCIAL_COLUMNS)
+    budgets = {
+        b.member_id: b.amount
+        for b in session.scalars(select(MaintenanceBudget).where(MaintenanceBudget.year == year))
+    }
+    target = framework.social_target_percent
+    members = []
+    for member_id_, rows_ in table.groupby("member_id", sort=False) if not table.empty else []:
+        social_spend = _money_sum(rows_["social_spend"])
+        budget = budgets.get(int(member_id_))
+        share = (
+            (social_spend * HUNDRED / budget).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if budget
+            else None
+        )
+        members.append(
+            {
+                "member_id": int(member_id_),
+                "member_name": rows_["member_name"].iloc[0],
+                "spend": _money_sum(rows_["spend"]),
+                "social_spend": social_spend,
+                "maintenance_budget": budget,
+                "share_percent": share,
+                "target_percent": target,
+                "target_met": None if share is None else share >= target,
+            }
+        )
+    members.sort(key=lambda m: m["member_name"])
+    providers = []
+    for provider_id, rows_ in table.groupby("provider_id", sort=False) if not table.empty else []:
+        providers.append(
+            {
+                "provider_id": int(provider_id),
+                "provider_name": rows_["provider_name"].iloc[0],
+                "social_economy_status": rows_["social_economy_status"].iloc[0],
+                **{
+                    k: _money_sum(rows_[k])
+                    for k in ("spend", "social_spend", "hours", "target_group_hours", "fte")
+                },
+                "tasks": int(rows_["tasks"].sum()),
+                "defects": int(rows_["defects"].sum()),
+                "worker_days": int(rows_["worker_days"].sum()),
+            }
+        )
+    providers.sort(key=lambda p: p["provider_name"])
+    by_month = {label: ZERO for label, _, _ in month_buckets(date(year, 1, 1), 12)}
+    social_ids = {
+        p for p, o in orgs.items() if o.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
+    }
+    for provider_id, month, amount in zip(
+        monthly["provider_id"], monthly["month"], monthly["spend"], strict=True
+    ):
+        if int(provider_id) in social_ids and month in by_month:
+            by_month[month] += amount
+    totals = {
+        k: (_money_sum(table[k]) if not table.empty else ZERO)
+        for k in ("spend", "social_spend", "hours", "target_group_hours", "fte")
+    }
+    totals.update(
+        {
+            k: int(table[k].sum()) if not table.empty else 0
+            for k in ("tasks", "defects", "worker_days")
+        }
+    )
+    return {
+        "framework": framework,
+        "year": year,
+        "hours_per_fte": hours_per_fte,
+        "target_percent": target,
+        "rows": table,
+        "members": members,
+        "providers": providers,
+        "totals": totals,
+        "social_spend_by_month": by_month,
+    }

@@ -403,3 +403,70 @@ def issued_ubl(statement: Any) -> bytes:
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lines = [{c: getattr(line, c) for c in ISSUED_LINE_COLUMNS} for line in statement.lines]
     return ubl_invoice(statement, lines, statement.vat_breakdown, month_start=start, month_end=end)
+
+
+# --- social impact ----------------------------------------------------------------------------
+
+SOCIAL_HEADERS = [
+    "year",
+    "framework_reference",
+    "provider_name",
+    "social_economy_status",
+    "member_name",
+    "tasks",
+    "defects",
+    "spend",
+    "social_spend",
+    "hours",
+    "target_group_hours",
+    "worker_days",
+    "fte",
+]
+MEMBER_HEADERS = [
+    "member_name",
+    "spend",
+    "social_spend",
+    "maintenance_budget",
+    "share_percent",
+    "target_percent",
+    "target_met",
+]
+PROVIDER_HEADERS = [
+    "provider_name",
+    "social_economy_status",
+    "tasks",
+    "defects",
+    "spend",
+    "social_spend",
+    "hours",
+    "target_group_hours",
+    "worker_days",
+    "fte",
+]
+
+
+def _social_rows(data: dict[str, Any]) -> list[list[Any]]:
+    reference = data["framework"].reference
+    return [
+        [data["year"], reference, *[row[c] for c in SOCIAL_HEADERS[2:]]]
+        for row in data["rows"].to_dict(orient="records")
+    ]
+
+
+def social_impact_csv(data: dict[str, Any]) -> str:
+    """Per provider and member, for the regional social-economy department."""
+    return to_csv(SOCIAL_HEADERS, _social_rows(data))
+
+
+def social_impact_xlsx(data: dict[str, Any]) -> bytes:
+    return to_xlsx(
+        [
+            ("providers_members", SOCIAL_HEADERS, _social_rows(data)),
+            ("members", MEMBER_HEADERS, [[m[c] for c in MEMBER_HEADERS] for m in data["members"]]),
+            (
+                "providers",
+                PROVIDER_HEADERS,
+                [[p[c] for c in PROVIDER_HEADERS] for p in data["providers"]],
+            ),
+        ]
+    )
