@@ -152,6 +152,21 @@ def approved_lot_ids(member_id: int, framework_id: int | None = None) -> set[int
     return set(db.session.scalars(stmt))
 
 
+def covered_lot_ids(member_id: int, framework_id: int) -> set[int]:
+    """Lots of a framework a member holds by a pending or approved accession (rule 3)."""
+    return set(
+        db.session.scalars(
+            select(AccessionLot.lot_id)
+            .join(Accession, Accession.id == AccessionLot.accession_id)
+            .where(
+                AccessionLot.member_id == member_id,
+                AccessionLot.covering.is_(True),
+                Accession.framework_id == framework_id,
+            )
+        )
+    )
+
+
 def approved_members_by_lot(lot_ids: Iterable[int]) -> dict[int, set[int]]:
     """For each lot, the members with an approved accession to it (one query, for the planner)."""
     ids = list(lot_ids)

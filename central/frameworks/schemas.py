@@ -131,7 +131,6 @@ class TaskTypeSchema(Schema):
         "dump_follow_up",
         deserialize="load_follow_up",
         allow_none=True,
-        load_default=None,
         metadata={
             "type": "object",
             "nullable": True,

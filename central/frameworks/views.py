@@ -253,6 +253,10 @@ def show(framework_id: int):
         current_user.role in ("member", "coordinator")
         and framework.is_running
         and services.is_beneficiary(framework, current_user.organisation_id)
+        and bool(
+            {lot.id for lot in lots}
+            - queries.covered_lot_ids(current_user.organisation_id, framework.id)
+        )
     )
     return render_template(
         "frameworks/show.html",
@@ -521,7 +525,7 @@ def accede(framework_id: int):
     framework = _framework(framework_id)
     form = AccessionForm()
     form.lot_ids.choices = [(lot.id, f"{lot.number}. {lot.title}") for lot in framework.lots]
-    covered = queries.approved_lot_ids(current_user.organisation_id, framework.id)
+    covered = queries.covered_lot_ids(current_user.organisation_id, framework.id)
     if form.validate_on_submit():
         try:
             accession = services.request_accession(
