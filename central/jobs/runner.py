@@ -21,9 +21,9 @@ from central.core import clock
 from central.core.errors import DomainError
 from central.core.types import utcnow
 from central.extensions import db
-from central.jobs.locks import DEFAULT_LEASE_SECONDS, try_lock
+from central.jobs.locks import DEFAULT_LEASE_SECONDS, try_lock, write_transactions
 from central.jobs.models import JobRun, JobStatus
-from central.jobs.registry import get_job, jobs
+from central.jobs.registry import Job, get_job, jobs
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,12 @@ def run_job(name: str, *, today: date | None = None, requested_run: JobRun | Non
     check_clock_override(today)
     job = get_job(name)
     session.commit()  # start from a clean transaction: the lock's write comes first
+    with write_transactions(session()):
+        return _run(job, session, today, requested_run)
+
+
+def _run(job: Job, session, today: date | None, requested_run: JobRun | None) -> JobRun:
+    name = job.name
     if requested_run is not None:
         run = _claim(requested_run)
         if run is None:

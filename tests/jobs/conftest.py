@@ -53,15 +53,29 @@ def commit_app(commit_database_url, tmp_path_factory) -> Iterator[Flask]:
     )
     with app.app_context():
         upgrade_database()
+        with _db.engine.connect() as conn:
+            existing = set(sa.inspect(conn).get_table_names())
+            _TABLES.extend(t for t in _db.metadata.sorted_tables if t.name in existing)
+            # Rows the migrations seed (asset kinds) stay; everything else is emptied.
+            _SEEDED.update(
+                table.name
+                for table in _TABLES
+                if conn.scalar(sa.select(sa.func.count()).select_from(table))
+            )
     yield app
     with app.app_context():
         _db.engine.dispose()
 
 
+_SEEDED: set[str] = set()
+_TABLES: list[sa.Table] = []  # the migrated tables, in dependency order
+
+
 def _empty_tables() -> None:
     with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        for table in reversed(_TABLES):
+            if table.name not in _SEEDED:
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -64,3 +64,6 @@ def tasks() -> list[Task]:
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+from tests.jobs.conftest import commit_app, commit_database_url, commit_db  # noqa: E402, F401
