@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central.core import audit
 from central.core.clock import today
-from central.core.errors import Conflict, Forbidden, ValidationError
+from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.money import CENT
 from central.core.types import utcnow
 from central.extensions import db
@@ -96,13 +96,13 @@ def _require_lead_coordinator(framework: Framework, actor: Any) -> None:
         getattr(actor, "role", None) == "coordinator"
         and actor.organisation_id == framework.lead_organisation_id
     ):
-        raise Forbidden("Only a coordinator of the lead authority can do this.")
+        raise Forbidden(N_("Only a coordinator of the lead authority can do this."))
 
 
 def _require_not_ended(framework: Framework) -> None:
     if framework.status in (FrameworkStatus.EXPIRED, FrameworkStatus.TERMINATED):
         raise Conflict(
-            "This framework has ended; it can no longer be changed.",
+            N_("This framework has ended; it can no longer be changed."),
             fields={"status": framework.status},
         )
 
@@ -120,10 +120,10 @@ def _text(values: dict[str, Any], name: str, errors: dict, *, required: bool, ma
     value = raw.strip() if isinstance(raw, str) else raw
     if value in (None, ""):
         if required:
-            errors[name] = "Enter a value."
+            errors[name] = N_("Enter a value.")
         return None
     if not isinstance(value, str):
-        errors[name] = "Enter text."
+        errors[name] = N_("Enter text.")
         return None
     if len(value) > max_len:
         errors[name] = f"At most {max_len} characters."
@@ -137,21 +137,21 @@ def _amount(
     """A non-negative exact decimal with at most `places` decimals; floats are refused."""
     if value is None or value == "":
         if required:
-            errors[name] = "Enter an amount."
+            errors[name] = N_("Enter an amount.")
         return None
     if isinstance(value, float | bool):
-        errors[name] = "Give the amount as a string or a whole number."
+        errors[name] = N_("Give the amount as a string or a whole number.")
         return None
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        errors[name] = "Not an amount."
+        errors[name] = N_("Not an amount.")
         return None
     if not amount.is_finite():
-        errors[name] = "Not an amount."
+        errors[name] = N_("Not an amount.")
         return None
     if amount < 0:
-        errors[name] = "Cannot be negative."
+        errors[name] = N_("Cannot be negative.")
         return None
     if amount > maximum:
         errors[name] = f"At most {maximum}."
@@ -165,15 +165,15 @@ def _amount(
 def _int(value: Any, name: str, errors: dict, *, minimum: int, maximum: int, required=True):
     if value is None or value == "":
         if required:
-            errors[name] = "Enter a whole number."
+            errors[name] = N_("Enter a whole number.")
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        errors[name] = "Enter a whole number."
+        errors[name] = N_("Enter a whole number.")
         return None
     try:
         number = int(value)
     except ValueError:
-        errors[name] = "Enter a whole number."
+        errors[name] = N_("Enter a whole number.")
         return None
     if not minimum <= number <= maximum:
         errors[name] = f"Between {minimum} and {maximum}."
@@ -184,16 +184,16 @@ def _int(value: Any, name: str, errors: dict, *, minimum: int, maximum: int, req
 def _date(value: Any, name: str, errors: dict, *, required: bool = True) -> date | None:
     if value is None or value == "":
         if required:
-            errors[name] = "Enter a date."
+            errors[name] = N_("Enter a date.")
         return None
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            errors[name] = "Enter a date as YYYY-MM-DD."
+            errors[name] = N_("Enter a date as YYYY-MM-DD.")
             return None
     if not isinstance(value, date):
-        errors[name] = "Enter a date."
+        errors[name] = N_("Enter a date.")
         return None
     if not FIRST_DATE <= value <= LAST_DATE:
         errors[name] = f"Between {FIRST_DATE.year} and {LAST_DATE.year}."
@@ -226,14 +226,16 @@ def check_term(start: date, end: date, justification: str | None) -> None:
     """Rule 1 (art. 43 § 1): end after start, and at most four years unless justified."""
     if end <= start:
         raise ValidationError(
-            "The end date must be after the start date.",
-            fields={"end_date": "Must be after the start date."},
+            N_("The end date must be after the start date."),
+            fields={"end_date": N_("Must be after the start date.")},
         )
     if end > add_years(start, MAX_TERM_YEARS) and not justification:
         raise ValidationError(
-            "A framework runs at most 4 years; record the justification of the exceptional case "
-            "(art. 43 § 1) for a longer term.",
-            fields={"term_justification": "Required for a term over 4 years."},
+            N_(
+                "A framework runs at most 4 years; record the justification of the exceptional "
+                "case (art. 43 § 1) for a longer term."
+            ),
+            fields={"term_justification": N_("Required for a term over 4 years.")},
         )
 
 
@@ -241,12 +243,13 @@ def check_values(estimated: Decimal, maximum: Decimal) -> None:
     """Rule 2 (CJEU C-23/20): a positive maximum, and an estimate that does not exceed it."""
     if maximum <= 0:
         raise ValidationError(
-            "The maximum value must be more than zero.", fields={"max_value": "More than zero."}
+            N_("The maximum value must be more than zero."),
+            fields={"max_value": N_("More than zero.")},
         )
     if estimated > maximum:
         raise ValidationError(
-            "The estimated value cannot exceed the maximum value.",
-            fields={"estimated_value": "At most the maximum value."},
+            N_("The estimated value cannot exceed the maximum value."),
+            fields={"estimated_value": N_("At most the maximum value.")},
         )
 
 
@@ -287,15 +290,15 @@ def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -
         stmt = stmt.where(Framework.id != current.id)
     if db.session.scalar(stmt) is not None:
         raise ValidationError(
-            "Another framework already has this reference.",
-            fields={"reference": "Already in use."},
+            N_("Another framework already has this reference."),
+            fields={"reference": N_("Already in use.")},
         )
 
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
     """A coordinator creates a draft framework led by its own authority."""
     if getattr(actor, "role", None) != "coordinator" or actor.organisation_id is None:
-        raise Forbidden("Only a coordinator can create a framework.")
+        raise Forbidden(N_("Only a coordinator can create a framework."))
     cleaned = _clean_framework(values, None)
     _check_framework_rules(cleaned, None)
     framework = Framework(lead_organisation_id=actor.organisation_id, **cleaned)
@@ -338,11 +341,6 @@ def update_framework(framework: Framework, values: dict[str, Any], *, actor: Any
     return framework
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker
-    """Mark a text for translation where it is defined; it is translated where it is shown."""
-    return message
-
-
 @dataclass(frozen=True)
 class Problem:
     """Something that keeps a draft from activation; `template % params` in English."""
@@ -383,7 +381,7 @@ def activate_framework(framework: Framework, *, actor: Any) -> Framework:
     _require_lead_coordinator(framework, actor)
     if framework.status != FrameworkStatus.DRAFT:
         raise Conflict(
-            "Only a draft framework can be activated.", fields={"status": framework.status}
+            N_("Only a draft framework can be activated."), fields={"status": framework.status}
         )
     problems = activation_problems(framework)
     if problems:
@@ -408,7 +406,7 @@ def terminate_framework(framework: Framework, reason: str | None, *, actor: Any)
     _raise(errors)
     if not framework.is_running:
         raise Conflict(
-            "Only an active or exhausted framework can be terminated.",
+            N_("Only an active or exhausted framework can be terminated."),
             fields={"status": framework.status},
         )
     framework.status = FrameworkStatus.TERMINATED
@@ -441,12 +439,14 @@ def add_beneficiaries(
     for raw in organisation_ids or []:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValidationError(
-                "Organisation ids are whole numbers.", fields={"organisation_ids": "Not ids."}
+                N_("Organisation ids are whole numbers."),
+                fields={"organisation_ids": N_("Not ids.")},
             )
         ids.append(raw)
     if not ids:
         raise ValidationError(
-            "Name at least one authority.", fields={"organisation_ids": "Choose at least one."}
+            N_("Name at least one authority."),
+            fields={"organisation_ids": N_("Choose at least one.")},
         )
     orgs = {
         o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
@@ -454,12 +454,12 @@ def add_beneficiaries(
     unknown = [i for i in ids if i not in orgs]
     if unknown:
         raise ValidationError(
-            "Unknown organisation.", fields={"organisation_ids": f"Unknown: {unknown}."}
+            N_("Unknown organisation."), fields={"organisation_ids": f"Unknown: {unknown}."}
         )
     not_authorities = [o.name for o in orgs.values() if o.kind != OrganisationKind.AUTHORITY]
     if not_authorities:
         raise ValidationError(
-            "Only authorities can be beneficiaries.",
+            N_("Only authorities can be beneficiaries."),
             fields={"organisation_ids": f"Not an authority: {', '.join(not_authorities)}."},
         )
     _require_draft(framework, "Beneficiaries")
@@ -535,16 +535,17 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     }
     if cleaned["max_value"] is not None and "max_value" not in errors:
         if cleaned["max_value"] <= 0:
-            errors["max_value"] = "More than zero, or leave empty."
+            errors["max_value"] = N_("More than zero, or leave empty.")
         elif cleaned["max_value"] > framework.max_value:
-            errors["max_value"] = "At most the framework's maximum value."
+            errors["max_value"] = N_("At most the framework's maximum value.")
     _raise(errors)
     stmt = select(Lot.id).where(Lot.framework_id == framework.id, Lot.number == cleaned["number"])
     if current is not None:
         stmt = stmt.where(Lot.id != current.id)
     if db.session.scalar(stmt) is not None:
         raise ValidationError(
-            "Another lot of this framework has this number.", fields={"number": "Already in use."}
+            N_("Another lot of this framework has this number."),
+            fields={"number": N_("Already in use.")},
         )
     return cleaned
 
@@ -595,15 +596,15 @@ def _bound(value: Any, name: str, errors: dict) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        errors[name] = "Not a number."
+        errors[name] = N_("Not a number.")
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        errors[name] = "Not a number."
+        errors[name] = N_("Not a number.")
         return None
     if not number.is_finite() or abs(number) >= Decimal("1e9"):
-        errors[name] = "Not a number."
+        errors[name] = N_("Not a number.")
         return None
     return format(number.normalize(), "f")
 
@@ -615,12 +616,12 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         return []
     if not isinstance(items, list):
         raise ValidationError(
-            "The checklist is a list of items.", fields={"checklist": "Not a list."}
+            N_("The checklist is a list of items."), fields={"checklist": N_("Not a list.")}
         )
     if len(items) > MAX_CHECKLIST_ITEMS:
         raise ValidationError(
             f"A checklist has at most {MAX_CHECKLIST_ITEMS} items.",
-            fields={"checklist": "Too many items."},
+            fields={"checklist": N_("Too many items.")},
         )
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -631,21 +632,21 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         errors: dict[str, str] = {}
         key = item.get("key")
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            errors["key"] = "a key of lower-case letters, digits and _"
+            errors["key"] = N_("a key of lower-case letters, digits and _")
         elif key in seen:
             errors["key"] = f"the key {key} is used twice"
         label = item.get("label")
         if not isinstance(label, str) or not label.strip() or len(label) > 200:
-            errors["label"] = "a label of at most 200 characters"
+            errors["label"] = N_("a label of at most 200 characters")
         kind = item.get("kind")
         if kind not in set(ChecklistKind):
-            errors["kind"] = "kind pass_fail or reading"
+            errors["kind"] = N_("kind pass_fail or reading")
         low = _bound(item.get("min"), "min", errors)
         high = _bound(item.get("max"), "max", errors)
         if kind == ChecklistKind.PASS_FAIL and (low is not None or high is not None):
-            errors["min"] = "no min or max on a pass/fail item"
+            errors["min"] = N_("no min or max on a pass/fail item")
         if low is not None and high is not None and Decimal(low) > Decimal(high):
-            errors["max"] = "a max not below the min"
+            errors["max"] = N_("a max not below the min")
         if errors:
             message = f"{where} needs " + "; ".join(errors.values()) + "."
             raise ValidationError(message, fields={"checklist": message})
@@ -662,7 +663,8 @@ def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -
         return None
     if not isinstance(follow_up, dict):
         raise ValidationError(
-            "The follow-up names a lot and a task type.", fields={"follow_up": "Not an object."}
+            N_("The follow-up names a lot and a task type."),
+            fields={"follow_up": N_("Not an object.")},
         )
     lot_id, code = follow_up.get("lot_id"), follow_up.get("task_type")
     target = None
@@ -674,12 +676,13 @@ def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -
         )
     if target is None:
         raise ValidationError(
-            "The follow-up must be a task type of a lot of this framework.",
-            fields={"follow_up": "Unknown lot or task type in this framework."},
+            N_("The follow-up must be a task type of a lot of this framework."),
+            fields={"follow_up": N_("Unknown lot or task type in this framework.")},
         )
     if current is not None and target.id == current.id:
         raise ValidationError(
-            "A task type cannot be its own follow-up.", fields={"follow_up": "Choose another."}
+            N_("A task type cannot be its own follow-up."),
+            fields={"follow_up": N_("Choose another.")},
         )
     return target
 
@@ -691,7 +694,7 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     errors: dict[str, str] = {}
     code = _text(values, "code", errors, required=True, max_len=50)
     if code is not None and not CODE_PATTERN.match(code):
-        errors["code"] = "Lower-case letters, digits, - and _ only."
+        errors["code"] = N_("Lower-case letters, digits, - and _ only.")
     name = _text(values, "name", errors, required=True, max_len=200)
     _raise(errors)
     checklist = clean_checklist(values.get("checklist"))
@@ -701,7 +704,8 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
         select(TaskType.id).where(TaskType.lot_id == lot.id, TaskType.code == code)
     ):
         raise Conflict(
-            "This lot already has a task type with this code.", fields={"code": "Already in use."}
+            N_("This lot already has a task type with this code."),
+            fields={"code": N_("Already in use.")},
         )
     task_type = TaskType(
         lot_id=lot.id,
@@ -726,8 +730,8 @@ def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any)
     errors: dict[str, str] = {}
     if "code" in values and values["code"] != task_type.code:
         raise Conflict(
-            "A task type's code cannot change; add a new task type instead.",
-            fields={"code": "Fixed."},
+            N_("A task type's code cannot change; add a new task type instead."),
+            fields={"code": N_("Fixed.")},
         )
     changed: list[str] = []
     if "name" in values:
@@ -767,7 +771,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     code = _text(values, "task_type", errors, required=True, max_len=50)
     unit = values.get("unit") or PriceUnit.PIECE
     if unit not in set(PriceUnit):
-        errors["unit"] = "One of piece, m, m2, hour."
+        errors["unit"] = N_("One of piece, m, m2, hour.")
     unit_price = _amount(values.get("unit_price"), "unit_price", errors, required=True)
     vat_raw = values.get("vat_rate")
     vat_rate = _amount(
@@ -784,14 +788,17 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     )
     if task_type is None:
         raise ValidationError(
-            "This lot has no task type with this code.", fields={"task_type": "Unknown code."}
+            N_("This lot has no task type with this code."),
+            fields={"task_type": N_("Unknown code.")},
         )
     _require_not_ended(framework)
     if framework.is_running and valid_from < today():
         raise Conflict(
-            "A new price on an active framework takes effect from today or later; "
-            "past and planned work keep the price they had.",
-            fields={"valid_from": "Today or later."},
+            N_(
+                "A new price on an active framework takes effect from today or later; "
+                "past and planned work keep the price they had."
+            ),
+            fields={"valid_from": N_("Today or later.")},
         )
     earlier_unit = db.session.scalar(
         select(PriceLine.unit).where(PriceLine.task_type_id == task_type.id).limit(1)
@@ -807,8 +814,8 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         )
     ):
         raise Conflict(
-            "This task type already has a price from that date.",
-            fields={"valid_from": "A price from this date exists."},
+            N_("This task type already has a price from that date."),
+            fields={"valid_from": N_("A price from this date exists.")},
         )
     line = PriceLine(
         lot_id=lot.id,
@@ -844,7 +851,7 @@ def _check_provider_eligible(provider: Organisation, *, reserved: bool) -> None:
         raise ValidationError(
             f"{provider.name} has no recognised social-economy status; a reserved lot can only "
             "be awarded to a custom-work company, an LDE or a social integration enterprise.",
-            fields={"provider_id": "Not a recognised social-economy provider."},
+            fields={"provider_id": N_("Not a recognised social-economy provider.")},
         )
 
 
@@ -868,7 +875,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
     provider = db.session.get(Organisation, provider_id)
     if provider is None or provider.kind != OrganisationKind.PROVIDER:
         raise ValidationError(
-            "Choose a provider organisation.", fields={"provider_id": "Not a provider."}
+            N_("Choose a provider organisation."), fields={"provider_id": N_("Not a provider.")}
         )
     _check_provider_eligible(provider, reserved=lot.is_reserved)
     _require_draft(framework, "Awards")
@@ -876,10 +883,11 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
         select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider.id)
     ):
         raise Conflict(
-            "This provider is already awarded this lot.", fields={"provider_id": "Already awarded."}
+            N_("This provider is already awarded this lot."),
+            fields={"provider_id": N_("Already awarded.")},
         )
     if db.session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.rank == rank)):
-        raise Conflict("Another provider has this rank.", fields={"rank": "Already taken."})
+        raise Conflict(N_("Another provider has this rank."), fields={"rank": N_("Already taken.")})
     award = Award(lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=capacity)
     db.session.add(award)
     _flush_unique("This award conflicts with another award of the lot.", "rank")
@@ -904,7 +912,7 @@ def _require_acts_for(organisation_id: int, actor: Any) -> None:
     if getattr(actor, "role", None) not in ("member", "coordinator") or (
         actor.organisation_id != organisation_id
     ):
-        raise Forbidden("Only the member authority itself can do this.")
+        raise Forbidden(N_("Only the member authority itself can do this."))
 
 
 def request_accession(
@@ -917,7 +925,7 @@ def request_accession(
     """Rule 3: a named beneficiary requests accession to lots of a running framework; a lot
     already covered by its pending or approved accession conflicts (409)."""
     if getattr(actor, "role", None) not in ("member", "coordinator"):
-        raise Forbidden("Only a member authority can request accession.")
+        raise Forbidden(N_("Only a member authority can request accession."))
     member_id = actor.organisation_id
     errors: dict[str, str] = {}
     reference = _text(
@@ -926,28 +934,31 @@ def request_accession(
     wanted: list[int] = []
     for raw in lot_ids or []:
         if isinstance(raw, bool) or not isinstance(raw, int):
-            errors["lot_ids"] = "Lot ids are whole numbers."
+            errors["lot_ids"] = N_("Lot ids are whole numbers.")
             break
         wanted.append(raw)
     if not wanted and "lot_ids" not in errors:
-        errors["lot_ids"] = "Choose at least one lot."
+        errors["lot_ids"] = N_("Choose at least one lot.")
     _raise(errors)
     wanted = sorted(set(wanted))
     framework_lots = {lot.id for lot in framework.lots}
     strangers = [i for i in wanted if i not in framework_lots]
     if strangers:
         raise ValidationError(
-            "These lots are not part of the framework.",
+            N_("These lots are not part of the framework."),
             fields={"lot_ids": f"Unknown: {strangers}."},
         )
     if not is_beneficiary(framework, member_id):
         raise Conflict(
-            "Your authority is not named as a beneficiary of this framework, so it cannot accede.",
-            fields={"framework_id": "Not a named beneficiary."},
+            N_(
+                "Your authority is not named as a beneficiary of this framework, so it cannot "
+                "accede."
+            ),
+            fields={"framework_id": N_("Not a named beneficiary.")},
         )
     if not framework.is_running:
         raise Conflict(
-            "Accession is possible only to an active framework.",
+            N_("Accession is possible only to an active framework."),
             fields={"status": framework.status},
         )
     covered = sorted(
@@ -1012,7 +1023,7 @@ def approve_accession(accession: Accession, *, actor: Any) -> Accession:
     _require_requested(accession)
     if not accession.framework.is_running:
         raise Conflict(
-            "The framework is not active; the accession cannot be approved.",
+            N_("The framework is not active; the accession cannot be approved."),
             fields={"status": accession.framework.status},
         )
     accession.status = AccessionStatus.APPROVED
