@@ -956,7 +956,7 @@ def request_accession(
             ),
             fields={"framework_id": N_("Not a named beneficiary.")},
         )
-    if not framework.is_running:
+    if not framework.is_running or framework.end_date < today():
         raise Conflict(
             N_("Accession is possible only to an active framework."),
             fields={"status": framework.status},

@@ -600,6 +600,15 @@ def test_accession_to_a_draft_framework_conflicts(lead, draft):
         )
 
 
+def test_accession_after_the_end_date_conflicts(running):
+    member_org = make_org("authority")
+    name_beneficiaries(running, member_org)
+    with frozen_today(date(2029, 1, 1)), pytest.raises(Conflict):
+        services.request_accession(
+            running, [running.lots[0].id], "PO", actor=make_user("member", member_org)
+        )
+
+
 def test_accession_names_lots_of_its_framework(running):
     member_org = make_org("authority")
     name_beneficiaries(running, member_org)

@@ -521,3 +521,45 @@ def test_home_shows_framework_counts(client, login_as, world):
     page = client.get("/").get_data(as_text=True)
     assert "/accessions?status=requested" in page
     assert "/frameworks" in page
+
+
+def test_amounts_are_read_in_the_page_language():
+    from central.frameworks.forms import amount_input
+
+    assert amount_input("100.000", "nl") == "100000"
+    assert amount_input("100,000", "en") == "100000"
+    assert amount_input("1.234,50", "nl") == amount_input("1,234.50", "en") == "1234.50"
+    assert amount_input("18,50", "nl") == amount_input("18.50", "nl") == "18.50"
+    assert amount_input("€ 42", "nl") == "42"
+    assert amount_input("", "nl") is None
+
+
+def test_checklist_text_reads_and_writes_items():
+    from central.core.errors import ValidationError
+    from central.frameworks.forms import checklist_text, parse_checklist
+
+    text = "lid|Lid and frame|pass_fail\n\npressure|Static pressure|reading|1,5|10"
+    items = parse_checklist(text)
+    assert items == [
+        {"key": "lid", "label": "Lid and frame", "kind": "pass_fail", "min": None, "max": None},
+        {
+            "key": "pressure",
+            "label": "Static pressure",
+            "kind": "reading",
+            "min": "1.5",
+            "max": "10",
+        },
+    ]
+    assert parse_checklist(checklist_text(items)) == items
+    for bad in ("lid|Lid", "lid|Lid|other", "lid|Lid|pass_fail|1", "a|b|reading|1|2|3"):
+        with pytest.raises(ValidationError):
+            parse_checklist(bad)
+
+
+def test_request_accession_is_offered_only_for_uncovered_lots(client, login_as, world):
+    login_as(world.users["acceded_member"])
+    page = client.get(f"/frameworks/{world.framework.id}").get_data(as_text=True)
+    assert f"/frameworks/{world.framework.id}/accede" in page  # lot 2 is still free
+    make_accession(world.framework, world.approved.member, [world.framework.lots[1]])
+    page = client.get(f"/frameworks/{world.framework.id}").get_data(as_text=True)
+    assert f"/frameworks/{world.framework.id}/accede" not in page
