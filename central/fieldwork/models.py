@@ -42,9 +42,7 @@ class TaskReport(db.Model):
     checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Keys of the failed pass/fail items and of readings outside their bounds.
     failed_items: Mapped[list[str]] = mapped_column(JSON, default=list)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -63,9 +61,7 @@ class TaskContest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
-    contested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    contested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     contested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -94,9 +90,7 @@ class TaskPhoto(db.Model):
     height: Mapped[int] = mapped_column(Integer)
     # Whether the EXIF location was kept (the framework's setting when it was uploaded).
     location_kept: Mapped[bool] = mapped_column(default=False)
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     task = relationship("Task")
@@ -131,9 +125,7 @@ class LabourEntry(db.Model):
     hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     target_group_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     target_group_workers: Mapped[int] = mapped_column(Integer)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,205 @@
+"""API: task results and photos, labour (providers, on their own rounds); contests and acceptance
+(members, on their own rounds); task details and photos for everyone in reach. Outside reach
+answers 404; a visible task or round whose action is not the user's answers 403. Results,
+labour and photos honour an Idempotency-Key."""
+
+from __future__ import annotations
+
+from flask import current_app, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from central.core.api import endpoint
+from central.core.errors import N_, NotFound, ValidationError
+from central.core.permissions import get_visible, visible_rounds, visible_tasks
+from central.extensions import db
+from central.fieldwork import idempotency, photos, services
+from central.fieldwork.models import LabourEntry, TaskPhoto
+from central.fieldwork.schemas import (
+    AcceptedRoundSchema,
+    ContestSchema,
+    FieldTaskSchema,
+    LabourSchema,
+    PhotoSchema,
+    TaskResultSchema,
+)
+from central.planning.models import Round, Task
+
+TAG = "fieldwork"
+IDEMPOTENCY_HEADER = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "maxLength": idempotency.MAX_KEY_LENGTH},
+        "description": "Same key and body: stored once, the first answer replayed; "
+        "another body: 422.",
+    }
+]
+
+
+def _task(task_id: int) -> Task:
+    return get_visible(visible_tasks(current_user), Task, task_id)
+
+
+def _round(round_id: int) -> Round:
+    return get_visible(visible_rounds(current_user), Round, round_id)
+
+
+@endpoint(
+    "/tasks/<int:task_id>",
+    summary="Read a task with its result, checklist answers, contest and photos",
+    tag=TAG,
+    response=FieldTaskSchema,
+)
+def get_task(task_id: int):
+    return _task(task_id)
+
+
+@endpoint(
+    "/tasks/<int:task_id>/result",
+    "POST",
+    summary="Record or correct a task's result (provider, until the member accepts)",
+    tag=TAG,
+    body=TaskResultSchema,
+    response=FieldTaskSchema,
+    query=IDEMPOTENCY_HEADER,
+)
+def record_result(task_id: int, data):
+    task = _task(task_id)
+
+    def write():
+        return services.record_result(task, data, actor=current_user), 200
+
+    return idempotency.respond(current_user, write, FieldTaskSchema)
+
+
+def _read_photo() -> bytes:
+    """The multipart `file`, refused (413) above 10 MB before it is read whole: by its
+    Content-Length at once, and by a limit on the stream for a body sent without one."""
+    limit = photos.PHOTO_MAX_BYTES
+    # The multipart envelope around the file is small; allow for it in the request's length.
+    envelope = 64 * 1024
+    if request.content_length is not None and request.content_length > limit + envelope:
+        raise RequestEntityTooLarge()
+    request.max_content_length = min(
+        limit + envelope, current_app.config.get("MAX_CONTENT_LENGTH") or limit + envelope
+    )
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError(
+            N_("Send the photo as the multipart field `file`."), fields={"file": N_("Missing.")}
+        )
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
+@endpoint(
+    "/tasks/<int:task_id>/photos",
+    "POST",
+    summary="Add a photo to a task (provider; an image of at most 10 MB)",
+    tag=TAG,
+    response=PhotoSchema,
+    status=201,
+    multipart=True,
+    query=IDEMPOTENCY_HEADER,
+)
+def add_photo(task_id: int):
+    task = _task(task_id)
+    data = _read_photo()
+
+    def write():
+        return photos.add_photo(task, data, actor=current_user), 201
+
+    return idempotency.respond(current_user, write, PhotoSchema, fingerprint_extra=data)
+
+
+@endpoint(
+    "/tasks/<int:task_id>/photos/<int:photo_id>",
+    summary="A task's photo (JPEG), for those who may see the task",
+    tag=TAG,
+    produces=("image/jpeg",),
+)
+def get_photo(task_id: int, photo_id: int):
+    task = _task(task_id)
+    photo = db.session.scalar(
+        select(TaskPhoto).where(TaskPhoto.id == photo_id, TaskPhoto.task_id == task.id)
+    )
+    if photo is None:
+        raise NotFound(N_("Not found."))
+    return photo_response(photo)
+
+
+def photo_response(photo: TaskPhoto):
+    path = photos.photo_path(photo)
+    if not path.is_file():
+        raise NotFound(N_("Not found."))
+    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@endpoint(
+    "/tasks/<int:task_id>/contest",
+    "POST",
+    summary="Contest a done task with a reason (member); the provider redoes it",
+    tag=TAG,
+    body=ContestSchema,
+    response=FieldTaskSchema,
+)
+def contest_task(task_id: int, data):
+    task = _task(task_id)
+    services.contest_task(task, data["reason"], actor=current_user)
+    db.session.commit()
+    return task
+
+
+@endpoint(
+    "/rounds/<int:round_id>/accept",
+    "POST",
+    summary="Accept a completed round (member): every done task becomes accepted",
+    tag=TAG,
+    response=AcceptedRoundSchema,
+)
+def accept_round(round_id: int):
+    round_ = _round(round_id)
+    services.accept_round(round_, actor=current_user)
+    db.session.commit()
+    return round_
+
+
+@endpoint(
+    "/rounds/<int:round_id>/labour",
+    "POST",
+    summary="Log a round's labour for a work date (provider); the same date again replaces",
+    tag=TAG,
+    body=LabourSchema,
+    response=LabourSchema,
+    status=201,
+    query=IDEMPOTENCY_HEADER,
+)
+def record_labour(round_id: int, data):
+    round_ = _round(round_id)
+
+    def write():
+        entry, created = services.record_labour(round_, data, actor=current_user)
+        return entry, 201 if created else 200
+
+    return idempotency.respond(current_user, write, LabourSchema)
+
+
+@endpoint(
+    "/rounds/<int:round_id>/labour",
+    summary="A round's labour per work date",
+    tag=TAG,
+    response=LabourSchema,
+    many=True,
+)
+def list_labour(round_id: int):
+    round_ = _round(round_id)
+    return (
+        select(LabourEntry).where(LabourEntry.round_id == round_.id).order_by(LabourEntry.work_date)
+    )

@@ -1,0 +1,246 @@
+"""Task photos: only images (the type read from the bytes, not from the name or the header),
+at most 10 MB, resized to at most 1600 px, re-encoded as JPEG with the EXIF location removed
+unless the framework's setting keeps it, stored as files under STORAGE_DIR (not in the
+database), and deleted by `purge-photos` after the framework's retention (default 24 months).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
+
+from central.core import audit
+from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from central.extensions import db
+from central.fieldwork.models import DEFAULT_PHOTO_RETENTION_MONTHS, FieldworkSetting, TaskPhoto
+from central.planning.models import Round, RoundStatus, Task, TaskStatus
+
+log = logging.getLogger(__name__)
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # SPEC section 5: a photo is at most 10 MB
+MAX_SIDE = 1600  # pixels: sharp enough to show a defect, small enough for a phone's data plan
+MAX_PIXELS = 60_000_000  # refuse decompression bombs before decoding
+MAX_PHOTOS_PER_TASK = 20
+JPEG_QUALITY = 85
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+NEW_FILES = "fieldwork_new_files"
+PURGE_BATCH = 500
+
+
+@dataclass
+class ProcessedPhoto:
+    data: bytes
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+
+def process_image(data: bytes, *, keep_location: bool) -> ProcessedPhoto:
+    """Check that the bytes are an image, then orient, resize and re-encode it as JPEG; the EXIF
+    GPS block is dropped unless `keep_location` (other metadata such as XMP is never kept)."""
+    not_an_image = ValidationError(
+        N_("The file is not a photo. Send a JPEG, PNG or WebP image."),
+        fields={"file": N_("Not an image.")},
+    )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED_FORMATS:
+                raise not_an_image
+            width, height = probe.size
+        if width * height > MAX_PIXELS:
+            raise ValidationError(
+                N_("The image has too many pixels."), fields={"file": N_("Too many pixels.")}
+            )
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise not_an_image from None
+    image = ImageOps.exif_transpose(image)  # bakes the orientation in
+    exif = image.getexif()
+    exif.pop(ExifTags.Base.Orientation, None)
+    if not keep_location:
+        exif.pop(ExifTags.IFD.GPSInfo, None)
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    image.info.pop("xmp", None)
+    out = io.BytesIO()
+    options: dict[str, Any] = {"quality": JPEG_QUALITY, "optimize": True}
+    if len(exif):
+        options["exif"] = exif.tobytes()
+    image.save(out, "JPEG", **options)
+    return ProcessedPhoto(out.getvalue(), image.width, image.height)
+
+
+def storage_root() -> Path:
+    return Path(current_app.config["STORAGE_DIR"]).resolve()
+
+
+def photo_path(photo: TaskPhoto) -> Path:
+    """The photo's file; the key is ours, but never leave the storage directory."""
+    root = storage_root()
+    path = (root / photo.storage_key).resolve()
+    if not path.is_relative_to(root):
+        raise NotFound(N_("Not found."))
+    return path
+
+
+def _write(key: str, data: bytes) -> Path:
+    path = storage_root() / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    # Removed again if the transaction that records it rolls back (see _drop_uncommitted_files).
+    db.session.info.setdefault(NEW_FILES, []).append(str(path))
+    return path
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_uncommitted_files(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None or previous_transaction.nested:
+        return
+    for name in session.info.pop(NEW_FILES, []):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(name)
+
+
+def keeps_location(framework_id: int) -> bool:
+    setting = db.session.get(FieldworkSetting, framework_id)
+    return bool(setting and setting.keep_photo_location)
+
+
+def add_photo(task: Task, data: bytes, *, actor: Any) -> TaskPhoto:
+    """Add a photo to a task (its provider, until the member accepts the work)."""
+    round_ = task.round
+    if getattr(actor, "role", None) != "provider" or actor.organisation_id != round_.provider_id:
+        raise Forbidden(N_("Only the provider of this round can add photos."))
+    if task.status == TaskStatus.CANCELLED:
+        raise Conflict(N_("This task is cancelled; it takes no photos."))
+    if task.status == TaskStatus.ACCEPTED or round_.status == RoundStatus.ACCEPTED:
+        raise Conflict(N_("The member has accepted this work; it can no longer change."))
+    if round_.status in (RoundStatus.PLANNED, RoundStatus.CANCELLED):
+        raise Conflict(N_("This round takes no photos."))
+    count = db.session.scalar(
+        select(func.count()).select_from(TaskPhoto).where(TaskPhoto.task_id == task.id)
+    )
+    if count >= MAX_PHOTOS_PER_TASK:
+        raise Conflict(N_("A task has at most 20 photos."))
+    if not data:
+        raise ValidationError(N_("The file is empty."), fields={"file": N_("Empty.")})
+    keep = keeps_location(round_.framework_id)
+    processed = process_image(data, keep_location=keep)
+    from central.fieldwork.services import business_now
+
+    now = business_now()
+    key = f"photos/{now:%Y/%m}/{uuid.uuid4().hex}.jpg"
+    _write(key, processed.data)
+    photo = TaskPhoto(
+        task_id=task.id,
+        storage_key=key,
+        content_type=processed.content_type,
+        size_bytes=len(processed.data),
+        width=processed.width,
+        height=processed.height,
+        location_kept=keep,
+        uploaded_by_id=getattr(actor, "id", None),
+        uploaded_at=now,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    audit.record("task.photo_added", task, actor=actor, photo_id=photo.id, location_kept=keep)
+    return photo
+
+
+def photos_of(task: Task) -> list[TaskPhoto]:
+    return list(
+        db.session.scalars(
+            select(TaskPhoto).where(TaskPhoto.task_id == task.id).order_by(TaskPhoto.id)
+        )
+    )
+
+
+# --- purge-photos --------------------------------------------------------------------------------
+
+
+def purge_photos(session: Session, today: date) -> dict[str, Any]:
+    """Delete photos older than their framework's retention (default 24 months): the file first,
+    then the row, committed per batch; also stored Idempotency-Key answers past their retention.
+    Idempotent: a second run finds nothing left."""
+    from central.fieldwork import idempotency
+    from central.fieldwork.services import business_now
+
+    now = business_now()
+    retention = dict(
+        session.execute(
+            select(FieldworkSetting.framework_id, FieldworkSetting.photo_retention_months)
+        ).all()
+    )
+    shortest = min([DEFAULT_PHOTO_RETENTION_MONTHS, *retention.values()])
+    counts = {"photos_deleted": 0, "files_missing": 0, "idempotency_keys_deleted": 0}
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(TaskPhoto.id, TaskPhoto.storage_key, TaskPhoto.uploaded_at, Round.framework_id)
+            .join(Task, Task.id == TaskPhoto.task_id)
+            .join(Round, Round.id == Task.round_id)
+            .where(
+                TaskPhoto.uploaded_at < now - relativedelta(months=shortest),
+                TaskPhoto.id > last_id,
+            )
+            .order_by(TaskPhoto.id)
+            .limit(PURGE_BATCH)
+        ).all()
+        if not rows:
+            break
+        last_id = rows[-1].id
+        expired = [
+            row
+            for row in rows
+            if row.uploaded_at
+            < now
+            - relativedelta(months=retention.get(row.framework_id, DEFAULT_PHOTO_RETENTION_MONTHS))
+        ]
+        root = storage_root()
+        for row in expired:
+            try:
+                os.remove(root / row.storage_key)
+            except FileNotFoundError:
+                counts["files_missing"] += 1
+        if expired:
+            session.execute(
+                delete(TaskPhoto)
+                .where(TaskPhoto.id.in_([row.id for row in expired]))
+                .execution_options(synchronize_session=False)
+            )
+            audit.record("photos.purged", None, today=today, photos=[row.id for row in expired])
+        counts["photos_deleted"] += len(expired)
+        session.commit()
+    counts["idempotency_keys_deleted"] = idempotency.purge_expired(now)
+    session.commit()
+    return counts

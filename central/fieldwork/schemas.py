@@ -1,0 +1,153 @@
+"""JSON shapes of field work (SPEC section 5): task results, contests, acceptance, labour and
+photos. Money and decimals travel as strings such as "18.50"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from marshmallow import Schema, fields, validate
+
+from central.fieldwork import photos, services
+from central.planning.models import TaskResult
+
+
+class TaskResultSchema(Schema):
+    """POST /tasks/{id}/result."""
+
+    result = fields.String(required=True, validate=validate.OneOf([r.value for r in TaskResult]))
+    notes = fields.String(load_default="", validate=validate.Length(max=services.MAX_NOTES))
+    defect_category = fields.String(
+        load_default="", validate=validate.Length(max=services.MAX_DEFECT_CATEGORY)
+    )
+    checklist = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={"description": "Answers by item key: true|false (pass/fail) or a number."},
+    )
+
+
+class ContestSchema(Schema):
+    """POST /tasks/{id}/contest."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=services.MAX_REASON))
+
+
+class LabourSchema(Schema):
+    """POST /rounds/{id}/labour (rule 16): aggregates only."""
+
+    id = fields.Integer(dump_only=True)
+    round_id = fields.Integer(dump_only=True)
+    work_date = fields.Date(load_default=None, metadata={"description": "Default: today."})
+    hours = fields.Decimal(as_string=True, places=2, allow_nan=False, required=True)
+    target_group_hours = fields.Decimal(
+        as_string=True, places=2, allow_nan=False, load_default=None
+    )
+    target_group_workers = fields.Integer(strict=True, load_default=0)
+
+
+class PhotoSchema(Schema):
+    id = fields.Integer()
+    task_id = fields.Integer()
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    size_bytes = fields.Integer()
+    location_kept = fields.Boolean()
+    uploaded_at = fields.DateTime()
+    url = fields.Method("get_url")
+
+    def get_url(self, obj: Any) -> str:
+        return url_for("api.fieldwork_get_photo", task_id=obj.task_id, photo_id=obj.id)
+
+
+class ContestInfoSchema(Schema):
+    reason = fields.String()
+    contested_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class FieldTaskSchema(Schema):
+    """A task with its recorded result, checklist answers, follow-up need, open contest and
+    photos."""
+
+    id = fields.Integer()
+    round_id = fields.Integer()
+    sequence = fields.Integer()
+    asset_id = fields.Integer(allow_none=True)
+    need_id = fields.Integer(allow_none=True)
+    task_type = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+    unit_price = fields.Decimal(as_string=True)
+    vat_rate = fields.Decimal(as_string=True)
+    status = fields.String()
+    result = fields.String(allow_none=True)
+    done_on = fields.Date(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    notes = fields.Method("get_notes")
+    defect_category = fields.Method("get_defect_category")
+    checklist = fields.Method("get_checklist")
+    failed_items = fields.Method("get_failed_items")
+    follow_up_need_id = fields.Method("get_follow_up_need_id", allow_none=True)
+    contest = fields.Method("get_contest", allow_none=True)
+    photos = fields.Method("get_photos")
+
+    def _report(self, obj: Any):
+        return services.report_of(obj)
+
+    def get_notes(self, obj: Any) -> str:
+        report = self._report(obj)
+        return report.notes if report else ""
+
+    def get_defect_category(self, obj: Any) -> str:
+        report = self._report(obj)
+        return report.defect_category if report else ""
+
+    def get_checklist(self, obj: Any) -> dict:
+        report = self._report(obj)
+        return dict(report.checklist) if report else {}
+
+    def get_failed_items(self, obj: Any) -> list:
+        report = self._report(obj)
+        return list(report.failed_items) if report else []
+
+    def get_follow_up_need_id(self, obj: Any) -> int | None:
+        need = services.follow_up_need_of(obj)
+        return need.id if need else None
+
+    def get_contest(self, obj: Any) -> dict | None:
+        contest = services.latest_contest_of(obj)
+        return ContestInfoSchema().dump(contest) if contest else None
+
+    def get_photos(self, obj: Any) -> list:
+        return PhotoSchema(many=True).dump(photos.photos_of(obj))
+
+
+class RoundTaskSchema(Schema):
+    id = fields.Integer()
+    sequence = fields.Integer()
+    asset_id = fields.Integer(allow_none=True)
+    task_type = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    status = fields.String()
+    result = fields.String(allow_none=True)
+    unit_price = fields.Decimal(as_string=True)
+
+
+class AcceptedRoundSchema(Schema):
+    """The round after acceptance."""
+
+    id = fields.Integer()
+    framework_id = fields.Integer()
+    lot_id = fields.Integer()
+    member_id = fields.Integer()
+    provider_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    due_date = fields.Date()
+    scheduled_date = fields.Date(allow_none=True)
+    route_km = fields.Decimal(as_string=True)
+    completed_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    tasks = fields.List(fields.Nested(RoundTaskSchema))

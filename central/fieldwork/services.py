@@ -1,0 +1,652 @@
+"""Field work rules (SPEC rules 14–16): task results with the task type's checklist, follow-up
+needs for defects, the round's status, contests, acceptance, labour and photo settings.
+
+Each service takes models, validated values and the acting user; it checks the rule, writes an
+audit event and flushes. The caller (a page, the API, a job) commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from central.assets.models import Need, NeedSource, NeedStatus
+from central.core import audit, clock
+from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.extensions import db
+from central.fieldwork import notifications
+from central.fieldwork.models import (
+    DEFAULT_PHOTO_RETENTION_MONTHS,
+    FieldworkSetting,
+    LabourEntry,
+    TaskContest,
+    TaskReport,
+)
+from central.frameworks.models import ChecklistKind, TaskType
+from central.planning.models import (
+    UNBILLED_RESULTS,
+    Round,
+    RoundStatus,
+    Task,
+    TaskResult,
+    TaskStatus,
+)
+
+MAX_NOTES = 2000
+MAX_DEFECT_CATEGORY = 100
+MAX_REASON = 2000
+MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
+MAX_TARGET_GROUP_WORKERS = 500
+LABOUR_DAYS_BACK = 366  # labour may be logged late, but not for work over a year ago
+# A result may be recorded on these rounds; planned (unassigned), accepted and cancelled not.
+WORKABLE_ROUNDS = (
+    RoundStatus.ASSIGNED,
+    RoundStatus.IN_PROGRESS,
+    RoundStatus.OVERDUE,
+    RoundStatus.COMPLETED,
+)
+CLOSED_TASK_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
+
+
+def _(message: str, **values: Any) -> str:
+    """Translate in the language of the request; outside one (jobs, the demo) in Dutch, the
+    platform's default."""
+    if has_request_context():
+        return gettext(message, **values)
+    with force_locale("nl"):
+        return gettext(message, **values)
+
+
+def business_now() -> datetime:
+    """Now, on the business date (moved by `--today` in development and tests)."""
+    from central.planning.jobs import business_now as on_day
+
+    return on_day(clock.today())
+
+
+def _lock(obj: Any) -> None:
+    """Reload a row under a row lock (PostgreSQL; SQLite serialises writers anyway), so that two
+    requests on the same task or round apply one after the other."""
+    db.session.refresh(obj, with_for_update=True)
+
+
+def _require_provider_of(round_: Round, actor: Any) -> None:
+    if getattr(actor, "role", None) != "provider" or actor.organisation_id != round_.provider_id:
+        raise Forbidden(N_("Only the provider of this round can record its work."))
+
+
+def _require_member_of(round_: Round, actor: Any) -> None:
+    if (
+        getattr(actor, "role", None) not in ("member", "coordinator")
+        or actor.organisation_id != round_.member_id
+    ):
+        raise Forbidden(N_("Only the member authority of this round can do this."))
+
+
+# --- checklist ---------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> Decimal | None:
+    """A JSON number (not a boolean) as a Decimal, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def check_answers(
+    checklist: list[dict[str, Any]], answers: dict[str, Any], result: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Check checklist answers against the task type's items: known keys only, a boolean for a
+    pass/fail item, a number for a reading; an `ok` result answers every item. Returns the
+    answers and the keys of the failed items (a failed pass/fail, a reading outside min/max)."""
+    items = {item["key"]: item for item in checklist}
+    errors: list[str] = []
+    unknown = sorted(set(answers) - set(items))
+    if unknown:
+        errors.append(_("Unknown checklist items: %(keys)s.", keys=", ".join(unknown)))
+    cleaned: dict[str, Any] = {}
+    failed: list[str] = []
+    for key, item in items.items():
+        if key not in answers or answers[key] is None:
+            continue
+        value = answers[key]
+        if item["kind"] == ChecklistKind.PASS_FAIL:
+            if not isinstance(value, bool):
+                errors.append(
+                    _("%(label)s: answer pass (true) or fail (false).", label=item["label"])
+                )
+                continue
+            cleaned[key] = value
+            if not value:
+                failed.append(key)
+        else:
+            number = _number(value)
+            if number is None:
+                errors.append(_("%(label)s: give the reading as a number.", label=item["label"]))
+                continue
+            cleaned[key] = int(number) if number == number.to_integral_value() else float(number)
+            low, high = item.get("min"), item.get("max")
+            if (low is not None and number < Decimal(low)) or (
+                high is not None and number > Decimal(high)
+            ):
+                failed.append(key)
+    if result == TaskResult.OK and not errors:
+        missing = [item["label"] for key, item in items.items() if key not in cleaned]
+        if missing:
+            errors.append(
+                _(
+                    "An ok result answers the whole checklist; missing: %(items)s.",
+                    items=", ".join(missing),
+                )
+            )
+    if errors:
+        raise ValidationError(" ".join(errors), fields={"checklist": errors})
+    return cleaned, failed
+
+
+def describe_failures(checklist: list[dict[str, Any]], answers: dict[str, Any], failed) -> str:
+    """The failed items in words: 'Lid and frame: fail; Static pressure: 0.8 (1.5–10)'."""
+    parts = []
+    for item in checklist:
+        if item["key"] not in failed:
+            continue
+        value = answers.get(item["key"])
+        if item["kind"] == ChecklistKind.PASS_FAIL:
+            parts.append(_("%(label)s: fail", label=item["label"]))
+        else:
+            bounds = "–".join(str(b) for b in (item.get("min") or "", item.get("max") or ""))
+            parts.append(f"{item['label']}: {value} ({bounds})")
+    return "; ".join(parts)
+
+
+# --- results (rule 14) ---------------------------------------------------------------------------
+
+
+def _clean_text(values: dict[str, Any], name: str, limit: int) -> str:
+    value = values.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(N_("The request has invalid fields."), fields={name: N_("Not text.")})
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError(
+            N_("The text is too long."), fields={name: _("At most %(n)d characters.", n=limit)}
+        )
+    return value
+
+
+def report_of(task: Task) -> TaskReport | None:
+    return db.session.get(TaskReport, task.id)
+
+
+def follow_up_need_of(task: Task) -> Need | None:
+    """The follow-up need a task's result raised (one per task)."""
+    return db.session.scalar(
+        select(Need)
+        .where(Need.task_id == task.id, Need.source == NeedSource.DEFECT)
+        .order_by(Need.id)
+        .limit(1)
+    )
+
+
+def open_contest_of(task: Task) -> TaskContest | None:
+    return db.session.scalar(
+        select(TaskContest)
+        .where(TaskContest.task_id == task.id, TaskContest.resolved_at.is_(None))
+        .order_by(TaskContest.id.desc())
+        .limit(1)
+    )
+
+
+def latest_contest_of(task: Task) -> TaskContest | None:
+    """The task's most recent contest, open or resolved."""
+    return db.session.scalar(
+        select(TaskContest)
+        .where(TaskContest.task_id == task.id)
+        .order_by(TaskContest.id.desc())
+        .limit(1)
+    )
+
+
+def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
+    """Rule 14: record (or correct, until the member accepts) a task's result with its checklist
+    answers. open, done or contested → done; a cancelled task or an accepted round answers 409.
+    A defect or a failed item raises one follow-up need for the member (idempotent on
+    correction); inaccessible and not_found close the task unbilled. The round follows."""
+    round_ = task.round
+    _require_provider_of(round_, actor)
+    _lock(round_)  # round first, then task: the order every service takes (no deadlock)
+    _lock(task)
+    result = values.get("result")
+    if result not in set(TaskResult):
+        raise ValidationError(
+            N_("Choose a result: ok, defect, inaccessible or not found."),
+            fields={"result": N_("Choose a result.")},
+        )
+    notes = _clean_text(values, "notes", MAX_NOTES)
+    category = _clean_text(values, "defect_category", MAX_DEFECT_CATEGORY)
+    answers = values.get("checklist") or {}
+    if not isinstance(answers, dict):
+        raise ValidationError(
+            N_("The checklist answers are an object of item keys."),
+            fields={"checklist": N_("Not an object.")},
+        )
+    if task.status == TaskStatus.CANCELLED:
+        raise Conflict(N_("This task is cancelled; it takes no result."))
+    if round_.status == RoundStatus.ACCEPTED or task.status == TaskStatus.ACCEPTED:
+        raise Conflict(N_("The member has accepted this work; it can no longer change."))
+    if round_.status not in WORKABLE_ROUNDS:
+        raise Conflict(N_("This round takes no results."))
+    task_type = db.session.get(TaskType, task.task_type_id)
+    checklist = list(task_type.checklist or []) if task_type else []
+    cleaned, failed = check_answers(checklist, answers, result)
+
+    now = business_now()
+    previous_status, previous_result = task.status, task.result
+    correction = previous_status == TaskStatus.DONE
+    if previous_status != TaskStatus.DONE:
+        task.done_on = clock.today()  # the day the work was (re)done: dueness counts from it
+    task.status = TaskStatus.DONE
+    task.result = result
+    task.done_at = now
+    report = report_of(task)
+    if report is None:
+        report = TaskReport(task_id=task.id, recorded_at=now)
+        db.session.add(report)
+    report.notes = notes
+    report.defect_category = category
+    report.checklist = cleaned
+    report.failed_items = failed
+    report.recorded_by_id = getattr(actor, "id", None)
+    if previous_status == TaskStatus.CONTESTED:
+        contest = open_contest_of(task)
+        if contest is not None:
+            contest.resolved_at = now
+    _sync_planned_need(task)
+    db.session.flush()
+    need = _follow_up(task, task_type, checklist, cleaned, failed, notes, category, actor)
+    audit.record(
+        "task.result_corrected" if correction else "task.result_recorded",
+        task,
+        actor=actor,
+        round_id=round_.id,
+        result=result,
+        previous_result=previous_result if correction else None,
+        failed_items=failed,
+        follow_up_need_id=need.id if need is not None else None,
+    )
+    refresh_round_status(round_, actor=actor)
+    db.session.flush()
+    return task
+
+
+def _sync_planned_need(task: Task) -> None:
+    """A need planned into this task is done with it; closed unbilled, it is open again so that
+    it is planned once more (the place stays due)."""
+    if task.need_id is None:
+        return
+    need = db.session.get(Need, task.need_id)
+    if need is None or need.status == NeedStatus.CANCELLED:
+        return
+    need.status = NeedStatus.OPEN if task.result in UNBILLED_RESULTS else NeedStatus.DONE
+
+
+def _follow_up(task, task_type, checklist, answers, failed, notes, category, actor) -> Need | None:
+    """One follow-up need per task for a defect or a failed item: created once, its description
+    kept up to date on a correction, cancelled if a correction clears it while still open, and
+    reopened if a later result finds the defect again."""
+    from central.assets import services as asset_services
+
+    needed = task.result == TaskResult.DEFECT or bool(failed)
+    need = follow_up_need_of(task)
+    if not needed:
+        if need is not None and need.status == NeedStatus.OPEN:
+            need.status = NeedStatus.CANCELLED
+            audit.record("need.cancelled", need, actor=actor, task_id=task.id, reason="corrected")
+        return None
+    description = _defect_description(task, task_type, checklist, answers, failed, notes, category)
+    if need is not None:
+        changed = need.description != description
+        need.description = description
+        reopened = need.status == NeedStatus.CANCELLED
+        if reopened:
+            need.status = NeedStatus.OPEN
+        if changed or reopened:
+            audit.record(
+                "need.updated", need, actor=actor, task_id=task.id, reopened=reopened or None
+            )
+        if reopened:
+            notifications.defect_need_raised(task, need)
+        return need
+    follow_up = task_type.follow_up if task_type is not None else None
+    place: dict[str, Any] = {}
+    if task.asset_id is None and task.need_id is not None:
+        origin = db.session.get(Need, task.need_id)
+        place = {"lat": origin.lat, "lon": origin.lon, "address": origin.address}
+    need = asset_services.create_defect_need(
+        task.round.member_id,
+        asset_id=task.asset_id,
+        task_id=task.id,
+        description=description,
+        lot_id=follow_up.lot_id if follow_up is not None else None,
+        task_type=follow_up.code if follow_up is not None else None,
+        actor=actor,
+        **place,
+    )
+    notifications.defect_need_raised(task, need)
+    return need
+
+
+def _defect_description(task, task_type, checklist, answers, failed, notes, category) -> str:
+    lines = []
+    name = task_type.name if task_type is not None else task.task_type
+    if task.result == TaskResult.DEFECT:
+        heading = _("Defect found during %(task)s", task=name)
+        if category:
+            heading += f": {category}"
+        lines.append(heading + ".")
+    if failed:
+        lines.append(
+            _("Failed checks: %(items)s.", items=describe_failures(checklist, answers, failed))
+        )
+    if notes:
+        lines.append(_("Crew's note: %(note)s", note=notes))
+    return "\n".join(lines)[:2000]
+
+
+def refresh_round_status(round_: Round, *, actor: Any = None) -> None:
+    """Rule 15: a round is completed when every task is done or closed (cancelled tasks do not
+    count), in progress once work is recorded; a contest takes a completed round back into
+    progress. Overdue rounds stay overdue until they are completed."""
+    if round_.status in (RoundStatus.PLANNED, RoundStatus.ACCEPTED, RoundStatus.CANCELLED):
+        return
+    db.session.flush()
+    statuses = list(
+        db.session.scalars(
+            select(Task.status).where(
+                Task.round_id == round_.id, Task.status != TaskStatus.CANCELLED
+            )
+        )
+    )
+    if not statuses:
+        return
+    if all(status in CLOSED_TASK_STATUSES for status in statuses):
+        if round_.status != RoundStatus.COMPLETED:
+            round_.status = RoundStatus.COMPLETED
+            round_.completed_at = business_now()
+            audit.record("round.completed", round_, actor=actor)
+            notifications.round_completed(round_)
+        return
+    if round_.status == RoundStatus.COMPLETED:
+        round_.status = RoundStatus.IN_PROGRESS
+        round_.completed_at = None
+        audit.record("round.reopened", round_, actor=actor)
+    elif round_.status == RoundStatus.ASSIGNED and any(
+        status != TaskStatus.OPEN for status in statuses
+    ):
+        round_.status = RoundStatus.IN_PROGRESS
+        audit.record("round.started", round_, actor=actor)
+
+
+# --- contests and acceptance (rules 14, 15) ------------------------------------------------------
+
+
+def contest_task(task: Task, reason: Any, *, actor: Any) -> Task:
+    """Rule 14: the member contests a done task with a reason; the provider redoes it. Only
+    done work that is not yet accepted can be contested (409)."""
+    round_ = task.round
+    _require_member_of(round_, actor)
+    _lock(round_)
+    _lock(task)
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError(
+            N_("Say why you contest this task."), fields={"reason": N_("Enter a reason.")}
+        )
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            N_("The reason is too long."),
+            fields={"reason": _("At most %(n)d characters.", n=MAX_REASON)},
+        )
+    if task.status == TaskStatus.ACCEPTED or round_.status == RoundStatus.ACCEPTED:
+        raise Conflict(N_("This work is already accepted."))
+    if task.status != TaskStatus.DONE:
+        raise Conflict(N_("Only a done task can be contested."))
+    task.status = TaskStatus.CONTESTED
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            N_("This asset already has open work of this type; follow that task instead.")
+        ) from None
+    if task.need_id is not None:
+        need = db.session.get(Need, task.need_id)
+        if need is not None and need.status != NeedStatus.CANCELLED:
+            need.status = NeedStatus.PLANNED
+    contest = TaskContest(
+        task_id=task.id,
+        reason=reason,
+        contested_by_id=getattr(actor, "id", None),
+        contested_at=business_now(),
+    )
+    db.session.add(contest)
+    db.session.flush()
+    audit.record("task.contested", task, actor=actor, round_id=round_.id, reason=reason)
+    refresh_round_status(round_, actor=actor)
+    notifications.task_contested(task, reason)
+    db.session.flush()
+    return task
+
+
+def accept_round(round_: Round, *, actor: Any) -> Round:
+    """Rule 15: the member accepts a completed round; every done task becomes accepted (and is
+    billed in this month). An accepted round, or one not completed, answers 409."""
+    _require_member_of(round_, actor)
+    _lock(round_)
+    if round_.status == RoundStatus.ACCEPTED:
+        raise Conflict(N_("This round is already accepted."))
+    if round_.status != RoundStatus.COMPLETED:
+        raise Conflict(N_("Only a completed round can be accepted: some tasks are not done yet."))
+    now = business_now()
+    accepted = 0
+    for task in round_.tasks:
+        if task.status == TaskStatus.DONE:
+            task.status = TaskStatus.ACCEPTED
+            task.accepted_at = now
+            accepted += 1
+    round_.status = RoundStatus.ACCEPTED
+    round_.accepted_at = now
+    db.session.flush()
+    audit.record("round.accepted", round_, actor=actor, tasks_accepted=accepted)
+    notifications.round_accepted(round_)
+    return round_
+
+
+# --- labour (rule 16) ----------------------------------------------------------------------------
+
+
+def _decimal(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
+    if value is None or value == "":
+        return Decimal("0")
+    if isinstance(value, bool):
+        errors[name] = N_("Give a number of hours.")
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        errors[name] = N_("Give a number of hours.")
+        return None
+    if not number.is_finite():
+        errors[name] = N_("Give a number of hours.")
+        return None
+    if number != number.quantize(Decimal("0.01")):
+        errors[name] = N_("At most two decimals.")
+        return None
+    return number
+
+
+def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
+    """Rule 16: hours ≥ 0, target-group hours ≤ hours (and worked by at least one target-group
+    worker, at most 24 hours each), a work date not in the future."""
+    errors: dict[str, str] = {}
+    hours = _decimal(values.get("hours"), "hours", errors)
+    group_hours = _decimal(values.get("target_group_hours"), "target_group_hours", errors)
+    workers = values.get("target_group_workers")
+    if workers in (None, ""):
+        workers = 0
+    if isinstance(workers, bool) or not isinstance(workers, int | str):
+        errors["target_group_workers"] = N_("Give a whole number of workers.")
+    else:
+        try:
+            workers = int(workers)
+        except ValueError:
+            errors["target_group_workers"] = N_("Give a whole number of workers.")
+    work_date = values.get("work_date") or clock.today()
+    if isinstance(work_date, str):
+        try:
+            work_date = date.fromisoformat(work_date)
+        except ValueError:
+            errors["work_date"] = N_("Give the work date as YYYY-MM-DD.")
+    if hours is not None and not 0 <= hours <= MAX_LABOUR_HOURS:
+        errors["hours"] = N_("Hours are between 0 and 1000.")
+    if group_hours is not None and group_hours < 0:
+        errors["target_group_hours"] = N_("Hours cannot be negative.")
+    elif hours is not None and group_hours is not None and group_hours > hours:
+        errors["target_group_hours"] = N_("Target-group hours cannot exceed the hours.")
+    if "target_group_workers" not in errors and not 0 <= workers <= MAX_TARGET_GROUP_WORKERS:
+        errors["target_group_workers"] = N_("Between 0 and 500 workers.")
+    if not errors and group_hours > 0 and workers == 0:
+        errors["target_group_workers"] = N_("Target-group hours need at least one worker.")
+    if not errors and group_hours > 24 * workers:
+        errors["target_group_hours"] = N_("At most 24 hours a day per target-group worker.")
+    if isinstance(work_date, date) and "work_date" not in errors:
+        if work_date > clock.today():
+            errors["work_date"] = N_("The work date cannot be in the future.")
+        elif work_date < clock.today() - timedelta(days=LABOUR_DAYS_BACK):
+            errors["work_date"] = N_("The work date is more than a year ago.")
+    if errors:
+        raise ValidationError(_(next(iter(errors.values()))), fields=errors)
+    return {
+        "hours": hours,
+        "target_group_hours": group_hours,
+        "target_group_workers": workers,
+        "work_date": work_date,
+    }
+
+
+def record_labour(round_: Round, values: dict[str, Any], *, actor: Any) -> tuple[LabourEntry, bool]:
+    """Rule 16: log a round's labour for a work date (aggregates only); the same round and work
+    date again replaces the earlier figures (an upsert on the unique key). Returns the entry
+    and whether it was new."""
+    _require_provider_of(round_, actor)
+    if round_.status in (RoundStatus.PLANNED, RoundStatus.CANCELLED):
+        raise Conflict(N_("This round takes no labour."))
+    cleaned = clean_labour(values, round_)
+    previous = db.session.scalar(
+        select(LabourEntry).where(
+            LabourEntry.round_id == round_.id, LabourEntry.work_date == cleaned["work_date"]
+        )
+    )
+    before = (
+        {
+            "hours": previous.hours,
+            "target_group_hours": previous.target_group_hours,
+            "target_group_workers": previous.target_group_workers,
+        }
+        if previous is not None
+        else None
+    )
+    now = business_now()
+    figures = {
+        "hours": cleaned["hours"],
+        "target_group_hours": cleaned["target_group_hours"],
+        "target_group_workers": cleaned["target_group_workers"],
+        "recorded_by_id": getattr(actor, "id", None),
+        "updated_at": now,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(LabourEntry.__table__)
+        .values(round_id=round_.id, work_date=cleaned["work_date"], created_at=now, **figures)
+        .on_conflict_do_update(index_elements=["round_id", "work_date"], set_=figures)
+        .returning(LabourEntry.__table__.c.id)
+    )
+    entry_id = db.session.execute(statement).scalar_one()
+    entry = db.session.get(LabourEntry, entry_id, populate_existing=True)
+    audit.record(
+        "labour.replaced" if before else "labour.recorded",
+        round_,
+        actor=actor,
+        work_date=cleaned["work_date"],
+        hours=cleaned["hours"],
+        target_group_hours=cleaned["target_group_hours"],
+        target_group_workers=cleaned["target_group_workers"],
+        before=before,
+    )
+    db.session.flush()
+    return entry, before is None
+
+
+# --- photo settings ------------------------------------------------------------------------------
+
+
+def settings_for(framework_id: int) -> FieldworkSetting:
+    """The framework's photo settings (defaults when the coordinator set none); not added."""
+    setting = db.session.get(FieldworkSetting, framework_id)
+    if setting is None:
+        setting = FieldworkSetting(
+            framework_id=framework_id,
+            keep_photo_location=False,
+            photo_retention_months=DEFAULT_PHOTO_RETENTION_MONTHS,
+        )
+    return setting
+
+
+def update_settings(framework: Any, values: dict[str, Any], *, actor: Any) -> FieldworkSetting:
+    """The lead authority's coordinator sets whether photos keep their EXIF location and how
+    many months (1–120) they are kept."""
+    if getattr(actor, "role", None) != "coordinator" or (
+        actor.organisation_id != framework.lead_organisation_id
+    ):
+        raise Forbidden(N_("Only a coordinator of the lead authority can change this."))
+    months = values.get("photo_retention_months")
+    try:
+        months = int(months)
+    except (TypeError, ValueError):
+        months = None
+    if months is None or not 1 <= months <= 120:
+        raise ValidationError(
+            N_("Keep photos between 1 and 120 months."),
+            fields={"photo_retention_months": N_("Between 1 and 120 months.")},
+        )
+    keep = bool(values.get("keep_photo_location"))
+    setting = db.session.get(FieldworkSetting, framework.id)
+    if setting is None:
+        setting = FieldworkSetting(framework_id=framework.id)
+        db.session.add(setting)
+    setting.keep_photo_location = keep
+    setting.photo_retention_months = months
+    setting.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(
+        "fieldwork.settings_updated",
+        framework,
+        actor=actor,
+        keep_photo_location=keep,
+        photo_retention_months=months,
+    )
+    return setting
