@@ -1,6 +1,6 @@
 """Imports every model, so that the metadata (and Alembic) knows all tables."""
 
-from central.accounts.models import ApiToken, User
+from central.accounts.models import ApiToken, RecoveryCode, TotpCredential, User
 from central.assets.models import Asset, AssetKind, Need, ServicePlan
 from central.core.audit import AuditEvent
 from central.fieldwork.models import (
@@ -51,6 +51,7 @@ __all__ = [
     "Need",
     "Organisation",
     "PriceLine",
+    "RecoveryCode",
     "Round",
     "ServicePlan",
     "Statement",
@@ -60,5 +61,6 @@ __all__ = [
     "TaskPhoto",
     "TaskReport",
     "TaskType",
+    "TotpCredential",
     "User",
 ]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
@@ -19,6 +19,11 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     MEMBER = "member"
     PROVIDER = "provider"
+
+
+# Roles whose sign-in asks for a TOTP code after the password (they can change whole frameworks
+# or every account); API tokens are unaffected.
+TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 
 
 class User(UserMixin, db.Model):
@@ -62,6 +67,10 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
+    @property
+    def two_factor_required(self) -> bool:
+        return self.role in TWO_FACTOR_ROLES
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
@@ -82,3 +91,40 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class TotpCredential(db.Model):
+    """A user's TOTP secret (RFC 6238, 30-second steps, 6 digits); in force once confirmed with a
+    first code from the user's app."""
+
+    __tablename__ = "totp_credentials"
+    __table_args__ = (
+        CheckConstraint(
+            "last_used_step IS NULL OR last_used_step >= 0", name="last_used_step_not_negative"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Base32, as authenticator apps take it; the server must read it to check codes.
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The newest time step whose code was accepted: each code is good once, so a code seen over a
+    # shoulder or in a proxy log cannot be replayed within its window.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code, for a user without their phone; only a hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
