@@ -30,6 +30,9 @@ def queue_mail(to: str, subject: str, body: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session: Session) -> None:
+    # Also called when a savepoint is released: only the outermost commit makes it real.
+    if session.in_nested_transaction():
+        return
     messages = session.info.pop(OUTBOX, None)
     if not messages or not has_app_context():
         return

@@ -739,3 +739,34 @@ def test_every_change_is_audited(coordinator):
     assert (
         db.session.get(Framework, framework.id).lead_organisation_id == coordinator.organisation_id
     )
+
+
+def test_threshold_alert_is_emailed_to_the_lead_coordinators_after_commit(
+    lead, coordinator, amounts, smtp_server
+):
+    framework = make_active_framework(lead, max_value=Decimal("1000.00"), estimated_value="900")
+    amounts[framework.id] = [
+        AmountRow(framework.lots[0].id, "open", Decimal("850.00"), Decimal(1), 1)
+    ]
+    services.refresh_spend_status(framework)
+    assert smtp_server.messages == []  # nothing before the commit
+    db.session.commit()
+    assert len(smtp_server.messages) == 1
+    mail = smtp_server.messages[0]
+    assert mail["To"] == coordinator.email
+    assert "80" in mail["Subject"]
+    services.refresh_spend_status(framework)
+    db.session.commit()
+    assert len(smtp_server.messages) == 1  # raised once
+
+
+def test_rolled_back_change_sends_no_mail(lead, coordinator, amounts, smtp_server):
+    framework = make_active_framework(lead, max_value=Decimal("1000.00"), estimated_value="900")
+    amounts[framework.id] = [
+        AmountRow(framework.lots[0].id, "open", Decimal("950.00"), Decimal(1), 1)
+    ]
+    with db.session.begin_nested():
+        services.refresh_spend_status(framework)
+    db.session.rollback()
+    db.session.commit()
+    assert smtp_server.messages == []
