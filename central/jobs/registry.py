@@ -47,6 +47,7 @@ def _implemented_jobs() -> list[Job]:
     """The jobs that exist; imported here to keep the import graph flat."""
     from flask_babel import lazy_gettext as _l
 
+    from central.fieldwork import digests, photos
     from central.planning import jobs as planning
     from central.reports import services as reports
 
@@ -75,6 +76,16 @@ def _implemented_jobs() -> list[Job]:
             "issue-statements",
             reports.issue_statements,
             _l("Issues last month's statements: one per framework, member and provider."),
+        ),
+        Job(
+            "send-digests",
+            digests.send_digests,
+            _l("E-mails each user what changed for them since their last digest."),
+        ),
+        Job(
+            "purge-photos",
+            photos.purge_photos,
+            _l("Deletes photos older than the retention the coordinator set (default 24 months)."),
         ),
     ]
 

@@ -40,6 +40,8 @@ class Field:
     def tasks(self) -> list:
         return list(self.round.tasks)
 
+    second: object = None
+
     def another_round(self, count: int = 2, **values):
         assets = [make_asset(self.member) for _ in range(count)]
         values.setdefault("scheduled_date", monday(today()))
@@ -48,6 +50,11 @@ class Field:
 
 @pytest.fixture
 def field() -> Field:
+    return build_field()
+
+
+def build_field() -> Field:
+    """The world of the `field` fixture (also for tests on the commit database)."""
     lead = make_org("authority")
     member = make_org("authority")
     provider = make_org("provider", social_economy_status="lde")
@@ -95,3 +102,6 @@ def api(client, user, method: str, path: str, **kwargs):
     headers = kwargs.pop("headers", {})
     headers["Authorization"] = f"Bearer {make_token(user)}"
     return getattr(client, method)(f"/api/v1{path}", headers=headers, **kwargs)
+
+
+from tests.jobs.conftest import commit_app, commit_database_url, commit_db  # noqa: E402, F401
