@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from central.jobs.views import bp as jobs_bp
     from central.organisations.views import bp as organisations_bp
     from central.pages import bp as pages_bp
+    from central.planning.views import bp as planning_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(leaflet_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(planning_bp)
     app.register_blueprint(api)
 
 

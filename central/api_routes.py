@@ -6,4 +6,5 @@ import central.fieldwork.api
 import central.frameworks.api
 import central.jobs.api
 import central.organisations.api
+import central.planning.api
 import central.reports.api  # noqa: F401

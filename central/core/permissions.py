@@ -331,6 +331,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "view_frameworks": frozenset({"admin", "coordinator", "member", "provider"}),
     "request_accession": frozenset({"coordinator", "member"}),
     "run_jobs": frozenset({"coordinator"}),
+    "view_rounds": frozenset({"coordinator", "member", "provider"}),
+    "view_workload": frozenset({"coordinator", "provider"}),
     "manage_assets": frozenset({"coordinator", "member"}),
     "view_reports": frozenset({"coordinator", "member"}),
     "view_consumption": frozenset({"coordinator"}),

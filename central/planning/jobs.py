@@ -501,7 +501,7 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             continue  # rule 4: a reserved lot only goes to social-economy providers
         awards[lot_id].append((provider_id, capacity))
     load: dict[tuple[int, int, date], int] = defaultdict(int)
-    for lot_id, provider_id, week, tasks in session.execute(
+    for lot_id, provider_id, day, tasks in session.execute(
         select(Round.lot_id, Round.provider_id, Round.scheduled_date, func.sum(task_count))
         .where(
             Round.lot_id.in_(lot_ids),
@@ -511,7 +511,8 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         )
         .group_by(Round.lot_id, Round.provider_id, Round.scheduled_date)
     ):
-        load[(lot_id, provider_id, week)] = int(tasks or 0)
+        # A round the provider moved within its week still counts in that week.
+        load[(lot_id, provider_id, monday(day))] += int(tasks or 0)
     now = business_now(today)
     changes = []
     unassigned = []

@@ -6,8 +6,18 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
@@ -186,6 +196,15 @@ class Task(db.Model):
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.task_type} {self.status}>"
+
+
+# The number of tasks a round holds (cancelled ones not counted), loaded with the round.
+Round.task_count = column_property(
+    select(func.count(Task.id))
+    .where(Task.round_id == Round.id, Task.status != TaskStatus.CANCELLED)
+    .correlate_except(Task)
+    .scalar_subquery()
+)
 
 
 def _register_task_amounts() -> None:

@@ -108,3 +108,21 @@ def rounds_auto_accepted(rows) -> None:
             )
 
         _send(organisation_id, roles, compose)
+
+
+def work_cancelled(round_, tasks) -> None:
+    """Tell the provider of a round that some of its work is cancelled."""
+    if round_.provider_id is None:
+        return
+
+    def compose():
+        return (
+            _("Work cancelled in round %(round)s", round=round_.id),
+            _(
+                "%(count)d tasks of round %(round)s are cancelled; you need not do them.",
+                count=len(tasks),
+                round=round_.id,
+            ),
+        )
+
+    _send(round_.provider_id, ["provider"], compose)

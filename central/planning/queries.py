@@ -4,7 +4,9 @@ a provider's workload by week and a round's stops for the map."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
@@ -84,28 +86,94 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+@dataclass(frozen=True)
+class Stop:
+    """A task of a round as the crew and the map see it: in route order, with its place."""
+
+    id: int
+    sequence: int
+    asset_id: int | None
+    need_id: int | None
+    task_type: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    vat_rate: Decimal
+    due_date: date
+    status: str
+    result: str | None
+    lat: float | None
+    lon: float | None
+    place: str | None
+    code: str | None
+
+
+def stops(round_: Round) -> list[Stop]:
+    """The round's tasks in route order with their place, in one query."""
+    from central.assets.models import Asset, Need
+
+    rows = db.session.execute(
+        select(
+            Task,
+            Asset.code,
+            Asset.street,
+            Asset.house_number,
+            Asset.municipality,
+            func.coalesce(Asset.lat, Need.lat),
+            func.coalesce(Asset.lon, Need.lon),
+            Need.address,
+        )
+        .outerjoin(Asset, Asset.id == Task.asset_id)
+        .outerjoin(Need, Need.id == Task.need_id)
+        .where(Task.round_id == round_.id)
+        .order_by(Task.sequence)
+    )
+    result = []
+    for task, code, street, number, town, lat, lon, address in rows:
+        if code is not None:
+            place = ", ".join(p for p in (" ".join(p for p in (street, number) if p), town) if p)
+        else:
+            place = address
+        result.append(
+            Stop(
+                task.id,
+                task.sequence,
+                task.asset_id,
+                task.need_id,
+                task.task_type,
+                task.quantity,
+                task.unit,
+                task.unit_price,
+                task.vat_rate,
+                task.due_date,
+                task.status,
+                task.result,
+                lat,
+                lon,
+                place,
+                code,
+            )
+        )
+    return result
+
+
 def weekly_load(provider_id: int, first_week: date, weeks: int) -> list[dict]:
     """A provider's scheduled work per week from `first_week` on: rounds and tasks per lot,
-    with the capacity awarded for that lot (rule 13)."""
+    with the capacity awarded for that lot (rule 13). A round moved within its week counts in
+    that week."""
     from central.frameworks.models import Award, Framework, Lot
 
-    last_week = first_week + timedelta(weeks=weeks - 1)
-    task_count = (
-        select(func.count())
-        .where(Task.round_id == Round.id, Task.status != TaskStatus.CANCELLED)
-        .correlate(Round)
-        .scalar_subquery()
-    )
+    last_day = first_week + timedelta(weeks=weeks) - timedelta(days=1)
     rows = db.session.execute(
         select(
             Round.scheduled_date,
             Round.lot_id,
             func.count(Round.id),
-            func.coalesce(func.sum(task_count), 0),
+            func.coalesce(func.sum(Round.task_count), 0),
         )
         .where(
             Round.provider_id == provider_id,
-            Round.scheduled_date.between(first_week, last_week),
+            Round.scheduled_date.between(first_week, last_day),
             Round.status != RoundStatus.CANCELLED,
         )
         .group_by(Round.scheduled_date, Round.lot_id)
@@ -118,19 +186,28 @@ def weekly_load(provider_id: int, first_week: date, weeks: int) -> list[dict]:
             .join(Award, and_(Award.lot_id == Lot.id, Award.provider_id == provider_id))
         )
     }
-    by_week: dict[date, dict] = {
-        first_week + timedelta(weeks=n): {"week": first_week + timedelta(weeks=n), "lots": []}
-        for n in range(weeks)
-    }
-    for week, lot_id, rounds, tasks in rows:
-        lot, framework, capacity = lots.get(lot_id, (None, None, None))
-        by_week[week]["lots"].append(
-            {
-                "lot": lot,
-                "framework": framework,
-                "rounds": rounds,
-                "tasks": int(tasks),
-                "capacity": capacity,
-            }
-        )
-    return list(by_week.values())
+    totals: dict[tuple[date, int], list[int]] = {}
+    for day, lot_id, rounds, tasks in rows:
+        key = (monday(day), lot_id)
+        total = totals.setdefault(key, [0, 0])
+        total[0] += rounds
+        total[1] += int(tasks)
+    weeks_out = []
+    for n in range(weeks):
+        week = first_week + timedelta(weeks=n)
+        entries = []
+        for (start, lot_id), (rounds, tasks) in sorted(totals.items(), key=lambda kv: kv[0][1]):
+            if start != week:
+                continue
+            lot, framework, capacity = lots.get(lot_id, (None, None, None))
+            entries.append(
+                {
+                    "lot": lot,
+                    "framework": framework,
+                    "rounds": rounds,
+                    "tasks": tasks,
+                    "capacity": capacity,
+                }
+            )
+        weeks_out.append({"week": week, "lots": entries})
+    return weeks_out

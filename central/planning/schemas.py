@@ -1,0 +1,49 @@
+"""JSON shapes of rounds and their tasks."""
+
+from marshmallow import Schema, fields
+
+from central.planning.models import RoundStatus, TaskStatus
+
+
+class RoundTaskSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    sequence = fields.Integer(dump_only=True)
+    asset_id = fields.Integer(dump_only=True, allow_none=True)
+    need_id = fields.Integer(dump_only=True, allow_none=True)
+    task_type = fields.String(dump_only=True)
+    quantity = fields.Decimal(dump_only=True, as_string=True)
+    unit = fields.String(dump_only=True)
+    unit_price = fields.Decimal(dump_only=True, as_string=True)
+    vat_rate = fields.Decimal(dump_only=True, as_string=True)
+    due_date = fields.Date(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": [s.value for s in TaskStatus]})
+    result = fields.String(dump_only=True, allow_none=True)
+    lat = fields.Float(dump_only=True, allow_none=True)
+    lon = fields.Float(dump_only=True, allow_none=True)
+    place = fields.String(dump_only=True, allow_none=True)
+
+
+class RoundSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    framework_id = fields.Integer(dump_only=True)
+    lot_id = fields.Integer(dump_only=True)
+    member_id = fields.Integer(dump_only=True)
+    provider_id = fields.Integer(dump_only=True, allow_none=True)
+    status = fields.String(dump_only=True, metadata={"enum": [s.value for s in RoundStatus]})
+    due_date = fields.Date(dump_only=True)
+    scheduled_date = fields.Date(allow_none=True)
+    route_km = fields.Decimal(dump_only=True, as_string=True)
+    task_count = fields.Integer(dump_only=True)
+
+
+class RoundDetailSchema(RoundSchema):
+    tasks = fields.Method("dump_tasks", dump_only=True)
+
+    def dump_tasks(self, round_) -> list:
+        from central.planning.queries import stops
+
+        return RoundTaskSchema(many=True).dump(stops(round_))
+
+
+class MoveRoundSchema(Schema):
+    scheduled_date = fields.Date(required=True)

@@ -1,0 +1,134 @@
+"""Changes to planned work (SPEC rules 13 and 14): a provider moves its round within its week;
+a coordinator of the lead authority, or the member, cancels open work, which frees the assets
+for planning again.
+
+Each service takes models, validated values and the acting user, checks its rule, writes an
+audit event and flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from central.assets.models import Need, NeedStatus
+from central.core import audit, clock
+from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.extensions import db
+from central.frameworks.models import Framework
+from central.planning import notifications
+from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.queries import monday
+
+MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE)
+CANCELLABLE_ROUNDS = (
+    RoundStatus.PLANNED,
+    RoundStatus.ASSIGNED,
+    RoundStatus.IN_PROGRESS,
+    RoundStatus.OVERDUE,
+)
+
+
+def _now():
+    from central.planning.jobs import business_now
+
+    return business_now(clock.today())
+
+
+def may_cancel(round_: Round, actor: Any) -> bool:
+    """The member authority of the round, or a coordinator of the framework's lead authority."""
+    role = getattr(actor, "role", None)
+    if role in ("member", "coordinator") and actor.organisation_id == round_.member_id:
+        return True
+    if role != "coordinator":
+        return False
+    lead = db.session.scalar(
+        select(Framework.lead_organisation_id).where(Framework.id == round_.framework_id)
+    )
+    return lead == actor.organisation_id
+
+
+def may_move(round_: Round, actor: Any) -> bool:
+    return (
+        getattr(actor, "role", None) == "provider" and actor.organisation_id == round_.provider_id
+    )
+
+
+def move_round(round_: Round, scheduled_date: Any, *, actor: Any) -> Round:
+    """Rule 13: the provider moves its round to another day of the week it is scheduled in."""
+    if not may_move(round_, actor):
+        raise Forbidden(N_("Only the provider of this round can move it."))
+    if not isinstance(scheduled_date, date):
+        raise ValidationError(
+            N_("Give the new date."), fields={"scheduled_date": N_("Enter a date.")}
+        )
+    if round_.status not in MOVABLE_ROUNDS or round_.scheduled_date is None:
+        raise Conflict(N_("Only a scheduled round with open work can be moved."))
+    if monday(scheduled_date) != monday(round_.scheduled_date):
+        raise ValidationError(
+            N_("A round moves within its week; ask the coordinator for another week."),
+            fields={"scheduled_date": N_("Choose a day of the same week.")},
+        )
+    previous = round_.scheduled_date
+    if scheduled_date == previous:
+        return round_
+    round_.scheduled_date = scheduled_date
+    db.session.flush()
+    audit.record("round.moved", round_, actor=actor, previous=previous, scheduled=scheduled_date)
+    return round_
+
+
+def _cancel_tasks(round_: Round, tasks: list[Task], *, actor: Any) -> list[Task]:
+    now = _now()
+    for task in tasks:
+        task.status = TaskStatus.CANCELLED
+        task.cancelled_at = now
+        if task.need_id is not None:
+            need = db.session.get(Need, task.need_id)
+            if need is not None and need.status == NeedStatus.PLANNED:
+                need.status = NeedStatus.OPEN  # planned again, unless the member cancels it
+    db.session.flush()
+    remaining = [t for t in round_.tasks if t.status != TaskStatus.CANCELLED]
+    if not remaining:
+        round_.status = RoundStatus.CANCELLED
+        round_.cancelled_at = now
+    else:
+        from central.fieldwork.services import refresh_round_status
+
+        refresh_round_status(round_, actor=actor)
+    db.session.flush()
+    notifications.work_cancelled(round_, tasks)
+    return tasks
+
+
+def cancel_round(round_: Round, *, actor: Any) -> Round:
+    """Rule 14: cancel every open task of a round; the round is cancelled when nothing else is
+    left (done work stays and is billed). Open work only: 409 otherwise."""
+    if not may_cancel(round_, actor):
+        raise Forbidden(N_("Only the member authority or the lead coordinator can cancel."))
+    open_tasks = [t for t in round_.tasks if t.status == TaskStatus.OPEN]
+    if round_.status not in CANCELLABLE_ROUNDS or not open_tasks:
+        raise Conflict(N_("This round has no open work to cancel."))
+    _cancel_tasks(round_, open_tasks, actor=actor)
+    audit.record(
+        "round.cancelled",
+        round_,
+        actor=actor,
+        tasks=[t.id for t in open_tasks],
+        status=round_.status,
+    )
+    return round_
+
+
+def cancel_task(task: Task, *, actor: Any) -> Task:
+    """Rule 14: cancel one open task; its asset may be planned again."""
+    round_ = task.round
+    if not may_cancel(round_, actor):
+        raise Forbidden(N_("Only the member authority or the lead coordinator can cancel."))
+    if task.status != TaskStatus.OPEN or round_.status not in CANCELLABLE_ROUNDS:
+        raise Conflict(N_("Only an open task can be cancelled."))
+    _cancel_tasks(round_, [task], actor=actor)
+    audit.record("task.cancelled", task, actor=actor, round_id=round_.id)
+    return task

@@ -1,0 +1,329 @@
+"""Pages: rounds in reach (list, map with routes, one round in route order), moving a round
+within its week, cancelling open work, and a provider's workload by week."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from central.core import clock
+from central.core.errors import DomainError
+from central.core.pagination import paginate
+from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
+from central.extensions import db
+from central.frameworks.models import Award, Framework, Lot
+from central.organisations.models import Organisation
+from central.planning import services
+from central.planning.api import filtered_rounds
+from central.planning.forms import ConfirmForm, MoveRoundForm
+from central.planning.models import ACTIVE_ROUND_STATUSES, Round, RoundStatus, Task
+from central.planning.queries import monday, stops, weekly_load
+
+bp = Blueprint("planning", __name__)
+
+ROUND_STATUS_LABELS = {
+    "planned": _l("Not yet assigned"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "accepted": _l("Accepted"),
+    "overdue": _l("Overdue"),
+    "cancelled": _l("Cancelled"),
+}
+TASK_STATUS_LABELS = {
+    "open": _l("Open"),
+    "done": _l("Done"),
+    "accepted": _l("Accepted"),
+    "contested": _l("Contested"),
+    "cancelled": _l("Cancelled"),
+}
+WORKLOAD_WEEKS = 8
+MAP_ROUNDS = 300  # rounds drawn at once; filters narrow the map further
+
+
+@bp.app_context_processor
+def labels() -> dict:
+    def round_status_label(status: str) -> str:
+        return str(ROUND_STATUS_LABELS.get(status, status))
+
+    def task_status_label(status: str) -> str:
+        return str(TASK_STATUS_LABELS.get(status, status))
+
+    return {"round_status_label": round_status_label, "task_status_label": task_status_label}
+
+
+def _require_rounds_reader() -> None:
+    require_role(current_user, "coordinator", "member", "provider")
+
+
+def _names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+@bp.route("/rounds")
+@login_required
+def rounds():
+    _require_rounds_reader()
+    args = request.args.to_dict()
+    status = args.get("status", "")
+    try:
+        stmt = filtered_rounds(current_user, args)
+    except DomainError:
+        abort(400)
+    page = paginate(stmt)
+    names = _names([r.member_id for r in page.items] + [r.provider_id for r in page.items])
+    return render_template(
+        "planning/rounds.html",
+        page=page,
+        names=names,
+        status=status,
+        statuses=list(RoundStatus),
+    )
+
+
+@bp.route("/rounds/<int:round_id>")
+@login_required
+def round_detail(round_id: int):
+    _require_rounds_reader()
+    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_stops = stops(round_)
+    move_form = None
+    if services.may_move(round_, current_user) and round_.scheduled_date:
+        move_form = MoveRoundForm(scheduled_date=round_.scheduled_date)
+    return render_template(
+        "planning/round.html",
+        round=round_,
+        stops=round_stops,
+        names=_names([round_.member_id, round_.provider_id]),
+        points=_points(round_stops),
+        tiles=current_app.config.get("MAP_TILE_URL") or "",
+        move_form=move_form,
+        may_cancel=services.may_cancel(round_, current_user),
+        week_start=monday(round_.scheduled_date) if round_.scheduled_date else None,
+    )
+
+
+def _points(round_stops) -> list[dict]:
+    return [
+        {
+            "seq": s.sequence,
+            "lat": s.lat,
+            "lon": s.lon,
+            "label": s.code or s.place or "",
+            "status": s.status,
+        }
+        for s in round_stops
+        if s.lat is not None and s.lon is not None
+    ]
+
+
+@bp.route("/rounds/<int:round_id>/move", methods=["POST"])
+@login_required
+def move_round(round_id: int):
+    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    form = MoveRoundForm()
+    if form.validate_on_submit():
+        try:
+            services.move_round(round_, form.scheduled_date.data, actor=current_user)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            details = " ".join(_(m) for messages in exc.fields.values() for m in messages)
+            flash(f"{_(exc.message)} {details}".strip(), "error")
+            return redirect(url_for("planning.round_detail", round_id=round_id))
+        db.session.commit()
+        flash(
+            _("The round is moved to %(day)s.", day=form.scheduled_date.data.isoformat()), "success"
+        )
+    else:
+        if not services.may_move(round_, current_user):
+            abort(403)
+        flash(" ".join(form.scheduled_date.errors) or _("Enter a date."), "error")
+    return redirect(url_for("planning.round_detail", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_round(round_id: int):
+    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    if not services.may_cancel(round_, current_user):
+        abort(403)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_round(round_, actor=current_user)
+        except DomainError as exc:
+            flash(_(exc.message), "error")
+            return redirect(url_for("planning.round_detail", round_id=round_id)), 303
+        db.session.commit()
+        flash(_("The open work of round %(id)s is cancelled.", id=round_.id), "success")
+        return redirect(url_for("planning.round_detail", round_id=round_id))
+    open_tasks = [s for s in stops(round_) if s.status == "open"]
+    return render_template(
+        "planning/cancel.html", round=round_, task=None, open_tasks=open_tasks, form=form
+    )
+
+
+@bp.route("/tasks/<int:task_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_task(task_id: int):
+    task = get_visible(visible_tasks(current_user), Task, task_id)
+    round_ = task.round
+    if not services.may_cancel(round_, current_user):
+        abort(403)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_task(task, actor=current_user)
+        except DomainError as exc:
+            flash(_(exc.message), "error")
+            return redirect(url_for("planning.round_detail", round_id=round_.id)), 303
+        db.session.commit()
+        flash(_("The task is cancelled."), "success")
+        return redirect(url_for("planning.round_detail", round_id=round_.id))
+    stop = next(s for s in stops(round_) if s.id == task.id)
+    return render_template(
+        "planning/cancel.html", round=round_, task=stop, open_tasks=[stop], form=form
+    )
+
+
+@bp.route("/rounds/map")
+@login_required
+def rounds_map():
+    _require_rounds_reader()
+    return render_template(
+        "planning/map.html",
+        status=request.args.get("status", ""),
+        statuses=list(RoundStatus),
+        data_url=url_for("planning.rounds_map_data", **request.args.to_dict()),
+        tiles=current_app.config.get("MAP_TILE_URL") or "",
+    )
+
+
+@bp.route("/rounds/map.json")
+@login_required
+def rounds_map_data():
+    """The rounds in reach (active ones unless a status is asked for) with their routes."""
+    _require_rounds_reader()
+    args = request.args.to_dict()
+    try:
+        stmt = filtered_rounds(current_user, args)
+    except DomainError as exc:
+        return jsonify({"error": exc.message}), 400
+    if not args.get("status"):
+        stmt = stmt.where(Round.status.in_(list(ACTIVE_ROUND_STATUSES)))
+    found = list(db.session.scalars(stmt.limit(MAP_ROUNDS)))
+    route_points = _route_points([r.id for r in found])
+    names = _names([r.member_id for r in found])
+    return jsonify(
+        [
+            {
+                "id": r.id,
+                "url": url_for("planning.round_detail", round_id=r.id),
+                "member": names.get(r.member_id, ""),
+                "status": r.status,
+                "status_label": str(ROUND_STATUS_LABELS.get(r.status, r.status)),
+                "due_date": r.due_date.isoformat(),
+                "scheduled_date": r.scheduled_date.isoformat() if r.scheduled_date else None,
+                "route_km": str(r.route_km),
+                "points": route_points.get(r.id, []),
+            }
+            for r in found
+        ]
+    )
+
+
+def _route_points(round_ids: list[int]) -> dict[int, list[list[float]]]:
+    """Each round's stops in route order, in one query."""
+    from sqlalchemy import func
+
+    from central.assets.models import Asset, Need
+
+    if not round_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Task.round_id, func.coalesce(Asset.lat, Need.lat), func.coalesce(Asset.lon, Need.lon)
+        )
+        .outerjoin(Asset, Asset.id == Task.asset_id)
+        .outerjoin(Need, Need.id == Task.need_id)
+        .where(Task.round_id.in_(round_ids), Task.status != "cancelled")
+        .order_by(Task.round_id, Task.sequence)
+    )
+    points: dict[int, list[list[float]]] = {}
+    for round_id, lat, lon in rows:
+        if lat is not None and lon is not None:
+            points.setdefault(round_id, []).append([round(lat, 6), round(lon, 6)])
+    return points
+
+
+@bp.route("/workload")
+@login_required
+def workload():
+    """A provider's work per week against the capacity awarded per lot; a coordinator chooses
+    one of the providers awarded in the frameworks its authority leads."""
+    require_role(current_user, "provider", "coordinator")
+    providers = []
+    if current_user.role == "provider":
+        provider_id = current_user.organisation_id
+    else:
+        providers = list(
+            db.session.execute(
+                select(Organisation.id, Organisation.name)
+                .join(Award, Award.provider_id == Organisation.id)
+                .join(Lot, Lot.id == Award.lot_id)
+                .join(Framework, Framework.id == Lot.framework_id)
+                .where(Framework.lead_organisation_id == current_user.organisation_id)
+                .distinct()
+                .order_by(Organisation.name)
+            ).all()
+        )
+        raw = request.args.get("provider", "")
+        allowed = {pid for pid, _name in providers}
+        provider_id = int(raw) if raw.isdigit() else (providers[0][0] if providers else None)
+        if provider_id not in allowed and provider_id is not None:
+            abort(404)
+    first_week = monday(clock.today())
+    weeks = weekly_load(provider_id, first_week, WORKLOAD_WEEKS) if provider_id else []
+    unassigned = 0
+    if current_user.role == "coordinator":
+        unassigned = db.session.scalar(
+            select(db.func.count())
+            .select_from(Round)
+            .join(Framework, Framework.id == Round.framework_id)
+            .where(
+                Framework.lead_organisation_id == current_user.organisation_id,
+                Round.status == RoundStatus.PLANNED,
+                Round.provider_id.is_(None),
+            )
+        )
+    return render_template(
+        "planning/workload.html",
+        weeks=weeks,
+        providers=providers,
+        provider_id=provider_id,
+        provider_name=_names([provider_id]).get(provider_id, "") if provider_id else "",
+        unassigned=unassigned,
+        week_end=lambda week: week + timedelta(days=6),
+    )
