@@ -1,17 +1,24 @@
 """Shared steps for the browser journeys: the ONE place that signs in and out.
 
-Two-factor sign-in (TOTP for admins and coordinators) changes the sign-in steps here only; every
-journey calls `sign_in(page, live_server, role)` and does not know how signing in works.
+Every journey calls `sign_in(page, live_server, role)` and does not know how signing in works;
+a change to the sign-in steps (such as two-factor sign-in) changes this file only.
 """
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
+import pyotp
 from playwright.sync_api import Page, expect
 
-from central.demo import DEMO_LOGINS
+from central import demo
 
 # role -> (e-mail, password) of the demo account with that role.
-LOGINS: dict[str, tuple[str, str]] = {role: (email, pw) for email, pw, role in DEMO_LOGINS}
+LOGINS: dict[str, tuple[str, str]] = {role: (email, pw) for email, pw, role in demo.DEMO_LOGINS}
+# A code's time step is accepted once; the server also takes the steps next to the current one.
+_TOTP_WINDOW = 1
+_last_step: dict[str, int] = {}
 
 
 def set_language(page: Page, code: str) -> None:
@@ -21,9 +28,23 @@ def set_language(page: Page, code: str) -> None:
         expect(page.locator("html")).to_have_attribute("lang", code)
 
 
+def _totp_code(email: str) -> str:
+    """A fresh code from the demo user's authenticator secret, never one of a step used before
+    (the server refuses a replayed step); waits for the next step when the window is used up."""
+    totp = pyotp.TOTP(demo.DEMO_TOTP_SECRETS[email])
+    while True:
+        current = totp.timecode(datetime.now(UTC))
+        step = max(current - _TOTP_WINDOW, _last_step.get(email, current - _TOTP_WINDOW - 1) + 1)
+        if step <= current + _TOTP_WINDOW:
+            _last_step[email] = step
+            return totp.generate_otp(step)
+        time.sleep(1)
+
+
 def sign_in(page: Page, live_server: str, role: str, *, language: str | None = "en") -> None:
     """Sign in as the demo user with `role` and land on the home page.
 
+    Admins and coordinators also enter a code from their authenticator app (two-factor sign-in).
     `language` switches the interface after signing in (None keeps the default, Dutch); the
     journeys use English where they read text, so that they do not depend on the Dutch catalogue.
     """
@@ -33,7 +54,13 @@ def sign_in(page: Page, live_server: str, role: str, *, language: str | None = "
     form.locator("input[name='email']").fill(email)
     form.locator("input[name='password']").fill(password)
     form.locator("button[type='submit']").click()
-    expect(page.locator("form[action$='/logout']")).to_have_count(1)
+    signed_in = page.locator("form[action$='/logout']")
+    code = page.locator("input[name='code']")
+    expect(signed_in.or_(code)).to_have_count(1)
+    if code.count():
+        code.fill(_totp_code(email))
+        page.locator("form:has(input[name='code']) button[type='submit']").click()
+    expect(signed_in).to_have_count(1)
     if language:
         set_language(page, language)
 

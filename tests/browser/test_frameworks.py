@@ -1,33 +1,20 @@
 """Browser: the coordinator builds and activates a framework, a member accedes, the coordinator
 approves; the demo framework page is accessible and shows spend as a meter."""
 
-from central.demo import DEMO_LOGINS
-
-COORDINATOR = next(login for login in DEMO_LOGINS if login[2] == "coordinator")
-MEMBER = next(login for login in DEMO_LOGINS if login[2] == "member")
-
-
-def sign_in_english(page, live_server, email, password):
-    page.goto(f"{live_server}/login")
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_role("button", name="English").click()
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_role("button", name="English").click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
+from tests.browser.helpers import sign_in, sign_out
 
 
 def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page, live_server, shot, assert_accessible
 ):
-    sign_in_english(page, live_server, COORDINATOR[0], COORDINATOR[1])
+    def check(name):
+        """Every page of the walk: axe-core, then a screenshot."""
+        assert_accessible(page)
+        shot(page, f"walk-framework-{name}")
+
+    sign_in(page, live_server, "coordinator")
     page.get_by_role("link", name="Frameworks", exact=True).first.click()
-    assert_accessible(page)
+    check("01-list")
     page.get_by_role("link", name="New framework").click()
     page.get_by_label("Reference").fill("RSL-2026-GR-01")
     page.get_by_label("Title").fill("Groenonderhoud rond brandkranen")
@@ -36,11 +23,13 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_label("End date").fill("2029-12-31")
     page.get_by_label("Estimated value (EUR, excl. VAT)").fill("40,000.00")
     page.get_by_label("Maximum value (EUR, excl. VAT)").fill("50,000.00")
-    assert_accessible(page)
+    check("02-form")
     page.get_by_role("button", name="Save").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("RSL-2026-GR-01")
+    check("03-draft")
 
     page.get_by_role("link", name="Add a lot").click()
+    check("04-lot-form")
     page.get_by_label("Title").fill("Vrijmaken van brandkranen")
     page.get_by_label("Service type").fill("green_maintenance")
     page.get_by_role("button", name="Save").click()
@@ -49,15 +38,17 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_label("Code").fill("clearing")
     page.get_by_label("Name").fill("Brandkraan vrijmaken")
     page.get_by_label("Checklist").fill("cleared|Hydrant free and visible|pass_fail")
-    assert_accessible(page)
+    check("05-task-type-form")
     page.get_by_role("button", name="Save").click()
 
     page.get_by_role("link", name="Add a price").click()
+    check("06-price-form")
     page.get_by_label("Unit price (EUR, excl. VAT)").fill("7.80")
     page.get_by_label("Valid from").fill("2026-01-01")
     page.get_by_role("button", name="Save").click()
 
     page.get_by_role("link", name="Award to a provider").click()
+    check("07-award-form")
     page.get_by_label("Provider").select_option(
         label="De Kraanwerkers LDE vzw — Local service economy (LDE)"
     )
@@ -65,38 +56,45 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_role("button", name="Save").click()
 
     page.get_by_role("link", name="Name beneficiaries").click()
+    check("08-beneficiaries")
     page.get_by_label("Stad Izegem").check()
     page.get_by_role("button", name="Name them").click()
 
+    check("09-complete-draft")
     page.get_by_role("link", name="Activate").click()
-    assert_accessible(page)
+    check("10-activate")
     page.get_by_role("button", name="Yes, activate").click()
     assert "is active" in page.content()
-    shot(page, "framework-activated")
+    check("11-active")
     sign_out(page)
 
-    sign_in_english(page, live_server, MEMBER[0], MEMBER[1])
+    sign_in(page, live_server, "member")
     page.goto(f"{live_server}/frameworks")
+    check("12-member-list")
     page.get_by_role("link", name="RSL-2026-GR-01").click()
+    check("13-member-framework")
     page.get_by_role("link", name="Request accession").click()
     page.get_by_label("1. Vrijmaken van brandkranen").check()
     page.get_by_label("Order reference or budget key").fill("IZG 2026/0871")
-    assert_accessible(page)
+    check("14-accede")
     page.get_by_role("button", name="Send the request").click()
     assert "sent to the coordinator" in page.content()
+    check("15-requested")
     accession_url = page.url
     sign_out(page)
 
-    sign_in_english(page, live_server, COORDINATOR[0], COORDINATOR[1])
+    sign_in(page, live_server, "coordinator")
     page.goto(accession_url)
+    check("16-coordinator-accession")
     page.get_by_role("link", name="Approve").click()
+    check("17-decide")
     page.get_by_role("button", name="Yes, approve").click()
     assert "approved" in page.content()
-    shot(page, "accession-approved")
+    check("18-approved")
 
 
 def test_demo_framework_page_is_accessible(page, live_server, shot, assert_accessible):
-    sign_in_english(page, live_server, COORDINATOR[0], COORDINATOR[1])
+    sign_in(page, live_server, "coordinator")
     page.goto(f"{live_server}/frameworks")
     page.get_by_role("link", name="RSL-2025-BK-01").click()
     assert page.locator("meter#committed-meter").count() == 1
