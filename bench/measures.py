@@ -1,0 +1,542 @@
+"""The measures, each run in a process of its own (`python -m bench.measures NAME --url URL
+--manifest PATH`), which prints its result as one JSON line on stdout.
+
+Jobs run through the project's runner (`central.jobs.runner.run_job`, as `central jobs run NAME
+--today ...` does), so lock, job run and commits are the real ones. Peak memory is the peak
+resident set size of the process that ran the job (`getrusage(RUSAGE_SELF).ru_maxrss`: the app,
+its imports and the job), next to the resident size just before the job started.
+
+Web measures use Flask's test client in the same process (no network, no gunicorn): the time of
+routing, the view, its queries and rendering, which is what the page targets are about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import re
+import resource
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MB = 1024 * 1024
+
+
+def rss_mb() -> float:
+    """The resident set size of this process now."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    values = np.array(samples)
+    return {
+        "n": len(samples),
+        "p50": float(np.percentile(values, 50)),
+        "p95": float(np.percentile(values, 95)),
+        "max": float(values.max()),
+        "mean": float(values.mean()),
+    }
+
+
+def make_app(url: str):
+    from central import create_app
+
+    logging.getLogger("central").setLevel(logging.WARNING)
+    return create_app("development", SQLALCHEMY_DATABASE_URI=url, MAIL_SERVER=None)
+
+
+def _today(manifest: dict) -> date:
+    return date.fromisoformat(manifest["today"])
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def run_job_measure(app, name: str, today: date) -> dict[str, Any]:
+    """One job through the runner, timed, with the process's memory before and at its peak."""
+    from central.jobs.runner import run_job
+
+    with app.app_context():
+        before = rss_mb()
+        started = time.perf_counter()
+        run = run_job(name, today=today)
+        seconds = time.perf_counter() - started
+        result = {
+            "job": name,
+            "status": run.status,
+            "seconds": seconds,
+            "counts": run.counts,
+            "error": run.error,
+            "rss_before_mb": before,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    if result["status"] != "succeeded":
+        raise RuntimeError(f"{name} did not succeed: {result}")
+    return result
+
+
+def measure_job(url: str, manifest: dict, name: str, today: date | None = None) -> dict:
+    app = make_app(url)
+    return run_job_measure(app, name, today or _today(manifest))
+
+
+def measure_generate(url: str, manifest: dict) -> dict:
+    """generate-rounds over every due asset, its write phase timed apart, then the yardstick: the
+    same round and task rows written again by a raw bulk insert into the same database."""
+    from sqlalchemy import func, select
+
+    from central.extensions import db
+    from central.planning import jobs as planning
+    from central.planning.models import Round, Task
+
+    app = make_app(url)
+    write = {"seconds": 0.0, "batches": 0}
+    original = planning._write_batch
+
+    def timed_write_batch(session, batch, today, counts):
+        # The batch's inserts and its commit (the job commits right after each batch).
+        started = time.perf_counter()
+        original(session, batch, today, counts)
+        session.commit()
+        write["seconds"] += time.perf_counter() - started
+        write["batches"] += 1
+
+    with app.app_context():
+        last_round = db.session.scalar(select(func.max(Round.id))) or 0
+        last_task = db.session.scalar(select(func.max(Task.id))) or 0
+        due = _due_assets(manifest)
+        db.session.commit()
+    planning._write_batch = timed_write_batch
+    try:
+        result = run_job_measure(app, "generate-rounds", _today(manifest))
+    finally:
+        planning._write_batch = original
+    result["write_seconds"] = write["seconds"]
+    result["write_batches"] = write["batches"]
+    result["due_assets"] = due
+    with app.app_context():
+        yardstick = _yardstick(db.engine, last_round, last_task)
+    result["yardstick"] = yardstick
+    result["write_ratio"] = write["seconds"] / yardstick["seconds"]
+    result["job_ratio"] = result["seconds"] / yardstick["seconds"]
+    return result
+
+
+def _due_assets(manifest: dict) -> int:
+    """How many (asset, plan) pairs are due: what generate-rounds has to plan, needs aside."""
+    from sqlalchemy import func, select
+
+    from central.assets.queries import due_assets
+    from central.extensions import db
+
+    today = _today(manifest)
+    stmt = due_assets(today + timedelta(days=28)).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(stmt)))
+
+
+ROUND_COLUMNS = (
+    "id", "framework_id", "lot_id", "member_id", "provider_id", "status", "due_date",
+    "scheduled_date", "route_km", "created_at", "assigned_at", "completed_at", "accepted_at",
+    "cancelled_at",
+)  # fmt: skip
+TASK_COLUMNS = (
+    "id", "round_id", "sequence", "asset_id", "need_id", "task_type_id", "task_type", "quantity",
+    "unit", "unit_price", "vat_rate", "due_date", "status", "result", "done_on", "done_at",
+    "accepted_at", "cancelled_at", "created_at",
+)  # fmt: skip
+
+
+def _yardstick(engine, last_round: int, last_task: int) -> dict[str, Any]:
+    """Read the rows the job wrote, delete them, and time writing them back raw in one
+    transaction (SQLite executemany, PostgreSQL COPY): the database ends as the job left it."""
+    rounds_sql = (
+        f"SELECT {', '.join(ROUND_COLUMNS)} FROM rounds WHERE id > {last_round} ORDER BY id"  # noqa: S608
+    )
+    tasks_sql = f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks WHERE id > {last_task} ORDER BY id"  # noqa: S608
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        cursor = raw.cursor()
+        cursor.execute(rounds_sql)
+        rounds = cursor.fetchall()
+        cursor.execute(tasks_sql)
+        tasks = cursor.fetchall()
+        cursor.execute(f"DELETE FROM tasks WHERE id > {last_task}")  # noqa: S608
+        cursor.execute(f"DELETE FROM rounds WHERE id > {last_round}")  # noqa: S608
+        raw.commit()
+        started = time.perf_counter()
+        if engine.dialect.name == "postgresql":
+            with driver.cursor() as pg:
+                for table, columns, rows in (
+                    ("rounds", ROUND_COLUMNS, rounds),
+                    ("tasks", TASK_COLUMNS, tasks),
+                ):
+                    with pg.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            driver.commit()
+        else:
+            driver.execute("BEGIN")
+            for table, columns, rows in (
+                ("rounds", ROUND_COLUMNS, rounds),
+                ("tasks", TASK_COLUMNS, tasks),
+            ):
+                marks = ", ".join("?" for _ in columns)
+                driver.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                    rows,
+                )
+            driver.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        if engine.dialect.name == "postgresql":
+            # Only the dead rows of the delete above: the job itself left none.
+            driver.autocommit = True
+            driver.execute("VACUUM rounds, tasks")
+            driver.autocommit = False
+    finally:
+        raw.close()
+    return {"seconds": seconds, "rounds": len(rounds), "tasks": len(tasks)}
+
+
+def measure_assign(url: str, manifest: dict) -> dict:
+    from sqlalchemy import func, select
+
+    from central.extensions import db
+    from central.planning.models import Round
+
+    app = make_app(url)
+    with app.app_context():
+        pending = db.session.scalar(
+            select(func.count()).where(Round.status == "planned", Round.provider_id.is_(None))
+        )
+        db.session.commit()
+    result = run_job_measure(app, "assign-rounds", _today(manifest))
+    result["rounds"] = int(pending)
+    return result
+
+
+# --- web --------------------------------------------------------------------------------------
+
+
+class Web:
+    """A signed-in test client per user, and timed requests."""
+
+    def __init__(self, app, manifest: dict) -> None:
+        self.app = app
+        self.manifest = manifest
+        self.password = manifest["password"]
+        self.clients: dict[str, Any] = {}
+        self.tokens: dict[str, str] = {}
+
+    def client(self, email: str):
+        """A test client signed in through the real sign-in form."""
+        if email not in self.clients:
+            client = self.app.test_client()
+            page = client.get("/login").get_data(as_text=True)
+            token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+            response = client.post(
+                "/login",
+                data={"email": email, "password": self.password, "csrf_token": token},
+            )
+            if response.status_code != 302:
+                raise RuntimeError(f"sign-in of {email} failed: {response.status_code}")
+            self.clients[email] = client
+        return self.clients[email]
+
+    def token(self, email: str) -> str:
+        """A personal API token (Bearer), made through the accounts service."""
+        if email not in self.tokens:
+            from sqlalchemy import select
+
+            from central.accounts.models import User
+            from central.accounts.services import create_token
+            from central.extensions import db
+
+            with self.app.app_context():
+                user = db.session.scalar(select(User).where(User.email == email))
+                _token, secret = create_token(user, "bench")
+                db.session.commit()
+            self.tokens[email] = secret
+        return self.tokens[email]
+
+    def api(self, email: str):
+        client = self.app.test_client()
+        return client, {"Authorization": f"Bearer {self.token(email)}"}
+
+    @staticmethod
+    def timed(
+        call: Callable[[], Any], count: int, warmup: int = 2, expect: int = 200
+    ) -> dict[str, Any]:
+        for _ in range(warmup):
+            call()
+        samples = []
+        for _ in range(count):
+            started = time.perf_counter()
+            response = call()
+            samples.append(time.perf_counter() - started)
+            if response.status_code != expect:
+                raise RuntimeError(
+                    f"{response.request.path} answered {response.status_code}: "
+                    f"{response.get_data(as_text=True)[:500]}"
+                )
+        return percentiles(samples)
+
+
+def _rule(app, pattern: str, *, api: bool) -> str | None:
+    """The URL rule of a route, if the app has one (pages still being written are reported as
+    missing rather than failing the benchmark)."""
+    for rule in app.url_map.iter_rules():
+        text = rule.rule
+        if text.startswith("/api/") != api or "GET" not in rule.methods:
+            continue
+        if re.fullmatch(pattern, text):
+            return text
+    return None
+
+
+def _timed_page(results: dict, key: str, label: str, call, count: int, rule: str | None) -> None:
+    """Time one page into results[key]; a page that does not exist or fails is reported, not
+    fatal (pages may still be in the making)."""
+    if rule is None:
+        results[key] = {"missing": f"{label} does not exist"}
+        return
+    try:
+        results[key] = Web.timed(call, count)
+        results[key]["url"] = label
+    except Exception as exc:  # noqa: BLE001 - reported in the results table
+        results[key] = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
+
+
+def measure_web(url: str, manifest: dict) -> dict:
+    """Pages with 2M tasks in the database: p50/p95 over many requests of different objects."""
+    from sqlalchemy import select
+
+    from central.core.clock import frozen_today
+    from central.extensions import db
+    from central.planning.models import Round
+
+    app = make_app(url)
+    web = Web(app, manifest)
+    count = manifest["scale"]["page_requests"]
+    rng = np.random.default_rng(7)
+    results: dict[str, Any] = {}
+    with app.app_context():
+        # The providers' current rounds (assigned by assign-rounds) and past ones.
+        current = db.session.execute(
+            select(Round.id, Round.provider_id).where(Round.status == "assigned")
+        ).all()
+        history = db.session.execute(
+            select(Round.id, Round.provider_id).where(Round.status == "accepted")
+        ).all()
+        db.session.commit()
+    by_provider: dict[int, list[int]] = {}
+    for round_id, provider_id in current:
+        by_provider.setdefault(provider_id, []).append(round_id)
+    busiest = max(by_provider, key=lambda p: len(by_provider[p]))
+    provider = next(p["email"] for p in manifest["providers"] if p["id"] == busiest)
+    now = rng.choice(by_provider[busiest], size=count).tolist()
+    past = [r for r, p in history if p == busiest]
+    past = rng.choice(past, size=count).tolist() if past else now
+    members = [m for m in manifest["members"] if m["id"] != manifest["lead_id"]][:5]
+    results["sample"] = {
+        "provider_id": busiest,
+        "provider_current_rounds": len(by_provider[busiest]),
+        "members": [m["id"] for m in members],
+    }
+
+    with frozen_today(_today(manifest)):
+        # GET /api/v1/rounds/{id}: a round with its tasks in route order, as its provider.
+        client, headers = web.api(provider)
+        ids = iter(now + past + now)
+        _timed_page(
+            results, "api_round", "/api/v1/rounds/{id} as the provider (current and past rounds)",
+            lambda: client.get(f"/api/v1/rounds/{next(ids)}", headers=headers), 2 * count,
+            _rule(app, r"/api/v1/rounds/<(int:)?round_id>", api=True),
+        )  # fmt: skip
+        # The provider's round page on the phone (HTML), its current rounds.
+        crew = web.client(provider)
+        ids = iter(now * 2)
+        _timed_page(
+            results, "round_page", "/field/rounds/{id} as the provider",
+            lambda: crew.get(f"/field/rounds/{next(ids)}"), count,
+            _rule(app, r"/field/rounds/<(int:)?round_id>", api=False),
+        )  # fmt: skip
+        _timed_page(
+            results, "provider_rounds", "/field/rounds (the provider's list)",
+            lambda: crew.get("/field/rounds"), count,
+            _rule(app, r"/field/rounds", api=False),
+        )  # fmt: skip
+        # The member dashboard: the progress page of the five largest members.
+        clients = [web.client(m["email"]) for m in members]
+        picks = iter(rng.integers(0, len(clients), 3 * count + 10).tolist())
+        _timed_page(
+            results, "member_dashboard", "/reports/progress as the 5 largest members",
+            lambda: clients[next(picks)].get("/reports/progress"), count,
+            _rule(app, r"/reports/progress", api=False),
+        )  # fmt: skip
+        _timed_page(
+            results, "member_rounds", "/rounds as the 5 largest members",
+            lambda: clients[next(picks)].get("/rounds"), count,
+            _rule(app, r"/rounds", api=False),
+        )  # fmt: skip
+        _timed_page(
+            results, "member_home", "/ as the 5 largest members",
+            lambda: clients[next(picks)].get("/"), count, "/",
+        )  # fmt: skip
+    return results
+
+
+def measure_reports(url: str, manifest: dict) -> dict:
+    """The statement of one member-month and the social-impact report of a year, via the API."""
+    app = make_app(url)
+    web = Web(app, manifest)
+    repeats = manifest["scale"]["report_repeats"]
+    year = manifest["years"][-1]
+    client, headers = web.api(manifest["coordinator"])
+    results: dict[str, Any] = {}
+    from central.core.clock import frozen_today
+
+    with frozen_today(_today(manifest)):
+        members = manifest["members"][:3]
+        calls = []
+        for member in members:
+            for month in (f"{year}-03", f"{year}-04"):
+                calls.append(f"/api/v1/reports/statement?member={member['id']}&month={month}")
+        calls = calls * max(1, repeats // 2)
+        ids = iter(calls * 2)
+        results["statement"] = web.timed(lambda: client.get(next(ids), headers=headers), len(calls))
+        results["statement"]["url"] = (
+            f"/api/v1/reports/statement?member=&month= (3 largest members, {year}-03 and -04)"
+        )
+        path = f"/api/v1/reports/social-impact?framework={manifest['framework_id']}&year={year}"
+        results["social_impact"] = web.timed(
+            lambda: client.get(path, headers=headers), repeats, warmup=1
+        )
+        results["social_impact"]["url"] = path
+        body = client.get(path, headers=headers).get_json()
+        results["social_impact"]["tasks"] = body.get("totals", {}).get("tasks") if body else None
+    return results
+
+
+def import_file(rows: int, seed: int = 11) -> bytes:
+    """An XLSX inventory in Lambert 72 (x, y) with Dutch headers, as municipalities export it."""
+    from openpyxl import Workbook
+
+    rng = np.random.default_rng(seed)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("brandkranen")
+    sheet.append(["code", "type", "straat", "huisnummer", "postcode", "gemeente", "x", "y",
+                  "water_company", "diameter_mm"])  # fmt: skip
+    x = rng.normal(66500, 2500, rows)  # around Roeselare, Lambert 72 metres
+    y = rng.normal(183000, 2500, rows)
+    for i in range(rows):
+        sheet.append([
+            f"IMP-{i + 1:05d}",
+            "ondergrondse brandkraan" if i % 7 else "bovengrondse brandkraan",
+            "Kerkstraat" if i % 3 else "Stationsstraat", str(1 + i % 200), "8800",
+            "Roeselare", round(float(x[i]), 2), round(float(y[i]), 2), "De Watergroep",
+            100 if i % 4 else 80,
+        ])  # fmt: skip
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def measure_import(url: str, manifest: dict) -> dict:
+    """A 10,000-row XLSX imported by the lead authority's member side (new assets), then the
+    same file again (nothing changes)."""
+    app = make_app(url)
+    web = Web(app, manifest)
+    rows = manifest["scale"]["import_rows"]
+    content = import_file(rows)
+    member = next(m for m in manifest["members"] if m["id"] != manifest["lead_id"])
+    client, headers = web.api(member["email"])
+    results = {}
+    for label in ("first", "again"):
+        started = time.perf_counter()
+        response = client.post(
+            "/api/v1/assets/import",
+            headers=headers,
+            data={"file": (io.BytesIO(content), "brandkranen.xlsx")},
+            content_type="multipart/form-data",
+        )
+        seconds = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"import answered {response.status_code}: {response.data[:500]}")
+        results[label] = {"seconds": seconds, "answer": response.get_json()}
+    results["rows"] = rows
+    results["bytes"] = len(content)
+    return results
+
+
+MEASURES: dict[str, Callable[[str, dict], dict]] = {
+    "framework-status": lambda url, m: measure_job(url, m, "framework-status"),
+    "generate-rounds": measure_generate,
+    "assign-rounds": measure_assign,
+    "web": measure_web,
+    "reports": measure_reports,
+    "import": measure_import,
+    "mark-overdue": lambda url, m: measure_job(
+        url,
+        m,
+        "mark-overdue",
+        date.fromisoformat(m["today"]) + __import__("datetime").timedelta(days=42),
+    ),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("measures", help=f"comma-separated, of: {', '.join(MEASURES)}")
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--manifest", required=True, type=Path)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the measures here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("CENTRAL_CONFIG", "development")
+    manifest = json.loads(args.manifest.read_text())
+    names = args.measures.split(",")
+    unknown = [name for name in names if name not in MEASURES]
+    if unknown:
+        parser.error(f"unknown measures: {unknown}")
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    results = {}
+    for name in names:
+        try:
+            if profiler:
+                results[name] = profiler.runcall(MEASURES[name], args.url, manifest)
+            else:
+                results[name] = MEASURES[name](args.url, manifest)
+            results[name]["load_average"] = os.getloadavg()
+        except Exception as exc:  # noqa: BLE001 - one failed measure does not stop the others
+            logging.exception("measure %s failed", name)
+            results[name] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    if profiler:
+        profiler.dump_stats(args.profile)
+    sys.stdout.write("\n" + json.dumps(results, default=str) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
