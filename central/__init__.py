@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from central.assets.views import bp as assets_bp
     from central.assets.views import leaflet as leaflet_bp
     from central.core.api import api
+    from central.fieldwork.views import bp as fieldwork_bp
     from central.frameworks.views import bp as frameworks_bp
     from central.jobs.views import bp as jobs_bp
     from central.organisations.views import bp as organisations_bp
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(leaflet_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(fieldwork_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(api)
 

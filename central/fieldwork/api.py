@@ -5,13 +5,12 @@ labour and photos honour an Idempotency-Key."""
 
 from __future__ import annotations
 
-from flask import current_app, request, send_file
+from flask import send_file
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.core.api import endpoint
-from central.core.errors import N_, NotFound, ValidationError
+from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, visible_rounds, visible_tasks
 from central.extensions import db
 from central.fieldwork import idempotency, photos, services
@@ -75,28 +74,6 @@ def record_result(task_id: int, data):
     return idempotency.respond(current_user, write, FieldTaskSchema)
 
 
-def _read_photo() -> bytes:
-    """The multipart `file`, refused (413) above 10 MB before it is read whole: by its
-    Content-Length at once, and by a limit on the stream for a body sent without one."""
-    limit = photos.PHOTO_MAX_BYTES
-    # The multipart envelope around the file is small; allow for it in the request's length.
-    envelope = 64 * 1024
-    if request.content_length is not None and request.content_length > limit + envelope:
-        raise RequestEntityTooLarge()
-    request.max_content_length = min(
-        limit + envelope, current_app.config.get("MAX_CONTENT_LENGTH") or limit + envelope
-    )
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError(
-            N_("Send the photo as the multipart field `file`."), fields={"file": N_("Missing.")}
-        )
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise RequestEntityTooLarge()
-    return data
-
-
 @endpoint(
     "/tasks/<int:task_id>/photos",
     "POST",
@@ -109,7 +86,7 @@ def _read_photo() -> bytes:
 )
 def add_photo(task_id: int):
     task = _task(task_id)
-    data = _read_photo()
+    data = photos.read_upload()
 
     def write():
         return photos.add_photo(task, data, actor=current_user), 201

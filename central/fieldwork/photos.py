@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask import current_app
+from flask import current_app, request
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.core import audit
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -128,6 +129,27 @@ def _drop_uncommitted_files(session: Session, previous_transaction) -> None:
     for name in session.info.pop(NEW_FILES, []):
         with contextlib.suppress(FileNotFoundError):
             os.remove(name)
+
+
+def read_upload() -> bytes:
+    """The multipart `file`, refused (413) above 10 MB before it is read whole: by its
+    Content-Length at once, and by a limit on the stream for a body sent without one."""
+    # The multipart envelope around the file is small; allow for it in the request's length.
+    limit, envelope = PHOTO_MAX_BYTES, 64 * 1024
+    if request.content_length is not None and request.content_length > limit + envelope:
+        raise RequestEntityTooLarge()
+    request.max_content_length = min(
+        limit + envelope, current_app.config.get("MAX_CONTENT_LENGTH") or limit + envelope
+    )
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError(
+            N_("Send the photo as the multipart field `file`."), fields={"file": N_("Missing.")}
+        )
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
 
 
 def keeps_location(framework_id: int) -> bool:

@@ -1,0 +1,127 @@
+"""Forms: a task's result with its checklist (built per task type), a photo, labour, a contest and
+the photo settings. The services check the rules; the forms only shape the input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+RESULT_CHOICES = [
+    ("ok", _l("OK")),
+    ("defect", _l("Defect")),
+    ("inaccessible", _l("Cannot reach it")),
+    ("not_found", _l("Not found")),
+]
+CHECK_PREFIX = "check_"
+
+
+class TaskResultForm(FlaskForm):
+    result = RadioField(
+        _l("Result"),
+        choices=RESULT_CHOICES,
+        validators=[DataRequired(_l("Choose a result"))],
+    )
+    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    defect_category = StringField(
+        _l("Kind of defect"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Only for a defect, e.g. lid, valve, signage."),
+    )
+
+    def checklist_fields(self) -> list[Any]:
+        return [f for f in self if f.name.startswith(CHECK_PREFIX)]
+
+
+def result_form_for(checklist: list[dict[str, Any]], **kwargs: Any) -> TaskResultForm:
+    """A result form with one question per checklist item: pass/fail as two large choices, a
+    reading as a number field that shows its allowed range."""
+    attrs: dict[str, Any] = {}
+    for item in checklist:
+        name = f"{CHECK_PREFIX}{item['key']}"
+        if item["kind"] == "pass_fail":
+            attrs[name] = RadioField(
+                item["label"],
+                choices=[("pass", _l("Pass")), ("fail", _l("Fail"))],
+                validators=[Optional()],
+            )
+        else:
+            low, high = item.get("min"), item.get("max")
+            if low is not None and high is not None:
+                hint = _l("Between %(min)s and %(max)s.", min=low, max=high)
+            elif low is not None:
+                hint = _l("At least %(min)s.", min=low)
+            elif high is not None:
+                hint = _l("At most %(max)s.", max=high)
+            else:
+                hint = None
+            attrs[name] = StringField(
+                item["label"],
+                validators=[Optional(), Length(max=20)],
+                description=hint,
+                render_kw={"inputmode": "decimal", "autocomplete": "off"},
+            )
+    form_class = type("ChecklistResultForm", (TaskResultForm,), attrs)
+    return form_class(**kwargs)
+
+
+class PhotoForm(FlaskForm):
+    file = FileField(
+        _l("Photo"),
+        validators=[FileRequired(_l("Choose or take a photo"))],
+        description=_l("A photo of at most 10 MB."),
+    )
+
+
+class LabourForm(FlaskForm):
+    work_date = DateField(_l("Work date"), validators=[DataRequired(_l("Enter the work date"))])
+    hours = StringField(
+        _l("Hours worked by the crew"),
+        validators=[DataRequired(_l("Enter the hours"))],
+        description=_l("All crew members together, e.g. 14.5."),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    target_group_hours = StringField(
+        _l("Of which by target-group workers"),
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    target_group_workers = IntegerField(
+        _l("Number of target-group workers"),
+        validators=[Optional(), NumberRange(min=0, max=500, message=_l("Between 0 and 500"))],
+        description=_l("How many people, no names."),
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class ContestForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why do you contest this task?"),
+        validators=[DataRequired(_l("Enter a reason")), Length(max=2000)],
+        description=_l("The provider sees this and redoes the task."),
+    )
+
+
+class SettingsForm(FlaskForm):
+    keep_photo_location = BooleanField(
+        _l("Keep the location stored in photos"),
+        description=_l("Off: the GPS position is removed from every photo when it is uploaded."),
+    )
+    photo_retention_months = IntegerField(
+        _l("Keep photos for (months)"),
+        validators=[
+            DataRequired(_l("Enter a number of months")),
+            NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
+        ],
+    )

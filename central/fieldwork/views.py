@@ -1,0 +1,518 @@
+"""Pages of field work. Providers, on a phone: "my rounds", a round in route order with its map,
+the result form per task (checklist, note, photo) and labour. Members: rounds to accept, the
+results with photos, accepting a round (after a confirmation) and contesting a task. The
+coordinator: progress, defects and contests per framework, and the photo settings."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from central.accounts.forms import ConfirmForm
+from central.core.clock import BRUSSELS, today
+from central.core.errors import DomainError, ValidationError
+from central.core.forms import form_error
+from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
+from central.extensions import db
+from central.fieldwork import photos, queries, services
+from central.fieldwork.api import photo_response
+from central.fieldwork.forms import (
+    CHECK_PREFIX,
+    ContestForm,
+    LabourForm,
+    PhotoForm,
+    SettingsForm,
+    result_form_for,
+)
+from central.fieldwork.models import TaskPhoto
+from central.frameworks.models import Framework, TaskType
+from central.planning.models import Round, RoundStatus, Task, TaskStatus
+
+bp = Blueprint("fieldwork", __name__, url_prefix="/field")
+
+ROUND_STATUS_LABELS = {
+    "planned": _l("Planned"),
+    "assigned": _l("To do"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Done, waiting for acceptance"),
+    "accepted": _l("Accepted"),
+    "overdue": _l("Late"),
+    "cancelled": _l("Cancelled"),
+}
+TASK_STATUS_LABELS = {
+    "open": _l("To do"),
+    "done": _l("Done"),
+    "accepted": _l("Accepted"),
+    "contested": _l("Contested: redo"),
+    "cancelled": _l("Cancelled"),
+}
+RESULT_LABELS = {
+    "ok": _l("OK"),
+    "defect": _l("Defect"),
+    "inaccessible": _l("Could not reach it"),
+    "not_found": _l("Not found"),
+}
+NEED_STATUS_LABELS = {
+    "open": _l("Open"),
+    "planned": _l("Planned"),
+    "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {
+        "round_status_label": lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
+        "task_status_label": lambda s: str(TASK_STATUS_LABELS.get(s, s)),
+        "result_label": lambda s: str(RESULT_LABELS.get(s, s or "")),
+        "need_status_label": lambda s: str(NEED_STATUS_LABELS.get(s, s)),
+        "local_date": lambda moment: (
+            moment.astimezone(BRUSSELS).strftime("%d/%m/%Y") if moment else ""
+        ),
+    }
+
+
+def fieldwork_summary() -> dict[str, int]:
+    """Counts for the home page: a provider's rounds today, late and this week; a member's
+    rounds to accept."""
+    if current_user.role == "provider":
+        day = queries.provider_rounds(current_user.organisation_id, today())
+        return {
+            "today": len(day.today),
+            "late": len(day.late),
+            "this_week": len(day.this_week),
+        }
+    if current_user.role in ("member", "coordinator"):
+        return {"to_accept": queries.rounds_to_accept(current_user.organisation_id)}
+    return {}
+
+
+@bp.app_context_processor
+def home_helpers() -> dict[str, Any]:
+    return {"fieldwork_summary": fieldwork_summary}
+
+
+def _round(round_id: int) -> Round:
+    return get_visible(visible_rounds(current_user), Round, round_id)
+
+
+def _task(task_id: int) -> Task:
+    return get_visible(visible_tasks(current_user), Task, task_id)
+
+
+def _is_crew(round_: Round) -> bool:
+    return current_user.role == "provider" and current_user.organisation_id == round_.provider_id
+
+
+def _is_member(round_: Round) -> bool:
+    return (
+        current_user.role in ("member", "coordinator")
+        and current_user.organisation_id == round_.member_id
+    )
+
+
+@bp.route("/")
+@login_required
+def start():
+    """Each role's field-work start page."""
+    if current_user.role == "provider":
+        return redirect(url_for("fieldwork.my_rounds"))
+    if current_user.role in ("member", "coordinator"):
+        return redirect(url_for("fieldwork.acceptance"))
+    abort(403)
+
+
+# --- the provider --------------------------------------------------------------------------------
+
+
+@bp.route("/rounds")
+@login_required
+def my_rounds():
+    require_role(current_user, "provider")
+    day = today()
+    return render_template(
+        "fieldwork/my_rounds.html",
+        today_date=day,
+        rounds=queries.provider_rounds(current_user.organisation_id, day),
+    )
+
+
+def _map_points(stops: list[queries.Stop]) -> str:
+    return json.dumps(
+        [
+            {
+                "seq": stop.task.sequence,
+                "lat": stop.lat,
+                "lon": stop.lon,
+                "label": stop.code or stop.address,
+                "status": stop.task.status,
+            }
+            for stop in stops
+            if stop.lat is not None and stop.lon is not None
+        ]
+    )
+
+
+@bp.route("/rounds/<int:round_id>")
+@login_required
+def round_page(round_id: int):
+    round_ = _round(round_id)
+    stops = queries.round_stops(round_)
+    (card,) = queries.round_cards([round_])
+    common = {
+        "round": round_,
+        "card": card,
+        "stops": stops,
+        "points": _map_points(stops),
+        "tiles": current_app.config.get("MAP_TILE_URL") or "",
+        "labour": queries.labour_of(round_.id),
+        "needs": queries.follow_up_needs([s.task.id for s in stops]),
+    }
+    if _is_crew(round_):
+        form = LabourForm(work_date=today(), target_group_workers=0)
+        return render_template(
+            "fieldwork/round.html",
+            labour_form=form,
+            may_log_labour=round_.status not in (RoundStatus.PLANNED, RoundStatus.CANCELLED),
+            **common,
+        )
+    photos_by_task: dict[int, list[TaskPhoto]] = {}
+    for photo in db.session.scalars(
+        select(TaskPhoto)
+        .where(TaskPhoto.task_id.in_([s.task.id for s in stops]))
+        .order_by(TaskPhoto.id)
+    ):
+        photos_by_task.setdefault(photo.task_id, []).append(photo)
+    checklists = {
+        t.id: t.checklist or []
+        for t in db.session.scalars(
+            select(TaskType).where(TaskType.id.in_({s.task.task_type_id for s in stops}))
+        )
+    }
+    return render_template(
+        "fieldwork/review.html",
+        may_decide=_is_member(round_),
+        photos=photos_by_task,
+        checklists=checklists,
+        **common,
+    )
+
+
+def _checklist_of(task: Task) -> list[dict[str, Any]]:
+    task_type = db.session.get(TaskType, task.task_type_id)
+    return list(task_type.checklist or []) if task_type else []
+
+
+def _answers(form, checklist: list[dict[str, Any]]) -> dict[str, Any]:
+    """The form's checklist answers as the API sends them: true/false, or a number."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for item in checklist:
+        name = f"{CHECK_PREFIX}{item['key']}"
+        raw = (form[name].data or "").strip()
+        if not raw:
+            continue
+        if item["kind"] == "pass_fail":
+            answers[item["key"]] = raw == "pass"
+            continue
+        try:
+            number = Decimal(raw.replace(",", "."))
+        except InvalidOperation:
+            errors[name] = _("Give the reading as a number.")
+            continue
+        answers[item["key"]] = float(number) if number.is_finite() else raw
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return answers
+
+
+def _result_defaults(task: Task, checklist: list[dict[str, Any]]) -> dict[str, Any]:
+    report = services.report_of(task)
+    if report is None or task.result is None:
+        return {}
+    values: dict[str, Any] = {
+        "result": task.result,
+        "notes": report.notes,
+        "defect_category": report.defect_category,
+    }
+    for item in checklist:
+        value = (report.checklist or {}).get(item["key"])
+        if value is None:
+            continue
+        if item["kind"] == "pass_fail":
+            values[f"{CHECK_PREFIX}{item['key']}"] = "pass" if value else "fail"
+        else:
+            values[f"{CHECK_PREFIX}{item['key']}"] = str(value)
+    return values
+
+
+def _next_open(round_: Round, after: Task) -> Task | None:
+    return db.session.scalar(
+        select(Task)
+        .where(
+            Task.round_id == round_.id,
+            Task.status.in_([TaskStatus.OPEN, TaskStatus.CONTESTED]),
+            Task.id != after.id,
+        )
+        .order_by(Task.sequence > after.sequence, Task.sequence)
+        .limit(1)
+    )
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task_page(task_id: int):
+    task = _task(task_id)
+    round_ = task.round
+    if not _is_crew(round_):
+        if request.method == "POST":
+            abort(403)
+        return redirect(
+            url_for("fieldwork.round_page", round_id=round_.id, _anchor=f"task-{task.id}")
+        )
+    checklist = _checklist_of(task)
+    defaults = _result_defaults(task, checklist) if request.method == "GET" else {}
+    form = result_form_for(checklist, **defaults)
+    status = 200
+    if form.validate_on_submit():
+        values = {
+            "result": form.result.data,
+            "notes": form.notes.data or "",
+            "defect_category": form.defect_category.data or "",
+        }
+        try:
+            values["checklist"] = _answers(form, checklist)
+            services.record_result(task, values, actor=current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            status = form_error(form, exc)
+        else:
+            flash(_("Saved: %(result)s.", result=RESULT_LABELS[task.result]), "success")
+            following = _next_open(round_, task)
+            anchor = f"task-{following.id}" if following else "labour"
+            return redirect(url_for("fieldwork.round_page", round_id=round_.id, _anchor=anchor))
+    elif request.method == "POST":
+        status = 400
+    stop = next(s for s in queries.round_stops(round_) if s.task.id == task.id)
+    return (
+        render_template(
+            "fieldwork/task.html",
+            round=round_,
+            task=task,
+            stop=stop,
+            form=form,
+            photo_form=PhotoForm(),
+            photos=photos.photos_of(task),
+            editable=task.status not in (TaskStatus.ACCEPTED, TaskStatus.CANCELLED)
+            and round_.status in services.WORKABLE_ROUNDS,
+            api_url=url_for("api.fieldwork_record_result", task_id=task.id),
+            return_url=url_for("fieldwork.round_page", round_id=round_.id),
+        ),
+        status,
+    )
+
+
+@bp.route("/tasks/<int:task_id>/photos", methods=["POST"])
+@login_required
+def add_photo(task_id: int):
+    task = _task(task_id)
+    if not _is_crew(task.round):
+        abort(403)
+    try:
+        photos.add_photo(task, photos.read_upload(), actor=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message), "error")
+    else:
+        flash(_("Photo added."), "success")
+    return redirect(url_for("fieldwork.task_page", task_id=task.id, _anchor="photos"))
+
+
+@bp.route("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    """A photo, served only to those who may see its task."""
+    found = db.session.get(TaskPhoto, photo_id)
+    if found is None:
+        abort(404)
+    _task(found.task_id)
+    return photo_response(found)
+
+
+@bp.route("/rounds/<int:round_id>/labour", methods=["POST"])
+@login_required
+def labour(round_id: int):
+    round_ = _round(round_id)
+    if not _is_crew(round_):
+        abort(403)
+    form = LabourForm()
+    if form.validate_on_submit():
+        try:
+            _entry, created = services.record_labour(
+                round_,
+                {
+                    "work_date": form.work_date.data,
+                    "hours": form.hours.data,
+                    "target_group_hours": form.target_group_hours.data,
+                    "target_group_workers": form.target_group_workers.data,
+                },
+                actor=current_user,
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_(exc.message), "error")
+            for messages in exc.fields.values():
+                for message in messages:
+                    flash(_(message), "error")
+        else:
+            flash(_("Labour saved.") if created else _("Labour replaced."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("fieldwork.round_page", round_id=round_.id, _anchor="labour"))
+
+
+# --- the member ----------------------------------------------------------------------------------
+
+
+@bp.route("/acceptance")
+@login_required
+def acceptance():
+    require_role(current_user, "member", "coordinator")
+    return render_template(
+        "fieldwork/acceptance.html",
+        lists=queries.member_rounds(current_user.organisation_id, today()),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/accept", methods=["GET", "POST"])
+@login_required
+def accept(round_id: int):
+    round_ = _round(round_id)
+    if not _is_member(round_):
+        abort(403)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_round(round_, actor=current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_(exc.message), "error")
+            return redirect(url_for("fieldwork.round_page", round_id=round_.id))
+        flash(_("Round %(round)s accepted.", round=round_.id), "success")
+        return redirect(url_for("fieldwork.acceptance"))
+    (card,) = queries.round_cards([round_])
+    return render_template("fieldwork/accept.html", round=round_, card=card, form=form)
+
+
+@bp.route("/tasks/<int:task_id>/contest", methods=["GET", "POST"])
+@login_required
+def contest(task_id: int):
+    task = _task(task_id)
+    round_ = task.round
+    if not _is_member(round_):
+        abort(403)
+    form = ContestForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.contest_task(task, form.reason.data, actor=current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            status = form_error(form, exc)
+        else:
+            flash(_("Task contested. The provider will redo it."), "success")
+            return redirect(url_for("fieldwork.round_page", round_id=round_.id))
+    elif request.method == "POST":
+        status = 400
+    stop = next(s for s in queries.round_stops(round_) if s.task.id == task.id)
+    return render_template("fieldwork/contest.html", task=task, stop=stop, form=form), status
+
+
+# --- the coordinator -----------------------------------------------------------------------------
+
+
+def _led_framework(framework_id: int) -> Framework:
+    require_role(current_user, "coordinator")
+    framework = db.session.get(Framework, framework_id)
+    if framework is None or framework.lead_organisation_id != current_user.organisation_id:
+        abort(404)
+    return framework
+
+
+@bp.route("/frameworks")
+@login_required
+def frameworks():
+    require_role(current_user, "coordinator")
+    led = queries.led_frameworks(current_user.organisation_id)
+    return render_template(
+        "fieldwork/frameworks.html",
+        frameworks=[(f, queries.framework_progress(f.id)["total"]) for f in led],
+    )
+
+
+@bp.route("/frameworks/<int:framework_id>")
+@login_required
+def framework_progress(framework_id: int):
+    framework = _led_framework(framework_id)
+    year = today().year
+    return render_template(
+        "fieldwork/progress.html",
+        framework=framework,
+        progress=queries.framework_progress(framework.id),
+        labour=queries.summed(queries.labour_totals(framework_id=framework.id, year=year)),
+        year=year,
+        settings=services.settings_for(framework.id),
+    )
+
+
+@bp.route("/frameworks/<int:framework_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(framework_id: int):
+    framework = _led_framework(framework_id)
+    current = services.settings_for(framework.id)
+    form = SettingsForm(obj=current)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_settings(
+                framework,
+                {
+                    "keep_photo_location": form.keep_photo_location.data,
+                    "photo_retention_months": form.photo_retention_months.data,
+                },
+                actor=current_user,
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            status = form_error(form, exc)
+        else:
+            flash(_("Photo settings saved."), "success")
+            return redirect(url_for("fieldwork.framework_progress", framework_id=framework.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("fieldwork/settings.html", framework=framework, form=form), status
