@@ -90,7 +90,9 @@ def load_demo() -> dict[str, Organisation]:
 def demo_steps() -> list:
     """The domain demo loaders, each `load(orgs)`; imported here to keep the import graph flat."""
     from central.assets import demo as assets_demo
+    from central.fieldwork import demo as fieldwork_demo
     from central.frameworks import demo as frameworks_demo
 
     # Assets after frameworks: service plans need the members' approved accessions.
-    return [frameworks_demo.load, assets_demo.load]
+    # Field work after assets (and planning's history, where it is loaded).
+    return [frameworks_demo.load, assets_demo.load, fieldwork_demo.load]
