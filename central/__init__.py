@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from central.organisations.views import bp as organisations_bp
     from central.pages import bp as pages_bp
     from central.planning.views import bp as planning_bp
+    from central.reports.views import bp as reports_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(planning_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api)
 
 

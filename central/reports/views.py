@@ -1,0 +1,455 @@
+"""Pages: the member's maintenance budget, the month's statement, issued statements (page,
+print view, credits), consumption, social impact and the progress dashboards — the same
+builders and services as the API, with charts drawn as SVG next to their tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from central.core.clock import today
+from central.core.errors import DomainError, Forbidden
+from central.core.forms import form_error
+from central.core.money import format_money
+from central.core.pagination import paginate
+from central.core.permissions import (
+    get_visible,
+    report_lines_scope,
+    require_role,
+    visible_frameworks,
+    visible_report_members,
+    visible_statements,
+)
+from central.extensions import db
+from central.frameworks.forms import amount_input
+from central.frameworks.models import Framework, FrameworkStatus
+from central.organisations.models import Organisation
+from central.reports import builders, charts, queries, services
+from central.reports.api import DEFAULT_HOURS_PER_FTE
+from central.reports.forms import BudgetForm, CreditForm
+from central.reports.models import Statement
+
+bp = Blueprint("reports", __name__)
+
+UNIT_LABELS = {
+    "piece": _l("piece"),
+    "m": _l("m"),
+    "m2": _l("m²"),
+    "hour": _l("hour"),
+}
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"unit_label": lambda unit: str(UNIT_LABELS.get(unit, unit))}
+
+
+def _money(value: Any) -> str:
+    return format_money(value, str(get_locale() or "nl"))
+
+
+def _arg_int(name: str) -> int | None:
+    raw = (request.args.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+
+
+def _members_in_reach() -> list[Organisation]:
+    return list(
+        db.session.scalars(visible_report_members(current_user).order_by(Organisation.name))
+    )
+
+
+def _led_frameworks() -> list[Framework]:
+    return list(
+        db.session.scalars(
+            select(Framework)
+            .where(
+                Framework.lead_organisation_id == current_user.organisation_id,
+                Framework.status != FrameworkStatus.DRAFT,
+            )
+            .order_by(Framework.start_date.desc(), Framework.reference)
+        )
+    )
+
+
+@bp.route("/reports")
+@login_required
+def index():
+    """The reports a member or coordinator can open."""
+    require_role(current_user, "member", "coordinator")
+    return render_template("reports/index.html")
+
+
+# --- budgets -----------------------------------------------------------------------------------
+
+
+@bp.route("/budgets", methods=["GET", "POST"])
+@login_required
+def budgets():
+    """The member's maintenance budget per year (the base of its social-economy share)."""
+    require_role(current_user, "member", "coordinator")
+    member = db.session.get(Organisation, current_user.organisation_id)
+    form = BudgetForm()
+    if request.method == "GET":
+        form.year.data = today().year
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_budget(
+                member,
+                form.year.data,
+                amount_input(form.maintenance_budget.data),
+                actor=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            status = form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The budget for %(year)s is saved.", year=form.year.data), "success")
+            return redirect(url_for("reports.budgets"))
+    elif request.method == "POST":
+        status = 400
+    from central.reports.models import MaintenanceBudget
+
+    rows = db.session.scalars(
+        select(MaintenanceBudget)
+        .where(MaintenanceBudget.member_id == member.id)
+        .order_by(MaintenanceBudget.year.desc())
+    ).all()
+    return render_template("reports/budgets.html", form=form, budgets=rows, member=member), status
+
+
+# --- the month's statement ---------------------------------------------------------------------
+
+
+@bp.route("/reports/statement")
+@login_required
+def month_statement():
+    """The month's accepted work of a member, before it is issued."""
+    require_role(current_user, "member", "coordinator")
+    members = _members_in_reach()
+    member_id = _arg_int("member") or current_user.organisation_id
+    member = get_visible(visible_report_members(current_user), Organisation, member_id)
+    default_month = today().replace(day=1) - relativedelta(months=1)
+    month_text = request.args.get("month") or builders.month_label(default_month)
+    month = builders.parse_month(month_text)
+    report = builders.statement_report(
+        db.session,
+        member.id,
+        month,
+        frameworks=report_lines_scope(current_user, member.id),
+    )
+    return render_template(
+        "reports/month.html",
+        members=members,
+        member=member,
+        month=builders.month_label(month),
+        report=report,
+        lines=report.lines.to_dict(orient="records"),
+        vat=report.vat.to_dict(orient="records"),
+    )
+
+
+# --- issued statements -------------------------------------------------------------------------
+
+
+@bp.route("/statements")
+@login_required
+def statements():
+    require_role(current_user, "member", "coordinator")
+    stmt = visible_statements(current_user)
+    month = (request.args.get("month") or "").strip()
+    member_id = _arg_int("member")
+    if month:
+        stmt = stmt.where(Statement.month == builders.month_label(builders.parse_month(month)))
+    if member_id:
+        stmt = stmt.where(Statement.member_id == member_id)
+    page = paginate(stmt.order_by(Statement.month.desc(), Statement.number.desc()))
+    return render_template(
+        "reports/statements.html",
+        page=page,
+        members=_members_in_reach(),
+        args={"month": month, "member": member_id},
+    )
+
+
+def _statement(statement_id: int) -> Statement:
+    return get_visible(visible_statements(current_user), Statement, statement_id)
+
+
+def _can_credit(statement: Statement) -> bool:
+    framework = db.session.get(Framework, statement.framework_id)
+    return (
+        current_user.role == "coordinator"
+        and framework.lead_organisation_id == current_user.organisation_id
+    )
+
+
+@bp.route("/statements/<int:statement_id>")
+@login_required
+def statement(statement_id: int):
+    statement = _statement(statement_id)
+    from central.reports.models import Credit
+
+    credits = db.session.scalars(
+        select(Credit).where(Credit.corrects_statement_id == statement.id).order_by(Credit.id)
+    ).all()
+    return render_template(
+        "reports/statement.html",
+        statement=statement,
+        credits=credits,
+        can_credit=_can_credit(statement),
+    )
+
+
+@bp.route("/statements/<int:statement_id>/print")
+@login_required
+def statement_print(statement_id: int):
+    return render_template("reports/statement_print.html", statement=_statement(statement_id))
+
+
+@bp.route("/statements/<int:statement_id>/credit", methods=["GET", "POST"])
+@login_required
+def credit(statement_id: int):
+    """A coordinator of the lead authority decides a credit; it lands on the next statement."""
+    statement = _statement(statement_id)
+    if not _can_credit(statement):
+        raise Forbidden(_("Only a coordinator of the lead authority can decide a credit."))
+    form = CreditForm()
+    rates = sorted({line.vat_rate for line in statement.lines if line.kind == "work"})
+    form.vat_rate.choices = [(str(r), f"{r} %") for r in rates]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_credit(
+                statement,
+                {
+                    "amount": amount_input(form.amount.data),
+                    "vat_rate": form.vat_rate.data,
+                    "reason": form.reason.data,
+                },
+                actor=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            status = form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The credit will be on the next statement."), "success")
+            return redirect(url_for("reports.statement", statement_id=statement.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("reports/credit.html", form=form, statement=statement), status
+
+
+# --- consumption -------------------------------------------------------------------------------
+
+
+def _framework_choice(frameworks: list[Framework]) -> Framework | None:
+    framework_id = _arg_int("framework")
+    if framework_id is None:
+        return frameworks[0] if frameworks else None
+    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    return framework
+
+
+@bp.route("/reports/consumption")
+@login_required
+def consumption():
+    require_role(current_user, "coordinator")
+    frameworks = _led_frameworks()
+    framework = _framework_choice(frameworks)
+    if framework is not None and framework.lead_organisation_id != current_user.organisation_id:
+        raise Forbidden(_("Only a coordinator of the lead authority sees this report."))
+    data = builders.build_consumption(db.session, framework, today()) if framework else None
+    chart = months_chart = None
+    members: list[dict] = []
+    if data:
+        bars = [
+            charts.Bar(
+                _("Framework"),
+                data["committed"],
+                mark=data["max_value"],
+                tone=_tone(data["committed"], data["max_value"]),
+            )
+        ]
+        for lot in data["lots"]:
+            bars.append(
+                charts.Bar(
+                    _("Lot %(number)s", number=lot["number"]),
+                    lot["committed"],
+                    mark=lot["max_value"],
+                    tone=_tone(lot["committed"], lot["max_value"]),
+                )
+            )
+        chart = charts.bar_chart(
+            bars,
+            title=_("Committed value against the maximum"),
+            description=_(
+                "Committed value of the framework and of each lot; the line marks the maximum. "
+                "The table below gives the figures."
+            ),
+            value_label=_money,
+        )
+        months_chart = charts.column_chart(
+            [(_short_month(m), v) for m, v in data["months"].items()],
+            title=_("Value committed per month"),
+            description=_("Value of the work planned in each of the last twelve months."),
+            value_label=_money,
+        )
+        members = data["members"].to_dict(orient="records")
+    return render_template(
+        "reports/consumption.html",
+        frameworks=frameworks,
+        framework=framework,
+        data=data,
+        chart=chart,
+        months_chart=months_chart,
+        members=members,
+        percent=_percent,
+    )
+
+
+def _tone(value: Decimal, maximum: Decimal | None) -> str:
+    if not maximum:
+        return ""
+    share = value / maximum
+    return "over" if share >= 1 else "warn" if share >= Decimal("0.8") else ""
+
+
+def _percent(part: Decimal, whole: Decimal | None) -> str:
+    if not whole:
+        return "—"
+    return format_decimal(part * 100 / whole, format="#,##0.0") + " %"
+
+
+def _short_month(label: str) -> str:
+    year, month = label.split("-")
+    return f"{month}/{year[2:]}"
+
+
+# --- social impact -----------------------------------------------------------------------------
+
+
+@bp.route("/reports/social-impact")
+@login_required
+def social_impact():
+    require_role(current_user, "member", "coordinator")
+    frameworks = list(
+        db.session.scalars(
+            visible_frameworks(current_user)
+            .where(Framework.status != FrameworkStatus.DRAFT)
+            .order_by(Framework.start_date.desc(), Framework.reference)
+        )
+    )
+    framework = _framework_choice(frameworks)
+    year = _arg_int("year") or today().year
+    year = services.check_year(year)
+    data = None
+    chart = None
+    if framework is not None:
+        leads = framework.lead_organisation_id == current_user.organisation_id
+        member_id = (
+            None if current_user.role == "coordinator" and leads else current_user.organisation_id
+        )
+        data = builders.build_social_impact(
+            db.session,
+            framework,
+            year,
+            hours_per_fte=Decimal(DEFAULT_HOURS_PER_FTE),
+            member_id=member_id,
+        )
+        chart = charts.column_chart(
+            [(_short_month(m), v) for m, v in data["social_spend_by_month"].items()],
+            title=_("Spend through social-economy providers per month"),
+            description=_("Accepted work of social-economy providers, per month of %(year)s.")
+            % {"year": year},
+            value_label=_money,
+        )
+    share_chart = None
+    if data and data["members"]:
+        share_chart = charts.bar_chart(
+            [
+                charts.Bar(
+                    m["member_name"],
+                    m["share_percent"] or Decimal("0"),
+                    mark=m["target_percent"],
+                    tone="social" if m["target_met"] else "muted",
+                )
+                for m in data["members"]
+            ],
+            title=_("Share of the maintenance budget spent in the social economy"),
+            description=_("Per member; the line marks the framework's target. See the table."),
+            value_label=lambda v: f"{v} %",
+        )
+    return render_template(
+        "reports/social_impact.html",
+        frameworks=frameworks,
+        framework=framework,
+        year=year,
+        data=data,
+        rows=data["rows"].to_dict(orient="records") if data else [],
+        chart=chart,
+        share_chart=share_chart,
+        hours_per_fte=DEFAULT_HOURS_PER_FTE,
+    )
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+@bp.route("/reports/progress")
+@login_required
+def progress():
+    """Coordinator: progress per member; member: its own; provider: workload and completion."""
+    day = today()
+    if current_user.role == "provider":
+        from central.planning.queries import monday, weekly_load
+
+        result = queries.provider_progress(current_user.organisation_id, day)
+        weeks = weekly_load(current_user.organisation_id, monday(day), 8)
+        bars = [
+            charts.Bar(
+                w["week"].isoformat(),
+                sum(lot["tasks"] for lot in w["lots"]),
+                mark=sum(lot["capacity"] or 0 for lot in w["lots"]) or None,
+            )
+            for w in weeks
+        ]
+        chart = charts.bar_chart(
+            bars,
+            title=_("Tasks planned per week"),
+            description=_("Your scheduled tasks in the coming eight weeks; see the table."),
+        )
+        return render_template(
+            "reports/progress_provider.html", result=result, weeks=weeks, chart=chart
+        )
+    require_role(current_user, "member", "coordinator")
+    member_ids = [m.id for m in _members_in_reach()]
+    rows = queries.member_progress(member_ids, day)
+    chart = charts.bar_chart(
+        [
+            charts.Bar(
+                r.name,
+                r.inspected,
+                mark=r.due,
+                tone="over" if r.overdue_rounds else "",
+            )
+            for r in rows
+        ],
+        title=_("Inspected this year against what is due"),
+        description=_(
+            "Per member: the bar is the work done this year, the line what is due by "
+            "31 December. The table gives the figures."
+        ),
+    )
+    return render_template("reports/progress.html", rows=rows, chart=chart, year=day.year)
