@@ -1,0 +1,143 @@
+"""Demo: the figures councils and providers are paid by. Each member's maintenance budget for
+this year and last; the crews' labour on last year's accepted rounds (about 0.6 crew-hours a
+hydrant, mostly target-group hours), so that the social-impact report has figures; the issued
+statements of every past month of accepted work; and one credit the coordinator decided on
+Izegem's latest statement, waiting for the next one.
+
+Idempotent: budgets are set only where missing, labour only on rounds without any, statements
+once per framework, member, provider and month, the credit once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import exists, func, insert, select
+
+from central.assets.models import Asset
+from central.core import clock
+from central.extensions import db
+from central.fieldwork.models import LabourEntry
+from central.frameworks.models import Framework, FrameworkBeneficiary
+from central.organisations.models import Organisation
+from central.planning.models import Round, RoundStatus, Task
+from central.reports import builders, services
+from central.reports.models import Credit, MaintenanceBudget, Statement
+
+# Euro of maintenance budget per hydrant, plus a base: a small municipality spends some
+# 150,000 a year on the maintenance of its public domain.
+BUDGET_BASE = Decimal("120000.00")
+BUDGET_PER_ASSET = Decimal("85.00")
+CREW_HOURS_PER_TASK = Decimal("0.6")
+TARGET_GROUP_SHARE = Decimal("0.7")
+
+
+def load(orgs: dict[str, Organisation]) -> None:
+    today = clock.today()
+    lead = orgs["lead"]
+    members = list(
+        db.session.scalars(
+            select(Organisation)
+            .join(FrameworkBeneficiary, FrameworkBeneficiary.organisation_id == Organisation.id)
+            .join(Framework, Framework.id == FrameworkBeneficiary.framework_id)
+            .where(Framework.lead_organisation_id == lead.id)
+            .distinct()
+        )
+    )
+    _budgets(members, today)
+    _labour()
+    _statements(today)
+    _credit(orgs, today)
+    db.session.flush()
+
+
+def _budgets(members: list[Organisation], today: date) -> None:
+    assets = dict(
+        db.session.execute(select(Asset.member_id, func.count()).group_by(Asset.member_id)).all()
+    )
+    for member in members:
+        amount = BUDGET_BASE + BUDGET_PER_ASSET * assets.get(member.id, 0)
+        for year in (today.year - 1, today.year):
+            if services.get_budget(member.id, year) is None:
+                db.session.add(MaintenanceBudget(member_id=member.id, year=year, amount=amount))
+    db.session.flush()
+
+
+def _labour() -> None:
+    """Labour of accepted rounds that have none: one work date, the day the work was done."""
+    has_labour = exists().where(LabourEntry.round_id == Round.id)
+    rows = db.session.execute(
+        select(Round.id, func.max(Task.done_on), func.count())
+        .join(Task, Task.round_id == Round.id)
+        .where(Round.status == RoundStatus.ACCEPTED, ~has_labour, Task.done_on.is_not(None))
+        .group_by(Round.id)
+    ).all()
+    values = []
+    for round_id, work_date, tasks in rows:
+        hours = (CREW_HOURS_PER_TASK * tasks).quantize(Decimal("0.25"), ROUND_HALF_UP)
+        group_hours = (hours * TARGET_GROUP_SHARE).quantize(Decimal("0.25"), ROUND_HALF_UP)
+        values.append(
+            {
+                "round_id": round_id,
+                "work_date": work_date,
+                "hours": hours,
+                "target_group_hours": group_hours,
+                "target_group_workers": 2 if group_hours else 0,
+            }
+        )
+    if values:
+        db.session.execute(insert(LabourEntry), values)
+
+
+def _statements(today: date) -> None:
+    """Every past month of accepted work, issued as the monthly job would have issued it."""
+    first = db.session.scalar(
+        select(func.min(Task.accepted_at)).where(Task.accepted_at.is_not(None))
+    )
+    if first is None:
+        return
+    month = builders.parse_month(first.astimezone(clock.BRUSSELS).strftime("%Y-%m"))
+    this_month = today.replace(day=1)
+    while month < this_month:
+        issue_day = month + relativedelta(months=1)
+        for framework_id, member_id, provider_id in services.statement_candidates(month):
+            if builders.build_statement(
+                db.session, member_id, month, framework_id=framework_id, provider_id=provider_id
+            ).empty:
+                continue
+            services.issue_statement(
+                db.session.get(Framework, framework_id),
+                db.session.get(Organisation, member_id),
+                db.session.get(Organisation, provider_id),
+                month,
+                day=issue_day,
+            )
+        month = issue_day
+
+
+def _credit(orgs: dict[str, Organisation], today: date) -> None:
+    """The coordinator credits one inspection on Izegem's latest statement (rule 7)."""
+    if db.session.scalar(select(func.count()).select_from(Credit)):
+        return
+    latest = db.session.scalar(
+        select(Statement)
+        .where(Statement.member_id == orgs["member"].id)
+        .order_by(Statement.month.desc(), Statement.id.desc())
+        .limit(1)
+    )
+    if latest is None or not latest.lines:
+        return
+    line = latest.lines[0]
+    coordinator = SimpleNamespace(role="coordinator", organisation_id=orgs["lead"].id, id=None)
+    services.add_credit(
+        latest,
+        {
+            "amount": str(line.unit_price),
+            "vat_rate": str(line.vat_rate),
+            "reason": "Hydrant counted twice in this round (demo).",
+        },
+        actor=coordinator,
+    )
