@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from central.accounts.models import User
 from central.accounts.services import create_user
+from central.accounts.two_factor import enrol_with_secret
 from central.core.validators import kbo_with_check_digits
 from central.extensions import db
 from central.organisations.models import Organisation
@@ -41,6 +42,12 @@ DEMO_LOGINS = [
     ("member@izegem.example", "demo-member-2026", "member"),
     ("crew@kraanwerkers.example", "demo-provider-2026", "provider"),
 ]
+# Two-factor secrets (base32) of the roles that need a code after the password, printed by
+# `central demo` to type into an authenticator app. Demo only: never use a known secret elsewhere.
+DEMO_TOTP_SECRETS = {
+    "admin@central.example": "CENTRALDEMOADMINKEYROESELARE2Z3X",
+    "coordinator@roeselare.example": "CENTRALDEMOCOORDINATORROESELARE2",
+}
 
 
 def _organisation(name: str, digits: str, kind: str, **extra: object) -> Organisation:
@@ -74,11 +81,14 @@ def load_demo() -> dict[str, Organisation]:
         "provider": providers[0],
     }
     for email, password, role in DEMO_LOGINS:
-        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
             org = org_for_role[role]
-            create_user(
+            user, _generated = create_user(
                 email=email, role=role, organisation_id=org.id if org else None, password=password
             )
+        if email in DEMO_TOTP_SECRETS and user.two_factor_required:
+            enrol_with_secret(user, DEMO_TOTP_SECRETS[email])
     db.session.flush()
     # Each domain adds its part of the demo here, in dependency order; every step is idempotent.
     for step in demo_steps():

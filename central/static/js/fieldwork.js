@@ -10,6 +10,7 @@
   var FAILED = "central.fieldwork.failed";
   var NOTICE = "central.fieldwork.notice";
   var flushing = false;
+  var returnWhenSent = null;  // a form queued offline on this page goes on once it is sent
 
   function read(name) {
     try { return JSON.parse(window.localStorage.getItem(name) || "[]"); } catch (e) { return []; }
@@ -182,8 +183,30 @@
     box.focus();
   }
 
+  function go(url) {
+    var target = new URL(url, window.location.href);
+    if (target.pathname === window.location.pathname && target.search === window.location.search) {
+      // Only the fragment differs: assigning would not load the page again.
+      window.location.hash = target.hash;
+      window.location.reload();
+    } else {
+      window.location.assign(target.href);
+    }
+  }
+
   function leave(form) {
-    window.location.assign(form.getAttribute("data-return"));
+    go(form.getAttribute("data-return"));
+  }
+
+  // Offline the next page cannot load: stay, say that the entry is kept, go on once sent.
+  function waitOffline(form) {
+    var notice = form.querySelector("[data-form-notice]");
+    if (notice) {
+      notice.textContent = text(form, "queued", 0);
+      notice.hidden = false;
+    }
+    returnWhenSent = form.getAttribute("data-return");
+    showStatus();
   }
 
   document.querySelectorAll("form[data-api]").forEach(function (form) {
@@ -208,8 +231,7 @@
       var button = form.querySelector("button[type='submit']");
       if (button) { button.disabled = true; }
       if (!navigator.onLine) {
-        window.sessionStorage.setItem(NOTICE, text(form, "queued", 0));
-        leave(form);
+        waitOffline(form);
         return;
       }
       send(entry).then(function (outcome) {
@@ -227,15 +249,18 @@
         }
       }, function () {
         // No connection after all: the entry waits in the queue.
-        window.sessionStorage.setItem(NOTICE, text(form, "queued", 0));
-        leave(form);
+        waitOffline(form);
       });
     });
   });
 
   function flushAndShow() {
     flush().then(function (sent) {
-      if (sent && document.querySelector("[data-reload-after-send]")) {
+      if (sent && returnWhenSent && !read(QUEUE).length) {
+        window.sessionStorage.setItem(NOTICE, text(statusBox(), "sent", sent));
+        go(returnWhenSent);
+      } else if (sent && document.querySelector("[data-reload-after-send]")) {
+        window.sessionStorage.setItem(NOTICE, text(statusBox(), "sent", sent));
         window.location.reload();
       } else {
         showStatus();

@@ -1,0 +1,135 @@
+"""Browser, on a phone: the crew completes today's round for Izegem (one defect, one result
+entered without a connection) and logs labour; the member sees the defect as a need and accepts
+the round; the coordinator sees the progress."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import sign_in, sign_out
+
+MEMBER = "Stad Izegem"
+
+
+def todays_round(page: Page, live_server: str) -> str:
+    """The URL of the smallest of today's rounds for Izegem on "my rounds"."""
+    page.get_by_role("link", name="My rounds").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My rounds")
+    cards = page.locator("section[aria-labelledby='today'] a.round-card").filter(has_text=MEMBER)
+    expect(cards.first).to_be_visible()
+    best, fewest = None, None
+    for index in range(cards.count()):
+        card = cards.nth(index)
+        tasks = int(re.search(r"(\d+) tasks?", card.inner_text()).group(1))
+        if fewest is None or tasks < fewest:
+            best, fewest = card.get_attribute("href"), tasks
+    return f"{live_server}{best}"
+
+
+def answer_checklist(page: Page, failing: str | None = None) -> None:
+    """Tap Pass on every pass/fail item (Fail on `failing`) and give the pressure reading."""
+    for group in page.locator("fieldset.choice-group").all()[1:]:
+        name = group.locator("input.choice-input").first.get_attribute("name")
+        choice = "fail" if name == f"check_{failing}" else "pass"
+        group.locator(f"label[for$='-{0 if choice == 'pass' else 1}']").click()
+    page.get_by_label("Statische druk (bar)").fill("3,2")
+
+
+def record(page: Page, result: str, failing: str | None = None, note: str = "") -> None:
+    page.locator("label.choice-label", has_text=result).first.click()
+    answer_checklist(page, failing)
+    if note:
+        page.get_by_label("Note").fill(note)
+    page.get_by_role("button", name="Save result").click()
+
+
+def test_crew_member_and_coordinator_journey_on_a_phone(
+    phone_page: Page, live_server: str, shot, assert_accessible
+):
+    page = phone_page
+    # --- the crew ---------------------------------------------------------------------------
+    sign_in(page, live_server, "provider")
+    round_url = todays_round(page, live_server)
+    assert_accessible(page)
+    shot(page, "fieldwork-my-rounds-phone")
+    page.goto(round_url)
+    expect(page.locator("[data-route-map] .leaflet-marker-icon").first).to_be_visible()
+    assert page.locator("a[href^='geo:']").count() >= 1
+    assert_accessible(page)
+    shot(page, "fieldwork-round-phone")
+    tasks = page.locator("li.task-stop")
+    count = tasks.count()
+    assert count >= 2
+
+    for index in range(count):
+        page.goto(round_url)
+        page.locator("li.task-stop").nth(index).get_by_role("link", name="Record result").click()
+        expect(page.get_by_role("button", name="Save result")).to_be_visible()
+        if index == 0:
+            assert_accessible(page)
+            record(page, "Defect", failing="valve_operation", note="Valve stuck, cannot open")
+            shot(page, "fieldwork-defect-recorded-phone")
+        elif index == 1:
+            # No connection: the result is kept on the phone and sent when it returns.
+            page.context.set_offline(True)
+            record(page, "OK")
+            expect(page.locator("[data-form-notice]")).to_contain_text("kept on this phone")
+            queued = page.evaluate(
+                "() => JSON.parse(localStorage.getItem('central.fieldwork.outbox')).length"
+            )
+            assert queued == 1
+            shot(page, "fieldwork-offline-phone")
+            page.context.set_offline(False)
+            page.wait_for_url(re.compile(r"/field/rounds/\d+"))
+        else:
+            record(page, "OK")
+        page.wait_for_url(re.compile(r"/field/rounds/\d+"))
+    page.goto(round_url)
+    expect(page.locator("dl.facts")).to_contain_text("Done, waiting for acceptance")
+    assert page.evaluate("() => localStorage.getItem('central.fieldwork.outbox')") == "[]"
+
+    labour = page.locator("form.labour-form")
+    labour.get_by_label("Hours worked by the crew").fill("7,5")
+    labour.get_by_label("Of which by target-group workers").fill("5")
+    labour.get_by_label("Number of target-group workers").fill("1")
+    labour.get_by_role("button", name="Save labour").click()
+    expect(page.locator(".table-wrap").last).to_contain_text("7.50")
+    shot(page, "fieldwork-labour-phone")
+    round_id = round_url.rstrip("/").rsplit("/", 1)[1]
+    sign_out(page)
+
+    # --- the member -------------------------------------------------------------------------
+    sign_in(page, live_server, "member")
+    page.get_by_role("link", name="To accept").first.click()
+    card = page.locator(f"a.round-card[href$='/field/rounds/{round_id}']")
+    expect(card).to_be_visible()
+    assert_accessible(page)
+    card.click()
+    expect(page.get_by_text("Valve stuck, cannot open").first).to_be_visible()
+    need_link = page.get_by_role("link", name=re.compile(r"Follow-up need \d+"))
+    expect(need_link).to_have_count(1)
+    assert_accessible(page)
+    shot(page, "fieldwork-member-review-phone")
+    need_link.click()
+    expect(page.locator("main")).to_contain_text("Valve stuck, cannot open")
+    page.go_back()
+    page.get_by_role("link", name="Accept the round").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, accept the round").click()
+    expect(page.locator(".flashes")).to_contain_text(f"Round {round_id} accepted")
+    page.goto(f"{live_server}/field/rounds/{round_id}")
+    expect(page.locator("dl.facts")).to_contain_text("Accepted")
+    shot(page, "fieldwork-member-accepted-phone")
+    sign_out(page)
+
+    # --- the coordinator --------------------------------------------------------------------
+    sign_in(page, live_server, "coordinator")
+    page.get_by_role("link", name="Field work").first.click()
+    page.locator("a.round-card").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Progress of")
+    row = page.locator("table.progress-table tr", has_text=MEMBER)
+    expect(row).to_be_visible()
+    assert_accessible(page)
+    shot(page, "fieldwork-coordinator-progress-phone")
