@@ -9,4 +9,31 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+  // A table wider than the screen scrolls in its .table-wrap: make that region reachable and
+  // scrollable by keyboard (WCAG 2.1.1), named after the table's caption or heading.
+  function labelOf(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption && caption.textContent.trim()) { return caption.textContent.trim(); }
+    var node = wrap.previousElementSibling;
+    while (node && !/^H[1-6]$/.test(node.tagName)) { node = node.previousElementSibling; }
+    return node ? node.textContent.trim() : "";
+  }
+  function markScrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        var label = labelOf(wrap);
+        if (label) { wrap.setAttribute("aria-label", label); }
+        wrap.setAttribute("data-scroll-region", "");
+      } else if (!scrolls && wrap.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+  markScrollableTables();
+  window.addEventListener("resize", markScrollableTables);
 })();
