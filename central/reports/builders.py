@@ -604,6 +604,13 @@ def _year_spend(
     )
 
 
+def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
+    """`part` as a percentage of `whole`, to the hundredth; None without a whole."""
+    if not whole:
+        return None
+    return (part * HUNDRED / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
 def build_social_impact(
     session: Session,
     framework: Framework,
@@ -719,17 +726,15 @@ def build_social_impact(
     for member_id_, rows_ in table.groupby("member_id", sort=False) if not table.empty else []:
         social_spend = _money_sum(rows_["social_spend"])
         budget = budgets.get(int(member_id_))
-        share = (
-            (social_spend * HUNDRED / budget).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            if budget
-            else None
-        )
+        share = _share(social_spend, budget)
+        spend_ = _money_sum(rows_["spend"])
         members.append(
             {
                 "member_id": int(member_id_),
                 "member_name": rows_["member_name"].iloc[0],
-                "spend": _money_sum(rows_["spend"]),
+                "spend": spend_,
                 "social_spend": social_spend,
+                "social_share_of_spend": _share(social_spend, spend_),
                 "maintenance_budget": budget,
                 "share_percent": share,
                 "target_percent": target,
@@ -767,6 +772,7 @@ def build_social_impact(
         k: (_money_sum(table[k]) if not table.empty else ZERO)
         for k in ("spend", "social_spend", "hours", "target_group_hours", "fte")
     }
+    totals["social_share_of_spend"] = _share(totals["social_spend"], totals["spend"])
     totals.update(
         {
             k: int(table[k].sum()) if not table.empty else 0

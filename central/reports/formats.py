@@ -426,6 +426,7 @@ MEMBER_HEADERS = [
     "member_name",
     "spend",
     "social_spend",
+    "social_share_of_spend",
     "maintenance_budget",
     "share_percent",
     "target_percent",

@@ -209,6 +209,7 @@ def test_social_economy_spend_and_its_share_of_the_budget_against_the_target(imp
     assert ardooie["share_percent"] == Decimal("10.00")  # 100 of a 1,000.00 budget
     assert ardooie["target_percent"] == Decimal("15.00")
     assert ardooie["target_met"] is False
+    assert ardooie["social_share_of_spend"] == Decimal("33.33")  # 100 of 300
     hooglede = members["Gemeente Hooglede"]
     assert hooglede["share_percent"] == Decimal("30.00") and hooglede["target_met"] is True
 
@@ -235,6 +236,7 @@ def test_target_group_hours_worker_days_and_fte_from_labour(impact):
     assert (row["tasks"], row["defects"]) == (2, 1)
     assert rows[("Waterwerken NV", "Gemeente Ardooie")]["social_spend"] == Decimal("0.00")
     assert data["totals"]["worker_days"] == 3 and data["totals"]["spend"] == Decimal("330.00")
+    assert data["totals"]["social_share_of_spend"] == Decimal("39.39")  # 130 of 330
     assert data["social_spend_by_month"]["2025-06"] == Decimal("130.00")
 
 
