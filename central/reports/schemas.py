@@ -30,11 +30,15 @@ class BudgetSchema(Schema):
 
 class StatementLineSchema(Schema):
     framework_id = fields.Integer()
+    framework_reference = fields.String()
     provider_id = fields.Integer()
+    provider_name = fields.String()
     lot_id = fields.Integer(allow_none=True)
     kind = fields.String(metadata={"enum": ["work", "credit"]})
     task_type = fields.String()
+    task_type_name = fields.String()
     description = fields.String()
+    tasks = fields.Integer(metadata={"description": "Tasks on the line (the month's report)."})
     unit = fields.String()
     quantity = fields.Decimal(as_string=True)
     unit_price = _money()

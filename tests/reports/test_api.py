@@ -169,6 +169,7 @@ def test_the_months_statement_by_role(client, billed, who, whose, status, total)
                 "amount",
             }
             assert isinstance(line["amount"], str)
+            assert line["provider_name"] == "Groep Intro LDE" and line["tasks"] >= 1
     else:
         assert response.json["error"]["code"] == "not_found"
 
