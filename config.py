@@ -41,6 +41,10 @@ class Config:
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     ALLOW_CLOCK_OVERRIDE = False  # `--today` moves the clock only in development and testing
+    # Social-impact reports: hours of one full-time equivalent a year (38 h × 52 weeks).
+    HOURS_PER_FTE = os.environ.get("HOURS_PER_FTE", "1976")
+    # The OCDS publisher prefix of the open-data release packages (ocds-xxxxxx, registered).
+    OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "ocds-centrl")
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any]) -> None:

@@ -33,7 +33,7 @@ from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
 from central.organisations.models import Organisation
 from central.reports import builders, charts, queries, services
-from central.reports.api import DEFAULT_HOURS_PER_FTE
+from central.reports.api import hours_per_fte_arg
 from central.reports.forms import BudgetForm, CreditForm
 from central.reports.models import Statement
 
@@ -356,6 +356,7 @@ def social_impact():
     year = services.check_year(year)
     data = None
     chart = None
+    hours_per_fte = hours_per_fte_arg()
     if framework is not None:
         leads = framework.lead_organisation_id == current_user.organisation_id
         member_id = (
@@ -365,7 +366,7 @@ def social_impact():
             db.session,
             framework,
             year,
-            hours_per_fte=Decimal(DEFAULT_HOURS_PER_FTE),
+            hours_per_fte=hours_per_fte,
             member_id=member_id,
         )
         chart = charts.column_chart(
@@ -400,7 +401,7 @@ def social_impact():
         rows=data["rows"].to_dict(orient="records") if data else [],
         chart=chart,
         share_chart=share_chart,
-        hours_per_fte=DEFAULT_HOURS_PER_FTE,
+        hours_per_fte=hours_per_fte,
     )
 
 

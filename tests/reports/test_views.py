@@ -238,3 +238,12 @@ def test_social_impact_page_of_a_member_shows_only_its_rows(client, login_as, bi
     html = page(client, f"/reports/social-impact?framework={billed.framework.id}&year=2025")
     text = html.get_data(as_text=True)
     assert billed.member_a.name in text and billed.member_b.name not in text
+
+
+def test_hours_per_fte_on_the_social_impact_page(client, login_as, billed):
+    login_as(billed.users["coordinator"])
+    url = f"/reports/social-impact?framework={billed.framework.id}&year=2025&hours_per_fte=1600"
+    html = page(client, url).get_data(as_text=True)
+    assert 'value="1600"' in html and "hours_per_fte=1600" in html
+    bad = page(client, url.replace("1600", "0"))
+    assert bad.status_code == 400
