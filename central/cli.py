@@ -97,7 +97,7 @@ def token_command(email: str, name: str) -> None:
 @click.option("--no-serve", is_flag=True, help="Load the demo and exit without serving.")
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
-    from central.demo import DEMO_LOGINS, load_demo
+    from central.demo import DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
 
     app = current_app._get_current_object()
     if app.config["NAME"] == "production":
@@ -108,6 +108,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Demo loaded. Sign in with:")
     for email, password, role in DEMO_LOGINS:
         click.echo(f"  {role:<12} {email:<36} {password}")
+        if email in DEMO_TOTP_SECRETS:
+            click.echo(
+                f"  {'':<12} two-factor secret for an authenticator app: {DEMO_TOTP_SECRETS[email]}"
+            )
     if no_serve:
         return
     from central.jobs.scheduler import start_embedded_scheduler

@@ -133,9 +133,23 @@ def login_as(client):
             data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        if response.headers["Location"].startswith(("/login/code", "/login/enrol")):
+            _second_factor(client, user, response.headers["Location"])
         return client
 
     return _login
+
+
+def _second_factor(client: FlaskClient, user, location: str) -> None:
+    """Admins and coordinators: set up the app on first sign-in, then enter a fresh code."""
+    from tests.factories import next_totp_code
+
+    if location.startswith("/login/enrol"):
+        assert client.get(location).status_code == 200  # makes the secret to confirm
+    response = client.post(
+        location, data={"code": next_totp_code(user), "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code in (200, 302), response.get_data(as_text=True)[:2000]
 
 
 @dataclass

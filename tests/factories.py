@@ -367,3 +367,38 @@ def make_work(lot, member: Organisation, provider: Organisation, tasks, **values
     db.session.add(round_)
     db.session.flush()
     return round_
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------
+
+
+def enrol_two_factor(user: User, secret: str | None = None) -> str:
+    """Set up two-factor sign-in for `user` (as after a confirmed enrolment); returns the secret."""
+    import pyotp
+
+    from central.accounts.two_factor import enrol_with_secret
+
+    secret = secret or pyotp.random_base32()
+    enrol_with_secret(user, secret)
+    return secret
+
+
+def next_totp_code(user: User) -> str:
+    """A code the server accepts now for `user`: the current or next 30-second step, newer than
+    the last step used (codes are good once); waits for a new step when both are used."""
+    import time
+    from datetime import UTC, datetime
+
+    import pyotp
+
+    from central.accounts.models import TotpCredential
+
+    credential = db.session.get(TotpCredential, user.id)
+    db.session.refresh(credential)
+    totp = pyotp.TOTP(credential.secret)
+    while True:
+        now = totp.timecode(datetime.now(UTC))
+        for step in (now, now + 1):
+            if credential.last_used_step is None or step > credential.last_used_step:
+                return totp.generate_otp(step)
+        time.sleep(1)

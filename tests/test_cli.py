@@ -170,6 +170,10 @@ def test_demo_without_serving_is_idempotent(tmp_path):
     assert counts["users"] >= 4
     for role in ("admin", "coordinator", "member", "provider"):
         assert role in first.stdout
+    from central.demo import DEMO_TOTP_SECRETS
+
+    for secret in DEMO_TOTP_SECRETS.values():
+        assert secret in first.stdout  # the two-factor secrets to type into an app
     second = _central(tmp_path, "demo", "--no-serve")
     assert second.returncode == 0, second.stdout + second.stderr
     assert _counts(database) == counts
@@ -214,7 +218,10 @@ def test_demo_serves_a_dutch_login_page(tmp_path):
 
 
 def test_the_demo_logins_work(db, client):
-    from central.demo import DEMO_LOGINS, load_demo
+    """Admin and coordinator sign in with a code from the printed two-factor secret."""
+    import pyotp
+
+    from central.demo import DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
     from tests.conftest import csrf_token
 
     load_demo()
@@ -225,6 +232,14 @@ def test_the_demo_logins_work(db, client):
             "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
         )
         assert response.status_code == 302, (role, response.get_data(as_text=True)[:500])
+        if role in ("admin", "coordinator"):
+            assert response.headers["Location"] == "/login/code"
+            code = pyotp.TOTP(DEMO_TOTP_SECRETS[email]).now()
+            response = client.post(
+                "/login/code", data={"code": code, "csrf_token": csrf_token(client)}
+            )
+            assert response.status_code == 302, (role, response.get_data(as_text=True)[:500])
+        assert response.headers["Location"] == "/"
         user = db.session.scalar(select(User).where(User.email == email))
         assert user.role == role
         client.post("/logout", data={"csrf_token": csrf_token(client)})

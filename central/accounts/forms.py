@@ -13,6 +13,24 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the code")), Length(max=32)],
+        description=_l(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Enter the code")), Length(max=32)],
+        description=_l("The app shows a new 6-digit code every 30 seconds."),
+    )
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),

@@ -144,6 +144,9 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> U
     org_id = changes.get("organisation_id", user.organisation_id)
     organisation = _organisation(org_id)
     _check_role_and_organisation(role, organisation)
+    if role != user.role:
+        # Open sessions were signed in under the old role's rules (e.g. without a second factor).
+        user.session_version += 1
     user.role, user.organisation_id, user.organisation = role, org_id, organisation
     if changes.get("password"):
         check_password_rules(changes["password"])
@@ -199,9 +202,35 @@ def _delay_for(failures: int) -> timedelta:
     )
 
 
+def check_not_delayed(user: User) -> None:
+    """Refuse any sign-in step while the account is slowed down. Raises SignInDelayed."""
+    if user.locked_until is not None and user.locked_until > utcnow():
+        raise SignInDelayed(user.locked_until)
+
+
+def record_failed_sign_in(user: User) -> None:
+    """Count a wrong password or a wrong second-factor code on the account (atomically, across
+    workers); from the fifth in a row the account waits longer after each. Raises SignInDelayed
+    once the account is slowed down. The caller commits also on failure: the count must outlive
+    the failed request."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    db.session.refresh(user)
+    delay = _delay_for(user.failed_logins)
+    if delay:
+        user.locked_until = utcnow() + delay
+        audit.record("user.sign_in_delayed", user, failures=user.failed_logins)
+        raise SignInDelayed(user.locked_until)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """Check a sign-in. Each failure is counted on the account (atomically, across workers);
-    from the fifth in a row the account waits longer after each one. Raises SignInDelayed."""
+    """Check a sign-in's password. Each failure is counted on the account; from the fifth in a
+    row the account waits longer after each one. Raises SignInDelayed.
+
+    A user whose role needs a second factor is returned without being signed in: the failure count
+    stays until the code is right too (`complete_sign_in`), so that a known password does not
+    reset the count of wrong codes."""
     try:
         email = normalise_email(email)
     except ValidationError:
@@ -210,29 +239,23 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(hash_password("timing-equaliser"), password or "")
         return None
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        raise SignInDelayed(user.locked_until)
+    check_not_delayed(user)
     if not check_password_hash(user.password_hash, password or ""):
-        db.session.execute(
-            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-        )
-        db.session.refresh(user)
-        delay = _delay_for(user.failed_logins)
-        if delay:
-            user.locked_until = now + delay
-            audit.record("user.sign_in_delayed", user, failures=user.failed_logins)
-        # The caller commits also on failure: the count must outlive the failed request.
-        if delay:
-            raise SignInDelayed(user.locked_until)
+        record_failed_sign_in(user)
         return None
     if not user.active:
         return None
+    if not user.two_factor_required:
+        complete_sign_in(user)
+    return user
+
+
+def complete_sign_in(user: User, **details: Any) -> None:
+    """Every sign-in step passed: the failure count starts again and the sign-in is recorded."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    audit.record("user.signed_in", user, actor=user)
-    return user
+    user.last_login_at = utcnow()
+    audit.record("user.signed_in", user, actor=user, **details)
 
 
 def change_password(user: User, current: str, new: str) -> None:

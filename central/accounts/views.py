@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from central.accounts import services
+from central.accounts import services, two_factor
 from central.accounts.forms import (
     ChangePasswordForm,
+    CodeForm,
     ConfirmForm,
+    EnrolForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
@@ -20,7 +35,7 @@ from central.accounts.forms import (
 )
 from central.accounts.models import User
 from central.core.audit import AuditEvent
-from central.core.errors import DomainError
+from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error
 from central.core.mail import send_mail
 from central.core.pagination import paginate
@@ -30,6 +45,33 @@ from central.extensions import db
 from central.organisations.models import Organisation
 
 bp = Blueprint("accounts", __name__)
+
+
+# The half-signed-in state between the password and the second factor: the session names the
+# user but nobody is logged in, so no page or API call is reachable from it.
+PENDING_KEY = "two_factor_pending"
+PENDING_MAX_AGE = 10 * 60  # seconds from the password to the code
+
+
+def _delayed(delayed: services.SignInDelayed, *, codes: bool = False) -> tuple:
+    """The account is slowed down: back to the sign-in form, with how long to wait."""
+    db.session.commit()
+    minutes = -(-delayed.seconds_left // 60)
+    if codes:
+        message = ngettext(
+            "Too many wrong codes in a row. Try again in %(num)d minute.",
+            "Too many wrong codes in a row. Try again in %(num)d minutes.",
+            minutes,
+        )
+    else:
+        message = ngettext(
+            "Too many wrong passwords in a row. Try again in %(num)d minute.",
+            "Too many wrong passwords in a row. Try again in %(num)d minutes.",
+            minutes,
+        )
+    flash(message, "error")
+    form = LoginForm() if request.endpoint == "accounts.login" else LoginForm(formdata=None)
+    return render_template("accounts/login.html", form=form), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,32 +84,172 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.SignInDelayed as delayed:
-            db.session.commit()
-            minutes = -(-delayed.seconds_left // 60)
-            flash(
-                ngettext(
-                    "Too many wrong passwords in a row. Try again in %(num)d minute.",
-                    "Too many wrong passwords in a row. Try again in %(num)d minutes.",
-                    minutes,
-                ),
-                "error",
-            )
-            return render_template("accounts/login.html", form=form), 429
+            return _delayed(delayed)
         db.session.commit()
+        next_url = safe_next_url(request.args.get("next"))
         if user is None:
             flash(_("The e-mail address or password is not correct."), "error")
             status = 401
+        elif user.two_factor_required:
+            session[PENDING_KEY] = {
+                "user": user.id,
+                "version": user.session_version,
+                "next": next_url,
+                "at": int(time.time()),
+            }
+            if two_factor.is_enrolled(user):
+                return redirect(url_for("accounts.login_code"))
+            return redirect(url_for("accounts.enrol_two_factor"))
         else:
+            session.pop(PENDING_KEY, None)
             login_user(user)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("pages.home"))
+            return redirect(next_url or url_for("pages.home"))
     elif form.is_submitted():
         status = 400
     return render_template("accounts/login.html", form=form), status
 
 
+def _pending_user() -> User | None:
+    """The user between password and code, while the state is fresh and the account unchanged."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    user = db.session.get(User, pending.get("user") or 0)
+    if (
+        user is None
+        or not user.active
+        or user.session_version != pending.get("version")
+        or time.time() - pending.get("at", 0) > PENDING_MAX_AGE
+    ):
+        session.pop(PENDING_KEY, None)
+        return None
+    return user
+
+
+def _sign_in_again() -> Response:
+    flash(_("Sign in again with your e-mail address and password."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _finish_sign_in(user: User) -> str:
+    """Log the user in after the second factor; returns where to go next."""
+    pending = session.pop(PENDING_KEY, None) or {}
+    login_user(user)
+    return safe_next_url(pending.get("next")) or url_for("pages.home")
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second sign-in step: a code from the app or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        return _sign_in_again()
+    if not two_factor.is_enrolled(user):
+        return redirect(url_for("accounts.enrol_two_factor"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            method = two_factor.verify_sign_in_code(user, form.code.data)
+        except services.SignInDelayed as delayed:
+            session.pop(PENDING_KEY, None)
+            return _delayed(delayed, codes=True)
+        except DomainError as exc:
+            db.session.commit()  # the wrong code stays counted
+            status = form_error(form, exc)
+            status = 401 if isinstance(exc, ValidationError) else status
+        else:
+            db.session.commit()
+            next_url = _finish_sign_in(user)
+            if method == "recovery_code":
+                left = two_factor.recovery_codes_left(user)
+                flash(
+                    ngettext(
+                        "You signed in with a recovery code. You have %(num)d left.",
+                        "You signed in with a recovery code. You have %(num)d left.",
+                        left,
+                    ),
+                    "info",
+                )
+            return redirect(next_url)
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/login_code.html", form=form), status
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol_two_factor():
+    """First sign-in of a role that needs a second factor: set up the app, confirm a first code,
+    and see the recovery codes once."""
+    user = _pending_user()
+    if user is None:
+        return _sign_in_again()
+    if two_factor.is_enrolled(user):
+        return redirect(url_for("accounts.login_code"))
+    credential = two_factor.start_enrolment(user)
+    db.session.commit()
+    form = EnrolForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data)
+        except services.SignInDelayed as delayed:
+            session.pop(PENDING_KEY, None)
+            return _delayed(delayed, codes=True)
+        except DomainError as exc:
+            db.session.commit()  # the wrong code stays counted
+            status = form_error(form, exc)
+            status = 401 if isinstance(exc, ValidationError) else status
+        else:
+            db.session.commit()
+            next_url = _finish_sign_in(user)
+            return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
+    elif form.is_submitted():
+        status = 400
+    uri = two_factor.provisioning_uri(user, credential)
+    return render_template(
+        "accounts/enrol.html",
+        form=form,
+        secret=two_factor.grouped_secret(credential.secret),
+        qr_code=two_factor.qr_code_data_uri(uri),
+    ), status
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_settings():
+    """The signed-in user's second factor: how many recovery codes are left, and new ones."""
+    if not current_user.two_factor_required:
+        abort(404)
+    user = current_user._get_current_object()
+    form = CodeForm()
+    form.code.label.text = _("Code from the app")
+    form.code.description = _("To make new recovery codes, enter the current code from your app.")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.renew_recovery_codes(user, form.code.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            db.session.commit()
+            return render_template(
+                "accounts/recovery_codes.html",
+                codes=codes,
+                next_url=url_for("accounts.two_factor_settings"),
+            )
+    return render_template(
+        "accounts/two_factor.html",
+        form=form,
+        credential=two_factor.credential(user),
+        left=two_factor.recovery_codes_left(user),
+    ), status
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if ConfirmForm().validate_on_submit():
+        session.pop(PENDING_KEY, None)
         logout_user()
         flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
@@ -182,7 +364,9 @@ def users():
     stmt = visible_users(current_user).order_by(User.email)
     if query:
         stmt = stmt.where(User.email.contains(query, autoescape=True))
-    return render_template("accounts/users.html", page=paginate(stmt), q=query)
+    page = paginate(stmt)
+    enrolled = two_factor.enrolled_user_ids([u.id for u in page.items])
+    return render_template("accounts/users.html", page=page, q=query, enrolled=enrolled)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -211,11 +395,19 @@ def edit_user(user_id: int | None = None):
                 services.update_user(user, values, actor=current_user)
         except DomainError as exc:
             status = form_error(form, exc)
-            return render_template("accounts/user_form.html", form=form, user=user), status
+            return render_template(
+                "accounts/user_form.html", form=form, user=user, enrolled=_enrolled(user)
+            ), status
         db.session.commit()
         flash(_("The account %(email)s is saved.", email=user.email), "success")
         return redirect(url_for("accounts.users"))
-    return render_template("accounts/user_form.html", form=form, user=user)
+    return render_template(
+        "accounts/user_form.html", form=form, user=user, enrolled=_enrolled(user)
+    )
+
+
+def _enrolled(user: User | None) -> bool:
+    return user is not None and two_factor.is_enrolled(user)
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -241,6 +433,29 @@ def deactivate_user(user_id: int):
     if request.method == "POST":
         abort(400)
     return render_template("accounts/deactivate.html", form=form, target=user)
+
+
+@bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["GET", "POST"])
+@login_required
+def reset_two_factor(user_id: int):
+    """The administrator removes a user's second factor (a lost phone); confirmation first."""
+    require_role(current_user, "admin")
+    user = get_visible(visible_users(current_user), User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.reset_two_factor(user, actor=current_user)
+        except DomainError as exc:
+            form_error(form, exc)
+            return render_template(
+                "accounts/reset_two_factor.html", form=form, target=user
+            ), exc.status
+        db.session.commit()
+        flash(_("Two-factor sign-in of %(email)s is reset.", email=user.email), "success")
+        return redirect(url_for("accounts.edit_user", user_id=user.id))
+    if request.method == "POST":
+        abort(400)
+    return render_template("accounts/reset_two_factor.html", form=form, target=user)
 
 
 @bp.route("/admin/audit")

@@ -12,7 +12,7 @@ from central.accounts.models import User
 from central.core.audit import AuditEvent
 from central.core.types import utcnow
 from tests.conftest import csrf_token, use_english
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, enrol_two_factor, make_user, next_totp_code
 
 WRONG = "not the password at all"
 
@@ -167,9 +167,15 @@ def test_a_protected_page_sends_the_visitor_to_sign_in_and_back(client, db):
     assert location.startswith("/login?next=")
     login_page = client.get(location)
     assert login_page.status_code == 200
-    back = client.post(
+    enrol_two_factor(admin)
+    db.session.commit()
+    code_step = client.post(
         location,
         data={"email": admin.email, "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert code_step.headers["Location"] == "/login/code"
+    back = client.post(
+        "/login/code", data={"code": next_totp_code(admin), "csrf_token": csrf_token(client)}
     )
     assert back.headers["Location"] == "/admin/users?q=x"
 
