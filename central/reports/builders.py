@@ -546,13 +546,26 @@ def _cents_sum(column: Any) -> Any:
     return func.sum(cast(func.round(column * 100), Integer))
 
 
-def _year_spend(
+def _year_tasks(
     session: Session, framework_id: int, year: int, member_id: int | None
-) -> pd.DataFrame:
-    """Accepted spend per provider, member and Brussels month of the year, each month's line
-    (task type, unit price, VAT rate) rounded as its statement rounds it."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One pass over a year's tasks of a framework: (1) tasks served and defects found per
+    provider and member (by the day the work was done), (2) accepted spend per provider, member
+    and Brussels month, each month's line (task type, unit price, VAT rate) rounded as its
+    statement rounds it."""
     buckets = month_buckets(date(year, 1, 1), 12)
-    month = month_of(Task.accepted_at, buckets).label("month")
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    billed_in_year = (
+        billed_task() & (Task.accepted_at >= buckets[0][1]) & (Task.accepted_at < buckets[-1][2])
+    )
+    served_in_year = (
+        Task.status.in_([TaskStatus.DONE, TaskStatus.ACCEPTED])
+        & Task.result.in_(["ok", "defect"])
+        & (Task.done_on >= first)
+        & (Task.done_on <= last)
+    )
+    # The month of billing, NULL for work that was only done (not billed) in the year.
+    month = case((billed_in_year, month_of(Task.accepted_at, buckets)), else_=None).label("month")
     stmt = (
         select(
             Round.provider_id.label("provider_id"),
@@ -563,16 +576,15 @@ def _year_spend(
             Task.unit_price.label("unit_price"),
             Task.vat_rate.label("vat_rate"),
             Task.quantity.label("quantity"),
-            func.count().label("tasks"),
+            func.count().label("rows"),
+            func.sum(case((served_in_year, 1), else_=0)).label("served"),
+            func.sum(case((served_in_year & (Task.result == "defect"), 1), else_=0)).label(
+                "defects"
+            ),
         )
         .select_from(Task)
         .join(Round, Round.id == Task.round_id)
-        .where(
-            Round.framework_id == framework_id,
-            billed_task(),
-            Task.accepted_at >= buckets[0][1],
-            Task.accepted_at < buckets[-1][2],
-        )
+        .where(Round.framework_id == framework_id, billed_in_year | served_in_year)
         .group_by(
             Round.provider_id,
             Round.member_id,
@@ -587,21 +599,32 @@ def _year_spend(
     if member_id is not None:
         stmt = stmt.where(Round.member_id == member_id)
     raw = _read(session, stmt)
+    work_columns = ["provider_id", "member_id", "tasks", "defects"]
+    spend_columns = ["provider_id", "member_id", "month", "spend"]
     if raw.empty:
-        return pd.DataFrame(columns=["provider_id", "member_id", "month", "spend"])
-    raw["quantity"] = [
-        _decimal(q) * int(n) for q, n in zip(raw["quantity"], raw["tasks"], strict=True)
+        return pd.DataFrame(columns=work_columns), pd.DataFrame(columns=spend_columns)
+    raw["served"] = raw["served"].astype(int)
+    raw["defects"] = raw["defects"].astype(int)
+    work = raw.groupby(["provider_id", "member_id"], as_index=False, sort=True).agg(
+        tasks=("served", "sum"), defects=("defects", "sum")
+    )
+    billed = raw[raw["month"].notna()].copy()
+    if billed.empty:
+        return work[work_columns], pd.DataFrame(columns=spend_columns)
+    billed["quantity"] = [
+        _decimal(q) * int(n) for q, n in zip(billed["quantity"], billed["rows"], strict=True)
     ]
-    raw["unit_price"] = raw["unit_price"].map(_decimal)
+    billed["unit_price"] = billed["unit_price"].map(_decimal)
+    billed["vat_rate"] = billed["vat_rate"].map(_decimal)
     key = ["provider_id", "member_id", "month", "task_type", "unit", "unit_price", "vat_rate"]
-    raw["vat_rate"] = raw["vat_rate"].map(_decimal)
-    lines = raw.groupby(key, as_index=False, sort=True).agg(quantity=("quantity", _money_sum))
+    lines = billed.groupby(key, as_index=False, sort=True).agg(quantity=("quantity", _money_sum))
     lines["spend"] = [
         round_money(q * p) for q, p in zip(lines["quantity"], lines["unit_price"], strict=True)
     ]
-    return lines.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True).agg(
+    spend = lines.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True).agg(
         spend=("spend", _money_sum)
     )
+    return work[work_columns], spend
 
 
 def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
@@ -631,22 +654,7 @@ def build_social_impact(
     scope = [Round.framework_id == framework.id]
     if member_id is not None:
         scope.append(Round.member_id == member_id)
-    served = Task.status.in_([TaskStatus.DONE, TaskStatus.ACCEPTED]) & Task.result.in_(
-        ["ok", "defect"]
-    )
-    work = _read(
-        session,
-        select(
-            Round.provider_id.label("provider_id"),
-            Round.member_id.label("member_id"),
-            func.count().label("tasks"),
-            func.sum(case((Task.result == "defect", 1), else_=0)).label("defects"),
-        )
-        .select_from(Task)
-        .join(Round, Round.id == Task.round_id)
-        .where(*scope, served, Task.done_on >= first, Task.done_on <= last)
-        .group_by(Round.provider_id, Round.member_id),
-    )
+    work, monthly = _year_tasks(session, framework.id, year, member_id)
     labour = _read(
         session,
         select(
@@ -661,7 +669,6 @@ def build_social_impact(
         .where(*scope, LabourEntry.work_date >= first, LabourEntry.work_date <= last)
         .group_by(Round.provider_id, Round.member_id),
     )
-    monthly = _year_spend(session, framework.id, year, member_id)
     spend = (
         monthly.groupby(["provider_id", "member_id"], as_index=False).agg(
             spend=("spend", _money_sum)
