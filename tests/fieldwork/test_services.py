@@ -358,3 +358,54 @@ def test_rule_16_only_the_provider_logs_labour(field):
     for actor in (make_user("provider"), field.member_user, field.coordinator):
         with pytest.raises(Forbidden):
             services.record_labour(field.round, labour(), actor=actor)
+
+
+def test_rule_16_labour_totals_sum_exactly_per_provider_member_framework_and_year(field):
+    from datetime import date
+
+    from central.fieldwork.queries import labour_totals
+
+    second = field.another_round()
+    for round_, day, hours, group, workers in (
+        (field.round, today() - timedelta(days=1), "7.10", "3.35", 1),
+        (field.round, today(), "0.10", "0.10", 1),
+        (second, today(), "0.20", "0", 0),
+    ):
+        services.record_labour(
+            round_,
+            {
+                "work_date": day,
+                "hours": hours,
+                "target_group_hours": group,
+                "target_group_workers": workers,
+            },
+            actor=field.crew,
+        )
+    totals = labour_totals(framework_id=field.framework.id)
+    by_year = {t.year: t for t in totals}
+    if len(by_year) == 1:  # both dates in one year
+        (total,) = totals
+        assert total.hours == Decimal("7.40") and total.target_group_hours == Decimal("3.45")
+        assert total.target_group_worker_days == 2 and total.work_days == 3
+    assert all(
+        (t.provider_id, t.member_id, t.framework_id)
+        == (field.provider.id, field.member.id, field.framework.id)
+        for t in totals
+    )
+    this_year = labour_totals(framework_id=field.framework.id, year=today().year)
+    assert sum(t.work_days for t in this_year) >= 2
+    assert labour_totals(provider_id=field.member.id) == []
+    assert labour_totals(year=date(2001, 1, 1).year) == []
+
+
+def test_rule_14_reading_on_its_bound_passes(field):
+    task = field.tasks[0]
+    services.record_result(
+        task, {"result": "ok", "checklist": {"lid": True, "pressure": 1.5}}, actor=field.crew
+    )
+    assert services.report_of(task).failed_items == []
+    services.record_result(
+        task, {"result": "ok", "checklist": {"lid": True, "pressure": 10}}, actor=field.crew
+    )
+    assert services.report_of(task).failed_items == []
+    assert defect_needs(task) == []
