@@ -310,6 +310,13 @@ def build_openapi() -> dict[str, Any]:
             ("409", "Conflicts with the current state"),
         ):
             responses[code] = {"description": text, **error_ref}
+        if op.multipart:
+            responses["413"] = {"description": "Upload too large", **error_ref}
+        if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in op.query):
+            responses["422"] = {
+                "description": "Idempotency-Key reused with another body",
+                **error_ref,
+            }
         operation: dict[str, Any] = {
             "summary": op.summary,
             "operationId": op.endpoint.removeprefix("api."),

@@ -454,3 +454,13 @@ def test_journey_provider_member_coordinator_through_the_api(client, field, smtp
     task = api(client, field.coordinator, "get", f"/tasks/{field.tasks[2].id}").json
     assert task["status"] == "accepted" and task["follow_up_need_id"] == defect[0]["id"]
     assert settings_for(field.framework.id).photo_retention_months == 24
+
+
+def test_openapi_documents_the_idempotency_key_and_upload_limits(client):
+    document = client.get("/api/v1/openapi.json").json
+    result = document["paths"]["/tasks/{task_id}/result"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in result["parameters"])
+    assert "422" in result["responses"]
+    photos = document["paths"]["/tasks/{task_id}/photos"]["post"]
+    assert {"413", "422"} <= set(photos["responses"])
+    assert "422" in document["paths"]["/rounds/{round_id}/labour"]["post"]["responses"]
