@@ -139,7 +139,9 @@ def _annual_inspections(members: list[Organisation]) -> None:
             )
             if not codes:
                 continue
-            code = next((c for c in codes if "inspect" in c), codes[0])
+            code = next((c for c in codes if "inspect" in c), None)
+            if code is None:
+                continue  # repairs and signage are asked for as needs, not every year
             exists = db.session.scalar(
                 select(ServicePlan.id).where(
                     ServicePlan.member_id == member.id,

@@ -68,7 +68,8 @@ def _run(job: Job, session, today: date | None, requested_run: JobRun | None) ->
             return requested_run
     business_day = today or clock.today()
     if requested_run is None:
-        run = JobRun(job=name, status=JobStatus.RUNNING, started_at=utcnow())
+        now = utcnow()
+        run = JobRun(job=name, status=JobStatus.RUNNING, requested_at=now, started_at=now)
         session.add(run)
     run.today = business_day
     lease = current_app.config.get("JOB_LOCK_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)

@@ -29,7 +29,7 @@ from central.core import audit
 from central.core.clock import BRUSSELS
 from central.extensions import db
 from central.frameworks import services as framework_services
-from central.frameworks.models import Award, Framework, FrameworkStatus, Lot, PriceLine, TaskType
+from central.frameworks.models import Award, Framework, FrameworkStatus, Lot
 from central.frameworks.queries import (
     approved_members_by_lot,
     committed_amounts,
@@ -78,7 +78,20 @@ def framework_status(session: Session, today: date) -> dict[str, Any]:
 # --- generate-rounds -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class _Price:
+    """A task type of a lot with the price line in force on the planning day (rule 5), as plain
+    values: copied onto every task planned with it."""
+
+    task_type_id: int
+    code: str
+    unit: str
+    unit_price: Decimal
+    vat_rate: Decimal
+    amount: Decimal  # one unit (quantity 1), excl. VAT
+
+
+@dataclass(slots=True)
 class _Item:
     """One task to plan."""
 
@@ -87,17 +100,12 @@ class _Item:
     due_date: date
     asset_id: int | None
     need_id: int | None
-    task_type: TaskType
-    price: PriceLine
+    price: _Price
     lat: float
     lon: float
 
-    @property
-    def amount(self) -> Decimal:
-        return task_amount(self.price.unit_price, Decimal(1))
 
-
-@dataclass
+@dataclass(slots=True)
 class _Round:
     framework: Framework
     lot: Lot
@@ -110,7 +118,7 @@ class _Round:
 
     def __post_init__(self) -> None:
         self.due_date = min(item.due_date for item in self.items)
-        self.amount = sum((item.amount for item in self.items), Decimal("0.00"))
+        self.amount = sum((item.price.amount for item in self.items), Decimal("0.00"))
 
 
 def _local_date(moment: datetime) -> date:
@@ -133,36 +141,57 @@ def _open_frameworks(today: date) -> list[Framework]:
     )
 
 
-def _need_items(session, lot, members, types, prices, today, planned, counts) -> list[_Item]:
+def _prices(lot: Lot, today: date) -> dict[str, _Price]:
+    """The lot's task types that have a price in force today, by code."""
+    lines = current_prices(lot.id, today)
+    prices = {}
+    for task_type in lot.task_types:
+        line = lines.get(task_type.id)
+        if line is not None:
+            prices[task_type.code] = _Price(
+                task_type.id,
+                task_type.code,
+                line.unit,
+                line.unit_price,
+                line.vat_rate,
+                task_amount(line.unit_price, Decimal(1)),
+            )
+    return prices
+
+
+def _need_items(session, lot, members, prices, today, planned, counts) -> list[_Item]:
     """Open needs of the lot with a task type, for acceded members, not yet planned."""
-    rows = session.execute(
-        select(
-            Need.id,
-            Need.member_id,
-            Need.asset_id,
-            Need.task_type,
-            Need.priority,
-            Need.created_at,
-            func.coalesce(Asset.lat, Need.lat),
-            func.coalesce(Asset.lon, Need.lon),
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Need.id,
+                Need.member_id,
+                Need.asset_id,
+                Need.task_type,
+                Need.priority,
+                Need.created_at,
+                func.coalesce(Asset.lat, Need.lat),
+                func.coalesce(Asset.lon, Need.lon),
+            )
+            .outerjoin(Asset, Asset.id == Need.asset_id)
+            .where(
+                Need.lot_id == lot.id,
+                Need.status == NeedStatus.OPEN,
+                Need.task_type.is_not(None),
+                Need.member_id.in_(members),
+                or_(Need.asset_id.is_(None), Asset.status == AssetStatus.ACTIVE),
+                ~select(Task.id)
+                .where(Task.need_id == Need.id, Task.status.in_(list(OPEN_TASK_STATUSES)))
+                .exists(),
+            )
+            .order_by(Need.created_at, Need.id)
         )
-        .outerjoin(Asset, Asset.id == Need.asset_id)
-        .where(
-            Need.lot_id == lot.id,
-            Need.status == NeedStatus.OPEN,
-            Need.task_type.is_not(None),
-            Need.member_id.in_(members),
-            or_(Need.asset_id.is_(None), Asset.status == AssetStatus.ACTIVE),
-            ~select(Task.id)
-            .where(Task.need_id == Need.id, Task.status.in_(list(OPEN_TASK_STATUSES)))
-            .exists(),
-        )
-        .order_by(Need.created_at, Need.id)
-    ).all()
+        .all()
+    )
     items = []
     for need_id, member_id, asset_id, code, priority, created_at, lat, lon in rows:
-        task_type = types.get(code)
-        price = prices.get(task_type.id) if task_type else None
+        price = prices.get(code)
         if price is None:
             counts["no_price"] += 1
             continue
@@ -176,67 +205,57 @@ def _need_items(session, lot, members, types, prices, today, planned, counts) ->
             due = today + timedelta(days=lot.planning_horizon_days)
         if asset_id is not None:
             planned.add((asset_id, code))
-        items.append(
-            _Item(member_id, urgent, max(due, today), asset_id, need_id, task_type, price, lat, lon)
-        )
+        items.append(_Item(member_id, urgent, max(due, today), asset_id, need_id, price, lat, lon))
     return items
 
 
-def _plan_items(session, lot, members, types, prices, today, planned, counts) -> list[_Item]:
-    """Assets due within the lot's planning horizon under active, in-season plans (rule 10)."""
+def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_Item]:
+    """Assets due within the lot's planning horizon under active, in-season plans (rule 10);
+    an asset under two plans of one code is planned once, for the earlier due date."""
     horizon = today + timedelta(days=lot.planning_horizon_days)
-    stmt = (
-        due_assets(
-            horizon,
-            plan_filter=[
-                ServicePlan.lot_id == lot.id,
-                ServicePlan.member_id.in_(members),
-                in_season(today.month),
-            ],
-        )
-        .add_columns(ServicePlan.member_id, ServicePlan.task_type, Asset.lat, Asset.lon)
-        .where(~open_task_exists(Asset.id, ServicePlan.task_type))
+    due = due_assets(
+        horizon,
+        plan_filter=[
+            ServicePlan.lot_id == lot.id,
+            ServicePlan.member_id.in_(members),
+            in_season(today.month),
+        ],
     )
+    stmt = due.with_only_columns(
+        Asset.id,
+        ServicePlan.task_type,
+        ServicePlan.member_id,
+        ServicePlan.interval_months,
+        due.selected_columns.last_served,
+        Asset.lat,
+        Asset.lon,
+    ).where(~open_task_exists(Asset.id, ServicePlan.task_type))
     due_of: dict[tuple[date | None, int], date] = {}
-    items = []
-    rows = sorted(
-        session.execute(stmt).all(),
-        key=lambda r: (r.last_served or date.min, r.interval_months, r.asset_id),
-    )
-    for row in rows:
-        key = (row.asset_id, row.task_type)
+    chosen: dict[tuple[int, str], _Item] = {}
+    rows = session.connection().execute(stmt).all()
+    for asset_id, code, member_id, interval, last_served, lat, lon in rows:
+        key = (asset_id, code)
         if key in planned:
-            continue  # another plan or a need already covers it
-        task_type = types.get(row.task_type)
-        price = prices.get(task_type.id) if task_type else None
+            continue  # a need or another lot already covers it
+        memo = (last_served, interval)
+        due = due_of.get(memo)
+        if due is None:
+            # Never served: due a planning horizon after it is first planned (rule 12); work
+            # that is already late when planned is due at once.
+            natural = (
+                horizon if last_served is None else last_served + relativedelta(months=interval)
+            )
+            due = due_of[memo] = max(natural, today)
+        previous = chosen.get(key)
+        if previous is not None and previous.due_date <= due:
+            continue
+        price = prices.get(code)
         if price is None:
             counts["no_price"] += 1
             continue
-        planned.add(key)
-        memo = (row.last_served, row.interval_months)
-        if memo not in due_of:
-            # Never served: due a planning horizon after it is first planned (rule 12).
-            natural = (
-                horizon
-                if row.last_served is None
-                else row.last_served + relativedelta(months=row.interval_months)
-            )
-            # Work that is already late when planned is due at once.
-            due_of[memo] = max(natural, today)
-        items.append(
-            _Item(
-                row.member_id,
-                False,
-                due_of[memo],
-                row.asset_id,
-                None,
-                task_type,
-                price,
-                row.lat,
-                row.lon,
-            )
-        )
-    return items
+        chosen[key] = _Item(member_id, False, due, asset_id, None, price, lat, lon)
+    planned.update(chosen)
+    return list(chosen.values())
 
 
 def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
@@ -323,9 +342,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
             members = members_by_lot.get(lot.id)
             if not members:
                 continue  # rule 3: no rounds without an approved accession
-            types = {task_type.code: task_type for task_type in lot.task_types}
-            prices = current_prices(lot.id, today)
-            args = (session, lot, sorted(members), types, prices, today, planned, counts)
+            args = (session, lot, sorted(members), _prices(lot, today), today, planned, counts)
             items = _need_items(*args) + _plan_items(*args)
             candidates.extend(_group(framework, lot, items))
         kept = _within_maximum(framework, candidates, counts)
@@ -333,7 +350,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
         for refused in (r for r in candidates if id(r) not in kept_ids):
             # Work refused for want of room may still be planned under another framework.
             planned.difference_update(
-                (i.asset_id, i.task_type.code) for i in refused.items if i.asset_id is not None
+                (i.asset_id, i.price.code) for i in refused.items if i.asset_id is not None
             )
         if len(kept) < len(candidates):
             flagged.add(framework.id)
@@ -389,31 +406,50 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
             for r in batch
         ],
     ).scalars()
+    # On SQLite the values are converted once here, as SQLAlchemy would store them; PostgreSQL's
+    # COPY takes the Python values.
+    as_stored = _sqlite_value if session.connection().dialect.name == "sqlite" else _same
+    stored: dict[Any, Any] = {}
+
+    def value(v: Any) -> Any:
+        if v not in stored:
+            stored[v] = as_stored(v)
+        return stored[v]
+
+    prices: dict[int, tuple] = {}
     task_rows = []
     need_ids = []
+    one, created, status = value(Decimal("1")), value(now), TaskStatus.OPEN.value
     for round_id, r in zip(ids, batch, strict=True):
+        items = r.items
         for sequence, index in enumerate(r.route.order.tolist(), start=1):
-            item = r.items[index]
+            item = items[index]
+            price = prices.get(id(item.price))
+            if price is None:
+                p = item.price
+                price = prices[id(p)] = (
+                    p.task_type_id,
+                    p.code,
+                    one,
+                    p.unit,
+                    value(p.unit_price),
+                    value(p.vat_rate),
+                )
             task_rows.append(
                 (
                     round_id,
                     sequence,
                     item.asset_id,
                     item.need_id,
-                    item.task_type.id,
-                    item.task_type.code,
-                    Decimal("1"),
-                    item.price.unit,
-                    item.price.unit_price,
-                    item.price.vat_rate,
-                    item.due_date,
-                    TaskStatus.OPEN.value,
-                    now,
+                    *price,
+                    value(item.due_date),
+                    status,
+                    created,
                 )
             )
             if item.need_id is not None:
                 need_ids.append(item.need_id)
-    bulk_insert(session, Task.__table__, TASK_COLUMNS, task_rows)
+    bulk_insert(session, Task.__table__, TASK_COLUMNS, task_rows, stored=True)
     if need_ids:
         session.execute(
             update(Need.__table__)
@@ -442,19 +478,54 @@ TASK_COLUMNS = (
 )
 
 
-def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany else."""
+def _sqlite_value(value: Any) -> Any:
+    """A value as SQLAlchemy stores it on SQLite: dates and times as ISO text (times naive
+    UTC), decimals as numbers (SQLite keeps NUMERIC as floating point, rule 5's reason to sum
+    money in Python)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def bulk_insert(
+    session: Session, table, columns: tuple[str, ...], rows: list[tuple], *, stored: bool = False
+) -> None:
+    """Insert many rows in the session's transaction as fast as the database takes them: COPY
+    on PostgreSQL, the driver's executemany on SQLite. `stored`: the SQLite values are already
+    as SQLAlchemy stores them (else they are converted here)."""
     if not rows:
         return
     connection = session.connection()
+    raw = connection.connection.driver_connection
+    names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+    if connection.dialect.name != "sqlite":
+        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    if not stored:
+        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})",  # noqa: S608 - names from the metadata
+            rows,
+        )
+    finally:
+        cursor.close()
 
 
 # --- assign-rounds ---------------------------------------------------------------------------

@@ -250,7 +250,7 @@ def test_round_pages_move_and_cancel_with_confirmation(app, login_as, world):
     assert round_.scheduled_date == date(2026, 3, 4)
     member = sign_in(app, world["users"]["member"])
     confirm = member.get(f"/rounds/{round_.id}/cancel")
-    assert confirm.status_code == 200 and "Yes, cancel it" in confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "button danger" in confirm.get_data(as_text=True)
     assert {t.status for t in round_.tasks} == {"open"}  # asking changes nothing
     done = member.post(f"/rounds/{round_.id}/cancel", data={"csrf_token": csrf_token(member)})
     assert done.status_code == 302 and round_.status == "cancelled"
@@ -278,11 +278,11 @@ def test_workload_by_week_for_the_provider_and_the_coordinator(app, login_as, wo
     with frozen_today(TODAY):
         provider = sign_in(app, world["users"]["provider"])
         page = provider.get("/workload").get_data(as_text=True)
-        assert "<meter" in page and "3 of 100 tasks" in page
+        assert 'max="100"' in page and 'value="3"' in page  # the week's meter
         member = sign_in(app, world["users"]["member"])
         assert member.get("/workload").status_code == 403
         coordinator = login_as(world["users"]["coordinator"])
         page = coordinator.get(f"/workload?provider={world['hydrants'].provider.id}")
-        assert page.status_code == 200 and "3 of 100 tasks" in page.get_data(as_text=True)
+        assert page.status_code == 200 and 'value="3"' in page.get_data(as_text=True)
         other = coordinator.get(f"/workload?provider={world['theirs'].provider_id}")
         assert other.status_code == 404
