@@ -102,7 +102,9 @@ def demo_steps() -> list:
     from central.assets import demo as assets_demo
     from central.fieldwork import demo as fieldwork_demo
     from central.frameworks import demo as frameworks_demo
+    from central.planning import demo as planning_demo
 
     # Assets after frameworks: service plans need the members' approved accessions.
-    # Field work after assets (and planning's history, where it is loaded).
-    return [frameworks_demo.load, assets_demo.load, fieldwork_demo.load]
+    # Planning after assets: last year's inspections of the planned hydrants.
+    # Field work after planning: this week's rounds next to last year's history.
+    return [frameworks_demo.load, assets_demo.load, planning_demo.load, fieldwork_demo.load]
