@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, exists, func, select
 
 from central.assets.models import Asset, Need, NeedSource
 from central.core.types import utcnow
@@ -235,7 +235,9 @@ def member_rounds(member_id: int, today: date) -> dict[str, list[RoundCard]]:
         select(Round)
         .where(
             Round.member_id == member_id,
-            Round.id.in_(select(Task.round_id).where(Task.status == TaskStatus.CONTESTED)),
+            Round.status.in_([RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE]),
+            # Through the member's active rounds (indexed), not a scan of every task's status.
+            exists().where(Task.round_id == Round.id, Task.status == TaskStatus.CONTESTED),
         )
         .order_by(Round.id)
         .limit(200)
