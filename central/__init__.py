@@ -159,6 +159,31 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle)
     app.register_error_handler(HTTPException, handle)
 
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    def database_unavailable(exc: Exception):
+        """The database cannot be reached (restarting, gone, every connection busy): a clean 503
+        that asks to try again, in the API's error format or as a page that needs no database."""
+        import contextlib
+
+        from central.core.api import error_response
+
+        app.logger.warning("database unavailable on %s: %s", request.path, exc)
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        if _wants_json():
+            response = error_response(
+                503, "unavailable", "The database is briefly unavailable. Try again in a moment."
+            )
+        else:
+            response = app.make_response((render_template("unavailable.html"), 503))
+        response.headers["Retry-After"] = "5"
+        return response
+
+    for unavailable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError):
+        app.register_error_handler(unavailable, database_unavailable)
+
     @app.errorhandler(500)
     def internal_error(exc: Exception):
         db.session.rollback()

@@ -1,0 +1,60 @@
+"""When the database cannot be reached, requests fail cleanly: 503 with Retry-After, in the API's
+error format or as a plain page (never a 500 traceback). The recovery after a restart is run by
+`python bench/faults.py`."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+
+from central import create_app
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens here once the socket is closed
+
+
+@pytest.fixture
+def db() -> None:
+    """No test transaction here: it would bind every app's session to the working database."""
+    return None
+
+
+@pytest.fixture
+def unreachable_app(tmp_path):
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/central"
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
+        STORAGE_DIR=str(tmp_path),
+    )
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: no test-only re-raise
+    return app
+
+
+def test_the_api_answers_503_in_its_error_format_when_the_database_is_down(unreachable_app):
+    client = unreachable_app.test_client()
+    response = client.get("/api/v1/organisations", headers={"Authorization": "Bearer ctl_x"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json["error"]["code"] == "unavailable"
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_page_answers_503_without_a_traceback_when_the_database_is_down(unreachable_app):
+    client = unreachable_app.test_client()
+    page = client.get("/login").get_data(as_text=True)  # needs no database
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        data={"email": "someone@example.org", "password": "whatever-it-is", "csrf_token": token},
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    html = response.get_data(as_text=True)
+    assert "<h1>" in html and "Traceback" not in html and "psycopg" not in html
