@@ -611,19 +611,22 @@ def _year_tasks(
     billed = raw[raw["month"].notna()].copy()
     if billed.empty:
         return work[work_columns], pd.DataFrame(columns=spend_columns)
-    billed["quantity"] = [
-        _decimal(q) * int(n) for q, n in zip(billed["quantity"], billed["rows"], strict=True)
+    # Exact integer arithmetic, vectorised: quantities in hundredths, prices in cents.
+    billed["q_hundredths"] = [
+        int(_decimal(q) * 100) * int(n)
+        for q, n in zip(billed["quantity"], billed["rows"], strict=True)
     ]
-    billed["unit_price"] = billed["unit_price"].map(_decimal)
+    billed["price_cents"] = [int(_decimal(p) * 100) for p in billed["unit_price"]]
     billed["vat_rate"] = billed["vat_rate"].map(_decimal)
-    key = ["provider_id", "member_id", "month", "task_type", "unit", "unit_price", "vat_rate"]
-    lines = billed.groupby(key, as_index=False, sort=True).agg(quantity=("quantity", _money_sum))
-    lines["spend"] = [
-        round_money(q * p) for q, p in zip(lines["quantity"], lines["unit_price"], strict=True)
-    ]
-    spend = lines.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True).agg(
-        spend=("spend", _money_sum)
-    )
+    key = ["provider_id", "member_id", "month", "task_type", "unit", "price_cents", "vat_rate"]
+    lines = billed.groupby(key, as_index=False, sort=True)["q_hundredths"].sum()
+    # Σ quantity × unit price, rounded half up to the cent per line (as the statement does).
+    lines["cents"] = (lines["q_hundredths"] * lines["price_cents"] + 50) // 100
+    spend = lines.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True)[
+        "cents"
+    ].sum()
+    spend["spend"] = [Decimal(int(c)).scaleb(-2) for c in spend["cents"]]
+    spend = spend[spend_columns]
     return work[work_columns], spend
 
 

@@ -327,3 +327,34 @@ def test_the_default_year_is_the_current_one(client, impact):
             headers=impact.headers("coordinator"),
         )
     assert response.json["year"] == 2025
+
+
+def test_social_impact_spend_equals_the_issued_statements(central):
+    """Fractional quantities and odd prices over several months: a year's spend per member is
+    exactly what its statements billed (the same rounding per statement line)."""
+    import random
+
+    from central.reports import services
+
+    rng = random.Random(7)
+    for month in (2, 3, 5, 11):
+        make_work(
+            central.lot,
+            central.member_a,
+            rng.choice([central.provider, central.ordinary]),
+            [
+                {
+                    "unit_price": rng.choice(["18.33", "0.07", "41.99"]),
+                    "quantity": rng.choice(["2.5", "0.75", "1", "0.33"]),
+                    "accepted_at": datetime(2025, month, rng.randint(1, 28), 9, tzinfo=UTC),
+                }
+                for _ in range(9)
+            ],
+        )
+    for month in (3, 4, 6, 12):
+        services.issue_statements(db.session, date(2025, month, 1))
+    statements = db.session.scalars(db.select(services.Statement)).all()
+    assert {s.month for s in statements} == {"2025-02", "2025-03", "2025-05", "2025-11"}
+    data = build(central)
+    (ardooie,) = [m for m in data["members"] if m["member_name"] == "Gemeente Ardooie"]
+    assert ardooie["spend"] == sum(s.total_excl_vat for s in statements)
