@@ -87,10 +87,14 @@ def rounds():
     _require_rounds_reader()
     args = request.args.to_dict()
     status = args.get("status", "")
+    if status == "all":
+        args.pop("status")
     try:
         stmt = filtered_rounds(current_user, args)
     except DomainError:
         abort(400)
+    if not status:
+        stmt = stmt.where(Round.status.in_(list(ACTIVE_ROUND_STATUSES)))  # work still to do
     page = paginate(stmt)
     names = _names([r.member_id for r in page.items] + [r.provider_id for r in page.items])
     return render_template(

@@ -262,6 +262,10 @@ def test_rounds_list_and_map_pages(login_as, world, who):
     listing = client.get("/rounds").get_data(as_text=True)
     assert f"/rounds/{world['ours'].id}" in listing
     assert f"/rounds/{world['theirs'].id}" not in listing
+    world["ours"].status = "cancelled"  # work still to do is the default; "all" shows the rest
+    assert f"/rounds/{world['ours'].id}" not in client.get("/rounds").get_data(as_text=True)
+    assert f"/rounds/{world['ours'].id}" in client.get("/rounds?status=all").get_data(as_text=True)
+    world["ours"].status = "assigned"
     assert client.get("/rounds/map").status_code == 200
     data = client.get("/rounds/map.json").get_json()
     assert [r["id"] for r in data] == [world["ours"].id]
