@@ -4,8 +4,9 @@ member, accepted, with a contested task, and overdue; defects with follow-up nee
 settings left at their defaults, and labour. Results, contests and acceptance go through the
 services, as the crew and the member would record them (with the business clock moved back).
 
-Idempotent: the scenarios are made once (found by their labour); an assigned round with all
-its tasks still open for the demo crew and member is always there, made again if it was worked.
+Idempotent: the scenarios are made once (found by their labour and recorded results); an
+assigned round with all its tasks still open for the demo crew and member is always there, made
+again if it was worked.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from central.assets.models import Asset, AssetStatus
 from central.core import clock
 from central.extensions import db
 from central.fieldwork import services
-from central.fieldwork.models import LabourEntry
+from central.fieldwork.models import LabourEntry, TaskReport
 from central.frameworks.models import Award, Framework, Lot, TaskType
 from central.frameworks.queries import current_prices
 from central.organisations.models import Organisation
@@ -227,9 +228,13 @@ def load(orgs: dict[str, Organisation]) -> None:
     member_user = _actor(member.id, "member")
     today = clock.today()
     this_monday = monday(today)
+    # Made once: found by labour on a round whose results the crew recorded (the history of
+    # other demo steps has neither recorded results nor, with them, this combination).
     scenarios_made = db.session.scalar(
         select(LabourEntry.id)
         .join(Round, Round.id == LabourEntry.round_id)
+        .join(Task, Task.round_id == Round.id)
+        .join(TaskReport, TaskReport.task_id == Task.id)
         .where(Round.member_id == member.id, Round.provider_id == provider.id)
         .limit(1)
     )
