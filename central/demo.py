@@ -103,8 +103,16 @@ def demo_steps() -> list:
     from central.fieldwork import demo as fieldwork_demo
     from central.frameworks import demo as frameworks_demo
     from central.planning import demo as planning_demo
+    from central.reports import demo as reports_demo
 
     # Assets after frameworks: service plans need the members' approved accessions.
     # Planning after assets: last year's inspections of the planned hydrants.
     # Field work after planning: this week's rounds next to last year's history.
-    return [frameworks_demo.load, assets_demo.load, planning_demo.load, fieldwork_demo.load]
+    # Reports last: budgets, labour of past rounds and the statements of every past month.
+    return [
+        frameworks_demo.load,
+        assets_demo.load,
+        planning_demo.load,
+        fieldwork_demo.load,
+        reports_demo.load,
+    ]
