@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -71,8 +71,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Any) -> None:
+    """On SQLite a request that writes starts its transaction as a writer (BEGIN IMMEDIATE):
+    it then waits its turn (busy timeout) instead of failing on a stale read snapshot when
+    another worker wrote in between. Reads keep the cheap deferred BEGIN."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        writer = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def register_extensions(app: Flask) -> None:

@@ -21,6 +21,7 @@ from flask_login import current_user
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import Select
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from central.core.errors import DomainError
@@ -195,7 +196,11 @@ def authenticate() -> Response | None:
         # Written at most once a minute, so that reads stay reads.
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
             api_token.last_used_at = now
-            db.session.commit()
+            try:
+                db.session.commit()
+            except OperationalError:
+                # Best effort: when another writer holds SQLite, the next request records it.
+                db.session.rollback()
         g._login_user = api_token.user  # Flask-Login's per-request user
         g.api_auth = "token"
         return None
