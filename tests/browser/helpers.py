@@ -46,11 +46,15 @@ def sign_in(page: Page, live_server: str, role: str, *, language: str | None = "
     """Sign in as the demo user with `role` and land on the home page.
 
     Admins and coordinators also enter a code from their authenticator app (two-factor sign-in).
-    `language` switches the interface after signing in (None keeps the default, Dutch); the
+    `language` switches the interface for this session (None keeps the default, Dutch); the
     journeys use English where they read text, so that they do not depend on the Dutch catalogue.
     """
     email, password = LOGINS[role]
     page.goto(f"{live_server}/login")
+    if language:
+        # Chosen before signing in, the language stays with this browser session and is not
+        # saved as the demo user's preference (other tests expect the Dutch default).
+        set_language(page, language)
     form = page.locator("form:has(input[name='password'])")
     form.locator("input[name='email']").fill(email)
     form.locator("input[name='password']").fill(password)
@@ -63,7 +67,7 @@ def sign_in(page: Page, live_server: str, role: str, *, language: str | None = "
         page.locator("form:has(input[name='code']) button[type='submit']").click()
     expect(signed_in).to_have_count(1)
     if language:
-        set_language(page, language)
+        expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def sign_out(page: Page) -> None:

@@ -1,16 +1,24 @@
-"""Browser: the coordinator builds and activates a framework, a member accedes, the coordinator
-approves; the demo framework page is accessible and shows spend as a meter."""
+"""Browser: the coordinator builds and activates a framework, a member accedes (on a phone), the
+coordinator approves and reads the consumption report (the coordinator's journey of issue 8); the
+demo framework page is accessible and shows spend as a meter."""
 
-from tests.browser.helpers import sign_in, sign_out
+from playwright.sync_api import expect
+
+from tests.browser.helpers import sign_in
+
+
+def choose_framework(page, reference):
+    select = page.locator("select#framework")
+    select.select_option(select.locator("option", has_text=reference).get_attribute("value"))
 
 
 def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
-    page, live_server, shot, assert_accessible
+    page, phone_page, live_server, shot, assert_accessible
 ):
-    def check(name):
+    def check(name, on=page):
         """Every page of the walk: axe-core, then a screenshot."""
-        assert_accessible(page)
-        shot(page, f"walk-framework-{name}")
+        assert_accessible(on)
+        shot(on, f"walk-framework-{name}")
 
     sign_in(page, live_server, "coordinator")
     page.get_by_role("link", name="Frameworks", exact=True).first.click()
@@ -66,24 +74,23 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_role("button", name="Yes, activate").click()
     assert "is active" in page.content()
     check("11-active")
-    sign_out(page)
 
-    sign_in(page, live_server, "member")
-    page.goto(f"{live_server}/frameworks")
-    check("12-member-list")
-    page.get_by_role("link", name="RSL-2026-GR-01").click()
-    check("13-member-framework")
-    page.get_by_role("link", name="Request accession").click()
-    page.get_by_label("1. Vrijmaken van brandkranen").check()
-    page.get_by_label("Order reference or budget key").fill("IZG 2026/0871")
-    check("14-accede")
-    page.get_by_role("button", name="Send the request").click()
-    assert "sent to the coordinator" in page.content()
-    check("15-requested")
-    accession_url = page.url
-    sign_out(page)
+    # The member, on its phone, while the coordinator stays signed in on the desktop.
+    member = phone_page
+    sign_in(member, live_server, "member")
+    member.goto(f"{live_server}/frameworks")
+    check("12-member-list-phone", member)
+    member.get_by_role("link", name="RSL-2026-GR-01").click()
+    check("13-member-framework-phone", member)
+    member.get_by_role("link", name="Request accession").click()
+    member.get_by_label("1. Vrijmaken van brandkranen").check()
+    member.get_by_label("Order reference or budget key").fill("IZG 2026/0871")
+    check("14-accede-phone", member)
+    member.get_by_role("button", name="Send the request").click()
+    assert "sent to the coordinator" in member.content()
+    check("15-requested-phone", member)
+    accession_url = member.url
 
-    sign_in(page, live_server, "coordinator")
     page.goto(accession_url)
     check("16-coordinator-accession")
     page.get_by_role("link", name="Approve").click()
@@ -91,6 +98,14 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_role("button", name="Yes, approve").click()
     assert "approved" in page.content()
     check("18-approved")
+
+    page.locator("nav.main-nav a[href='/reports']").click()
+    check("19-reports")
+    page.locator("a.card[href='/reports/consumption']").click()
+    choose_framework(page, "RSL-2026-GR-01")
+    page.locator("form.filters button[type='submit']").click()
+    expect(page.locator("main h2").first).to_contain_text("RSL-2026-GR-01")
+    check("20-consumption")
 
 
 def test_demo_framework_page_is_accessible(page, live_server, shot, assert_accessible):
