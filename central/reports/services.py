@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from central.core import audit
 from central.core.clock import BRUSSELS
@@ -122,16 +122,14 @@ def order_reference(framework_id: int, member_id: int) -> str:
 
 
 def next_statement_number(year: int) -> str:
-    """Statements are numbered per year in issuing order: 2025-00001, 2025-00002, ..."""
+    """Statements are numbered per year in issuing order: 2025-00001, 2025-00002, ... (the
+    numbers are zero-padded, so the highest sorts last)."""
     prefix = f"{year:04d}-"
-    numbers = db.session.scalars(
-        select(Statement.number).where(Statement.number.like(f"{prefix}%"))
-    ).all()
-    last = max(
-        (int(n.removeprefix(prefix)) for n in numbers if n.removeprefix(prefix).isdigit()),
-        default=0,
+    last = db.session.scalar(
+        select(func.max(Statement.number)).where(Statement.number.like(f"{prefix}%"))
     )
-    return f"{prefix}{last + 1:05d}"
+    sequence = int(last.removeprefix(prefix)) if last else 0
+    return f"{prefix}{sequence + 1:05d}"
 
 
 def pending_credits(framework_id: int, member_id: int, provider_id: int) -> list[Credit]:
