@@ -293,7 +293,16 @@ def issue_statements(session: Any, today: date) -> dict[str, Any]:
     months = [first_of_this_month - relativedelta(months=n) for n in range(LOOKBACK_MONTHS, 0, -1)]
     issued: list[str] = []
     for month in months:
+        issued_before = set(
+            db.session.execute(
+                select(Statement.framework_id, Statement.member_id, Statement.provider_id).where(
+                    Statement.month == builders.month_label(month)
+                )
+            ).tuples()
+        )
         for framework_id, member_id, provider_id in statement_candidates(month):
+            if (framework_id, member_id, provider_id) in issued_before:
+                continue
             # Pending credits wait for the last month's statement, not a missed older one.
             if (
                 month != months[-1]
