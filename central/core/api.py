@@ -313,8 +313,16 @@ def build_openapi() -> dict[str, Any]:
             ("403", "Not allowed for this role"),
             ("404", "Absent or outside your reach"),
             ("409", "Conflicts with the current state"),
+            ("503", "The database is briefly unavailable; try again (see Retry-After)"),
         ):
             responses[code] = {"description": text, **error_ref}
+        if op.multipart:
+            responses["413"] = {"description": "The file is too large", **error_ref}
+        if any(p.get("name") == "Idempotency-Key" for p in op.query):
+            responses["422"] = {
+                "description": "The Idempotency-Key was used before for another request",
+                **error_ref,
+            }
         if op.multipart:
             responses["413"] = {"description": "Upload too large", **error_ref}
         if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in op.query):
