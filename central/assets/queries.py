@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
+    ColumnElement,
     Select,
     and_,
     case,
@@ -64,23 +65,27 @@ def _intervals(plan_filter: list) -> list[int]:
 
 def _due_condition(last_served, intervals: Iterable[int], due_by: date):
     """SQL: due on `due_by`, given the plan's interval (the cutoff computed per interval in
-    Python, so that no database-specific date arithmetic is needed)."""
+    Python, so that no database-specific date arithmetic is needed). Never served counts as
+    served on 1 January of year 1, so the lookup is written once."""
     whens = [(ServicePlan.interval_months == m, cutoff(due_by, m)) for m in intervals]
     if not whens:
         return false()
-    return or_(last_served.is_(None), last_served <= case(*whens))
+    return func.coalesce(last_served, date.min) <= case(*whens)
 
 
-def plan_assets(plan_filter: list | None = None) -> tuple[Select, Subquery]:
+def plan_assets(plan_filter: list | None = None) -> tuple[Select, ColumnElement]:
     """Every (active plan, active asset it covers) pair, with the asset's last service for the
-    plan's task-type code. Retired assets are never planned again."""
-    last = last_service_dates()
+    plan's task-type code (a lookup per pair, so that the cost follows the plans asked about,
+    not the whole task history). Retired assets are never planned again."""
+    from central.planning.queries import last_served as last_served_of
+
+    last = last_served_of(Asset.id, ServicePlan.task_type)
     stmt = (
         select(
             ServicePlan.id.label("plan_id"),
             Asset.id.label("asset_id"),
             ServicePlan.interval_months,
-            last.c.last_served,
+            last.label("last_served"),
         )
         .join(
             Asset,
@@ -89,9 +94,6 @@ def plan_assets(plan_filter: list | None = None) -> tuple[Select, Subquery]:
                 Asset.status == AssetStatus.ACTIVE,
                 or_(ServicePlan.asset_kind.is_(None), ServicePlan.asset_kind == Asset.kind),
             ),
-        )
-        .outerjoin(
-            last, and_(last.c.asset_id == Asset.id, last.c.task_type == ServicePlan.task_type)
         )
         .where(ServicePlan.active.is_(True), *(plan_filter or []))
     )
@@ -108,7 +110,7 @@ def due_assets(due_by: date, *, plan_filter: list | None = None) -> Select:
     plan_filter = plan_filter or []
     stmt, last = plan_assets(plan_filter)
     intervals = _intervals([ServicePlan.active.is_(True), *plan_filter])
-    return stmt.where(_due_condition(last.c.last_served, intervals, due_by))
+    return stmt.where(_due_condition(last, intervals, due_by))
 
 
 def in_season(month: int):

@@ -157,9 +157,24 @@ class Task(db.Model):
             "status NOT IN ('done', 'accepted') OR (result IS NOT NULL AND done_on IS NOT NULL)",
             name="done_has_result",
         ),
-        # Dueness (rule 10) reads the last done or accepted task per asset and code.
-        Index("ix_tasks_asset_task_type_status", "asset_id", "task_type", "status"),
-        Index("ix_tasks_need_id", "need_id"),
+        # Dueness (rule 10) reads the last done or accepted task per asset and code: the index
+        # covers the read (status, day and result), so no task row is visited.
+        Index(
+            "ix_tasks_asset_task_type_status",
+            "asset_id",
+            "task_type",
+            "status",
+            "done_on",
+            "result",
+        ),
+        # Most tasks come from plans, not needs: only tasks of a need are indexed (with NULLs in
+        # it, SQLite's statistics judge the index useless and scan every task per need).
+        Index(
+            "ix_tasks_need_id",
+            "need_id",
+            sqlite_where=text("need_id IS NOT NULL"),
+            postgresql_where=text("need_id IS NOT NULL"),
+        ),
         Index("ix_tasks_task_type_id", "task_type_id"),
     )
 

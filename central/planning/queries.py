@@ -68,6 +68,23 @@ def last_service_query() -> Select:
     )
 
 
+def last_served(asset_id_column, task_type_column):
+    """SQL: the day the asset was last served for the task-type code (its last done or accepted
+    task not closed as inaccessible or not found, under any framework; NULL if never), as a
+    correlated lookup of that one asset and code in `ix_tasks_asset_task_type_status`, which
+    covers it (rule 10). Unlike `last_service_query()` it reads only the assets asked about."""
+    return (
+        select(func.max(Task.done_on))
+        .where(
+            Task.asset_id == asset_id_column,
+            Task.task_type == task_type_column,
+            Task.status.in_(list(SERVED_STATUSES)),
+            or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
+        )
+        .scalar_subquery()
+    )
+
+
 def open_task_exists(asset_id_column, task_type_column):
     """SQL: the asset already has an open task of the code (rule 11)."""
     return (

@@ -86,8 +86,8 @@ def upgrade():
     sa.UniqueConstraint('round_id', 'sequence', name='uq_tasks_round_sequence')
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.create_index('ix_tasks_asset_task_type_status', ['asset_id', 'task_type', 'status'], unique=False)
-        batch_op.create_index('ix_tasks_need_id', ['need_id'], unique=False)
+        batch_op.create_index('ix_tasks_asset_task_type_status', ['asset_id', 'task_type', 'status', 'done_on', 'result'], unique=False)
+        batch_op.create_index('ix_tasks_need_id', ['need_id'], unique=False, sqlite_where=sa.text('need_id IS NOT NULL'), postgresql_where=sa.text('need_id IS NOT NULL'))
         batch_op.create_index('ix_tasks_task_type_id', ['task_type_id'], unique=False)
         batch_op.create_index('uq_tasks_open_asset_task_type', ['asset_id', 'task_type'], unique=True, sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
         batch_op.create_index('uq_tasks_open_need', ['need_id'], unique=True, sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
@@ -107,7 +107,7 @@ def downgrade():
         batch_op.drop_index('uq_tasks_open_need', sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
         batch_op.drop_index('uq_tasks_open_asset_task_type', sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
         batch_op.drop_index('ix_tasks_task_type_id')
-        batch_op.drop_index('ix_tasks_need_id')
+        batch_op.drop_index('ix_tasks_need_id', sqlite_where=sa.text('need_id IS NOT NULL'), postgresql_where=sa.text('need_id IS NOT NULL'))
         batch_op.drop_index('ix_tasks_asset_task_type_status')
 
     op.drop_table('tasks')
