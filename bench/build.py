@@ -29,7 +29,7 @@ from psycopg import sql
 from bench.config import PROJECT_ROOT, SEED, TODAY, Scale
 from bench.data import Dataset, Table
 
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 BIG_TABLE_ROWS = 50_000  # tables with more rows than this load without their secondary indexes
 
 Log = Callable[[str], None]

@@ -401,9 +401,10 @@ class Dataset:
             lot_assets = int(self.sizes[self.province_of == p].sum())
             shares = AWARD_SHARE[: scale.providers_per_lot]
             for rank, pid in enumerate(self.awards[p], start=1):
-                # Enough crews together for the whole campaign in three and a half weeks.
+                # Crews enough for the campaign in two and a half weeks: the rounds that hold an
+                # asset left over from last year (due at once) may not all fit in the first.
                 share = shares[rank - 1] / sum(shares)
-                capacity = max(25, int(lot_assets * share / 3.5 / 25) * 25)
+                capacity = max(25, int(lot_assets * share / 2.5 / 25) * 25)
                 awards.append((len(awards) + 1, lot_id, int(pid), rank, capacity, created))
         yield Table(
             "awards",

@@ -55,11 +55,71 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+APP_NAME = "central-bench"  # the application_name of the measured connections (PostgreSQL)
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_pressure() -> float | None:
+    """The share of the last 10 s in which some runnable task waited for a CPU (Linux PSI): how
+    busy the machine was with other work while we measured."""
+    try:
+        with open("/proc/pressure/cpu") as pressure:
+            return float(pressure.readline().split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuClock:
+    """CPU seconds spent for a measure, whatever else keeps the machine busy: this process (all
+    its threads) plus, on PostgreSQL, the server processes behind its connections (found by
+    their application_name, read from /proc on this machine)."""
+
+    def __init__(self, url: str) -> None:
+        self.pg_url = None
+        if url.startswith("postgresql"):
+            base, _, _name = url.rpartition("/")
+            self.pg_url = base.replace("postgresql+psycopg://", "postgresql://", 1) + "/postgres"
+        self.backends: dict[int, float] = {}
+
+    def _backend_pids(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.pg_url, autocommit=True) as admin:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APP_NAME,)
+            ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def refresh(self) -> None:
+        """Find the server processes of our connections (call after connections are opened)."""
+        if self.pg_url:
+            for pid in self._backend_pids():
+                self.backends.setdefault(pid, 0.0)
+
+    def read(self) -> float:
+        total = time.process_time()
+        for pid in list(self.backends):
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+                self.backends[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+            except (OSError, IndexError, ValueError):
+                pass  # gone: its last reading stays
+            total += self.backends[pid]
+        return total
+
+
 def make_app(url: str):
     from central import create_app
 
     logging.getLogger("central").setLevel(logging.WARNING)
-    return create_app("development", SQLALCHEMY_DATABASE_URI=url, MAIL_SERVER=None)
+    options = {}
+    if url.startswith("postgresql"):
+        options["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"application_name": APP_NAME},
+        }
+    return create_app("development", SQLALCHEMY_DATABASE_URI=url, MAIL_SERVER=None, **options)
 
 
 def _today(manifest: dict) -> date:
@@ -69,19 +129,28 @@ def _today(manifest: dict) -> date:
 # --- jobs -------------------------------------------------------------------------------------
 
 
-def run_job_measure(app, name: str, today: date) -> dict[str, Any]:
-    """One job through the runner, timed, with the process's memory before and at its peak."""
+def run_job_measure(app, name: str, today: date, clock: CpuClock) -> dict[str, Any]:
+    """One job through the runner, timed (wall and CPU), with the process's memory before and
+    at its peak."""
+    from central.extensions import db
     from central.jobs.runner import run_job
 
     with app.app_context():
+        db.session.connection()  # the pooled connection the job will use, for the CPU clock
+        db.session.commit()
+        clock.refresh()
         before = rss_mb()
+        cpu = clock.read()
         started = time.perf_counter()
         run = run_job(name, today=today)
         seconds = time.perf_counter() - started
+        clock.refresh()
         result = {
             "job": name,
             "status": run.status,
             "seconds": seconds,
+            "cpu_seconds": clock.read() - cpu,
+            "cpu_pressure": cpu_pressure(),
             "counts": run.counts,
             "error": run.error,
             "rss_before_mb": before,
@@ -94,7 +163,7 @@ def run_job_measure(app, name: str, today: date) -> dict[str, Any]:
 
 def measure_job(url: str, manifest: dict, name: str, today: date | None = None) -> dict:
     app = make_app(url)
-    return run_job_measure(app, name, today or _today(manifest))
+    return run_job_measure(app, name, today or _today(manifest), CpuClock(url))
 
 
 def measure_generate(url: str, manifest: dict) -> dict:
@@ -107,15 +176,18 @@ def measure_generate(url: str, manifest: dict) -> dict:
     from central.planning.models import Round, Task
 
     app = make_app(url)
-    write = {"seconds": 0.0, "batches": 0}
+    clock = CpuClock(url)
+    write = {"seconds": 0.0, "cpu_seconds": 0.0, "batches": 0}
     original = planning._write_batch
 
     def timed_write_batch(session, batch, today, counts):
         # The batch's inserts and its commit (the job commits right after each batch).
+        cpu = clock.read()
         started = time.perf_counter()
         original(session, batch, today, counts)
         session.commit()
         write["seconds"] += time.perf_counter() - started
+        write["cpu_seconds"] += clock.read() - cpu
         write["batches"] += 1
 
     with app.app_context():
@@ -125,16 +197,18 @@ def measure_generate(url: str, manifest: dict) -> dict:
         db.session.commit()
     planning._write_batch = timed_write_batch
     try:
-        result = run_job_measure(app, "generate-rounds", _today(manifest))
+        result = run_job_measure(app, "generate-rounds", _today(manifest), clock)
     finally:
         planning._write_batch = original
     result["write_seconds"] = write["seconds"]
+    result["write_cpu_seconds"] = write["cpu_seconds"]
     result["write_batches"] = write["batches"]
     result["due_assets"] = due
     with app.app_context():
-        yardstick = _yardstick(db.engine, last_round, last_task)
+        yardstick = _yardstick(db.engine, last_round, last_task, clock)
     result["yardstick"] = yardstick
     result["write_ratio"] = write["seconds"] / yardstick["seconds"]
+    result["write_cpu_ratio"] = write["cpu_seconds"] / max(yardstick["cpu_seconds"], 1e-9)
     result["job_ratio"] = result["seconds"] / yardstick["seconds"]
     return result
 
@@ -163,7 +237,7 @@ TASK_COLUMNS = (
 )  # fmt: skip
 
 
-def _yardstick(engine, last_round: int, last_task: int) -> dict[str, Any]:
+def _yardstick(engine, last_round: int, last_task: int, clock: CpuClock) -> dict[str, Any]:
     """Read the rows the job wrote, delete them, and time writing them back raw in one
     transaction (SQLite executemany, PostgreSQL COPY): the database ends as the job left it."""
     rounds_sql = (
@@ -181,6 +255,8 @@ def _yardstick(engine, last_round: int, last_task: int) -> dict[str, Any]:
         cursor.execute(f"DELETE FROM tasks WHERE id > {last_task}")  # noqa: S608
         cursor.execute(f"DELETE FROM rounds WHERE id > {last_round}")  # noqa: S608
         raw.commit()
+        clock.refresh()
+        cpu = clock.read()
         started = time.perf_counter()
         if engine.dialect.name == "postgresql":
             with driver.cursor() as pg:
@@ -205,6 +281,7 @@ def _yardstick(engine, last_round: int, last_task: int) -> dict[str, Any]:
                 )
             driver.execute("COMMIT")
         seconds = time.perf_counter() - started
+        cpu = clock.read() - cpu
         if engine.dialect.name == "postgresql":
             # Only the dead rows of the delete above: the job itself left none.
             driver.autocommit = True
@@ -212,7 +289,7 @@ def _yardstick(engine, last_round: int, last_task: int) -> dict[str, Any]:
             driver.autocommit = False
     finally:
         raw.close()
-    return {"seconds": seconds, "rounds": len(rounds), "tasks": len(tasks)}
+    return {"seconds": seconds, "cpu_seconds": cpu, "rounds": len(rounds), "tasks": len(tasks)}
 
 
 def measure_assign(url: str, manifest: dict) -> dict:
@@ -227,7 +304,7 @@ def measure_assign(url: str, manifest: dict) -> dict:
             select(func.count()).where(Round.status == "planned", Round.provider_id.is_(None))
         )
         db.session.commit()
-    result = run_job_measure(app, "assign-rounds", _today(manifest))
+    result = run_job_measure(app, "assign-rounds", _today(manifest), CpuClock(url))
     result["rounds"] = int(pending)
     return result
 
@@ -238,8 +315,9 @@ def measure_assign(url: str, manifest: dict) -> dict:
 class Web:
     """A signed-in test client per user, and timed requests."""
 
-    def __init__(self, app, manifest: dict) -> None:
+    def __init__(self, app, manifest: dict, url: str) -> None:
         self.app = app
+        self.clock = CpuClock(url)
         self.manifest = manifest
         self.password = manifest["password"]
         self.clients: dict[str, Any] = {}
@@ -280,23 +358,29 @@ class Web:
         client = self.app.test_client()
         return client, {"Authorization": f"Bearer {self.token(email)}"}
 
-    @staticmethod
     def timed(
-        call: Callable[[], Any], count: int, warmup: int = 2, expect: int = 200
+        self, call: Callable[[], Any], count: int, warmup: int = 2, expect: int = 200
     ) -> dict[str, Any]:
+        """Wall and CPU time of `count` calls after `warmup` ones: p50, p95, max, mean."""
         for _ in range(warmup):
             call()
-        samples = []
+        self.clock.refresh()
+        samples, cpu_samples = [], []
         for _ in range(count):
+            cpu = self.clock.read()
             started = time.perf_counter()
             response = call()
             samples.append(time.perf_counter() - started)
+            cpu_samples.append(self.clock.read() - cpu)
             if response.status_code != expect:
                 raise RuntimeError(
                     f"{response.request.path} answered {response.status_code}: "
                     f"{response.get_data(as_text=True)[:500]}"
                 )
-        return percentiles(samples)
+        result = percentiles(samples)
+        result["cpu"] = percentiles(cpu_samples)
+        result["cpu_pressure"] = cpu_pressure()
+        return result
 
 
 def _rule(app, pattern: str, *, api: bool) -> str | None:
@@ -311,14 +395,16 @@ def _rule(app, pattern: str, *, api: bool) -> str | None:
     return None
 
 
-def _timed_page(results: dict, key: str, label: str, call, count: int, rule: str | None) -> None:
+def _timed_page(
+    web: Web, results: dict, key: str, label: str, call, count: int, rule: str | None
+) -> None:
     """Time one page into results[key]; a page that does not exist or fails is reported, not
     fatal (pages may still be in the making)."""
     if rule is None:
         results[key] = {"missing": f"{label} does not exist"}
         return
     try:
-        results[key] = Web.timed(call, count)
+        results[key] = web.timed(call, count)
         results[key]["url"] = label
     except Exception as exc:  # noqa: BLE001 - reported in the results table
         results[key] = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
@@ -333,7 +419,7 @@ def measure_web(url: str, manifest: dict) -> dict:
     from central.planning.models import Round
 
     app = make_app(url)
-    web = Web(app, manifest)
+    web = Web(app, manifest, url)
     count = manifest["scale"]["page_requests"]
     rng = np.random.default_rng(7)
     results: dict[str, Any] = {}
@@ -366,7 +452,7 @@ def measure_web(url: str, manifest: dict) -> dict:
         client, headers = web.api(provider)
         ids = iter(now + past + now)
         _timed_page(
-            results, "api_round", "/api/v1/rounds/{id} as the provider (current and past rounds)",
+            web, results, "api_round", "/api/v1/rounds/{id} as the provider (current, past)",
             lambda: client.get(f"/api/v1/rounds/{next(ids)}", headers=headers), 2 * count,
             _rule(app, r"/api/v1/rounds/<(int:)?round_id>", api=True),
         )  # fmt: skip
@@ -374,12 +460,12 @@ def measure_web(url: str, manifest: dict) -> dict:
         crew = web.client(provider)
         ids = iter(now * 2)
         _timed_page(
-            results, "round_page", "/field/rounds/{id} as the provider",
+            web, results, "round_page", "/field/rounds/{id} as the provider",
             lambda: crew.get(f"/field/rounds/{next(ids)}"), count,
             _rule(app, r"/field/rounds/<(int:)?round_id>", api=False),
         )  # fmt: skip
         _timed_page(
-            results, "provider_rounds", "/field/rounds (the provider's list)",
+            web, results, "provider_rounds", "/field/rounds (the provider's list)",
             lambda: crew.get("/field/rounds"), count,
             _rule(app, r"/field/rounds", api=False),
         )  # fmt: skip
@@ -387,17 +473,17 @@ def measure_web(url: str, manifest: dict) -> dict:
         clients = [web.client(m["email"]) for m in members]
         picks = iter(rng.integers(0, len(clients), 3 * count + 10).tolist())
         _timed_page(
-            results, "member_dashboard", "/reports/progress as the 5 largest members",
+            web, results, "member_dashboard", "/reports/progress as the 5 largest members",
             lambda: clients[next(picks)].get("/reports/progress"), count,
             _rule(app, r"/reports/progress", api=False),
         )  # fmt: skip
         _timed_page(
-            results, "member_rounds", "/rounds as the 5 largest members",
+            web, results, "member_rounds", "/rounds as the 5 largest members",
             lambda: clients[next(picks)].get("/rounds"), count,
             _rule(app, r"/rounds", api=False),
         )  # fmt: skip
         _timed_page(
-            results, "member_home", "/ as the 5 largest members",
+            web, results, "member_home", "/ as the 5 largest members",
             lambda: clients[next(picks)].get("/"), count, "/",
         )  # fmt: skip
     return results
@@ -406,7 +492,7 @@ def measure_web(url: str, manifest: dict) -> dict:
 def measure_reports(url: str, manifest: dict) -> dict:
     """The statement of one member-month and the social-impact report of a year, via the API."""
     app = make_app(url)
-    web = Web(app, manifest)
+    web = Web(app, manifest, url)
     repeats = manifest["scale"]["report_repeats"]
     year = manifest["years"][-1]
     client, headers = web.api(manifest["coordinator"])
@@ -463,13 +549,16 @@ def measure_import(url: str, manifest: dict) -> dict:
     """A 10,000-row XLSX imported by the lead authority's member side (new assets), then the
     same file again (nothing changes)."""
     app = make_app(url)
-    web = Web(app, manifest)
+    web = Web(app, manifest, url)
     rows = manifest["scale"]["import_rows"]
     content = import_file(rows)
     member = next(m for m in manifest["members"] if m["id"] != manifest["lead_id"])
     client, headers = web.api(member["email"])
     results = {}
+    client.get("/api/v1/assets?per_page=1", headers=headers)  # opens the connection
+    web.clock.refresh()
     for label in ("first", "again"):
+        cpu = web.clock.read()
         started = time.perf_counter()
         response = client.post(
             "/api/v1/assets/import",
@@ -478,9 +567,11 @@ def measure_import(url: str, manifest: dict) -> dict:
             content_type="multipart/form-data",
         )
         seconds = time.perf_counter() - started
+        cpu = web.clock.read() - cpu
         if response.status_code != 200:
             raise RuntimeError(f"import answered {response.status_code}: {response.data[:500]}")
-        results[label] = {"seconds": seconds, "answer": response.get_json()}
+        results[label] = {"seconds": seconds, "cpu_seconds": cpu, "answer": response.get_json()}
+    results["cpu_pressure"] = cpu_pressure()
     results["rows"] = rows
     results["bytes"] = len(content)
     return results
