@@ -113,19 +113,20 @@ LINE_KEY = [
 
 
 def statement_query(
-    member_id: int,
+    member_id: int | None,
     month: date,
     *,
     framework_id: int | None = None,
     provider_id: int | None = None,
     frameworks: ColumnElement[bool] | None = None,
 ) -> Select:
-    """Accepted, billable tasks of a member in a month, grouped down to unit price and quantity
-    (so that nothing is multiplied or summed by the database)."""
+    """Accepted, billable tasks of a member (None: of every member) in a month, grouped down to
+    unit price and quantity (so that nothing is multiplied or summed by the database)."""
     start, end = month_period_utc(month)
     provider = Organisation
     stmt = (
         select(
+            Round.member_id.label("member_id"),
             Round.framework_id.label("framework_id"),
             Framework.reference.label("framework_reference"),
             Round.lot_id.label("lot_id"),
@@ -144,13 +145,9 @@ def statement_query(
         .join(Framework, Framework.id == Round.framework_id)
         .join(provider, provider.id == Round.provider_id)
         .join(TaskType, TaskType.id == Task.task_type_id)
-        .where(
-            Round.member_id == member_id,
-            billed_task(),
-            Task.accepted_at >= start,
-            Task.accepted_at < end,
-        )
+        .where(billed_task(), Task.accepted_at >= start, Task.accepted_at < end)
         .group_by(
+            Round.member_id,
             Round.framework_id,
             Framework.reference,
             Round.lot_id,
@@ -164,6 +161,8 @@ def statement_query(
             Task.quantity,
         )
     )
+    if member_id is not None:
+        stmt = stmt.where(Round.member_id == member_id)
     if framework_id is not None:
         stmt = stmt.where(Round.framework_id == framework_id)
     if provider_id is not None:
@@ -185,29 +184,32 @@ def build_statement(
     """A member's statement for a month (rule 15): accepted work per framework, provider, task
     type and unit price; quantity × the unit price planned with (rule 5), rounded half up to
     the cent per line. `frameworks` restricts the lines (a coordinator's reach)."""
-    raw = _read(
-        session,
-        statement_query(
-            member_id,
-            month,
-            framework_id=framework_id,
-            provider_id=provider_id,
-            frameworks=frameworks,
-        ),
+    stmt = statement_query(
+        member_id, month, framework_id=framework_id, provider_id=provider_id, frameworks=frameworks
     )
+    return _statement_lines(_read(session, stmt), LINE_KEY)[STATEMENT_COLUMNS]
+
+
+def build_month_lines(session: Session, month: date) -> pd.DataFrame:
+    """Every member's statement lines of a month at once (`member_id` first), for issuing."""
+    raw = _read(session, statement_query(None, month))
+    return _statement_lines(raw, ["member_id", *LINE_KEY])[["member_id", *STATEMENT_COLUMNS]]
+
+
+def _statement_lines(raw: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     if raw.empty:
-        return pd.DataFrame(columns=STATEMENT_COLUMNS)
+        return pd.DataFrame(columns=["member_id", *STATEMENT_COLUMNS])
     for column in ("unit_price", "vat_rate", "quantity"):
         raw[column] = raw[column].map(_decimal)
     raw["tasks"] = raw["tasks"].astype(int)
     raw["quantity"] = [q * n for q, n in zip(raw["quantity"], raw["tasks"], strict=True)]
-    lines = raw.groupby(LINE_KEY, as_index=False, sort=True).agg(
+    lines = raw.groupby(key, as_index=False, sort=True).agg(
         quantity=("quantity", "sum"), tasks=("tasks", "sum")
     )
     lines["amount"] = [
         round_money(q * p) for q, p in zip(lines["quantity"], lines["unit_price"], strict=True)
     ]
-    return lines[STATEMENT_COLUMNS].reset_index(drop=True)
+    return lines.reset_index(drop=True)
 
 
 VAT_COLUMNS = ["framework_id", "provider_id", "vat_rate", "base", "vat"]

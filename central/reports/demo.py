@@ -103,18 +103,7 @@ def _statements(today: date) -> None:
     this_month = today.replace(day=1)
     while month < this_month:
         issue_day = month + relativedelta(months=1)
-        for framework_id, member_id, provider_id in services.statement_candidates(month):
-            if builders.build_statement(
-                db.session, member_id, month, framework_id=framework_id, provider_id=provider_id
-            ).empty:
-                continue
-            services.issue_statement(
-                db.session.get(Framework, framework_id),
-                db.session.get(Organisation, member_id),
-                db.session.get(Organisation, provider_id),
-                month,
-                day=issue_day,
-            )
+        services.issue_month(db.session, month, day=issue_day, with_credits=False)
         month = issue_day
 
 

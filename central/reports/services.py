@@ -24,7 +24,6 @@ from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import Accession, AccessionStatus, Framework
 from central.organisations.models import Organisation
-from central.planning.models import Round, Task
 from central.reports import builders
 from central.reports.models import (
     Credit,
@@ -163,6 +162,7 @@ def issue_statement(
     *,
     day: date,
     actor: Any = None,
+    work: pd.DataFrame | None = None,
 ) -> Statement | None:
     """Issue the statement of a framework, member, provider and month (rule 7): the month's
     accepted work plus the pending credits; nothing when there is neither, or when it was
@@ -178,9 +178,10 @@ def issue_statement(
     )
     if exists is not None:
         return None
-    work = builders.build_statement(
-        db.session, member.id, month, framework_id=framework.id, provider_id=provider.id
-    )
+    if work is None:
+        work = builders.build_statement(
+            db.session, member.id, month, framework_id=framework.id, provider_id=provider.id
+        )
     credits = pending_credits(framework.id, member.id, provider.id)
     if work.empty and not credits:
         return None
@@ -262,22 +263,48 @@ def issue_statement(
     return statement
 
 
-def statement_candidates(month: date) -> list[tuple[int, int, int]]:
-    """(framework, member, provider) triples with billable work in the month or a pending
-    credit: those that may need a statement."""
-    start, end = builders.month_period_utc(month)
-    work = (
-        select(Round.framework_id, Round.member_id, Round.provider_id)
-        .join(Task, Task.round_id == Round.id)
-        .where(builders.billed_task(), Task.accepted_at >= start, Task.accepted_at < end)
-        .distinct()
+def issue_month(
+    session: Any, month: date, *, day: date, with_credits: bool = True
+) -> list[Statement]:
+    """Issue every statement of a month not issued yet: one read of the month's accepted work
+    for all members, then one statement per framework, member and provider. Pending credits
+    make a statement of their own when `with_credits` (the last month, not a missed older one)."""
+    label = builders.month_label(month)
+    issued_before = set(
+        session.execute(
+            select(Statement.framework_id, Statement.member_id, Statement.provider_id).where(
+                Statement.month == label
+            )
+        ).tuples()
     )
-    credit = select(Credit.framework_id, Credit.member_id, Credit.provider_id).where(
-        Credit.statement_id.is_(None)
-    )
-    triples = {tuple(row) for row in db.session.execute(work)}
-    triples |= {tuple(row) for row in db.session.execute(credit)}
-    return sorted(triples)
+    lines = builders.build_month_lines(session, month)
+    work = {
+        (int(f), int(m), int(p)): frame
+        for (f, m, p), frame in lines.groupby(["framework_id", "member_id", "provider_id"])
+    }
+    triples = set(work)
+    if with_credits:
+        triples |= set(
+            session.execute(
+                select(Credit.framework_id, Credit.member_id, Credit.provider_id)
+                .where(Credit.statement_id.is_(None))
+                .distinct()
+            ).tuples()
+        )
+    issued = []
+    for framework_id, member_id, provider_id in sorted(triples - issued_before):
+        frame = work.get((framework_id, member_id, provider_id))
+        statement = issue_statement(
+            session.get(Framework, framework_id),
+            session.get(Organisation, member_id),
+            session.get(Organisation, provider_id),
+            month,
+            day=day,
+            work=frame if frame is not None else lines.iloc[0:0],
+        )
+        if statement is not None:
+            issued.append(statement)
+    return issued
 
 
 # Months looked back on by the job: a month missed (the server was down on the 1st) is still
@@ -293,37 +320,8 @@ def issue_statements(session: Any, today: date) -> dict[str, Any]:
     months = [first_of_this_month - relativedelta(months=n) for n in range(LOOKBACK_MONTHS, 0, -1)]
     issued: list[str] = []
     for month in months:
-        issued_before = set(
-            db.session.execute(
-                select(Statement.framework_id, Statement.member_id, Statement.provider_id).where(
-                    Statement.month == builders.month_label(month)
-                )
-            ).tuples()
-        )
-        for framework_id, member_id, provider_id in statement_candidates(month):
-            if (framework_id, member_id, provider_id) in issued_before:
-                continue
-            # Pending credits wait for the last month's statement, not a missed older one.
-            if (
-                month != months[-1]
-                and builders.build_statement(
-                    session,
-                    member_id,
-                    month,
-                    framework_id=framework_id,
-                    provider_id=provider_id,
-                ).empty
-            ):
-                continue
-            statement = issue_statement(
-                session.get(Framework, framework_id),
-                session.get(Organisation, member_id),
-                session.get(Organisation, provider_id),
-                month,
-                day=today,
-            )
-            if statement is not None:
-                issued.append(statement.number)
+        statements = issue_month(session, month, day=today, with_credits=month == months[-1])
+        issued += [s.number for s in statements]
     return {"issued": len(issued), "numbers": issued, "month": builders.month_label(months[-1])}
 
 
