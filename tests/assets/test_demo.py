@@ -7,6 +7,7 @@ from central.assets.importer import in_belgium
 from central.assets.models import Asset, ServicePlan
 from central.demo import load_demo
 from central.extensions import db
+from central.frameworks.models import TaskType
 from tests.factories import make_active_framework
 
 
@@ -36,7 +37,12 @@ def test_demo_subscribes_acceded_members_to_an_annual_inspection(app):
     demo.load(orgs)
     assert len(db.session.scalars(select(ServicePlan)).all()) == len(plans)
     assert plans and all(p.interval_months == 12 and p.active for p in plans)
+    # Every approved lot that has an inspection task type; repair lots get needs, not plans.
+    inspection_lots = set(
+        db.session.scalars(select(TaskType.lot_id).where(TaskType.code.contains("inspect")))
+    )
     for member_id in {p.member_id for p in plans}:
         lots = {p.lot_id for p in plans if p.member_id == member_id}
-        assert lots == services.approved_lot_ids(member_id)
+        assert lots == services.approved_lot_ids(member_id) & inspection_lots
+        assert {p.task_type for p in plans if p.member_id == member_id} <= {"hydrant_inspection"}
     assert orgs["member"].id in {p.member_id for p in plans}
