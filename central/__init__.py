@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from config import get_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_ID, MAX_ID = -(2**31), 2**31 - 1  # integer primary keys (PostgreSQL `integer`)
 
 
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
@@ -188,6 +189,22 @@ def register_errorhandlers(app: Flask) -> None:
     for unavailable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError):
         app.register_error_handler(unavailable, database_unavailable)
 
+    from sqlalchemy.exc import DataError
+
+    def value_refused(exc: Exception):
+        """A value the database cannot hold (a number out of range, a NUL character in text)
+        that validation let through: the request is bad (400), not the server."""
+        from central.core.errors import N_, ValidationError
+
+        app.logger.warning("value refused on %s: %s", request.path, str(exc).splitlines()[0])
+        return handle(
+            ValidationError(N_("A value in the request is out of range or cannot be stored."))
+        )
+
+    # SQLite raises OverflowError for an integer beyond 64 bits; PostgreSQL a DataError.
+    app.register_error_handler(DataError, value_refused)
+    app.register_error_handler(OverflowError, value_refused)
+
     @app.errorhandler(500)
     def internal_error(exc: Exception):
         db.session.rollback()
@@ -206,6 +223,16 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def remember_language() -> None:
         g.locale = session.get("lang")
+
+    @app.url_value_preprocessor
+    def ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        """An id in a path that no row can have (ids are 32-bit integers) answers 404 before
+        the database is asked (PostgreSQL would refuse the number)."""
+        from flask import abort
+
+        for value in (values or {}).values():
+            if isinstance(value, int) and not MIN_ID <= value <= MAX_ID:
+                abort(404)
 
 
 def register_template_helpers(app: Flask) -> None:

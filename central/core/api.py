@@ -51,6 +51,8 @@ class Operation:
     produces: tuple[str, ...] = ("application/json",)
     # Path parameters that are not integers (Flask's `<name>` without the `int:` converter).
     string_params: tuple[str, ...] = ()
+    # Other success statuses the handler may answer with, e.g. 200 for an upsert that replaced.
+    also: tuple[int, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -107,6 +109,7 @@ def endpoint(
     query: list[dict[str, Any]] | None = None,
     multipart: bool = False,
     produces: tuple[str, ...] = ("application/json",),
+    also: tuple[int, ...] = (),
 ) -> Callable:
     """Register an API operation.
 
@@ -163,6 +166,7 @@ def endpoint(
                 query=query or [],
                 multipart=multipart,
                 produces=produces,
+                also=also,
                 string_params=tuple(
                     n for c, n in re.findall(r"<(?:(\w+):)?(\w+)>", path) if c != "int"
                 ),
@@ -307,6 +311,8 @@ def build_openapi() -> dict[str, Any]:
         if op.many:
             ok["headers"] = {"X-Total-Count": {"schema": {"type": "integer"}}}
         responses: dict[str, Any] = {str(op.status): ok}
+        for code in op.also:
+            responses[str(code)] = {**ok, "description": "OK"}
         for code, text in (
             ("400", "Invalid input"),
             ("401", "Not authenticated"),

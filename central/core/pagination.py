@@ -70,7 +70,11 @@ def paginate(stmt: Select, *, scalars: bool = True, per_page: int | None = None)
     """Run `stmt` for the requested page and count its total in one extra query."""
     page, size = page_args(per_page or DEFAULT_PER_PAGE)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    paged = stmt.limit(size).offset((page - 1) * size)
-    result = db.session.execute(paged)
+    offset = (page - 1) * size
+    if offset >= (total or 0):
+        # Past the last page: empty, without asking the database for an offset it may not hold
+        # (PostgreSQL's OFFSET is a bigint; any page number is accepted here).
+        return Page(items=[], total=total or 0, page=page, per_page=size)
+    result = db.session.execute(stmt.limit(size).offset(offset))
     items = list(result.scalars() if scalars else result)
     return Page(items=items, total=total or 0, page=page, per_page=size)

@@ -156,6 +156,7 @@ def accept_round(round_id: int):
     body=LabourSchema,
     response=LabourSchema,
     status=201,
+    also=(200,),  # the work date had labour already: replaced
     query=IDEMPOTENCY_HEADER,
 )
 def record_labour(round_id: int, data):
