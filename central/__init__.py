@@ -177,6 +177,11 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.warning("database unavailable on %s: %s", request.path, exc)
         with contextlib.suppress(Exception):
             db.session.rollback()
+        # Render as a visitor: loading the signed-in user (for the language) would ask the
+        # database again and turn this answer into a 500.
+        from central.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
         if _wants_json():
             response = error_response(
                 503, "unavailable", "The database is briefly unavailable. Try again in a moment."

@@ -58,3 +58,14 @@ def test_a_page_answers_503_without_a_traceback_when_the_database_is_down(unreac
     assert response.headers["Retry-After"] == "5"
     html = response.get_data(as_text=True)
     assert "<h1>" in html and "Traceback" not in html and "psycopg" not in html
+
+
+def test_a_signed_in_users_page_answers_503_too(unreachable_app):
+    """Loading the signed-in user asks the database: the 503 page must not try it again."""
+    client = unreachable_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"
+        session["_fresh"] = True
+    response = client.get("/")
+    assert response.status_code == 503
+    assert "<h1>" in response.get_data(as_text=True)
