@@ -148,14 +148,20 @@ def month_statement():
         month,
         frameworks=report_lines_scope(current_user, member.id),
     )
+    lines = report.lines.to_dict(orient="records")
+    names = {line["provider_id"]: line["provider_name"] for line in lines}
+    vat = [
+        {**row, "provider_name": names.get(row["provider_id"], "")}
+        for row in report.vat.to_dict(orient="records")
+    ]
     return render_template(
         "reports/month.html",
         members=members,
         member=member,
         month=builders.month_label(month),
         report=report,
-        lines=report.lines.to_dict(orient="records"),
-        vat=report.vat.to_dict(orient="records"),
+        lines=lines,
+        vat=vat,
     )
 
 

@@ -120,6 +120,7 @@ def test_the_month_page_lists_the_lines_with_totals(client, login_as, billed):
     url = f"/reports/statement?member={billed.member_a.id}&month=2025-06"
     html = page(client, url).get_data(as_text=True)
     assert "€37.00" in html and "€44.77" in html
+    assert "VAT 21.00 % on €37.00 · Groep Intro LDE" in html
 
 
 def test_a_member_enters_its_budget(client, login_as, central):
