@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from central.core.api import endpoint
 from central.core.clock import today
@@ -211,7 +212,9 @@ def list_statements():
     if request.args.get("month"):
         month = builders.parse_month(request.args.get("month"))
         stmt = stmt.where(Statement.month == builders.month_label(month))
-    return stmt.order_by(Statement.month.desc(), Statement.number.desc())
+    return stmt.options(selectinload(Statement.lines)).order_by(
+        Statement.month.desc(), Statement.number.desc()
+    )
 
 
 @endpoint(
