@@ -210,9 +210,25 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(DataError, value_refused)
     app.register_error_handler(OverflowError, value_refused)
 
+    from pandas.errors import DatabaseError as PandasDatabaseError
+
+    def report_query_failed(exc: Exception):
+        """Reports read with pandas, which wraps the database's error: answer for the cause."""
+        cause = exc.__cause__
+        if isinstance(cause, OperationalError | InterfaceError | DisconnectionError):
+            return database_unavailable(cause)
+        if isinstance(cause, DataError):
+            return value_refused(cause)
+        raise exc
+
+    app.register_error_handler(PandasDatabaseError, report_query_failed)
+
     @app.errorhandler(500)
     def internal_error(exc: Exception):
-        db.session.rollback()
+        import contextlib
+
+        with contextlib.suppress(Exception):  # a broken connection must not hide the 500 page
+            db.session.rollback()
         if _wants_json():
             return jsonify(
                 {"error": {"code": "internal_error", "message": "Something went wrong."}}

@@ -69,3 +69,22 @@ def test_a_signed_in_users_page_answers_503_too(unreachable_app):
     response = client.get("/")
     assert response.status_code == 503
     assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_a_report_whose_query_loses_the_database_answers_503(unreachable_app):
+    """Reports read with pandas, which wraps the database's error in its own."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    def wrapped():
+        try:
+            sa.create_engine(unreachable_app.config["SQLALCHEMY_DATABASE_URI"]).connect()
+        except sa.exc.OperationalError as exc:
+            raise pd.errors.DatabaseError("Execution failed on sql") from exc
+
+    unreachable_app.add_url_rule("/api/v1/probe-report", "probe_report", wrapped)
+    unreachable_app.add_url_rule("/probe-report", "probe_report_page", wrapped)
+    client = unreachable_app.test_client()
+    api = client.get("/api/v1/probe-report")
+    assert api.status_code == 503 and api.json["error"]["code"] == "unavailable"
+    assert client.get("/probe-report").status_code == 503
