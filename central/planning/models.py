@@ -136,13 +136,13 @@ class Task(db.Model):
             sqlite_where=text(_OPEN_SQL),
             postgresql_where=text(_OPEN_SQL),
         ),
-        # A need is planned into one open task at a time.
+        # A need is planned into one open task at a time (tasks without a need stay out of it).
         Index(
             "uq_tasks_open_need",
             "need_id",
             unique=True,
-            sqlite_where=text(_OPEN_SQL),
-            postgresql_where=text(_OPEN_SQL),
+            sqlite_where=text(f"need_id IS NOT NULL AND {_OPEN_SQL}"),
+            postgresql_where=text(f"need_id IS NOT NULL AND {_OPEN_SQL}"),
         ),
         # Route order within the round.
         UniqueConstraint("round_id", "sequence", name="uq_tasks_round_sequence"),

@@ -90,7 +90,7 @@ def upgrade():
         batch_op.create_index('ix_tasks_need_id', ['need_id'], unique=False, sqlite_where=sa.text('need_id IS NOT NULL'), postgresql_where=sa.text('need_id IS NOT NULL'))
         batch_op.create_index('ix_tasks_task_type_id', ['task_type_id'], unique=False)
         batch_op.create_index('uq_tasks_open_asset_task_type', ['asset_id', 'task_type'], unique=True, sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
-        batch_op.create_index('uq_tasks_open_need', ['need_id'], unique=True, sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
+        batch_op.create_index('uq_tasks_open_need', ['need_id'], unique=True, sqlite_where=sa.text("need_id IS NOT NULL AND status IN ('open', 'contested')"), postgresql_where=sa.text("need_id IS NOT NULL AND status IN ('open', 'contested')"))
 
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_needs_task_id_tasks'), 'tasks', ['task_id'], ['id'], ondelete='SET NULL')
@@ -104,7 +104,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_needs_task_id_tasks'), type_='foreignkey')
 
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.drop_index('uq_tasks_open_need', sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
+        batch_op.drop_index('uq_tasks_open_need', sqlite_where=sa.text("need_id IS NOT NULL AND status IN ('open', 'contested')"), postgresql_where=sa.text("need_id IS NOT NULL AND status IN ('open', 'contested')"))
         batch_op.drop_index('uq_tasks_open_asset_task_type', sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
         batch_op.drop_index('ix_tasks_task_type_id')
         batch_op.drop_index('ix_tasks_need_id', sqlite_where=sa.text('need_id IS NOT NULL'), postgresql_where=sa.text('need_id IS NOT NULL'))
