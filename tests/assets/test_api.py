@@ -212,13 +212,14 @@ def test_import_with_any_invalid_row_imports_nothing_and_lists_every_row(api, me
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"", "The file is empty."),
-        (b"%PDF-1.4\x00\x00binary", "The file is not a CSV or XLSX file."),
-        (b"code,kind,street\nA,hydrant_pillar,S\n", "Missing columns"),
+        (b"", "Het bestand is leeg."),
+        (b"%PDF-1.4\x00\x00binary", "Het bestand is geen CSV- of XLSX-bestand."),
+        (b"code,kind,street\nA,hydrant_pillar,S\n", "Ontbrekende kolommen"),
     ],
     ids=["empty file", "not csv or xlsx", "missing required column"],
 )
 def test_import_refuses_a_bad_file_with_one_file_error(api, member, data, expected):
+    """The message is in the user's language, Dutch by default."""
     refused = upload(api, data)
     assert refused.status_code == 400
     assert expected in refused.json["error"]["message"]
