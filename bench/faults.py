@@ -541,6 +541,7 @@ def restart_fault(
         "writes_sent_again_after_503": outcomes.retried_after_503,
         "tracebacks_in_server_log": server_log.count("Traceback"),
         "server_log_messages": _log_summary(server_log),
+        "server_log_first_traceback": _first_traceback(server_log),
     }
     outcome["passed"] = bool(
         not unclean
@@ -554,6 +555,15 @@ def restart_fault(
         and outcomes.stored
     )
     return outcome
+
+
+def _first_traceback(log: str) -> str | None:
+    """The first traceback in the server log with the lines before it, to tell what raised."""
+    at = log.find("Traceback")
+    if at < 0:
+        return None
+    start = log.rfind("\n", 0, max(0, log.rfind("\n", 0, at) - 1)) + 1
+    return log[start : at + 6000]
 
 
 def _log_summary(log: str) -> dict[str, int]:

@@ -245,6 +245,25 @@ def register_request_hooks(app: Flask) -> None:
     def remember_language() -> None:
         g.locale = session.get("lang")
 
+    @app.teardown_appcontext
+    def end_session(_exc: BaseException | None) -> None:
+        """End the request's session before Flask-SQLAlchemy does (teardowns run last-registered
+        first): a connection the database dropped at the very end (a restart) must not turn an
+        answered request into a server error; the connection is discarded instead."""
+        import contextlib
+
+        from sqlalchemy.exc import DBAPIError
+
+        from central.extensions import db
+
+        try:
+            db.session.remove()
+        except DBAPIError as exc:
+            app.logger.warning("connection lost at the end of a request: %s", exc.orig)
+            with contextlib.suppress(Exception):
+                db.session.invalidate()
+            db.session.registry.clear()
+
     @app.url_value_preprocessor
     def ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
         """An id in a path that no row can have (ids are 32-bit integers) answers 404 before

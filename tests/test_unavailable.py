@@ -88,3 +88,25 @@ def test_a_report_whose_query_loses_the_database_answers_503(unreachable_app):
     api = client.get("/api/v1/probe-report")
     assert api.status_code == 503 and api.json["error"]["code"] == "unavailable"
     assert client.get("/probe-report").status_code == 503
+
+
+def test_a_connection_lost_at_the_end_of_a_request_does_not_fail_the_answer(app, monkeypatch):
+    """PostgreSQL restarting just as a request ends: closing the session fails; the answer the
+    request made still goes out and the broken connection is discarded."""
+    from sqlalchemy.exc import OperationalError
+
+    from central.extensions import db as extension
+
+    remove = extension.session.remove
+    calls = []
+
+    def remove_once_broken():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection"))
+        remove()
+
+    monkeypatch.setattr(extension.session, "remove", remove_once_broken)
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert len(calls) >= 2  # ours failed, Flask-SQLAlchemy's found nothing left to close
