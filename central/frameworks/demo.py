@@ -36,7 +36,8 @@ FRAMEWORK = {
     "end_date": date(2028, 12, 31),
     "estimated_value": "180000.00",
     "max_value": "250000.00",
-    "social_target_percent": "100",
+    # Share of the members' maintenance budget spent through the social economy (Hasselt: 15 %).
+    "social_target_percent": "15",
 }
 LOTS = [
     {
