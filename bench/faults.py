@@ -570,9 +570,15 @@ def _log_summary(log: str) -> dict[str, int]:
     """How often each kind of message appears in the server log (errors and warnings)."""
     kinds: dict[str, int] = {}
     for line in log.splitlines():
-        if line.startswith(("sqlalchemy.exc.", "psycopg.")) or "database unavailable" in line:
-            kind = line.split(" on /")[0].split(":")[0][:120]
-            kinds[kind] = kinds.get(kind, 0) + 1
+        if "database unavailable on" in line:
+            kind = "warning: database unavailable (answered 503)"
+        elif "connection lost at the end of a request" in line:
+            kind = "warning: connection lost at the end of a request (discarded)"
+        elif line.startswith(("sqlalchemy.exc.", "psycopg.")):
+            kind = line.split(":")[0][:120]
+        else:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
     return dict(sorted(kinds.items(), key=lambda item: -item[1])[:10])
 
 

@@ -33,7 +33,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +102,12 @@ def prepare(url: str, storage: Path) -> Plan:
     with app.app_context():
         upgrade_database()
         load_demo()
-        for job in ("generate-rounds", "assign-rounds"):
-            run = run_job(job)
-            print(f"  prepared: {job} {run.status} {run.counts}", flush=True)
+        # Three planning horizons ahead: enough rounds that every crew works rounds of its own.
+        for weeks in (0, 4, 8):
+            day = clock.today() + timedelta(weeks=weeks)
+            for job in ("generate-rounds", "assign-rounds"):
+                run = run_job(job, today=day)
+                print(f"  prepared {day}: {job} {run.status} {run.counts}", flush=True)
         second = db.session.scalar(
             select(Organisation).where(Organisation.name == "Maatwerkbedrijf Mandel & Leie")
         )
@@ -214,6 +217,10 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, l
         "60",
         "--graceful-timeout",
         "10",
+        # Longer than a client waits between two requests, as behind a proxy that keeps
+        # connections open: no reset races on a connection the server is just closing.
+        "--keep-alive",
+        "30",
         "wsgi:app",
     ]
     handle = log.open("wb")
@@ -548,13 +555,20 @@ def run_clients(base: str, plan: Plan, env: dict, clients: int, seconds: float) 
     for _ in range(clients):
         warm.call("GET", "/login", "warm-up")
     work: list[tuple] = []
-    # Each provider client works on its own share of its organisation's open tasks.
-    for i in range(providers):
-        token = provider_tokens[i % len(provider_tokens)]
-        same = [j for j in range(providers) if j % len(provider_tokens) == i % len(provider_tokens)]
-        share = plan.provider_tasks[token][same.index(i) :: len(same)]
-        rounds = [r for r in plan.provider_rounds[token] if r % len(same) == same.index(i)]
-        work.append((provider_loop, Client(base, ledger, token), share, rounds, plan))
+    # Each provider client is one crew: whole rounds of its organisation, none shared; the
+    # crews are spread over the providers in proportion to their rounds.
+    total_rounds = sum(len(r) for r in plan.provider_rounds.values()) or 1
+    crews = {
+        token: max(1, round(providers * len(rounds) / total_rounds))
+        for token, rounds in plan.provider_rounds.items()
+        if rounds
+    }
+    for token, count in crews.items():
+        for index in range(count):
+            rounds = plan.provider_rounds[token][index::count]
+            share = [t for t in plan.provider_tasks[token] if t["round_id"] in set(rounds)]
+            work.append((provider_loop, Client(base, ledger, token), share, rounds, plan))
+    providers = sum(crews.values())
     for _ in range(pages):
         page_client = Client(base, ledger)
         page_client.sign_in(*plan.sessions["provider"])
@@ -725,7 +739,8 @@ def markdown(summary: dict) -> str:
         "",
         f"{config['clients']} clients for {config['seconds']} s against gunicorn "
         f"({config['workers']} workers x {config['threads']} threads) and PostgreSQL on loopback, "
-        f"{config['date']}. Command: `{config['command']}`.",
+        f"{config['date']}. Command: `{config['command']}`. Machine load average (1 min) "
+        f"{config['load_average_before']} before, {config['load_average_after']} after.",
         "",
         f"**{'PASSED' if summary['passed'] else 'FAILED'}** — {summary['requests']} requests "
         f"({summary['requests_per_second']}/s), {summary['server_errors']} server errors, "
@@ -770,8 +785,10 @@ def main(argv: list[str] | None = None) -> int:
         recreate_database(args.database)
         plan = prepare(args.database, storage)
         open_tasks = sum(len(t) for t in plan.provider_tasks.values())
-        print(f"  {open_tasks} open tasks assigned to the providers", flush=True)
+        rounds = [len(r) for r in plan.provider_rounds.values()]
+        print(f"  {open_tasks} open tasks in {rounds} rounds of the providers", flush=True)
         env = server_env(args.database, storage)
+        load_before = os.getloadavg()[0]
         port = free_port()
         server = start_gunicorn(env, port, args.workers, args.threads, Path(tmp) / "gunicorn.log")
         try:
@@ -792,6 +809,9 @@ def main(argv: list[str] | None = None) -> int:
         + (f" --clients {args.clients}" if args.clients != 32 else "")
         + (f" --seconds {args.seconds:g}" if args.seconds != 60 else ""),
         "open_tasks_at_start": open_tasks,
+        # Other work on the machine (2 cores) during the run: latencies rise with it.
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
     }
     summary = summarise(ledger, checks, config, elapsed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
