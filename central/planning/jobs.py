@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from central.assets.models import Asset, AssetStatus, Need, NeedPriority, NeedStatus, ServicePlan
@@ -384,7 +384,23 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
             frameworks=sorted(touched),
         )
     session.commit()
+    _refresh_statistics(session, counts["tasks"])
     return {key: counts[key] for key in sorted(counts)}
+
+
+ANALYZE_AFTER_TASKS = 10_000  # tasks written by one run after which statistics are refreshed
+
+
+def _refresh_statistics(session: Session, tasks: int) -> None:
+    """After a big run, refresh PostgreSQL's statistics of rounds and tasks at once, for the jobs
+    that follow in the nightly chain: on the old ones (autovacuum may take minutes to notice, or
+    be off) PostgreSQL expects no open task and no planned round, and picks plans that visit
+    every open task for each round (measured: mark-overdue ran for hours, assign-rounds for
+    minutes, at 400,000 new tasks). A sampling ANALYZE takes about a second."""
+    if tasks < ANALYZE_AFTER_TASKS or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("ANALYZE rounds, tasks"))
+    session.commit()
 
 
 def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> None:

@@ -404,3 +404,25 @@ def test_today_moves_the_clock_for_the_whole_run(hydrants):
     run = run_job("generate-rounds", today=date(2027, 1, 6))
     assert run.today == date(2027, 1, 6)
     assert rounds()[0].due_date == date(2027, 2, 3)
+
+
+def test_big_run_refreshes_the_statistics_for_the_jobs_after_it(hydrants, monkeypatch):
+    """After many new tasks PostgreSQL's statistics are refreshed at once (ANALYZE), so that
+    assign-rounds and mark-overdue are not planned on counts from before the run."""
+    from central.planning import jobs
+
+    statements: list[str] = []
+    execute = db.session.execute
+
+    def spy(statement, *args, **kwargs):
+        statements.append(str(statement))
+        return execute(statement, *args, **kwargs)
+
+    hydrants.add_assets(3)
+    db.session.flush()
+    monkeypatch.setattr(jobs, "ANALYZE_AFTER_TASKS", 3)
+    monkeypatch.setattr(db.session, "execute", spy)
+    counts = generate()
+    assert counts["tasks"] == 3
+    analyzed = "ANALYZE rounds, tasks" in statements
+    assert analyzed == (db.session.get_bind().dialect.name == "postgresql")
