@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import shutil
 import sqlite3
 import time
@@ -255,6 +256,22 @@ class Seeds:
             return {"cached": True, "seconds": None}
         self.log(f"{kind}: building the {self.scale.name} database ({self.fingerprint}) ...")
         started = time.perf_counter()
+        # In a process of its own: the generated data set is large, and the measures started
+        # from this process later should not inherit its memory.
+        child = multiprocessing.get_context("spawn").Process(
+            target=_build_child,
+            args=(kind, self.scale.name, str(self.cache_dir), self.pg_url),
+        )
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"building the {kind} database failed ({child.exitcode})")
+        seconds = time.perf_counter() - started
+        self.log(f"{kind}: built in {seconds:.0f} s")
+        return {"cached": False, "seconds": seconds}
+
+    def build(self, kind: str) -> None:
+        """Build the seed here and now, and record its manifest."""
         if kind == "sqlite":
             for old in self.cache_dir.glob(f"seed-{self.scale.name}-*.sqlite"):
                 old.unlink()
@@ -267,10 +284,7 @@ class Seeds:
                         sql.Identifier(self.pg_seed), sql.Literal(f"bench:{self.fingerprint}")
                     )
                 )
-        seconds = time.perf_counter() - started
         self._save_manifest(manifest)
-        self.log(f"{kind}: built in {seconds:.0f} s")
-        return {"cached": False, "seconds": seconds}
 
     def fresh_copy(self, kind: str) -> str:
         """A fresh database from the seed; returns its SQLAlchemy URL."""
@@ -298,3 +312,12 @@ class Seeds:
             return self.sqlite_seed.stat().st_size
         with _admin(self.pg_url) as admin:
             return admin.execute("SELECT pg_database_size(%s)", (self.pg_seed,)).fetchone()[0]
+
+
+def _build_child(kind: str, scale_name: str, cache_dir: str, pg_url: str) -> None:
+    from bench.config import SCALES
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    Seeds(SCALES[scale_name], Path(cache_dir), pg_url, log).build(kind)

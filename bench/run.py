@@ -109,6 +109,8 @@ def run_database(kind: str, seeds: Seeds, rebuild: bool, only: set[str] | None) 
     for names in process_groups(seeds.scale.name, only):
         log(f"  {DB_LABELS[kind]}: {', '.join(names)} ...")
         results.update(run_measures(names, url, seeds.manifest_path, log_dir))
+        # What is measured so far, in case a later measure takes long or fails.
+        (log_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))
     return results
 
 
