@@ -61,6 +61,10 @@ ACTIVE_ROUND_STATUSES = (
 )
 
 _OPEN_SQL = "status IN ('open', 'contested')"
+# Work that served its asset (rule 10 reads it); queries write this list literally, in this
+# order, so that both databases see they lie within the partial index below.
+SERVED_TASK_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
+_SERVED_SQL = "status IN ('done', 'accepted')"
 
 
 class Round(db.Model):
@@ -158,14 +162,17 @@ class Task(db.Model):
             name="done_has_result",
         ),
         # Dueness (rule 10) reads the last done or accepted task per asset and code: the index
-        # covers the read (status, day and result), so no task row is visited.
+        # covers the read (day, result) and holds only served work, so that planning new (open)
+        # tasks does not write to it.
         Index(
-            "ix_tasks_asset_task_type_status",
+            "ix_tasks_served_asset_task_type",
             "asset_id",
             "task_type",
-            "status",
             "done_on",
             "result",
+            "status",
+            sqlite_where=text(_SERVED_SQL),
+            postgresql_where=text(_SERVED_SQL),
         ),
         # Most tasks come from plans, not needs: only tasks of a need are indexed (with NULLs in
         # it, SQLite's statistics judge the index useless and scan every task per need).

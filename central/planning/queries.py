@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, func, literal, or_, select
 
 from central.extensions import db
 from central.frameworks.queries import AmountRow
 from central.planning.models import (
     OPEN_TASK_STATUSES,
+    SERVED_TASK_STATUSES,
     UNBILLED_RESULTS,
     Round,
     RoundStatus,
@@ -21,7 +22,14 @@ from central.planning.models import (
     TaskStatus,
 )
 
-SERVED_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
+SERVED_STATUSES = SERVED_TASK_STATUSES
+
+
+def literal_statuses(statuses) -> BindParameter:
+    """Task statuses written into the SQL itself rather than sent as parameters: only then can
+    SQLite (and PostgreSQL's generic plans) see that a query lies within a partial index on
+    `status IN (...)` (the open and the served tasks of an asset)."""
+    return bindparam(None, [str(s) for s in statuses], expanding=True, literal_execute=True)
 
 
 def counting_task():
@@ -61,7 +69,7 @@ def last_service_query() -> Select:
         )
         .where(
             Task.asset_id.is_not(None),
-            Task.status.in_(list(SERVED_STATUSES)),
+            Task.status.in_(literal_statuses(SERVED_STATUSES)),
             or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
         )
         .group_by(Task.asset_id, Task.task_type)
@@ -71,14 +79,14 @@ def last_service_query() -> Select:
 def last_served(asset_id_column, task_type_column):
     """SQL: the day the asset was last served for the task-type code (its last done or accepted
     task not closed as inaccessible or not found, under any framework; NULL if never), as a
-    correlated lookup of that one asset and code in `ix_tasks_asset_task_type_status`, which
+    correlated lookup of that one asset and code in `ix_tasks_served_asset_task_type`, which
     covers it (rule 10). Unlike `last_service_query()` it reads only the assets asked about."""
     return (
         select(func.max(Task.done_on))
         .where(
             Task.asset_id == asset_id_column,
             Task.task_type == task_type_column,
-            Task.status.in_(list(SERVED_STATUSES)),
+            Task.status.in_(literal_statuses(SERVED_STATUSES)),
             or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
         )
         .scalar_subquery()
@@ -86,13 +94,14 @@ def last_served(asset_id_column, task_type_column):
 
 
 def open_task_exists(asset_id_column, task_type_column):
-    """SQL: the asset already has an open task of the code (rule 11)."""
+    """SQL: the asset already has an open task of the code (rule 11): a lookup in the partial
+    unique index of open tasks."""
     return (
         select(Task.id)
         .where(
             Task.asset_id == asset_id_column,
             Task.task_type == task_type_column,
-            Task.status.in_(list(OPEN_TASK_STATUSES)),
+            Task.status.in_(literal_statuses(OPEN_TASK_STATUSES)),
         )
         .exists()
     )
