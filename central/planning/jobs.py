@@ -355,15 +355,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
         if len(kept) < len(candidates):
             flagged.add(framework.id)
         to_create.extend(kept)
-    routes = route_rounds(
-        [
-            (
-                np.fromiter((i.lat for i in r.items), dtype=float, count=len(r.items)),
-                np.fromiter((i.lon for i in r.items), dtype=float, count=len(r.items)),
-            )
-            for r in to_create
-        ]
-    )
+    routes = route_rounds(_coordinates(to_create))
     for round_, route in zip(to_create, routes, strict=True):
         round_.route = route
     session.commit()  # alerts and exhausted flags, before the first batch
@@ -401,6 +393,17 @@ def _refresh_statistics(session: Session, tasks: int) -> None:
         return
     session.execute(text("ANALYZE rounds, tasks"))
     session.commit()
+
+
+def _coordinates(rounds: list[_Round]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each round's latitudes and longitudes: two arrays over every item, split per round (two
+    small arrays built item by item for each of 16,000 rounds took seconds)."""
+    if not rounds:
+        return []
+    lat = np.array([item.lat for r in rounds for item in r.items], dtype=float)
+    lon = np.array([item.lon for r in rounds for item in r.items], dtype=float)
+    bounds = np.cumsum([len(r.items) for r in rounds])[:-1]
+    return list(zip(np.split(lat, bounds), np.split(lon, bounds), strict=True))
 
 
 def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> None:
