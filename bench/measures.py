@@ -84,41 +84,44 @@ def cpu_pressure() -> float | None:
 class CpuClock:
     """CPU seconds spent for a measure, whatever else keeps the machine busy: this process (all
     its threads) plus, on PostgreSQL, the server processes behind its connections (found by
-    their application_name, read from /proc on this machine)."""
+    their application_name, read from /proc on this machine). `start()` and `stop(mark)` around
+    the work; connections opened in between are counted from their start."""
 
     def __init__(self, url: str) -> None:
-        self.pg_url = None
+        self.admin = None
         if url.startswith("postgresql"):
+            import psycopg
+
             base, _, _name = url.rpartition("/")
-            self.pg_url = base.replace("postgresql+psycopg://", "postgresql://", 1) + "/postgres"
-        self.backends: dict[int, float] = {}
+            admin_url = base.replace("postgresql+psycopg://", "postgresql://", 1) + "/postgres"
+            self.admin = psycopg.connect(admin_url, autocommit=True)
 
-    def _backend_pids(self) -> list[int]:
-        import psycopg
-
-        with psycopg.connect(self.pg_url, autocommit=True) as admin:
-            rows = admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APP_NAME,)
-            ).fetchall()
-        return [pid for (pid,) in rows]
-
-    def refresh(self) -> None:
-        """Find the server processes of our connections (call after connections are opened)."""
-        if self.pg_url:
-            for pid in self._backend_pids():
-                self.backends.setdefault(pid, 0.0)
-
-    def read(self) -> float:
-        total = time.process_time()
-        for pid in list(self.backends):
+    def _backends(self) -> dict[int, float]:
+        """CPU seconds so far of each server process of ours."""
+        if self.admin is None:
+            return {}
+        rows = self.admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APP_NAME,)
+        ).fetchall()
+        seconds = {}
+        for (pid,) in rows:
             try:
                 with open(f"/proc/{pid}/stat") as stat:
                     fields = stat.read().rpartition(")")[2].split()
-                self.backends[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+                seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
             except (OSError, IndexError, ValueError):
-                pass  # gone: its last reading stays
-            total += self.backends[pid]
-        return total
+                pass  # ended meanwhile
+        return seconds
+
+    def start(self) -> tuple[float, dict[int, float]]:
+        backends = self._backends()  # before our own clock: the lookup is not the measure's
+        return time.process_time(), backends
+
+    def stop(self, mark: tuple[float, dict[int, float]]) -> float:
+        own = time.process_time() - mark[0]
+        backends = self._backends()
+        # A server process that ended before the stop is missed; the pool keeps them open.
+        return own + sum(cpu - mark[1].get(pid, 0.0) for pid, cpu in backends.items())
 
 
 def make_app(url: str):
@@ -144,25 +147,21 @@ def _today(manifest: dict) -> date:
 def run_job_measure(app, name: str, today: date, clock: CpuClock) -> dict[str, Any]:
     """One job through the runner, timed (wall and CPU), with the process's memory before and
     at its peak."""
-    from central.extensions import db
     from central.jobs.runner import run_job
 
     with app.app_context():
-        db.session.connection()  # the pooled connection the job will use, for the CPU clock
-        db.session.commit()
-        clock.refresh()
         before = rss_mb()
         reset_peak_rss()
-        cpu = clock.read()
+        cpu = clock.start()
         started = time.perf_counter()
         run = run_job(name, today=today)
         seconds = time.perf_counter() - started
-        clock.refresh()
+        cpu_seconds = clock.stop(cpu)
         result = {
             "job": name,
             "status": run.status,
             "seconds": seconds,
-            "cpu_seconds": clock.read() - cpu,
+            "cpu_seconds": cpu_seconds,
             "cpu_pressure": cpu_pressure(),
             "counts": run.counts,
             "error": run.error,
@@ -195,12 +194,12 @@ def measure_generate(url: str, manifest: dict) -> dict:
 
     def timed_write_batch(session, batch, today, counts):
         # The batch's inserts and its commit (the job commits right after each batch).
-        cpu = clock.read()
+        cpu = clock.start()
         started = time.perf_counter()
         original(session, batch, today, counts)
         session.commit()
         write["seconds"] += time.perf_counter() - started
-        write["cpu_seconds"] += clock.read() - cpu
+        write["cpu_seconds"] += clock.stop(cpu)
         write["batches"] += 1
 
     with app.app_context():
@@ -274,8 +273,7 @@ def _yardstick(engine, last_round: int, last_task: int, clock: CpuClock) -> dict
             driver.autocommit = True
             driver.execute("VACUUM rounds, tasks")
             driver.autocommit = False
-        clock.refresh()
-        cpu = clock.read()
+        cpu = clock.start()
         started = time.perf_counter()
         if engine.dialect.name == "postgresql":
             with driver.cursor() as pg:
@@ -300,7 +298,7 @@ def _yardstick(engine, last_round: int, last_task: int, clock: CpuClock) -> dict
                 )
             driver.execute("COMMIT")
         seconds = time.perf_counter() - started
-        cpu = clock.read() - cpu
+        cpu = clock.stop(cpu)
     finally:
         raw.close()
     return {"seconds": seconds, "cpu_seconds": cpu, "rounds": len(rounds), "tasks": len(tasks)}
@@ -378,14 +376,13 @@ class Web:
         """Wall and CPU time of `count` calls after `warmup` ones: p50, p95, max, mean."""
         for _ in range(warmup):
             call()
-        self.clock.refresh()
         samples, cpu_samples = [], []
         for _ in range(count):
-            cpu = self.clock.read()
+            cpu = self.clock.start()
             started = time.perf_counter()
             response = call()
             samples.append(time.perf_counter() - started)
-            cpu_samples.append(self.clock.read() - cpu)
+            cpu_samples.append(self.clock.stop(cpu))
             if response.status_code != expect:
                 raise RuntimeError(
                     f"{response.request.path} answered {response.status_code}: "
@@ -570,9 +567,8 @@ def measure_import(url: str, manifest: dict) -> dict:
     client, headers = web.api(member["email"])
     results = {}
     client.get("/api/v1/assets?per_page=1", headers=headers)  # opens the connection
-    web.clock.refresh()
     for label in ("first", "again"):
-        cpu = web.clock.read()
+        cpu = web.clock.start()
         started = time.perf_counter()
         response = client.post(
             "/api/v1/assets/import",
@@ -581,7 +577,7 @@ def measure_import(url: str, manifest: dict) -> dict:
             content_type="multipart/form-data",
         )
         seconds = time.perf_counter() - started
-        cpu = web.clock.read() - cpu
+        cpu = web.clock.stop(cpu)
         if response.status_code != 200:
             raise RuntimeError(f"import answered {response.status_code}: {response.data[:500]}")
         results[label] = {"seconds": seconds, "cpu_seconds": cpu, "answer": response.get_json()}
