@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from central.core.clock import BRUSSELS
 from central.extensions import db
 from central.frameworks.models import FrameworkAlert, FrameworkStatus
 from central.jobs.models import JobStatus
@@ -178,7 +179,8 @@ def test_completed_round_not_contested_within_14_days_is_accepted(hydrants):
     assert counts["auto_accepted"] == 1 and counts["tasks_accepted"] == 2
     assert round_.status == "accepted" and round_.accepted_at is not None
     assert {t.status for t in round_.tasks} == {"accepted"}
-    assert all(t.accepted_at.date() == date(2026, 3, 4) for t in round_.tasks)  # the business day
+    # The business day in Brussels (its UTC date is the day before between midnight and 1 h).
+    assert all(t.accepted_at.astimezone(BRUSSELS).date() == date(2026, 3, 4) for t in round_.tasks)
 
 
 def test_mark_overdue_run_twice_changes_nothing_the_second_time(hydrants):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from central.assets.models import Need
+from central.core.clock import BRUSSELS
 from central.extensions import db
 from central.frameworks.models import FrameworkAlert, FrameworkStatus, PriceLine
 from central.frameworks.services import committed_value
@@ -271,7 +272,7 @@ def test_urgent_need_is_due_urgent_days_after_it_was_logged_in_a_round_of_its_ow
     counts = generate()
     assert counts["needs_planned"] == 2
     urgent_round, normal_round = rounds()  # urgent first
-    logged = urgent.created_at.date()
+    logged = urgent.created_at.astimezone(BRUSSELS).date()  # the day in Brussels
     assert urgent_round.due_date == max(logged + timedelta(days=7), TODAY)
     assert [t.need_id for t in urgent_round.tasks] == [urgent.id]
     assert normal_round.due_date == TODAY + timedelta(days=28)
