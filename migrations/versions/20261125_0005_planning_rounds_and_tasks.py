@@ -86,7 +86,7 @@ def upgrade():
     sa.UniqueConstraint('round_id', 'sequence', name='uq_tasks_round_sequence')
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.create_index('ix_tasks_served_asset_task_type', ['asset_id', 'task_type', 'done_on', 'result', 'status'], unique=False, sqlite_where=sa.text("status IN ('done', 'accepted')"), postgresql_where=sa.text("status IN ('done', 'accepted')"))
+        batch_op.create_index('ix_tasks_asset_task_type_status', ['asset_id', 'task_type', 'status', 'done_on', 'result'], unique=False)
         batch_op.create_index('ix_tasks_need_id', ['need_id'], unique=False, sqlite_where=sa.text('need_id IS NOT NULL'), postgresql_where=sa.text('need_id IS NOT NULL'))
         batch_op.create_index('ix_tasks_task_type_id', ['task_type_id'], unique=False)
         batch_op.create_index('uq_tasks_open_asset_task_type', ['asset_id', 'task_type'], unique=True, sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
@@ -108,7 +108,7 @@ def downgrade():
         batch_op.drop_index('uq_tasks_open_asset_task_type', sqlite_where=sa.text("status IN ('open', 'contested')"), postgresql_where=sa.text("status IN ('open', 'contested')"))
         batch_op.drop_index('ix_tasks_task_type_id')
         batch_op.drop_index('ix_tasks_need_id', sqlite_where=sa.text('need_id IS NOT NULL'), postgresql_where=sa.text('need_id IS NOT NULL'))
-        batch_op.drop_index('ix_tasks_served_asset_task_type', sqlite_where=sa.text("status IN ('done', 'accepted')"), postgresql_where=sa.text("status IN ('done', 'accepted')"))
+        batch_op.drop_index('ix_tasks_asset_task_type_status')
 
     op.drop_table('tasks')
     with op.batch_alter_table('rounds', schema=None) as batch_op:
