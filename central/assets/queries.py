@@ -63,11 +63,12 @@ def _intervals(plan_filter: list) -> list[int]:
     return sorted(db.session.scalars(stmt))
 
 
-def _due_condition(last_served, intervals: Iterable[int], due_by: date):
+def _due_condition(last_served, intervals: Iterable[int], due_by: date, interval=None):
     """SQL: due on `due_by`, given the plan's interval (the cutoff computed per interval in
     Python, so that no database-specific date arithmetic is needed). Never served counts as
     served on 1 January of year 1, so the lookup is written once."""
-    whens = [(ServicePlan.interval_months == m, cutoff(due_by, m)) for m in intervals]
+    interval = ServicePlan.interval_months if interval is None else interval
+    whens = [(interval == m, cutoff(due_by, m)) for m in intervals]
     if not whens:
         return false()
     return func.coalesce(last_served, date.min) <= case(*whens)
@@ -111,6 +112,20 @@ def due_assets(due_by: date, *, plan_filter: list | None = None) -> Select:
     stmt, last = plan_assets(plan_filter)
     intervals = _intervals([ServicePlan.active.is_(True), *plan_filter])
     return stmt.where(_due_condition(last, intervals, due_by))
+
+
+def due_plan_assets(due_by: date, *columns, plan_filter: list | None = None) -> Subquery:
+    """The pairs of `due_assets` (and the extra labelled `columns` of the plan or asset) as a
+    subquery `due` to select from, which looks up each pair's last service once: a subquery
+    the databases may not merge into the outer query (OFFSET 0), so that the due filter reads
+    the looked-up day instead of repeating the lookup. For the planner, which also needs the
+    day itself."""
+    plan_filter = plan_filter or []
+    stmt, _last = plan_assets(plan_filter)
+    pairs = stmt.add_columns(*columns).offset(0).subquery("pairs")
+    intervals = _intervals([ServicePlan.active.is_(True), *plan_filter])
+    condition = _due_condition(pairs.c.last_served, intervals, due_by, pairs.c.interval_months)
+    return select(pairs).where(condition).subquery("due")
 
 
 def in_season(month: int):

@@ -1204,13 +1204,17 @@ def _clear_alerts(framework: Framework, lot: Lot | None, reached: tuple[int, ...
             alert.cleared_at = utcnow()
 
 
-def refresh_spend_status(framework: Framework, *, actor: Any = None) -> list[FrameworkAlert]:
+def refresh_spend_status(
+    framework: Framework, *, actor: Any = None, amounts: FrameworkAmounts | None = None
+) -> list[FrameworkAlert]:
     """Rule 2: recompute a running framework's `exhausted` flag and its 80/90/100 % alerts (and
     those of lots with a maximum); coordinators are e-mailed each newly reached threshold.
-    Idempotent: a second run raises nothing new. Returns the newly raised alerts."""
+    Idempotent: a second run raises nothing new. Returns the newly raised alerts. `amounts`:
+    the framework's amounts where the caller has just counted them (generate-rounds)."""
     if not framework.is_running:
         return []
-    amounts = committed_amounts(framework.id)
+    if amounts is None:
+        amounts = committed_amounts(framework.id)
     raised: list[FrameworkAlert] = []
     scopes: list[tuple[Lot | None, SpendCheck]] = [
         (None, committed_value(framework, amounts=amounts))

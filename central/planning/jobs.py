@@ -24,13 +24,16 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from central.assets.models import Asset, AssetStatus, Need, NeedPriority, NeedStatus, ServicePlan
-from central.assets.queries import due_assets, in_season
+from central.assets.queries import due_plan_assets, in_season
 from central.core import audit
 from central.core.clock import BRUSSELS
 from central.extensions import db
 from central.frameworks import services as framework_services
 from central.frameworks.models import Award, Framework, FrameworkStatus, Lot
 from central.frameworks.queries import (
+    ZERO,
+    Amounts,
+    FrameworkAmounts,
     approved_members_by_lot,
     committed_amounts,
     current_prices,
@@ -213,23 +216,27 @@ def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_
     """Assets due within the lot's planning horizon under active, in-season plans (rule 10);
     an asset under two plans of one code is planned once, for the earlier due date."""
     horizon = today + timedelta(days=lot.planning_horizon_days)
-    due = due_assets(
+    due = due_plan_assets(
         horizon,
+        ServicePlan.task_type.label("task_type"),
+        ServicePlan.member_id.label("member_id"),
+        Asset.lat.label("lat"),
+        Asset.lon.label("lon"),
         plan_filter=[
             ServicePlan.lot_id == lot.id,
             ServicePlan.member_id.in_(members),
             in_season(today.month),
         ],
     )
-    stmt = due.with_only_columns(
-        Asset.id,
-        ServicePlan.task_type,
-        ServicePlan.member_id,
-        ServicePlan.interval_months,
-        due.selected_columns.last_served,
-        Asset.lat,
-        Asset.lon,
-    ).where(~open_task_exists(Asset.id, ServicePlan.task_type))
+    stmt = select(
+        due.c.asset_id,
+        due.c.task_type,
+        due.c.member_id,
+        due.c.interval_months,
+        due.c.last_served,
+        due.c.lat,
+        due.c.lon,
+    ).where(~open_task_exists(due.c.asset_id, due.c.task_type))
     due_of: dict[tuple[date | None, int], date] = {}
     chosen: dict[tuple[int, str], _Item] = {}
     rows = session.connection().execute(stmt).all()
@@ -274,11 +281,14 @@ def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
     return rounds
 
 
-def _within_maximum(framework: Framework, candidates: list[_Round], counts) -> list[_Round]:
+def _within_maximum(
+    framework: Framework, candidates: list[_Round], counts
+) -> tuple[list[_Round], FrameworkAmounts]:
     """Rule 2: rounds in priority order (urgent first, then by due date) while they keep the
     framework and each lot within its maximum. The round that would cross one is not created:
     a full lot takes no more rounds, a crossed framework is flagged exhausted (the coordinator
-    is alerted) and takes no more rounds at all."""
+    is alerted) and takes no more rounds at all. Also returns the framework's amounts once the
+    kept rounds are written (counted once, not again after the writes)."""
     amounts = committed_amounts(framework.id)
     framework_total = amounts.total.committed
     framework_added = Decimal("0.00")
@@ -310,7 +320,14 @@ def _within_maximum(framework: Framework, candidates: list[_Round], counts) -> l
         framework_added += round_.amount
         lot_added[lot.id] += round_.amount
         kept.append(round_)
-    return kept
+    after = FrameworkAmounts(
+        total=amounts.total + Amounts(committed=framework_added),
+        by_lot={
+            lot_id: amounts.lot(lot_id) + Amounts(committed=lot_added.get(lot_id, ZERO))
+            for lot_id in {*amounts.by_lot, *lot_added}
+        },
+    )
+    return kept, after
 
 
 GENERATE_COUNTS = (
@@ -334,6 +351,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     planned: set[tuple[int, str]] = set()
     to_create: list[_Round] = []
     flagged: set[int] = set()
+    amounts: dict[int, FrameworkAmounts] = {}
     for framework in _open_frameworks(today):
         lots = list(framework.lots)
         members_by_lot = approved_members_by_lot(lot.id for lot in lots)
@@ -345,7 +363,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
             args = (session, lot, sorted(members), _prices(lot, today), today, planned, counts)
             items = _need_items(*args) + _plan_items(*args)
             candidates.extend(_group(framework, lot, items))
-        kept = _within_maximum(framework, candidates, counts)
+        kept, amounts[framework.id] = _within_maximum(framework, candidates, counts)
         kept_ids = {id(r) for r in kept}
         for refused in (r for r in candidates if id(r) not in kept_ids):
             # Work refused for want of room may still be planned under another framework.
@@ -365,7 +383,8 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     touched = {r.framework.id: r.framework for r in to_create}
     for framework in touched.values():
         if framework.id not in flagged:
-            framework_services.refresh_spend_status(framework)  # 80 and 90 % warnings at once
+            # 80 and 90 % warnings at once
+            framework_services.refresh_spend_status(framework, amounts=amounts[framework.id])
     if to_create:
         audit.record(
             "rounds.generated",
