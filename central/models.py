@@ -3,6 +3,7 @@
 from central.accounts.models import ApiToken, RecoveryCode, TotpCredential, User
 from central.assets.models import Asset, AssetKind, Need, ServicePlan
 from central.core.audit import AuditEvent
+from central.core.mail import OutgoingMail
 from central.fieldwork.models import (
     DigestMark,
     FieldworkSetting,
@@ -50,6 +51,7 @@ __all__ = [
     "MaintenanceBudget",
     "Need",
     "Organisation",
+    "OutgoingMail",
     "PriceLine",
     "RecoveryCode",
     "Round",

@@ -207,7 +207,7 @@ def _compose(lines: list[str], since) -> tuple[str, str]:
 def send_digests(session: Session, today: date) -> dict[str, Any]:
     """E-mail each active user what changed for them since their last digest."""
     from central.accounts.models import User
-    from central.frameworks.notifications import queue_mail
+    from central.core.mail import queue_mail
 
     now = utcnow()
     people = session.execute(

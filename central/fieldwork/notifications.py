@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from central.frameworks.notifications import queue_mail, recipients
+from central.core.mail import queue_mail
+from central.frameworks.notifications import recipients
 
 MEMBER_ROLES = ["member", "coordinator"]
 PROVIDER_ROLES = ["provider"]

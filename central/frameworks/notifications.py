@@ -1,50 +1,18 @@
-"""E-mail about frameworks and accessions, sent only once the change is committed.
-
-Services queue messages on the session (`queue_mail`); they are sent after the commit that
-makes the change real, and dropped if the transaction rolls back, so that nobody is told of a
-change that did not happen.
+"""E-mail about frameworks and accessions, through the outbox (`central.core.mail`): a message
+is written in the transaction of the change and sent once it commits, so that nobody is told of
+a change that did not happen and no message of a committed change is lost.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from flask import has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from central.core.mail import send_mail
+from central.core.mail import queue_mail
 from central.extensions import db
-
-log = logging.getLogger(__name__)
-OUTBOX = "frameworks_outbox"
-
-
-def queue_mail(to: str, subject: str, body: str) -> None:
-    """Send this mail after the current transaction commits."""
-    db.session.info.setdefault(OUTBOX, []).append((to, subject, body))
-
-
-@event.listens_for(Session, "after_commit")
-def _send_outbox(session: Session) -> None:
-    # Also called when a savepoint is released: only the outermost commit makes it real.
-    if session.in_nested_transaction():
-        return
-    messages = session.info.pop(OUTBOX, None)
-    if not messages or not has_app_context():
-        return
-    for to, subject, body in messages:
-        send_mail(to, subject, body)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_outbox(session: Session, previous_transaction) -> None:
-    # Only a rollback of the whole transaction drops the mail; a savepoint does not.
-    if previous_transaction.parent is None and not previous_transaction.nested:
-        session.info.pop(OUTBOX, None)
 
 
 def recipients(organisation_id: int, roles: Iterable[str]) -> list[tuple[str, str]]:

@@ -26,6 +26,7 @@ JOB_IDS = (
     "issue-statements",
     "send-digests",
     "purge-photos",
+    "send-mail",
 )
 
 
@@ -47,6 +48,7 @@ def _implemented_jobs() -> list[Job]:
     """The jobs that exist; imported here to keep the import graph flat."""
     from flask_babel import lazy_gettext as _l
 
+    from central.core import mail
     from central.fieldwork import digests, photos
     from central.planning import jobs as planning
     from central.reports import services as reports
@@ -86,6 +88,11 @@ def _implemented_jobs() -> list[Job]:
             "purge-photos",
             photos.purge_photos,
             _l("Deletes photos older than the retention the coordinator set (default 24 months)."),
+        ),
+        Job(
+            "send-mail",
+            mail.send_pending_mail,
+            _l("Sends again the e-mails that could not be sent at once; gives up after 8 tries."),
         ),
     ]
 

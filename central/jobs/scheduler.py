@@ -68,6 +68,7 @@ SINGLE_SLOTS = (
     ),
     Slot("send-digests", _cron(hour=7, minute=0), ("send-digests",), N_("Daily 07:00"), 3 * 3600),
     Slot("purge-photos", _cron(hour=5, minute=30), ("purge-photos",), N_("Daily 05:30"), 6 * 3600),
+    Slot("send-mail", _cron(minute="*/10"), ("send-mail",), N_("Every 10 minutes"), 10 * 60),
 )
 
 

@@ -1,6 +1,7 @@
-"""E-mail about rounds, sent after the job's commit (the frameworks outbox): providers hear of
-rounds assigned to them, members of their rounds' weeks, both of overdue and auto-accepted rounds.
-A mail that cannot be sent is logged; it never rolls back the job."""
+"""E-mail about rounds, through the outbox (`central.core.mail`): written in the job's
+transaction, sent after its commit. Providers hear of rounds assigned to them, members of their
+rounds' weeks, both of overdue and auto-accepted rounds. A mail that cannot be sent is retried by
+`send-mail`; it never rolls back the job."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from central.frameworks.notifications import queue_mail, recipients
+from central.core.mail import queue_mail
+from central.frameworks.notifications import recipients
 
 
 def _send(organisation_id: int, roles: list[str], compose) -> None:

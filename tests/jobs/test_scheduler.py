@@ -49,6 +49,7 @@ def test_scheduler_has_explicit_ids_coalesces_and_runs_one_instance(app, all_job
         "issue-statements",
         "send-digests",
         "purge-photos",
+        "send-mail",
         "poll-queued",
     }
     assert str(scheduler.timezone) == "Europe/Brussels"

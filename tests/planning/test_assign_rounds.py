@@ -24,7 +24,7 @@ MONDAY = date(2026, 3, 2)
 def mails(monkeypatch):
     sent: list[tuple[str, str, str]] = []
     monkeypatch.setattr(
-        "central.frameworks.notifications.send_mail",
+        "central.core.mail.send_mail",
         lambda to, subject, body: sent.append((to, subject, body)) or True,
     )
     return sent

@@ -329,9 +329,7 @@ def test_committed_value_counts_open_done_and_accepted_tasks_not_cancelled_or_un
 
 def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
     sent = []
-    monkeypatch.setattr(
-        "central.frameworks.notifications.send_mail", lambda *a, **k: sent.append(a) or True
-    )
+    monkeypatch.setattr("central.core.mail.send_mail", lambda *a, **k: sent.append(a) or True)
     from tests.factories import make_user
 
     make_user("coordinator", org=hydrants.framework.lead_organisation)

@@ -3,7 +3,7 @@ open tasks does not write to it
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-11-26 00:45:00
+Create Date: 2026-11-25 23:45:00
 
 """
 from alembic import op
