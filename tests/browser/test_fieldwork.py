@@ -70,6 +70,8 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
         if index == 0:
             assert_accessible(page)
             record(page, "Defect", failing="valve_operation", note="Valve stuck, cannot open")
+            page.wait_for_url(re.compile(r"/field/rounds/\d+"))  # saved: back on the round
+            page.wait_for_load_state()
             shot(page, "fieldwork-defect-recorded-phone")
         elif index == 1:
             # No connection: the result is kept on the phone and sent when it returns.
