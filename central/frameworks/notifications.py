@@ -127,6 +127,19 @@ def threshold_reached(alert) -> None:
             if alert.lot is not None
             else framework.reference
         )
+        if alert.threshold == 100 and alert.committed_value < alert.max_value:
+            # Raised by planning: the next round would cross the maximum.
+            return (
+                _("%(scope)s: the next round does not fit under the maximum", scope=scope),
+                _(
+                    "Committed value of %(scope)s is %(committed)s EUR of a maximum of "
+                    "%(maximum)s EUR (excl. VAT). The next planned round would cross the maximum, "
+                    "so no new rounds are created until room is freed.",
+                    scope=scope,
+                    committed=alert.committed_value,
+                    maximum=alert.max_value,
+                ),
+            )
         return (
             _(
                 "%(scope)s: %(threshold)s%% of the maximum committed",

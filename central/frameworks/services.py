@@ -1170,7 +1170,11 @@ def ensure_room(lot: Lot, would_commit: Decimal) -> None:
 
 
 def _raise_alert(
-    framework: Framework, lot: Lot | None, threshold: int, check: SpendCheck
+    framework: Framework,
+    lot: Lot | None,
+    threshold: int,
+    check: SpendCheck,
+    committed: Decimal | None = None,
 ) -> FrameworkAlert | None:
     """Raise (or raise again) one threshold alert; returns it when it is new news."""
     stmt = select(FrameworkAlert).where(
@@ -1185,11 +1189,34 @@ def _raise_alert(
     if alert is None:
         alert = FrameworkAlert(framework=framework, lot=lot, threshold=threshold)
         db.session.add(alert)
-    alert.committed_value = check.total
+    # Planning's alert (a round that did not fit) records what is committed, not the refused work.
+    alert.committed_value = check.total if committed is None else committed
     alert.max_value = check.maximum
     alert.raised_at = utcnow()
     alert.cleared_at = None
     return alert
+
+
+def _held_full(framework: Framework, lot: Lot | None, check: SpendCheck) -> bool:
+    """A 100 % alert raised by planning under the maximum (the next round did not fit) holds
+    until room is freed, i.e. until less is committed than when it was raised: recomputing from
+    the total alone would reopen the framework every night and re-raise the alert (and its mail)
+    the next time planning finds the round still does not fit."""
+    stmt = select(FrameworkAlert).where(
+        FrameworkAlert.framework_id == framework.id,
+        FrameworkAlert.threshold == 100,
+        FrameworkAlert.cleared_at.is_(None),
+    )
+    stmt = stmt.where(
+        FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
+    )
+    alert = db.session.scalar(stmt)
+    return (
+        alert is not None
+        and alert.committed_value < alert.max_value
+        and alert.max_value == check.maximum
+        and check.total >= alert.committed_value
+    )
 
 
 def _clear_alerts(framework: Framework, lot: Lot | None, reached: tuple[int, ...]) -> None:
@@ -1224,8 +1251,12 @@ def refresh_spend_status(
         for lot in framework.lots
         if lot.max_value is not None
     ]
+    held: set[int | None] = set()
     for lot, check in scopes:
         reached = check.thresholds_reached
+        if 100 not in reached and _held_full(framework, lot, check):
+            held.add(None if lot is None else lot.id)
+            reached = (*reached, 100)
         _clear_alerts(framework, lot, reached)
         for threshold in reached:
             alert = _raise_alert(framework, lot, threshold, check)
@@ -1234,7 +1265,7 @@ def refresh_spend_status(
     framework_check = scopes[0][1]
     status = (
         FrameworkStatus.EXHAUSTED
-        if framework_check.total >= framework.max_value
+        if framework_check.total >= framework.max_value or None in held
         else FrameworkStatus.ACTIVE
     )
     if status != framework.status:
@@ -1254,15 +1285,24 @@ def refresh_spend_status(
     return raised
 
 
-def flag_exhausted(framework: Framework, lot: Lot | None = None, *, needed: Decimal) -> None:
+def flag_exhausted(
+    framework: Framework,
+    lot: Lot | None = None,
+    *,
+    needed: Decimal,
+    refused: Decimal | None = None,
+) -> None:
     """Planning refused work that would cross a maximum: flag the framework exhausted for new
     work (a full lot leaves the framework open for its other lots) and alert the coordinators
-    at 100 %, once. `framework-status` recomputes the flag when room is freed."""
+    at 100 %, once. `framework-status` recomputes the flag when room is freed. `needed`: what
+    the run was about to commit, of which `refused` (default: all of it) did not fit; the alert
+    records the rest as committed."""
     amounts = committed_amounts(framework.id)
+    kept = needed - (needed if refused is None else refused)
     if lot is not None and lot.max_value is not None:
         check = lot_committed_value(lot, would_commit=needed, amounts=amounts)
         if check.crosses:
-            alert = _raise_alert(framework, lot, 100, check)
+            alert = _raise_alert(framework, lot, 100, check, check.committed + kept)
             if alert is not None:
                 db.session.flush()
                 notifications.threshold_reached(alert)
@@ -1270,7 +1310,7 @@ def flag_exhausted(framework: Framework, lot: Lot | None = None, *, needed: Deci
     if check.crosses and framework.status == FrameworkStatus.ACTIVE:
         framework.status = FrameworkStatus.EXHAUSTED
         audit.record("framework.exhausted", framework, committed=check.committed, needed=needed)
-        alert = _raise_alert(framework, None, 100, check)
+        alert = _raise_alert(framework, None, 100, check, check.committed + kept)
         if alert is not None:
             db.session.flush()
             notifications.threshold_reached(alert)

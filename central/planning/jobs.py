@@ -308,13 +308,15 @@ def _within_maximum(
                 counts["lots_full"] += 1
                 counts["tasks_over_maximum"] += len(round_.items)
                 framework_services.flag_exhausted(
-                    framework, lot, needed=lot_added[lot.id] + round_.amount
+                    framework, lot, needed=lot_added[lot.id] + round_.amount, refused=round_.amount
                 )
                 continue
         if framework_total + framework_added + round_.amount > framework.max_value:
             counts["frameworks_exhausted"] += 1
             counts["tasks_over_maximum"] += sum(len(r.items) for r in candidates[index:])
-            framework_services.flag_exhausted(framework, needed=framework_added + round_.amount)
+            framework_services.flag_exhausted(
+                framework, needed=framework_added + round_.amount, refused=round_.amount
+            )
             log.warning("Framework %s reached its maximum; no new rounds", framework.reference)
             break
         framework_added += round_.amount

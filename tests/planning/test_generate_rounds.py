@@ -346,8 +346,41 @@ def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
     assert hydrants.framework.status == FrameworkStatus.EXHAUSTED
     alert = db.session.scalar(select(FrameworkAlert).where(FrameworkAlert.threshold == 100))
     assert alert is not None and alert.lot_id is None
-    assert any("100%" in subject for _to, subject, _body in sent)
+    assert any("past niet meer" in subject for _to, subject, _body in sent)  # does not fit
+    assert alert.committed_value == Decimal("370.00")  # what is committed, not the refused round
     assert generate()["rounds"] == 0  # exhausted: no new work at all
+
+
+def test_a_framework_whose_next_round_does_not_fit_stays_exhausted_night_after_night(
+    hydrants, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr("central.core.mail.send_mail", lambda *a, **k: sent.append(a) or True)
+    from central.planning.jobs import framework_status
+    from tests.factories import make_user
+
+    make_user("coordinator", org=hydrants.framework.lead_organisation)
+    hydrants.lot.max_tasks_per_round = 10
+    hydrants.framework.max_value = Decimal("400.00")  # room for 21 tasks at 18.50
+    hydrants.framework.estimated_value = Decimal("300.00")
+    hydrants.add_assets(30)
+    db.session.flush()
+    generate()
+    # The first framework-status also raises the 80 and 90 % warnings (92.5 % is committed).
+    assert framework_status(db.session, TODAY)["alerts"] == 2
+    mails = len(sent)
+    for night in range(1, 4):  # framework-status, then generate-rounds, as the nightly chain
+        assert framework_status(db.session, TODAY + timedelta(days=night))["alerts"] == 0
+        assert hydrants.framework.status == FrameworkStatus.EXHAUSTED
+        assert generate(TODAY + timedelta(days=night))["rounds"] == 0
+    assert len(sent) == mails  # the coordinator is told once, not every night
+    [alert] = db.session.scalars(select(FrameworkAlert).where(FrameworkAlert.threshold == 100))
+    assert alert.cleared_at is None
+    # Room is freed (a task cancelled): the framework reopens and planning tries again.
+    tasks()[0].status = "cancelled"
+    db.session.flush()
+    framework_status(db.session, TODAY + timedelta(days=4))
+    assert hydrants.framework.status == FrameworkStatus.ACTIVE
 
 
 def test_round_is_not_created_past_a_lot_maximum_and_other_lots_go_on(hydrants):
