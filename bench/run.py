@@ -449,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only.split(",")) if args.only else None
     started = datetime.now(UTC)
     command = f"python -m bench.run --db {args.db} --scale {args.scale}"
+    if args.only:
+        command += f" --only {args.only}"
     log(f"Benchmark, {args.scale} scale: {scale.describe()}")
     results = {}
     for kind in kinds:
