@@ -70,17 +70,23 @@ def task_amount(unit_price: Decimal, quantity: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Amounts:
-    """Committed (every counting task), completed (done or accepted) and accepted amounts."""
+    """Committed (every counting task), awaiting acceptance (done, not yet accepted) and
+    completed amounts. Only accepted work counts as completed (issue 6, rule 15): `completed`
+    and `accepted` are the same figure, under the two names the API carries (SPEC section 5)."""
 
     committed: Decimal = ZERO
+    awaiting: Decimal = ZERO
     completed: Decimal = ZERO
-    accepted: Decimal = ZERO
+
+    @property
+    def accepted(self) -> Decimal:
+        return self.completed
 
     def __add__(self, other: Amounts) -> Amounts:
         return Amounts(
             self.committed + other.committed,
+            self.awaiting + other.awaiting,
             self.completed + other.completed,
-            self.accepted + other.accepted,
         )
 
 
@@ -104,8 +110,8 @@ def amounts_from_rows(rows: Iterable[AmountRow]) -> FrameworkAmounts:
         amount = task_amount(row.unit_price, row.quantity) * int(row.tasks)
         part = Amounts(
             committed=amount,
-            completed=amount if row.stage in ("done", "accepted") else ZERO,
-            accepted=amount if row.stage == "accepted" else ZERO,
+            awaiting=amount if row.stage == "done" else ZERO,
+            completed=amount if row.stage == "accepted" else ZERO,
         )
         by_lot[row.lot_id] = by_lot.get(row.lot_id, Amounts()) + part
     total = sum(by_lot.values(), Amounts())

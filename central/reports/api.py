@@ -314,6 +314,8 @@ def _forecast(forecast: builders.Forecast) -> dict[str, Any]:
 
 def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
     framework = data["framework"]
+    # Only accepted work counts as completed (so `completed` = `accepted`); `awaiting_acceptance`
+    # is work done by the provider that the member has not accepted yet.
     money = ("committed", "completed", "accepted")
     return {
         "framework_id": framework.id,
@@ -321,6 +323,7 @@ def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
         "estimated_value": str(data["estimated_value"]),
         "max_value": str(data["max_value"]),
         **{k: str(data[k]) for k in money},
+        "awaiting_acceptance": str(data["awaiting"]),
         "percent_of_max": _percent(data["committed"], data["max_value"]),
         "percent_of_estimate": _percent(data["committed"], data["estimated_value"]),
         "forecast": _forecast(data["forecast"]),
@@ -331,6 +334,7 @@ def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
                 "title": lot["title"],
                 "max_value": None if lot["max_value"] is None else str(lot["max_value"]),
                 **{k: str(lot[k]) for k in money},
+                "awaiting_acceptance": str(lot["awaiting"]),
                 "percent_of_max": _percent(lot["committed"], lot["max_value"]),
                 "forecast": _forecast(lot["forecast"]),
             }

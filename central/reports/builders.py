@@ -335,7 +335,8 @@ def _money_sum(values: Any) -> Decimal:
 
 
 def build_member_amounts(session: Session, framework_id: int) -> pd.DataFrame:
-    """Committed, completed and accepted value per member and lot of a framework (rule 2)."""
+    """Committed value, value awaiting acceptance and completed (= accepted) value per member
+    and lot of a framework (rule 2; only accepted work counts as completed)."""
     stage = _stage().label("stage")
     stmt = (
         select(
@@ -355,21 +356,23 @@ def build_member_amounts(session: Session, framework_id: int) -> pd.DataFrame:
             Round.member_id, Organisation.name, Round.lot_id, stage, Task.unit_price, Task.quantity
         )
     )
-    columns = ["member_id", "member_name", "lot_id", "committed", "completed", "accepted"]
+    columns = ["member_id", "member_name", "lot_id", "committed", "awaiting", "completed"]
     raw = _read(session, stmt)
     if raw.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "accepted"])
     raw = _amount_rows(raw)
     raw["committed"] = raw["amount"]
     pairs = list(zip(raw["amount"], raw["stage"], strict=True))
-    raw["completed"] = [a if s != "open" else ZERO for a, s in pairs]
-    raw["accepted"] = [a if s == "accepted" else ZERO for a, s in pairs]
+    # Only accepted work counts as completed (rule 15); done work awaits the member's acceptance.
+    raw["awaiting"] = [a if s == "done" else ZERO for a, s in pairs]
+    raw["completed"] = [a if s == "accepted" else ZERO for a, s in pairs]
     grouped = raw.groupby(["member_id", "member_name", "lot_id"], as_index=False, sort=True).agg(
         committed=("committed", _money_sum),
+        awaiting=("awaiting", _money_sum),
         completed=("completed", _money_sum),
-        accepted=("accepted", _money_sum),
     )
-    return grouped[columns]
+    grouped["accepted"] = grouped["completed"]
+    return grouped[[*columns, "accepted"]]
 
 
 def build_commitment_by_month(
@@ -466,7 +469,7 @@ def build_consumption(session: Session, framework: Framework, today: date) -> di
         return values
 
     def amounts(rows: pd.DataFrame) -> dict[str, Decimal]:
-        return {k: _money_sum(rows[k]) for k in ("committed", "completed", "accepted")}
+        return {k: _money_sum(rows[k]) for k in ("committed", "awaiting", "completed", "accepted")}
 
     lots = []
     for lot in session.scalars(
@@ -496,6 +499,7 @@ def build_consumption(session: Session, framework: Framework, today: date) -> di
         members.groupby(["member_id", "member_name"], as_index=False, sort=False)
         .agg(
             committed=("committed", _money_sum),
+            awaiting=("awaiting", _money_sum),
             completed=("completed", _money_sum),
             accepted=("accepted", _money_sum),
         )

@@ -126,25 +126,20 @@ def test_the_job_deletes_sent_mails_after_thirty_days_and_keeps_the_others(
 ):
     queue_mail("a@example.be", "Pending", "still to send")
     db.session.commit()
-    sent = OutgoingMail(
-        recipient="b@example.be",
-        subject="Sent",
-        body="done",
-        status=MailStatus.SENT,
-        attempts=1,
-        created_at=utcnow() - timedelta(days=31),
-        next_attempt_at=utcnow() - timedelta(days=31),
-    )
-    failed = OutgoingMail(
-        recipient="c@example.be",
-        subject="Failed",
-        body="never",
-        status=MailStatus.FAILED,
-        attempts=8,
-        created_at=utcnow() - timedelta(days=40),
-        next_attempt_at=utcnow() - timedelta(days=40),
-    )
-    db.session.add_all([sent, failed])
+
+    def old(subject: str, status: MailStatus, days: int) -> OutgoingMail:
+        created = utcnow() - timedelta(days=days)
+        return OutgoingMail(
+            recipient="b@example.be",
+            subject=subject,
+            body="-",
+            status=status,
+            attempts=1,
+            created_at=created,
+            next_attempt_at=created,
+        )
+
+    db.session.add_all([old("Sent", MailStatus.SENT, 31), old("Failed", MailStatus.FAILED, 40)])
     db.session.commit()
     assert send_pending_mail(db.session, TODAY)["purged"] == 1
     assert [m.subject for m in outbox()] == ["Pending", "Failed"]

@@ -280,15 +280,17 @@ def test_rule_15_accept_refuses_an_incomplete_or_accepted_round(field):
         services.accept_round(field.round, actor=field.member_user)
 
 
-def test_rule_15_only_accepted_work_counts_as_accepted_value(field):
+def test_rule_15_only_accepted_work_counts_as_completed_value(field):
     finish(field)
     amounts = committed_amounts(field.framework.id).total
     assert amounts.committed == Decimal("55.50")
-    # Done work is completed but not yet accepted: nothing of it is billed yet.
-    assert amounts.completed == Decimal("55.50") and amounts.accepted == Decimal("0.00")
+    # Done work awaits the member's acceptance: it is not completed (nor billed) yet.
+    assert amounts.awaiting == Decimal("55.50")
+    assert amounts.completed == amounts.accepted == Decimal("0.00")
     services.accept_round(field.round, actor=field.member_user)
     amounts = committed_amounts(field.framework.id).total
-    assert amounts.accepted == Decimal("55.50")
+    assert amounts.completed == amounts.accepted == Decimal("55.50")
+    assert amounts.awaiting == Decimal("0.00")
 
 
 def test_rule_15_round_with_a_contested_task_cannot_be_accepted(field):

@@ -327,17 +327,24 @@ def test_committed_value_counts_open_done_and_accepted_tasks_not_cancelled_or_un
     assert committed_value(hydrants.framework).committed == Decimal("37.00")
 
 
-def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
+def short_of_room(hydrants, monkeypatch) -> list:
+    """30 due assets in rounds of 10 under a framework with room for 21 tasks (at 18.50) and a
+    coordinator to warn; returns the list the mails sent land in."""
     sent = []
     monkeypatch.setattr("central.core.mail.send_mail", lambda *a, **k: sent.append(a) or True)
     from tests.factories import make_user
 
     make_user("coordinator", org=hydrants.framework.lead_organisation)
     hydrants.lot.max_tasks_per_round = 10
-    hydrants.framework.max_value = Decimal("400.00")  # room for 21 tasks at 18.50
+    hydrants.framework.max_value = Decimal("400.00")
     hydrants.framework.estimated_value = Decimal("300.00")
     hydrants.add_assets(30)
     db.session.flush()
+    return sent
+
+
+def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
+    sent = short_of_room(hydrants, monkeypatch)
     counts = generate()
     assert counts["rounds"] == 2 and counts["tasks"] == 20
     assert counts["tasks_over_maximum"] == 10
@@ -354,17 +361,9 @@ def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
 def test_a_framework_whose_next_round_does_not_fit_stays_exhausted_night_after_night(
     hydrants, monkeypatch
 ):
-    sent = []
-    monkeypatch.setattr("central.core.mail.send_mail", lambda *a, **k: sent.append(a) or True)
     from central.planning.jobs import framework_status
-    from tests.factories import make_user
 
-    make_user("coordinator", org=hydrants.framework.lead_organisation)
-    hydrants.lot.max_tasks_per_round = 10
-    hydrants.framework.max_value = Decimal("400.00")  # room for 21 tasks at 18.50
-    hydrants.framework.estimated_value = Decimal("300.00")
-    hydrants.add_assets(30)
-    db.session.flush()
+    sent = short_of_room(hydrants, monkeypatch)
     generate()
     # The first framework-status also raises the 80 and 90 % warnings (92.5 % is committed).
     assert framework_status(db.session, TODAY)["alerts"] == 2

@@ -50,15 +50,18 @@ def spending(central):
 
 def test_consumption_counts_committed_completed_and_accepted_value(spending):
     data = builders.build_consumption(db.session, spending.framework, date(2025, 7, 1))
-    assert (data["committed"], data["completed"], data["accepted"]) == (
+    # Only accepted work counts as completed; done work awaits acceptance.
+    assert (data["committed"], data["awaiting"], data["completed"], data["accepted"]) == (
         Decimal("92.50"),
-        Decimal("74.00"),
+        Decimal("18.50"),
+        Decimal("55.50"),
         Decimal("55.50"),
     )
     # The same figures as rule 2's committed value.
     total = committed_amounts(spending.framework.id).total
-    assert (total.committed, total.completed, total.accepted) == (
+    assert (total.committed, total.awaiting, total.completed, total.accepted) == (
         data["committed"],
+        data["awaiting"],
         data["completed"],
         data["accepted"],
     )
