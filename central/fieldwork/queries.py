@@ -98,10 +98,18 @@ class ProviderDay:
     this_week: list[RoundCard] = field(default_factory=list)
     waiting: list[RoundCard] = field(default_factory=list)
     later: list[RoundCard] = field(default_factory=list)
+    total: int = 0  # rounds with work; more than PROVIDER_ROUNDS_SHOWN are not all listed
+
+    @property
+    def shown(self) -> int:
+        return sum(map(len, (self.late, self.today, self.this_week, self.waiting, self.later)))
 
     @property
     def empty(self) -> bool:
         return not (self.late or self.today or self.this_week or self.waiting or self.later)
+
+
+PROVIDER_ROUNDS_SHOWN = 500  # on a phone; the earliest scheduled first
 
 
 def provider_rounds(provider_id: int, today: date, weeks_ahead: int = 3) -> ProviderDay:
@@ -111,19 +119,22 @@ def provider_rounds(provider_id: int, today: date, weeks_ahead: int = 3) -> Prov
     monday = today - timedelta(days=today.weekday())
     sunday = monday + timedelta(days=6)
     horizon = monday + timedelta(weeks=weeks_ahead + 1)
+    where = (
+        Round.provider_id == provider_id,
+        Round.status.in_(list(WORKING_ROUNDS)),
+        Round.scheduled_date < horizon,
+    )
     rounds = list(
         db.session.scalars(
             select(Round)
-            .where(
-                Round.provider_id == provider_id,
-                Round.status.in_(list(WORKING_ROUNDS)),
-                Round.scheduled_date < horizon,
-            )
+            .where(*where)
             .order_by(Round.scheduled_date, Round.due_date, Round.id)
-            .limit(500)
+            .limit(PROVIDER_ROUNDS_SHOWN)
         )
     )
-    day = ProviderDay()
+    day = ProviderDay(total=len(rounds))
+    if len(rounds) == PROVIDER_ROUNDS_SHOWN:
+        day.total = db.session.scalar(select(func.count()).select_from(Round).where(*where))
     for card in round_cards(rounds):
         r = card.round
         if r.status == RoundStatus.COMPLETED:

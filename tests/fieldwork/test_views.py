@@ -15,7 +15,7 @@ from central.extensions import db
 from central.fieldwork import services
 from central.fieldwork.models import LabourEntry, TaskPhoto
 from tests.conftest import csrf_token, use_english
-from tests.factories import make_user
+from tests.factories import make_asset, make_round, make_user
 from tests.fieldwork.conftest import OK
 
 
@@ -46,6 +46,22 @@ def test_my_rounds_lists_todays_and_this_weeks_rounds(client, login_as, field):
     html = page.get_data(as_text=True)
     assert field.member.name in html and f"Round {field.round.id}" in html
     assert "0 of 3 done" in html and "<progress" in html
+
+
+def test_my_rounds_says_when_not_every_round_is_listed(client, login_as, field, monkeypatch):
+    monkeypatch.setattr("central.fieldwork.queries.PROVIDER_ROUNDS_SHOWN", 1)
+    make_round(
+        field.lot,
+        field.member,
+        [make_asset(field.member)],
+        provider=field.provider,
+        task_type=field.task_type,
+        scheduled_date=field.round.scheduled_date,
+        due_date=field.round.due_date,
+    )
+    english(client, login_as, field.crew)
+    html = client.get("/field/rounds").get_data(as_text=True)
+    assert "Showing the 1 earliest of your 2 rounds" in html
 
 
 def test_round_page_lists_tasks_in_route_order_with_map_and_geo_links(client, login_as, field):
