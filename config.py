@@ -14,6 +14,9 @@ class Config:
 
     NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # Earlier keys, comma-separated, while SECRET_KEY is rotated: sessions signed and TOTP keys
+    # encrypted under them stay readable (Flask's own setting).
+    SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # CSRF tokens are bound to the session, not to the hour: a crew's shift is not cut off.

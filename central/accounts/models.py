@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from central.core.encryption import EncryptedText
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
 from central.organisations.models import Organisation
@@ -107,8 +108,9 @@ class TotpCredential(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    # Base32, as authenticator apps take it; the server must read it to check codes.
-    secret: Mapped[str] = mapped_column(String(64))
+    # Base32, as authenticator apps take it; the server must read it to check codes, so it is
+    # stored encrypted under SECRET_KEY (central.core.encryption), never in plain text.
+    secret: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The newest time step whose code was accepted: each code is good once, so a code seen over a

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from central.accounts.models import RecoveryCode, TotpCredential, User
+from central.core import encryption
 from central.core.audit import AuditEvent
 from central.core.types import utcnow
 from tests.conftest import csrf_token, use_english
@@ -464,3 +465,71 @@ def test_the_users_list_shows_who_has_two_factor(client, db, login_as):
     assert ">on<" in rows[admin.email]
     assert "not set up" in rows[waiting.email]
     assert "not needed" in rows[member.email]
+
+
+# --- the secret at rest -------------------------------------------------------------------------
+
+
+def test_the_totp_secret_is_stored_encrypted_and_read_back_in_plain(db):
+    user = make_user("coordinator")
+    secret = enrol_two_factor(user)
+    db.session.flush()
+    db.session.expire_all()
+    stored = db.session.execute(
+        text("SELECT secret FROM totp_credentials WHERE user_id = :id"), {"id": user.id}
+    ).scalar_one()
+    assert secret not in stored and stored.startswith(encryption.PREFIX)
+    assert db.session.get(TotpCredential, user.id).secret == secret
+
+
+def test_a_rotated_secret_key_reads_old_secrets_through_the_fallbacks(app, monkeypatch):
+    with app.app_context():
+        stored = encryption.encrypt("JBSWY3DPEHPK3PXP")
+        monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-secret-key")
+        with pytest.raises(ValueError, match="SECRET_KEY_FALLBACKS"):
+            encryption.decrypt(stored)
+        monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", ["testing-secret-key"])
+        assert encryption.decrypt(stored) == "JBSWY3DPEHPK3PXP"
+        # Written again, it is under the new key only.
+        again = encryption.encrypt(encryption.decrypt(stored))
+        monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+        assert encryption.decrypt(again) == "JBSWY3DPEHPK3PXP"
+
+
+def raw_secret(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT secret FROM totp_credentials")).scalar_one()
+
+
+def test_the_migration_encrypts_existing_secrets_and_the_downgrade_restores_them(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from central import create_app
+
+    url = f"sqlite:///{tmp_path / 'migrate.sqlite'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp_path))
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0010")
+        from central.extensions import db as database
+
+        with database.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, active, failed_logins, "
+                    "session_version, created_at) VALUES (1, 'a@example.be', 'x', 'admin', "
+                    "TRUE, 0, 0, '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO totp_credentials (user_id, secret, created_at) "
+                    "VALUES (1, 'JBSWY3DPEHPK3PXP', '2026-01-01 00:00:00')"
+                )
+            )
+        upgrade(directory=directory, revision="0011")
+        assert raw_secret(database.engine).startswith(encryption.PREFIX)
+        assert encryption.decrypt(raw_secret(database.engine)) == "JBSWY3DPEHPK3PXP"
+        downgrade(directory=directory, revision="0010")
+        assert raw_secret(database.engine) == "JBSWY3DPEHPK3PXP"
+        database.engine.dispose()
