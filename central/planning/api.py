@@ -96,7 +96,8 @@ def get_round(round_id: int):
 @endpoint(
     "/rounds/<int:round_id>",
     "PATCH",
-    summary="Move a round to another day of its week (its provider)",
+    summary="Move a round: its provider within its week; the lead coordinator to any day from "
+    "today, overdue rounds too (their due date moves along)",
     tag=TAG,
     body=MoveRoundSchema,
     response=RoundDetailSchema,

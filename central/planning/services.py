@@ -42,7 +42,11 @@ def may_cancel(round_: Round, actor: Any) -> bool:
     role = getattr(actor, "role", None)
     if role in ("member", "coordinator") and actor.organisation_id == round_.member_id:
         return True
-    if role != "coordinator":
+    return _is_lead_coordinator(round_, actor)
+
+
+def _is_lead_coordinator(round_: Round, actor: Any) -> bool:
+    if getattr(actor, "role", None) != "coordinator":
         return False
     lead = db.session.scalar(
         select(Framework.lead_organisation_id).where(Framework.id == round_.framework_id)
@@ -51,32 +55,61 @@ def may_cancel(round_: Round, actor: Any) -> bool:
 
 
 def may_move(round_: Round, actor: Any) -> bool:
-    return (
-        getattr(actor, "role", None) == "provider" and actor.organisation_id == round_.provider_id
-    )
+    """The round's provider (within its week) or a coordinator of the framework's lead authority
+    (to any day from today, rule 15)."""
+    if getattr(actor, "role", None) == "provider":
+        return actor.organisation_id == round_.provider_id
+    return _is_lead_coordinator(round_, actor)
 
 
 def move_round(round_: Round, scheduled_date: Any, *, actor: Any) -> Round:
-    """Rule 13: the provider moves its round to another day of the week it is scheduled in."""
+    """Rule 13: the provider moves its round to another day of the week it is scheduled in.
+    Rule 15: the lead coordinator moves a round, overdue ones too, to any day from today on; its
+    due date then moves with it when it was earlier, so that a moved round is not overdue."""
     if not may_move(round_, actor):
-        raise Forbidden(N_("Only the provider of this round can move it."))
+        raise Forbidden(N_("Only the provider of this round or the lead coordinator can move it."))
     if not isinstance(scheduled_date, date):
         raise ValidationError(
             N_("Give the new date."), fields={"scheduled_date": N_("Enter a date.")}
         )
     if round_.status not in MOVABLE_ROUNDS or round_.scheduled_date is None:
         raise Conflict(N_("Only a scheduled round with open work can be moved."))
-    if monday(scheduled_date) != monday(round_.scheduled_date):
+    coordinator = actor.role == "coordinator"
+    if coordinator and scheduled_date < clock.today():
+        raise ValidationError(
+            N_("A round cannot be moved into the past."),
+            fields={"scheduled_date": N_("Choose today or a later day.")},
+        )
+    if not coordinator and monday(scheduled_date) != monday(round_.scheduled_date):
         raise ValidationError(
             N_("A round moves within its week; ask the coordinator for another week."),
             fields={"scheduled_date": N_("Choose a day of the same week.")},
         )
-    previous = round_.scheduled_date
-    if scheduled_date == previous:
+    previous, previous_due, previous_status = (
+        round_.scheduled_date,
+        round_.due_date,
+        round_.status,
+    )
+    if scheduled_date == previous and not (coordinator and round_.status == RoundStatus.OVERDUE):
         return round_
     round_.scheduled_date = scheduled_date
+    if coordinator and round_.due_date < scheduled_date:
+        round_.due_date = scheduled_date
+    if round_.status == RoundStatus.OVERDUE and round_.due_date >= clock.today():
+        started = any(t.status not in (TaskStatus.OPEN, TaskStatus.CANCELLED) for t in round_.tasks)
+        round_.status = RoundStatus.IN_PROGRESS if started else RoundStatus.ASSIGNED
     db.session.flush()
-    audit.record("round.moved", round_, actor=actor, previous=previous, scheduled=scheduled_date)
+    audit.record(
+        "round.moved",
+        round_,
+        actor=actor,
+        previous=previous,
+        scheduled=scheduled_date,
+        previous_due=previous_due,
+        due=round_.due_date,
+        previous_status=previous_status,
+        status=round_.status,
+    )
     return round_
 
 

@@ -115,6 +115,10 @@ def round_detail(round_id: int):
     move_form = None
     if services.may_move(round_, current_user) and round_.scheduled_date:
         move_form = MoveRoundForm(scheduled_date=round_.scheduled_date)
+        if current_user.role == "coordinator":
+            move_form.scheduled_date.description = _(
+                "Any day from today; a round due earlier is then due that day."
+            )
     return render_template(
         "planning/round.html",
         round=round_,

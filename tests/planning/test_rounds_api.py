@@ -142,15 +142,46 @@ def test_provider_moves_its_round_within_its_week(login_as, world):
 
 
 @pytest.mark.parametrize(
-    "who, status", [("member", 403), ("coordinator", 403), ("other_provider", 404)]
+    "who, status",
+    [("member", 403), ("other_coordinator", 404), ("other_provider", 404), ("admin", 404)],
 )
-def test_only_the_provider_moves_a_round(login_as, world, who, status):
+def test_only_the_provider_and_the_lead_coordinator_move_a_round(login_as, world, who, status):
     client = _client(login_as, world, who)
     response = client.patch(
         f"/api/v1/rounds/{world['ours'].id}", json={"scheduled_date": "2026-03-05"}
     )
     assert response.status_code == status
     assert world["ours"].scheduled_date == MONDAY
+
+
+def test_rule_15_the_lead_coordinator_moves_an_overdue_round_to_a_later_week(login_as, world):
+    from central.core.audit import AuditEvent
+
+    round_ = world["ours"]
+    round_.status, round_.due_date = "overdue", MONDAY - timedelta(days=3)
+    client = _client(login_as, world, "coordinator")
+    url = f"/api/v1/rounds/{round_.id}"
+    with frozen_today(TODAY):
+        past = client.patch(url, json={"scheduled_date": "2026-03-03"})
+        assert past.status_code == 400  # not into the past
+        moved = client.patch(url, json={"scheduled_date": "2026-03-16"})
+    assert moved.status_code == 200
+    body = moved.get_json()
+    assert body["scheduled_date"] == "2026-03-16" and body["due_date"] == "2026-03-16"
+    assert body["status"] == "assigned"  # no longer overdue; the same provider keeps it
+    assert body["provider_id"] == world["hydrants"].provider.id
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "round.moved").order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.data["previous_status"] == "overdue" and event.data["status"] == "assigned"
+    assert event.data["previous_due"] == "2026-02-27"
+
+
+def test_the_coordinator_move_form_is_on_the_round_page(login_as, world):
+    client = _client(login_as, world, "coordinator")
+    with frozen_today(TODAY):
+        html = client.get(f"/rounds/{world['ours'].id}").get_data(as_text=True)
+    assert f'action="/rounds/{world["ours"].id}/move"' in html
 
 
 def test_moved_round_still_counts_in_its_week_for_assignment(world):
