@@ -148,12 +148,16 @@ def update_asset(asset: Asset, values: dict[str, Any], *, actor: Any) -> Asset:
 
 
 def retire_asset(asset: Asset, *, actor: Any) -> Asset:
-    """Retire an asset: it keeps its history and is never planned again; its open needs are
-    cancelled."""
+    """Retire an asset: it keeps its history and is never planned again; its open tasks (not yet
+    done, so nothing billed) are cancelled, so that no crew is sent to it and they commit no
+    value, and its open needs are cancelled. Done and accepted work stays."""
     if not asset.is_active:
         raise Conflict("The asset is already retired.")
+    from central.planning.services import cancel_open_tasks_of_asset
+
     asset.status = AssetStatus.RETIRED
     asset.retired_at = utcnow()
+    tasks_cancelled = cancel_open_tasks_of_asset(asset.id, actor=actor)
     cancelled = db.session.execute(
         update(Need)
         .where(Need.asset_id == asset.id, Need.status == NeedStatus.OPEN)
@@ -163,7 +167,12 @@ def retire_asset(asset: Asset, *, actor: Any) -> Asset:
     cancelled_ids = list(cancelled)
     db.session.flush()
     audit.record(
-        "asset.retired", asset, actor=actor, code=asset.code, needs_cancelled=cancelled_ids
+        "asset.retired",
+        asset,
+        actor=actor,
+        code=asset.code,
+        needs_cancelled=cancelled_ids,
+        tasks_cancelled=tasks_cancelled,
     )
     return asset
 

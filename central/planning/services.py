@@ -136,6 +136,27 @@ def _cancel_tasks(round_: Round, tasks: list[Task], *, actor: Any) -> list[Task]
     return tasks
 
 
+def cancel_open_tasks_of_asset(asset_id: int, *, actor: Any) -> list[int]:
+    """An asset is retired: its open tasks (rounds not yet finished) are cancelled, each round
+    refreshed as for any cancellation (rule 14). Returns the cancelled task ids."""
+    tasks = list(
+        db.session.scalars(
+            select(Task)
+            .join(Round, Round.id == Task.round_id)
+            .where(
+                Task.asset_id == asset_id,
+                Task.status == TaskStatus.OPEN,
+                Round.status.in_(list(CANCELLABLE_ROUNDS)),
+            )
+            .order_by(Task.id)
+        )
+    )
+    for task in tasks:
+        _cancel_tasks(task.round, [task], actor=actor)
+        audit.record("task.cancelled", task, actor=actor, round_id=task.round_id, reason="retired")
+    return [task.id for task in tasks]
+
+
 def cancel_round(round_: Round, *, actor: Any) -> Round:
     """Rule 14: cancel every open task of a round; the round is cancelled when nothing else is
     left (done work stays and is billed). Open work only: 409 otherwise."""

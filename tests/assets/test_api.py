@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from central.assets.models import Asset, Need, ServicePlan
 from central.core.audit import AuditEvent
 from central.core.clock import frozen_today
+from central.extensions import db
 from tests.factories import (
     make_accession,
     make_active_framework,
@@ -135,6 +136,35 @@ def test_retired_asset_keeps_its_history_and_cannot_change(api, member):
     assert api.get(f"/assets/{asset.id}").status_code == 200
     assert api.patch(f"/assets/{asset.id}", json={"street": "X"}).status_code == 409
     assert api.patch(f"/assets/{asset.id}", json={"status": "active"}).status_code == 409
+
+
+def test_retiring_an_asset_cancels_its_open_tasks_and_keeps_done_work(api, member):
+    from central.planning.models import Round, Task
+    from tests.factories import make_round
+
+    provider = make_org("provider", social_economy_status="lde")
+    framework = make_active_framework(members=[member], providers=[provider])
+    lot = framework.lots[0]
+    retiring, other = make_asset(member), make_asset(member)
+    round_ = make_round(lot, member, [retiring, other], provider=provider)
+    done_round = make_round(
+        lot,
+        member,
+        [retiring],
+        provider=provider,
+        status="completed",
+        task_status="done",
+        completed_at=datetime(2026, 3, 3, tzinfo=UTC),
+    )
+    retired = api.patch(f"/assets/{retiring.id}", json={"status": "retired"})
+    assert retired.status_code == 200
+    tasks = {(t.round_id, t.asset_id): t.status for t in db.session.scalars(select(Task))}
+    assert tasks[(round_.id, retiring.id)] == "cancelled"  # no crew is sent to it
+    assert tasks[(round_.id, other.id)] == "open"
+    assert tasks[(done_round.id, retiring.id)] == "done"  # done work stays (and is billed)
+    assert db.session.get(Round, round_.id).status != "cancelled"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "asset.retired")).one()
+    assert len(event.data["tasks_cancelled"]) == 1
 
 
 def test_another_members_asset_is_not_found(api):
