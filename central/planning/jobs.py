@@ -387,15 +387,6 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
         if framework.id not in flagged:
             # 80 and 90 % warnings at once
             framework_services.refresh_spend_status(framework, amounts=amounts[framework.id])
-    if to_create:
-        audit.record(
-            "rounds.generated",
-            None,
-            today=today,
-            rounds=counts["rounds"],
-            tasks=counts["tasks"],
-            frameworks=sorted(touched),
-        )
     session.commit()
     _refresh_statistics(session, counts["tasks"])
     return {key: counts[key] for key in sorted(counts)}
@@ -445,7 +436,8 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
             }
             for r in batch
         ],
-    ).scalars()
+    ).all()
+    ids = [row[0] for row in ids]
     # On SQLite the values are converted once here, as SQLAlchemy would store them; PostgreSQL's
     # COPY takes the Python values.
     as_stored = _sqlite_value if session.connection().dialect.name == "sqlite" else _same
@@ -496,6 +488,16 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
             .where(Need.__table__.c.id.in_(need_ids))
             .values(status=NeedStatus.PLANNED.value, updated_at=now)
         )
+    # One audit event per committed batch, naming its rounds (and so, through them, its tasks).
+    audit.record(
+        "rounds.generated",
+        None,
+        today=today,
+        rounds=ids,
+        tasks=len(task_rows),
+        needs_planned=need_ids,
+        frameworks=sorted({r.framework.id for r in batch}),
+    )
     counts["rounds"] += len(batch)
     counts["tasks"] += len(task_rows)
     counts["needs_planned"] += len(need_ids)
@@ -651,8 +653,15 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             changes,
         )
         notifications.rounds_assigned(changes)
+        by_provider: dict[int, list[int]] = defaultdict(list)
+        for change in changes:
+            by_provider[change["pid"]].append(change["rid"])
         audit.record(
-            "rounds.assigned", None, today=today, assigned=len(changes), unassigned=len(unassigned)
+            "rounds.assigned",
+            None,
+            today=today,
+            assigned={str(pid): rids for pid, rids in sorted(by_provider.items())},
+            unassigned=unassigned,
         )
     session.commit()
     counts["assigned"] = len(changes)

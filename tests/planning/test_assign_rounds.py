@@ -233,3 +233,16 @@ def test_framework_status_run_twice_changes_nothing_the_second_time(hydrants, ma
     second = run_job("framework-status", today=TODAY)
     assert first.counts["alerts"] == 2 and second.counts["alerts"] == 0
     assert len(mails) == sent  # nobody is warned twice
+
+
+def test_the_audit_trail_names_which_provider_got_which_round(hydrants):
+    from central.core.audit import AuditEvent
+
+    first = unassigned_round(hydrants, 2, date(2026, 3, 20))
+    second = unassigned_round(hydrants, 2, date(2026, 3, 27))
+    assign_rounds(db.session, TODAY)
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "rounds.assigned")
+    ).one()
+    assert event.data["assigned"] == {str(hydrants.provider.id): [first.id, second.id]}
+    assert event.data["unassigned"] == []

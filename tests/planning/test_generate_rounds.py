@@ -417,6 +417,25 @@ def test_urgent_needs_come_first_when_room_is_short(hydrants):
 # The job as a whole ----------------------------------------------------------------------------
 
 
+def test_the_audit_trail_names_every_generated_round_and_planned_need(hydrants):
+    from central.core.audit import AuditEvent
+
+    hydrants.lot.max_tasks_per_round = 5
+    hydrants.add_assets(12)
+    need = make_need(
+        hydrants.member, hydrants.lot, priority="urgent", task_type="hydrant_inspection"
+    )
+    db.session.flush()
+    generate()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "rounds.generated")
+    ).all()
+    named = sorted(rid for event in events for rid in event.data["rounds"])
+    assert named == [r.id for r in rounds()]
+    assert sum(event.data["tasks"] for event in events) == 13
+    assert [nid for event in events for nid in event.data["needs_planned"]] == [need.id]
+
+
 def test_generate_rounds_run_twice_changes_nothing_the_second_time(hydrants):
     hydrants.add_assets(40)
     make_need(hydrants.member, hydrants.lot, priority="urgent", task_type="hydrant_inspection")
