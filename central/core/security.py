@@ -8,11 +8,16 @@ from flask import Response, current_app, request
 
 
 def _tile_origin() -> str:
+    """The tile server's origin for the CSP; a `{s}` subdomain placeholder becomes the `*.`
+    wildcard (which CSP allows only as the leftmost label)."""
     url = current_app.config.get("MAP_TILE_URL")
     if not url:
         return ""
-    parts = urlsplit(url.replace("{s}", "a"))
-    return f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}" if parts.netloc else ""
+    parts = urlsplit(url.replace("{s}", "subdomain-placeholder"))
+    host = parts.netloc.replace("subdomain-placeholder", "*")
+    if not host or ("*" in host and not host.startswith("*.")) or host.count("*") > 1:
+        return ""
+    return f" {parts.scheme}://{host}"
 
 
 def set_security_headers(response: Response) -> Response:
