@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the project and its tests (the factories)
     sys.path.insert(0, str(ROOT))
 
-ROLES = ("coordinator", "member", "provider")
+# The admin last: it may deactivate the other roles' users, which would end their tokens.
+ROLES = ("coordinator", "member", "provider", "admin")
 BASE_URL = "http://localhost/api/v1"
 
 
@@ -97,6 +98,7 @@ def build_world() -> World:
         "coordinator": make_user("coordinator", org=lead),
         "member": make_user("member", org=member),
         "provider": make_user("provider", org=provider),
+        "admin": make_user("admin"),
     }
     framework = make_active_framework(lead, members=[member, lead], providers=[provider])
     draft = make_framework(lead)
