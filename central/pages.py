@@ -1,4 +1,5 @@
-"""Pages every visitor meets: the home page by role, the language switch, accessibility."""
+"""Pages every visitor meets: the home page by role, the language switch, accessibility, and the
+service worker that keeps crews' field-work pages on their phones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -79,3 +81,16 @@ def set_language():
 @bp.route("/toegankelijkheid", endpoint="accessibility_nl")
 def accessibility():
     return render_template("pages/accessibility.html")
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker (central/static/js/field-sw.js), served from the root so that it may
+    answer for /field/ and /static/; never cached by the browser's HTTP cache, so that a new
+    version is picked up at once."""
+    response = send_from_directory(
+        current_app.static_folder, "js/field-sw.js", mimetype="text/javascript", max_age=0
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response

@@ -399,3 +399,13 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored():
     app = create_app("development", SQLALCHEMY_DATABASE_URI=MEMORY_DB)
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
     assert _external_login_url(app, headers) == "http://localhost/login"
+
+
+def test_the_service_worker_is_served_from_the_root_and_never_stale(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    body = response.get_data(as_text=True)
+    assert "/field/tasks/" in body and 'caches.delete(PAGES)' in body  # emptied at sign-out

@@ -135,3 +135,41 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
     expect(row).to_be_visible()
     assert_accessible(page)
     shot(page, "fieldwork-coordinator-progress-phone")
+
+
+def test_a_crew_opens_the_next_task_and_records_it_without_a_connection(
+    phone_page: Page, live_server: str, shot
+):
+    page = phone_page
+    sign_in(page, live_server, "provider")
+    page.get_by_role("link", name="My rounds").first.click()
+    # The round kept for offline work (late, today's, this week's) with the most open tasks,
+    # whatever the journey above has done.
+    cards = page.locator("a.round-card[data-offline]")
+    expect(cards.first).to_be_visible()
+    left = []
+    for i in range(cards.count()):
+        done, total = re.search(r"(\d+) of (\d+) done", cards.nth(i).inner_text()).groups()
+        left.append(int(total) - int(done))
+    assert max(left) > 0
+    cards.nth(left.index(max(left))).click()
+    # The service worker has fetched the round's task pages ahead.
+    expect(page.locator("html[data-offline-ready]")).to_have_count(1, timeout=20_000)
+    page.context.set_offline(True)
+    # A page that was never opened cannot come (the phone, its service worker too, is offline) ...
+    never = page.evaluate(
+        "() => fetch('/field/tasks/99999999').then(r => r.status, () => 'unreachable')"
+    )
+    assert never == "unreachable"
+    # ... but the round's next task does, from the phone's cache.
+    page.get_by_role("link", name=re.compile(r"^Record result")).first.click()
+    task_url = page.url
+    expect(page.get_by_role("button", name="Save result")).to_be_visible()
+    record(page, "OK")
+    expect(page.locator("[data-form-notice]")).to_contain_text("kept on this phone")
+    shot(page, "fieldwork-offline-next-task-phone")
+    page.context.set_offline(False)
+    page.wait_for_url(re.compile(r"/field/rounds/\d+"))
+    assert page.evaluate("() => localStorage.getItem('central.fieldwork.outbox')") == "[]"
+    task_id = task_url.rstrip("/").rsplit("/", 1)[1]
+    expect(page.locator(f"li.task-stop[data-task-id='{task_id}']")).to_contain_text("OK")

@@ -271,4 +271,29 @@
   window.addEventListener("online", flushAndShow);
   showStatus();
   flushAndShow();
+
+  // The service worker keeps the pages a crew opens, and fetches ahead the ones marked
+  // data-offline (a round's tasks, today's rounds), so that they open without a connection.
+  function prefetch(worker) {
+    // This page and its scripts and styles too: on the first visit they were loaded before the
+    // worker took over.
+    var urls = [window.location.href.split("#")[0]];
+    document.querySelectorAll("a[data-offline], script[src], link[rel='stylesheet']").forEach(
+      function (element) { urls.push(element.href || element.src); });
+    if (worker && urls.length && navigator.onLine) {
+      worker.postMessage({ type: "prefetch", urls: urls });
+    }
+  }
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "prefetched") {
+        document.documentElement.setAttribute("data-offline-ready", String(event.data.count));
+      }
+    });
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      prefetch(registration.active);
+    }).catch(function () { /* no service worker: pages need the connection */ });
+  }
 })();
