@@ -11,7 +11,7 @@ from central.assets import services
 from central.assets.models import Asset, Need, ServicePlan
 from central.assets.schemas import AssetSchema, ImportResultSchema, NeedSchema, ServicePlanSchema
 from central.core.api import endpoint
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 from central.core.permissions import (
     get_visible,
     require_own_authority,
@@ -41,7 +41,9 @@ def _filters(stmt, model, names: tuple[str, ...]):
                     value = int(value)
                 except ValueError:
                     raise ValidationError(
-                        f"{name} must be a number.", fields={name: "Not a number."}
+                        N_("%(name)s must be a number."),
+                        fields={name: N_("Not a number.")},
+                        params={"name": name},
                     ) from None
             stmt = stmt.where(column == value)
     return stmt
@@ -112,7 +114,7 @@ def _read_upload() -> bytes:
     upload = request.files.get("file")
     if upload is None or not upload.filename and not upload.content_length:
         raise ValidationError(
-            "Send the file as the multipart field `file`.", fields={"file": "Missing."}
+            N_("Send the file as the multipart field `file`."), fields={"file": N_("Missing.")}
         )
     data = upload.stream.read(IMPORT_MAX_BYTES + 1)
     if len(data) > IMPORT_MAX_BYTES:

@@ -24,7 +24,7 @@ from central.assets.models import (
 )
 from central.assets.queries import kind_lookup
 from central.core import audit
-from central.core.errors import Conflict, NotFound, ValidationError
+from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
 from central.core.types import utcnow
 from central.extensions import db
 
@@ -64,37 +64,37 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
     for name in ("water_company", "notes"):
         merged[name] = _text(merged.get(name))
     for name, message in (
-        ("code", "Enter the asset's code."),
-        ("street", "Enter the street."),
-        ("municipality", "Enter the municipality."),
+        ("code", N_("Enter the asset's code.")),
+        ("street", N_("Enter the street.")),
+        ("municipality", N_("Enter the municipality.")),
     ):
         if not merged[name]:
             errors[name] = message
     for name, limit in importer.MAX_LENGTH.items():
         if merged.get(name) and len(merged[name]) > limit:
-            errors[name] = f"At most {limit} characters."
+            errors[name] = Message(N_("At most %(limit)d characters."), limit=limit)
     if merged["postcode"] and not (
         merged["postcode"].isdigit()
         and len(merged["postcode"]) == 4
         and merged["postcode"][0] != "0"
     ):
-        errors["postcode"] = "A postcode is four digits."
+        errors["postcode"] = N_("A postcode is four digits.")
     kind = _text(merged.get("kind"))
     known = kind_lookup()
     if not kind:
-        errors["kind"] = "Choose the kind of asset."
+        errors["kind"] = N_("Choose the kind of asset.")
     elif kind.lower() not in known:
-        errors["kind"] = "Unknown kind of asset."
+        errors["kind"] = N_("Unknown kind of asset.")
     else:
         kind = known[kind.lower()]
     merged["kind"] = kind
     try:
         lat, lon = float(merged.get("lat")), float(merged.get("lon"))
     except (TypeError, ValueError):
-        errors["lat"] = "Give the position as latitude and longitude."
+        errors["lat"] = N_("Give the position as latitude and longitude.")
     else:
         if not importer.in_belgium(lat, lon):
-            errors["lat"] = "The position is outside Belgium."
+            errors["lat"] = N_("The position is outside Belgium.")
         merged["lat"] = round(lat, importer.COORDINATE_DECIMALS)
         merged["lon"] = round(lon, importer.COORDINATE_DECIMALS)
     diameter = merged.get("diameter_mm")
@@ -104,16 +104,16 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
         try:
             merged["diameter_mm"] = int(diameter)
         except (TypeError, ValueError):
-            errors["diameter_mm"] = "The diameter is a whole number of millimetres."
+            errors["diameter_mm"] = N_("The diameter is a whole number of millimetres.")
         else:
             if not 0 < merged["diameter_mm"] <= importer.MAX_DIAMETER_MM:
-                errors["diameter_mm"] = "The diameter is between 1 and 2000 mm."
+                errors["diameter_mm"] = N_("The diameter is between 1 and 2000 mm.")
     if not errors:
         stmt = select(Asset.id).where(Asset.member_id == member_id, Asset.code == merged["code"])
         if current is not None:
             stmt = stmt.where(Asset.id != current.id)
         if db.session.scalar(stmt) is not None:
-            errors["code"] = "Another asset of your authority has this code."
+            errors["code"] = N_("Another asset of your authority has this code.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     return merged
@@ -132,9 +132,11 @@ def update_asset(asset: Asset, values: dict[str, Any], *, actor: Any) -> Asset:
     """Change an active asset; `status: retired` retires it. A retired asset stays retired."""
     status = values.get("status")
     if status is not None and status not in set(AssetStatus):
-        raise ValidationError("Unknown status.", fields={"status": "Choose active or retired."})
+        raise ValidationError(
+            N_("Unknown status."), fields={"status": N_("Choose active or retired.")}
+        )
     if not asset.is_active:
-        raise Conflict("A retired asset cannot change; add a new asset instead.")
+        raise Conflict(N_("A retired asset cannot change; add a new asset instead."))
     cleaned = _clean_asset(values, asset, asset.member_id)
     changed = sorted(k for k, v in cleaned.items() if getattr(asset, k) != v)
     for key, value in cleaned.items():
@@ -152,7 +154,7 @@ def retire_asset(asset: Asset, *, actor: Any) -> Asset:
     done, so nothing billed) are cancelled, so that no crew is sent to it and they commit no
     value, and its open needs are cancelled. Done and accepted work stays."""
     if not asset.is_active:
-        raise Conflict("The asset is already retired.")
+        raise Conflict(N_("The asset is already retired."))
     from central.planning.services import cancel_open_tasks_of_asset
 
     asset.status = AssetStatus.RETIRED
@@ -214,9 +216,11 @@ class ImportRefused(ValidationError):
         if file_level:
             message = file_level[0]
         elif len(rows) == 1:
-            message = "1 row is invalid; nothing was imported."
+            message = N_("1 row is invalid; nothing was imported.")
         else:
-            message = f"{len(rows)} rows are invalid; nothing was imported."
+            message = Message(
+                N_("%(count)d rows are invalid; nothing was imported."), count=len(rows)
+            )
         super().__init__(message, fields={"file": file_level} if file_level else None)
         self.problems = problems
 
@@ -289,7 +293,7 @@ def import_assets(
                 )
     except IntegrityError:
         raise Conflict(
-            "Another import for your authority ran at the same time. Try again."
+            N_("Another import for your authority ran at the same time. Try again.")
         ) from None
     from central.organisations.models import Organisation
 
@@ -337,37 +341,37 @@ def _check_lot_and_task_type(
 
     if lot_id in (None, ""):
         if required:
-            errors["lot_id"] = "Choose a lot."
+            errors["lot_id"] = N_("Choose a lot.")
         if task_type:
-            errors["task_type"] = "Choose the lot of the task type."
+            errors["task_type"] = N_("Choose the lot of the task type.")
         return None, None
     try:
         lot_id = int(lot_id)
     except (TypeError, ValueError):
-        errors["lot_id"] = "Choose a lot."
+        errors["lot_id"] = N_("Choose a lot.")
         return None, None
     if db.session.get(Lot, lot_id) is None:
-        errors["lot_id"] = "Unknown lot."
+        errors["lot_id"] = N_("Unknown lot.")
         return None, None
     task_type = _text(task_type)
     if task_type is None:
         if required:
-            errors["task_type"] = "Choose a task type."
+            errors["task_type"] = N_("Choose a task type.")
     elif (
         db.session.scalar(
             select(TaskType.id).where(TaskType.lot_id == lot_id, TaskType.code == task_type)
         )
         is None
     ):
-        errors["task_type"] = "This task type is not one of the lot's task types."
+        errors["task_type"] = N_("This task type is not one of the lot's task types.")
     return lot_id, task_type
 
 
 def _require_acceded(member_id: int, lot_id: int | None) -> None:
     if lot_id is not None and lot_id not in approved_lot_ids(member_id):
         raise Conflict(
-            "Your authority has not acceded to this lot.",
-            fields={"lot_id": "Request accession to this lot first."},
+            N_("Your authority has not acceded to this lot."),
+            fields={"lot_id": N_("Request accession to this lot first.")},
         )
 
 
@@ -394,15 +398,15 @@ def _clean_plan(
         kind is not None
         and db.session.scalar(select(AssetKind.id).where(AssetKind.code == kind)) is None
     ):
-        errors["asset_kind"] = "Unknown kind of asset."
+        errors["asset_kind"] = N_("Unknown kind of asset.")
     merged["asset_kind"] = kind
     try:
         interval = int(merged.get("interval_months"))
     except (TypeError, ValueError):
-        errors["interval_months"] = "Give the interval in whole months."
+        errors["interval_months"] = N_("Give the interval in whole months.")
     else:
         if not 1 <= interval <= 120:
-            errors["interval_months"] = "The interval is between 1 and 120 months."
+            errors["interval_months"] = N_("The interval is between 1 and 120 months.")
         merged["interval_months"] = interval
     months = merged.get("season_months")
     if months in (None, "", []):
@@ -410,7 +414,7 @@ def _clean_plan(
     elif not isinstance(months, list | tuple) or not all(
         isinstance(m, int) and 1 <= m <= 12 for m in months
     ):
-        errors["season_months"] = "Season months are month numbers from 1 to 12."
+        errors["season_months"] = N_("Season months are month numbers from 1 to 12.")
     else:
         merged["season_months"] = months_to_mask(list(months))
     merged["active"] = bool(merged.get("active", True))
@@ -429,7 +433,10 @@ def _clean_plan(
             stmt = stmt.where(ServicePlan.id != current.id)
         if db.session.scalar(stmt) is not None:
             raise Conflict(
-                "An active plan for this lot, task type and kind exists already; change that one."
+                N_(
+                    "An active plan for this lot, task type and kind exists already; "
+                    "change that one."
+                )
             )
     return merged
 
@@ -477,12 +484,12 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
     errors: dict[str, str] = {}
     merged["description"] = _text(merged.get("description"))
     if not merged["description"]:
-        errors["description"] = "Describe what is needed."
+        errors["description"] = N_("Describe what is needed.")
     elif len(merged["description"]) > 2000:
-        errors["description"] = "At most 2000 characters."
+        errors["description"] = N_("At most 2000 characters.")
     priority = merged.get("priority") or NeedPriority.NORMAL
     if priority not in set(NeedPriority):
-        errors["priority"] = "Choose normal or urgent."
+        errors["priority"] = N_("Choose normal or urgent.")
     merged["priority"] = priority
     asset_id = merged.get("asset_id")
     if asset_id not in (None, ""):
@@ -491,9 +498,11 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
             select(Asset).where(Asset.id == asset_id, Asset.member_id == member_id)
         )
         if asset is None:
-            raise NotFound("Asset not found.", fields={"asset_id": "No such asset."})
+            raise NotFound(N_("Asset not found."), fields={"asset_id": N_("No such asset.")})
         if not asset.is_active:
-            raise Conflict("The asset is retired.", fields={"asset_id": "The asset is retired."})
+            raise Conflict(
+                N_("The asset is retired."), fields={"asset_id": N_("The asset is retired.")}
+            )
         merged.update(asset_id=asset.id, lat=None, lon=None, address=None)
     else:
         merged["asset_id"] = None
@@ -501,15 +510,15 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
         try:
             lat, lon = float(merged.get("lat")), float(merged.get("lon"))
         except (TypeError, ValueError):
-            errors["lat"] = "Choose an asset, or pick the place on the map."
+            errors["lat"] = N_("Choose an asset, or pick the place on the map.")
         else:
             if not importer.in_belgium(lat, lon):
-                errors["lat"] = "The place is outside Belgium."
+                errors["lat"] = N_("The place is outside Belgium.")
             merged["lat"], merged["lon"] = lat, lon
         if not merged["address"]:
-            errors["address"] = "Give the address of the place."
+            errors["address"] = N_("Give the address of the place.")
         elif len(merged["address"]) > 300:
-            errors["address"] = "At most 300 characters."
+            errors["address"] = N_("At most 300 characters.")
     lot_id, task_type = _check_lot_and_task_type(
         member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=False
     )
@@ -541,11 +550,11 @@ def update_need(need: Need, values: dict[str, Any], *, actor: Any) -> Need:
     status = values.get("status")
     if status is not None and status not in (NeedStatus.OPEN, NeedStatus.CANCELLED):
         raise ValidationError(
-            "A need can only be cancelled here; planning sets the other statuses.",
-            fields={"status": "Only cancelled."},
+            N_("A need can only be cancelled here; planning sets the other statuses."),
+            fields={"status": N_("Only cancelled.")},
         )
     if need.status != NeedStatus.OPEN:
-        raise Conflict("Only an open need can change.")
+        raise Conflict(N_("Only an open need can change."))
     cleaned = _clean_need(values, need, need.member_id)
     changed = sorted(k for k, v in cleaned.items() if getattr(need, k) != v)
     for key, value in cleaned.items():

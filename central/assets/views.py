@@ -43,7 +43,7 @@ from central.assets.forms import (
 from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServicePlan
 from central.core.audit import AuditEvent
 from central.core.clock import today
-from central.core.errors import DomainError
+from central.core.errors import N_, DomainError
 from central.core.forms import form_error
 from central.core.pagination import paginate
 from central.core.permissions import (
@@ -359,7 +359,7 @@ def import_confirm():
         ), 400
     except DomainError as exc:
         db.session.rollback()
-        flash(_(exc.message), "error")
+        flash(exc.translated(), "error")
         return redirect(url_for("assets.import_page"))
     db.session.commit()
     _drop_pending_upload()
@@ -508,8 +508,8 @@ def need_new():
                 )
                 if asset_id is None:
                     raise DomainError(
-                        "No asset of your authority has this code.",
-                        fields={"asset_code": "No asset of your authority has this code."},
+                        N_("No asset of your authority has this code."),
+                        fields={"asset_code": N_("No asset of your authority has this code.")},
                     )
                 values["asset_id"] = asset_id
             else:

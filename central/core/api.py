@@ -24,7 +24,7 @@ from sqlalchemy import Select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from central.core.errors import DomainError
+from central.core.errors import N_, DomainError
 from central.core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginate
 from central.core.types import utcnow
 from central.extensions import csrf, db
@@ -74,14 +74,14 @@ def load_body(schema: type[Schema], *, partial: bool = False) -> dict[str, Any]:
     """Validate the JSON body against `schema`; malformed JSON and unknown fields answer 400."""
     data = request.get_json(silent=True)
     if data is None:
-        raise DomainError("The request body must be a JSON object.")
+        raise DomainError(N_("The request body must be a JSON object."))
     if not isinstance(data, dict):
-        raise DomainError("The request body must be a JSON object.")
+        raise DomainError(N_("The request body must be a JSON object."))
     try:
         return schema().load(data, partial=partial)
     except SchemaError as exc:
         raise DomainError(
-            "The request has invalid fields.", fields=_flatten(exc.messages)
+            N_("The request has invalid fields."), fields=_flatten(exc.messages)
         ) from None
 
 

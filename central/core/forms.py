@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from central.core.errors import DomainError
@@ -16,9 +15,9 @@ def form_error(form: FlaskForm, exc: DomainError) -> int:
     for name, messages in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), *[_(m) for m in messages]]
+            field.errors = [*list(field.errors), *[exc.translated(m) for m in messages]]
         else:
             unplaced.extend(messages)
     if unplaced or not exc.fields:
-        flash(_(exc.message), "error")
+        flash(exc.translated(), "error")
     return exc.status

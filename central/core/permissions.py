@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, false, or_, select
 
-from central.core.errors import Forbidden, NotFound
+from central.core.errors import N_, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from central.accounts.models import User
@@ -21,7 +21,7 @@ M = TypeVar("M")
 def require_role(user: User, *roles: str) -> None:
     """Refuse (403) an action reserved to other roles."""
     if not user.is_authenticated or user.role not in roles:
-        raise Forbidden("This action is not available to your role.")
+        raise Forbidden(N_("This action is not available to your role."))
 
 
 def visible_organisations(user: User) -> Select:
@@ -208,7 +208,7 @@ def require_own_authority(user: User, member_id: int) -> None:
     members' inventories but keeps only its own authority's."""
     require_role(user, "member", "coordinator")
     if user.organisation_id != member_id:
-        raise Forbidden("Only the authority that owns this can change it.")
+        raise Forbidden(N_("Only the authority that owns this can change it."))
 
 
 def visible_users(user: User) -> Select:
@@ -316,10 +316,10 @@ def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:
 
     # Ids are 32-bit integers on every database; a larger number names nothing (not a 500).
     if isinstance(object_id, int) and not 0 < object_id < 2**31:
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     obj = db.session.scalar(stmt.where(model.id == object_id))  # type: ignore[attr-defined]
     if obj is None:
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     return obj
 
 

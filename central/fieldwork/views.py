@@ -341,7 +341,7 @@ def add_photo(task_id: int):
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        flash(_(exc.message), "error")
+        flash(exc.translated(), "error")
     else:
         flash(_("Photo added."), "success")
     return redirect(url_for("fieldwork.task_page", task_id=task.id, _anchor="photos"))
@@ -380,10 +380,10 @@ def labour(round_id: int):
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            flash(_(exc.message), "error")
+            flash(exc.translated(), "error")
             for messages in exc.fields.values():
                 for message in messages:
-                    flash(_(message), "error")
+                    flash(exc.translated(message), "error")
         else:
             flash(_("Labour saved.") if created else _("Labour replaced."), "success")
     else:
@@ -419,7 +419,7 @@ def accept(round_id: int):
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            flash(_(exc.message), "error")
+            flash(exc.translated(), "error")
             return redirect(url_for("fieldwork.round_page", round_id=round_.id))
         flash(_("Round %(round)s accepted.", round=round_.id), "success")
         return redirect(url_for("fieldwork.acceptance"))

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from central.core.api import endpoint
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 from central.core.permissions import (
     get_visible,
     visible_accessions,
@@ -363,12 +363,12 @@ def list_accessions():
     status = request.args.get("status")
     if status:
         if status not in ("requested", "approved", "rejected", "withdrawn"):
-            raise ValidationError("Unknown status.", fields={"status": "Unknown status."})
+            raise ValidationError(N_("Unknown status."), fields={"status": N_("Unknown status.")})
         stmt = stmt.where(Accession.status == status)
     framework = request.args.get("framework")
     if framework:
         if not framework.isdigit():
-            raise ValidationError("framework is an id.", fields={"framework": "Not an id."})
+            raise ValidationError(N_("framework is an id."), fields={"framework": N_("Not an id.")})
         stmt = stmt.where(Accession.framework_id == int(framework))
     return stmt
 

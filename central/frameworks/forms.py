@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 
 
 def amount_input(raw: Any, locale: str | None = None) -> str | None:
@@ -68,19 +68,22 @@ def parse_checklist(text: str | None) -> list[dict[str, Any]]:
         parts = [p.strip() for p in line.split("|")]
         if len(parts) < 3 or parts[2] not in ("pass_fail", "reading"):
             raise ValidationError(
-                f"Line {number}: write key|label|pass_fail or key|label|reading|min|max.",
-                fields={"checklist": f"Line {number} is not key|label|kind."},
+                N_("Line %(number)d: write key|label|pass_fail or key|label|reading|min|max."),
+                fields={"checklist": N_("Line %(number)d is not key|label|kind.")},
+                params={"number": number},
             )
         kind = parts[2]
         if kind == "pass_fail" and any(parts[3:]):
             raise ValidationError(
-                f"Line {number}: a pass/fail item has no min or max.",
-                fields={"checklist": f"Line {number}: no min or max on pass_fail."},
+                N_("Line %(number)d: a pass/fail item has no min or max."),
+                fields={"checklist": N_("Line %(number)d: no min or max on pass_fail.")},
+                params={"number": number},
             )
         if len(parts) > 5:
             raise ValidationError(
-                f"Line {number}: too many parts.",
-                fields={"checklist": f"Line {number} has too many | signs."},
+                N_("Line %(number)d: too many parts."),
+                fields={"checklist": N_("Line %(number)d has too many | signs.")},
+                params={"number": number},
             )
         low = _reading_bound(parts[3]) if len(parts) > 3 else None
         high = _reading_bound(parts[4]) if len(parts) > 4 else None

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central.core import audit
 from central.core.clock import today
-from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
 from central.core.money import CENT
 from central.core.types import utcnow
 from central.extensions import db
@@ -107,12 +107,10 @@ def _require_not_ended(framework: Framework) -> None:
         )
 
 
-def _require_draft(framework: Framework, what: str) -> None:
+def _require_draft(framework: Framework, message: str) -> None:
+    """`message`: what can only change while the framework is a draft (a marked text)."""
     if framework.status != FrameworkStatus.DRAFT:
-        raise Conflict(
-            f"{what} can only change while the framework is a draft.",
-            fields={"status": framework.status},
-        )
+        raise Conflict(message, fields={"status": framework.status})
 
 
 def _text(values: dict[str, Any], name: str, errors: dict, *, required: bool, max_len: int):
@@ -126,7 +124,7 @@ def _text(values: dict[str, Any], name: str, errors: dict, *, required: bool, ma
         errors[name] = N_("Enter text.")
         return None
     if len(value) > max_len:
-        errors[name] = f"At most {max_len} characters."
+        errors[name] = Message(N_("At most %(limit)d characters."), limit=max_len)
         return None
     return value
 
@@ -154,10 +152,10 @@ def _amount(
         errors[name] = N_("Cannot be negative.")
         return None
     if amount > maximum:
-        errors[name] = f"At most {maximum}."
+        errors[name] = Message(N_("At most %(maximum)s."), maximum=maximum)
         return None
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        errors[name] = f"At most {places} decimals."
+        errors[name] = Message(N_("At most %(places)d decimals."), places=places)
         return None
     return amount.quantize(Decimal(1).scaleb(-places))
 
@@ -176,7 +174,9 @@ def _int(value: Any, name: str, errors: dict, *, minimum: int, maximum: int, req
         errors[name] = N_("Enter a whole number.")
         return None
     if not minimum <= number <= maximum:
-        errors[name] = f"Between {minimum} and {maximum}."
+        errors[name] = Message(
+            N_("Between %(minimum)d and %(maximum)d."), minimum=minimum, maximum=maximum
+        )
         return None
     return number
 
@@ -196,7 +196,11 @@ def _date(value: Any, name: str, errors: dict, *, required: bool = True) -> date
         errors[name] = N_("Enter a date.")
         return None
     if not FIRST_DATE <= value <= LAST_DATE:
-        errors[name] = f"Between {FIRST_DATE.year} and {LAST_DATE.year}."
+        errors[name] = Message(
+            N_("Between %(minimum)d and %(maximum)d."),
+            minimum=FIRST_DATE.year,
+            maximum=LAST_DATE.year,
+        )
         return None
     return value
 
@@ -303,7 +307,7 @@ def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
     _check_framework_rules(cleaned, None)
     framework = Framework(lead_organisation_id=actor.organisation_id, **cleaned)
     db.session.add(framework)
-    _flush_unique("Another framework already has this reference.", "reference")
+    _flush_unique(N_("Another framework already has this reference."), "reference")
     audit.record("framework.created", framework, actor=actor, **cleaned)
     return framework
 
@@ -319,17 +323,19 @@ def update_framework(framework: Framework, values: dict[str, Any], *, actor: Any
         fixed = [name for name in changed if name not in RUNNING_FRAMEWORK_FIELDS]
         if fixed:
             raise Conflict(
-                "An active framework cannot change its "
-                + ", ".join(name.replace("_", " ") for name in fixed)
-                + ": that would be a substantial modification of the awarded contract.",
-                fields={name: "Fixed once the framework is active." for name in fixed},
+                N_(
+                    "An active framework cannot change its %(fields)s: that would be a "
+                    "substantial modification of the awarded contract."
+                ),
+                fields={name: N_("Fixed once the framework is active.") for name in fixed},
+                params={"fields": ", ".join(name.replace("_", " ") for name in fixed)},
             )
     _check_framework_rules(cleaned, framework)
     if cleaned["reserved"] and not framework.reserved:
         _check_awards_eligible([a for lot in framework.lots for a in lot.awards], reserved=True)
     for key in changed:
         setattr(framework, key, cleaned[key])
-    _flush_unique("Another framework already has this reference.", "reference")
+    _flush_unique(N_("Another framework already has this reference."), "reference")
     if changed:
         audit.record(
             "framework.updated",
@@ -385,9 +391,10 @@ def activate_framework(framework: Framework, *, actor: Any) -> Framework:
         )
     problems = activation_problems(framework)
     if problems:
+        texts = [Message(p.template, **p.params) for p in problems]
         raise Conflict(
-            "The framework cannot be activated yet: " + " ".join(str(p) for p in problems),
-            fields={"activation": [str(p) for p in problems]},
+            Message(N_("The framework cannot be activated yet: %(problems)s"), problems=texts),
+            fields={"activation": texts},
         )
     _check_awards_eligible([a for lot in framework.lots for a in lot.awards])
     framework.status = FrameworkStatus.ACTIVE
@@ -454,15 +461,18 @@ def add_beneficiaries(
     unknown = [i for i in ids if i not in orgs]
     if unknown:
         raise ValidationError(
-            N_("Unknown organisation."), fields={"organisation_ids": f"Unknown: {unknown}."}
+            N_("Unknown organisation."),
+            fields={"organisation_ids": N_("Unknown: %(ids)s.")},
+            params={"ids": str(unknown)},
         )
     not_authorities = [o.name for o in orgs.values() if o.kind != OrganisationKind.AUTHORITY]
     if not_authorities:
         raise ValidationError(
             N_("Only authorities can be beneficiaries."),
-            fields={"organisation_ids": f"Not an authority: {', '.join(not_authorities)}."},
+            fields={"organisation_ids": N_("Not an authority: %(names)s.")},
+            params={"names": ", ".join(not_authorities)},
         )
-    _require_draft(framework, "Beneficiaries")
+    _require_draft(framework, N_("Beneficiaries can only change while the framework is a draft."))
     present = set(
         db.session.scalars(
             select(FrameworkBeneficiary.organisation_id).where(
@@ -485,7 +495,7 @@ def add_beneficiaries(
 def remove_beneficiary(framework: Framework, organisation_id: int, *, actor: Any) -> None:
     """Take an authority off a draft framework's beneficiaries."""
     _require_lead_coordinator(framework, actor)
-    _require_draft(framework, "Beneficiaries")
+    _require_draft(framework, N_("Beneficiaries can only change while the framework is a draft."))
     row = db.session.get(FrameworkBeneficiary, (framework.id, organisation_id))
     if row is not None:
         db.session.delete(row)
@@ -554,10 +564,10 @@ def create_lot(framework: Framework, values: dict[str, Any], *, actor: Any) -> L
     """Add a lot to a draft framework."""
     _require_lead_coordinator(framework, actor)
     cleaned = _clean_lot(values, framework, None)
-    _require_draft(framework, "Lots")
+    _require_draft(framework, N_("Lots can only change while the framework is a draft."))
     lot = Lot(framework_id=framework.id, **cleaned)
     db.session.add(lot)
-    _flush_unique("Another lot of this framework has this number.", "number")
+    _flush_unique(N_("Another lot of this framework has this number."), "number")
     db.session.expire(framework, ["lots"])
     audit.record("lot.created", lot, actor=actor, framework_id=framework.id, **cleaned)
     return lot
@@ -574,16 +584,15 @@ def update_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Lot:
         fixed = [name for name in changed if name not in RUNNING_LOT_FIELDS]
         if fixed:
             raise Conflict(
-                "An active framework's lot cannot change its "
-                + ", ".join(name.replace("_", " ") for name in fixed)
-                + ".",
-                fields={name: "Fixed once the framework is active." for name in fixed},
+                N_("An active framework's lot cannot change its %(fields)s."),
+                fields={name: N_("Fixed once the framework is active.") for name in fixed},
+                params={"fields": ", ".join(name.replace("_", " ") for name in fixed)},
             )
     if cleaned["reserved"] and not lot.reserved:
         _check_awards_eligible(list(lot.awards), reserved=True)
     for key in changed:
         setattr(lot, key, cleaned[key])
-    _flush_unique("Another lot of this framework has this number.", "number")
+    _flush_unique(N_("Another lot of this framework has this number."), "number")
     if changed:
         audit.record("lot.updated", lot, actor=actor, fields=changed)
     return lot
@@ -609,6 +618,13 @@ def _bound(value: Any, name: str, errors: dict) -> str | None:
     return format(number.normalize(), "f")
 
 
+def _listed(texts: Any, separator: str) -> Message:
+    """Texts joined by `separator`, each translated where the whole is shown."""
+    texts = [t if isinstance(t, Message) else Message(t) for t in texts]
+    template = separator.join(f"%(t{i})s" for i in range(len(texts)))
+    return Message(template, **{f"t{i}": t for i, t in enumerate(texts)})
+
+
 def clean_checklist(items: Any) -> list[dict[str, Any]]:
     """A checklist: items with a unique key, a label and a kind; readings may bound their
     value with a min and a max (min ≤ max); pass/fail items have no bounds."""
@@ -620,21 +636,25 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         )
     if len(items) > MAX_CHECKLIST_ITEMS:
         raise ValidationError(
-            f"A checklist has at most {MAX_CHECKLIST_ITEMS} items.",
+            N_("A checklist has at most %(count)d items."),
             fields={"checklist": N_("Too many items.")},
+            params={"count": MAX_CHECKLIST_ITEMS},
         )
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(items, start=1):
-        where = f"Item {index}"
         if not isinstance(item, dict):
-            raise ValidationError(f"{where} is not an object.", fields={"checklist": f"{where}."})
+            raise ValidationError(
+                N_("Item %(index)d is not an object."),
+                fields={"checklist": N_("Item %(index)d.")},
+                params={"index": index},
+            )
         errors: dict[str, str] = {}
         key = item.get("key")
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
             errors["key"] = N_("a key of lower-case letters, digits and _")
         elif key in seen:
-            errors["key"] = f"the key {key} is used twice"
+            errors["key"] = Message(N_("the key %(key)s is used twice"), key=key)
         label = item.get("label")
         if not isinstance(label, str) or not label.strip() or len(label) > 200:
             errors["label"] = N_("a label of at most 200 characters")
@@ -648,7 +668,11 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         if low is not None and high is not None and Decimal(low) > Decimal(high):
             errors["max"] = N_("a max not below the min")
         if errors:
-            message = f"{where} needs " + "; ".join(errors.values()) + "."
+            message = Message(
+                N_("Item %(index)d needs %(needs)s."),
+                index=index,
+                needs=_listed(errors.values(), "; "),
+            )
             raise ValidationError(message, fields={"checklist": message})
         seen.add(key)
         cleaned.append(
@@ -715,7 +739,7 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
         follow_up_task_type_id=follow_up.id if follow_up else None,
     )
     db.session.add(task_type)
-    _flush_unique("This lot already has a task type with this code.", "code")
+    _flush_unique(N_("This lot already has a task type with this code."), "code")
     db.session.expire(lot, ["task_types"])
     audit.record("task_type.created", task_type, actor=actor, lot_id=lot.id, code=code)
     return task_type
@@ -805,8 +829,9 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     )
     if earlier_unit is not None and earlier_unit != unit:
         raise ValidationError(
-            f"This task type is priced per {earlier_unit}; a new line keeps that unit.",
-            fields={"unit": f"Must be {earlier_unit}."},
+            N_("This task type is priced per %(unit)s; a new line keeps that unit."),
+            fields={"unit": N_("Must be %(unit)s.")},
+            params={"unit": earlier_unit},
         )
     if db.session.scalar(
         select(PriceLine.id).where(
@@ -826,7 +851,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         valid_from=valid_from,
     )
     db.session.add(line)
-    _flush_unique("This task type already has a price from that date.", "valid_from")
+    _flush_unique(N_("This task type already has a price from that date."), "valid_from")
     audit.record(
         "price_line.created",
         line,
@@ -849,9 +874,12 @@ def _check_provider_eligible(provider: Organisation, *, reserved: bool) -> None:
     providers."""
     if reserved and not provider.is_recognised_social_economy:
         raise ValidationError(
-            f"{provider.name} has no recognised social-economy status; a reserved lot can only "
-            "be awarded to a custom-work company, an LDE or a social integration enterprise.",
+            N_(
+                "%(provider)s has no recognised social-economy status; a reserved lot can only "
+                "be awarded to a custom-work company, an LDE or a social integration enterprise."
+            ),
             fields={"provider_id": N_("Not a recognised social-economy provider.")},
+            params={"provider": provider.name},
         )
 
 
@@ -878,7 +906,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
             N_("Choose a provider organisation."), fields={"provider_id": N_("Not a provider.")}
         )
     _check_provider_eligible(provider, reserved=lot.is_reserved)
-    _require_draft(framework, "Awards")
+    _require_draft(framework, N_("Awards can only change while the framework is a draft."))
     if db.session.scalar(
         select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider.id)
     ):
@@ -890,7 +918,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
         raise Conflict(N_("Another provider has this rank."), fields={"rank": N_("Already taken.")})
     award = Award(lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=capacity)
     db.session.add(award)
-    _flush_unique("This award conflicts with another award of the lot.", "rank")
+    _flush_unique(N_("This award conflicts with another award of the lot."), "rank")
     db.session.expire(lot, ["awards"])
     audit.record(
         "award.created",
@@ -946,7 +974,8 @@ def request_accession(
     if strangers:
         raise ValidationError(
             N_("These lots are not part of the framework."),
-            fields={"lot_ids": f"Unknown: {strangers}."},
+            fields={"lot_ids": N_("Unknown: %(ids)s.")},
+            params={"ids": str(strangers)},
         )
     if not is_beneficiary(framework, member_id):
         raise Conflict(
@@ -972,12 +1001,12 @@ def request_accession(
     )
     if covered:
         numbers = sorted(lot.number for lot in framework.lots if lot.id in covered)
-        message = (
-            "Lot "
-            + ", ".join(str(n) for n in numbers)
-            + " is already covered by a pending or approved accession."
+        message = N_("Lot %(numbers)s is already covered by a pending or approved accession.")
+        raise Conflict(
+            message,
+            fields={"lot_ids": message},
+            params={"numbers": ", ".join(str(n) for n in numbers)},
         )
-        raise Conflict(message, fields={"lot_ids": message})
     accession = Accession(
         framework_id=framework.id,
         member_id=member_id,
@@ -989,7 +1018,7 @@ def request_accession(
         AccessionLot(lot_id=lot_id, member_id=member_id, covering=True) for lot_id in wanted
     ]
     db.session.add(accession)
-    _flush_unique("A lot is already covered by a pending or approved accession.", "lot_ids")
+    _flush_unique(N_("A lot is already covered by a pending or approved accession."), "lot_ids")
     db.session.refresh(accession)
     audit.record(
         "accession.requested",
@@ -1007,7 +1036,9 @@ def request_accession(
 def _require_requested(accession: Accession) -> None:
     if accession.status != AccessionStatus.REQUESTED:
         raise Conflict(
-            f"This accession is already {accession.status}.", fields={"status": accession.status}
+            N_("This accession is already %(status)s."),
+            fields={"status": accession.status},
+            params={"status": Message(str(accession.status))},
         )
 
 
@@ -1059,7 +1090,9 @@ def withdraw_accession(accession: Accession, *, actor: Any) -> Accession:
     _require_acts_for(accession.member_id, actor)
     if accession.status not in COVERING_ACCESSION_STATUSES:
         raise Conflict(
-            f"This accession is already {accession.status}.", fields={"status": accession.status}
+            N_("This accession is already %(status)s."),
+            fields={"status": accession.status},
+            params={"status": Message(str(accession.status))},
         )
     accession.status = AccessionStatus.WITHDRAWN
     accession.decided_at = utcnow()
@@ -1163,9 +1196,21 @@ def ensure_room(lot: Lot, would_commit: Decimal) -> None:
     ):
         if check.crosses:
             raise MaximumReached(
-                f"This work would take the {scope}'s committed value to {check.total} EUR, over "
-                f"its maximum of {check.maximum} EUR.",
-                fields={"max_value": f"{scope} maximum reached"},
+                N_(
+                    "This work would take the lot's committed value to %(total)s EUR, over its "
+                    "maximum of %(maximum)s EUR."
+                )
+                if scope == "lot"
+                else N_(
+                    "This work would take the framework's committed value to %(total)s EUR, "
+                    "over its maximum of %(maximum)s EUR."
+                ),
+                fields={
+                    "max_value": N_("lot maximum reached")
+                    if scope == "lot"
+                    else N_("framework maximum reached")
+                },
+                params={"total": check.total, "maximum": check.maximum},
             )
 
 

@@ -6,7 +6,7 @@ from flask import request
 from flask_login import current_user
 
 from central.core.api import endpoint
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 from central.core.permissions import require_role
 from central.extensions import db
 from central.jobs import services
@@ -37,7 +37,7 @@ def list_runs():
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in JobStatus}:
         raise ValidationError(
-            "status is not a job run status.", fields={"status": "Not a job run status."}
+            N_("status is not a job run status."), fields={"status": N_("Not a job run status.")}
         )
     return runs_query(job=request.args.get("job") or None, status=status)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from central.core.errors import NotFound
+from central.core.errors import N_, NotFound
 
 JobFunction = Callable[[Session, date], dict[str, Any]]
 
@@ -116,5 +116,5 @@ def get_job(name: str) -> Job:
     """The job registered as `name`, or UnknownJob (404)."""
     job = jobs().get(name)
     if job is None:
-        raise UnknownJob(f"There is no job called {name!r}.")
+        raise UnknownJob(N_("There is no job called %(name)r."), params={"name": name})
     return job

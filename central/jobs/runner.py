@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from central.core import clock
-from central.core.errors import DomainError
+from central.core.errors import N_, DomainError
 from central.core.types import utcnow
 from central.extensions import db
 from central.jobs.locks import DEFAULT_LEASE_SECONDS, try_lock, write_transactions
@@ -38,8 +38,11 @@ def check_clock_override(today: date | None) -> None:
     """Refuse a moved clock unless the configuration allows it (development, testing)."""
     if today is not None and not current_app.config.get("ALLOW_CLOCK_OVERRIDE"):
         raise ClockOverrideRefused(
-            f"The clock cannot be moved (--today) in the {current_app.config['NAME']} "
-            "configuration; it is allowed only in development and testing."
+            N_(
+                "The clock cannot be moved (--today) in the %(name)s configuration; it is allowed "
+                "only in development and testing."
+            ),
+            params={"name": current_app.config["NAME"]},
         )
 
 

@@ -10,7 +10,7 @@ from flask import request
 from flask_login import current_user
 
 from central.core.api import endpoint
-from central.core.errors import ValidationError
+from central.core.errors import N_, ValidationError
 from central.core.permissions import get_visible, visible_rounds, visible_tasks
 from central.extensions import db
 from central.planning import services
@@ -48,13 +48,13 @@ def filtered_rounds(user, args):
         raw = args.get(name)
         if raw:
             if not raw.isdigit():
-                errors[name] = "Not a number."
+                errors[name] = N_("Not a number.")
             else:
                 stmt = stmt.where(getattr(Round, name) == int(raw))
     status = args.get("status")
     if status:
         if status not in {s.value for s in RoundStatus}:
-            errors["status"] = "Not a round status."
+            errors["status"] = N_("Not a round status.")
         else:
             stmt = stmt.where(Round.status == status)
     for name, compare in (("scheduled_from", "__ge__"), ("scheduled_to", "__le__")):
@@ -63,11 +63,11 @@ def filtered_rounds(user, args):
             try:
                 day = date.fromisoformat(raw)
             except ValueError:
-                errors[name] = "Use YYYY-MM-DD."
+                errors[name] = N_("Use YYYY-MM-DD.")
             else:
                 stmt = stmt.where(getattr(Round.scheduled_date, compare)(day))
     if errors:
-        raise ValidationError("The filters are not valid.", fields=errors)
+        raise ValidationError(N_("The filters are not valid."), fields=errors)
     return stmt.order_by(Round.due_date, Round.id)
 
 

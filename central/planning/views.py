@@ -157,8 +157,10 @@ def move_round(round_id: int):
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            details = " ".join(_(m) for messages in exc.fields.values() for m in messages)
-            flash(f"{_(exc.message)} {details}".strip(), "error")
+            details = " ".join(
+                exc.translated(m) for messages in exc.fields.values() for m in messages
+            )
+            flash(f"{exc.translated()} {details}".strip(), "error")
             return redirect(url_for("planning.round_detail", round_id=round_id))
         db.session.commit()
         flash(
@@ -182,7 +184,7 @@ def cancel_round(round_id: int):
         try:
             services.cancel_round(round_, actor=current_user)
         except DomainError as exc:
-            flash(_(exc.message), "error")
+            flash(exc.translated(), "error")
             return redirect(url_for("planning.round_detail", round_id=round_id)), 303
         db.session.commit()
         flash(_("The open work of round %(id)s is cancelled.", id=round_.id), "success")
@@ -205,7 +207,7 @@ def cancel_task(task_id: int):
         try:
             services.cancel_task(task, actor=current_user)
         except DomainError as exc:
-            flash(_(exc.message), "error")
+            flash(exc.translated(), "error")
             return redirect(url_for("planning.round_detail", round_id=round_.id)), 303
         db.session.commit()
         flash(_("The task is cancelled."), "success")

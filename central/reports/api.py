@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from central.core.api import endpoint
 from central.core.clock import today
-from central.core.errors import N_, Forbidden, NotFound, ValidationError
+from central.core.errors import N_, Forbidden, Message, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
     report_lines_scope,
@@ -52,17 +52,17 @@ def int_arg(name: str, *, required: bool = False) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         if required:
-            raise ValidationError(N_("This parameter is required."), fields={name: "Required."})
+            raise ValidationError(N_("This parameter is required."), fields={name: N_("Required.")})
         return None
     if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ValidationError(N_("Give a whole number."), fields={name: "Give a whole number."})
+        raise ValidationError(N_("Give a whole number."), fields={name: N_("Give a whole number.")})
     return int(raw)
 
 
 def format_arg(allowed: tuple[str, ...] = FORMATS) -> str:
     value = (request.args.get("format") or "json").strip().lower()
     if value not in allowed:
-        message = f"One of: {', '.join(allowed)}."
+        message = Message(N_("One of: %(formats)s."), formats=", ".join(allowed))
         raise ValidationError(N_("Unknown format."), fields={"format": message})
     return value
 
@@ -88,7 +88,7 @@ def report_member(member_id: int | None) -> Organisation:
         if current_user.role == "member" and current_user.organisation_id:
             member_id = current_user.organisation_id
         else:
-            raise ValidationError(N_("Name the member."), fields={"member": "Required."})
+            raise ValidationError(N_("Name the member."), fields={"member": N_("Required.")})
     return get_visible(visible_report_members(current_user), Organisation, member_id)
 
 
@@ -268,7 +268,7 @@ def add_credit(statement_id: int, data):
 def framework_ocds(framework_id: int):
     framework = db.session.get(Framework, framework_id) if 0 < framework_id <= MAX_ID else None
     if framework is None:
-        raise NotFound("Not found.")
+        raise NotFound(N_("Not found."))
     if framework.status == FrameworkStatus.DRAFT:
         user = current_user
         if not (
@@ -276,7 +276,7 @@ def framework_ocds(framework_id: int):
             and user.role == "coordinator"
             and user.organisation_id == framework.lead_organisation_id
         ):
-            raise NotFound("Not found.")
+            raise NotFound(N_("Not found."))
     uri = url_for("api.reports_framework_ocds", framework_id=framework.id, _external=True)
     return ocds.release_package(framework, uri=uri)
 
@@ -284,7 +284,7 @@ def framework_ocds(framework_id: int):
 def led_framework(framework_id: int | None) -> Framework:
     """A framework the user's authority leads: 404 outside reach, 403 when only visible."""
     if framework_id is None:
-        raise ValidationError(N_("Name the framework."), fields={"framework": "Required."})
+        raise ValidationError(N_("Name the framework."), fields={"framework": N_("Required.")})
     framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
     if not (
         current_user.role == "coordinator"
@@ -367,7 +367,7 @@ def hours_per_fte_arg() -> Decimal:
     except InvalidOperation:
         value = Decimal("0")
     if not value.is_finite() or not Decimal("1") <= value <= Decimal("8784"):
-        message = "Hours per FTE: from 1 to 8784."
+        message = N_("Hours per FTE: from 1 to 8784.")
         raise ValidationError(N_("Unknown hours per FTE."), fields={"hours_per_fte": message})
     return value
 
@@ -376,7 +376,7 @@ def social_impact_scope(framework_id: int | None) -> tuple[Framework, int | None
     """The framework and whose rows: a coordinator of the lead authority sees every member; a
     member (or a coordinator for its own authority) only its own rows; others 403/404."""
     if framework_id is None:
-        raise ValidationError(N_("Name the framework."), fields={"framework": "Required."})
+        raise ValidationError(N_("Name the framework."), fields={"framework": N_("Required.")})
     framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
     if (
         current_user.role == "coordinator"

@@ -505,3 +505,31 @@ def test_season_mask_matches_the_plan_months(member, acceded):
     in_april = db.session.scalars(select(ServicePlan.id).where(queries.in_season(4))).all()
     in_may = db.session.scalars(select(ServicePlan.id).where(queries.in_season(5))).all()
     assert plan.id in in_april and plan.id not in in_may
+
+
+def test_api_errors_answer_in_english_for_an_english_user(client, member):
+    """The API answers in English, as before: marking a message for the Dutch catalogue changes
+    only how pages show it."""
+    api = _client(client, make_user("member", member, locale="en"))
+    make_asset(member, code="HK-1")
+    body = {
+        "code": "HK-1",
+        "kind": "hydrant_pillar",
+        "street": "Markt",
+        "municipality": "Roeselare",
+        "lat": 50.9,
+        "lon": 3.1,
+    }
+    refused = api.post("/assets", json=body)
+    assert refused.status_code == 400
+    assert refused.json["error"]["message"] == "Another asset of your authority has this code."
+    assert refused.json["error"]["fields"]["code"] == [
+        "Another asset of your authority has this code."
+    ]
+    filtered = api.get("/assets?member_id=abc")
+    assert filtered.status_code == 400
+    assert filtered.json["error"] == {
+        "code": "validation_error",
+        "message": "member_id must be a number.",
+        "fields": {"member_id": ["Not a number."]},
+    }

@@ -352,3 +352,22 @@ def test_lead_coordinator_reads_but_does_not_change_members_objects(
     lead = objects["framework"].lead_organisation
     client = login_as(make_user("coordinator", lead))
     assert client.get(path.format(**objects)).status_code == status
+
+
+def test_a_domain_error_on_a_page_is_in_dutch(member_client, member):
+    """A service's error (rule 9: a code is unique within the member) reaches a Dutch user in
+    Dutch, on the form it came from."""
+    make_asset(member, code="HK-TAKEN")
+    form = {
+        "csrf_token": csrf_token(member_client),
+        "kind": "hydrant_pillar",
+        "street": "Markt",
+        "municipality": "Roeselare",
+        "lat": "50.9465",
+        "lon": "3.1235",
+    }
+    taken = member_client.post("/assets/new", data={**form, "code": "HK-TAKEN"})
+    assert taken.status_code == 400
+    assert "Een ander object van uw bestuur heeft deze code." in taken.text
+    assert "Another asset of your authority has this code." not in taken.text
+    assert count(Asset, member_id=member.id) == 1
