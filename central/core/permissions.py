@@ -328,6 +328,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "manage_organisations": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
     "manage_frameworks": frozenset({"coordinator"}),
+    "manage_asset_kinds": frozenset({"admin", "coordinator"}),
     "view_frameworks": frozenset({"admin", "coordinator", "member", "provider"}),
     "request_accession": frozenset({"coordinator", "member"}),
     "run_jobs": frozenset({"coordinator"}),

@@ -1,0 +1,209 @@
+"""Asset kinds are data, like task types (SPEC section 5): the platform administrator or a
+coordinator adds a kind (a hedge, a road sign, a building to clean) when a new service needs one;
+every signed-in user reads them. A kind's code is fixed once made (files and plans name it); its
+names may be corrected. Kinds are never deleted: assets and plans keep naming them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length, Regexp
+
+from central.assets.models import AssetKind
+from central.assets.views import bp
+from central.core import audit
+from central.core.api import endpoint
+from central.core.errors import N_, Conflict, NotFound, ValidationError
+from central.core.forms import form_error
+from central.core.permissions import ROLE_ACTIONS, require_role
+from central.extensions import db
+
+TAG = "assets"
+CODE_PATTERN = r"^[a-z][a-z0-9_]{1,49}$"
+CODE_HINT = N_("Lower-case letters, digits and _, starting with a letter.")
+
+
+def _require_manager(user: Any) -> None:
+    """Adding or renaming kinds: the `manage_asset_kinds` action (admin, coordinator)."""
+    require_role(user, *ROLE_ACTIONS["manage_asset_kinds"])
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def _clean_names(values: dict[str, Any]) -> dict[str, str]:
+    names = {}
+    for key in ("name_nl", "name_en"):
+        if key in values:
+            name = (values[key] or "").strip()
+            if not name:
+                raise ValidationError(N_("Give the name."), fields={key: N_("Enter a name.")})
+            names[key] = name[:100]
+    return names
+
+
+def _check_unique_name(names: dict[str, str], kind_id: int | None = None) -> None:
+    """The import recognises a kind by its Dutch or English name too: names stay unique."""
+    for key, name in names.items():
+        column = getattr(AssetKind, key)
+        stmt = select(AssetKind.id).where(func.lower(column) == name.lower())
+        if kind_id is not None:
+            stmt = stmt.where(AssetKind.id != kind_id)
+        if db.session.scalar(stmt) is not None:
+            raise Conflict(
+                N_("Another asset kind has this name."), fields={key: N_("Choose another name.")}
+            )
+
+
+def create_kind(values: dict[str, Any], *, actor: Any) -> AssetKind:
+    _require_manager(actor)
+    code = (values.get("code") or "").strip()
+    if not re.match(CODE_PATTERN, code):
+        raise ValidationError(
+            N_("The code is not valid."),
+            fields={"code": CODE_HINT},
+        )
+    if db.session.scalar(select(AssetKind.id).where(AssetKind.code == code)) is not None:
+        raise Conflict(
+            N_("An asset kind with this code exists."), fields={"code": N_("Choose another code.")}
+        )
+    names = _clean_names({"name_nl": values.get("name_nl"), "name_en": values.get("name_en")})
+    _check_unique_name(names)
+    kind = AssetKind(code=code, **names)
+    db.session.add(kind)
+    db.session.flush()
+    audit.record("asset_kind.created", kind, actor=actor, code=code, **names)
+    return kind
+
+
+def rename_kind(kind: AssetKind, values: dict[str, Any], *, actor: Any) -> AssetKind:
+    _require_manager(actor)
+    names = _clean_names(values)
+    _check_unique_name(names, kind.id)
+    changed = {k: v for k, v in names.items() if getattr(kind, k) != v}
+    for key, value in changed.items():
+        setattr(kind, key, value)
+    db.session.flush()
+    if changed:
+        audit.record("asset_kind.renamed", kind, actor=actor, **changed)
+    return kind
+
+
+def get_kind(kind_id: int) -> AssetKind:
+    kind = db.session.get(AssetKind, kind_id)
+    if kind is None:
+        raise NotFound(N_("There is no such asset kind."))
+    return kind
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+class AssetKindSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    name_nl = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class AssetKindNamesSchema(Schema):
+    name_nl = fields.String(validate=validate.Length(min=1, max=100))
+    name_en = fields.String(validate=validate.Length(min=1, max=100))
+
+
+@endpoint(
+    "/asset-kinds",
+    summary="List the asset kinds (every signed-in user)",
+    tag=TAG,
+    response=AssetKindSchema,
+    many=True,
+)
+def list_asset_kinds():
+    return select(AssetKind).order_by(AssetKind.code)
+
+
+@endpoint(
+    "/asset-kinds",
+    "POST",
+    summary="Add an asset kind (admin or coordinator)",
+    tag=TAG,
+    body=AssetKindSchema,
+    response=AssetKindSchema,
+    status=201,
+)
+def create_asset_kind(data):
+    kind = create_kind(data, actor=current_user)
+    db.session.commit()
+    return kind
+
+
+@endpoint(
+    "/asset-kinds/<int:kind_id>",
+    "PATCH",
+    summary="Correct an asset kind's names; its code stays (admin or coordinator)",
+    tag=TAG,
+    body=AssetKindNamesSchema,
+    response=AssetKindSchema,
+)
+def update_asset_kind(kind_id: int, data):
+    _require_manager(current_user)
+    kind = rename_kind(get_kind(kind_id), data, actor=current_user)
+    db.session.commit()
+    return kind
+
+
+# --- page ---------------------------------------------------------------------------------------
+
+
+class AssetKindForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(message=_l("Enter a code.")),
+            Regexp(
+                CODE_PATTERN,
+                message=_l("Lower-case letters, digits and _, starting with a letter."),
+            ),
+        ],
+        description=_l("As files and service plans name it, e.g. hedge or road_sign."),
+    )
+    name_nl = StringField(
+        _l("Name in Dutch"),
+        validators=[InputRequired(message=_l("Enter a name.")), Length(max=100)],
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[InputRequired(message=_l("Enter a name.")), Length(max=100)],
+    )
+
+
+@bp.route("/asset-kinds", methods=["GET", "POST"])
+@login_required
+def asset_kinds_page():
+    _require_manager(current_user)
+    form = AssetKindForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            kind = create_kind(form.data, actor=current_user)
+        except (Conflict, ValidationError) as exc:
+            db.session.rollback()
+            status = form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Asset kind %(code)s added.", code=kind.code), "success")
+            return redirect(url_for("assets.asset_kinds_page"))
+    elif form.is_submitted():
+        status = 400
+    kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.code)))
+    return render_template("assets/kinds.html", form=form, kinds=kinds), status
