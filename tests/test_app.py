@@ -408,4 +408,4 @@ def test_the_service_worker_is_served_from_the_root_and_never_stale(client):
     assert response.headers["Cache-Control"] == "no-cache"
     assert response.headers["Service-Worker-Allowed"] == "/"
     body = response.get_data(as_text=True)
-    assert "/field/tasks/" in body and 'caches.delete(PAGES)' in body  # emptied at sign-out
+    assert "/field/tasks/" in body and "caches.delete(PAGES)" in body  # emptied at sign-out
