@@ -8,6 +8,7 @@ DomainError, records an audit event and flushes; the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -107,15 +108,23 @@ def set_budget(member: Organisation, year: Any, amount: Any, *, actor: Any) -> M
 # --- issued statements and credits ------------------------------------------------------------
 
 
-def order_reference(framework_id: int, member_id: int) -> str:
+def order_reference(framework_id: int, member_id: int, lot_ids: Iterable[int | None] = ()) -> str:
     """The member's order reference for a framework: that of its latest approved accession (or,
-    if none is approved any more, its latest accession)."""
+    if none is approved any more, its latest accession). With `lot_ids` (the lots a statement
+    bills), the references of the approved accessions covering those lots, newest first and
+    each once: a member that acceded to two lots under two orders sees both."""
     accessions = db.session.scalars(
         select(Accession)
         .where(Accession.framework_id == framework_id, Accession.member_id == member_id)
         .order_by(Accession.requested_at.desc(), Accession.id.desc())
     ).all()
     approved = [a for a in accessions if a.status == AccessionStatus.APPROVED]
+    wanted = {lot_id for lot_id in lot_ids if lot_id is not None}
+    if wanted:
+        covering = [a for a in approved if wanted & {lot.id for lot in a.lots}]
+        references = list(dict.fromkeys(a.order_reference for a in covering))
+        if references:
+            return ", ".join(references)[:100]
     chosen = (approved or accessions or [None])[0]
     return chosen.order_reference if chosen is not None else "-"
 
@@ -227,7 +236,7 @@ def issue_statement(
         member_id=member.id,
         provider_id=provider.id,
         month=label,
-        order_reference=order_reference(framework.id, member.id),
+        order_reference=order_reference(framework.id, member.id, (r["lot_id"] for r in rows)),
         framework_reference=framework.reference,
         member_name=member.name,
         member_enterprise_number=member.enterprise_number,

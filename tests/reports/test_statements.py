@@ -393,3 +393,20 @@ def test_the_schema_check_catches_a_broken_invoice(june_work):
     root = etree.fromstring(formats.issued_ubl(statements()[0]))
     root.remove(root.find("cbc:IssueDate", NS))
     assert ubl_errors(etree.tostring(root)) != []
+
+
+def test_the_order_reference_is_that_of_the_accession_covering_the_billed_lots():
+    from central.reports.services import order_reference
+    from tests.factories import make_accession, make_active_framework, make_lot, make_org
+
+    member = make_org("authority")
+    framework = make_active_framework(members=[])
+    first = framework.lots[0]
+    second = make_lot(framework)
+    make_accession(framework, member, lots=[first], order_reference="ORDER-LOT-1")
+    make_accession(framework, member, lots=[second], order_reference="ORDER-LOT-2")
+    assert order_reference(framework.id, member.id, [first.id]) == "ORDER-LOT-1"
+    assert order_reference(framework.id, member.id, [second.id, None]) == "ORDER-LOT-2"
+    both = order_reference(framework.id, member.id, [first.id, second.id])
+    assert set(both.split(", ")) == {"ORDER-LOT-1", "ORDER-LOT-2"}
+    assert order_reference(framework.id, member.id) in {"ORDER-LOT-1", "ORDER-LOT-2"}
