@@ -2,15 +2,21 @@
 opens an issued statement, its print view and the credit form; the member reads its statement
 and enters its maintenance budget on a phone. Every page is checked with axe-core."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import sign_in
 
 
-def test_coordinator_reads_the_reports_and_a_statement(page, live_server, shot, assert_accessible):
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_coordinator_reads_the_reports_and_a_statement(
+    request, device, live_server, shot, assert_accessible
+):
+    page = request.getfixturevalue("page" if device == "desktop" else "phone_page")
+
     def check(name, on=page):
         assert_accessible(on)
-        shot(on, f"reports-coordinator-{name}")
+        shot(on, f"reports-coordinator-{name}-{device}")
 
     sign_in(page, live_server, "coordinator")
     page.get_by_role("link", name="Reports", exact=True).first.click()
