@@ -724,12 +724,28 @@ def mark_overdue(session: Session, today: date) -> dict[str, Any]:
     cutoff = datetime.combine(
         today - timedelta(days=AUTO_ACCEPT_DAYS - 1), time(0), BRUSSELS
     ).astimezone(UTC)
-    completed = session.execute(
-        select(Round.id, Round.member_id, Round.provider_id).where(
-            Round.status == RoundStatus.COMPLETED, Round.completed_at < cutoff
+    # The round is flipped first, by a conditional UPDATE that names the rounds it took: a member
+    # who contests a task at the same moment (which locks the round) either comes first, and
+    # the round is no longer completed, or after, and finds it accepted. Only the tasks of the
+    # rounds really flipped are then accepted.
+    candidates = (
+        session.execute(
+            select(Round.id).where(
+                Round.status == RoundStatus.COMPLETED, Round.completed_at < cutoff
+            )
         )
-    ).all()
+        .scalars()
+        .all()
+    )
+    completed = []
     accepted_tasks = 0
+    if candidates:
+        completed = session.execute(
+            update(table)
+            .where(table.c.id.in_(candidates), table.c.status == RoundStatus.COMPLETED.value)
+            .values(status=RoundStatus.ACCEPTED.value, accepted_at=now)
+            .returning(table.c.id, table.c.member_id, table.c.provider_id)
+        ).all()
     if completed:
         ids = [row.id for row in completed]
         accepted_tasks = session.execute(
@@ -740,11 +756,6 @@ def mark_overdue(session: Session, today: date) -> dict[str, Any]:
             )
             .values(status=TaskStatus.ACCEPTED.value, accepted_at=now)
         ).rowcount
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.status == RoundStatus.COMPLETED.value)
-            .values(status=RoundStatus.ACCEPTED.value, accepted_at=now)
-        )
         notifications.rounds_auto_accepted(completed)
     if overdue or completed:
         audit.record(
