@@ -48,6 +48,14 @@ class AssetForm(FlaskForm):
         _l("Diameter (mm)"),
         validators=[Optional(), NumberRange(min=1, max=2000, message=_l("Between 1 and 2000"))],
     )
+    measure = StringField(
+        _l("Measure"),
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "The size in the unit its work is priced in: a hedge's length in m, a lawn's area "
+            "in m². Leave empty for a hydrant."
+        ),
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
@@ -131,6 +139,14 @@ class NeedForm(FlaskForm):
         _l("What is needed"),
         validators=[DataRequired(_l("Describe what is needed")), Length(max=2000)],
     )
+    quantity = StringField(
+        _l("Quantity"),
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
+            "measure for work priced per m or m², otherwise 1."
+        ),
+    )
     priority = SelectField(
         _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
     )
@@ -138,6 +154,14 @@ class NeedForm(FlaskForm):
 
 class NeedTriageForm(FlaskForm):
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
+    quantity = StringField(
+        _l("Quantity"),
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
+            "measure for work priced per m or m², otherwise 1."
+        ),
+    )
     priority = SelectField(
         _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
     )

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +41,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "y": ("y", "y_lambert", "lambert_y"),
     "water_company": ("water_company", "waterbedrijf", "watermaatschappij", "drinkwaterbedrijf"),
     "diameter_mm": ("diameter_mm", "diameter", "diameter_(mm)"),
+    "measure": ("measure", "maat"),
     "notes": ("notes", "opmerkingen", "opmerking", "notities"),
 }
 _ALIAS_TO_COLUMN = {alias: col for col, aliases in HEADER_ALIASES.items() for alias in aliases}
@@ -66,6 +68,7 @@ ASSET_COLUMNS = (
     "lon",
     "water_company",
     "diameter_mm",
+    "measure",
     "notes",
 )
 MAX_LENGTH = {
@@ -83,6 +86,9 @@ BELGIUM_LON = (2.50, 6.45)
 # Coordinates are kept to 7 decimals (about 1 cm): the same file gives the same stored values.
 COORDINATE_DECIMALS = 7
 MAX_DIAMETER_MM = 2000
+# A measure (an asset's length or area) or a quantity: above 0, below ten million, two decimals.
+MAX_MEASURE = Decimal("10000000")
+_MEASURE = r"^\d{1,7}(?:\.\d{1,2})?$"
 
 # Cells that a spreadsheet would run as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -442,9 +448,8 @@ def _check_rows(
         "postcode",
         _l("The postcode must be four digits."),
     )
-    diameter_text = (
-        frame["diameter_mm"] if "diameter_mm" in columns else pd.Series("", index=frame.index)
-    )
+    empty = pd.Series("", index=frame.index)
+    diameter_text = frame["diameter_mm"] if "diameter_mm" in columns else empty
     diameter = _number(diameter_text, decimal_comma=separator != ",")
     bad_diameter = (diameter_text != "") & (
         diameter.isna()
@@ -460,6 +465,21 @@ def _check_rows(
             max=MAX_DIAMETER_MM,
         ),
     )
+    measure_text = frame["measure"] if "measure" in columns else empty
+    measure_text = measure_text.str.replace(" ", "", regex=False)
+    if separator != ",":
+        measure_text = measure_text.str.replace(",", ".", regex=False)
+    bad_measure = (measure_text != "") & ~(
+        measure_text.str.match(_MEASURE) & (pd.to_numeric(measure_text, errors="coerce") > 0)
+    )
+    problems.add(
+        bad_measure,
+        "measure",
+        _l("The measure must be a number above 0 and below 10,000,000, with at most two decimals."),
+    )
+    good_measure = (measure_text != "") & ~bad_measure
+    measure = pd.Series(None, index=frame.index, dtype=object)
+    measure[good_measure] = [Decimal(text) for text in measure_text[good_measure]]
 
     found = problems.sorted()
     bad_lines = {p.line for p in found}
@@ -476,6 +496,7 @@ def _check_rows(
             "lon": lon.round(COORDINATE_DECIMALS),
             "water_company": frame["water_company"],
             "diameter_mm": diameter.where(~bad_diameter).astype("Int64"),
+            "measure": measure,
             "notes": frame["notes"],
         },
         index=frame.index,
@@ -595,6 +616,8 @@ def export_csv(rows: Iterable[Mapping[str, Any]]) -> str:
                 cells.append(
                     f"{value:.{COORDINATE_DECIMALS}f}".rstrip("0").rstrip(".").replace(".", ",")
                 )
+            elif isinstance(value, Decimal):
+                cells.append(str(value).replace(".", ","))
             elif isinstance(value, int | float):
                 cells.append(str(value))
             else:

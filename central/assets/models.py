@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -96,6 +98,8 @@ class Asset(db.Model):
         ),
         # A pipe diameter, where known, is positive.
         CheckConstraint("diameter_mm IS NULL OR diameter_mm > 0", name="diameter_positive"),
+        # A measure (length in m, area in m², ...), where known, is positive.
+        CheckConstraint("measure IS NULL OR measure > 0", name="measure_positive"),
         # A retired asset says since when; an active one has no retirement date.
         CheckConstraint(
             "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_has_retired_at"
@@ -120,6 +124,9 @@ class Asset(db.Model):
     lon: Mapped[float] = mapped_column(Float)
     water_company: Mapped[str | None] = mapped_column(String(200))
     diameter_mm: Mapped[int | None] = mapped_column(Integer)
+    # The asset's size in the unit its services are priced in (a hedge's length in m, a lawn's
+    # area in m²): the quantity of a task priced per m or m² (rule 5). NULL: not known.
+    measure: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
         enum_column_type(AssetStatus), default=AssetStatus.ACTIVE, server_default="active"
@@ -229,6 +236,8 @@ class Need(db.Model):
         CheckConstraint("task_type IS NULL OR lot_id IS NOT NULL", name="task_type_has_lot"),
         # A need raised by a defect names the task that found it.
         CheckConstraint("source <> 'defect' OR task_id IS NOT NULL", name="defect_has_task"),
+        # A quantity, where given, is positive.
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         ForeignKeyConstraint(
             ["lot_id", "task_type"],
             ["task_types.lot_id", "task_types.code"],
@@ -251,6 +260,9 @@ class Need(db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     task_type: Mapped[str | None] = mapped_column(String(50))
     description: Mapped[str] = mapped_column(Text)
+    # The quantity of the task, in its price's unit (rule 5); NULL: the asset's measure for work
+    # priced per m or m², else 1.
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     priority: Mapped[str] = mapped_column(
         enum_column_type(NeedPriority), default=NeedPriority.NORMAL
     )

@@ -1,8 +1,31 @@
 """JSON shapes of assets, service plans, needs and import results (SPEC section 5)."""
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
 
+from marshmallow import Schema, ValidationError, fields, validate
+
+from central.assets.importer import MAX_MEASURE
 from central.assets.models import AssetStatus, NeedPriority, NeedStatus
+
+
+def _two_decimals(value: Decimal) -> None:
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError("At most two decimals.")
+
+
+def _measure(description: str) -> fields.Decimal:
+    """An optional decimal string ("12.50"): above 0, below 10,000,000, two decimals at most."""
+    return fields.Decimal(
+        as_string=True,
+        allow_nan=False,
+        allow_none=True,
+        load_default=None,
+        validate=[
+            validate.Range(min=0, min_inclusive=False, max=MAX_MEASURE, max_inclusive=False),
+            _two_decimals,
+        ],
+        metadata={"description": description},
+    )
 
 
 class AssetSchema(Schema):
@@ -18,6 +41,10 @@ class AssetSchema(Schema):
     lon = fields.Float(required=True)
     water_company = fields.String(allow_none=True, load_default=None)
     diameter_mm = fields.Integer(allow_none=True, load_default=None)
+    measure = _measure(
+        "The asset's size in the unit its services are priced in (a hedge's length in m, "
+        "a lawn's area in m²); the quantity of its tasks priced per m or m². null: not known."
+    )
     notes = fields.String(allow_none=True, load_default=None)
     status = fields.String(
         validate=validate.OneOf([s.value for s in AssetStatus]),
@@ -63,6 +90,10 @@ class NeedSchema(Schema):
     lon = fields.Float(allow_none=True, load_default=None)
     address = fields.String(allow_none=True, load_default=None)
     task_type = fields.String(allow_none=True, load_default=None)
+    quantity = _measure(
+        "The task's quantity in its price's unit; null: the asset's measure for work priced "
+        "per m or m², otherwise 1."
+    )
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     priority = fields.String(
         load_default="normal", validate=validate.OneOf([p.value for p in NeedPriority])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -39,6 +40,7 @@ ASSET_FIELDS = (
     "lon",
     "water_company",
     "diameter_mm",
+    "measure",
     "notes",
 )
 # Compared by an import to tell changed from unchanged rows.
@@ -53,6 +55,27 @@ def _text(value: Any) -> str | None:
         return None
     value = str(value).strip()
     return value or None
+
+
+def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
+    """An optional measure or quantity: above 0, below ten million, at most two decimals."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        number = None
+    if (
+        number is None
+        or not number.is_finite()
+        or not 0 < number < importer.MAX_MEASURE
+        or number != number.quantize(Decimal("0.01"))
+    ):
+        errors[name] = N_("Give a number above 0 and below 10,000,000, with at most two decimals.")
+        return None
+    return number.quantize(Decimal("0.01"))
 
 
 def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) -> dict[str, Any]:
@@ -108,6 +131,7 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
         else:
             if not 0 < merged["diameter_mm"] <= importer.MAX_DIAMETER_MM:
                 errors["diameter_mm"] = N_("The diameter is between 1 and 2000 mm.")
+    merged["measure"] = _measure(merged.get("measure"), "measure", errors)
     if not errors:
         stmt = select(Asset.id).where(Asset.member_id == member_id, Asset.code == merged["code"])
         if current is not None:
@@ -475,6 +499,7 @@ NEED_FIELDS = (
     "task_type",
     "description",
     "priority",
+    "quantity",
 )
 
 
@@ -523,6 +548,7 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
         member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=False
     )
     merged["lot_id"], merged["task_type"] = lot_id, task_type
+    merged["quantity"] = _measure(merged.get("quantity"), "quantity", errors)
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     _require_acceded(member_id, lot_id)

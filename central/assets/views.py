@@ -499,6 +499,7 @@ def need_new():
             "task_type": task_type,
             "description": form.description.data,
             "priority": form.priority.data,
+            "quantity": form.quantity.data,
         }
         code = (form.asset_code.data or "").strip()
         try:
@@ -553,7 +554,12 @@ def need_detail(need_id: int):
             try:
                 services.update_need(
                     need,
-                    {"lot_id": lot_id, "task_type": task_type, "priority": form.priority.data},
+                    {
+                        "lot_id": lot_id,
+                        "task_type": task_type,
+                        "priority": form.priority.data,
+                        "quantity": form.quantity.data,
+                    },
                     actor=current_user,
                 )
             except DomainError as exc:

@@ -29,7 +29,7 @@ from central.core import audit
 from central.core.clock import BRUSSELS
 from central.extensions import db
 from central.frameworks import services as framework_services
-from central.frameworks.models import Award, Framework, FrameworkStatus, Lot
+from central.frameworks.models import Award, Framework, FrameworkStatus, Lot, PriceUnit
 from central.frameworks.queries import (
     ZERO,
     Amounts,
@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 BATCH_ROUNDS = 1000  # rounds written (and committed) together
 SOCIAL_ECONOMY_STATUSES = frozenset({"maatwerkbedrijf", "lde", "sociale_inschakeling"})
 AUTO_ACCEPT_DAYS = 14  # rule 15: a completed round not contested within 14 days is accepted
+ONE = Decimal("1")  # the quantity of a task without a measure (a hydrant)
+# Units in which an asset's measure (its length or area) is a task's quantity (rule 5).
+MEASURED_UNITS = frozenset({PriceUnit.METRE.value, PriceUnit.SQUARE_METRE.value})
 
 
 def business_now(today: date) -> datetime:
@@ -93,6 +96,19 @@ class _Price:
     vat_rate: Decimal
     amount: Decimal  # one unit (quantity 1), excl. VAT
 
+    def quantity(self, need_quantity: Decimal | None, measure: Decimal | None) -> Decimal:
+        """A task's quantity (rule 5): the need's, if given; else, priced per m or m², the
+        asset's measure, if known; else 1."""
+        if need_quantity is not None:
+            return need_quantity
+        if measure is not None and self.unit in MEASURED_UNITS:
+            return measure
+        return ONE
+
+    def amount_of(self, quantity: Decimal) -> Decimal:
+        """The amount of a task of `quantity` units, excl. VAT, as rule 2 counts it."""
+        return self.amount if quantity is ONE else task_amount(self.unit_price, quantity)
+
 
 @dataclass(slots=True)
 class _Item:
@@ -106,6 +122,7 @@ class _Item:
     price: _Price
     lat: float
     lon: float
+    quantity: Decimal = ONE
 
 
 @dataclass(slots=True)
@@ -121,7 +138,9 @@ class _Round:
 
     def __post_init__(self) -> None:
         self.due_date = min(item.due_date for item in self.items)
-        self.amount = sum((item.price.amount for item in self.items), Decimal("0.00"))
+        self.amount = sum(
+            (item.price.amount_of(item.quantity) for item in self.items), Decimal("0.00")
+        )
 
 
 def _local_date(moment: datetime) -> date:
@@ -176,6 +195,8 @@ def _need_items(session, lot, members, prices, today, planned, counts) -> list[_
                 Need.created_at,
                 func.coalesce(Asset.lat, Need.lat),
                 func.coalesce(Asset.lon, Need.lon),
+                Need.quantity,
+                Asset.measure,
             )
             .outerjoin(Asset, Asset.id == Need.asset_id)
             .where(
@@ -193,7 +214,7 @@ def _need_items(session, lot, members, prices, today, planned, counts) -> list[_
         .all()
     )
     items = []
-    for need_id, member_id, asset_id, code, priority, created_at, lat, lon in rows:
+    for need_id, member_id, asset_id, code, priority, created_at, lat, lon, qty, measure in rows:
         price = prices.get(code)
         if price is None:
             counts["no_price"] += 1
@@ -208,7 +229,10 @@ def _need_items(session, lot, members, prices, today, planned, counts) -> list[_
             due = today + timedelta(days=lot.planning_horizon_days)
         if asset_id is not None:
             planned.add((asset_id, code))
-        items.append(_Item(member_id, urgent, max(due, today), asset_id, need_id, price, lat, lon))
+        quantity = price.quantity(qty, measure)
+        items.append(
+            _Item(member_id, urgent, max(due, today), asset_id, need_id, price, lat, lon, quantity)
+        )
     return items
 
 
@@ -222,6 +246,7 @@ def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_
         ServicePlan.member_id.label("member_id"),
         Asset.lat.label("lat"),
         Asset.lon.label("lon"),
+        Asset.measure.label("measure"),
         plan_filter=[
             ServicePlan.lot_id == lot.id,
             ServicePlan.member_id.in_(members),
@@ -236,11 +261,12 @@ def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_
         due.c.last_served,
         due.c.lat,
         due.c.lon,
+        due.c.measure,
     ).where(~open_task_exists(due.c.asset_id, due.c.task_type))
     due_of: dict[tuple[date | None, int], date] = {}
     chosen: dict[tuple[int, str], _Item] = {}
     rows = session.connection().execute(stmt).all()
-    for asset_id, code, member_id, interval, last_served, lat, lon in rows:
+    for asset_id, code, member_id, interval, last_served, lat, lon, measure in rows:
         key = (asset_id, code)
         if key in planned:
             continue  # a need or another lot already covers it
@@ -260,7 +286,8 @@ def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_
         if price is None:
             counts["no_price"] += 1
             continue
-        chosen[key] = _Item(member_id, False, due, asset_id, None, price, lat, lon)
+        quantity = price.quantity(None, measure)
+        chosen[key] = _Item(member_id, False, due, asset_id, None, price, lat, lon, quantity)
     planned.update(chosen)
     return list(chosen.values())
 
@@ -451,7 +478,7 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
     prices: dict[int, tuple] = {}
     task_rows = []
     need_ids = []
-    one, created, status = value(Decimal("1")), value(now), TaskStatus.OPEN.value
+    created, status = value(now), TaskStatus.OPEN.value
     for round_id, r in zip(ids, batch, strict=True):
         items = r.items
         for sequence, index in enumerate(r.route.order.tolist(), start=1):
@@ -462,18 +489,23 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
                 price = prices[id(p)] = (
                     p.task_type_id,
                     p.code,
-                    one,
                     p.unit,
                     value(p.unit_price),
                     value(p.vat_rate),
                 )
+            task_type_id, code, unit, unit_price, vat_rate = price
             task_rows.append(
                 (
                     round_id,
                     sequence,
                     item.asset_id,
                     item.need_id,
-                    *price,
+                    task_type_id,
+                    code,
+                    value(item.quantity),  # each task's own quantity (rule 5)
+                    unit,
+                    unit_price,
+                    vat_rate,
                     value(item.due_date),
                     status,
                     created,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -533,3 +534,120 @@ def test_api_errors_answer_in_english_for_an_english_user(client, member):
         "message": "member_id must be a number.",
         "fields": {"member_id": ["Not a number."]},
     }
+
+
+# --- measures and quantities (rule 5) -----------------------------------------------------------
+
+
+BAD_DECIMALS = ["0", "-1", "1.234", "10000000", "abc"]
+
+
+def test_asset_measure_travels_as_a_decimal_string(api, member):
+    body = {
+        "code": "HAAG-1",
+        "kind": "hydrant_pillar",
+        "street": "Markt",
+        "municipality": "Roeselare",
+        "lat": 50.9465,
+        "lon": 3.1235,
+        "measure": "40.5",
+    }
+    created = api.post("/assets", json=body)
+    assert created.status_code == 201, created.json
+    assert created.json["measure"] == "40.50"
+    asset_id = created.json["id"]
+    assert db.session.get(Asset, asset_id).measure == Decimal("40.50")
+    assert api.patch(f"/assets/{asset_id}", json={"measure": "9999999.99"}).json["measure"] == (
+        "9999999.99"
+    )
+    assert api.patch(f"/assets/{asset_id}", json={"measure": None}).json["measure"] is None
+    without = api.post("/assets", json={**body, "code": "HK-2", "measure": None})
+    assert without.status_code == 201 and without.json["measure"] is None
+
+
+@pytest.mark.parametrize("bad", BAD_DECIMALS)
+def test_asset_measure_must_be_positive_below_ten_million_with_two_decimals(api, member, bad):
+    asset = make_asset(member)
+    refused = api.patch(f"/assets/{asset.id}", json={"measure": bad})
+    assert refused.status_code == 400
+    assert "measure" in refused.json["error"]["fields"]
+    db.session.refresh(asset)
+    assert asset.measure is None
+
+
+def test_need_quantity_travels_as_a_decimal_string(api, member, acceded):
+    asset = make_asset(member)
+    body = {
+        "asset_id": asset.id,
+        "lot_id": acceded.id,
+        "task_type": "hydrant_inspection",
+        "description": "Trim 3 m",
+    }
+    created = api.post("/needs", json={**body, "quantity": "3"})
+    assert created.status_code == 201, created.json
+    assert created.json["quantity"] == "3.00"
+    assert db.session.get(Need, created.json["id"]).quantity == Decimal("3")
+    plain = api.post("/needs", json=body)
+    assert plain.status_code == 201 and plain.json["quantity"] is None
+    changed = api.patch(f"/needs/{plain.json['id']}", json={"quantity": "2.25"})
+    assert changed.status_code == 200 and changed.json["quantity"] == "2.25"
+
+
+@pytest.mark.parametrize("bad", BAD_DECIMALS)
+def test_need_quantity_must_be_positive_below_ten_million_with_two_decimals(api, bad):
+    body = {"lat": 50.95, "lon": 3.12, "address": "Markt 1", "description": "x", "quantity": bad}
+    refused = api.post("/needs", json=body)
+    assert refused.status_code == 400
+    assert "quantity" in refused.json["error"]["fields"]
+    assert db.session.scalar(select(func.count(Need.id))) == 0
+
+
+def test_a_measure_out_of_range_is_refused_by_the_service_too(member):
+    """Forms reach the service without the API's schema: it checks the measure itself."""
+    from central.assets import services
+    from central.core.errors import ValidationError
+
+    asset = make_asset(member)
+    for bad in ("0", "-2", "1,234", "10000000", "x", True):
+        with pytest.raises(ValidationError) as refused:
+            services.update_asset(asset, {"measure": bad}, actor=None)
+        assert "measure" in refused.value.fields, bad
+    services.update_asset(asset, {"measure": "12,5"}, actor=None)  # a decimal comma
+    assert asset.measure == Decimal("12.50")
+
+
+def test_import_reads_the_measure_column_with_a_decimal_comma(api, member):
+    data = (
+        b"code;type;straat;huisnummer;postcode;gemeente;lat;lon;maat\n"
+        b"HAAG-1;bovengrondse brandkraan;Markt;1;8800;Roeselare;50,9465;3,1235;40,5\n"
+        b"HAAG-2;bovengrondse brandkraan;Markt;2;8800;Roeselare;50,9470;3,1240;1 250,75\n"
+        b"HK-3;bovengrondse brandkraan;Markt;3;8800;Roeselare;50,9475;3,1245;\n"
+    )
+    done = upload(api, data)
+    assert done.status_code == 200, done.json
+    assert done.json["created"] == 3
+    measures = dict(db.session.execute(select(Asset.code, Asset.measure)).all())
+    assert measures == {"HAAG-1": Decimal("40.50"), "HAAG-2": Decimal("1250.75"), "HK-3": None}
+    assert api.get("/assets?code=HAAG-1").json[0]["measure"] == "40.50"
+    again = upload(api, data).json
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    changed = upload(api, data.replace(b";40,5\n", b";41\n")).json
+    assert (changed["updated"], changed["unchanged"]) == (1, 2)
+    assert db.session.scalar(select(Asset.measure).where(Asset.code == "HAAG-1")) == Decimal("41")
+
+
+def test_import_with_a_bad_measure_imports_nothing_and_names_the_rows(api, member):
+    data = (
+        b"code,kind,street,house_number,postcode,municipality,lat,lon,measure\n"
+        b"A,hydrant_pillar,S,1,8800,R,50.9,3.1,40.25\n"
+        b"B,hydrant_pillar,S,1,8800,R,50.9,3.1,0\n"
+        b"C,hydrant_pillar,S,1,8800,R,50.9,3.1,-3\n"
+        b"D,hydrant_pillar,S,1,8800,R,50.9,3.1,1.234\n"
+        b"E,hydrant_pillar,S,1,8800,R,50.9,3.1,lang\n"
+        b"F,hydrant_pillar,S,1,8800,R,50.9,3.1,10000000\n"
+    )
+    refused = upload(api, data)
+    assert refused.status_code == 400
+    rows = refused.json["error"]["rows"]
+    assert [(r["line"], r["column"]) for r in rows] == [(n, "measure") for n in range(3, 8)]
+    assert count_assets(member) == 0

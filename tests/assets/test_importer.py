@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -67,6 +68,7 @@ def test_english_comma_file_parses():
         "lon": 3.1235,
         "water_company": "De Watergroep",
         "diameter_mm": 100,
+        "measure": None,
         "notes": "by the church",
     }
 
@@ -286,6 +288,7 @@ def test_export_escapes_formulas_and_reimports_unchanged():
             "lon": 3.1235,
             "water_company": "@Watergroep",
             "diameter_mm": 100,
+            "measure": Decimal("12.50"),
             "notes": None,
         }
     ]
@@ -294,6 +297,7 @@ def test_export_escapes_formulas_and_reimports_unchanged():
     assert cells[1][2] == '\'=HYPERLINK("http://evil.example","click")'
     assert cells[1][3] == "'-1" and cells[1][5] == "'+Roeselare" and cells[1][8] == "'@Watergroep"
     assert cells[1][6] == "50,9465123"
+    assert cells[1][10] == "12,50"  # a decimal comma, as the import reads it back
     again = parse(text.encode("utf-8"))
     assert again.ok, again.problems
     assert again.records() == rows
@@ -311,3 +315,34 @@ def test_ten_thousand_row_xlsx_parses_in_well_under_five_seconds():
     elapsed = time.perf_counter() - started
     assert result.ok and len(result.rows) == 10_000
     assert elapsed < 5, f"parsing took {elapsed:.2f} s"
+
+
+def test_measure_column_is_optional_decimal_and_checked():
+    result = parse(
+        f"{HEADER},measure\n"
+        "A,hydrant_pillar,S,1,8800,R,50.9,3.1,40.5\n"
+        "B,hydrant_pillar,S,1,8800,R,50.9,3.1,\n"
+        "C,hydrant_pillar,S,1,8800,R,50.9,3.1,0.00\n"
+        "D,hydrant_pillar,S,1,8800,R,50.9,3.1,2.999\n"
+    )
+    message = (
+        "The measure must be a number above 0 and below 10,000,000, with at most two decimals."
+    )
+    assert messages(result) == [(4, message), (5, message)]
+    assert [(r["code"], r["measure"]) for r in result.records()] == [
+        ("A", Decimal("40.5")),
+        ("B", None),
+    ]
+
+
+def test_measure_from_xlsx_under_its_dutch_header():
+    data = xlsx(
+        [
+            ["code", "type", "straat", "huisnummer", "postcode", "gemeente", "lat", "lon", "Maat"],
+            ["H-1", "hydrant_pillar", "Markt", 1, 8800, "Roeselare", 50.9, 3.1, 40.25],
+            ["H-2", "hydrant_pillar", "Markt", 2, 8800, "Roeselare", 50.9, 3.1, 120],
+        ]
+    )
+    result = parse(data)
+    assert result.ok, result.problems
+    assert [r["measure"] for r in result.records()] == [Decimal("40.25"), Decimal("120")]

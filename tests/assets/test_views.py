@@ -260,6 +260,57 @@ def test_need_on_an_asset_code_of_another_member_is_refused(member_client):
     assert count(Need) == 0
 
 
+def test_asset_form_takes_a_measure_with_a_decimal_comma(member_client, member):
+    from decimal import Decimal
+
+    from central.extensions import db
+
+    data = {
+        "csrf_token": csrf_token(member_client),
+        "code": "HAAG-1",
+        "kind": "hydrant_pillar",
+        "street": "Markt",
+        "municipality": "Roeselare",
+        "lat": "50.9465",
+        "lon": "3.1235",
+    }
+    form = member_client.get("/assets/new")
+    assert "Maat" in form.text  # Dutch by default
+    refused = member_client.post("/assets/new", data={**data, "measure": "0"})
+    assert refused.status_code == 400
+    assert "groter dan 0 en kleiner dan 10.000.000" in refused.text
+    created = member_client.post("/assets/new", data={**data, "measure": "40,5"})
+    assert created.status_code == 302, created.text[:2000]
+    asset = db.session.scalar(select(Asset).where(Asset.code == "HAAG-1"))
+    assert asset.measure == Decimal("40.50")
+    assert "40.50" in member_client.get(f"/assets/{asset.id}").text
+
+
+def test_need_form_takes_a_quantity(member_client, member):
+    from decimal import Decimal
+
+    from central.extensions import db
+
+    created = member_client.post(
+        "/needs/new",
+        data={
+            "csrf_token": csrf_token(member_client),
+            "lat": "50.95",
+            "lon": "3.12",
+            "address": "Markt 1, Roeselare",
+            "description": "Trim the hedge",
+            "priority": "normal",
+            "lot_task": "",
+            "quantity": "12,25",
+        },
+    )
+    assert created.status_code == 302, created.text[:2000]
+    need_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    assert db.session.get(Need, need_id).quantity == Decimal("12.25")
+    page = member_client.get(f"/needs/{need_id}")
+    assert "Hoeveelheid" in page.text and "12.25" in page.text
+
+
 # --- reach: every page, each role x own / other authority -------------------------------------
 
 

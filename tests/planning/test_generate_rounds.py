@@ -476,3 +476,127 @@ def test_big_run_refreshes_the_statistics_for_the_jobs_after_it(hydrants, monkey
     assert counts["tasks"] == 3
     analyzed = "ANALYZE rounds, tasks" in statements
     assert analyzed == (db.session.get_bind().dialect.name == "postgresql")
+
+
+# Rule 5: quantities ----------------------------------------------------------------------------
+
+
+def hedges(hydrants, unit_price: str = "2.50", unit: str = "m"):
+    """The hydrant plan paused; a hedge-trimming task type of the lot priced per `unit`, and an
+    active plan of the member for it."""
+    hydrants.plan.active = False
+    trimming = make_task_type(hydrants.lot, "hedge_trimming", checklist=[])
+    make_price(trimming, unit_price, unit=unit)
+    make_service_plan(hydrants.member, hydrants.lot, task_type="hedge_trimming")
+    db.session.flush()
+    return trimming
+
+
+def test_task_priced_per_metre_takes_the_assets_measure_as_its_quantity(hydrants):
+    hedges(hydrants)
+    [hedge] = hydrants.add_assets(1, measure=Decimal("40"))
+    generate()
+    [task] = tasks()
+    assert (task.asset_id, task.unit, task.quantity) == (hedge.id, "m", Decimal("40"))
+    assert committed_value(hydrants.framework).committed == Decimal("100.00")  # 40 × 2.50
+
+
+def test_task_priced_per_square_metre_takes_a_fractional_measure(hydrants):
+    hedges(hydrants, unit_price="0.35", unit="m2")
+    hydrants.add_assets(1, measure=Decimal("1250.75"))
+    generate()
+    [task] = tasks()
+    assert task.quantity == Decimal("1250.75")
+    assert committed_value(hydrants.framework).committed == Decimal("437.76")  # 437.7625 half up
+
+
+def test_task_priced_per_metre_without_a_measure_has_quantity_one(hydrants):
+    hedges(hydrants)
+    hydrants.add_assets(1)
+    generate()
+    assert [t.quantity for t in tasks()] == [Decimal("1")]
+
+
+def test_task_priced_per_piece_ignores_the_assets_measure(hydrants):
+    hydrants.add_assets(2, measure=Decimal("40"))
+    generate()
+    assert [(t.unit, t.quantity) for t in tasks()] == [("piece", Decimal("1"))] * 2
+    assert committed_value(hydrants.framework).committed == Decimal("37.00")  # 2 × 18.50
+
+
+def test_a_needs_quantity_is_the_tasks_quantity(hydrants):
+    trimming = hedges(hydrants)
+    for plan in db.session.scalars(select(type(hydrants.plan))):
+        plan.active = False  # only the needs
+    [hedge] = hydrants.add_assets(1, measure=Decimal("40"))
+    make_need(hydrants.member, hydrants.lot, asset=hedge, task_type=trimming.code, quantity=3)
+    make_need(hydrants.member, hydrants.lot, task_type=trimming.code)  # a place: quantity 1
+    make_need(
+        hydrants.member, hydrants.lot, task_type="hydrant_inspection", quantity=Decimal("2.5")
+    )
+    db.session.flush()
+    assert generate()["needs_planned"] == 3
+    by_type = sorted((t.task_type, t.quantity) for t in tasks())
+    assert by_type == [
+        ("hedge_trimming", Decimal("1")),
+        ("hedge_trimming", Decimal("3")),
+        ("hydrant_inspection", Decimal("2.5")),  # even per piece: the member said so
+    ]
+    # 3 × 2.50 + 1 × 2.50 + 2.5 × 18.50 = 56.25
+    assert committed_value(hydrants.framework).committed == Decimal("56.25")
+
+
+def test_a_need_without_a_quantity_takes_the_assets_measure(hydrants):
+    trimming = hedges(hydrants)
+    for plan in db.session.scalars(select(type(hydrants.plan))):
+        plan.active = False
+    [hedge] = hydrants.add_assets(1, measure=Decimal("12.5"))
+    make_need(hydrants.member, hydrants.lot, asset=hedge, task_type=trimming.code)
+    db.session.flush()
+    generate()
+    assert [t.quantity for t in tasks()] == [Decimal("12.5")]
+
+
+def test_the_maximum_counts_the_quantity(hydrants):
+    """Two hedges of 40 m at 2.50 (100.00 each) under a lot maximum of 150.00: one fits, the
+    other crosses the maximum and is refused (counted per task, both would fit)."""
+    hedges(hydrants)
+    hydrants.lot.max_value = Decimal("150.00")
+    hydrants.lot.max_tasks_per_round = 1
+    hydrants.add_assets(2, measure=Decimal("40"))
+    db.session.flush()
+    counts = generate()
+    assert counts["rounds"] == 1 and counts["tasks"] == 1
+    assert counts["lots_full"] == 1 and counts["tasks_over_maximum"] == 1
+    assert committed_value(hydrants.framework).committed == Decimal("100.00")
+
+
+def test_the_framework_maximum_counts_the_quantity(hydrants):
+    hedges(hydrants)
+    hydrants.framework.max_value = Decimal("99.99")
+    hydrants.framework.estimated_value = Decimal("99.99")
+    hydrants.add_assets(1, measure=Decimal("40"))  # 100.00: one cent too much
+    db.session.flush()
+    counts = generate()
+    assert counts["tasks"] == 0 and counts["frameworks_exhausted"] == 1
+    assert hydrants.framework.status == FrameworkStatus.EXHAUSTED
+
+
+def test_the_statement_line_bills_the_planned_quantity(hydrants):
+    from datetime import UTC, datetime
+
+    from central.reports import builders
+
+    hedges(hydrants, unit_price="2.35")
+    hydrants.add_assets(2, measure=Decimal("40"))
+    generate()
+    [round_] = rounds()
+    round_.provider_id, round_.status = hydrants.provider.id, "accepted"
+    for task in tasks():
+        task.status, task.result, task.done_on = "accepted", "ok", TODAY
+        task.accepted_at = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+    db.session.flush()
+    report = builders.statement_report(db.session, hydrants.member.id, date(2026, 3, 1))
+    [line] = report.lines.to_dict(orient="records")
+    assert (line["unit"], line["quantity"], line["tasks"]) == ("m", Decimal("80"), 2)
+    assert line["amount"] == Decimal("188.00")  # 2 × 40 m × 2.35
