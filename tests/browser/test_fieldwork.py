@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import sign_in, sign_out
@@ -77,7 +78,9 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
             # No connection: the result is kept on the phone and sent when it returns.
             page.context.set_offline(True)
             record(page, "OK")
-            expect(page.locator("[data-form-notice]")).to_contain_text("kept on this phone")
+            expect(page.locator("form[data-api] [data-form-notice]")).to_contain_text(
+                "kept on this phone"
+            )
             queued = page.evaluate(
                 "() => JSON.parse(localStorage.getItem('central.fieldwork.outbox')).length"
             )
@@ -138,7 +141,7 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
 
 
 def test_a_crew_opens_the_next_task_and_records_it_without_a_connection(
-    phone_page: Page, live_server: str, shot
+    phone_page: Page, live_server: str, shot, tmp_path
 ):
     page = phone_page
     sign_in(page, live_server, "provider")
@@ -166,7 +169,15 @@ def test_a_crew_opens_the_next_task_and_records_it_without_a_connection(
     task_url = page.url
     expect(page.get_by_role("button", name="Save result")).to_be_visible()
     record(page, "OK")
-    expect(page.locator("[data-form-notice]")).to_contain_text("kept on this phone")
+    expect(page.locator("form[data-api] [data-form-notice]")).to_contain_text("kept on this phone")
+    # A photo cannot wait on the phone: the page says so instead of failing.
+    photo = tmp_path / "valve.jpg"
+    Image.new("RGB", (64, 48), (0, 90, 160)).save(photo, "JPEG")
+    page.set_input_files("input[type='file']", str(photo))
+    page.get_by_role("button", name="Add photo").click()
+    expect(page.locator("form[data-needs-connection] [data-form-notice]")).to_contain_text(
+        "needs a connection"
+    )
     shot(page, "fieldwork-offline-next-task-phone")
     page.context.set_offline(False)
     page.wait_for_url(re.compile(r"/field/rounds/\d+"))

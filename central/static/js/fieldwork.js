@@ -254,6 +254,20 @@
     });
   });
 
+  // A photo is too big to keep in the phone's storage: without a connection, say so instead of
+  // letting the browser fail.
+  document.querySelectorAll("form[data-needs-connection]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) { return; }
+      event.preventDefault();
+      var notice = form.querySelector("[data-form-notice]");
+      if (notice) {
+        notice.textContent = text(form, "offline", 0);
+        notice.hidden = false;
+      }
+    });
+  });
+
   function flushAndShow() {
     flush().then(function (sent) {
       if (sent && returnWhenSent && !read(QUEUE).length) {
