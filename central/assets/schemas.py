@@ -13,18 +13,27 @@ def _two_decimals(value: Decimal) -> None:
         raise ValidationError("At most two decimals.")
 
 
+def _in_range(value: Decimal) -> None:
+    if not Decimal(0) < value < MAX_MEASURE:
+        raise ValidationError(f"Must be above 0 and below {MAX_MEASURE}.")
+
+
 def _measure(description: str) -> fields.Decimal:
-    """An optional decimal string ("12.50"): above 0, below 10,000,000, two decimals at most."""
+    """An optional decimal string ("12.50"): above 0, below 10,000,000, two decimals at most.
+    Documented as a string (SPEC: decimals travel as strings); the range is checked by a plain
+    validator, so that the OpenAPI document carries no decimal bounds."""
     return fields.Decimal(
         as_string=True,
         allow_nan=False,
         allow_none=True,
         load_default=None,
-        validate=[
-            validate.Range(min=0, min_inclusive=False, max=MAX_MEASURE, max_inclusive=False),
-            _two_decimals,
-        ],
-        metadata={"description": description},
+        validate=[_in_range, _two_decimals],
+        metadata={
+            "description": description,
+            "type": "string",
+            "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$",
+            "example": "40.50",
+        },
     )
 
 
