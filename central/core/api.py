@@ -20,6 +20,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
+from marshmallow import fields as ma_fields
 from sqlalchemy import Select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -240,14 +241,17 @@ def handle_api_error(exc: Exception) -> Response:
 
 def build_openapi() -> dict[str, Any]:
     """The OpenAPI 3 document of every registered operation."""
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="Central API",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={"description": "Joint purchasing for a purchasing central (aankoopcentrale)."},
         servers=[{"url": API_PREFIX}],
     )
+    # Money and decimals travel as strings ("1234.50", SPEC section 5): say so in the document.
+    marshmallow.map_to_openapi_type(ma_fields.Decimal, "string", "decimal")
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme(
         "session", {"type": "apiKey", "in": "cookie", "name": "session"}
