@@ -113,6 +113,16 @@ def move_round(round_: Round, scheduled_date: Any, *, actor: Any) -> Round:
     return round_
 
 
+def _lock_round_and_tasks(round_: Round, tasks: list[Task]) -> list[Task]:
+    """Reload the round, then the tasks, under row locks (PostgreSQL; SQLite serialises writers),
+    in the order recording a result takes them, and keep only the tasks still open: a result a
+    crew saved a moment ago is never overwritten by a cancellation."""
+    db.session.refresh(round_, with_for_update=True)
+    for task in sorted(tasks, key=lambda t: t.id):
+        db.session.refresh(task, with_for_update=True)
+    return [t for t in tasks if t.status == TaskStatus.OPEN]
+
+
 def _cancel_tasks(round_: Round, tasks: list[Task], *, actor: Any) -> list[Task]:
     now = _now()
     for task in tasks:
@@ -151,10 +161,15 @@ def cancel_open_tasks_of_asset(asset_id: int, *, actor: Any) -> list[int]:
             .order_by(Task.id)
         )
     )
+    cancelled = []
     for task in tasks:
-        _cancel_tasks(task.round, [task], actor=actor)
+        round_ = task.round
+        if not _lock_round_and_tasks(round_, [task]) or round_.status not in CANCELLABLE_ROUNDS:
+            continue  # done (or its round closed) in the meantime: the work stays
+        _cancel_tasks(round_, [task], actor=actor)
         audit.record("task.cancelled", task, actor=actor, round_id=task.round_id, reason="retired")
-    return [task.id for task in tasks]
+        cancelled.append(task.id)
+    return cancelled
 
 
 def cancel_round(round_: Round, *, actor: Any) -> Round:
@@ -162,7 +177,7 @@ def cancel_round(round_: Round, *, actor: Any) -> Round:
     left (done work stays and is billed). Open work only: 409 otherwise."""
     if not may_cancel(round_, actor):
         raise Forbidden(N_("Only the member authority or the lead coordinator can cancel."))
-    open_tasks = [t for t in round_.tasks if t.status == TaskStatus.OPEN]
+    open_tasks = _lock_round_and_tasks(round_, list(round_.tasks))
     if round_.status not in CANCELLABLE_ROUNDS or not open_tasks:
         raise Conflict(N_("This round has no open work to cancel."))
     _cancel_tasks(round_, open_tasks, actor=actor)
@@ -181,7 +196,7 @@ def cancel_task(task: Task, *, actor: Any) -> Task:
     round_ = task.round
     if not may_cancel(round_, actor):
         raise Forbidden(N_("Only the member authority or the lead coordinator can cancel."))
-    if task.status != TaskStatus.OPEN or round_.status not in CANCELLABLE_ROUNDS:
+    if not _lock_round_and_tasks(round_, [task]) or round_.status not in CANCELLABLE_ROUNDS:
         raise Conflict(N_("Only an open task can be cancelled."))
     _cancel_tasks(round_, [task], actor=actor)
     audit.record("task.cancelled", task, actor=actor, round_id=round_.id)

@@ -214,6 +214,34 @@ def test_member_or_lead_coordinator_cancels_open_work_and_assets_are_planned_aga
     assert generate_rounds(db.session, TODAY)["tasks"] == 3  # the assets are free again
 
 
+def test_a_result_saved_a_moment_before_a_cancellation_is_never_overwritten(world):
+    """The crew's result lands between the member's reading and its cancellation: the task is
+    reloaded under a lock and only open work is cancelled."""
+    from sqlalchemy import update
+
+    from central.assets.services import retire_asset
+    from central.planning.services import cancel_round, cancel_task
+
+    round_ = world["ours"]
+    first, second, third = sorted(round_.tasks, key=lambda t: t.sequence)
+    member = world["users"]["member"]
+    for task in (first, second, third):
+        db.session.execute(  # behind the ORM's back, as another request would
+            update(Task)
+            .where(Task.id == task.id)
+            .values(status="done", result="ok", done_on=TODAY)
+            .execution_options(synchronize_session=False)
+        )
+        assert task.status == "open"  # what this request still believes
+    with pytest.raises(Exception, match="open task"):
+        cancel_task(first, actor=member)
+    with pytest.raises(Exception, match="no open work"):
+        cancel_round(round_, actor=member)
+    retire_asset(db.session.get(type(third.asset), third.asset_id), actor=member)
+    db.session.flush()
+    assert {t.status for t in round_.tasks} == {"done"}
+
+
 @pytest.mark.parametrize(
     "who, status", [("provider", 403), ("other_member", 404), ("other_coordinator", 404)]
 )
