@@ -33,6 +33,9 @@ FIRST_RETRY = timedelta(minutes=5)
 LONGEST_RETRY = timedelta(hours=6)
 # A queued mail is left to its committing request for this long before the job may retry it.
 IMMEDIATE_GRACE = timedelta(minutes=2)
+# A sender takes a mail for this long before its SMTP exchange; another sender skips it meanwhile
+# (and takes it over after, should the first have died).
+CLAIM = timedelta(minutes=15)
 KEEP_SENT = timedelta(days=30)  # sent and logged mails (their bodies) are deleted after this
 BATCH = 200  # mails per run of the job
 
@@ -161,12 +164,35 @@ def _retry_delay(attempts: int) -> timedelta:
 def _pending(conn: Connection, where: Sequence[Any], limit: int | None = None) -> list[Any]:
     table = OutgoingMail.__table__
     stmt = (
-        select(table.c.id, table.c.recipient, table.c.subject, table.c.body, table.c.attempts)
+        select(
+            table.c.id,
+            table.c.recipient,
+            table.c.subject,
+            table.c.body,
+            table.c.attempts,
+            table.c.next_attempt_at,
+        )
         .where(table.c.status == MailStatus.PENDING.value, *where)
         .order_by(table.c.id)
         .limit(limit)
     )
     return list(conn.execute(stmt).all())
+
+
+def _claim(conn: Connection, row: Any, now: datetime) -> bool:
+    """Take a pending mail before sending it: a conditional UPDATE that succeeds for one sender
+    only (the after-commit delivery and the job never both send it)."""
+    table = OutgoingMail.__table__
+    taken = conn.execute(
+        update(table)
+        .where(
+            table.c.id == row.id,
+            table.c.status == MailStatus.PENDING.value,
+            table.c.next_attempt_at == row.next_attempt_at,
+        )
+        .values(next_attempt_at=now + CLAIM)
+    )
+    return taken.rowcount == 1
 
 
 def _attempt(row: Any, now: datetime) -> tuple[dict[str, Any], str | None]:
@@ -208,6 +234,13 @@ def deliver(bind: Any, ids: Iterable[int]) -> dict[str, int]:
         with bind.begin() as conn:
             rows = _pending(conn, [table.c.id.in_(ids)])
     for row in rows:
+        if isinstance(bind, Connection):
+            taken = _claim(bind, row, utcnow())
+        else:
+            with bind.begin() as conn:
+                taken = _claim(conn, row, utcnow())
+        if not taken:
+            continue  # another sender has it
         values, gave_up = _attempt(row, utcnow())
         if isinstance(bind, Connection):
             _store(bind, row.id, values)
@@ -250,6 +283,10 @@ def send_pending_mail(session: Session, today: date) -> dict[str, Any]:
     rows = _pending(session.connection(), [table.c.next_attempt_at <= now], limit=BATCH)
     session.commit()  # no transaction held open during the SMTP exchanges
     for row in rows:
+        taken = _claim(session.connection(), row, utcnow())
+        session.commit()  # the claim is seen by every other sender before the SMTP exchange
+        if not taken:
+            continue
         values, gave_up = _attempt(row, utcnow())
         _store(session.connection(), row.id, values)
         if gave_up is not None:

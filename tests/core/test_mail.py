@@ -171,3 +171,15 @@ def test_the_outbox_holds_one_row_per_recipient(db, smtp_server):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 2
     assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.be", "b@example.be"]
+
+
+def test_two_senders_that_see_the_same_pending_mail_send_it_once(db, smtp_down):
+    """The after-commit delivery and the job may both read a pending mail: the one that takes it
+    first sends it; the other skips it."""
+    queue_mail("member@example.be", "Once", "only once")
+    db.session.commit()
+    conn = db.session.connection()
+    [seen_by_one] = mail._pending(conn, [])
+    [seen_by_other] = mail._pending(conn, [])
+    assert mail._claim(conn, seen_by_one, utcnow()) is True
+    assert mail._claim(conn, seen_by_other, utcnow()) is False
