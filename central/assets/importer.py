@@ -121,6 +121,7 @@ class ParsedFile:
     row_count: int = 0  # data rows in the file (blank lines not counted)
     file_format: str = "csv"
     ignored_columns: list[str] = field(default_factory=list)
+    columns: frozenset[str] = frozenset()  # the known columns the file has
 
     @property
     def ok(self) -> bool:
@@ -509,6 +510,7 @@ def _check_rows(
         row_count=len(frame),
         file_format=file_format,
         ignored_columns=ignored,
+        columns=frozenset(columns),
     )
 
 

@@ -45,6 +45,7 @@ ASSET_FIELDS = (
 )
 # Compared by an import to tell changed from unchanged rows.
 IMPORT_FIELDS = tuple(f for f in ASSET_FIELDS if f != "code")
+OPTIONAL_IMPORT_FIELDS = frozenset({"water_company", "diameter_mm", "measure", "notes"})
 
 
 # --- assets -----------------------------------------------------------------------------------
@@ -266,6 +267,12 @@ def import_assets(
     if not parsed.ok:
         raise ImportRefused(parsed.problems)
     rows = parsed.records()
+    # An optional column the file does not have leaves that field as it is (a GIS export without
+    # `measure` must not wipe the lengths entered by hand).
+    absent = OPTIONAL_IMPORT_FIELDS - parsed.columns
+    if absent:
+        rows = [{k: v for k, v in row.items() if k not in absent} for row in rows]
+    compared = [f for f in IMPORT_FIELDS if f not in absent]
     stored = {
         row.code: row
         for row in db.session.execute(
@@ -293,7 +300,7 @@ def import_assets(
             continue
         if current.status == AssetStatus.RETIRED:
             outcome.retired += 1
-        if any(getattr(current, f) != row[f] for f in IMPORT_FIELDS):
+        if any(getattr(current, f) != row[f] for f in compared):
             changed_rows.append({"id": current.id, **row, "updated_at": now})
         else:
             outcome.unchanged += 1

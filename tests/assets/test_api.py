@@ -636,6 +636,26 @@ def test_import_reads_the_measure_column_with_a_decimal_comma(api, member):
     assert db.session.scalar(select(Asset.measure).where(Asset.code == "HAAG-1")) == Decimal("41")
 
 
+def test_a_file_without_an_optional_column_leaves_that_field_as_it_is(api, member):
+    with_measure = (
+        b"code;type;straat;huisnummer;postcode;gemeente;lat;lon;maat;opmerkingen\n"
+        b"HAAG-1;bovengrondse brandkraan;Markt;1;8800;Roeselare;50,9465;3,1235;40,5;achter kerk\n"
+    )
+    assert upload(api, with_measure).json["created"] == 1
+    without = (
+        b"code;type;straat;huisnummer;postcode;gemeente;lat;lon\n"
+        b"HAAG-1;bovengrondse brandkraan;Markt;1;8800;Roeselare;50,9465;3,1235\n"
+    )
+    again = upload(api, without).json
+    assert (again["updated"], again["unchanged"]) == (0, 1)
+    moved = upload(api, without.replace(b"Markt;1", b"Markt;2")).json
+    assert moved["updated"] == 1
+    asset = db.session.scalars(select(Asset).where(Asset.code == "HAAG-1")).one()
+    db.session.refresh(asset)
+    assert (asset.house_number, asset.measure) == ("2", Decimal("40.50"))
+    assert asset.notes == "achter kerk"
+
+
 def test_import_with_a_bad_measure_imports_nothing_and_names_the_rows(api, member):
     data = (
         b"code,kind,street,house_number,postcode,municipality,lat,lon,measure\n"
