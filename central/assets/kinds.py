@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
@@ -52,14 +52,25 @@ def _clean_names(values: dict[str, Any]) -> dict[str, str]:
     return names
 
 
+def _taken_by_another(value: str, kind_id: int | None) -> bool:
+    """Whether another kind has `value` as its code or as either name (case-insensitive): the
+    import recognises a kind by any of the three, so together they name one kind only."""
+    value = value.strip().lower()
+    stmt = select(AssetKind.id).where(
+        or_(
+            func.lower(AssetKind.code) == value,
+            func.lower(AssetKind.name_nl) == value,
+            func.lower(AssetKind.name_en) == value,
+        )
+    )
+    if kind_id is not None:
+        stmt = stmt.where(AssetKind.id != kind_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
 def _check_unique_name(names: dict[str, str], kind_id: int | None = None) -> None:
-    """The import recognises a kind by its Dutch or English name too: names stay unique."""
     for key, name in names.items():
-        column = getattr(AssetKind, key)
-        stmt = select(AssetKind.id).where(func.lower(column) == name.lower())
-        if kind_id is not None:
-            stmt = stmt.where(AssetKind.id != kind_id)
-        if db.session.scalar(stmt) is not None:
+        if _taken_by_another(name, kind_id):
             raise Conflict(
                 N_("Another asset kind has this name."), fields={key: N_("Choose another name.")}
             )
@@ -73,9 +84,10 @@ def create_kind(values: dict[str, Any], *, actor: Any) -> AssetKind:
             N_("The code is not valid."),
             fields={"code": CODE_HINT},
         )
-    if db.session.scalar(select(AssetKind.id).where(AssetKind.code == code)) is not None:
+    if _taken_by_another(code, None):
         raise Conflict(
-            N_("An asset kind with this code exists."), fields={"code": N_("Choose another code.")}
+            N_("Another asset kind is called this (by its code or a name)."),
+            fields={"code": N_("Choose another code.")},
         )
     names = _clean_names({"name_nl": values.get("name_nl"), "name_en": values.get("name_en")})
     _check_unique_name(names)

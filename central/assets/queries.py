@@ -36,11 +36,15 @@ def asset_kinds() -> list[AssetKind]:
 
 
 def kind_lookup() -> dict[str, str]:
-    """Lower-case code, Dutch name and English name of each asset kind -> its code."""
+    """Lower-case code, Dutch name and English name of each asset kind -> its code. A code
+    always means its own kind, whatever names other kinds carry."""
+    kinds = asset_kinds()
     lookup: dict[str, str] = {}
-    for kind in asset_kinds():
-        for key in (kind.code, kind.name_nl, kind.name_en):
-            lookup[key.strip().lower()] = kind.code
+    for kind in kinds:
+        for key in (kind.name_nl, kind.name_en):
+            lookup.setdefault(key.strip().lower(), kind.code)
+    for kind in kinds:
+        lookup[kind.code.strip().lower()] = kind.code
     return lookup
 
 

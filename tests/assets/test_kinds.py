@@ -139,3 +139,39 @@ def test_the_kinds_page_adds_a_kind_for_a_coordinator_and_refuses_a_member(
 @pytest.mark.parametrize("who", ["member", "provider"])
 def test_the_kinds_page_is_refused_to_members_and_providers(login_as, people, who):
     assert login_as(people[who]).get("/asset-kinds").status_code == 403
+
+
+def test_a_kind_cannot_take_another_kinds_code_or_name_in_any_field(client, people):
+    """The import recognises a kind by its code or either name: one word names one kind."""
+    headers = bearer(people["coordinator"])
+    for clash in (
+        {"code": "hedge_2", "name_nl": "hydrant_pillar", "name_en": "x hedge"},  # a code as name
+        {"code": "hedge_3", "name_nl": "x haag", "name_en": "Bovengrondse brandkraan"},
+        {"code": "bovengrondse_x", "name_nl": "y", "name_en": "y"},  # fine: no clash
+    ):
+        answer = client.post("/api/v1/asset-kinds", json=clash, headers=headers)
+        assert answer.status_code == (201 if clash["code"] == "bovengrondse_x" else 409), clash
+    names = client.get("/api/v1/asset-kinds", headers=headers).get_json()
+    taken_name = next(k["name_nl"] for k in names if k["code"] == "hydrant_pillar").lower()
+    as_code = client.post(
+        "/api/v1/asset-kinds",
+        json={"code": "zz_kind", "name_nl": "zz", "name_en": "zz"},
+        headers=headers,
+    )
+    assert as_code.status_code == 201
+    clash = client.post(
+        "/api/v1/asset-kinds",
+        json={"code": taken_name.replace(" ", "_"), "name_nl": taken_name, "name_en": "q"},
+        headers=headers,
+    )
+    assert clash.status_code == 409
+
+
+def test_a_code_always_means_its_own_kind_in_the_lookup(people):
+    from central.assets.models import AssetKind
+    from central.assets.queries import kind_lookup
+
+    # Data from before names and codes were kept apart: a name equal to another kind's code.
+    db.session.add(AssetKind(code="aa_old", name_nl="hydrant_pillar", name_en="old"))
+    db.session.flush()
+    assert kind_lookup()["hydrant_pillar"] == "hydrant_pillar"
