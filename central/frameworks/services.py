@@ -1243,10 +1243,10 @@ def _raise_alert(
 
 
 def _held_full(framework: Framework, lot: Lot | None, check: SpendCheck) -> bool:
-    """A 100 % alert raised by planning under the maximum (the next round did not fit) holds
-    until room is freed, i.e. until less is committed than when it was raised: recomputing from
-    the total alone would reopen the framework every night and re-raise the alert (and its mail)
-    the next time planning finds the round still does not fit."""
+    """A 100 % alert raised by planning under the maximum (the next round did not fit) stays
+    open until room is freed (less is committed than when it was raised) or planning finds room
+    for all its work: clearing it every night would mail the coordinator again each time
+    planning finds the round still does not fit."""
     stmt = select(FrameworkAlert).where(
         FrameworkAlert.framework_id == framework.id,
         FrameworkAlert.threshold == 100,
@@ -1277,12 +1277,18 @@ def _clear_alerts(framework: Framework, lot: Lot | None, reached: tuple[int, ...
 
 
 def refresh_spend_status(
-    framework: Framework, *, actor: Any = None, amounts: FrameworkAmounts | None = None
+    framework: Framework,
+    *,
+    actor: Any = None,
+    amounts: FrameworkAmounts | None = None,
+    room_for_all: bool = False,
 ) -> list[FrameworkAlert]:
-    """Rule 2: recompute a running framework's `exhausted` flag and its 80/90/100 % alerts (and
-    those of lots with a maximum); coordinators are e-mailed each newly reached threshold.
-    Idempotent: a second run raises nothing new. Returns the newly raised alerts. `amounts`:
-    the framework's amounts where the caller has just counted them (generate-rounds)."""
+    """Rule 2: recompute a running framework's `exhausted` flag (from what is committed, so that
+    planning tries again every night) and its 80/90/100 % alerts (and those of lots with a
+    maximum); coordinators are e-mailed each newly reached threshold. Idempotent: a second run
+    raises nothing new. Returns the newly raised alerts. `amounts`: the framework's amounts where
+    the caller has just counted them (generate-rounds). `room_for_all`: planning has just found
+    room for all its work, so a 100 % alert it raised earlier is cleared."""
     if not framework.is_running:
         return []
     if amounts is None:
@@ -1296,12 +1302,10 @@ def refresh_spend_status(
         for lot in framework.lots
         if lot.max_value is not None
     ]
-    held: set[int | None] = set()
     for lot, check in scopes:
         reached = check.thresholds_reached
-        if 100 not in reached and _held_full(framework, lot, check):
-            held.add(None if lot is None else lot.id)
-            reached = (*reached, 100)
+        if 100 not in reached and not room_for_all and _held_full(framework, lot, check):
+            reached = (*reached, 100)  # still open: no second mail when planning tries again
         _clear_alerts(framework, lot, reached)
         for threshold in reached:
             alert = _raise_alert(framework, lot, threshold, check)
@@ -1310,7 +1314,7 @@ def refresh_spend_status(
     framework_check = scopes[0][1]
     status = (
         FrameworkStatus.EXHAUSTED
-        if framework_check.total >= framework.max_value or None in held
+        if framework_check.total >= framework.max_value
         else FrameworkStatus.ACTIVE
     )
     if status != framework.status:

@@ -381,7 +381,8 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     to_create: list[_Round] = []
     flagged: set[int] = set()
     amounts: dict[int, FrameworkAmounts] = {}
-    for framework in _open_frameworks(today):
+    processed = _open_frameworks(today)
+    for framework in processed:
         lots = list(framework.lots)
         members_by_lot = approved_members_by_lot(lot.id for lot in lots)
         candidates: list[_Round] = []
@@ -409,11 +410,12 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     for start in range(0, len(to_create), BATCH_ROUNDS):
         _write_batch(session, to_create[start : start + BATCH_ROUNDS], today, counts)
         session.commit()
-    touched = {r.framework.id: r.framework for r in to_create}
-    for framework in touched.values():
+    for framework in processed:
         if framework.id not in flagged:
-            # 80 and 90 % warnings at once
-            framework_services.refresh_spend_status(framework, amounts=amounts[framework.id])
+            # 80 and 90 % warnings at once; all work fitted, so an earlier 100 % alert clears
+            framework_services.refresh_spend_status(
+                framework, amounts=amounts[framework.id], room_for_all=True
+            )
     session.commit()
     _refresh_statistics(session, counts["tasks"])
     return {key: counts[key] for key in sorted(counts)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -358,9 +358,12 @@ def test_round_is_not_created_past_the_framework_maximum(hydrants, monkeypatch):
     assert generate()["rounds"] == 0  # exhausted: no new work at all
 
 
-def test_a_framework_whose_next_round_does_not_fit_stays_exhausted_night_after_night(
+def test_a_framework_whose_next_round_does_not_fit_is_retried_nightly_and_mailed_once(
     hydrants, monkeypatch
 ):
+    """framework-status reopens the framework from what is committed (rule 2: it recomputes the
+    flag), planning tries again and flags it again; the 100 % alert stays open meanwhile, so the
+    coordinator is told once, not every night."""
     from central.planning.jobs import framework_status
 
     sent = short_of_room(hydrants, monkeypatch)
@@ -370,16 +373,31 @@ def test_a_framework_whose_next_round_does_not_fit_stays_exhausted_night_after_n
     mails = len(sent)
     for night in range(1, 4):  # framework-status, then generate-rounds, as the nightly chain
         assert framework_status(db.session, TODAY + timedelta(days=night))["alerts"] == 0
+        assert hydrants.framework.status == FrameworkStatus.ACTIVE  # recomputed: 92.5 %
+        assert generate(TODAY + timedelta(days=night))["rounds"] == 0  # still does not fit
         assert hydrants.framework.status == FrameworkStatus.EXHAUSTED
-        assert generate(TODAY + timedelta(days=night))["rounds"] == 0
     assert len(sent) == mails  # the coordinator is told once, not every night
     [alert] = db.session.scalars(select(FrameworkAlert).where(FrameworkAlert.threshold == 100))
     assert alert.cleared_at is None
-    # Room is freed (a task cancelled): the framework reopens and planning tries again.
-    tasks()[0].status = "cancelled"
+    # The work that did not fit goes away (its assets retired): planning finds room for all the
+    # rest, and the alert clears.
+    from central.assets.models import Asset
+
+    waiting = db.session.scalars(
+        select(Asset).where(
+            Asset.member_id == hydrants.member.id,
+            ~Asset.id.in_(select(Task.asset_id).where(Task.asset_id.is_not(None))),
+        )
+    ).all()
+    assert len(waiting) == 10
+    for asset in waiting:
+        asset.status, asset.retired_at = "retired", datetime.now(UTC)
     db.session.flush()
     framework_status(db.session, TODAY + timedelta(days=4))
+    generate(TODAY + timedelta(days=4))
     assert hydrants.framework.status == FrameworkStatus.ACTIVE
+    db.session.refresh(alert)
+    assert alert.cleared_at is not None
 
 
 def test_round_is_not_created_past_a_lot_maximum_and_other_lots_go_on(hydrants):
