@@ -184,3 +184,7 @@ def test_a_crew_opens_the_next_task_and_records_it_without_a_connection(
     assert page.evaluate("() => localStorage.getItem('central.fieldwork.outbox')") == "[]"
     task_id = task_url.rstrip("/").rsplit("/", 1)[1]
     expect(page.locator(f"li.task-stop[data-task-id='{task_id}']")).to_contain_text("OK")
+    assert "central-field-pages-v1" in page.evaluate("() => caches.keys()")
+    # Signing out forgets the pages kept on this phone.
+    sign_out(page)
+    page.wait_for_function("() => caches.keys().then(k => !k.includes('central-field-pages-v1'))")

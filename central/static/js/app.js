@@ -36,4 +36,9 @@
   }
   markScrollableTables();
   window.addEventListener("resize", markScrollableTables);
+  // The sign-in page (where signing out lands too): the field-work pages kept on this device for
+  // offline work are someone's own; forget them (see field-sw.js).
+  if (document.querySelector("[data-forget-offline]") && window.caches) {
+    window.caches.delete("central-field-pages-v1").catch(function () { /* nothing kept */ });
+  }
 })();

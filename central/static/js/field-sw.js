@@ -7,6 +7,8 @@
 
 var PAGES = "central-field-pages-v1";
 var ASSETS = "central-field-assets-v1";
+var MAX_PREFETCH = 60;  // pages and files fetched ahead for one page at most
+var AT_ONCE = 4;
 
 function isFieldPage(url) {
   return url.pathname === "/field/rounds" || url.pathname.indexOf("/field/rounds/") === 0 ||
@@ -22,10 +24,13 @@ self.addEventListener("activate", function (event) {
 });
 
 function keep(cacheName, request, response) {
-  // Only a page that was really served (not a redirect to the sign-in page) is kept.
+  // Only a page that was really served (not a redirect to the sign-in page) is kept; the answer
+  // waits until it is written, so that signing out cannot be overtaken by a late write.
   if (response && response.ok && !response.redirected && response.type === "basic") {
     var copy = response.clone();
-    caches.open(cacheName).then(function (cache) { cache.put(request, copy); });
+    return caches.open(cacheName).then(function (cache) {
+      return cache.put(request, copy);
+    }).then(function () { return response; }, function () { return response; });
   }
   return response;
 }
@@ -73,17 +78,26 @@ self.addEventListener("fetch", function (event) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "prefetch" && Array.isArray(data.urls)) {
+    // A few at a time, so that a phone never floods the server.
+    var urls = data.urls.slice(0, MAX_PREFETCH);
     event.waitUntil(Promise.all([caches.open(PAGES), caches.open(ASSETS)]).then(function (open) {
-      return Promise.all(data.urls.map(function (href) {
+      function one(href) {
         var url = new URL(href, self.location.origin);
-        if (url.origin !== self.location.origin) { return null; }
+        if (url.origin !== self.location.origin) { return Promise.resolve(null); }
         var cache = isFieldPage(url) ? open[0] : isAsset(url) ? open[1] : null;
-        if (!cache) { return null; }
+        if (!cache) { return Promise.resolve(null); }
         return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
           if (response.ok && !response.redirected) { return cache.put(url.href, response); }
           return null;
         }, function () { return null; });
-      }));
+      }
+      function batch(start) {
+        if (start >= urls.length) { return Promise.resolve(); }
+        return Promise.all(urls.slice(start, start + AT_ONCE).map(one)).then(function () {
+          return batch(start + AT_ONCE);
+        });
+      }
+      return batch(0);
     }).then(function () {
       if (event.source) { event.source.postMessage({ type: "prefetched", count: data.urls.length }); }
     }));

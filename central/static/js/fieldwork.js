@@ -294,8 +294,14 @@
     var urls = [window.location.href.split("#")[0]];
     document.querySelectorAll("a[data-offline], script[src], link[rel='stylesheet']").forEach(
       function (element) { urls.push(element.href || element.src); });
-    if (worker && urls.length && navigator.onLine) {
+    // Once per page in ten minutes: reloading "my rounds" does not fetch everything again.
+    var mark = "central.prefetched:" + window.location.pathname;
+    var last = Number(window.sessionStorage.getItem(mark) || 0);
+    if (worker && urls.length && navigator.onLine && Date.now() - last > 10 * 60 * 1000) {
+      window.sessionStorage.setItem(mark, String(Date.now()));
       worker.postMessage({ type: "prefetch", urls: urls });
+    } else if (worker) {
+      document.documentElement.setAttribute("data-offline-ready", "0");
     }
   }
   if ("serviceWorker" in navigator && window.isSecureContext) {
