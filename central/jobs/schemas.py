@@ -1,5 +1,7 @@
 """JSON shape of a job run."""
 
+from typing import Any
+
 from marshmallow import Schema, fields
 
 
@@ -17,5 +19,16 @@ class JobRunSchema(Schema):
     today = fields.Date(
         dump_only=True, allow_none=True, metadata={"description": "The business date it ran for."}
     )
-    counts = fields.Dict(keys=fields.String(), dump_only=True)
+    counts = fields.Method(
+        "dump_counts",
+        dump_only=True,
+        metadata={"type": "object", "description": "What the run did; rounds in your reach."},
+    )
     error = fields.String(dump_only=True, allow_none=True)
+
+    def dump_counts(self, run: Any) -> dict[str, Any]:
+        from flask_login import current_user
+
+        from central.jobs.queries import counts_in_reach
+
+        return counts_in_reach(run.counts, current_user)

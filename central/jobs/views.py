@@ -13,7 +13,7 @@ from central.core.types import utcnow
 from central.extensions import db
 from central.jobs import services
 from central.jobs.forms import RunNowForm
-from central.jobs.queries import last_runs, queued_counts, runs_query
+from central.jobs.queries import counts_in_reach, last_runs, queued_counts, runs_query
 from central.jobs.registry import jobs, ordered_jobs
 from central.jobs.scheduler import next_run_at, slot_for
 
@@ -34,6 +34,7 @@ def helpers() -> dict:
         return str(JOB_STATUS_LABELS.get(status, status))
 
     def counts_text(counts: dict) -> str:
+        counts = counts_in_reach(counts, current_user)
         return " · ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items())
 
     return {"job_status_label": job_status_label, "counts_text": counts_text}

@@ -159,3 +159,28 @@ def test_api_jobs_are_in_the_openapi_document(client):
         "required": True,
         "schema": {"type": "string"},
     }
+
+
+def test_a_coordinator_sees_only_the_unassigned_rounds_of_its_own_frameworks(login_as):
+    """Jobs span every framework; the rounds a run's counts name are those in the reader's reach."""
+    from tests.factories import make_active_framework, make_asset, make_org, make_round
+
+    lead, other_lead = make_org("authority"), make_org("authority")
+    member, other_member = make_org("authority"), make_org("authority")
+    ours_fw = make_active_framework(lead, members=[member])
+    theirs_fw = make_active_framework(other_lead, members=[other_member])
+    ours = make_round(ours_fw.lots[0], member, [make_asset(member)])
+    theirs = make_round(theirs_fw.lots[0], other_member, [make_asset(other_member)])
+    run = JobRun(
+        job="assign-rounds",
+        status=JobStatus.SUCCEEDED,
+        counts={"assigned": 0, "unassigned": 2, "unassigned_round_ids": [ours.id, theirs.id]},
+    )
+    db.session.add(run)
+    db.session.flush()
+    client = login_as(make_user("coordinator", org=lead))
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    [listed] = [r for r in client.get("/api/v1/jobs/runs").get_json() if r["id"] == run.id]
+    assert listed["counts"] == {"assigned": 0, "unassigned": 2, "unassigned_round_ids": [ours.id]}
+    page = client.get("/jobs").get_data(as_text=True)
+    assert f"unassigned round ids: [{ours.id}]" in page
