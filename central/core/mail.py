@@ -13,7 +13,8 @@ from __future__ import annotations
 import enum
 import logging
 import smtplib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, NamedTuple
@@ -38,6 +39,7 @@ IMMEDIATE_GRACE = timedelta(minutes=2)
 CLAIM = timedelta(minutes=15)
 KEEP_SENT = timedelta(days=30)  # sent and logged mails (their bodies) are deleted after this
 BATCH = 200  # mails per run of the job
+COUNTS = ("sent", "logged", "retry_later", "failed")  # what became of the mails tried
 
 
 class MailStatus(enum.StrEnum):
@@ -227,28 +229,30 @@ def deliver(bind: Any, ids: Iterable[int]) -> dict[str, int]:
     savepoint) are skipped."""
     ids = list(ids)
     table = OutgoingMail.__table__
-    counts = {"sent": 0, "logged": 0, "retry_later": 0, "failed": 0}
-    if isinstance(bind, Connection):
-        rows = _pending(bind, [table.c.id.in_(ids)])
-    else:
-        with bind.begin() as conn:
-            rows = _pending(conn, [table.c.id.in_(ids)])
+    counts = dict.fromkeys(COUNTS, 0)
+    with _transaction(bind) as conn:
+        rows = _pending(conn, [table.c.id.in_(ids)])
     for row in rows:
-        if isinstance(bind, Connection):
-            taken = _claim(bind, row, utcnow())
-        else:
-            with bind.begin() as conn:
-                taken = _claim(conn, row, utcnow())
+        with _transaction(bind) as conn:
+            taken = _claim(conn, row, utcnow())
         if not taken:
             continue  # another sender has it
         values, gave_up = _attempt(row, utcnow())
-        if isinstance(bind, Connection):
-            _store(bind, row.id, values)
-        else:
-            with bind.begin() as conn:
-                _store(conn, row.id, values)
+        with _transaction(bind) as conn:
+            _store(conn, row.id, values)
         _count(counts, values, gave_up, row)
     return counts
+
+
+@contextmanager
+def _transaction(bind: Any) -> Iterator[Connection]:
+    """A short transaction of its own on the engine; on a connection the caller already holds
+    (a session bound to it, as in the tests), that connection as it is."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.begin() as conn:
+            yield conn
 
 
 def _count(counts: dict[str, int], values: dict[str, Any], gave_up: str | None, row: Any) -> None:
@@ -278,7 +282,7 @@ def send_pending_mail(session: Session, today: date) -> dict[str, Any]:
     from central.core import audit
 
     table = OutgoingMail.__table__
-    counts = {"sent": 0, "logged": 0, "retry_later": 0, "failed": 0}
+    counts = dict.fromkeys(COUNTS, 0)
     now = utcnow()
     rows = _pending(session.connection(), [table.c.next_attempt_at <= now], limit=BATCH)
     session.commit()  # no transaction held open during the SMTP exchanges

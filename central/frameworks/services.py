@@ -1214,6 +1214,14 @@ def ensure_room(lot: Lot, would_commit: Decimal) -> None:
             )
 
 
+def _alerts_of(framework: Framework, lot: Lot | None, *conditions: Any) -> Any:
+    """SQL: the alerts of the framework itself (`lot` None) or of one of its lots."""
+    scope = FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
+    return select(FrameworkAlert).where(
+        FrameworkAlert.framework_id == framework.id, scope, *conditions
+    )
+
+
 def _raise_alert(
     framework: Framework,
     lot: Lot | None,
@@ -1222,13 +1230,7 @@ def _raise_alert(
     committed: Decimal | None = None,
 ) -> FrameworkAlert | None:
     """Raise (or raise again) one threshold alert; returns it when it is new news."""
-    stmt = select(FrameworkAlert).where(
-        FrameworkAlert.framework_id == framework.id, FrameworkAlert.threshold == threshold
-    )
-    stmt = stmt.where(
-        FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
-    )
-    alert = db.session.scalar(stmt)
+    alert = db.session.scalar(_alerts_of(framework, lot, FrameworkAlert.threshold == threshold))
     if alert is not None and alert.cleared_at is None:
         return None
     if alert is None:
@@ -1247,15 +1249,11 @@ def _held_full(framework: Framework, lot: Lot | None, check: SpendCheck) -> bool
     open until room is freed (less is committed than when it was raised) or planning finds room
     for all its work: clearing it every night would mail the coordinator again each time
     planning finds the round still does not fit."""
-    stmt = select(FrameworkAlert).where(
-        FrameworkAlert.framework_id == framework.id,
-        FrameworkAlert.threshold == 100,
-        FrameworkAlert.cleared_at.is_(None),
+    alert = db.session.scalar(
+        _alerts_of(
+            framework, lot, FrameworkAlert.threshold == 100, FrameworkAlert.cleared_at.is_(None)
+        )
     )
-    stmt = stmt.where(
-        FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
-    )
-    alert = db.session.scalar(stmt)
     return (
         alert is not None
         and alert.committed_value < alert.max_value
@@ -1265,13 +1263,8 @@ def _held_full(framework: Framework, lot: Lot | None, check: SpendCheck) -> bool
 
 
 def _clear_alerts(framework: Framework, lot: Lot | None, reached: tuple[int, ...]) -> None:
-    stmt = select(FrameworkAlert).where(
-        FrameworkAlert.framework_id == framework.id, FrameworkAlert.cleared_at.is_(None)
-    )
-    stmt = stmt.where(
-        FrameworkAlert.lot_id.is_(None) if lot is None else FrameworkAlert.lot_id == lot.id
-    )
-    for alert in db.session.scalars(stmt):
+    open_alerts = _alerts_of(framework, lot, FrameworkAlert.cleared_at.is_(None))
+    for alert in db.session.scalars(open_alerts):
         if alert.threshold not in reached:
             alert.cleared_at = utcnow()
 
