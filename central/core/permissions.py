@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 M = TypeVar("M")
 
 
+def leads_framework(user: Any, framework: Any) -> bool:
+    """Whether `user` is a coordinator of the lead authority of `framework` (a Framework or its
+    id): the one who runs it, decides its credits and moves or cancels its rounds."""
+    if getattr(user, "role", None) != "coordinator":
+        return False
+    from central.extensions import db
+    from central.frameworks.models import Framework
+
+    if not isinstance(framework, Framework):
+        framework = db.session.get(Framework, framework)
+    return framework is not None and framework.lead_organisation_id == user.organisation_id
+
+
 def require_role(user: User, *roles: str) -> None:
     """Refuse (403) an action reserved to other roles."""
     if not user.is_authenticated or user.role not in roles:

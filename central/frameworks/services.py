@@ -23,6 +23,7 @@ from central.core import audit
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
 from central.core.money import CENT
+from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks import notifications
@@ -92,10 +93,7 @@ RUNNING_LOT_FIELDS = frozenset(
 
 def _require_lead_coordinator(framework: Framework, actor: Any) -> None:
     """Only a coordinator of the lead authority runs a framework (403 for other visible users)."""
-    if not (
-        getattr(actor, "role", None) == "coordinator"
-        and actor.organisation_id == framework.lead_organisation_id
-    ):
+    if not leads_framework(actor, framework):
         raise Forbidden(N_("Only a coordinator of the lead authority can do this."))
 
 

@@ -21,6 +21,7 @@ from central.core.forms import form_error
 from central.core.pagination import paginate
 from central.core.permissions import (
     get_visible,
+    leads_framework,
     require_role,
     visible_accessions,
     visible_frameworks,
@@ -141,9 +142,7 @@ def _accession(accession_id: int) -> Accession:
 
 
 def _leads(framework: Framework) -> bool:
-    return current_user.role == "coordinator" and (
-        current_user.organisation_id == framework.lead_organisation_id
-    )
+    return leads_framework(current_user, framework)
 
 
 def _require_lead(framework: Framework) -> None:

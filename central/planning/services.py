@@ -16,8 +16,8 @@ from sqlalchemy import select
 from central.assets.models import Need, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.core.permissions import leads_framework
 from central.extensions import db
-from central.frameworks.models import Framework
 from central.planning import notifications
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
 from central.planning.queries import monday
@@ -42,16 +42,7 @@ def may_cancel(round_: Round, actor: Any) -> bool:
     role = getattr(actor, "role", None)
     if role in ("member", "coordinator") and actor.organisation_id == round_.member_id:
         return True
-    return _is_lead_coordinator(round_, actor)
-
-
-def _is_lead_coordinator(round_: Round, actor: Any) -> bool:
-    if getattr(actor, "role", None) != "coordinator":
-        return False
-    lead = db.session.scalar(
-        select(Framework.lead_organisation_id).where(Framework.id == round_.framework_id)
-    )
-    return lead == actor.organisation_id
+    return leads_framework(actor, round_.framework_id)
 
 
 def may_move(round_: Round, actor: Any) -> bool:
@@ -59,7 +50,7 @@ def may_move(round_: Round, actor: Any) -> bool:
     (to any day from today, rule 15)."""
     if getattr(actor, "role", None) == "provider":
         return actor.organisation_id == round_.provider_id
-    return _is_lead_coordinator(round_, actor)
+    return leads_framework(actor, round_.framework_id)
 
 
 def move_round(round_: Round, scheduled_date: Any, *, actor: Any) -> Round:

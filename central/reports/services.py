@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from central.core import audit
 from central.core.clock import BRUSSELS
 from central.core.errors import N_, Forbidden, ValidationError
-from central.core.permissions import require_own_authority
+from central.core.permissions import leads_framework, require_own_authority
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import Accession, AccessionStatus, Framework
@@ -335,12 +335,7 @@ def issue_statements(session: Any, today: date) -> dict[str, Any]:
 
 
 def _require_lead_coordinator(statement: Statement, actor: Any) -> None:
-    framework = db.session.get(Framework, statement.framework_id)
-    if not (
-        getattr(actor, "role", None) == "coordinator"
-        and framework is not None
-        and framework.lead_organisation_id == actor.organisation_id
-    ):
+    if not leads_framework(actor, statement.framework_id):
         raise Forbidden(N_("Only a coordinator of the lead authority can decide a credit."))
 
 
