@@ -22,8 +22,6 @@ from central.planning.models import (
     TaskStatus,
 )
 
-SERVED_STATUSES = SERVED_TASK_STATUSES
-
 
 def literal_statuses(statuses) -> BindParameter:
     """Task statuses written into the SQL itself rather than sent as parameters: only then can
@@ -69,7 +67,7 @@ def last_service_query() -> Select:
         )
         .where(
             Task.asset_id.is_not(None),
-            Task.status.in_(literal_statuses(SERVED_STATUSES)),
+            Task.status.in_(literal_statuses(SERVED_TASK_STATUSES)),
             or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
         )
         .group_by(Task.asset_id, Task.task_type)
@@ -86,7 +84,7 @@ def last_served(asset_id_column, task_type_column):
         .where(
             Task.asset_id == asset_id_column,
             Task.task_type == task_type_column,
-            Task.status.in_(literal_statuses(SERVED_STATUSES)),
+            Task.status.in_(literal_statuses(SERVED_TASK_STATUSES)),
             or_(Task.result.is_(None), Task.result.not_in(list(UNBILLED_RESULTS))),
         )
         .scalar_subquery()
