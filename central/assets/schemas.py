@@ -6,10 +6,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from central.assets.importer import MAX_MEASURE
 from central.assets.models import AssetStatus, NeedPriority, NeedStatus
+from central.core.money import has_at_most_places
 
 
 def _two_decimals(value: Decimal) -> None:
-    if value != value.quantize(Decimal("0.01")):
+    if not has_at_most_places(value, 2):
         raise ValidationError("At most two decimals.")
 
 

@@ -22,6 +22,17 @@ def to_money(value: object) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def has_at_most_places(number: Decimal, places: int = 2) -> bool:
+    """Whether a finite decimal has at most `places` decimals. Read from its digits, so that it
+    never raises: quantising a number as large as 1E+30 overflows the decimal context."""
+    if not number.is_finite():
+        return False
+    _sign, digits, exponent = number.as_tuple()
+    if exponent >= -places:
+        return True
+    return not any(digits[-(-places - exponent) :])
+
+
 def format_money(amount: Decimal | None, locale: str = "nl") -> str:
     """`€ 1.234,50` in Dutch, `€1,234.50` in English."""
     if amount is None:

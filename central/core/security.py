@@ -1,8 +1,11 @@
-"""Security headers on every response: a strict CSP without inline scripts, no framing, nosniff."""
+"""Security headers on every response (a strict CSP without inline scripts, no framing, nosniff)
+and safe download names."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+import unicodedata
+from urllib.parse import quote, urlsplit
 
 from flask import Response, current_app, request
 
@@ -47,3 +50,14 @@ def safe_next_url(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def attachment_disposition(filename: str) -> str:
+    """A Content-Disposition header that downloads `filename` (RFC 6266): a plain ASCII name
+    without quotes, slashes or control characters for old clients, and the full name as
+    UTF-8 in `filename*` (RFC 8187). Nothing in a name (a reference from any coordinator) can
+    end the header or add another."""
+    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("._") or "download"
+    full = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(full, safe='')}"

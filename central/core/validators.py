@@ -1,8 +1,10 @@
-"""Identifiers of Belgian organisations: the KBO enterprise number and the NIS code."""
+"""Identifiers of Belgian organisations (the KBO enterprise number, the NIS code) and plain text
+checks."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from central.core.errors import N_
 
@@ -39,3 +41,9 @@ def validate_nis_code(raw: str) -> str:
     if not _NIS_RE.match(value):
         raise ValueError(N_("A NIS code has five digits."))
     return value
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether text holds a control character or a line or paragraph separator: such text
+    cannot be one line of a header, a file name or a CSV cell."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.core.money import has_at_most_places
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
@@ -492,7 +493,7 @@ def _decimal(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
     if not number.is_finite():
         errors[name] = N_("Give a number of hours.")
         return None
-    if number != number.quantize(Decimal("0.01")):
+    if not has_at_most_places(number, 2):
         errors[name] = N_("At most two decimals.")
         return None
     return number

@@ -25,6 +25,7 @@ from central.core.errors import N_, Conflict, Forbidden, Message, ValidationErro
 from central.core.money import CENT
 from central.core.permissions import leads_framework
 from central.core.types import utcnow
+from central.core.validators import has_control_characters
 from central.extensions import db
 from central.frameworks import notifications
 from central.frameworks.models import (
@@ -111,7 +112,15 @@ def _require_draft(framework: Framework, message: str) -> None:
         raise Conflict(message, fields={"status": framework.status})
 
 
-def _text(values: dict[str, Any], name: str, errors: dict, *, required: bool, max_len: int):
+def _text(
+    values: dict[str, Any],
+    name: str,
+    errors: dict,
+    *,
+    required: bool,
+    max_len: int,
+    one_line: bool = False,
+):
     raw = values.get(name)
     value = raw.strip() if isinstance(raw, str) else raw
     if value in (None, ""):
@@ -123,6 +132,9 @@ def _text(values: dict[str, Any], name: str, errors: dict, *, required: bool, ma
         return None
     if len(value) > max_len:
         errors[name] = Message(N_("At most %(limit)d characters."), limit=max_len)
+        return None
+    if one_line and has_control_characters(value):
+        errors[name] = N_("Use no line breaks or control characters.")
         return None
     return value
 
@@ -260,7 +272,8 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
     merged.update({k: v for k, v in values.items() if k in FRAMEWORK_FIELDS})
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {
-        "reference": _text(merged, "reference", errors, required=True, max_len=50),
+        # A reference names download files and goes into headers: one line of printable text.
+        "reference": _text(merged, "reference", errors, required=True, max_len=50, one_line=True),
         "title": _text(merged, "title", errors, required=True, max_len=200),
         "reserved": _bool(merged.get("reserved", False)),
         "start_date": _date(merged.get("start_date"), "start_date", errors),

@@ -25,6 +25,7 @@ from central.core.permissions import (
     visible_report_members,
     visible_statements,
 )
+from central.core.security import attachment_disposition
 from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
 from central.organisations.models import Organisation
@@ -77,7 +78,7 @@ def download(body: str | bytes, kind: str, filename: str) -> Response:
     return Response(
         body,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
+        headers={"Content-Disposition": attachment_disposition(f"{filename}.{extension}")},
     )
 
 
