@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production, see ProductionConfig
+TESTING_SECRET_KEY = "testing-secret-key"  # noqa: S105 - the test suite's, public like the default
+# Keys anyone can read in this repository: an app serving requests with one would accept forged
+# session cookies, so neither production nor the WSGI entry point starts with them.
+KNOWN_SECRET_KEYS = frozenset({"", DEFAULT_SECRET_KEY, TESTING_SECRET_KEY})
 
 
 class Config:
@@ -63,7 +67,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SECRET_KEY = TESTING_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     ALLOW_CLOCK_OVERRIDE = True
     MAIL_SERVER = None
@@ -78,10 +82,16 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any]) -> None:
-        if settings.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
-            raise RuntimeError(
-                "SECRET_KEY is not set: production refuses to start with the default secret key."
-            )
+        refuse_known_secret_key(settings)
+
+
+def refuse_known_secret_key(settings: Mapping[str, Any]) -> None:
+    """Refuse to serve with no secret key or one published in this repository."""
+    if settings.get("SECRET_KEY") in KNOWN_SECRET_KEYS | {None}:
+        raise RuntimeError(
+            "SECRET_KEY is not set: Central refuses to serve requests with a missing or "
+            "publicly known secret key. Set SECRET_KEY to a long random value."
+        )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -78,16 +78,62 @@ def test_without_database_url_the_database_is_sqlite_under_the_instance_folder(
     assert app.config["STORAGE_DIR"] == str(tmp_path / "storage")
 
 
-def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
-    import importlib
+def _import_wsgi(tmp_path, **env: str):
+    """Import the WSGI module as gunicorn does: a fresh process with only the given settings."""
+    import os
+    import subprocess
     import sys
+    from pathlib import Path
 
-    monkeypatch.setenv("CENTRAL_CONFIG", "testing")
-    monkeypatch.setenv("CENTRAL_INSTANCE_PATH", str(tmp_path))
-    sys.modules.pop("wsgi", None)
-    wsgi = importlib.import_module("wsgi")
-    assert wsgi.app.config["NAME"] == "testing"
-    sys.modules.pop("wsgi", None)
+    root = Path(__file__).resolve().parent.parent
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(root),
+        "CENTRAL_INSTANCE_PATH": str(tmp_path),
+        **env,
+    }
+    return subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-c", "import wsgi; print(wsgi.app.config['NAME'])"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_gunicorn_without_central_config_runs_production_and_refuses_a_known_secret_key(
+    tmp_path,
+):
+    started = _import_wsgi(tmp_path)
+    assert started.returncode != 0
+    assert "SECRET_KEY" in started.stderr and "RuntimeError" in started.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"CENTRAL_CONFIG": "development"},
+        {"CENTRAL_CONFIG": "development", "SECRET_KEY": DEFAULT_SECRET_KEY},
+        {"CENTRAL_CONFIG": "testing"},
+        {"SECRET_KEY": DEFAULT_SECRET_KEY},
+    ],
+)
+def test_the_wsgi_entry_point_never_serves_on_a_known_secret_key(tmp_path, env):
+    started = _import_wsgi(tmp_path, **env)
+    assert started.returncode != 0
+    assert "SECRET_KEY" in started.stderr
+
+
+@pytest.mark.parametrize(("config", "name"), [(None, "production"), ("development", "development")])
+def test_the_wsgi_entry_point_serves_with_a_secret_key_of_its_own(tmp_path, config, name):
+    env = {"SECRET_KEY": "a-long-random-key-of-this-host"}
+    if config:
+        env["CENTRAL_CONFIG"] = config
+    started = _import_wsgi(tmp_path, **env)
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert started.stdout.split()[-1] == name
 
 
 # --- security headers --------------------------------------------------------------------------
