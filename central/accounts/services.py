@@ -152,6 +152,7 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> U
         check_password_rules(changes["password"])
         user.password_hash = hash_password(changes["password"])
         user.session_version += 1
+        revoke_all_tokens(user, actor=actor)
     if "active" in changes and changes["active"] != user.active:
         if not changes["active"] and actor is not None and actor.id == user.id:
             raise ValidationError(N_("You cannot deactivate your own account."))
@@ -258,7 +259,9 @@ def complete_sign_in(user: User, **details: Any) -> None:
     audit.record("user.signed_in", user, actor=user, **details)
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str) -> int:
+    """A new password ends the user's other sessions and revokes every API token (a token made
+    by whoever knew the old password must not outlive it). Returns how many tokens were revoked."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError(
             N_("Your current password is not correct."),
@@ -268,6 +271,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.session_version += 1
     audit.record("user.password_changed", user, actor=user)
+    return revoke_all_tokens(user, actor=user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -292,13 +296,16 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def reset_password(user: User, new: str) -> None:
+def reset_password(user: User, new: str) -> int:
+    """A password chosen through a reset link: every session ends and every API token is revoked.
+    Returns how many tokens were revoked."""
     check_password_rules(new)
     user.password_hash = hash_password(new)
     user.session_version += 1
     user.failed_logins = 0
     user.locked_until = None
     audit.record("user.password_reset", user, actor=user)
+    return revoke_all_tokens(user, actor=user)
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
@@ -330,6 +337,21 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record("token.revoked", token, actor=actor)
+
+
+def revoke_all_tokens(user: User, *, actor: User | None) -> int:
+    """Revoke every token of the user that is still in force (on a new password); returns how
+    many."""
+    now = utcnow()
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if revoked:
+        audit.record("user.tokens_revoked", user, actor=actor, count=revoked)
+    return revoked
 
 
 def own_tokens_query(user: User):

@@ -255,6 +255,15 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+def _tokens_revoked(count: int) -> str:
+    return ngettext(
+        "Your API token is revoked with the old password; make a new one under API tokens.",
+        "Your %(num)d API tokens are revoked with the old password; make new ones under API "
+        "tokens.",
+        count,
+    )
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
@@ -271,7 +280,8 @@ def forgot_password():
                 _(
                     "Someone asked to reset the password of your Central account.\n\n"
                     "Open this link within %(minutes)d minutes to choose a new password:\n"
-                    "%(link)s\n\nIf it was not you, ignore this mail; your password stays.",
+                    "%(link)s\n\nA new password signs you out everywhere and revokes your "
+                    "API tokens.\n\nIf it was not you, ignore this mail; your password stays.",
                     minutes=minutes,
                     link=link,
                 ),
@@ -291,12 +301,14 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(user, form.password.data)
+            revoked = services.reset_password(user, form.password.data)
         except DomainError as exc:
             status = form_error(form, exc)
             return render_template("accounts/reset.html", form=form), status
         db.session.commit()
         flash(_("Your password is changed. Sign in with the new one."), "success")
+        if revoked:
+            flash(_tokens_revoked(revoked), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
@@ -308,13 +320,15 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            services.change_password(user, form.current_password.data, form.password.data)
+            revoked = services.change_password(user, form.current_password.data, form.password.data)
         except DomainError as exc:
             status = form_error(form, exc)
             return render_template("accounts/password.html", form=form), status
         db.session.commit()
         login_user(user)  # this session carries the new session version; the others end
         flash(_("Your password is changed."), "success")
+        if revoked:
+            flash(_tokens_revoked(revoked), "info")
         return redirect(url_for("pages.home"))
     return render_template("accounts/password.html", form=form)
 
