@@ -196,11 +196,14 @@ def verify_sign_in_code(user: User, code: str) -> str:
 
 def renew_recovery_codes(user: User, code: str) -> list[str]:
     """Ten new recovery codes for a signed-in user who proves the app with a current code; the old
-    ones stop working. Raises ValidationError."""
+    ones stop working. A wrong code counts as a failed sign-in (a session in someone else's hands
+    must not guess codes without limit). Raises SignInDelayed, ValidationError."""
+    check_not_delayed(user)
     found = credential(user)
     if found is None or found.confirmed_at is None:
         raise Conflict(N_("Two-factor sign-in is not set up for this account."))
     if not _accept_totp(found, _normalise(code), utcnow()):
+        record_failed_sign_in(user)
         raise _wrong_code()
     codes = _new_recovery_codes(user)
     audit.record("user.recovery_codes_renewed", user, actor=user)

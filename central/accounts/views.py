@@ -53,23 +53,25 @@ PENDING_KEY = "two_factor_pending"
 PENDING_MAX_AGE = 10 * 60  # seconds from the password to the code
 
 
-def _delayed(delayed: services.SignInDelayed, *, codes: bool = False) -> tuple:
-    """The account is slowed down: back to the sign-in form, with how long to wait."""
-    db.session.commit()
+def _delayed_message(delayed: services.SignInDelayed, *, codes: bool = False) -> str:
     minutes = -(-delayed.seconds_left // 60)
     if codes:
-        message = ngettext(
+        return ngettext(
             "Too many wrong codes in a row. Try again in %(num)d minute.",
             "Too many wrong codes in a row. Try again in %(num)d minutes.",
             minutes,
         )
-    else:
-        message = ngettext(
-            "Too many wrong passwords in a row. Try again in %(num)d minute.",
-            "Too many wrong passwords in a row. Try again in %(num)d minutes.",
-            minutes,
-        )
-    flash(message, "error")
+    return ngettext(
+        "Too many wrong passwords in a row. Try again in %(num)d minute.",
+        "Too many wrong passwords in a row. Try again in %(num)d minutes.",
+        minutes,
+    )
+
+
+def _delayed(delayed: services.SignInDelayed, *, codes: bool = False) -> tuple:
+    """The account is slowed down: back to the sign-in form, with how long to wait."""
+    db.session.commit()
+    flash(_delayed_message(delayed, codes=codes), "error")
     form = LoginForm() if request.endpoint == "accounts.login" else LoginForm(formdata=None)
     return render_template("accounts/login.html", form=form), 429
 
@@ -229,7 +231,12 @@ def two_factor_settings():
     if form.validate_on_submit():
         try:
             codes = two_factor.renew_recovery_codes(user, form.code.data)
+        except services.SignInDelayed as delayed:
+            db.session.commit()  # the count and the delay outlive this request
+            form.code.errors.append(_delayed_message(delayed, codes=True))
+            status = 429
         except DomainError as exc:
+            db.session.commit()  # the wrong code stays counted
             status = form_error(form, exc)
         else:
             db.session.commit()

@@ -309,6 +309,33 @@ def test_new_recovery_codes_need_a_current_code_and_void_the_old_ones(client, db
     assert post(client, "/login/code", code=new_codes[0]).status_code == 302
 
 
+def test_guessing_codes_on_the_two_factor_page_is_slowed_down_like_sign_in(client, db):
+    """Someone holding a signed-in session cannot guess app codes on /account/two-factor without
+    limit: each wrong code counts as a failed sign-in, and from the fifth the account waits."""
+    user, _secret = enrolled("coordinator")
+    db.session.commit()
+    login_as_through_the_pages(client, user)
+    for attempt in range(4):
+        refused = post(client, "/account/two-factor", code=f"{attempt:06d}")
+        assert refused.status_code == 400
+    slowed = post(client, "/account/two-factor", code="000004")
+    assert slowed.status_code == 429
+    assert "Too many wrong codes in a row" in slowed.get_data(as_text=True)
+    assert fresh(db, user).failed_logins == 5 and fresh(db, user).locked_until > utcnow()
+    # While the account waits, even the right code makes no new recovery codes.
+    waiting = post(client, "/account/two-factor", code=next_totp_code(user))
+    assert waiting.status_code == 429
+    assert "user.recovery_codes_renewed" not in audit_actions(db, user)
+    # And the count is the sign-in's: the password step is slowed down too.
+    post(client, "/logout")
+    assert password_step(client, user).status_code == 429
+
+
+def login_as_through_the_pages(client, user: User) -> None:
+    assert password_step(client, user).status_code == 302
+    assert post(client, "/login/code", code=next_totp_code(user)).status_code == 302
+
+
 # --- the half-signed-in state ---------------------------------------------------------------------
 
 
