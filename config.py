@@ -34,6 +34,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    # A browser session ends after this many hours without a request (a crew's shift with
+    # pauses), and in any case this many hours after its sign-in (OWASP ASVS 3.3.2).
+    SESSION_IDLE_HOURS = float(os.environ.get("SESSION_IDLE_HOURS", "8"))
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
     LOGIN_FAILURES_BEFORE_DELAY = 5
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -1,6 +1,6 @@
 """Imports every model, so that the metadata (and Alembic) knows all tables."""
 
-from central.accounts.models import ApiToken, RecoveryCode, TotpCredential, User
+from central.accounts.models import ApiToken, RecoveryCode, TotpCredential, User, UserSession
 from central.assets.models import Asset, AssetKind, Need, ServicePlan
 from central.core.audit import AuditEvent
 from central.core.mail import OutgoingMail
@@ -65,4 +65,5 @@ __all__ = [
     "TaskType",
     "TotpCredential",
     "User",
+    "UserSession",
 ]

@@ -94,6 +94,21 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class UserSession(db.Model):
+    """A browser sign-in, kept on the server so that signing out ends it for every copy of the
+    cookie: the cookie carries a random key, only its SHA-256 hash is stored. A session ends at
+    sign-out, after the absolute lifetime, or when the user's session version moves on (password,
+    deactivation, role)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class TotpCredential(db.Model):
     """A user's TOTP secret (RFC 6238, 30-second steps, 6 digits); in force once confirmed with a
     first code from the user's app."""

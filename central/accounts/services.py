@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from central.accounts import sessions
 from central.accounts.models import ApiToken, Role, User
 from central.core import audit
 from central.core.api import hash_token
@@ -172,12 +173,16 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> U
 
 
 def load_user_from_session(user_id: str) -> User | None:
-    """Flask-Login's loader: a session holds `id:session_version`; stale or inactive ones end."""
+    """Flask-Login's loader, on every request: a cookie holds `id:session_version` and the key of
+    a server-side session; a stale version, an inactive user or an ended, idle or expired
+    session signs the visitor out."""
     raw_id, _, version = user_id.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(raw_id))
     if user is None or not user.active or user.session_version != int(version):
+        return None
+    if not sessions.is_current(user):
         return None
     return user
 

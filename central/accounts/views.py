@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from central.accounts import services, two_factor
+from central.accounts import services, sessions, two_factor
 from central.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -105,6 +105,8 @@ def login():
         else:
             session.pop(PENDING_KEY, None)
             login_user(user)
+            sessions.start(user)
+            db.session.commit()
             return redirect(next_url or url_for("pages.home"))
     elif form.is_submitted():
         status = 400
@@ -137,6 +139,8 @@ def _finish_sign_in(user: User) -> str:
     """Log the user in after the second factor; returns where to go next."""
     pending = session.pop(PENDING_KEY, None) or {}
     login_user(user)
+    sessions.start(user)
+    db.session.commit()
     return safe_next_url(pending.get("next")) or url_for("pages.home")
 
 
@@ -257,6 +261,8 @@ def two_factor_settings():
 def logout():
     if ConfirmForm().validate_on_submit():
         session.pop(PENDING_KEY, None)
+        sessions.end(current_user._get_current_object() if current_user.is_authenticated else None)
+        db.session.commit()
         logout_user()
         flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
