@@ -149,7 +149,7 @@ def import_assets():
         if exc.fields:
             body["error"]["fields"] = exc.fields
         response = jsonify(body)
-        response.status_code = 400
+        response.status_code = exc.status
         return response
     if not dry_run:
         db.session.commit()

@@ -14,6 +14,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pyproj import Transformer
@@ -95,6 +97,21 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED_FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
 
 XLSX_MAGIC = b"PK\x03\x04"
+# An XLSX is a zip archive: a small file can unpack to gigabytes (a zip bomb) or name a sheet of
+# a million rows, which the parser would allocate. Before parsing, the archive is unpacked as a
+# stream (never whole), and refused (413) above these limits. A 10,000-row inventory unpacks to
+# about 6 MB at a ratio of 12.
+XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # all members together, as really unpacked
+XLSX_MAX_RATIO = 100  # unpacked / packed size of any member larger than 1 MB
+XLSX_RATIO_FROM_BYTES = 1024 * 1024
+XLSX_MAX_MEMBERS = 1000
+XLSX_MAX_ROWS = 100_000  # of any sheet, the header included
+XLSX_MAX_COLUMNS = 100
+XLSX_MAX_CELLS = 2_000_000  # rows × columns of a sheet's extent
+_UNPACK_CHUNK = 1024 * 1024
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(dimension|row|c)\b([^>]*)>")
+_CELL_REF = re.compile(rb'\br="([A-Z]{0,3})(\d{0,7})"')
+_DIMENSION_END = re.compile(rb'\bref="[A-Z]{1,3}\d{1,7}(?::([A-Z]{1,3})(\d{1,7}))?"')
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _POSTCODE = r"^[1-9]\d{3}$"
@@ -156,6 +173,10 @@ class FileProblem(Exception):
         self.message = message
 
 
+class WorkbookTooLarge(FileProblem):
+    """An XLSX above the unpacking limits (a zip bomb, or a sheet too large to parse)."""
+
+
 @lru_cache(maxsize=1)
 def lambert72_to_wgs84() -> Transformer:
     """Belgian Lambert 72 (EPSG:31370) to WGS84, x/y in and lon/lat out (SPEC section 5)."""
@@ -174,6 +195,8 @@ def parse_asset_file(data: bytes, kinds: Mapping[str, str]) -> ParsedFile:
     try:
         grid, file_format = _read_grid(data)
         header_index, columns, ignored = _header(grid)
+    except WorkbookTooLarge:
+        raise
     except FileProblem as exc:
         return ParsedFile(rows=_empty_rows(), problems=[Problem(None, exc.message)])
     return _check_rows(grid, header_index, columns, ignored, kinds, file_format)
@@ -195,18 +218,134 @@ def _read_grid(data: bytes) -> tuple[pd.DataFrame, str]:
     return _read_csv(data), "csv"
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+def _damaged() -> FileProblem:
+    return FileProblem(_("The XLSX file cannot be read; it may be damaged."))
+
+
+def _too_large() -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        _(
+            "The XLSX file is too large to read: a sheet has at most %(rows)s rows and "
+            "%(columns)d columns, and the whole file unpacks to at most %(megabytes)d MB.",
+            rows=format_number(XLSX_MAX_ROWS),
+            columns=XLSX_MAX_COLUMNS,
+            megabytes=XLSX_MAX_UNPACKED_BYTES // (1024 * 1024),
+        )
+    )
+
+
+class _SheetExtent:
+    """The rows and columns a worksheet's XML spans, read tag by tag from unpacked chunks: the
+    declared `<dimension>`, and the position of every row and cell (given by `r`, or implied by
+    the one before)."""
+
+    def __init__(self) -> None:
+        self.row = self.column = self.max_row = self.max_column = 0
+        self._rest = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._rest + chunk
+        cut = text.rfind(b"<")
+        if cut == -1:
+            self._rest = b""
+            return
+        # A tag cut in two waits for the next chunk (a tag longer than 64 KB is no cell).
+        self._rest = text[cut:] if len(text) - cut < 65536 else b""
+        for tag in _SHEET_TAG.finditer(text, 0, cut):
+            self._tag(tag.group(1), tag.group(2))
+        self._check()
+
+    def _tag(self, name: bytes, attributes: bytes) -> None:
+        if name == b"dimension":
+            end = _DIMENSION_END.search(attributes)
+            if end and end.group(1):
+                self._reach(int(end.group(2)), _column_number(end.group(1)))
+            return
+        ref = _CELL_REF.search(attributes)
+        letters, digits = (ref.group(1), ref.group(2)) if ref else (b"", b"")
+        if name == b"row":
+            self.row = int(digits) if digits else self.row + 1
+            self.column = 0
+        else:
+            if digits:
+                self.row = int(digits)
+            self.column = _column_number(letters) if letters else self.column + 1
+        self._reach(self.row, self.column)
+
+    def _reach(self, row: int, column: int) -> None:
+        self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, column)
+
+    def _check(self) -> None:
+        if (
+            self.max_row > XLSX_MAX_ROWS
+            or self.max_column > XLSX_MAX_COLUMNS
+            or self.max_row * self.max_column > XLSX_MAX_CELLS
+        ):
+            raise _too_large()
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse an XLSX before any parser reads it: not a workbook (FileProblem, 400), or above the
+    limits (WorkbookTooLarge, 413) by its members' declared or real unpacked sizes, their packing
+    ratio, or a sheet's rows and columns. Every member is unpacked as a stream to its end, so that
+    a size the archive misstates fails its CRC check instead of being believed."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                raise FileProblem(_("The file is not a CSV or XLSX file."))
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _damaged() from None
+    with archive:
+        members = archive.infolist()
+        if "xl/workbook.xml" not in {m.filename for m in members}:
+            raise FileProblem(_("The file is not a CSV or XLSX file."))
+        if len(members) > XLSX_MAX_MEMBERS:
+            raise _too_large()
+        if sum(m.file_size for m in members) > XLSX_MAX_UNPACKED_BYTES or any(
+            m.file_size > XLSX_RATIO_FROM_BYTES
+            and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1)
+            for m in members
+        ):
+            raise _too_large()
+        unpacked = 0
+        for member in members:
+            name = member.filename
+            sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+            extent = _SheetExtent() if sheet else None
+            try:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(_UNPACK_CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > XLSX_MAX_UNPACKED_BYTES:
+                            raise _too_large()
+                        if extent is not None:
+                            extent.feed(chunk)
+            except WorkbookTooLarge:
+                raise
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ):
+                raise _damaged() from None  # a wrong CRC or size, an unknown method, a password
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    check_xlsx_archive(data)
+    try:
         raw = pd.read_excel(
             io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="calamine"
         )
-    except FileProblem:
-        raise
-    except Exception:  # a damaged archive or workbook: openpyxl raises many kinds
-        raise FileProblem(_("The XLSX file cannot be read; it may be damaged.")) from None
+    except Exception:  # a damaged workbook: the reader raises many kinds
+        raise _damaged() from None
     if raw.empty:
         raise FileProblem(_("The file is empty."))
     raw.index = raw.index + 1  # spreadsheet row numbers

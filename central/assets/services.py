@@ -250,8 +250,19 @@ class ImportRefused(ValidationError):
         self.problems = problems
 
 
+class ImportTooLarge(ImportRefused):
+    """The file is above the limits of what is unpacked and parsed (413); nothing is read."""
+
+    status = 413
+    code = "too_large"
+
+
 def parse_import(data: bytes) -> importer.ParsedFile:
-    return importer.parse_asset_file(data, kind_lookup())
+    """The file parsed and checked row by row. Raises ImportTooLarge."""
+    try:
+        return importer.parse_asset_file(data, kind_lookup())
+    except importer.WorkbookTooLarge as exc:
+        raise ImportTooLarge([importer.Problem(None, exc.message)]) from None
 
 
 def import_assets(

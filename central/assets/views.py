@@ -314,7 +314,7 @@ def import_page():
                 form=form,
                 problems=exc.problems,
                 filename=form.file.data.filename,
-            ), 400
+            ), exc.status
         # Kept on the server under a random name that only this session knows, until confirmed.
         directory = _upload_dir()
         _forget_old_uploads(directory)
@@ -356,7 +356,7 @@ def import_confirm():
         _drop_pending_upload()
         return render_template(
             "assets/import.html", form=ImportForm(formdata=None), problems=exc.problems
-        ), 400
+        ), exc.status
     except DomainError as exc:
         db.session.rollback()
         flash(exc.translated(), "error")

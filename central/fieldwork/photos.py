@@ -33,7 +33,13 @@ log = logging.getLogger(__name__)
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # SPEC section 5: a photo is at most 10 MB
 MAX_SIDE = 1600  # pixels: sharp enough to show a defect, small enough for a phone's data plan
-MAX_PIXELS = 60_000_000  # refuse decompression bombs before decoding
+# Decompression bombs are refused from the image's header, before any decoding. A JPEG (what
+# phones send) is decoded already scaled down towards MAX_SIDE (libjpeg's draft mode), so that a
+# 50-megapixel phone photo costs a few megapixels of memory; other formats decode whole, hence a
+# lower limit (a 20 MP PNG decodes to at most 80 MB).
+MAX_PIXELS_JPEG = 50_000_000
+MAX_PIXELS = 20_000_000
+DRAFT_FORMATS = {"JPEG", "MPO"}
 MAX_PHOTOS_PER_TASK = 20
 JPEG_QUALITY = 85
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
@@ -57,15 +63,19 @@ def process_image(data: bytes, *, keep_location: bool) -> ProcessedPhoto:
         fields={"file": N_("Not an image.")},
     )
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ACCEPTED_FORMATS:
-                raise not_an_image
-            width, height = probe.size
-        if width * height > MAX_PIXELS:
+        image = Image.open(io.BytesIO(data))  # reads the header only
+        if image.format not in ACCEPTED_FORMATS:
+            raise not_an_image
+        width, height = image.size
+        limit = MAX_PIXELS_JPEG if image.format in DRAFT_FORMATS else MAX_PIXELS
+        if width * height > limit:
             raise ValidationError(
-                N_("The image has too many pixels."), fields={"file": N_("Too many pixels.")}
+                N_("The image has too many pixels (at most %(megapixels)d megapixels)."),
+                fields={"file": N_("Too many pixels.")},
+                params={"megapixels": limit // 1_000_000},
             )
-        image = Image.open(io.BytesIO(data))
+        if image.format in DRAFT_FORMATS:
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         image.load()
     except ValidationError:
         raise
