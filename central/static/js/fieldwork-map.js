@@ -7,6 +7,14 @@
   var BELGIUM = [[49.5, 2.5], [51.5, 6.4]];
   var FINISHED = { done: true, accepted: true };
 
+  // Popups and markers are built from text nodes, never from HTML strings: a stop's label is an
+  // asset code or an address that a member typed, and must show as text.
+  function text(tag, value) {
+    var node = document.createElement(tag);
+    node.textContent = value;
+    return node;
+  }
+
   document.querySelectorAll("[data-route-map]").forEach(function (element) {
     var map = L.map(element, { attributionControl: true });
     map.fitBounds(BELGIUM);
@@ -21,12 +29,12 @@
       var finished = FINISHED[p.status] === true;
       var icon = L.divIcon({
         className: "fw-stop" + (finished ? " fw-stop-done" : ""),
-        html: finished ? "\u2713" : String(p.seq),
+        html: text("span", finished ? "\u2713" : String(p.seq)),
         iconSize: [26, 26]
       });
       L.marker([p.lat, p.lon], { icon: icon, title: p.seq + ". " + p.label, keyboard: true })
         .addTo(layer)
-        .bindPopup(p.seq + ". " + p.label);
+        .bindPopup(text("div", p.seq + ". " + p.label));
     });
     map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [24, 24] });
   });

@@ -7,8 +7,16 @@
   var BELGIUM = [[49.5, 2.5], [51.5, 6.4]];
   var COLOURS = ["#0b4f8a", "#a4161a", "#1d6b34", "#8a5200", "#5a2d82", "#006d77"];
 
+  // Popups and markers are built from text nodes, never from HTML strings: a stop's label is an
+  // asset code or an address that a member typed, and must show as text.
+  function text(tag, value) {
+    var node = document.createElement(tag);
+    node.textContent = value;
+    return node;
+  }
+
   function stop(latlng, number, label) {
-    var icon = L.divIcon({ className: "route-stop", html: String(number), iconSize: [22, 22] });
+    var icon = L.divIcon({ className: "route-stop", html: text("span", String(number)), iconSize: [22, 22] });
     return L.marker(latlng, { icon: icon, title: number + ". " + label, keyboard: true });
   }
 
@@ -32,7 +40,7 @@
     L.polyline(points.map(function (p) { return [p.lat, p.lon]; }),
       { color: COLOURS[0], weight: 4, opacity: 0.8 }).addTo(layer);
     points.forEach(function (p) {
-      stop([p.lat, p.lon], p.seq, p.label).addTo(layer).bindPopup(p.seq + ". " + p.label);
+      stop([p.lat, p.lon], p.seq, p.label).addTo(layer).bindPopup(text("div", p.seq + ". " + p.label));
     });
   }
 
