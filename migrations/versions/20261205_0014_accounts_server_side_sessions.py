@@ -1,7 +1,7 @@
 """accounts: server-side sign-in sessions (signing out ends every copy of the cookie)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 02:30:00
 
 Existing cookies carry no session key: their users sign in once more after the upgrade.
@@ -10,8 +10,8 @@ Existing cookies carry no session key: their users sign in once more after the u
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
