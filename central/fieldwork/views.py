@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from central.accounts.forms import ConfirmForm
-from central.core.clock import BRUSSELS, today
+from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error
 from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
@@ -83,9 +83,6 @@ def labels() -> dict[str, Any]:
         "task_status_label": lambda s: str(TASK_STATUS_LABELS.get(s, s)),
         "result_label": lambda s: str(RESULT_LABELS.get(s, s or "")),
         "need_status_label": lambda s: str(NEED_STATUS_LABELS.get(s, s)),
-        "local_date": lambda moment: (
-            moment.astimezone(BRUSSELS).strftime("%d/%m/%Y") if moment else ""
-        ),
     }
 
 

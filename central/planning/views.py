@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from central.core import clock
 from central.core.errors import DomainError
+from central.core.formatting import format_day
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
 from central.extensions import db
@@ -164,7 +165,7 @@ def move_round(round_id: int):
             return redirect(url_for("planning.round_detail", round_id=round_id))
         db.session.commit()
         flash(
-            _("The round is moved to %(day)s.", day=form.scheduled_date.data.isoformat()), "success"
+            _("The round is moved to %(day)s.", day=format_day(form.scheduled_date.data)), "success"
         )
     else:
         if not services.may_move(round_, current_user):
