@@ -306,6 +306,11 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "can": can,
             "user": current_user,
+            # Every map's base tiles and their attribution (empty: no tiles, points only).
+            "map_tiles": {
+                "url": app.config.get("MAP_TILE_URL") or "",
+                "attribution": app.config.get("MAP_TILE_ATTRIBUTION") or "",
+            },
         }
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -178,7 +177,6 @@ def round_page(round_id: int):
         "card": card,
         "stops": stops,
         "points": _map_points(stops),
-        "tiles": current_app.config.get("MAP_TILE_URL") or "",
         "labour": queries.labour_of(round_.id),
         "needs": queries.follow_up_needs([s.task.id for s in stops]),
     }
