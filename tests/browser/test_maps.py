@@ -8,7 +8,6 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import sign_in
-from tests.browser.test_fieldwork import todays_round
 
 
 def test_the_rounds_map_has_a_legend_and_marks_each_rounds_start_and_end(
