@@ -1,7 +1,7 @@
 """Map popups and markers show asset codes and addresses as text: a code such as
 `<a href=...>x</a>` (which a member can type) is never rendered as HTML on a crew's phone. Each map
 script of the app runs in Chromium with Leaflet from the live server, on such a stop, and its
-popup is opened."""
+popup is opened (with the app's one map module, maps.js)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def map_page(browser: Browser, live_server: str, script: str, attributes: str):
         <link rel="stylesheet" href="{live_server}/vendor/leaflet/leaflet.css"></head><body>
         <div {attributes} style="width:600px;height:400px"></div>
         <script src="{live_server}/vendor/leaflet/leaflet.js"></script>
+        <script src="{live_server}/static/js/maps.js"></script>
         <script src="{live_server}/static/js/{script}"></script></body></html>"""
     )
     return page
