@@ -110,6 +110,12 @@ XLSX_MAX_COLUMNS = 100
 XLSX_MAX_CELLS = 2_000_000  # rows × columns of a sheet's extent
 _UNPACK_CHUNK = 1024 * 1024
 _SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(dimension|row|c)\b([^>]*)>")
+# The usual sheet (Excel, LibreOffice, the Python writers): every row and cell names its position
+# first, without a namespace prefix; read in bulk.
+_ROW_REFS = re.compile(rb'<row r="(\d{1,7})"')
+_CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,7})"')
+_CELL_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b([^>]*)>")
 _CELL_REF = re.compile(rb'\br="([A-Z]{0,3})(\d{0,7})"')
 _DIMENSION_END = re.compile(rb'\bref="[A-Z]{1,3}\d{1,7}(?::([A-Z]{1,3})(\d{1,7}))?"')
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
@@ -251,9 +257,37 @@ class _SheetExtent:
             return
         # A tag cut in two waits for the next chunk (a tag longer than 64 KB is no cell).
         self._rest = text[cut:] if len(text) - cut < 65536 else b""
-        for tag in _SHEET_TAG.finditer(text, 0, cut):
-            self._tag(tag.group(1), tag.group(2))
+        if not self._all_explicit(text[:cut]):
+            for tag in _SHEET_TAG.finditer(text, 0, cut):
+                self._tag(tag.group(1), tag.group(2))
         self._check()
+
+    def _all_explicit(self, text: bytes) -> bool:
+        """The usual case, in bulk: every row and cell names its position first, so the extent is
+        the largest of them. False when a position is implied or a tag has a namespace prefix:
+        then the tags are followed one by one."""
+        rows = text.count(b"<row ") + text.count(b"<row>")
+        cells = text.count(b"<c ") + text.count(b"<c>") + text.count(b"<c/")
+        if (
+            text.count(b'<row r="') != rows
+            or text.count(b'<c r="') != cells
+            or b":row" in text
+            or b":c " in text
+            or b":c>" in text
+        ):
+            return False
+        for dimension in _DIMENSION.finditer(text):
+            self._tag(b"dimension", dimension.group(1))
+        row_refs, cell_columns = _ROW_REFS.findall(text), _CELL_COLUMNS.findall(text)
+        row_numbers = set(row_refs) | set(_CELL_ROWS.findall(text))
+        if row_refs:
+            self.row = int(row_refs[-1])
+        if row_numbers:
+            self._reach(max(map(int, row_numbers)), 0)
+        if cell_columns:
+            self.column = _column_number(cell_columns[-1])
+            self._reach(0, max(map(_column_number, set(cell_columns))))
+        return True
 
     def _tag(self, name: bytes, attributes: bytes) -> None:
         if name == b"dimension":

@@ -99,8 +99,14 @@ def test_an_xlsx_packed_too_tightly_answers_413(api, member, monkeypatch):  # no
         (b'<sheetData><row r="1"><c r="XFD1"><v>1</v></c></row>', b"", b"</sheetData></worksheet>"),
         # Rows without `r`, counted one after another: 150,000 of them.
         (b"<sheetData>", b"<row><c><v>1</v></c></row>" * 150_000, b"</sheetData></worksheet>"),
+        # A namespace prefix on the tags (as some generators write): read tag by tag.
+        (
+            b'<x:sheetData><x:row r="1"><x:c r="XFD1"><x:v>1</x:v></x:c></x:row>',
+            b"",
+            b"</x:sheetData></worksheet>",
+        ),
     ],
-    ids=["dimension", "far-row", "far-column", "implied-rows"],
+    ids=["dimension", "far-row", "far-column", "implied-rows", "prefixed-far-column"],
 )
 def test_an_xlsx_sheet_beyond_the_row_or_column_limit_answers_413(
     api,  # noqa: F811
