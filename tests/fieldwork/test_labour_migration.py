@@ -76,7 +76,7 @@ def _migrate(url: str, tmp_path, step, revision: str) -> None:
 def test_rule_16_old_labour_rows_migrate_one_to_one_into_labour_days(migration_url, tmp_path):
     from flask_migrate import downgrade, upgrade
 
-    _migrate(migration_url, tmp_path, upgrade, "0012")
+    _migrate(migration_url, tmp_path, upgrade, "0013")
     engine = sa.create_engine(migration_url)
     try:
         metadata = sa.MetaData()
@@ -147,7 +147,7 @@ def test_rule_16_old_labour_rows_migrate_one_to_one_into_labour_days(migration_u
         assert (Decimal(first[9]), first[10]) == (Decimal("11.00"), 2)
         assert (first[3], second[3]) == (2, 2)  # workers: the target-group workers
         assert third[3] == 2 and third[8] == 2  # 30 hours need two workers at least
-        _migrate(migration_url, tmp_path, downgrade, "0012")
+        _migrate(migration_url, tmp_path, downgrade, "0013")
         with engine.connect() as conn:
             kept = conn.execute(
                 sa.text("SELECT id, round_id, hours FROM labour_entries ORDER BY id")

@@ -1,7 +1,7 @@
 """labour per provider and work date (labour days); members' own social target; external spend
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 02:30:00
 
 Labour was kept per round and work date. It is now kept per provider (or crew) and work date, a
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
