@@ -200,6 +200,7 @@ def test_a_correction_within_the_maximum_is_committed_again(client, hydrants_at_
     answer = api(client, central.crew, "post", f"/tasks/{first.id}/result", json=OK)
 
     assert answer.status_code == 200, answer.json
+    assert answer.json["amount"] == "100.00"  # the task's stored amount
     assert central.committed() == Decimal("1000.00")
     # Nothing is due any more: the next planning adds nothing.
     assert run("generate-rounds")["tasks"] == 0
