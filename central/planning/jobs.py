@@ -309,15 +309,16 @@ def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
 
 
 def _within_maximum(
-    framework: Framework, candidates: list[_Round], counts
+    room: framework_services.Room, candidates: list[_Round], counts
 ) -> tuple[list[_Round], FrameworkAmounts]:
     """Rule 2: rounds in priority order (urgent first, then by due date) while they keep the
     framework and each lot within its maximum, decided by `Room.refusal` under the framework's
-    lock (held until the job commits its rounds). The round that would cross one is not
-    created: a full lot takes no more rounds, a crossed framework is flagged exhausted (the
-    coordinator is alerted) and takes no more rounds at all. Also returns the framework's
-    amounts once the kept rounds are written (counted once, not again after the writes)."""
-    room = framework_services.room_under(framework)
+    lock (taken before its due work was read, held until the job commits its rounds). The round
+    that would cross one is not created: a full lot takes no more rounds, a crossed framework is
+    flagged exhausted (the coordinator is alerted) and takes no more rounds at all. Also returns
+    the framework's amounts once the kept rounds are written (counted once, not again after the
+    writes)."""
+    framework = room.framework
     full_lots: set[int] = set()
     kept = []
     candidates.sort(key=lambda r: (not r.urgent, r.due_date, r.member_id))
@@ -379,6 +380,8 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     amounts: dict[int, FrameworkAmounts] = {}
     processed = _open_frameworks(today)
     for framework in processed:
+        # Locked before its due work is read: a correction committed meanwhile (§7.1) is seen.
+        room = framework_services.room_under(framework)
         lots = list(framework.lots)
         members_by_lot = approved_members_by_lot(lot.id for lot in lots)
         candidates: list[_Round] = []
@@ -389,7 +392,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
             args = (session, lot, sorted(members), _prices(lot, today), today, planned, counts)
             items = _need_items(*args) + _plan_items(*args)
             candidates.extend(_group(framework, lot, items))
-        kept, amounts[framework.id] = _within_maximum(framework, candidates, counts)
+        kept, amounts[framework.id] = _within_maximum(room, candidates, counts)
         kept_ids = {id(r) for r in kept}
         for refused in (r for r in candidates if id(r) not in kept_ids):
             # Work refused for want of room may still be planned under another framework.
