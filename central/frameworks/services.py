@@ -1191,7 +1191,7 @@ def lock_framework(framework: Framework) -> None:
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         db.session.execute(
-            text("UPDATE frameworks SET id = id WHERE id = :id"), {"id": framework.id}
+            text("UPDATE frameworks SET status = status WHERE id = :id"), {"id": framework.id}
         )
     else:
         db.session.execute(
