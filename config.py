@@ -40,6 +40,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "central@localhost")
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None: instance/storage
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL")
+    # The address the public reaches this server at (https://central.example.be): public report
+    # links and their QR labels are built on it (SPEC 7.4). Unset: the request's own address.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

@@ -285,7 +285,14 @@ def register_template_helpers(app: Flask) -> None:
     def money_filter(amount):
         return format_money(amount, str(get_locale() or "nl"))
 
-    from central.labels import flash_label, role_label, social_status_label
+    from central.labels import (
+        flash_label,
+        organisation_kind_label,
+        role_label,
+        service_status_label,
+        social_status_label,
+        status_change_reason_label,
+    )
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -293,6 +300,9 @@ def register_template_helpers(app: Flask) -> None:
             "role_label": role_label,
             "flash_label": flash_label,
             "social_status_label": social_status_label,
+            "organisation_kind_label": organisation_kind_label,
+            "service_status_label": service_status_label,
+            "status_change_reason_label": status_change_reason_label,
             "current_locale": str(get_locale() or "nl"),
             "languages": app.config["LANGUAGES"],
             "can": can,
