@@ -163,3 +163,62 @@ def test_a_public_link_is_built_on_public_base_url_and_rotates(app, client, serv
     rotated = call(client, member_user, "post", f"/assets/{asset.id}/public-link").json
     assert rotated["public_url"] != first["public_url"]
     assert len(rotated["public_url"].rsplit("/", 1)[1]) >= 22  # at least 128 random bits
+
+
+# --- GeoJSON (RFC 7946) -----------------------------------------------------------------------
+
+
+def _geojson(client, user, query=""):
+    response = call(client, user, "get", f"/assets.geojson{query}")
+    return response, (response.get_json(force=True) if response.status_code == 200 else None)
+
+
+def test_the_geojson_is_an_rfc7946_feature_collection_in_lon_lat(client, served):
+    response, body = _geojson(client, served["viewer"])
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    assert body["type"] == "FeatureCollection"
+    by_id = {f["id"]: f for f in body["features"]}
+    assert set(by_id) == {served["asset"].id, served["broken"].id}
+    broken = by_id[served["broken"].id]
+    assert broken["type"] == "Feature" and broken["geometry"]["type"] == "Point"
+    lon, lat = broken["geometry"]["coordinates"]
+    assert (round(lon, 6), round(lat, 6)) == (
+        round(served["broken"].lon, 6),
+        round(served["broken"].lat, 6),
+    )
+    assert broken["properties"]["service_status"] == "out_of_service"
+    assert broken["properties"]["code"] == served["broken"].code
+
+
+def test_the_geojson_is_streamed_whole_not_paginated(client, served):
+    for _ in range(3):
+        make_asset(served["member"])
+    response = call(client, served["member_user"], "get", "/assets.geojson?per_page=1")
+    assert response.is_streamed
+    assert len(response.get_json(force=True)["features"]) == 5
+    assert "X-Total-Count" not in response.headers
+
+
+def test_the_geojson_of_a_member_is_only_its_assets_and_only_in_reach(client, served):
+    coordinator_org = make_org("authority")
+    make_active_framework(coordinator_org, members=[served["member"]])
+    coordinator = make_user("coordinator", coordinator_org)
+    _response, body = _geojson(client, coordinator, f"?member={served['member'].id}")
+    assert {f["properties"]["member_id"] for f in body["features"]} == {served["member"].id}
+    refused, _ = _geojson(client, served["viewer"], f"?member={served['other'].id}")
+    assert refused.status_code == 404
+    assert _geojson(client, served["viewer"], "?member=abc")[0].status_code == 400
+    provider = make_user("provider")
+    assert _geojson(client, provider)[0].status_code == 403
+
+
+def test_the_geojson_leaves_out_retired_assets_and_escapes_text(client, served):
+    from datetime import UTC, datetime
+
+    served["asset"].status, served["asset"].retired_at = "retired", datetime.now(UTC)
+    served["broken"].street = 'Kerkstraat "oud" \\ <b>'
+    db.session.flush()
+    _response, body = _geojson(client, served["viewer"])
+    assert [f["id"] for f in body["features"]] == [served["broken"].id]
+    assert body["features"][0]["properties"]["street"] == 'Kerkstraat "oud" \\ <b>'
