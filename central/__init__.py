@@ -111,6 +111,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import central.api_routes  # noqa: F401  - registers every domain's API operations
     from central.accounts.views import bp as accounts_bp
+    from central.assets.hydrant_views import bp as hydrants_bp
     from central.assets.public import bp as public_bp
     from central.assets.views import bp as assets_bp
     from central.assets.views import leaflet as leaflet_bp
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(leaflet_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(hydrants_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(planning_bp)
