@@ -159,7 +159,7 @@ def test_a_public_link_is_built_on_public_base_url_and_rotates(app, client, serv
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://melding.example.be/")
     first = call(client, member_user, "get", f"/assets/{asset.id}/public-link").json
     assert first["public_url"] == f"https://melding.example.be/r/{asset.public_token}"
-    assert str(asset.id) not in first["public_url"].rsplit("/", 1)[1]
+    assert first["public_url"].rsplit("/", 1)[1] == asset.public_token != str(asset.id)
     rotated = call(client, member_user, "post", f"/assets/{asset.id}/public-link").json
     assert rotated["public_url"] != first["public_url"]
     assert len(rotated["public_url"].rsplit("/", 1)[1]) >= 22  # at least 128 random bits
@@ -222,3 +222,15 @@ def test_the_geojson_leaves_out_retired_assets_and_escapes_text(client, served):
     _response, body = _geojson(client, served["viewer"])
     assert [f["id"] for f in body["features"]] == [served["broken"].id]
     assert body["features"][0]["properties"]["street"] == 'Kerkstraat "oud" \\ <b>'
+
+
+def test_the_hydrant_api_paths_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert "post" in paths["/assets/{asset_id}/repaired"]
+    assert "post" in paths["/assets/{asset_id}/out-of-service"]
+    assert "get" in paths["/assets/{asset_id}/status-history"]
+    assert {"get", "post"} <= set(paths["/assets/{asset_id}/public-link"])
+    geojson = paths["/assets.geojson"]["get"]
+    assert "application/geo+json" in geojson["responses"]["200"]["content"]
+    assert any(p["name"] == "member" for p in geojson["parameters"])
+    assert any(p["name"] == "service_status" for p in paths["/assets"]["get"]["parameters"])
