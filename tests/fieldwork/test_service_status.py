@@ -204,3 +204,24 @@ def test_a_checklist_item_may_be_marked_critical():
     cleaned = clean_checklist(items)
     assert cleaned[0]["critical"] is True and "critical" not in cleaned[1]
     assert checklist_text(cleaned).splitlines()[0] == "flow|Water flows|pass_fail|critical"
+
+
+def test_a_crew_marks_a_hydrant_out_of_service_on_its_phone_form(login_as, field):
+    from tests.conftest import csrf_token
+
+    task = field.tasks[0]
+    client = login_as(field.crew)
+    page = client.get(f"/field/tasks/{task.id}").get_data(as_text=True)
+    assert 'name="out_of_service"' in page
+    response = client.post(
+        f"/field/tasks/{task.id}",
+        data={
+            "csrf_token": csrf_token(client),
+            "result": "defect",
+            "defect_category": "klep",
+            "out_of_service": "y",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(task.asset)
+    assert task.asset.service_status == "out_of_service"
