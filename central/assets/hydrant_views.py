@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -142,7 +141,6 @@ def status_map():
         "hydrants/map.html",
         members=_members_in_reach(),
         member=request.args.get("member") or "",
-        tiles=current_app.config.get("MAP_TILE_URL") or "",
     )
 
 

@@ -1,10 +1,9 @@
 /* The service-status map (SPEC 7.4): each hydrant's status by colour AND shape AND its label in
    the marker's title and popup (in service: round, out of service: triangle, unknown: square),
-   never colour alone. Popups are built from text nodes. Base tiles only where data-tiles is set. */
+   never colour alone. Popups are built from text nodes; the base map is maps.js's. */
 (function () {
   "use strict";
-  if (typeof L === "undefined") { return; }
-  var BELGIUM = [[49.5, 2.5], [51.5, 6.4]];
+  if (typeof L === "undefined" || !window.CentralMaps) { return; }
   var SHAPES = { in_service: "hydrant-in", out_of_service: "hydrant-out", unknown: "hydrant-unknown" };
 
   function marker(point) {
@@ -26,10 +25,7 @@
   }
 
   document.querySelectorAll("[data-hydrant-map]").forEach(function (element) {
-    var map = L.map(element, { attributionControl: true });
-    map.fitBounds(BELGIUM);
-    var tiles = element.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    var map = window.CentralMaps.create(element);
     fetch(element.getAttribute("data-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : []; })
       .then(function (points) {
