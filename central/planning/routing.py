@@ -5,14 +5,14 @@ Grouping is a recursive bisection along the principal axis of the points: every 
 set in two compact halves sized in proportion to the rounds each half will hold, so that nearby
 hydrants end up in one round and no round is spread over the town.
 
-Routing is a nearest-neighbour tour improved by 2-opt and Or-opt (moving a run of 1–3 stops,
-either way round, to another place in the route), vectorised over many rounds at once (all
-rounds of the same size form one batch of distance matrices): 16,000 rounds of 25 points are
-routed in seconds, not with a Python loop per round. 2-opt alone stops at orders that moving a
-short run of stops elsewhere still shortens by hundreds of metres; the two alternate until
-neither improves. Routes are open paths (a crew does not
-return to its first hydrant); a zero-cost dummy node turns the open path into a closed tour for
-2-opt. A route is never longer than the order the points came in.
+Routing starts from a nearest-neighbour tour and from a sweep along the round's principal axis,
+improves each by 2-opt and Or-opt (moving a run of 1–3 stops, either way round, to another place
+in the route) until neither shortens it, and keeps the shorter: 2-opt alone stops at orders that
+moving a short run of stops elsewhere still shortens by hundreds of metres, and a local optimum
+depends on where it starts. All of it is vectorised over many rounds at once (all rounds of the
+same size form one batch of distance matrices), not a Python loop per round. Routes are open
+paths (a crew does not return to its first hydrant); a zero-cost dummy node turns the open path
+into a closed tour. A route is never longer than the order the points came in.
 """
 
 from __future__ import annotations
@@ -193,20 +193,46 @@ def _path_lengths(lat: np.ndarray, lon: np.ndarray, orders: np.ndarray) -> np.nd
 
 
 def _route_batch(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Route a batch of same-sized rounds; returns each round's order (indices 0..m-1)."""
+    """Route a batch of same-sized rounds; returns each round's order (indices 0..m-1).
+
+    Two starts, each improved to a 2-opt and Or-opt optimum, and the shorter kept: a greedy
+    tour from the point farthest from the centre, and a sweep along the round's principal axis.
+    Local optima depend on where they start; the two rarely share a bad one (measured against
+    OR-Tools, the worst round went from 13 % longer to under 5 %).
+    """
     d = _distance_matrices(lat, lon)
-    orders = _improve(d, _nearest_neighbour_tours(d, lat, lon))[:, 1:] - 1
+    orders = lengths = None
+    for start in (_nearest_neighbour_tours(d, lat, lon), _sweep_tours(lat, lon)):
+        candidate = _improve(d, start)[:, 1:] - 1
+        length = _path_lengths(lat, lon, candidate)
+        if orders is None:
+            orders, lengths = candidate, length
+        else:
+            shorter = length < lengths
+            orders[shorter] = candidate[shorter]
+            lengths = np.where(shorter, length, lengths)
     # Never longer than the order the points came in: where that order is better, improve it
     # instead, and keep it as it is if even that does not help.
     identity = np.tile(np.arange(lat.shape[1]), (lat.shape[0], 1))
     given = _path_lengths(lat, lon, identity)
-    worse = np.flatnonzero(_path_lengths(lat, lon, orders) > given)
+    worse = np.flatnonzero(lengths > given)
     if worse.size:
         tours = np.tile(np.arange(lat.shape[1] + 1), (worse.size, 1))
         retry = _improve(d[worse], tours)[:, 1:] - 1
         still = _path_lengths(lat[worse], lon[worse], retry) > given[worse]
         orders[worse] = np.where(still[:, None], identity[worse], retry)
     return orders
+
+
+def _sweep_tours(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Tours (dummy node first) that visit each round's points along its principal axis."""
+    lat0 = np.radians(lat.mean(axis=1, keepdims=True))
+    x = (lon - lon.mean(axis=1, keepdims=True)) * np.cos(lat0)
+    y = lat - lat.mean(axis=1, keepdims=True)
+    angle = 0.5 * np.arctan2(2 * (x * y).sum(axis=1), (x * x).sum(axis=1) - (y * y).sum(axis=1))
+    along = x * np.cos(angle)[:, None] + y * np.sin(angle)[:, None]
+    order = np.argsort(along, axis=1, kind="stable") + 1
+    return np.concatenate((np.zeros((lat.shape[0], 1), dtype=np.intp), order), axis=1)
 
 
 def _nearest_neighbour_tours(d: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -248,7 +274,7 @@ def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
         if active.size == 0:
             break
         t = tours[active]
-        dp = np.take_along_axis(d[active[:, None], t], t[:, None, :], axis=2)  # in tour order
+        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
         edge = dp[:, positions, following]  # edge[k] = d(t[k], t[k+1])
         # Reversing i..j replaces edges (i-1, i) and (j, j+1) by (i-1, j) and (i, j+1).
         delta = dp[:, :-1, :] + np.concatenate((dp[:, 1:, 1:], dp[:, 1:, :1]), axis=2)
@@ -295,66 +321,54 @@ def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     changed = np.zeros(batch, dtype=bool)
     positions = np.arange(nodes)
     following = np.roll(positions, -1)
-    # Per run length: the run starts at position i (1 <= i, i + run - 1 <= nodes - 1, so the
-    # dummy never moves) and goes between positions j and j + 1 outside the run.
-    moves = []
-    for run in OR_OPT_RUNS:
-        if run > nodes - 3:
-            break
-        starts = np.arange(1, nodes - run + 1)
-        ends = starts + run - 1
-        after = (ends + 1) % nodes
-        i_grid, j_grid = np.meshgrid(starts, positions, indexing="ij")
-        # j from i - 1 to i + run - 1 touches the run itself.
-        allowed = (j_grid < i_grid[:, :] - 1) | (j_grid > i_grid + run - 1)
-        forbidden = np.where(allowed, 0, np.inf).astype(d.dtype)
-        moves.append((run, starts, ends, after, forbidden))
-    if not moves:
+    # Every move at once: a run starts at position i (1 <= i, i + run - 1 <= nodes - 1, so the
+    # dummy never moves) and goes between positions j and j + 1 outside it (j from i - 1 to
+    # i + run - 1 would touch the run itself).
+    runs = [r for r in OR_OPT_RUNS if r <= nodes - 3]
+    if not runs:
         return tours, changed
+    run = np.concatenate([np.full(nodes - r, r) for r in runs])
+    starts = np.concatenate([np.arange(1, nodes - r + 1) for r in runs])
+    ends = starts + run - 1
+    after = (ends + 1) % nodes
+    allowed = (positions[None, :] < starts[:, None] - 1) | (positions[None, :] > ends[:, None])
+    forbidden = np.where(allowed, 0, np.inf).astype(d.dtype)
     active = np.arange(batch)
     for _ in range(MAX_OR_OPT_PASSES):
         if active.size == 0:
             break
         t = tours[active]
-        dp = np.take_along_axis(d[active[:, None], t], t[:, None, :], axis=2)  # in tour order
+        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
         edge = dp[:, positions, following]  # edge[k] = d(t[k], t[k+1])
-        best_delta = np.full(active.size, np.inf, dtype=d.dtype)
-        best_move = np.zeros((active.size, 4), dtype=np.intp)  # run, i, j, reversed
+        # Taking the run out joins its neighbours: gain (removed edges minus the new one).
+        gain = edge[:, starts - 1] + edge[:, ends] - dp[:, starts - 1, after]
+        # In between j and j+1: forwards (j, first) + (last, j+1), or reversed.
+        head = dp[:, starts, :]  # d(first, t[j]), distances are symmetric
+        tail = dp[:, ends, :]
+        forwards = head + tail[:, :, following]
+        reverse = tail + head[:, :, following]
+        inserted = np.minimum(forwards, reverse)
+        inserted += forbidden
+        inserted -= gain[:, :, None]
+        inserted -= edge[:, None, :]
+        flat = inserted.reshape(active.size, -1)
+        best = np.argmin(flat, axis=1)
         rows = np.arange(active.size)
-        for run, starts, ends, after, forbidden in moves:
-            # Taking the run out joins its neighbours: gain(i) (removed edges minus the new one).
-            gain = edge[:, starts - 1] + edge[:, ends] - dp[:, starts - 1, after]
-            base = forbidden[None] - gain[:, :, None] - edge[:, None, :]  # (B, i, j)
-            # In between j and j+1: forwards (j, first) + (last, j+1), or reversed.
-            head = dp[:, starts, :]  # d(first, t[j]) for every j, symmetric
-            tail = dp[:, ends, :]
-            tail_next = tail[:, :, following]  # d(last, t[j+1])
-            head_next = head[:, :, following]
-            for reverse, delta in enumerate((base + head + tail_next, base + tail + head_next)):
-                flat = delta.reshape(active.size, -1)
-                best = np.argmin(flat, axis=1)
-                value = flat[rows, best]
-                better = value < best_delta
-                best_delta = np.where(better, value, best_delta)
-                best_move[better] = np.column_stack(
-                    (
-                        np.full(better.sum(), run),
-                        starts[best[better] // nodes],
-                        best[better] % nodes,
-                        np.full(better.sum(), reverse),
-                    )
-                )
-        improving = best_delta < -1e-6
+        improving = flat[rows, best] < -1e-6
         if not improving.any():
             break
         chosen = active[improving]
-        run, start, j, reverse = (best_move[improving, k][:, None] for k in range(4))
+        move, j = np.divmod(best[improving], nodes)
+        reversed_ = (reverse[rows[improving], move, j] < forwards[rows[improving], move, j])[
+            :, None
+        ]
+        length, start, j = run[move][:, None], starts[move][:, None], j[:, None]
         # New order by sort keys: stops keep their position, the run goes just after j (keys
         # j + 0.5 .. j + 0.9 in the order it is driven).
         offset = positions[None, :] - start
-        inside = (offset >= 0) & (offset < run)
-        step = np.where(reverse == 1, run - 1 - offset, offset)
-        keys = np.where(inside, j + 0.5 + 0.4 * step / np.maximum(run, 1), positions[None, :])
+        inside = (offset >= 0) & (offset < length)
+        step = np.where(reversed_, length - 1 - offset, offset)
+        keys = np.where(inside, j + 0.5 + 0.4 * step / length, positions[None, :])
         source = np.argsort(keys, axis=1, kind="stable")
         tours[chosen] = np.take_along_axis(tours[chosen], source, axis=1)
         changed[chosen] = True
