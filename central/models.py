@@ -26,7 +26,7 @@ from central.frameworks.models import (
 )
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
-from central.planning.models import Round, Task
+from central.planning.models import Closure, Crew, Round, Task
 from central.reports.models import Credit, MaintenanceBudget, Statement, StatementLine
 
 __all__ = [
@@ -37,7 +37,9 @@ __all__ = [
     "AssetKind",
     "AuditEvent",
     "Award",
+    "Closure",
     "Credit",
+    "Crew",
     "DigestMark",
     "FieldworkSetting",
     "Framework",
