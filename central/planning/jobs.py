@@ -2,9 +2,10 @@
 mark-overdue. Each is `fn(session, today) -> counts`, set-based, and idempotent: a second run
 finds nothing left to do.
 
-generate-rounds (rules 2, 3, 6, 10–12) reads every due asset and open need in a few queries,
-groups each member's work per lot into compact rounds, checks each round against the framework's
-and lot's maximum, routes all rounds at once (numpy) and writes them in batches of whole rounds
+generate-rounds (rules 2, 3, 6, 10–12, §7.5) reads every due asset and open need in a few
+queries, groups each member's work per lot into compact rounds that fit a crew-day (routed all at
+once per lot, numpy), checks each round against the framework's and lot's maximum and writes them
+in batches of whole rounds
 (bulk inserts, PostgreSQL COPY for tasks), committing after each batch: a failure leaves only
 complete rounds, and a re-run plans the rest (its open tasks exclude what is planned, rule 11).
 """
@@ -16,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from math import ceil
 from typing import Any
 
 import numpy as np
@@ -96,6 +98,7 @@ class _Price:
     unit_price: Decimal
     vat_rate: Decimal
     amount: Decimal  # one unit (quantity 1), excl. VAT
+    service_minutes: int = 15  # time on site per task (§7.5)
 
     def quantity(self, need_quantity: Decimal | None, measure: Decimal | None) -> Decimal:
         """A task's quantity (rule 5): the need's, if given; else, priced per m or m², the
@@ -136,6 +139,12 @@ class _Round:
     due_date: date = field(init=False)
     amount: Decimal = field(init=False)
     route: Any = None
+
+    @property
+    def minutes(self) -> float:
+        """Service time of its tasks plus travel time along its route (§7.5)."""
+        travel = self.route.km / self.lot.travel_kmh * 60 if self.route is not None else 0.0
+        return sum(item.price.service_minutes for item in self.items) + travel
 
     def __post_init__(self) -> None:
         self.due_date = min(item.due_date for item in self.items)
@@ -178,6 +187,7 @@ def _prices(lot: Lot, today: date) -> dict[str, _Price]:
                 line.unit_price,
                 line.vat_rate,
                 task_amount(line.unit_price, Decimal(1)),
+                task_type.service_minutes,
             )
     return prices
 
@@ -294,7 +304,8 @@ def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_
 
 
 def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
-    """Per member (urgent needs apart), compact rounds of at most `max_tasks_per_round`."""
+    """Per member (urgent needs apart), compact rounds of at most `max_tasks_per_round`, each
+    routed and split again until its service plus travel time fits the lot's crew-day (§7.5)."""
     buckets: dict[tuple[int, bool], list[_Item]] = defaultdict(list)
     for item in items:
         buckets[(item.member_id, item.urgent)].append(item)
@@ -306,7 +317,41 @@ def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
             rounds.append(
                 _Round(framework, lot, member_id, urgent, [bucket[i] for i in group.tolist()])
             )
-    return rounds
+    return _fit_crew_day(lot, rounds)
+
+
+def _fit_crew_day(lot: Lot, rounds: list[_Round]) -> list[_Round]:
+    """Route the rounds (all at once) and split each that takes longer than a crew-day into
+    as many compact parts as its minutes call for, until every round fits (a single task that
+    takes longer than the day stays a round of its own)."""
+    fitted: list[_Round] = []
+    pending = rounds
+    while pending:
+        for round_, route in zip(pending, route_rounds(_coordinates(pending)), strict=True):
+            round_.route = route
+        too_long = []
+        for round_ in pending:
+            minutes = round_.minutes
+            if minutes <= lot.crew_day_minutes or len(round_.items) == 1:
+                fitted.append(round_)
+                continue
+            parts = max(2, ceil(minutes / lot.crew_day_minutes))
+            size = max(1, ceil(len(round_.items) / parts))
+            items = round_.items
+            lat = np.fromiter((i.lat for i in items), dtype=float, count=len(items))
+            lon = np.fromiter((i.lon for i in items), dtype=float, count=len(items))
+            too_long.extend(
+                _Round(
+                    round_.framework,
+                    lot,
+                    round_.member_id,
+                    round_.urgent,
+                    [items[i] for i in group.tolist()],
+                )
+                for group in group_points(lat, lon, size)
+            )
+        pending = too_long
+    return fitted
 
 
 def _within_maximum(
@@ -404,9 +449,6 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
         if len(kept) < len(candidates):
             flagged.add(framework.id)
         to_create.extend(kept)
-    routes = route_rounds(_coordinates(to_create))
-    for round_, route in zip(to_create, routes, strict=True):
-        round_.route = route
     session.commit()  # alerts and exhausted flags, before the first batch
     for start in range(0, len(to_create), BATCH_ROUNDS):
         _write_batch(session, to_create[start : start + BATCH_ROUNDS], today, counts)
@@ -462,6 +504,7 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
                 "status": RoundStatus.PLANNED.value,
                 "due_date": r.due_date,
                 "route_km": Decimal(str(round(r.route.km, 2))),
+                "planned_minutes": ceil(r.minutes),
                 "created_at": now,
             }
             for r in batch

@@ -343,9 +343,7 @@ def reschedule_closed_days(provider_id: int, start: date, end: date) -> dict[int
         )
     )
     affected = [
-        r
-        for r in scheduled
-        if first <= r.scheduled_date <= end and r.status in RESCHEDULED_ROUNDS
+        r for r in scheduled if first <= r.scheduled_date <= end and r.status in RESCHEDULED_ROUNDS
     ]
     affected_ids = {r.id for r in affected}
     per_day: dict[date, int] = {}

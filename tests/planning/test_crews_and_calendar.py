@@ -402,3 +402,19 @@ def test_crew_closure_moves_only_what_the_other_crews_cannot_do(app, hydrants):
     db.session.expire_all()
     assert kept.scheduled_date == day
     assert moved.scheduled_date == date(2026, 3, 11)
+
+
+def test_round_shows_its_planned_minutes_in_the_api_and_on_its_page(app, hydrants):
+    from central.planning.jobs import generate_rounds
+
+    hydrants.add_assets(4)
+    generate_rounds(db.session, TODAY)
+    from central.planning.models import Round
+
+    round_ = db.session.scalars(select(Round)).one()
+    client = sign_in(app, make_user("member", org=hydrants.member))
+    body = client.get(f"/api/v1/rounds/{round_.id}").get_json()
+    assert body["planned_minutes"] == round_.planned_minutes >= 60  # 4 × 15 and the drive
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    minutes = round_.planned_minutes
+    assert "Geplande tijd" in page and f"{minutes // 60} u {minutes % 60:02d} min" in page
