@@ -418,3 +418,109 @@ def test_round_shows_its_planned_minutes_in_the_api_and_on_its_page(app, hydrant
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     minutes = round_.planned_minutes
     assert "Geplande tijd" in page and f"{minutes // 60} u {minutes % 60:02d} min" in page
+
+
+# The pages --------------------------------------------------------------------------------------
+
+
+def test_provider_adds_a_crew_and_closes_days_on_its_page(app, hydrants):
+    user = make_user("provider", org=hydrants.provider)
+    client = sign_in(app, user)
+    page = client.get("/crews")
+    assert page.status_code == 200
+    token = csrf_token(client)
+    added = client.post(
+        "/crews",
+        data={
+            "action": "crew",
+            "crew-name": "Ploeg Zuid",
+            "crew-days_per_week": "4",
+            "csrf_token": token,
+        },
+    )
+    assert added.status_code == 302
+    [made] = db.session.scalars(select(Crew).where(Crew.provider_id == hydrants.provider.id))
+    assert (made.name, made.days_per_week) == ("Ploeg Zuid", 4)
+    refused = client.post(
+        "/crews",
+        data={
+            "action": "closure",
+            "start_date": "2026-03-12",
+            "end_date": "2026-03-10",
+            "reason": "Opleiding",
+            "crew_id": "0",
+            "csrf_token": token,
+        },
+    )
+    assert refused.status_code == 200  # the form again, with the error
+    assert db.session.scalars(select(Closure)).all() == []
+    with frozen_today(TODAY):
+        closed = client.post(
+            "/crews",
+            data={
+                "action": "closure",
+                "start_date": "2026-03-10",
+                "end_date": "2026-03-12",
+                "reason": "Opleiding",
+                "crew_id": str(made.id),
+                "csrf_token": token,
+            },
+        )
+        assert closed.status_code == 302
+        listing = client.get("/crews").get_data(as_text=True)
+    [closure_] = db.session.scalars(select(Closure))
+    assert closure_.crew_id == made.id and closure_.reason == "Opleiding"
+    assert "Opleiding" in listing and "Ploeg Zuid" in listing
+    changed = client.post(
+        f"/crews/{made.id}",
+        data={
+            f"crew{made.id}-name": "Ploeg Zuid",
+            f"crew{made.id}-days_per_week": "3",
+            "csrf_token": token,
+        },
+    )
+    assert changed.status_code == 302
+    db.session.refresh(made)
+    assert made.days_per_week == 3
+
+
+@pytest.mark.parametrize("role", ["member", "coordinator"])
+def test_crews_page_is_the_providers_own(hydrants, login_as, role):
+    org = hydrants.member if role == "member" else hydrants.framework.lead_organisation
+    client = login_as(make_user(role, org=org))
+    assert client.get("/crews").status_code == 403
+    response = client.post("/crews", data={"action": "crew", "csrf_token": csrf_token(client)})
+    assert response.status_code == 403
+
+
+def test_other_providers_crew_cannot_be_changed_from_the_page(app, hydrants):
+    other = crew(make_org("provider", social_economy_status="lde"))
+    client = sign_in(app, make_user("provider", org=hydrants.provider))
+    response = client.post(
+        f"/crews/{other.id}",
+        data={
+            f"crew{other.id}-name": "X",
+            f"crew{other.id}-days_per_week": "2",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 404
+
+
+def test_workload_page_charts_rounds_over_all_lots_against_the_crews(app, hydrants):
+    crew(hydrants.provider, days=2)
+    other_member = make_org("authority")
+    other = make_active_framework(members=[other_member], providers=[hydrants.provider])
+    for lot, member in ((hydrants.lot, hydrants.member), (other.lots[0], other_member)):
+        make_round(
+            lot,
+            member,
+            hydrants.add_assets(2, member=member),
+            provider=hydrants.provider,
+            scheduled_date=TODAY,
+        )
+    client = sign_in(app, make_user("provider", org=hydrants.provider))
+    with frozen_today(TODAY):
+        page = client.get("/workload").get_data(as_text=True)
+    assert "<svg" in page and "stroke-dasharray" in page  # the crews' capacity line
+    assert "<td>2</td><td>2</td>" in page.replace(" ", "").replace("\n", "")  # 2 rounds, 2 days
