@@ -201,9 +201,7 @@ def create_crew(provider_id: int, data):
 )
 def update_crew(provider_id: int, crew_id: int, data):
     provider = _provider(provider_id)
-    crew = db.session.get(Crew, crew_id)
-    if crew is None or crew.provider_id != provider.id:
-        raise NotFound(N_("Not found."))
+    crew = get_visible(select(Crew).where(Crew.provider_id == provider.id), Crew, crew_id)
     services.update_crew(crew, provider, data, actor=current_user)
     db.session.commit()
     return crew

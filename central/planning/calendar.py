@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session
 from central.planning.models import Closure, Crew
 
 WORKING_WEEKDAYS = 5  # Monday to Friday
+LATE_WEEKS = 8  # how far ahead a round past its due date (or moved by a closure) may go
+# Days a closure may name: a plan of this century (far dates are typos, not plans).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @lru_cache(maxsize=64)

@@ -43,7 +43,7 @@ from central.frameworks.queries import (
 )
 from central.organisations.models import Organisation
 from central.planning import notifications
-from central.planning.calendar import ProviderCalendar
+from central.planning.calendar import LATE_WEEKS, ProviderCalendar
 from central.planning.models import (
     OPEN_TASK_STATUSES,
     Round,
@@ -651,8 +651,6 @@ def bulk_insert(
 
 
 # --- assign-rounds ---------------------------------------------------------------------------
-
-LATE_WEEKS = 8  # how far ahead a round past its due date is offered, late
 
 
 @dataclass

@@ -19,6 +19,7 @@ from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.permissions import leads_framework
 from central.extensions import db
 from central.planning import notifications
+from central.planning.calendar import FIRST_DAY, LAST_DAY, LATE_WEEKS, ProviderCalendar
 from central.planning.models import Closure, Crew, Round, RoundStatus, Task, TaskStatus
 from central.planning.queries import monday
 
@@ -281,6 +282,9 @@ def create_closure(provider: Any, values: dict[str, Any], *, actor: Any) -> Clos
         errors["from"] = N_("Enter a date.")
     if not isinstance(end, date):
         errors["until"] = N_("Enter a date.")
+    for name, day in (("from", start), ("until", end)):
+        if name not in errors and not FIRST_DAY <= day <= LAST_DAY:
+            errors[name] = N_("A day from 2000 to 2099.")
     if not errors and end < start:
         errors["until"] = N_("On or after the first day.")
     reason = (values.get("reason") or "").strip()
@@ -290,7 +294,8 @@ def create_closure(provider: Any, values: dict[str, Any], *, actor: Any) -> Clos
         errors["reason"] = N_("At most 200 characters.")
     crew_id = values.get("crew_id")
     if crew_id is not None:
-        crew = db.session.get(Crew, crew_id) if isinstance(crew_id, int) else None
+        valid = isinstance(crew_id, int) and 0 < crew_id < 2**31  # 32-bit ids everywhere
+        crew = db.session.get(Crew, crew_id) if valid else None
         if crew is None or crew.provider_id != provider.id:
             errors["crew_id"] = N_("Not a crew of this provider.")
     if errors:
@@ -320,9 +325,6 @@ def reschedule_closed_days(provider_id: int, start: date, end: date) -> dict[int
     crews can no longer do that day move to its next open working day with room; a provider
     without crews keeps rounds on any open day. A moved round due earlier is due that day (as
     when the coordinator moves it). Returns {round id: (old day, new day)}."""
-    from central.planning.calendar import ProviderCalendar
-    from central.planning.jobs import LATE_WEEKS
-
     today = clock.today()
     first = max(start, today)
     if first > end:

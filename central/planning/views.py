@@ -30,6 +30,7 @@ from central.frameworks.models import Award, Framework, Lot
 from central.organisations.models import Organisation
 from central.planning import services
 from central.planning.api import filtered_rounds
+from central.planning.calendar import ProviderCalendar
 from central.planning.forms import ClosureForm, ConfirmForm, CrewForm, MoveRoundForm
 from central.planning.models import (
     ACTIVE_ROUND_STATUSES,
@@ -354,8 +355,6 @@ CHART_BAR, CHART_GAP, CHART_HEIGHT = 36, 12, 120  # SVG units
 def _load_chart(provider_id: int, weeks: list[dict]) -> dict:
     """Rounds a week over all lots and frameworks against what the provider's crews can do in
     that week (§7.5), as bars for an SVG chart drawn on the server."""
-    from central.planning.calendar import ProviderCalendar
-
     calendar = ProviderCalendar.load(db.session, [provider_id], weeks[0]["week"])
     has_crews = calendar.has_crews(provider_id)
     rows = []
@@ -391,7 +390,12 @@ def _crew_provider() -> Organisation:
         provider = db.session.get(Organisation, current_user.organisation_id)
     else:
         raw = request.values.get("provider", "")
-        provider = db.session.get(Organisation, int(raw)) if raw.isdigit() else None
+        # Ids are 32-bit integers on every database; a larger number names nothing.
+        provider = (
+            db.session.get(Organisation, int(raw))
+            if raw.isdigit() and 0 < int(raw) < 2**31
+            else None
+        )
         if provider is None or provider.kind != "provider":
             abort(404)
     return provider
@@ -483,7 +487,7 @@ def crews():
 @login_required
 def update_crew(crew_id: int):
     provider = _crew_provider()
-    crew = db.session.get(Crew, crew_id)
+    crew = db.session.get(Crew, crew_id) if 0 < crew_id < 2**31 else None
     if crew is None or crew.provider_id != provider.id:
         abort(404)
     form = CrewForm(prefix=f"crew{crew.id}")

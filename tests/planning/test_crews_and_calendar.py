@@ -524,3 +524,27 @@ def test_workload_page_charts_rounds_over_all_lots_against_the_crews(app, hydran
         page = client.get("/workload").get_data(as_text=True)
     assert "<svg" in page and "stroke-dasharray" in page  # the crews' capacity line
     assert "<td>2</td><td>2</td>" in page.replace(" ", "").replace("\n", "")  # 2 rounds, 2 days
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"from": "9999-12-30", "until": "9999-12-31", "reason": "Typo"}, "from"),
+        ({"from": "2026-03-10", "until": "9999-12-31", "reason": "Typo"}, "until"),
+        ({"from": "2026-03-10", "until": "2026-03-10", "reason": "X", "crew_id": 2**40}, "crew_id"),
+        ({"from": "2026-03-10", "until": "2026-03-10", "reason": ""}, "reason"),
+    ],
+)
+def test_bad_closure_answers_400_with_the_field_not_a_crash(app, hydrants, payload, field):
+    client, headers = provider_client(app, hydrants)
+    response = client.post(
+        f"/api/v1/providers/{hydrants.provider.id}/closures", json=payload, headers=headers
+    )
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_crew_id_beyond_32_bits_names_nothing(app, hydrants):
+    client, headers = provider_client(app, hydrants)
+    url = f"/api/v1/providers/{hydrants.provider.id}/crews/{2**40}"
+    assert client.patch(url, json={"days_per_week": 2}, headers=headers).status_code == 404
