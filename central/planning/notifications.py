@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from central.core.formatting import format_day
 from central.core.mail import queue_mail
 from central.frameworks.notifications import recipients
 
@@ -25,7 +26,7 @@ def _send(organisation_id: int, roles: list[str], compose) -> None:
 
 
 def _weeks(days: Iterable[date]) -> str:
-    return ", ".join(day.isoformat() for day in sorted(set(days)))
+    return ", ".join(format_day(day) for day in sorted(set(days)))
 
 
 def rounds_assigned(changes: list[dict[str, Any]]) -> None:
@@ -85,7 +86,7 @@ def rounds_overdue(rows) -> None:
                 _("Overdue rounds: %(count)d", count=len(group)),
                 _(
                     "These rounds are past their due date and still have open tasks: %(rounds)s.",
-                    rounds=", ".join(f"#{row.id} ({row.due_date.isoformat()})" for row in group),
+                    rounds=", ".join(f"#{row.id} ({format_day(row.due_date)})" for row in group),
                 ),
             )
 
@@ -153,7 +154,7 @@ def rounds_late(late: list[tuple[int, int, date]], assigned: dict[int, dict[str,
                         _(
                             "#%(round)s (due %(due)s): no provider has room yet.",
                             round=round_id,
-                            due=due_date.isoformat(),
+                            due=format_day(due_date),
                         )
                     )
                 else:
@@ -161,8 +162,8 @@ def rounds_late(late: list[tuple[int, int, date]], assigned: dict[int, dict[str,
                         _(
                             "#%(round)s (due %(due)s): given late, for %(day)s.",
                             round=round_id,
-                            due=due_date.isoformat(),
-                            day=change["week"].isoformat(),
+                            due=format_day(due_date),
+                            day=format_day(change["week"]),
                         )
                     )
             return (
@@ -187,8 +188,8 @@ def rounds_moved_for_closure(provider_id: int, rounds, moved: dict[int, tuple]) 
             _(
                 "#%(round)s: %(old)s → %(new)s",
                 round=r.id,
-                old=moved[r.id][0].isoformat(),
-                new=moved[r.id][1].isoformat(),
+                old=format_day(moved[r.id][0]),
+                new=format_day(moved[r.id][1]),
             )
             for r in group
         )

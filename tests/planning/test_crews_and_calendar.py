@@ -372,7 +372,7 @@ def test_closure_over_scheduled_rounds_moves_them_and_tells_provider_and_members
     assert elsewhere.scheduled_date == date(2026, 3, 13)
     recipients = {to for to, _subject, _body in mails}
     assert "staff@member.example" in recipients
-    assert any(f"#{scheduled.id}" in b and "2026-03-12" in b for _t, _s, b in mails)
+    assert any(f"#{scheduled.id}" in b and "12 mrt 2026" in b for _t, _s, b in mails)
     listed = client.get(f"/api/v1/providers/{hydrants.provider.id}/closures").get_json()
     assert [c["reason"] for c in listed] == ["Opleiding"]
 
