@@ -8,6 +8,7 @@ from central.fieldwork.models import (
     DigestMark,
     FieldworkSetting,
     IdempotencyRecord,
+    LabourDay,
     LabourEntry,
     TaskContest,
     TaskPhoto,
@@ -27,7 +28,13 @@ from central.frameworks.models import (
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
 from central.planning.models import Closure, Crew, Round, Task
-from central.reports.models import Credit, MaintenanceBudget, Statement, StatementLine
+from central.reports.models import (
+    Credit,
+    ExternalSocialSpend,
+    MaintenanceBudget,
+    Statement,
+    StatementLine,
+)
 
 __all__ = [
     "Accession",
@@ -41,6 +48,7 @@ __all__ = [
     "Credit",
     "Crew",
     "DigestMark",
+    "ExternalSocialSpend",
     "FieldworkSetting",
     "Framework",
     "FrameworkAlert",
@@ -48,6 +56,7 @@ __all__ = [
     "IdempotencyRecord",
     "JobLock",
     "JobRun",
+    "LabourDay",
     "LabourEntry",
     "Lot",
     "MaintenanceBudget",
