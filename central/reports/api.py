@@ -67,16 +67,20 @@ def format_arg(allowed: tuple[str, ...] = FORMATS) -> str:
     return value
 
 
+# Full Content-Type values, given as they are: werkzeug appends a charset to a text `mimetype`
+# even when it already names one.
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": XLSX,
+    "ubl": "application/xml; charset=utf-8",
+}
+
+
 def download(body: str | bytes, kind: str, filename: str) -> Response:
-    mimetype = {
-        "csv": "text/csv; charset=utf-8",
-        "xlsx": XLSX,
-        "ubl": "application/xml",
-    }[kind]
     extension = "xml" if kind == "ubl" else kind
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=CONTENT_TYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
     )
 

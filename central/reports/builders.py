@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Numeric, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from central.core.clock import BRUSSELS
@@ -112,6 +112,14 @@ LINE_KEY = [
 ]
 
 
+def billed_vat_rate(provider: Any) -> ColumnElement[Decimal]:
+    """The VAT rate a task is billed at: its price line's, or 0 when the provider is not
+    registered for VAT (it may not charge VAT; its invoices say the work is exempt)."""
+    return case(
+        (provider.vat_registered, Task.vat_rate), else_=literal(Decimal("0.00"), Numeric(5, 2))
+    )
+
+
 def statement_query(
     member_id: int | None,
     month: date,
@@ -136,7 +144,7 @@ def statement_query(
             TaskType.name.label("task_type_name"),
             Task.unit.label("unit"),
             Task.unit_price.label("unit_price"),
-            Task.vat_rate.label("vat_rate"),
+            billed_vat_rate(provider).label("vat_rate"),
             Task.quantity.label("quantity"),
             func.count().label("tasks"),
         )
@@ -157,7 +165,7 @@ def statement_query(
             TaskType.name,
             Task.unit,
             Task.unit_price,
-            Task.vat_rate,
+            billed_vat_rate(provider),
             Task.quantity,
         )
     )
