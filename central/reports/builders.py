@@ -165,7 +165,8 @@ def statement_query(
             TaskType.name,
             Task.unit,
             Task.unit_price,
-            billed_vat_rate(provider),
+            provider.vat_registered,
+            Task.vat_rate,
             Task.quantity,
         )
     )
