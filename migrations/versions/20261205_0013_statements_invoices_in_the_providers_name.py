@@ -220,10 +220,10 @@ def downgrade():
             conn.exec_driver_sql(f'DROP TRIGGER IF EXISTS statements_no_{action}')
         with op.batch_alter_table('statements', schema=None, recreate='always') as batch_op:
             for name, _check in reversed(STATEMENT_CHECKS):
-                batch_op.drop_constraint(name, type_='check')
-            batch_op.drop_constraint('uq_statements_provider_series', type_='unique')
-            batch_op.drop_constraint('uq_statements_provider_number', type_='unique')
-            batch_op.create_unique_constraint('uq_statements_number', ['number'])
+                batch_op.drop_constraint(op.f(name), type_='check')
+            batch_op.drop_constraint(op.f('uq_statements_provider_series'), type_='unique')
+            batch_op.drop_constraint(op.f('uq_statements_provider_number'), type_='unique')
+            batch_op.create_unique_constraint(op.f('uq_statements_number'), ['number'])
             for column in STATEMENT_NEW_COLUMNS:
                 batch_op.drop_column(column)
         _sqlite_guards()

@@ -75,7 +75,8 @@ def _seed(conn) -> None:
 
 
 def test_the_migration_keeps_issued_numbers_and_fills_the_new_statement_fields(tmp_path):
-    from flask_migrate import upgrade
+    """And its downgrade gives the statements back as they were, still immutable."""
+    from flask_migrate import downgrade, upgrade
 
     from central import create_app
 
@@ -109,6 +110,12 @@ def test_the_migration_keeps_issued_numbers_and_fills_the_new_statement_fields(t
                 assert {(p, bool(v)) for p, v in prefixes} == {("CEN-", True)}
             with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
                 conn.execute(text("UPDATE statements SET number = 'X' WHERE id = 1"))
+            with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+                conn.execute(text("DELETE FROM statements WHERE id = 1"))
+            downgrade(directory=directory, revision="0012")
+            with db.engine.connect() as conn:
+                numbers = conn.execute(text("SELECT id, number FROM statements ORDER BY id"))
+                assert numbers.all() == [(s[0], s[1]) for s in ROWS]
             with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM statements WHERE id = 1"))
             db.engine.dispose()
