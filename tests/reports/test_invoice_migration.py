@@ -5,12 +5,20 @@ statements stay immutable; each provider's new series then starts at 1."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import text
 
-REVISION = "0013"
+from central import PROJECT_ROOT
+
+# This migration and the one before it, read from its file (renumbered when others land first).
+(_FILE,) = (PROJECT_ROOT / "migrations" / "versions").glob("*_statements_invoices_in_the_*.py")
+REVISION, BEFORE = (
+    re.search(rf"^{name} = '(\w+)'", _FILE.read_text(), re.M).group(1)
+    for name in ("revision", "down_revision")
+)
 ROWS = [
     # id, number, provider, total excl., vat, total incl.
     (1, "2025-00001", 1, "100.00", "21.00", "121.00"),
@@ -87,7 +95,7 @@ def test_the_migration_keeps_issued_numbers_and_fills_the_new_statement_fields(t
             from central.extensions import db
 
             directory = app.extensions["migrate"].directory
-            upgrade(directory=directory, revision="0012")
+            upgrade(directory=directory, revision=BEFORE)
             with db.engine.begin() as conn:
                 _seed(conn)
             upgrade(directory=directory, revision=REVISION)
@@ -112,7 +120,7 @@ def test_the_migration_keeps_issued_numbers_and_fills_the_new_statement_fields(t
                 conn.execute(text("UPDATE statements SET number = 'X' WHERE id = 1"))
             with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM statements WHERE id = 1"))
-            downgrade(directory=directory, revision="0012")
+            downgrade(directory=directory, revision=BEFORE)
             with db.engine.connect() as conn:
                 numbers = conn.execute(text("SELECT id, number FROM statements ORDER BY id"))
                 assert numbers.all() == [(s[0], s[1]) for s in ROWS]
