@@ -29,7 +29,7 @@ from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
 from central.organisations.models import Organisation
 from central.reports import builders, formats, ocds, services
-from central.reports.models import Statement
+from central.reports.models import Statement, StatementLine
 from central.reports.schemas import BudgetSchema, CreditSchema, StatementSchema
 
 TAG = "reports"
@@ -216,8 +216,9 @@ def list_statements():
     if request.args.get("month"):
         month = builders.parse_month(request.args.get("month"))
         stmt = stmt.where(Statement.month == builders.month_label(month))
-    return stmt.options(selectinload(Statement.lines)).order_by(
-        Statement.month.desc(), Statement.number.desc()
+    # Numbers run per provider, so the id (issuing order) breaks ties within a month.
+    return stmt.options(selectinload(Statement.lines).selectinload(StatementLine.credit)).order_by(
+        Statement.month.desc(), Statement.id.desc()
     )
 
 
