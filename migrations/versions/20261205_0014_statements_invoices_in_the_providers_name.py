@@ -1,8 +1,8 @@
 """statements: invoices in the provider's name (per-provider numbers, credit notes, payment
 reference); organisations: invoice_prefix, vat_registered, iban
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 02:40:00
 
 What happens to data already there:
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
