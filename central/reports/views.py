@@ -32,6 +32,7 @@ from central.core.permissions import (
 from central.extensions import db
 from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
+from central.frameworks.queries import committed_amounts
 from central.organisations.models import Organisation
 from central.reports import builders, charts, queries, services
 from central.reports.api import hours_per_fte_arg
@@ -261,10 +262,21 @@ def credit(statement_id: int):
 # --- consumption -------------------------------------------------------------------------------
 
 
+RUNNING_STATUSES = (FrameworkStatus.ACTIVE, FrameworkStatus.EXHAUSTED)
+
+
 def _framework_choice(frameworks: list[Framework]) -> Framework | None:
     framework_id = _arg_int("framework")
     if framework_id is None:
-        return frameworks[0] if frameworks else None
+        # A report opens on the running framework (active or exhausted) with the most work
+        # committed, the newest on a tie, rather than on a new one that has no work yet.
+        running = [f for f in frameworks if f.status in RUNNING_STATUSES]
+        if not running:
+            return frameworks[0] if frameworks else None
+        return max(
+            running,
+            key=lambda f: (committed_amounts(f.id).total.committed, f.start_date, f.id),
+        )
     framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
     return framework
 
