@@ -1,8 +1,8 @@
 """statements: invoices in the provider's name (per-provider numbers, credit notes, payment
 reference); organisations: invoice_prefix, vat_registered, iban
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 02:40:00
 
 What happens to data already there:
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
