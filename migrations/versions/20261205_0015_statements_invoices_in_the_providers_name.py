@@ -176,7 +176,12 @@ def _upgrade_sqlite(conn):
     op.create_index('ix_statements_member_month', 'statements', ['member_id', 'month'])
     op.create_index('ix_statements_provider_id', 'statements', ['provider_id'])
     _sqlite_guards()
-    problems = conn.exec_driver_sql('PRAGMA foreign_key_check').all()
+    # The keys the rebuild could break: those of statements and of the rows that point at it.
+    problems = [
+        row
+        for table in ('statements', 'statement_lines', 'credits')
+        for row in conn.exec_driver_sql(f'PRAGMA foreign_key_check({table})').all()
+    ]
     if problems:
         raise RuntimeError(f'foreign keys broken by the rebuild of statements: {problems}')
     conn.exec_driver_sql('COMMIT')
