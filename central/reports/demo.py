@@ -1,9 +1,16 @@
 """Demo: the figures councils and providers are paid by. Each member's maintenance budget for
+<<<<<<< HEAD
 this year and last; the crews' labour on last year's accepted rounds (about 0.6 crew-hours a
 hydrant, mostly target-group hours), so that the social-impact report has figures; the issued
 statements of every past month of accepted work — for each provider an invoice and, where it has
 a statement to correct, a credit note (a full credit, issued with the last month); and one credit
 the coordinator decided on Izegem's latest statement, waiting for the next one.
+=======
+this year and last, with a 15 % target for the social economy; the crews' labour on last year's
+accepted rounds (about 0.6 crew-hours a hydrant, mostly target-group hours), so that the
+social-impact report has figures; the issued statements of every past month of accepted work;
+and one credit the coordinator decided on Izegem's latest statement, waiting for the next one.
+>>>>>>> main
 
 Idempotent: budgets are set only where missing, labour only on rounds without any, statements
 once per framework, member, provider and month, each provider's credit note once, the pending
@@ -36,6 +43,8 @@ BUDGET_BASE = Decimal("120000.00")
 BUDGET_PER_ASSET = Decimal("85.00")
 CREW_HOURS_PER_TASK = Decimal("0.6")
 TARGET_GROUP_SHARE = Decimal("0.7")
+# Each member's own target, as Hasselt sets it: 15 % of its maintenance budget (§7.1).
+SOCIAL_TARGET_PERCENT = Decimal("15.00")
 
 
 def load(orgs: dict[str, Organisation]) -> None:
@@ -65,7 +74,14 @@ def _budgets(members: list[Organisation], today: date) -> None:
         amount = BUDGET_BASE + BUDGET_PER_ASSET * assets.get(member.id, 0)
         for year in (today.year - 1, today.year):
             if services.get_budget(member.id, year) is None:
-                db.session.add(MaintenanceBudget(member_id=member.id, year=year, amount=amount))
+                db.session.add(
+                    MaintenanceBudget(
+                        member_id=member.id,
+                        year=year,
+                        amount=amount,
+                        social_target_percent=SOCIAL_TARGET_PERCENT,
+                    )
+                )
     db.session.flush()
 
 
