@@ -1,16 +1,10 @@
 """Demo: the figures councils and providers are paid by. Each member's maintenance budget for
-<<<<<<< HEAD
-this year and last; the crews' labour on last year's accepted rounds (about 0.6 crew-hours a
-hydrant, mostly target-group hours), so that the social-impact report has figures; the issued
-statements of every past month of accepted work — for each provider an invoice and, where it has
-a statement to correct, a credit note (a full credit, issued with the last month); and one credit
-the coordinator decided on Izegem's latest statement, waiting for the next one.
-=======
 this year and last, with a 15 % target for the social economy; the crews' labour on last year's
 accepted rounds (about 0.6 crew-hours a hydrant, mostly target-group hours), so that the
-social-impact report has figures; the issued statements of every past month of accepted work;
-and one credit the coordinator decided on Izegem's latest statement, waiting for the next one.
->>>>>>> main
+social-impact report has figures; the issued statements of every past month of accepted work —
+for each provider an invoice and, where it has a statement to correct, a credit note (a full
+credit, issued with the last month); and one credit the coordinator decided on Izegem's latest
+statement, waiting for the next one.
 
 Idempotent: budgets are set only where missing, labour only on rounds without any, statements
 once per framework, member, provider and month, each provider's credit note once, the pending
