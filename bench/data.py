@@ -314,10 +314,12 @@ class Dataset:
                  kbo_with_check_digits(f"0{4550000 + i * 79:07d}"), None, status,
                  f"planning{i + 1}@provider.example", created)
             )  # fmt: skip
+        # Every organisation invoices under the default prefix and is registered for VAT.
+        rows = [(*row, "CEN-", True) for row in rows]
         yield Table(
             "organisations",
             ("id", "name", "kind", "enterprise_number", "nis_code", "social_economy_status",
-             "email", "created_at"),
+             "email", "created_at", "invoice_prefix", "vat_registered"),
             rows, len(rows),
         )  # fmt: skip
 
