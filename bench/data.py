@@ -14,6 +14,7 @@ shared by both loaders. Timestamps are written by a `ts` function that the loade
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -61,6 +62,8 @@ PROVIDER_NAMES = [
 SOCIAL_STATUSES = ("maatwerkbedrijf", "lde", "sociale_inschakeling")
 
 ROUND_SIZE = 25
+# The defaults (§7.5): 25 inspections of 15 minutes and the drive between them fit a crew-day.
+CREW_DAY_MINUTES, TRAVEL_KMH, SERVICE_MINUTES = 450, 30, 15
 INSPECTION = "hydrant_inspection"
 REPAIR = "minor_repair"
 RESULTS = ("ok", "defect", "inaccessible", "not_found")
@@ -312,10 +315,12 @@ class Dataset:
                  kbo_with_check_digits(f"0{4550000 + i * 79:07d}"), None, status,
                  f"planning{i + 1}@provider.example", created)
             )  # fmt: skip
+        # Every organisation invoices under the default prefix and is registered for VAT.
+        rows = [(*row, "CEN-", True) for row in rows]
         yield Table(
             "organisations",
             ("id", "name", "kind", "enterprise_number", "nis_code", "social_economy_status",
-             "email", "created_at"),
+             "email", "created_at", "invoice_prefix", "vat_registered"),
             rows, len(rows),
         )  # fmt: skip
 
@@ -364,12 +369,13 @@ class Dataset:
             lots.append(
                 (lot_id, f + 1, p + 1, f"Hydrants {self.provinces[p][0]}", "hydrant_maintenance",
                  p % 2 == 0, money(max(lot_assets, 100) * 45.0 * 4 * 1.5 * (1 + f)),
-                 ROUND_SIZE, 28, 7, created)
+                 ROUND_SIZE, 28, 7, CREW_DAY_MINUTES, TRAVEL_KMH, created)
             )  # fmt: skip
         yield Table(
             "lots",
             ("id", "framework_id", "number", "title", "service_type", "reserved", "max_value",
-             "max_tasks_per_round", "planning_horizon_days", "urgent_days", "created_at"),
+             "max_tasks_per_round", "planning_horizon_days", "urgent_days", "crew_day_minutes",
+             "travel_kmh", "created_at"),
             lots, len(lots),
         )  # fmt: skip
         checklist = json.dumps(CHECKLIST)
@@ -380,11 +386,13 @@ class Dataset:
             types.append(
                 (type_id, lot_id, code,
                  "Inspection of a hydrant" if code == INSPECTION else "Minor repair of a hydrant",
-                 checklist if code == INSPECTION else repair_checklist, follow, created)
+                 checklist if code == INSPECTION else repair_checklist, follow, SERVICE_MINUTES,
+                 created)
             )  # fmt: skip
         yield Table(
             "task_types",
-            ("id", "lot_id", "code", "name", "checklist", "follow_up_task_type_id", "created_at"),
+            ("id", "lot_id", "code", "name", "checklist", "follow_up_task_type_id",
+             "service_minutes", "created_at"),
             types, len(types),
         )  # fmt: skip
         prices = [
@@ -557,6 +565,8 @@ class Dataset:
         # rounds
         round_rows = []
         labour_rows = []
+        # One labour day per provider and date (§7.1): hours added up, the crew counted once.
+        labour_days: dict[tuple[int, date], list] = {}
         round_ts: list[tuple[str, str, str]] = []
         for r in range(n_groups * len(years)):
             g = r % n_groups
@@ -576,9 +586,17 @@ class Dataset:
             hours = round(float(group_sizes[g]) * 0.6 * float(rng.uniform(0.85, 1.2)), 2)
             tg_hours = round(hours * float(rng.uniform(0.55, 0.85)), 2)
             workers = int(rng.integers(2, 4))
+            day_key = (r_provider[r], day)
+            if day_key not in labour_days:
+                labour_days[day_key] = [len(labour_days) + 1, 0.0, 0, 0.0, 0, done]
+            totals = labour_days[day_key]
+            totals[1] += hours
+            totals[3] += tg_hours
+            totals[4] = max(totals[4], workers, math.ceil(totals[3] / 24))
+            totals[2] = max(totals[2], totals[4], math.ceil(totals[1] / 24))
             labour_rows.append(
-                (r + 1, r + 1, day.isoformat(), money(hours), money(tg_hours), workers,
-                 self.provider_user[r_provider[r]], done, done)
+                (r + 1, totals[0], r + 1, day.isoformat(), money(hours), max(workers, 1),
+                 money(tg_hours), workers, self.provider_user[r_provider[r]], done, done)
             )  # fmt: skip
         yield Table(
             "rounds",
@@ -588,9 +606,20 @@ class Dataset:
             round_rows, len(round_rows),
         )  # fmt: skip
         yield Table(
+            "labour_days",
+            ("id", "provider_id", "work_date", "hours", "workers", "target_group_hours",
+             "target_group_workers", "created_at", "updated_at"),
+            [
+                (d[0], provider, day.isoformat(), money(d[1]), d[2], money(d[3]), d[4], d[5], d[5])
+                for (provider, day), d in labour_days.items()
+            ],
+            len(labour_days),
+        )  # fmt: skip
+        yield Table(
             "labour_entries",
-            ("id", "round_id", "work_date", "hours", "target_group_hours", "target_group_workers",
-             "recorded_by_id", "created_at", "updated_at"),
+            ("id", "labour_day_id", "round_id", "work_date", "hours", "workers",
+             "target_group_hours", "target_group_workers", "recorded_by_id", "created_at",
+             "updated_at"),
             labour_rows, len(labour_rows),
         )  # fmt: skip
 

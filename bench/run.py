@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import route_quality
 from bench.build import Seeds
 from bench.config import (
     BENCH_DIR,
@@ -317,6 +318,12 @@ def measure_specs(results: dict[str, dict]) -> list[Spec]:
         Spec(
             "social-impact report, one year (API, JSON)", "≤ 3 s", 3.0, **report("social_impact")
         ),  # fmt: skip
+        Spec(
+            "social-impact report, member-wide, one year (API, JSON)",
+            "≤ 3 s",
+            3.0,
+            **report("social_impact_member"),
+        ),  # fmt: skip
         Spec(f"asset import, {rows}-row XLSX (new assets)", "≤ 5 s", 5.0, **imported("first")),
         Spec(
             "asset import, the same file again (unchanged)", "≤ 5 s", 5.0, **imported("again")
@@ -433,6 +440,7 @@ def render(results: dict[str, dict], scale_name: str, command: str, started: dat
             "",
             *facts,
             "",
+            route_quality.section(),
         ]
     )
 

@@ -8,6 +8,7 @@ from central.fieldwork.models import (
     DigestMark,
     FieldworkSetting,
     IdempotencyRecord,
+    LabourDay,
     LabourEntry,
     TaskContest,
     TaskPhoto,
@@ -26,8 +27,14 @@ from central.frameworks.models import (
 )
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
-from central.planning.models import Round, Task
-from central.reports.models import Credit, MaintenanceBudget, Statement, StatementLine
+from central.planning.models import Closure, Crew, Round, Task
+from central.reports.models import (
+    Credit,
+    ExternalSocialSpend,
+    MaintenanceBudget,
+    Statement,
+    StatementLine,
+)
 
 __all__ = [
     "Accession",
@@ -37,8 +44,11 @@ __all__ = [
     "AssetKind",
     "AuditEvent",
     "Award",
+    "Closure",
     "Credit",
+    "Crew",
     "DigestMark",
+    "ExternalSocialSpend",
     "FieldworkSetting",
     "Framework",
     "FrameworkAlert",
@@ -46,6 +56,7 @@ __all__ = [
     "IdempotencyRecord",
     "JobLock",
     "JobRun",
+    "LabourDay",
     "LabourEntry",
     "Lot",
     "MaintenanceBudget",

@@ -25,3 +25,17 @@ class OrganisationSchema(Schema):
         allow_none=True,
         metadata={"description": "An authority's water company; its own users may set it."},
     )
+    invoice_prefix = fields.String(
+        load_default=None,
+        metadata={"description": "Prefix of the provider's invoice numbers.", "example": "CEN-"},
+    )
+    vat_registered = fields.Boolean(
+        load_default=None,
+        metadata={"description": "Registered for VAT: the VAT number is BE + the KBO number."},
+    )
+    vat_number = fields.String(dump_only=True, allow_none=True)
+    iban = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "ISO 13616, checked (mod 97).", "example": "BE68539007547034"},
+    )

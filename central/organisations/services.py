@@ -1,18 +1,29 @@
 """Organisation rules: a valid KBO number, a NIS code only for authorities, a social-economy
-status only for providers, one organisation per enterprise number; an authority names a fire
-zone and a water company of those kinds (SPEC 7.4)."""
+status only for providers, one organisation per enterprise number; a valid IBAN (ISO 13616) and
+invoice prefix for the invoices issued in a provider's name; an authority names a fire zone and
+a water company of those kinds (SPEC 7.4)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
 
 from central.core import audit
 from central.core.errors import N_, ValidationError
-from central.core.validators import normalise_enterprise_number, validate_nis_code
+from central.core.validators import (
+    normalise_enterprise_number,
+    normalise_iban,
+    validate_nis_code,
+)
 from central.extensions import db
-from central.organisations.models import Organisation, OrganisationKind, SocialEconomyStatus
+from central.organisations.models import (
+    DEFAULT_INVOICE_PREFIX,
+    Organisation,
+    OrganisationKind,
+    SocialEconomyStatus,
+)
 
 FIELDS = (
     "name",
@@ -23,12 +34,17 @@ FIELDS = (
     "email",
     "fire_zone_id",
     "water_company_id",
+    "invoice_prefix",
+    "vat_registered",
+    "iban",
 )
 # SPEC 7.4: what an authority names, and the kind of organisation each must be.
 SERVED_BY = {
     "fire_zone_id": OrganisationKind.FIRE_ZONE,
     "water_company_id": OrganisationKind.WATER_COMPANY,
 }
+# Letters, digits and - / _ . : the number {prefix}{year}-{n:05d} stays within 20 characters.
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9/_.-]{0,10}$")
 
 
 def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, Any]:
@@ -78,6 +94,22 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
                 if kind == OrganisationKind.FIRE_ZONE
                 else N_("Choose a water company.")
             )
+    prefix = merged.get("invoice_prefix")
+    prefix = DEFAULT_INVOICE_PREFIX if prefix is None else str(prefix).strip()
+    if not _PREFIX_RE.match(prefix):
+        errors["invoice_prefix"] = N_(
+            "An invoice prefix has at most 10 letters, digits or - / _ . characters."
+        )
+    merged["invoice_prefix"] = prefix
+    registered = merged.get("vat_registered")
+    merged["vat_registered"] = True if registered is None else bool(registered)
+    iban = (merged.get("iban") or "").strip() or None
+    if iban is not None:
+        try:
+            iban = normalise_iban(iban)
+        except ValueError as exc:
+            errors["iban"] = str(exc)
+    merged["iban"] = iban
     if not errors:
         for field, column in (
             ("enterprise_number", Organisation.enterprise_number),

@@ -4,8 +4,8 @@ public report tokens and public needs
 Existing assets start `unknown` (nothing was ever recorded about their availability; the next
 `ok` result or the member's repair says `in_service`) and each gets its own public token.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 02:40:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
