@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from secrets import token_urlsafe
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -61,6 +62,8 @@ PROVIDER_NAMES = [
 SOCIAL_STATUSES = ("maatwerkbedrijf", "lde", "sociale_inschakeling")
 
 ROUND_SIZE = 25
+# The defaults (§7.5): 25 inspections of 15 minutes and the drive between them fit a crew-day.
+CREW_DAY_MINUTES, TRAVEL_KMH, SERVICE_MINUTES = 450, 30, 15
 INSPECTION = "hydrant_inspection"
 REPAIR = "minor_repair"
 RESULTS = ("ok", "defect", "inaccessible", "not_found")
@@ -312,10 +315,12 @@ class Dataset:
                  kbo_with_check_digits(f"0{4550000 + i * 79:07d}"), None, status,
                  f"planning{i + 1}@provider.example", created)
             )  # fmt: skip
+        # Every organisation invoices under the default prefix and is registered for VAT.
+        rows = [(*row, "CEN-", True) for row in rows]
         yield Table(
             "organisations",
             ("id", "name", "kind", "enterprise_number", "nis_code", "social_economy_status",
-             "email", "created_at"),
+             "email", "created_at", "invoice_prefix", "vat_registered"),
             rows, len(rows),
         )  # fmt: skip
 
@@ -364,12 +369,13 @@ class Dataset:
             lots.append(
                 (lot_id, f + 1, p + 1, f"Hydrants {self.provinces[p][0]}", "hydrant_maintenance",
                  p % 2 == 0, money(max(lot_assets, 100) * 45.0 * 4 * 1.5 * (1 + f)),
-                 ROUND_SIZE, 28, 7, created)
+                 ROUND_SIZE, 28, 7, CREW_DAY_MINUTES, TRAVEL_KMH, created)
             )  # fmt: skip
         yield Table(
             "lots",
             ("id", "framework_id", "number", "title", "service_type", "reserved", "max_value",
-             "max_tasks_per_round", "planning_horizon_days", "urgent_days", "created_at"),
+             "max_tasks_per_round", "planning_horizon_days", "urgent_days", "crew_day_minutes",
+             "travel_kmh", "created_at"),
             lots, len(lots),
         )  # fmt: skip
         checklist = json.dumps(CHECKLIST)
@@ -380,11 +386,13 @@ class Dataset:
             types.append(
                 (type_id, lot_id, code,
                  "Inspection of a hydrant" if code == INSPECTION else "Minor repair of a hydrant",
-                 checklist if code == INSPECTION else repair_checklist, follow, created)
+                 checklist if code == INSPECTION else repair_checklist, follow, SERVICE_MINUTES,
+                 created)
             )  # fmt: skip
         yield Table(
             "task_types",
-            ("id", "lot_id", "code", "name", "checklist", "follow_up_task_type_id", "created_at"),
+            ("id", "lot_id", "code", "name", "checklist", "follow_up_task_type_id",
+             "service_minutes", "created_at"),
             types, len(types),
         )  # fmt: skip
         prices = [
@@ -505,13 +513,15 @@ class Dataset:
                     i + 1, m, f"BK-{seq[i]:05d}", str(kinds[i]), STREETS[streets[i]],
                     str(numbers[i]), post[m], town[m], lat[i], lon[i], water[m],
                     int(diameters[i]), None, "active", created, created, None,
+                    # About one hydrant in a hundred is out of service (SPEC 7.4).
+                    "out_of_service" if i % 97 == 0 else "in_service", token_urlsafe(24),
                 )  # fmt: skip
 
         return Table(
             "assets",
             ("id", "member_id", "code", "kind", "street", "house_number", "postcode",
              "municipality", "lat", "lon", "water_company", "diameter_mm", "notes", "status",
-             "created_at", "updated_at", "retired_at"),
+             "created_at", "updated_at", "retired_at", "service_status", "public_token"),
             rows(), n,
         )  # fmt: skip
 

@@ -40,6 +40,7 @@ from central.assets.forms import (
     NeedTriageForm,
     ServicePlanForm,
 )
+from central.assets.hydrant_views import status_panel
 from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServicePlan
 from central.core.audit import AuditEvent
 from central.core.clock import today
@@ -201,6 +202,7 @@ def detail(asset_id: int):
         kinds=kind_names(),
         service=queries.service_status([asset])[asset.id],
         own=asset.member_id == current_user.organisation_id,
+        status=status_panel(asset),
     )
 
 

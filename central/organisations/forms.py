@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -11,7 +11,13 @@ class OrganisationForm(FlaskForm):
         _l("Name"), validators=[DataRequired(_l("Enter the organisation's name")), Length(max=200)]
     )
     kind = SelectField(
-        _l("Kind"), choices=[("authority", _l("Authority")), ("provider", _l("Provider"))]
+        _l("Kind"),
+        choices=[
+            ("authority", _l("Authority")),
+            ("provider", _l("Provider")),
+            ("fire_zone", _l("Fire zone")),
+            ("water_company", _l("Water company")),
+        ],
     )
     enterprise_number = StringField(
         _l("Enterprise number (KBO)"),
@@ -35,4 +41,22 @@ class OrganisationForm(FlaskForm):
     )
     email = EmailField(
         _l("E-mail address"), validators=[Optional(), Email(_l("Enter a valid e-mail address"))]
+    )
+    invoice_prefix = StringField(
+        _l("Invoice prefix"),
+        default="CEN-",
+        validators=[Length(max=10)],
+        description=_l(
+            "Providers: invoice numbers read {prefix}{year}-00001, e.g. CEN-2026-00001."
+        ),
+    )
+    vat_registered = BooleanField(
+        _l("Registered for VAT"),
+        default=True,
+        description=_l("The VAT number is then BE followed by the enterprise number."),
+    )
+    iban = StringField(
+        _l("IBAN"),
+        validators=[Optional(), Length(max=42)],
+        description=_l("Providers: the account members pay into, e.g. BE68 5390 0754 7034."),
     )
