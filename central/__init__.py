@@ -13,7 +13,11 @@ from sqlalchemy.engine import Engine
 
 from config import get_config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The folder that holds migrations/ and templates/: the checkout's root in a source or editable
+# install, the package itself once installed from a wheel (setup.py copies them in).
+INSTALLED = not (PACKAGE_DIR.parent / "migrations" / "env.py").is_file()
+PROJECT_ROOT = PACKAGE_DIR if INSTALLED else PACKAGE_DIR.parent
 MIN_ID, MAX_ID = -(2**31), 2**31 - 1  # integer primary keys (PostgreSQL `integer`)
 
 
@@ -22,7 +26,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        # Installed, Flask's own default: <prefix>/var/central-instance.
+        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH")
+        or (None if INSTALLED else str(PROJECT_ROOT / "instance")),
     )
     config = get_config(config_name)
     app.config.from_object(config)
