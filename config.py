@@ -43,6 +43,10 @@ class Config:
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # `json`: one JSON object per log line (request id, user id, status, duration) for a log
+    # platform; `text`: Python's usual lines. Production defaults to json.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ALLOW_CLOCK_OVERRIDE = False  # `--today` moves the clock only in development and testing
     # Social-impact reports: hours of one full-time equivalent a year (38 h × 52 weeks).
     HOURS_PER_FTE = os.environ.get("HOURS_PER_FTE", "1976")
@@ -75,6 +79,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any]) -> None:

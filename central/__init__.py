@@ -243,7 +243,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from central.core import logs
     from central.core.security import set_security_headers
+
+    logs.configure(app)
 
     app.after_request(set_security_headers)
 
