@@ -39,6 +39,10 @@ class Config:
     MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes"}
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "central@localhost")
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None: instance/storage
+    # s3://bucket/prefix: files in S3-compatible object storage (boto3 reads the endpoint, region
+    # and credentials from AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, ...); unset:
+    # the folder STORAGE_DIR.
+    STORAGE_URL = os.environ.get("STORAGE_URL")
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL")
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.

@@ -104,6 +104,9 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    from central.core import storage
+
+    storage.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Brussels")
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

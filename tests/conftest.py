@@ -187,3 +187,45 @@ def smtp_server(app, monkeypatch) -> Iterator[SmtpInbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A local S3-compatible server (moto's server mode) on a free loopback port; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+_buckets = iter(range(1, 10**6))
+
+
+@pytest.fixture(params=["local", "s3"])
+def file_store(request, app, monkeypatch, tmp_path):
+    """The app's file store for one test, as a local folder and as an S3 bucket (the tests that
+    take it run against both backends). S3 is configured as operators do: STORAGE_URL plus
+    boto3's environment variables."""
+    from central.core import storage
+
+    if request.param == "local":
+        store = storage.from_settings(None, str(tmp_path / "files"))
+    else:
+        import boto3
+
+        monkeypatch.setenv("AWS_ENDPOINT_URL", request.getfixturevalue("s3_server"))
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "central-test")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "central-test-secret")
+        bucket = f"central-test-{os.getpid()}-{next(_buckets)}"
+        boto3.client("s3").create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        store = storage.from_settings(f"s3://{bucket}/photos-store", "unused")
+    monkeypatch.setitem(app.extensions, "storage", store)
+    return store
