@@ -9,6 +9,16 @@ from typing import Any
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production, see ProductionConfig
 
 
+# The GRB base map of Digitaal Vlaanderen, as WMTS tiles in Web Mercator (open data, free of
+# charge, no key); Leaflet fills in {z}/{x}/{y}.
+GRB_TILE_URL = (
+    "https://geo.api.vlaanderen.be/GRB/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=grb_bsk&STYLE=&FORMAT=image/png&TILEMATRIXSET=GoogleMapsVL"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+GRB_ATTRIBUTION = "GRB © Digitaal Vlaanderen"
+
+
 class Config:
     """Settings shared by every configuration."""
 
@@ -43,7 +53,13 @@ class Config:
     # and credentials from AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, ...); unset:
     # the folder STORAGE_DIR.
     STORAGE_URL = os.environ.get("STORAGE_URL")
-    MAP_TILE_URL = os.environ.get("MAP_TILE_URL")
+    # Base map: the Flemish government's GRB base map (WMTS) by default; MAP_TILE_URL= (empty)
+    # turns tiles off (maps then show the points only, and work offline).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", GRB_TILE_URL)
+    MAP_TILE_ATTRIBUTION = os.environ.get(
+        "MAP_TILE_ATTRIBUTION",
+        GRB_ATTRIBUTION if MAP_TILE_URL == GRB_TILE_URL else "",
+    )
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -75,6 +91,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     ALLOW_CLOCK_OVERRIDE = True
     MAIL_SERVER = None
+    # Tests never reach outside this machine: no base map unless a test sets one.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashes keep tests quick
 
 

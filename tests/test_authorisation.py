@@ -253,6 +253,7 @@ HTML_CASES = {
     "GET /sw.js": (None, {ANY: 200, A: 200}),
     # For load balancers: no sign-in, and nothing but the health of the database.
     "GET /healthz": (None, {ANY: 200, A: 200}),
+    "GET /favicon.ico": (None, {ANY: 200, A: 200}),
 }
 
 

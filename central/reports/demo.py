@@ -15,12 +15,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, func, select
 
 from central.assets.models import Asset
 from central.core import clock
 from central.extensions import db
 from central.fieldwork.models import LabourEntry
+from central.fieldwork.services import store_labour
 from central.frameworks.models import Framework, FrameworkBeneficiary
 from central.organisations.models import Organisation
 from central.planning.models import Round, RoundStatus, Task
@@ -70,26 +71,26 @@ def _labour() -> None:
     """Labour of accepted rounds that have none: one work date, the day the work was done."""
     has_labour = exists().where(LabourEntry.round_id == Round.id)
     rows = db.session.execute(
-        select(Round.id, func.max(Task.done_on), func.count())
+        select(Round.id, Round.provider_id, func.max(Task.done_on), func.count())
         .join(Task, Task.round_id == Round.id)
         .where(Round.status == RoundStatus.ACCEPTED, ~has_labour, Task.done_on.is_not(None))
         .group_by(Round.id)
     ).all()
     values = []
-    for round_id, work_date, tasks in rows:
+    for round_id, provider_id, work_date, tasks in rows:
         hours = (CREW_HOURS_PER_TASK * tasks).quantize(Decimal("0.25"), ROUND_HALF_UP)
         group_hours = (hours * TARGET_GROUP_SHARE).quantize(Decimal("0.25"), ROUND_HALF_UP)
         values.append(
             {
                 "round_id": round_id,
+                "provider_id": provider_id,
                 "work_date": work_date,
                 "hours": hours,
                 "target_group_hours": group_hours,
                 "target_group_workers": 2 if group_hours else 0,
             }
         )
-    if values:
-        db.session.execute(insert(LabourEntry), values)
+    store_labour(values)
 
 
 def _statements(today: date) -> None:

@@ -471,3 +471,93 @@ def social_impact_xlsx(data: dict[str, Any]) -> bytes:
             ),
         ]
     )
+
+
+MEMBER_SOCIAL_HEADERS = [
+    "year",
+    "member_name",
+    "source",
+    "framework_reference",
+    "lead_name",
+    "provider_name",
+    "enterprise_number",
+    "social_economy_status",
+    "tasks",
+    "defects",
+    "spend",
+    "social_spend",
+    "hours",
+    "target_group_hours",
+    "worker_days",
+    "fte",
+]
+MEMBER_FRAMEWORK_HEADERS = [
+    "framework_reference",
+    "lead_name",
+    "spend",
+    "social_spend",
+    "social_share_of_spend",
+    "target_percent",
+    "target_met",
+    "target_group_hours",
+    "worker_days",
+    "fte",
+]
+MEMBER_TARGET_HEADERS = [
+    "year",
+    "member_name",
+    "scope",
+    "maintenance_budget",
+    "social_spend",
+    "external_social_spend",
+    "social_spend_counted",
+    "share_percent",
+    "target_percent",
+    "target_met",
+]
+
+
+def _member_social_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """One row per framework and provider (source `platform`) and one per declared outside
+    spend (source `external`): the social_spend column adds up to the spend the member's
+    target counts, and no row is a total."""
+    year, member = data["year"], data["member"].name
+    rows = [
+        [year, member, "platform", *[row[c] for c in MEMBER_SOCIAL_HEADERS[3:5]]]
+        + [row["provider_name"], None]
+        + [row[c] for c in MEMBER_SOCIAL_HEADERS[7:]]
+        for row in data["rows"]
+    ]
+    for spend in data["external_spend"]:
+        rows.append(
+            [year, member, "external", None, None, spend.provider_name, spend.enterprise_number]
+            + [spend.social_economy_status, None, None, spend.amount, spend.amount]
+            + [None, None, None, None]
+        )
+    return rows
+
+
+def member_social_impact_csv(data: dict[str, Any]) -> str:
+    """A member's social impact across frameworks and its declared outside spend (§7.1)."""
+    return to_csv(MEMBER_SOCIAL_HEADERS, _member_social_rows(data))
+
+
+def member_social_impact_xlsx(data: dict[str, Any]) -> bytes:
+    target = {
+        "year": data["year"],
+        "member_name": data["member"].name,
+        "scope": "member" if data["whole"] else "led_frameworks",
+        "social_spend": data["totals"]["social_spend"],
+        **{k: data[k] for k in MEMBER_TARGET_HEADERS if k in data},
+    }
+    return to_xlsx(
+        [
+            ("target", MEMBER_TARGET_HEADERS, [[target.get(c) for c in MEMBER_TARGET_HEADERS]]),
+            ("frameworks_providers", MEMBER_SOCIAL_HEADERS, _member_social_rows(data)),
+            (
+                "frameworks",
+                MEMBER_FRAMEWORK_HEADERS,
+                [[f[c] for c in MEMBER_FRAMEWORK_HEADERS] for f in data["frameworks"]],
+            ),
+        ]
+    )

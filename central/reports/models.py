@@ -34,16 +34,52 @@ class MaintenanceBudget(db.Model):
         UniqueConstraint("member_id", "year", name="uq_maintenance_budgets_member_year"),
         CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
+        # A percentage of the budget (Hasselt: 15).
+        CheckConstraint(
+            "social_target_percent IS NULL OR "
+            "(social_target_percent >= 0 AND social_target_percent <= 100)",
+            name="social_target_percent_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     year: Mapped[int]
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # The member's own target: the share of this budget for the social economy; NULL: none set.
+    social_target_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     member: Mapped[Organisation] = relationship()
+
+
+class ExternalSocialSpend(db.Model):
+    """Social-economy spend a member declares it made outside the platform in a year (§7.1): it
+    counts towards the member's own target, never towards a framework's."""
+
+    __tablename__ = "external_social_spends"
+    __table_args__ = (
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # Only spend with a recognised social-economy provider counts.
+        CheckConstraint(
+            "social_economy_status IN ('maatwerkbedrijf', 'lde', 'sociale_inschakeling')",
+            name="social_economy_status_recognised",
+        ),
+        Index("ix_external_social_spends_member_year", "member_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    year: Mapped[int]
+    provider_name: Mapped[str] = mapped_column(String(200))
+    enterprise_number: Mapped[str] = mapped_column(String(12))
+    social_economy_status: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class LineKind(enum.StrEnum):
@@ -223,6 +259,7 @@ def _refuse_change(_mapper: Any, _connection: Any, target: Any) -> None:
 
 __all__ = [
     "Credit",
+    "ExternalSocialSpend",
     "ImmutableStatement",
     "LineKind",
     "MaintenanceBudget",

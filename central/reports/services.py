@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from central.core import audit
 from central.core.clock import BRUSSELS
@@ -28,6 +28,7 @@ from central.organisations.models import Organisation
 from central.reports import builders
 from central.reports.models import (
     Credit,
+    ExternalSocialSpend,
     LineKind,
     MaintenanceBudget,
     Statement,
@@ -87,22 +88,148 @@ def get_budget(member_id: int, year: int) -> MaintenanceBudget | None:
     )
 
 
-def set_budget(member: Organisation, year: Any, amount: Any, *, actor: Any) -> MaintenanceBudget:
+KEEP = object()  # a budget PUT without `social_target_percent` keeps the stored one
+
+
+def clean_percent(value: Any, field: str) -> Decimal | None:
+    """A percentage from 0 to 100 with at most two decimals, or None (none set)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    message = N_("Give a percentage from 0 to 100, such as 15.")
+    if isinstance(value, float | bool):
+        raise ValidationError(message, fields={field: message})
+    try:
+        percent = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(message, fields={field: message}) from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise ValidationError(message, fields={field: message})
+    if percent != percent.quantize(Decimal("0.01")):
+        raise ValidationError(N_("At most 2 decimals."), fields={field: N_("At most 2 decimals.")})
+    return percent.quantize(Decimal("0.01"))
+
+
+def set_budget(
+    member: Organisation,
+    year: Any,
+    amount: Any,
+    *,
+    actor: Any,
+    social_target_percent: Any = KEEP,
+) -> MaintenanceBudget:
     """A member authority enters its maintenance budget for a year (the base of its
-    social-economy share); a new figure replaces the old one. Only the member itself may."""
+    social-economy share) and its own target, the percentage of that budget it means to spend
+    in the social economy (§7.1: Hasselt's 15 %); a new figure replaces the old one, a target
+    left out keeps the stored one. Only the member itself may."""
     require_own_authority(actor, member.id)
     year = check_year(year)
     value = clean_amount(amount, "maintenance_budget")
     budget = get_budget(member.id, year)
     previous = budget.amount if budget is not None else None
+    previous_target = budget.social_target_percent if budget is not None else None
+    target = (
+        previous_target
+        if social_target_percent is KEEP
+        else clean_percent(social_target_percent, "social_target_percent")
+    )
     if budget is None:
         budget = MaintenanceBudget(member_id=member.id, year=year, amount=value)
         db.session.add(budget)
     budget.amount = value
+    budget.social_target_percent = target
     budget.updated_by_id = getattr(actor, "id", None)
     db.session.flush()
-    audit.record("budget.set", budget, actor=actor, year=year, amount=value, previous=previous)
+    audit.record(
+        "budget.set",
+        budget,
+        actor=actor,
+        year=year,
+        amount=value,
+        previous=previous,
+        social_target_percent=target,
+        previous_social_target_percent=previous_target,
+    )
     return budget
+
+
+def external_spends_query(member_id: int, year: int) -> Select:
+    """A member's declared outside social-economy spend in a year, in the order declared."""
+    return (
+        select(ExternalSocialSpend)
+        .where(ExternalSocialSpend.member_id == member_id, ExternalSocialSpend.year == year)
+        .order_by(ExternalSocialSpend.created_at, ExternalSocialSpend.id)
+    )
+
+
+def external_spends(member_id: int, year: int) -> list[ExternalSocialSpend]:
+    return list(db.session.scalars(external_spends_query(member_id, year)))
+
+
+def add_external_spend(
+    member: Organisation, year: Any, values: dict[str, Any], *, actor: Any
+) -> ExternalSocialSpend:
+    """A member declares social-economy spend it made outside the platform in a year (§7.1):
+    with a recognised social-economy provider (enterprise number passing the mod-97 check), a
+    positive amount excl. VAT. It counts towards the member's own target only. Only the member
+    itself may."""
+    from central.core.validators import normalise_enterprise_number
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+
+    require_own_authority(actor, member.id)
+    year = check_year(year)
+    errors: dict[str, str] = {}
+    name = str(values.get("provider_name") or "").strip()
+    if not name:
+        errors["provider_name"] = N_("Enter the provider's name.")
+    elif len(name) > 200:
+        errors["provider_name"] = N_("At most 200 characters.")
+    try:
+        number = normalise_enterprise_number(str(values.get("enterprise_number") or ""))
+    except ValueError as exc:
+        errors["enterprise_number"] = str(exc.args[0])
+        number = ""
+    status = str(values.get("social_economy_status") or "").strip()
+    if status not in RECOGNISED_SOCIAL_ECONOMY:
+        errors["social_economy_status"] = N_(
+            "Choose a recognised social-economy status: maatwerkbedrijf, lde or "
+            "sociale_inschakeling."
+        )
+    description = str(values.get("description") or "").strip()
+    if len(description) > 2000:
+        errors["description"] = N_("At most 2000 characters.")
+    try:
+        amount = clean_amount(values.get("amount"), "amount")
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.fields.items() if k not in errors})
+        amount = None
+    if amount is not None and amount == 0:
+        errors["amount"] = N_("Enter an amount above zero.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    spend = ExternalSocialSpend(
+        member_id=member.id,
+        year=year,
+        provider_name=name,
+        enterprise_number=number,
+        social_economy_status=status,
+        amount=amount,
+        description=description,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(spend)
+    db.session.flush()
+    audit.record(
+        "external_spend.declared",
+        spend,
+        actor=actor,
+        member_id=member.id,
+        year=year,
+        provider_name=name,
+        enterprise_number=number,
+        social_economy_status=status,
+        amount=amount,
+    )
+    return spend
 
 
 # --- issued statements and credits ------------------------------------------------------------
