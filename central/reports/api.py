@@ -30,7 +30,7 @@ from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
 from central.organisations.models import Organisation
 from central.reports import builders, formats, ocds, services
-from central.reports.models import Statement
+from central.reports.models import Statement, StatementLine
 from central.reports.schemas import (
     BudgetSchema,
     CreditSchema,
@@ -73,16 +73,20 @@ def format_arg(allowed: tuple[str, ...] = FORMATS) -> str:
     return value
 
 
+# Full Content-Type values, given as they are: werkzeug appends a charset to a text `mimetype`
+# even when it already names one.
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": XLSX,
+    "ubl": "application/xml; charset=utf-8",
+}
+
+
 def download(body: str | bytes, kind: str, filename: str) -> Response:
-    mimetype = {
-        "csv": "text/csv; charset=utf-8",
-        "xlsx": XLSX,
-        "ubl": "application/xml",
-    }[kind]
     extension = "xml" if kind == "ubl" else kind
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=CONTENT_TYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
     )
 
@@ -256,8 +260,9 @@ def list_statements():
     if request.args.get("month"):
         month = builders.parse_month(request.args.get("month"))
         stmt = stmt.where(Statement.month == builders.month_label(month))
-    return stmt.options(selectinload(Statement.lines)).order_by(
-        Statement.month.desc(), Statement.number.desc()
+    # Numbers run per provider, so the id (issuing order) breaks ties within a month.
+    return stmt.options(selectinload(Statement.lines).selectinload(StatementLine.credit)).order_by(
+        Statement.month.desc(), Statement.id.desc()
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Numeric, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from central.core.clock import BRUSSELS
@@ -113,6 +113,14 @@ LINE_KEY = [
 ]
 
 
+def billed_vat_rate(provider: Any) -> ColumnElement[Decimal]:
+    """The VAT rate a task is billed at: its price line's, or 0 when the provider is not
+    registered for VAT (it may not charge VAT; its invoices say the work is exempt)."""
+    return case(
+        (provider.vat_registered, Task.vat_rate), else_=literal(Decimal("0.00"), Numeric(5, 2))
+    )
+
+
 def statement_query(
     member_id: int | None,
     month: date,
@@ -137,7 +145,7 @@ def statement_query(
             TaskType.name.label("task_type_name"),
             Task.unit.label("unit"),
             Task.unit_price.label("unit_price"),
-            Task.vat_rate.label("vat_rate"),
+            billed_vat_rate(provider).label("vat_rate"),
             Task.quantity.label("quantity"),
             Task.amount.label("amount"),
             func.count().label("tasks"),
@@ -159,6 +167,7 @@ def statement_query(
             TaskType.name,
             Task.unit,
             Task.unit_price,
+            provider.vat_registered,
             Task.vat_rate,
             Task.quantity,
             Task.amount,

@@ -88,10 +88,29 @@ class VatSchema(Schema):
 
 class StatementSchema(Schema):
     """A statement: the month's accepted work (a report) or an issued statement (with `id`,
-    `number`, `issued_at` and `order_reference`)."""
+    `number`, `issued_at`, `order_reference`, `document_type`, `payment_reference`, `corrects`):
+    an invoice in the provider's name, or a credit note when its total is negative."""
 
     id = fields.Integer(allow_none=True)
-    number = fields.String(allow_none=True)
+    number = fields.String(
+        allow_none=True,
+        metadata={"description": "In the provider's series: {invoice_prefix}{year}-{n:05d}."},
+    )
+    document_type = fields.String(allow_none=True, metadata={"enum": ["invoice", "credit_note"]})
+    payment_reference = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Belgian structured communication.",
+            "example": "+++202/6000/00192+++",
+        },
+    )
+    corrects = fields.List(
+        fields.Integer(),
+        allow_none=True,
+        metadata={"description": "Ids of the statements whose credits this one carries."},
+    )
+    provider_vat_number = fields.String(allow_none=True)
+    provider_iban = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     order_reference = fields.String(allow_none=True)
     framework_id = fields.Integer(allow_none=True)

@@ -1,6 +1,7 @@
 """Reports rules: a member's maintenance budget per year; issuing statements (one per framework,
-member, provider and month, numbered, immutable — rule 7); credits decided by the coordinator,
-carried by the next statement.
+member, provider and month, immutable — rule 7) as invoices or credit notes in the provider's
+name, numbered in the provider's own series; credits decided by the coordinator, carried by the
+next statement.
 
 Each service takes models and validated values plus the acting user, checks its rule, raises a
 DomainError, records an audit event and flushes; the caller commits.
@@ -22,12 +23,14 @@ from central.core.clock import BRUSSELS
 from central.core.errors import N_, Forbidden, ValidationError
 from central.core.permissions import leads_framework, require_own_authority
 from central.core.types import utcnow
+from central.core.validators import structured_communication
 from central.extensions import db
 from central.frameworks.models import Accession, AccessionStatus, Framework
 from central.organisations.models import Organisation
 from central.reports import builders
 from central.reports.models import (
     Credit,
+    DocumentType,
     ExternalSocialSpend,
     LineKind,
     MaintenanceBudget,
@@ -256,15 +259,28 @@ def order_reference(framework_id: int, member_id: int, lot_ids: Iterable[int | N
     return chosen.order_reference if chosen is not None else "-"
 
 
-def next_statement_number(year: int) -> str:
-    """Statements are numbered per year in issuing order: 2025-00001, 2025-00002, ... (the
-    numbers are zero-padded, so the highest sorts last)."""
-    prefix = f"{year:04d}-"
-    last = db.session.scalar(
-        select(func.max(Statement.number)).where(Statement.number.like(f"{prefix}%"))
+def next_invoice_number(provider: Organisation, year: int) -> tuple[int, str]:
+    """The next number in a provider's series for a year (art. 53 § 2 WBTW: the platform issues
+    invoices in the provider's name, so each provider has its own gapless series):
+    `{invoice_prefix}{year}-{n:05d}`, n = 1, 2, ... Statements issued before the series began
+    (no sequence) do not count. The provider's row is locked (PostgreSQL) so that two issuers
+    never take the same number; the unique (provider, year, sequence) backs it."""
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == provider.id).with_for_update()
     )
-    sequence = int(last.removeprefix(prefix)) if last else 0
-    return f"{prefix}{sequence + 1:05d}"
+    last = db.session.scalar(
+        select(func.max(Statement.sequence)).where(
+            Statement.provider_id == provider.id, Statement.series_year == year
+        )
+    )
+    sequence = (last or 0) + 1
+    return sequence, f"{provider.invoice_prefix}{year:04d}-{sequence:05d}"
+
+
+def payment_reference(year: int, sequence: int) -> str:
+    """The structured communication of a statement in a provider's series: the year and the
+    sequence number as ten digits (2026000012), unique among that provider's statements."""
+    return structured_communication(year * 10**6 + sequence)
 
 
 def pending_credits(framework_id: int, member_id: int, provider_id: int) -> list[Credit]:
@@ -357,8 +373,16 @@ def issue_statement(
     vat = builders.vat_breakdown(frame)
     total = builders.totals(frame, vat)
     issued_at = _issue_time(day)
+    year = issued_at.astimezone(BRUSSELS).year
+    sequence, number = next_invoice_number(provider, year)
     statement = Statement(
-        number=next_statement_number(issued_at.astimezone(BRUSSELS).year),
+        number=number,
+        series_year=year,
+        sequence=sequence,
+        document_type=(
+            DocumentType.CREDIT_NOTE if total.total_incl_vat < 0 else DocumentType.INVOICE
+        ),
+        payment_reference=payment_reference(year, sequence),
         framework_id=framework.id,
         member_id=member.id,
         provider_id=provider.id,
@@ -369,6 +393,8 @@ def issue_statement(
         member_enterprise_number=member.enterprise_number,
         provider_name=provider.name,
         provider_enterprise_number=provider.enterprise_number,
+        provider_vat_number=provider.vat_number,
+        provider_iban=provider.iban,
         total_excl_vat=total.total_excl_vat,
         vat=total.vat,
         total_incl_vat=total.total_incl_vat,
@@ -392,6 +418,7 @@ def issue_statement(
         statement,
         actor=actor,
         number=statement.number,
+        document_type=statement.document_type,
         month=label,
         total_incl_vat=statement.total_incl_vat,
         credits=[c.id for c in credits],

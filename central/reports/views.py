@@ -244,7 +244,7 @@ def statements():
         stmt = stmt.where(Statement.month == builders.month_label(builders.parse_month(month)))
     if member_id:
         stmt = stmt.where(Statement.member_id == member_id)
-    page = paginate(stmt.order_by(Statement.month.desc(), Statement.number.desc()))
+    page = paginate(stmt.order_by(Statement.month.desc(), Statement.id.desc()))
     return render_template(
         "reports/statements.html",
         page=page,
