@@ -60,6 +60,9 @@ class Config:
         "MAP_TILE_ATTRIBUTION",
         GRB_ATTRIBUTION if MAP_TILE_URL == GRB_TILE_URL else "",
     )
+    # The address the public reaches this server at (https://central.example.be): public report
+    # links and their QR labels are built on it (SPEC 7.4). Unset: the request's own address.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

@@ -120,6 +120,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import central.api_routes  # noqa: F401  - registers every domain's API operations
     from central.accounts.views import bp as accounts_bp
+    from central.assets.hydrant_views import bp as hydrants_bp
+    from central.assets.public import bp as public_bp
     from central.assets.views import bp as assets_bp
     from central.assets.views import leaflet as leaflet_bp
     from central.core.api import api
@@ -137,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(frameworks_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(leaflet_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(hydrants_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(planning_bp)
@@ -306,7 +310,14 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_percent, "percent")
     app.add_template_filter(formatting.format_km, "km")
 
-    from central.labels import flash_label, role_label, social_status_label
+    from central.labels import (
+        flash_label,
+        organisation_kind_label,
+        role_label,
+        service_status_label,
+        social_status_label,
+        status_change_reason_label,
+    )
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -314,6 +325,9 @@ def register_template_helpers(app: Flask) -> None:
             "role_label": role_label,
             "flash_label": flash_label,
             "social_status_label": social_status_label,
+            "organisation_kind_label": organisation_kind_label,
+            "service_status_label": service_status_label,
+            "status_change_reason_label": status_change_reason_label,
             "current_locale": str(get_locale() or "nl"),
             "languages": app.config["LANGUAGES"],
             "can": can,

@@ -39,6 +39,7 @@ from central.assets.forms import (
     NeedTriageForm,
     ServicePlanForm,
 )
+from central.assets.hydrant_views import status_panel
 from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServicePlan
 from central.core import storage
 from central.core.audit import AuditEvent
@@ -202,6 +203,7 @@ def detail(asset_id: int):
         kinds=kind_names(),
         service=queries.service_status([asset])[asset.id],
         own=asset.member_id == current_user.organisation_id,
+        status=status_panel(asset),
     )
 
 
