@@ -13,7 +13,11 @@ from sqlalchemy.engine import Engine
 
 from config import get_config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The folder that holds migrations/ and templates/: the checkout's root in a source or editable
+# install, the package itself once installed from a wheel (setup.py copies them in).
+INSTALLED = not (PACKAGE_DIR.parent / "migrations" / "env.py").is_file()
+PROJECT_ROOT = PACKAGE_DIR if INSTALLED else PACKAGE_DIR.parent
 MIN_ID, MAX_ID = -(2**31), 2**31 - 1  # integer primary keys (PostgreSQL `integer`)
 
 
@@ -22,7 +26,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        # Installed, Flask's own default: <prefix>/var/central-instance.
+        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH")
+        or (None if INSTALLED else str(PROJECT_ROOT / "instance")),
     )
     config = get_config(config_name)
     app.config.from_object(config)
@@ -98,6 +104,9 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    from central.core import storage
+
+    storage.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Brussels")
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -241,7 +250,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from central.core import logs
     from central.core.security import set_security_headers
+
+    logs.configure(app)
 
     app.after_request(set_security_headers)
 

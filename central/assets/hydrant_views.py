@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -324,4 +323,4 @@ def label_sheet():
 def need_photo(need_id: int):
     """A public report's photo, for the member (and coordinator) that reaches the need."""
     need = get_visible(visible_needs(current_user), Need, need_id)
-    return send_file(public_reports.photo_path(need), mimetype="image/jpeg", max_age=0)
+    return public_reports.photo_response(need)

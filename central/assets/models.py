@@ -349,7 +349,7 @@ class Need(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # A public report's optional contact address, for the member only (never shown publicly).
     reporter_email: Mapped[str | None] = mapped_column(String(254))
-    # A public report's photo: a file under STORAGE_DIR, checked and stripped as crews' are.
+    # A public report's photo: a file in the file store, checked and stripped as crews' are.
     photo_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -4,7 +4,6 @@ to triage. The photo is checked and stripped as crews' photos are (never its loc
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from email_validator import EmailNotValidError, validate_email
@@ -14,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from central.assets.models import Asset, Need, NeedPriority, NeedSource, NeedStatus
-from central.core import audit
+from central.core import audit, storage
 from central.core.errors import N_, Conflict, NotFound, ValidationError
 from central.core.mail import queue_mail
 from central.extensions import db
-from central.fieldwork.photos import NEW_FILES, process_image, storage_root
+from central.fieldwork.photos import process_image
 from central.frameworks.notifications import recipients
 
 MAX_TEXT = 2000
@@ -45,16 +44,11 @@ def asset_by_token(token: str) -> Asset:
 
 
 def _store_photo(data: bytes) -> str:
-    """Check and strip the photo (as a crew's, without its location) and keep it as a file;
-    the file is removed again if the report's transaction rolls back."""
+    """Check and strip the photo (as a crew's, without its location) and keep it in the file
+    store; the file is removed again if the report's transaction rolls back."""
     photo = process_image(data, keep_location=False)
     key = f"public-reports/{uuid.uuid4().hex}.jpg"
-    path = storage_root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(photo.data)
-    os.replace(temporary, path)
-    db.session.info.setdefault(NEW_FILES, []).append(str(path))
+    storage.store(db.session, key, photo.data, photo.content_type)
     return key
 
 
@@ -126,12 +120,13 @@ def _tell_member(asset: Asset, need: Need) -> None:
         queue_mail(email, subject, body)
 
 
-def photo_path(need: Need):
-    """The file of a public report's photo, never outside the storage directory."""
-    root = storage_root()
+def photo_response(need: Need):
+    """A public report's photo, streamed from the file store (its caller checked the reach)."""
     if not need.photo_key:
         raise NotFound(N_("Not found."))
-    path = (root / need.photo_key).resolve()
-    if not path.is_relative_to(root) or not path.exists():
-        raise NotFound(N_("Not found."))
-    return path
+    try:
+        response = storage.current_storage().response(need.photo_key, "image/jpeg")
+    except (storage.FileMissing, ValueError):
+        raise NotFound(N_("Not found.")) from None
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -143,7 +143,7 @@ def test_a_member_prints_a4_sheets_of_qr_labels_of_its_public_links(app, login_a
     assert len(re.findall(r'class="segno"', svg)) == 2
 
 
-def test_a_public_reports_photo_is_shown_only_within_reach(login_as, client, town):
+def test_a_public_reports_photo_is_shown_only_within_reach(login_as, client, town, file_store):
     import io
 
     from PIL import Image
