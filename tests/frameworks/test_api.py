@@ -533,7 +533,9 @@ def test_organisations_reach_follows_frameworks(api, world):
         return {o["id"] for o in api(who, "GET", "/organisations?per_page=500").json}
 
     coordinator_sees = ids("coordinator")
-    assert {world.lead.id, world.named.id, world.acceded.id, world.provider.id} <= coordinator_sees
+    assert {world.lead.id, world.acceded.id, world.provider.id} <= coordinator_sees
+    # Named without an approved accession: only the public identity, on the framework's pages.
+    assert world.named.id not in coordinator_sees
     member_sees = ids("member")
     assert member_sees == {world.named.id, world.lead.id}
     assert ids("other_provider") == {world.other_framework.lots[0].awards[0].provider_id}
