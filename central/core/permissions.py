@@ -60,7 +60,7 @@ def visible_organisations(user: User) -> Select:
         reach.append(
             Organisation.id.in_(
                 select(Framework.lead_organisation_id).where(
-                    Framework.id.in_(_named_frameworks(org_id))
+                    Framework.id.in_(named_frameworks(org_id))
                 )
             )
         )
@@ -95,7 +95,7 @@ def coordinated_providers(user: User) -> Select:
     return stmt if user.role == "coordinator" else stmt.where(false())
 
 
-def _named_frameworks(org_id: int) -> Select:
+def named_frameworks(org_id: int) -> Select:
     """Ids of the concluded (not draft) frameworks an authority is named a beneficiary of."""
     from central.frameworks.models import Framework, FrameworkBeneficiary
 
@@ -122,11 +122,11 @@ def visible_frameworks(user: User) -> Select:
         return stmt.where(
             or_(
                 Framework.lead_organisation_id == org_id,
-                Framework.id.in_(_named_frameworks(org_id)),
+                Framework.id.in_(named_frameworks(org_id)),
             )
         )
     if user.role == "member":
-        return stmt.where(Framework.id.in_(_named_frameworks(org_id)))
+        return stmt.where(Framework.id.in_(named_frameworks(org_id)))
     if user.role == "provider":
         awarded = (
             select(Lot.framework_id)

@@ -742,3 +742,15 @@ def test_framework_values_are_strings_with_cents(api, world):
     assert body["social_target_percent"] == "15.00"
     assert body["committed_value"] == body["completed_value"] == body["accepted_value"] == "0.00"
     assert Decimal(body["max_value"]) == world.framework.max_value
+
+
+def test_naming_a_non_authority_answers_as_an_unknown_id_without_its_name(api, world):
+    """Messages never name what the caller may not see: a provider's id answers as a missing id."""
+    path = f"/frameworks/{world.draft.id}/beneficiaries"
+    provider = api("coordinator", "POST", path, json={"organisation_ids": [world.provider.id]})
+    absent = api("coordinator", "POST", path, json={"organisation_ids": [2**31 - 1]})
+    assert provider.status_code == absent.status_code == 400
+    assert world.provider.name not in provider.get_data(as_text=True)
+    assert provider.json["error"]["message"] == absent.json["error"]["message"]
+    fields = provider.json["error"]["fields"]
+    assert fields["organisation_ids"] == [f"Unknown: [{world.provider.id}]."]
