@@ -629,7 +629,8 @@ class Dataset:
                     res = RESULTS[result_list[t]]
                     yield (
                         t + 1, r + 1, seq_list[i], asset_list[i], None, type_of_lot[lot],
-                        INSPECTION, "1.00", "piece", price[(year, INSPECTION)], "21.00",
+                        INSPECTION, "1.00", "piece", price[(year, INSPECTION)],
+                        price[(year, INSPECTION)], "21.00",
                         round_rows[r][6], "accepted", res, r_day[r].isoformat(), done, accepted,
                         None, planned,
                     )  # fmt: skip
@@ -642,8 +643,8 @@ class Dataset:
         yield Table(
             "tasks",
             ("id", "round_id", "sequence", "asset_id", "need_id", "task_type_id", "task_type",
-             "quantity", "unit", "unit_price", "vat_rate", "due_date", "status", "result",
-             "done_on", "done_at", "accepted_at", "cancelled_at", "created_at"),
+             "quantity", "unit", "unit_price", "amount", "vat_rate", "due_date", "status",
+             "result", "done_on", "done_at", "accepted_at", "cancelled_at", "created_at"),
             task_rows(), n_tasks,
         )  # fmt: skip
 

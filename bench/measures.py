@@ -244,8 +244,8 @@ ROUND_COLUMNS = (
 )  # fmt: skip
 TASK_COLUMNS = (
     "id", "round_id", "sequence", "asset_id", "need_id", "task_type_id", "task_type", "quantity",
-    "unit", "unit_price", "vat_rate", "due_date", "status", "result", "done_on", "done_at",
-    "accepted_at", "cancelled_at", "created_at",
+    "unit", "unit_price", "amount", "vat_rate", "due_date", "status", "result", "done_on",
+    "done_at", "accepted_at", "cancelled_at", "created_at",
 )  # fmt: skip
 
 

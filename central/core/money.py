@@ -22,6 +22,12 @@ def to_money(value: object) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def task_amount(unit_price: Decimal, quantity: Decimal) -> Decimal:
+    """The amount of one task excl. VAT (rule 5, §7.1): unit price × quantity, rounded half up
+    to the cent. Each task stores it; every value and statement line is a sum of these."""
+    return (Decimal(unit_price) * Decimal(quantity)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def format_money(amount: Decimal | None, locale: str = "nl") -> str:
     """`€ 1.234,50` in Dutch, `€1,234.50` in English."""
     if amount is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -34,23 +34,22 @@ ZERO = Decimal("0.00")
 
 
 class AmountRow(NamedTuple):
-    """Tasks of one lot that share a stage, a unit price and a quantity.
+    """Tasks of one lot that share a stage and a stored amount (§7.1).
 
     `stage` is "open" (committed, not yet done: open or contested), "done" (completed, not yet
     accepted) or "accepted". Cancelled tasks and tasks closed as `inaccessible` or `not_found` are
-    no row at all: they commit nothing (rule 2). Grouping by (unit_price, quantity) keeps the rows
-    few and lets Python multiply exactly, on SQLite too (rule 5).
+    no row at all: they commit nothing (rule 2). Grouping by the task's stored amount keeps the
+    rows few and lets Python add exactly, on SQLite too (rule 5).
     """
 
     lot_id: int
     stage: str
-    unit_price: Decimal
-    quantity: Decimal
+    amount: Decimal
     tasks: int
 
 
 # A function that yields the AmountRows of one framework, e.g. (planning) a
-# `SELECT rounds.lot_id, <stage>, tasks.unit_price, tasks.quantity, COUNT(*) ... GROUP BY ...`.
+# `SELECT rounds.lot_id, <stage>, tasks.amount, COUNT(*) ... GROUP BY ...`.
 AmountSource = Callable[[int], Iterable[AmountRow]]
 _SOURCES: list[AmountSource] = []
 STAGES = ("open", "done", "accepted")
@@ -61,11 +60,6 @@ def register_amount_source(source: AmountSource) -> AmountSource:
     if source not in _SOURCES:
         _SOURCES.append(source)
     return source
-
-
-def task_amount(unit_price: Decimal, quantity: Decimal) -> Decimal:
-    """The amount of one task excl. VAT: unit price × quantity, rounded half up to the cent."""
-    return (Decimal(unit_price) * Decimal(quantity)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -107,7 +101,7 @@ def amounts_from_rows(rows: Iterable[AmountRow]) -> FrameworkAmounts:
     for row in rows:
         if row.stage not in STAGES:
             raise ValueError(f"unknown task stage {row.stage!r}")
-        amount = task_amount(row.unit_price, row.quantity) * int(row.tasks)
+        amount = Decimal(row.amount).quantize(CENT) * int(row.tasks)
         part = Amounts(
             committed=amount,
             awaiting=amount if row.stage == "done" else ZERO,

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from central.assets.models import Asset, AssetStatus, ServicePlan
 from central.core import clock
 from central.core.clock import BRUSSELS
+from central.core.money import task_amount
 from central.extensions import db
 from central.frameworks.models import Award, Lot, TaskType
 from central.frameworks.queries import current_prices
@@ -121,6 +122,7 @@ def _history(member_id: int, lot: Lot, code: str, today: date) -> None:
                 Decimal("1"),
                 price.unit,
                 price.unit_price,
+                task_amount(price.unit_price, Decimal("1")),
                 price.vat_rate,
                 done_on,
                 "accepted",

@@ -27,6 +27,7 @@ from central.assets.models import Asset, AssetStatus, Need, NeedPriority, NeedSt
 from central.assets.queries import due_plan_assets, in_season
 from central.core import audit
 from central.core.clock import BRUSSELS
+from central.core.money import task_amount
 from central.extensions import db
 from central.frameworks import services as framework_services
 from central.frameworks.models import Award, Framework, FrameworkStatus, Lot, PriceUnit
@@ -37,7 +38,6 @@ from central.frameworks.queries import (
     approved_members_by_lot,
     committed_amounts,
     current_prices,
-    task_amount,
 )
 from central.organisations.models import Organisation
 from central.planning import notifications
@@ -507,6 +507,7 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
                     value(item.quantity),  # each task's own quantity (rule 5)
                     unit,
                     unit_price,
+                    value(item.price.amount_of(item.quantity)),  # its amount (§7.1)
                     vat_rate,
                     value(item.due_date),
                     status,
@@ -547,6 +548,7 @@ TASK_COLUMNS = (
     "quantity",
     "unit",
     "unit_price",
+    "amount",
     "vat_rate",
     "due_date",
     "status",

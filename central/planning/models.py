@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from central.core.money import task_amount
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
 
@@ -65,6 +66,14 @@ _OPEN_SQL = "status IN ('open', 'contested')"
 # order, so that both databases see they lie within the partial index below.
 SERVED_TASK_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
 _SERVED_SQL = "status IN ('done', 'accepted')"
+
+
+def _planned_amount(context) -> Decimal:
+    """A task inserted without its amount (one by one, through the ORM) gets unit price ×
+    quantity; bulk planning writes the amount itself."""
+    values = context.get_current_parameters()
+    quantity = values.get("quantity")
+    return task_amount(values["unit_price"], Decimal("1") if quantity is None else quantity)
 
 
 class Round(db.Model):
@@ -155,6 +164,8 @@ class Task(db.Model):
         CheckConstraint("sequence >= 1", name="sequence_positive"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        # A task's amount is its unit price × quantity, never negative (credits are separate).
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("vat_rate >= 0 AND vat_rate <= 100", name="vat_rate_range"),
         # Done and accepted work has a result and the day it was done.
         CheckConstraint(
@@ -197,6 +208,9 @@ class Task(db.Model):
     # Copied from the price line in force when the task was planned (rule 5).
     unit: Mapped[str] = mapped_column(String(10))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # Unit price × quantity, rounded half up to the cent, fixed when planned (§7.1): committed,
+    # completed and accepted values and statement lines are sums of these amounts.
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=_planned_amount)
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     due_date: Mapped[date]
     status: Mapped[str] = mapped_column(enum_column_type(TaskStatus), default=TaskStatus.OPEN)

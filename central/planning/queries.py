@@ -51,20 +51,20 @@ def counting_task():
 
 
 def task_amount_rows(framework_id: int) -> Iterable[AmountRow]:
-    """The tasks of a framework grouped by lot, stage, unit price and quantity (for rule 2)."""
+    """The tasks of a framework grouped by lot, stage and stored amount (for rule 2)."""
     stage = case(
         (Task.status == TaskStatus.ACCEPTED, literal("accepted")),
         (Task.status == TaskStatus.DONE, literal("done")),
         else_=literal("open"),
     )
     stmt = (
-        select(Round.lot_id, stage, Task.unit_price, Task.quantity, func.count())
+        select(Round.lot_id, stage, Task.amount, func.count())
         .join(Round, Round.id == Task.round_id)
         .where(Round.framework_id == framework_id, counting_task())
-        .group_by(Round.lot_id, stage, Task.unit_price, Task.quantity)
+        .group_by(Round.lot_id, stage, Task.amount)
     )
-    for lot_id, row_stage, unit_price, quantity, tasks in db.session.execute(stmt):
-        yield AmountRow(lot_id, row_stage, unit_price, quantity, tasks)
+    for lot_id, row_stage, amount, tasks in db.session.execute(stmt):
+        yield AmountRow(lot_id, row_stage, amount, tasks)
 
 
 def last_service_query() -> Select:

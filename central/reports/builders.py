@@ -2,8 +2,9 @@
 
 Each builder reads with `pd.read_sql(select(...), connection, coerce_float=False)`, so that
 money stays `Decimal` on every database (SQLite keeps NUMERIC as floating point: nothing is
-summed in SQL, rows are grouped by unit price and quantity and counted, and Python multiplies
-and adds). Formatting (CSV, XLSX, HTML, JSON, UBL) lives in `formats.py`.
+summed in SQL, rows are grouped by the tasks' stored amounts and counted, and Python multiplies
+and adds). Every value and statement line is a sum of task amounts (§7.1), so a report and the
+statements never differ by a cent. Formatting (CSV, XLSX, HTML, JSON, UBL) lives in `formats.py`.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def statement_query(
     frameworks: ColumnElement[bool] | None = None,
 ) -> Select:
     """Accepted, billable tasks of a member (None: of every member) in a month, grouped down to
-    unit price and quantity (so that nothing is multiplied or summed by the database)."""
+    quantity and stored amount (so that nothing is multiplied or summed by the database)."""
     start, end = month_period_utc(month)
     provider = Organisation
     stmt = (
@@ -138,6 +139,7 @@ def statement_query(
             Task.unit_price.label("unit_price"),
             Task.vat_rate.label("vat_rate"),
             Task.quantity.label("quantity"),
+            Task.amount.label("amount"),
             func.count().label("tasks"),
         )
         .select_from(Task)
@@ -159,6 +161,7 @@ def statement_query(
             Task.unit_price,
             Task.vat_rate,
             Task.quantity,
+            Task.amount,
         )
     )
     if member_id is not None:
@@ -182,8 +185,9 @@ def build_statement(
     frameworks: ColumnElement[bool] | None = None,
 ) -> pd.DataFrame:
     """A member's statement for a month (rule 15): accepted work per framework, provider, task
-    type and unit price; quantity × the unit price planned with (rule 5), rounded half up to
-    the cent per line. `frameworks` restricts the lines (a coordinator's reach)."""
+    type and unit price; a line's quantity and amount are the sums of its tasks' quantities and
+    stored amounts (each unit price × quantity rounded half up to the cent when planned, §7.1).
+    `frameworks` restricts the lines (a coordinator's reach)."""
     stmt = statement_query(
         member_id, month, framework_id=framework_id, provider_id=provider_id, frameworks=frameworks
     )
@@ -199,16 +203,14 @@ def build_month_lines(session: Session, month: date) -> pd.DataFrame:
 def _statement_lines(raw: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     if raw.empty:
         return pd.DataFrame(columns=["member_id", *STATEMENT_COLUMNS])
-    for column in ("unit_price", "vat_rate", "quantity"):
+    for column in ("unit_price", "vat_rate", "quantity", "amount"):
         raw[column] = raw[column].map(_decimal)
     raw["tasks"] = raw["tasks"].astype(int)
     raw["quantity"] = [q * n for q, n in zip(raw["quantity"], raw["tasks"], strict=True)]
+    raw["amount"] = [a * n for a, n in zip(raw["amount"], raw["tasks"], strict=True)]
     lines = raw.groupby(key, as_index=False, sort=True).agg(
-        quantity=("quantity", "sum"), tasks=("tasks", "sum")
+        quantity=("quantity", _money_sum), amount=("amount", _money_sum), tasks=("tasks", "sum")
     )
-    lines["amount"] = [
-        round_money(q * p) for q, p in zip(lines["quantity"], lines["unit_price"], strict=True)
-    ]
     return lines.reset_index(drop=True)
 
 
@@ -320,12 +322,11 @@ def _stage():
 
 
 def _amount_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Grouped task rows (unit_price, quantity, tasks) -> an exact `amount` per row (each task
-    at unit price × quantity, rounded half up to the cent, as rule 2 counts it)."""
+    """Grouped task rows (stored amount, tasks) -> the exact `amount` of each row's tasks."""
     frame = frame.copy()
     frame["amount"] = [
-        round_money(_decimal(p) * _decimal(q)) * int(n)
-        for p, q, n in zip(frame["unit_price"], frame["quantity"], frame["tasks"], strict=True)
+        round_money(_decimal(a)) * int(n)
+        for a, n in zip(frame["amount"], frame["tasks"], strict=True)
     ]
     return frame
 
@@ -344,17 +345,14 @@ def build_member_amounts(session: Session, framework_id: int) -> pd.DataFrame:
             Organisation.name.label("member_name"),
             Round.lot_id.label("lot_id"),
             stage,
-            Task.unit_price.label("unit_price"),
-            Task.quantity.label("quantity"),
+            Task.amount.label("amount"),
             func.count().label("tasks"),
         )
         .select_from(Task)
         .join(Round, Round.id == Task.round_id)
         .join(Organisation, Organisation.id == Round.member_id)
         .where(Round.framework_id == framework_id, counting_task())
-        .group_by(
-            Round.member_id, Organisation.name, Round.lot_id, stage, Task.unit_price, Task.quantity
-        )
+        .group_by(Round.member_id, Organisation.name, Round.lot_id, stage, Task.amount)
     )
     columns = ["member_id", "member_name", "lot_id", "committed", "awaiting", "completed"]
     raw = _read(session, stmt)
@@ -385,8 +383,7 @@ def build_commitment_by_month(
         select(
             Round.lot_id.label("lot_id"),
             month,
-            Task.unit_price.label("unit_price"),
-            Task.quantity.label("quantity"),
+            Task.amount.label("amount"),
             func.count().label("tasks"),
         )
         .select_from(Task)
@@ -397,7 +394,7 @@ def build_commitment_by_month(
             Task.created_at >= buckets[0][1],
             Task.created_at < buckets[-1][2],
         )
-        .group_by(Round.lot_id, month, Task.unit_price, Task.quantity)
+        .group_by(Round.lot_id, month, Task.amount)
     )
     raw = _read(session, stmt)
     labels = [label for label, _, _ in buckets]
@@ -557,8 +554,7 @@ def _year_tasks(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One pass over a year's tasks of a framework: (1) tasks served and defects found per
     provider and member (by the day the work was done), (2) accepted spend per provider, member
-    and Brussels month, each month's line (task type, unit price, VAT rate) rounded as its
-    statement rounds it."""
+    and Brussels month, the sum of the tasks' stored amounts (as its statement adds them)."""
     buckets = month_buckets(date(year, 1, 1), 12)
     first, last = date(year, 1, 1), date(year, 12, 31)
     billed_in_year = (
@@ -577,11 +573,7 @@ def _year_tasks(
             Round.provider_id.label("provider_id"),
             Round.member_id.label("member_id"),
             month,
-            Task.task_type.label("task_type"),
-            Task.unit.label("unit"),
-            Task.unit_price.label("unit_price"),
-            Task.vat_rate.label("vat_rate"),
-            Task.quantity.label("quantity"),
+            Task.amount.label("amount"),
             func.count().label("rows"),
             func.sum(case((served_in_year, 1), else_=0)).label("served"),
             func.sum(case((served_in_year & (Task.result == "defect"), 1), else_=0)).label(
@@ -595,11 +587,7 @@ def _year_tasks(
             Round.provider_id,
             Round.member_id,
             month,
-            Task.task_type,
-            Task.unit,
-            Task.unit_price,
-            Task.vat_rate,
-            Task.quantity,
+            Task.amount,
         )
     )
     if member_id is not None:
@@ -617,18 +605,12 @@ def _year_tasks(
     billed = raw[raw["month"].notna()].copy()
     if billed.empty:
         return work[work_columns], pd.DataFrame(columns=spend_columns)
-    # Exact integer arithmetic, vectorised: quantities in hundredths, prices in cents.
-    billed["q_hundredths"] = [
-        int(_decimal(q) * 100) * int(n)
-        for q, n in zip(billed["quantity"], billed["rows"], strict=True)
+    # Exact integer cents: the sum of the tasks' stored amounts, as the statement lines add them.
+    billed["cents"] = [
+        int(_decimal(a).scaleb(2)) * int(n)
+        for a, n in zip(billed["amount"], billed["rows"], strict=True)
     ]
-    billed["price_cents"] = [int(_decimal(p) * 100) for p in billed["unit_price"]]
-    billed["vat_rate"] = billed["vat_rate"].map(_decimal)
-    key = ["provider_id", "member_id", "month", "task_type", "unit", "price_cents", "vat_rate"]
-    lines = billed.groupby(key, as_index=False, sort=True)["q_hundredths"].sum()
-    # Σ quantity × unit price, rounded half up to the cent per line (as the statement does).
-    lines["cents"] = (lines["q_hundredths"] * lines["price_cents"] + 50) // 100
-    spend = lines.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True)[
+    spend = billed.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True)[
         "cents"
     ].sum()
     spend["spend"] = [Decimal(int(c)).scaleb(-2) for c in spend["cents"]]

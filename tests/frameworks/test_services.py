@@ -634,16 +634,16 @@ def test_coordinator_accedes_for_its_own_authority(lead, running, coordinator):
 # --- rule 2: committed value and thresholds ----------------------------------------------------
 
 
-def test_committed_value_is_exact_unit_price_times_quantity(lead, amounts):
+def test_committed_value_is_the_exact_sum_of_the_task_amounts(lead, amounts):
     framework = make_active_framework(lead, max_value=Decimal("1000.00"), estimated_value="900")
     lot = framework.lots[0]
     amounts[framework.id] = [
-        AmountRow(lot.id, "open", Decimal("0.10"), Decimal("1"), 3),
-        AmountRow(lot.id, "done", Decimal("18.50"), Decimal("1"), 10),
-        AmountRow(lot.id, "accepted", Decimal("3.33"), Decimal("2.5"), 2),
+        AmountRow(lot.id, "open", Decimal("0.10"), 3),
+        AmountRow(lot.id, "done", Decimal("18.50"), 10),
+        AmountRow(lot.id, "accepted", Decimal("8.33"), 2),  # 3.33 × 2.5 = 8.325, stored 8.33
     ]
     check = services.committed_value(framework)
-    # 0.30 + 185.00 + 2 × 8.33 (8.325 rounded half up)
+    # 0.30 + 185.00 + 2 × 8.33
     assert check.committed == Decimal("201.96")
     assert not check.crosses
     totals = queries.committed_amounts(framework.id).total
@@ -664,7 +664,7 @@ def test_round_past_lot_maximum_is_refused(lead, amounts):
     framework = make_active_framework(lead)
     lot = framework.lots[0]
     lot.max_value = Decimal("100.00")
-    amounts[framework.id] = [AmountRow(lot.id, "open", Decimal("18.50"), Decimal("1"), 5)]
+    amounts[framework.id] = [AmountRow(lot.id, "open", Decimal("18.50"), 5)]
     services.ensure_room(lot, Decimal("7.50"))
     with pytest.raises(services.MaximumReached) as exc:
         services.ensure_room(lot, Decimal("7.51"))
@@ -677,7 +677,7 @@ def test_framework_thresholds_alert_coordinators_at_80_90_and_100_percent(lead, 
     lot = framework.lots[0]
 
     def commit(total: str) -> list[int]:
-        amounts[framework.id] = [AmountRow(lot.id, "open", Decimal(total), Decimal(1), 1)]
+        amounts[framework.id] = [AmountRow(lot.id, "open", Decimal(total), 1)]
         return [a.threshold for a in services.refresh_spend_status(framework)]
 
     assert commit("799.99") == []
@@ -703,7 +703,7 @@ def test_framework_thresholds_alert_coordinators_at_80_90_and_100_percent(lead, 
 def test_exhausted_flag_set_when_work_would_cross_maximum(lead, amounts):
     framework = make_active_framework(lead, max_value=Decimal("100.00"), estimated_value="50")
     lot = framework.lots[0]
-    amounts[framework.id] = [AmountRow(lot.id, "open", Decimal("95.00"), Decimal(1), 1)]
+    amounts[framework.id] = [AmountRow(lot.id, "open", Decimal("95.00"), 1)]
     services.flag_exhausted(framework, lot, needed=Decimal("18.50"))
     assert framework.status == "exhausted"
     assert not queries.open_for_new_work(framework, date(2026, 1, 1))
@@ -716,9 +716,7 @@ def test_exhausted_flag_set_when_work_would_cross_maximum(lead, amounts):
 def test_framework_status_pass_is_idempotent(lead, amounts):
     framework = make_active_framework(lead, max_value=Decimal("100.00"), estimated_value="50")
     ended = make_active_framework(lead, end_date=date(2026, 6, 30))
-    amounts[framework.id] = [
-        AmountRow(framework.lots[0].id, "open", Decimal("90.00"), Decimal(1), 1)
-    ]
+    amounts[framework.id] = [AmountRow(framework.lots[0].id, "open", Decimal("90.00"), 1)]
     first = services.refresh_frameworks(date(2026, 7, 1))
     assert first["expired"] == 1
     assert first["alerts"] == 2
@@ -745,9 +743,7 @@ def test_threshold_alert_is_emailed_to_the_lead_coordinators_after_commit(
     lead, coordinator, amounts, smtp_server
 ):
     framework = make_active_framework(lead, max_value=Decimal("1000.00"), estimated_value="900")
-    amounts[framework.id] = [
-        AmountRow(framework.lots[0].id, "open", Decimal("850.00"), Decimal(1), 1)
-    ]
+    amounts[framework.id] = [AmountRow(framework.lots[0].id, "open", Decimal("850.00"), 1)]
     services.refresh_spend_status(framework)
     assert smtp_server.messages == []  # nothing before the commit
     db.session.commit()
@@ -762,9 +758,7 @@ def test_threshold_alert_is_emailed_to_the_lead_coordinators_after_commit(
 
 def test_rolled_back_change_sends_no_mail(lead, coordinator, amounts, smtp_server):
     framework = make_active_framework(lead, max_value=Decimal("1000.00"), estimated_value="900")
-    amounts[framework.id] = [
-        AmountRow(framework.lots[0].id, "open", Decimal("950.00"), Decimal(1), 1)
-    ]
+    amounts[framework.id] = [AmountRow(framework.lots[0].id, "open", Decimal("950.00"), 1)]
     with db.session.begin_nested():
         services.refresh_spend_status(framework)
     db.session.rollback()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from central.core.errors import Forbidden, ValidationError
 from central.extensions import db
 from central.jobs.registry import get_job
+from central.planning.models import Task
 from central.reports import services
 from central.reports.models import Credit, ImmutableStatement, Statement, StatementLine
 from tests.factories import make_work
@@ -410,3 +411,26 @@ def test_the_order_reference_is_that_of_the_accession_covering_the_billed_lots()
     both = order_reference(framework.id, member.id, [first.id, second.id])
     assert set(both.split(", ")) == {"ORDER-LOT-1", "ORDER-LOT-2"}
     assert order_reference(framework.id, member.id) in {"ORDER-LOT-1", "ORDER-LOT-2"}
+
+
+def test_statement_lines_are_sums_of_task_amounts_so_reports_and_statements_agree_to_the_cent(
+    central,
+):
+    """§7.1: work priced per m² with quantities whose products end in half a cent: each task's
+    amount is rounded once, when planned; the consumption report's accepted value and the
+    issued statement are both sums of those amounts, never a cent apart."""
+    from central.reports import builders
+
+    tasks = [{"unit": "m2", "unit_price": "1.25", "quantity": "0.50"} for _ in range(7)]
+    tasks += [{"unit": "m2", "unit_price": "1.25", "quantity": "12.30"}]
+    make_work(central.lot, central.member_a, central.provider, tasks)
+    stored = db.session.scalars(select(Task.amount).order_by(Task.id)).all()
+    assert stored == [Decimal("0.63")] * 7 + [Decimal("15.38")]  # 0.625 and 15.375, half up
+    issue()
+    (statement,) = statements()
+    (line,) = statement.lines
+    assert (line.quantity, line.amount) == (Decimal("15.800"), Decimal("19.79"))
+    consumption = builders.build_consumption(db.session, central.framework, JULY_1)
+    assert consumption["accepted"] == statement.total_excl_vat == Decimal("19.79")
+    report = builders.statement_report(db.session, central.member_a.id, date(2025, 6, 1))
+    assert report.totals.total_excl_vat == statement.total_excl_vat
