@@ -215,6 +215,7 @@ def test_shared_asset_kinds_are_renamed_by_the_admin_only(client, people):
 def test_the_migration_gives_coordinator_made_kinds_to_their_authority(tmp_path):
     """Existing kinds: a coordinator's (by the audit log) become its authority's, others stay
     shared."""
+    from alembic.script import ScriptDirectory
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -225,7 +226,13 @@ def test_the_migration_gives_coordinator_made_kinds_to_their_authority(tmp_path)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp_path))
     with app.app_context():
         directory = app.extensions["migrate"].directory
-        upgrade(directory=directory, revision="0012")
+        # The revision that adds the owner (found by its title: files are renumbered on merges).
+        owner_revision = next(
+            r
+            for r in ScriptDirectory(directory).walk_revisions()
+            if (r.doc or "").startswith("asset kinds: the owning authority")
+        )
+        upgrade(directory=directory, revision=owner_revision.down_revision)
         with database.engine.begin() as conn:
             conn.execute(
                 text(
@@ -260,7 +267,7 @@ def test_the_migration_gives_coordinator_made_kinds_to_their_authority(tmp_path)
                     ),
                     {"actor": actor, "id": kind_id},
                 )
-        upgrade(directory=directory, revision="0013")
+        upgrade(directory=directory, revision=owner_revision.revision)
         with database.engine.connect() as conn:
             owners = dict(
                 conn.execute(text("SELECT code, owner_organisation_id FROM asset_kinds")).all()
