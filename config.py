@@ -9,6 +9,16 @@ from typing import Any
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production, see ProductionConfig
 
 
+# The GRB base map of Digitaal Vlaanderen, as WMTS tiles in Web Mercator (open data, free of
+# charge, no key); Leaflet fills in {z}/{x}/{y}.
+GRB_TILE_URL = (
+    "https://geo.api.vlaanderen.be/GRB/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=grb_bsk&STYLE=&FORMAT=image/png&TILEMATRIXSET=GoogleMapsVL"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+GRB_ATTRIBUTION = "GRB © Digitaal Vlaanderen"
+
+
 class Config:
     """Settings shared by every configuration."""
 
@@ -39,7 +49,13 @@ class Config:
     MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes"}
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "central@localhost")
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None: instance/storage
-    MAP_TILE_URL = os.environ.get("MAP_TILE_URL")
+    # Base map: the Flemish government's GRB base map (WMTS) by default; MAP_TILE_URL= (empty)
+    # turns tiles off (maps then show the points only, and work offline).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", GRB_TILE_URL)
+    MAP_TILE_ATTRIBUTION = os.environ.get(
+        "MAP_TILE_ATTRIBUTION",
+        GRB_ATTRIBUTION if MAP_TILE_URL == GRB_TILE_URL else "",
+    )
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -82,6 +98,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     ALLOW_CLOCK_OVERRIDE = True
     MAIL_SERVER = None
+    # Tests never reach outside this machine: no base map unless a test sets one.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashes keep tests quick
     # The suite signs in hundreds of times a minute from one address; the tests of the limits
     # set them low.

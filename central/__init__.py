@@ -296,6 +296,15 @@ def register_template_helpers(app: Flask) -> None:
     def money_filter(amount):
         return format_money(amount, str(get_locale() or "nl"))
 
+    from central.core import formatting
+
+    # One style for each kind of value on every page (nl-BE / en-GB, Brussels time).
+    app.add_template_filter(formatting.format_day, "day")
+    app.add_template_filter(formatting.format_moment, "moment")
+    app.add_template_filter(formatting.format_number, "number")
+    app.add_template_filter(formatting.format_percent, "percent")
+    app.add_template_filter(formatting.format_km, "km")
+
     from central.labels import flash_label, role_label, social_status_label
 
     @app.context_processor
@@ -308,6 +317,11 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "can": can,
             "user": current_user,
+            # Every map's base tiles and their attribution (empty: no tiles, points only).
+            "map_tiles": {
+                "url": app.config.get("MAP_TILE_URL") or "",
+                "attribution": app.config.get("MAP_TILE_ATTRIBUTION") or "",
+            },
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -91,6 +92,18 @@ def token_command(email: str, name: str) -> None:
     click.echo(secret)
 
 
+def show_mails_in_terminal() -> None:
+    """Without MAIL_SERVER every mail is written to the log (central.core.mail, INFO): print
+    those lines in the terminal, so the demo's mails (a password reset link) can be read."""
+    mail_log = logging.getLogger("central.core.mail")
+    if not any(getattr(h, "central_demo", False) for h in mail_log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.central_demo = True
+        handler.setFormatter(logging.Formatter("\n--- mail ---\n%(message)s\n------------"))
+        mail_log.addHandler(handler)
+    mail_log.setLevel(logging.INFO)
+
+
 @click.command(help="Create or upgrade the demo database, load the Roeselare demo and serve it.")
 @click.option("--host", default=DEMO_HOST, show_default=True)
 @click.option("--port", default=DEMO_PORT, show_default=True, type=int)
@@ -114,6 +127,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
             )
     if no_serve:
         return
+    show_mails_in_terminal()
+    click.echo("Mails are not sent in the demo: they are printed here (a password reset link too).")
     from central.jobs.scheduler import start_embedded_scheduler
 
     start_embedded_scheduler(app)

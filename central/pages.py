@@ -83,6 +83,14 @@ def accessibility():
     return render_template("pages/accessibility.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """The site icon at the address browsers ask for by themselves."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
+
+
 @bp.route("/sw.js")
 def service_worker():
     """The service worker (central/static/js/field-sw.js), served from the root so that it may

@@ -409,3 +409,12 @@ def test_the_service_worker_is_served_from_the_root_and_never_stale(client):
     assert response.headers["Service-Worker-Allowed"] == "/"
     body = response.get_data(as_text=True)
     assert "/field/tasks/" in body and "caches.delete(PAGES)" in body  # emptied at sign-out
+
+
+def test_the_site_icon_is_served_where_browsers_ask_for_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/favicon.ico"' in page

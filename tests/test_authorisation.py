@@ -251,6 +251,7 @@ HTML_CASES = {
     "GET /toegankelijkheid": (None, {ANY: 200, A: 200}),
     # The service worker is a script; what it caches is what each user may already see.
     "GET /sw.js": (None, {ANY: 200, A: 200}),
+    "GET /favicon.ico": (None, {ANY: 200, A: 200}),
 }
 
 

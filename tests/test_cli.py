@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -243,3 +244,23 @@ def test_the_demo_logins_work(db, client):
         user = db.session.scalar(select(User).where(User.email == email))
         assert user.role == role
         client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+
+def test_the_demo_prints_its_mails_so_a_reset_link_can_be_read(app, capsys):
+    """The demo has no MAIL_SERVER: a password reset mail must show in the terminal."""
+    from central.cli import show_mails_in_terminal
+    from central.core.mail import send_mail
+
+    mail_log = logging.getLogger("central.core.mail")
+    level, handlers = mail_log.level, list(mail_log.handlers)
+    try:
+        show_mails_in_terminal()
+        show_mails_in_terminal()  # once is enough: no line printed twice
+        with app.app_context():
+            send_mail("member@izegem.example", "Reset your password", "Open /reset/abc123 now")
+        printed = capsys.readouterr().err
+    finally:
+        mail_log.handlers[:] = handlers
+        mail_log.setLevel(level)
+    assert "Reset your password" in printed and "/reset/abc123" in printed
+    assert printed.count("/reset/abc123") == 1

@@ -141,7 +141,7 @@ def export():
 @login_required
 def asset_map():
     _member_id()
-    return render_template("assets/map.html", tiles=current_app.config.get("MAP_TILE_URL") or "")
+    return render_template("assets/map.html")
 
 
 @bp.route("/assets/map.json")
@@ -201,7 +201,6 @@ def detail(asset_id: int):
         kinds=kind_names(),
         service=queries.service_status([asset])[asset.id],
         own=asset.member_id == current_user.organisation_id,
-        tiles=current_app.config.get("MAP_TILE_URL") or "",
     )
 
 
@@ -524,16 +523,12 @@ def need_new():
             if "asset_id" in exc.fields:
                 exc.fields["asset_code"] = exc.fields.pop("asset_id")
             status = form_error(form, exc)
-            return render_template(
-                "assets/need_form.html", form=form, tiles=current_app.config.get("MAP_TILE_URL")
-            ), status
+            return render_template("assets/need_form.html", form=form), status
         db.session.commit()
         flash(_("The need is logged."), "success")
         return redirect(url_for("assets.need_detail", need_id=need.id))
     status = 400 if form.is_submitted() else 200
-    return render_template(
-        "assets/need_form.html", form=form, tiles=current_app.config.get("MAP_TILE_URL") or ""
-    ), status
+    return render_template("assets/need_form.html", form=form), status
 
 
 @bp.route("/needs/<int:need_id>", methods=["GET", "POST"])

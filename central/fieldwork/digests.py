@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from central.core.audit import AuditEvent
-from central.core.clock import BRUSSELS
+from central.core.formatting import format_moment
 from central.core.types import utcnow
 from central.fieldwork.models import DigestMark
 
@@ -178,7 +178,7 @@ def _expand(events: list[AuditEvent]) -> list[tuple[Any, int | None, str, str, i
 
 def _line(entry) -> str:
     moment, _actor, action, object_type, object_id, data = entry
-    local = moment.astimezone(BRUSSELS).strftime("%d/%m %H:%M")
+    local = format_moment(moment)
     what = f"{OBJECT_LABELS[object_type]} {object_id}"
     detail = str(ACTION_LABELS.get(action, action))
     if action.startswith("task.result") and data.get("result"):
@@ -191,7 +191,7 @@ def _compose(lines: list[str], since) -> tuple[str, str]:
     body = [
         _(
             "What changed in Central since %(since)s (times in Brussels):",
-            since=since.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M"),
+            since=format_moment(since),
         ),
         "",
         *shown,

@@ -81,6 +81,10 @@ class FieldTaskSchema(Schema):
     quantity = fields.Decimal(as_string=True)
     unit = fields.String()
     unit_price = fields.Decimal(as_string=True)
+    amount = fields.Decimal(
+        as_string=True,
+        metadata={"description": "Unit price × quantity, rounded half up to the cent, excl. VAT"},
+    )
     vat_rate = fields.Decimal(as_string=True)
     status = fields.String()
     result = fields.String(allow_none=True)
@@ -134,6 +138,7 @@ class RoundTaskSchema(Schema):
     status = fields.String()
     result = fields.String(allow_none=True)
     unit_price = fields.Decimal(as_string=True)
+    amount = fields.Decimal(as_string=True)
 
 
 class AcceptedRoundSchema(Schema):

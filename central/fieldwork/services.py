@@ -29,6 +29,7 @@ from central.fieldwork.models import (
     TaskContest,
     TaskReport,
 )
+from central.frameworks import services as framework_services
 from central.frameworks.models import ChecklistKind, TaskType
 from central.planning.models import (
     UNBILLED_RESULTS,
@@ -38,6 +39,7 @@ from central.planning.models import (
     TaskResult,
     TaskStatus,
 )
+from central.planning.queries import planned_again
 
 MAX_NOTES = 2000
 MAX_DEFECT_CATEGORY = 100
@@ -75,6 +77,35 @@ def _lock(obj: Any) -> None:
     """Reload a row under a row lock (PostgreSQL; SQLite serialises writers anyway), so that two
     requests on the same task or round apply one after the other."""
     db.session.refresh(obj, with_for_update=True)
+
+
+class PlannedAgain(Conflict):
+    """The work of a task closed unbilled has since been planned again (§7.1)."""
+
+    code = "planned_again"
+    message_template = N_(
+        "This asset has been planned again for this work since; record the result on the new "
+        "task instead."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(self.message_template)
+
+
+def _check_billed_again(task: Task, round_: Round, *, commit: bool) -> None:
+    """§7.1: work closed unbilled (inaccessible, not found) that would be billed after all is
+    decided under the framework's lock: refused (409 `planned_again`) when its asset has since
+    been planned again for the same work — the crew records the new task instead, so the asset
+    is never billed twice for one due period — and (409 `maximum_reached`) when its amount would
+    cross the framework's or lot's maximum. `commit`: the work counts from now on (a corrected
+    result); else it is only checked (a contest, before the work is redone)."""
+    room = framework_services.room_under(round_.framework)
+    if planned_again(task):
+        raise PlannedAgain()
+    if commit:
+        room.commit(round_.lot, task.amount)
+    elif (refusal := room.refusal(round_.lot, task.amount)) is not None:
+        raise framework_services.maximum_reached(refusal)
 
 
 def _require_provider_of(round_: Round, actor: Any) -> None:
@@ -252,6 +283,8 @@ def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
     task_type = db.session.get(TaskType, task.task_type_id)
     checklist = list(task_type.checklist or []) if task_type else []
     cleaned, failed = check_answers(checklist, answers, result)
+    if task.result in UNBILLED_RESULTS and result not in UNBILLED_RESULTS:
+        _check_billed_again(task, round_, commit=True)
 
     now = business_now()
     previous_status, previous_result = task.status, task.result
@@ -424,6 +457,8 @@ def contest_task(task: Task, reason: Any, *, actor: Any) -> Task:
         raise Conflict(N_("This work is already accepted."))
     if task.status != TaskStatus.DONE:
         raise Conflict(N_("Only a done task can be contested."))
+    if task.result in UNBILLED_RESULTS:
+        _check_billed_again(task, round_, commit=False)
     task.status = TaskStatus.CONTESTED
     try:
         with db.session.begin_nested():

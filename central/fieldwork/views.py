@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from central.accounts.forms import ConfirmForm
-from central.core.clock import BRUSSELS, today
+from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error
 from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
@@ -83,9 +82,6 @@ def labels() -> dict[str, Any]:
         "task_status_label": lambda s: str(TASK_STATUS_LABELS.get(s, s)),
         "result_label": lambda s: str(RESULT_LABELS.get(s, s or "")),
         "need_status_label": lambda s: str(NEED_STATUS_LABELS.get(s, s)),
-        "local_date": lambda moment: (
-            moment.astimezone(BRUSSELS).strftime("%d/%m/%Y") if moment else ""
-        ),
     }
 
 
@@ -181,7 +177,6 @@ def round_page(round_id: int):
         "card": card,
         "stops": stops,
         "points": _map_points(stops),
-        "tiles": current_app.config.get("MAP_TILE_URL") or "",
         "labour": queries.labour_of(round_.id),
         "needs": queries.follow_up_needs([s.task.id for s in stops]),
     }

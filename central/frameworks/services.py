@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.core import audit
@@ -45,7 +45,7 @@ from central.frameworks.models import (
     TaskType,
     add_years,
 )
-from central.frameworks.queries import FrameworkAmounts, committed_amounts
+from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
 from central.organisations.models import Organisation, OrganisationKind
 
 # Numeric(12, 2) holds at most this; a larger amount is refused as input, not by the database.
@@ -1179,32 +1179,97 @@ class MaximumReached(Conflict):
     code = "maximum_reached"
 
 
-def ensure_room(lot: Lot, would_commit: Decimal) -> None:
-    """Refuse (409) new work of `would_commit` that would cross the lot's or its framework's
-    maximum. The caller (planning) then calls `flag_exhausted` and does not create the round."""
-    amounts = committed_amounts(lot.framework_id)
-    for check, scope in (
-        (lot_committed_value(lot, would_commit=would_commit, amounts=amounts), "lot"),
-        (committed_value(lot.framework, would_commit=would_commit, amounts=amounts), "framework"),
-    ):
-        if check.crosses:
-            raise MaximumReached(
-                N_(
-                    "This work would take the lot's committed value to %(total)s EUR, over its "
-                    "maximum of %(maximum)s EUR."
-                )
-                if scope == "lot"
-                else N_(
-                    "This work would take the framework's committed value to %(total)s EUR, "
-                    "over its maximum of %(maximum)s EUR."
-                ),
-                fields={
-                    "max_value": N_("lot maximum reached")
-                    if scope == "lot"
-                    else N_("framework maximum reached")
-                },
-                params={"total": check.total, "maximum": check.maximum},
-            )
+def lock_framework(framework: Framework) -> None:
+    """Serialise every commitment of work under one framework (§7.1): PostgreSQL locks the
+    framework's row until the transaction ends; SQLite, which has one writer at a time, makes
+    the transaction the writer now (a request that writes already began as one)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        db.session.execute(
+            text("UPDATE frameworks SET status = status WHERE id = :id"), {"id": framework.id}
+        )
+    else:
+        db.session.execute(
+            select(Framework.id).where(Framework.id == framework.id).with_for_update()
+        )
+
+
+class Refusal(NamedTuple):
+    """Why work may not be committed: the maximum it would cross ("lot" or "framework")."""
+
+    scope: str
+    check: SpendCheck
+
+
+@dataclass
+class Room:
+    """What a framework has committed, read under its lock (`room_under`), and what the caller
+    has committed since in the same transaction."""
+
+    framework: Framework
+    amounts: FrameworkAmounts
+    added: Decimal = Decimal("0.00")
+    added_by_lot: dict[int, Decimal] = field(default_factory=dict)
+
+    def refusal(self, lot: Lot, amount: Decimal) -> Refusal | None:
+        """Rule 2, the one decision whether work may be committed (planning, corrections,
+        contests, a reopened framework): None if work of `amount` in `lot` keeps the lot and
+        its framework within their maximum, else the maximum it would cross."""
+        amount = _as_money(amount)
+        if lot.max_value is not None:
+            committed = self.amounts.lot(lot.id).committed + self.added_by_lot.get(lot.id, 0)
+            check = SpendCheck(committed, lot.max_value, amount)
+            if check.crosses:
+                return Refusal("lot", check)
+        check = SpendCheck(
+            self.amounts.total.committed + self.added, self.framework.max_value, amount
+        )
+        return Refusal("framework", check) if check.crosses else None
+
+    def take(self, lot: Lot, amount: Decimal) -> None:
+        """Count work of `amount` in `lot` as committed by this transaction."""
+        amount = _as_money(amount)
+        self.added += amount
+        self.added_by_lot[lot.id] = self.added_by_lot.get(lot.id, Decimal("0.00")) + amount
+
+    def commit(self, lot: Lot, amount: Decimal) -> None:
+        """Commit work of `amount` in `lot`, or refuse it (409 `maximum_reached`)."""
+        refusal = self.refusal(lot, amount)
+        if refusal is not None:
+            raise maximum_reached(refusal)
+        self.take(lot, amount)
+
+    @property
+    def total(self) -> Amounts:
+        return self.amounts.total + Amounts(committed=self.added)
+
+
+def room_under(framework: Framework) -> Room:
+    """Lock the framework (`lock_framework`) and read what it has committed: the caller then
+    decides with `Room.refusal`/`Room.commit` and commits its transaction."""
+    lock_framework(framework)
+    return Room(framework, committed_amounts(framework.id))
+
+
+def maximum_reached(refusal: Refusal) -> MaximumReached:
+    check = refusal.check
+    return MaximumReached(
+        N_(
+            "This work would take the lot's committed value to %(total)s EUR, over its "
+            "maximum of %(maximum)s EUR."
+        )
+        if refusal.scope == "lot"
+        else N_(
+            "This work would take the framework's committed value to %(total)s EUR, "
+            "over its maximum of %(maximum)s EUR."
+        ),
+        fields={
+            "max_value": N_("lot maximum reached")
+            if refusal.scope == "lot"
+            else N_("framework maximum reached")
+        },
+        params={"total": check.total, "maximum": check.maximum},
+    )
 
 
 def _alerts_of(framework: Framework, lot: Lot | None, *conditions: Any) -> Any:
@@ -1278,7 +1343,9 @@ def refresh_spend_status(
     if not framework.is_running:
         return []
     if amounts is None:
-        amounts = committed_amounts(framework.id)
+        # Under the framework's lock (§7.1): reopening an exhausted framework and committing
+        # work under it happen one after the other.
+        amounts = room_under(framework).amounts
     raised: list[FrameworkAlert] = []
     scopes: list[tuple[Lot | None, SpendCheck]] = [
         (None, committed_value(framework, amounts=amounts))

@@ -4,9 +4,10 @@ finds nothing left to do.
 
 generate-rounds (rules 2, 3, 6, 10–12) reads every due asset and open need in a few queries,
 groups each member's work per lot into compact rounds, checks each round against the framework's
-and lot's maximum, routes all rounds at once (numpy) and writes them in batches of whole rounds
-(bulk inserts, PostgreSQL COPY for tasks), committing after each batch: a failure leaves only
-complete rounds, and a re-run plans the rest (its open tasks exclude what is planned, rule 11).
+and lot's maximum under the framework's lock, routes all rounds at once (numpy) and writes them in
+batches of whole rounds (bulk inserts, PostgreSQL COPY for tasks), committed once with the locks:
+a failure leaves nothing, and a re-run plans it all (its open tasks exclude what is planned,
+rule 11).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from central.frameworks.queries import (
     Amounts,
     FrameworkAmounts,
     approved_members_by_lot,
-    committed_amounts,
     current_prices,
 )
 from central.organisations.models import Organisation
@@ -53,7 +53,7 @@ from central.planning.routing import group_points, route_rounds
 
 log = logging.getLogger(__name__)
 
-BATCH_ROUNDS = 1000  # rounds written (and committed) together
+BATCH_ROUNDS = 1000  # rounds written together (one insert of rounds, one of their tasks)
 SOCIAL_ECONOMY_STATUSES = frozenset({"maatwerkbedrijf", "lde", "sociale_inschakeling"})
 AUTO_ACCEPT_DAYS = 14  # rule 15: a completed round not contested within 14 days is accepted
 ONE = Decimal("1")  # the quantity of a task without a measure (a hydrant)
@@ -309,17 +309,16 @@ def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
 
 
 def _within_maximum(
-    framework: Framework, candidates: list[_Round], counts
+    room: framework_services.Room, candidates: list[_Round], counts
 ) -> tuple[list[_Round], FrameworkAmounts]:
     """Rule 2: rounds in priority order (urgent first, then by due date) while they keep the
-    framework and each lot within its maximum. The round that would cross one is not created:
-    a full lot takes no more rounds, a crossed framework is flagged exhausted (the coordinator
-    is alerted) and takes no more rounds at all. Also returns the framework's amounts once the
-    kept rounds are written (counted once, not again after the writes)."""
-    amounts = committed_amounts(framework.id)
-    framework_total = amounts.total.committed
-    framework_added = Decimal("0.00")
-    lot_added: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    framework and each lot within its maximum, decided by `Room.refusal` under the framework's
+    lock (taken before its due work was read, held until the job commits its rounds). The round
+    that would cross one is not created: a full lot takes no more rounds, a crossed framework is
+    flagged exhausted (the coordinator is alerted) and takes no more rounds at all. Also returns
+    the framework's amounts once the kept rounds are written (counted once, not again after the
+    writes)."""
+    framework = room.framework
     full_lots: set[int] = set()
     kept = []
     candidates.sort(key=lambda r: (not r.urgent, r.due_date, r.member_id))
@@ -328,32 +327,30 @@ def _within_maximum(
         if lot.id in full_lots:
             counts["tasks_over_maximum"] += len(round_.items)
             continue
-        if lot.max_value is not None:
-            lot_total = amounts.lot(lot.id).committed + lot_added[lot.id]
-            if lot_total + round_.amount > lot.max_value:
-                full_lots.add(lot.id)
-                counts["lots_full"] += 1
-                counts["tasks_over_maximum"] += len(round_.items)
-                framework_services.flag_exhausted(
-                    framework, lot, needed=lot_added[lot.id] + round_.amount, refused=round_.amount
-                )
-                continue
-        if framework_total + framework_added + round_.amount > framework.max_value:
+        refusal = room.refusal(lot, round_.amount)
+        if refusal is not None and refusal.scope == "lot":
+            full_lots.add(lot.id)
+            counts["lots_full"] += 1
+            counts["tasks_over_maximum"] += len(round_.items)
+            needed = room.added_by_lot.get(lot.id, ZERO) + round_.amount
+            framework_services.flag_exhausted(framework, lot, needed=needed, refused=round_.amount)
+            continue
+        if refusal is not None:
             counts["frameworks_exhausted"] += 1
             counts["tasks_over_maximum"] += sum(len(r.items) for r in candidates[index:])
             framework_services.flag_exhausted(
-                framework, needed=framework_added + round_.amount, refused=round_.amount
+                framework, needed=room.added + round_.amount, refused=round_.amount
             )
             log.warning("Framework %s reached its maximum; no new rounds", framework.reference)
             break
-        framework_added += round_.amount
-        lot_added[lot.id] += round_.amount
+        room.take(lot, round_.amount)
         kept.append(round_)
+    amounts = room.amounts
     after = FrameworkAmounts(
-        total=amounts.total + Amounts(committed=framework_added),
+        total=room.total,
         by_lot={
-            lot_id: amounts.lot(lot_id) + Amounts(committed=lot_added.get(lot_id, ZERO))
-            for lot_id in {*amounts.by_lot, *lot_added}
+            lot_id: amounts.lot(lot_id) + Amounts(committed=room.added_by_lot.get(lot_id, ZERO))
+            for lot_id in {*amounts.by_lot, *room.added_by_lot}
         },
     )
     return kept, after
@@ -383,6 +380,8 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     amounts: dict[int, FrameworkAmounts] = {}
     processed = _open_frameworks(today)
     for framework in processed:
+        # Locked before its due work is read: a correction committed meanwhile (§7.1) is seen.
+        room = framework_services.room_under(framework)
         lots = list(framework.lots)
         members_by_lot = approved_members_by_lot(lot.id for lot in lots)
         candidates: list[_Round] = []
@@ -393,7 +392,7 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
             args = (session, lot, sorted(members), _prices(lot, today), today, planned, counts)
             items = _need_items(*args) + _plan_items(*args)
             candidates.extend(_group(framework, lot, items))
-        kept, amounts[framework.id] = _within_maximum(framework, candidates, counts)
+        kept, amounts[framework.id] = _within_maximum(room, candidates, counts)
         kept_ids = {id(r) for r in kept}
         for refused in (r for r in candidates if id(r) not in kept_ids):
             # Work refused for want of room may still be planned under another framework.
@@ -406,10 +405,10 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     routes = route_rounds(_coordinates(to_create))
     for round_, route in zip(to_create, routes, strict=True):
         round_.route = route
-    session.commit()  # alerts and exhausted flags, before the first batch
+    # One transaction: the frameworks stay locked (rule 2 on every path, §7.1) until their
+    # rounds are written; a failure leaves nothing, and a re-run plans it all.
     for start in range(0, len(to_create), BATCH_ROUNDS):
         _write_batch(session, to_create[start : start + BATCH_ROUNDS], today, counts)
-        session.commit()
     for framework in processed:
         if framework.id not in flagged:
             # 80 and 90 % warnings at once; all work fitted, so an earlier 100 % alert clears

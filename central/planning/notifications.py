@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from central.core.formatting import format_day
 from central.core.mail import queue_mail
 from central.frameworks.notifications import recipients
 
@@ -25,7 +26,7 @@ def _send(organisation_id: int, roles: list[str], compose) -> None:
 
 
 def _weeks(days: Iterable[date]) -> str:
-    return ", ".join(day.isoformat() for day in sorted(set(days)))
+    return ", ".join(format_day(day) for day in sorted(set(days)))
 
 
 def rounds_assigned(changes: list[dict[str, Any]]) -> None:
@@ -85,7 +86,7 @@ def rounds_overdue(rows) -> None:
                 _("Overdue rounds: %(count)d", count=len(group)),
                 _(
                     "These rounds are past their due date and still have open tasks: %(rounds)s.",
-                    rounds=", ".join(f"#{row.id} ({row.due_date.isoformat()})" for row in group),
+                    rounds=", ".join(f"#{row.id} ({format_day(row.due_date)})" for row in group),
                 ),
             )
 

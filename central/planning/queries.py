@@ -67,6 +67,32 @@ def task_amount_rows(framework_id: int) -> Iterable[AmountRow]:
         yield AmountRow(lot_id, row_stage, amount, tasks)
 
 
+def planned_again(task: Task) -> bool:
+    """§7.1: the work of `task` has since been planned again (a later task, not cancelled): for
+    a task of a service plan, a later plan task on its asset with its task-type code; for a
+    task of a need, a later task of that need. A member's need may add a second task of the
+    same code without making a plan task planned again."""
+    if task.need_id is not None:
+        same_work = Task.need_id == task.need_id
+    elif task.asset_id is not None:
+        same_work = and_(
+            Task.asset_id == task.asset_id,
+            Task.task_type == task.task_type,
+            Task.need_id.is_(None),
+        )
+    else:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                select(Task.id)
+                .where(same_work, Task.id > task.id, Task.status != TaskStatus.CANCELLED)
+                .exists()
+            )
+        )
+    )
+
+
 def last_service_query() -> Select:
     """Per asset and task-type code, the day of its last done or accepted task that served it
     (not closed as inaccessible or not found), under any framework (rule 10)."""

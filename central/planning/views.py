@@ -8,7 +8,6 @@ from datetime import timedelta
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -23,6 +22,7 @@ from sqlalchemy import select
 
 from central.core import clock
 from central.core.errors import DomainError
+from central.core.formatting import format_day, format_km
 from central.core.pagination import paginate
 from central.core.permissions import (
     coordinated_providers,
@@ -132,7 +132,6 @@ def round_detail(round_id: int):
         stops=round_stops,
         names=_names([round_.member_id, round_.provider_id]),
         points=_points(round_stops),
-        tiles=current_app.config.get("MAP_TILE_URL") or "",
         move_form=move_form,
         may_cancel=services.may_cancel(round_, current_user),
         week_start=monday(round_.scheduled_date) if round_.scheduled_date else None,
@@ -171,7 +170,7 @@ def move_round(round_id: int):
             return redirect(url_for("planning.round_detail", round_id=round_id))
         db.session.commit()
         flash(
-            _("The round is moved to %(day)s.", day=form.scheduled_date.data.isoformat()), "success"
+            _("The round is moved to %(day)s.", day=format_day(form.scheduled_date.data)), "success"
         )
     else:
         if not services.may_move(round_, current_user):
@@ -234,7 +233,6 @@ def rounds_map():
         status=request.args.get("status", ""),
         statuses=list(RoundStatus),
         data_url=url_for("planning.rounds_map_data", **request.args.to_dict()),
-        tiles=current_app.config.get("MAP_TILE_URL") or "",
     )
 
 
@@ -264,6 +262,9 @@ def rounds_map_data():
                 "due_date": r.due_date.isoformat(),
                 "scheduled_date": r.scheduled_date.isoformat() if r.scheduled_date else None,
                 "route_km": str(r.route_km),
+                # What the map's popup shows, in the reader's language.
+                "day_label": format_day(r.scheduled_date or r.due_date),
+                "route_km_label": format_km(r.route_km),
                 "points": route_points.get(r.id, []),
             }
             for r in found

@@ -36,8 +36,9 @@ class MemberProgress:
         return self.inspected + self.still_due
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.inspected / self.due) if self.due else 100
+    def percent(self) -> int | None:
+        """Share of this year's work done; None when nothing is due (0 of 0 is not "100 %")."""
+        return round(100 * self.inspected / self.due) if self.due else None
 
 
 def member_progress(
@@ -129,8 +130,9 @@ class ProviderProgress:
     open_tasks: int  # open or contested tasks in its rounds, whenever due
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.completed / self.planned) if self.planned else 100
+    def percent(self) -> int | None:
+        """Completion rate; None when nothing was due yet."""
+        return round(100 * self.completed / self.planned) if self.planned else None
 
 
 def provider_progress(provider_id: int, today: date) -> ProviderProgress:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from central.core.clock import today
 from central.core.errors import DomainError, Forbidden
+from central.core.formatting import format_percent
 from central.core.forms import form_error
 from central.core.money import format_money
 from central.core.pagination import paginate
@@ -336,7 +337,7 @@ def _tone(value: Decimal, maximum: Decimal | None) -> str:
 def _percent(part: Decimal, whole: Decimal | None) -> str:
     if not whole:
         return "—"
-    return format_decimal(part * 100 / whole, format="#,##0.0") + " %"
+    return format_percent(part * 100 / whole, 1)
 
 
 def _short_month(label: str) -> str:
@@ -397,7 +398,7 @@ def social_impact():
             ],
             title=_("Share of the maintenance budget spent in the social economy"),
             description=_("Per member; the line marks the framework's target. See the table."),
-            value_label=lambda v: f"{v} %",
+            value_label=format_percent,
         )
     return render_template(
         "reports/social_impact.html",

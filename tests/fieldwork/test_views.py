@@ -327,3 +327,14 @@ def test_menu_links_per_role(client, login_as, field):
         assert f'href="{link}"' in html, user.role
         assert not re.search(f'href="{absent}', html), user.role
         client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+
+def test_saved_offline_is_said_next_to_the_button_the_crew_tapped(client, login_as, field):
+    """The notice ("kept on this phone") follows the save button, not the top of a long form
+    that is off-screen when the crew taps save."""
+    english(client, login_as, field.crew)
+    task = field.round.tasks[0]
+    html = client.get(f"/field/tasks/{task.id}").get_data(as_text=True)
+    assert html.index("data-form-notice") > html.index("Save result")
+    html = client.get(f"/field/rounds/{field.round.id}").get_data(as_text=True)
+    assert html.index("data-form-notice") > html.index("Save labour")

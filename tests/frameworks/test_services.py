@@ -665,11 +665,13 @@ def test_round_past_lot_maximum_is_refused(lead, amounts):
     lot = framework.lots[0]
     lot.max_value = Decimal("100.00")
     amounts[framework.id] = [AmountRow(lot.id, "open", Decimal("18.50"), 5)]
-    services.ensure_room(lot, Decimal("7.50"))
+    room = services.room_under(framework)
+    room.commit(lot, Decimal("7.50"))
     with pytest.raises(services.MaximumReached) as exc:
-        services.ensure_room(lot, Decimal("7.51"))
-    assert exc.value.status == 409
-    assert services.lot_committed_value(lot, would_commit=Decimal("7.51")).crosses
+        room.commit(lot, Decimal("0.01"))  # what the room committed counts too
+    assert (exc.value.status, exc.value.code) == (409, "maximum_reached")
+    assert services.room_under(framework).refusal(lot, Decimal("7.51")).scope == "lot"
+    assert services.room_under(framework).refusal(lot, Decimal("7.50")) is None
 
 
 def test_framework_thresholds_alert_coordinators_at_80_90_and_100_percent(lead, amounts):

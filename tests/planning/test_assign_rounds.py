@@ -112,7 +112,7 @@ def test_providers_and_members_are_told_after_the_commit(hydrants, mails):
     assign()
     recipients = {to for to, _subject, _body in mails}
     assert {"crew@provider.example", "staff@member.example"} <= recipients
-    assert any("2026-03-02" in body for _to, _subject, body in mails)
+    assert any("2 mrt 2026" in body for _to, _subject, body in mails)  # nl-BE, as people read it
 
 
 def test_mail_is_not_sent_when_the_job_fails(hydrants, mails, monkeypatch):

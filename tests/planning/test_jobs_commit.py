@@ -37,7 +37,9 @@ def _tasks_per_asset() -> list[int]:
     return list(db.session.scalars(select(func.count()).select_from(Task).group_by(Task.asset_id)))
 
 
-def test_generate_rounds_that_fails_half_way_leaves_only_whole_rounds(commit_db, monkeypatch):
+def test_generate_rounds_that_fails_half_way_leaves_nothing_and_a_rerun_plans_it_all(
+    commit_db, monkeypatch
+):
     _setup(50)
     monkeypatch.setattr(planning_jobs, "BATCH_ROUNDS", 2)
     real_write = planning_jobs._write_batch
@@ -54,14 +56,15 @@ def test_generate_rounds_that_fails_half_way_leaves_only_whole_rounds(commit_db,
     failed = run_job("generate-rounds", today=TODAY)
     assert failed.status == JobStatus.FAILED and "disk full" in failed.error
     db.session.rollback()
-    # The first batch (two whole rounds) stays; nothing of the failed second batch.
-    assert db.session.scalar(select(func.count()).select_from(Round)) == 2
-    assert db.session.scalar(select(func.count()).select_from(Task)) == 20
+    # One transaction under the framework's lock (rule 2, §7.1): nothing of the first batch
+    # stays either.
+    assert db.session.scalar(select(func.count()).select_from(Round)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0
 
     monkeypatch.setattr(planning_jobs, "_write_batch", real_write)
     resumed = run_job("generate-rounds", today=TODAY)
     assert resumed.status == JobStatus.SUCCEEDED
-    assert resumed.counts["tasks"] == 30  # the rest, not the first batch again
+    assert resumed.counts["tasks"] == 50
     assert _tasks_per_asset() == [1] * 50
 
 

@@ -248,3 +248,19 @@ def test_hours_per_fte_on_the_social_impact_page(client, login_as, billed):
     assert 'value="1600"' in html and "hours_per_fte=1600" in html
     bad = page(client, url.replace("1600", "0"))
     assert bad.status_code == 400
+
+
+def test_progress_of_a_member_with_nothing_due_is_not_shown_as_100_percent(
+    client, login_as, central
+):
+    login_as(central.users["member_a"])
+    html = page(client, "/reports/progress").get_data(as_text=True)
+    row = re.search(r"<th scope=\"row\">Gemeente Ardooie</th>(.*?)</tr>", html, re.S).group(1)
+    assert "100" not in row and "<meter" not in row
+    assert "Dit jaar niets te doen" in row
+
+
+def test_progress_percentages_are_written_in_dutch_style(client, login_as, billed):
+    login_as(billed.users["provider"])
+    html = page(client, "/reports/progress").get_data(as_text=True)
+    assert re.search(r"\(\d+\xa0%\)", html), "the completion rate as '67 %' with a no-break space"

@@ -36,6 +36,30 @@
   }
   markScrollableTables();
   window.addEventListener("resize", markScrollableTables);
+  // The phone menu: only the role's main links show until the Menu button opens the rest.
+  var nav = document.querySelector("nav[data-collapsible]");
+  var toggle = nav && nav.querySelector(".menu-toggle");
+  if (toggle) {
+    nav.classList.add("collapsed");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("collapsed") === false;
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  // "Open in map app" links use the geo: scheme (Android and most phones); iPhones and iPads do
+  // not know it, so there the same place opens in Apple Maps, which iOS hands to the Maps app.
+  var apple = /iPhone|iPad|iPod/.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  if (apple) {
+    document.querySelectorAll("a[href^='geo:']").forEach(function (link) {
+      var match = /^geo:(-?[\d.]+),(-?[\d.]+)(?:\?q=[^(]*\((.*)\))?/.exec(link.getAttribute("href"));
+      if (!match) { return; }
+      var query = "ll=" + match[1] + "," + match[2];
+      if (match[3]) { query += "&q=" + encodeURIComponent(match[3]); }
+      link.setAttribute("href", "https://maps.apple.com/?" + query);
+    });
+  }
   // The sign-in page (where signing out lands too): the field-work pages kept on this device for
   // offline work are someone's own; forget them (see field-sw.js).
   if (document.querySelector("[data-forget-offline]") && window.caches) {

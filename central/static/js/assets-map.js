@@ -1,10 +1,10 @@
 /* Asset maps (Leaflet, served by the app): markers from data-points or a JSON data-url, status
    shown by colour AND shape (active: round, retired: square); data-pick lets the user click a
-   place, which fills the lat/lon fields of the form. Base tiles only where data-tiles is set. */
+   place, which fills the lat/lon fields of the form. Base map and labels: maps.js. */
 (function () {
   "use strict";
-  if (typeof L === "undefined") { return; }
-  var BELGIUM = [[49.5, 2.5], [51.5, 6.4]];
+  if (typeof L === "undefined" || !window.CentralMaps) { return; }
+  var maps = window.CentralMaps;
 
   function marker(point) {
     var shape = point.status === "retired" ? "marker-retired" : "marker-active";
@@ -47,10 +47,7 @@
   }
 
   document.querySelectorAll("[data-map]").forEach(function (element) {
-    var map = L.map(element, { attributionControl: true });
-    map.fitBounds(BELGIUM);
-    var tiles = element.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    var map = maps.create(element);
     if (element.hasAttribute("data-pick")) { pick(map, element); }
     var inline = element.getAttribute("data-points");
     if (inline) { show(map, JSON.parse(inline)); }

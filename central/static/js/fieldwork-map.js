@@ -1,17 +1,15 @@
-/* A round's route on a map (Leaflet, served by the app): a line through the stops in route
-   order and a numbered marker per stop; done stops are marked by a tick as well as a colour.
-   Base tiles only where data-tiles is set, so the page needs no internet. */
+/* A round's route on a crew's phone: a line through the stops in route order and a numbered
+   marker per stop; done stops are marked by a tick as well as a colour, and a legend says so.
+   Texts come from data-text-* attributes (translated by the server). Base map and labels:
+   maps.js (no tiles configured: the points alone, which also works offline). */
 (function () {
   "use strict";
-  if (typeof L === "undefined") { return; }
-  var BELGIUM = [[49.5, 2.5], [51.5, 6.4]];
+  if (typeof L === "undefined" || !window.CentralMaps) { return; }
+  var maps = window.CentralMaps;
   var FINISHED = { done: true, accepted: true };
 
   document.querySelectorAll("[data-route-map]").forEach(function (element) {
-    var map = L.map(element, { attributionControl: true });
-    map.fitBounds(BELGIUM);
-    var tiles = element.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    var map = maps.create(element);
     var points = JSON.parse(element.getAttribute("data-points") || "[]");
     if (!points.length) { return; }
     var layer = L.featureGroup().addTo(map);
@@ -21,13 +19,18 @@
       var finished = FINISHED[p.status] === true;
       var icon = L.divIcon({
         className: "fw-stop" + (finished ? " fw-stop-done" : ""),
-        html: finished ? "\u2713" : String(p.seq),
+        html: maps.text("span", finished ? "\u2713" : String(p.seq)),
         iconSize: [26, 26]
       });
       L.marker([p.lat, p.lon], { icon: icon, title: p.seq + ". " + p.label, keyboard: true })
         .addTo(layer)
-        .bindPopup(p.seq + ". " + p.label);
+        .bindPopup(maps.text("div", p.seq + ". " + p.label));
     });
+    function say(name, fallback) { return element.getAttribute("data-text-" + name) || fallback; }
+    maps.legend(map, "", [
+      [maps.symbol("fw-stop", "1"), say("todo", "To do, in route order")],
+      [maps.symbol("fw-stop fw-stop-done", "\u2713"), say("done", "Done")]
+    ]);
     map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [24, 24] });
   });
 })();

@@ -1,0 +1,104 @@
+"""Browser, on a phone: details that decide whether a page works in the street — a long word
+does not widen the page, and "Open in map app" opens a map app on Android and on an iPhone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import PHONE, _open_page
+from tests.browser.helpers import sign_in
+from tests.browser.test_fieldwork import todays_round
+
+IPHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+
+
+@pytest.fixture
+def iphone_page(browser: Browser, request: pytest.FixtureRequest):
+    yield from _open_page(
+        browser, request, viewport=PHONE, is_mobile=True, has_touch=True, user_agent=IPHONE_UA
+    )
+
+
+def _page_width(page: Page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_a_word_of_2000_characters_does_not_widen_the_page_on_a_phone(
+    phone_page: Page, live_server: str, assert_accessible
+):
+    page = phone_page
+    sign_in(page, live_server, "member")
+    page.goto(f"{live_server}/assets")
+    code = page.locator("table a[href^='/assets/']").first.inner_text()
+    page.goto(f"{live_server}/needs/new")
+    page.get_by_label("Asset code").fill(code)
+    page.get_by_label("What is needed").fill("x" * 2000)
+    page.get_by_role("button", name="Log the need").click()
+    expect(page).to_have_url(re.compile(r"/needs/\d+$"))
+    expect(page.get_by_text("x" * 2000)).to_be_visible()
+    assert _page_width(page) <= PHONE["width"]
+    assert_accessible(page)
+    # The same for every kind of element that shows what people type (a contest reason in a
+    # list item or a paragraph, a note in a table cell or a heading), on any page.
+    page.goto(f"{live_server}/accessibility")
+    for html in (
+        "<p>{word}</p>",
+        "<ul><li>{word}</li></ul>",
+        "<div class='table-wrap'><table><tr><td>{word}</td><td>x</td></tr></table></div>",
+        "<h2>{word}</h2>",
+        "<p class='contest-note'><strong>Betwist:</strong> {word}</p>",
+    ):
+        page.evaluate(
+            "(html) => { const main = document.querySelector('main');"
+            " main.insertAdjacentHTML('beforeend', html); }",
+            html.format(word="y" * 2000),
+        )
+        assert _page_width(page) <= PHONE["width"], html
+
+
+def test_open_in_map_app_is_a_geo_link_on_android_and_apple_maps_on_an_iphone(
+    phone_page: Page, iphone_page: Page, live_server: str
+):
+    sign_in(phone_page, live_server, "provider")
+    round_url = todays_round(phone_page, live_server)
+    phone_page.goto(round_url)
+    android = phone_page.locator("a", has_text="Open in map app").first
+    assert re.match(r"geo:-?\d+\.\d+,-?\d+\.\d+\?q=", android.get_attribute("href"))
+
+    sign_in(iphone_page, live_server, "provider")
+    iphone_page.goto(round_url)
+    apple = iphone_page.locator("a", has_text="Open in map app").first
+    href = apple.get_attribute("href")
+    lat, lon = re.match(r"geo:(-?[\d.]+),(-?[\d.]+)", android.get_attribute("href")).groups()
+    assert href.startswith(f"https://maps.apple.com/?ll={lat},{lon}&q="), href
+
+
+def test_a_crews_phone_header_is_compact_and_the_rest_is_behind_the_menu_button(
+    phone_page: Page, live_server: str, assert_accessible
+):
+    page = phone_page
+    sign_in(page, live_server, "provider")
+    header = page.locator("header.site-header").bounding_box()
+    assert header["height"] <= 0.2 * PHONE["height"], header  # it took 40 % of the screen
+    nav = page.locator("nav.main-nav")
+    expect(nav.get_by_role("link", name="My rounds")).to_be_visible()
+    expect(nav.get_by_role("link", name="API tokens")).to_be_hidden()
+    menu = nav.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="API tokens")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_on_a_desktop_every_menu_link_shows_without_a_menu_button(page: Page, live_server: str):
+    sign_in(page, live_server, "member")
+    nav = page.locator("nav.main-nav")
+    expect(nav.get_by_role("link", name="API tokens")).to_be_visible()
+    expect(nav.get_by_role("button", name="Menu")).to_be_hidden()
