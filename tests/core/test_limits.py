@@ -166,7 +166,8 @@ def test_the_limits_are_kept_in_redis_when_configured():
     """RATELIMIT_STORAGE_URI=redis://...: the counts live in Redis (shared by every web host)."""
     redis = pytest.importorskip("redis")
     server = redis.Redis(host="127.0.0.1", port=6379, db=0)
-    prefix = "central-sec11b-test"
+    # One prefix per run: the suites of SQLite and PostgreSQL may run at once on one Redis.
+    prefix = f"central-sec11b-test-{os.getpid()}"
     try:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
