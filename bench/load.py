@@ -386,7 +386,13 @@ def provider_loop(
             client.call("GET", f"/api/v1/rounds/{task['round_id']}", "GET /rounds/{id}")
     for round_id in labour_rounds[:3]:
         hours = f"{rng.randint(10, 80) / 10:.2f}"
-        body = {"hours": hours, "target_group_hours": "1.00", "target_group_workers": 1}
+        # A crew of six: the provider's day adds up every round's hours (24 a day per worker).
+        body = {
+            "hours": hours,
+            "workers": 6,
+            "target_group_hours": "1.00",
+            "target_group_workers": 1,
+        }
         body["work_date"] = plan.today
         key = f"load-labour-{uuid.uuid4()}"
         path, endpoint = f"/api/v1/rounds/{round_id}/labour", "POST /rounds/{id}/labour"

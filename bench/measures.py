@@ -501,7 +501,8 @@ def measure_web(url: str, manifest: dict) -> dict:
 
 
 def measure_reports(url: str, manifest: dict) -> dict:
-    """The statement of one member-month and the social-impact report of a year, via the API."""
+    """The statement of one member-month and the social-impact report of a year (of the running
+    framework, and member-wide for the largest member), via the API."""
     app = make_app(url)
     web = Web(app, manifest, url)
     repeats = manifest["scale"]["report_repeats"]
@@ -529,6 +530,18 @@ def measure_reports(url: str, manifest: dict) -> dict:
         results["social_impact"]["url"] = path
         body = client.get(path, headers=headers).get_json()
         results["social_impact"]["tasks"] = body.get("totals", {}).get("tasks") if body else None
+        # Member-wide (§7.1): the largest member's own report across every framework and lead.
+        member = manifest["members"][0]
+        member_client, member_headers = web.api(member["email"])
+        path = f"/api/v1/reports/social-impact?member={member['id']}&year={year}"
+        results["social_impact_member"] = web.timed(
+            lambda: member_client.get(path, headers=member_headers), repeats, warmup=1
+        )
+        results["social_impact_member"]["url"] = path
+        body = member_client.get(path, headers=member_headers).get_json()
+        results["social_impact_member"]["tasks"] = (
+            body.get("totals", {}).get("tasks") if body else None
+        )
     return results
 
 

@@ -8,6 +8,7 @@ from central.fieldwork.models import (
     DigestMark,
     FieldworkSetting,
     IdempotencyRecord,
+    LabourDay,
     LabourEntry,
     TaskContest,
     TaskPhoto,
@@ -27,7 +28,13 @@ from central.frameworks.models import (
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
 from central.planning.models import Round, Task
-from central.reports.models import Credit, MaintenanceBudget, Statement, StatementLine
+from central.reports.models import (
+    Credit,
+    ExternalSocialSpend,
+    MaintenanceBudget,
+    Statement,
+    StatementLine,
+)
 
 __all__ = [
     "Accession",
@@ -39,6 +46,7 @@ __all__ = [
     "Award",
     "Credit",
     "DigestMark",
+    "ExternalSocialSpend",
     "FieldworkSetting",
     "Framework",
     "FrameworkAlert",
@@ -46,6 +54,7 @@ __all__ = [
     "IdempotencyRecord",
     "JobLock",
     "JobRun",
+    "LabourDay",
     "LabourEntry",
     "Lot",
     "MaintenanceBudget",

@@ -56,11 +56,12 @@ def test_smoke_benchmark_produces_every_measure(tmp_path):
         assert "error" not in figures and "missing" not in figures, (page, figures)
         assert figures["n"] > 0 and number(figures["p50"]) and number(figures["p95"]), page
 
-    for report_name in ("statement", "social_impact"):
+    for report_name in ("statement", "social_impact", "social_impact_member"):
         figures = sqlite["reports"][report_name]
         assert "error" not in figures, figures
         assert number(figures["p50"]) and number(figures["max"])
     assert sqlite["reports"]["social_impact"]["tasks"] > 0
+    assert sqlite["reports"]["social_impact_member"]["tasks"] > 0
 
     imported = sqlite["import"]
     assert imported["first"]["answer"]["created"] == imported["rows"]

@@ -31,6 +31,35 @@ from central.extensions import db
 DUE_HORIZONS = (30, 90, 365)
 
 
+@dataclass(frozen=True)
+class Area:
+    """The box around a member's active assets (WGS84 degrees)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+MIN_ASSETS_FOR_AREA = 3  # fewer assets say too little about where a member lies
+
+
+def member_area(member_id: int) -> Area | None:
+    """The box around the member's active assets, or None when it has too few to tell."""
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.min(Asset.lat),
+            func.min(Asset.lon),
+            func.max(Asset.lat),
+            func.max(Asset.lon),
+        ).where(Asset.member_id == member_id, Asset.status == AssetStatus.ACTIVE)
+    ).one()
+    if row[0] < MIN_ASSETS_FOR_AREA:
+        return None
+    return Area(*(float(v) for v in row[1:]))
+
+
 def asset_kinds() -> list[AssetKind]:
     return list(db.session.scalars(select(AssetKind).order_by(AssetKind.code)))
 

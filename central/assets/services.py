@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +24,7 @@ from central.assets.models import (
     ServicePlan,
     months_to_mask,
 )
-from central.assets.queries import kind_lookup
+from central.assets.queries import kind_lookup, member_area
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
 from central.core.permissions import named_frameworks
@@ -558,6 +559,11 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
         else:
             if not importer.in_belgium(lat, lon):
                 errors["lat"] = N_("The place is outside Belgium.")
+            elif not place_in_member_area(member_id, lat, lon):
+                errors["lat"] = N_(
+                    "The place lies outside your municipality: more than 2 km from all of "
+                    "your assets. Check the position on the map."
+                )
             merged["lat"], merged["lon"] = lat, lon
         if not merged["address"]:
             errors["address"] = N_("Give the address of the place.")
@@ -572,6 +578,26 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
         raise ValidationError(next(iter(errors.values())), fields=errors)
     _require_acceded(member_id, lot_id)
     return merged
+
+
+NEED_AREA_MARGIN_KM = 2.0
+
+
+def place_in_member_area(member_id: int, lat: float, lon: float) -> bool:
+    """A need on a place lies within the member's own area: the box around its active assets,
+    widened by NEED_AREA_MARGIN_KM (a new street at the edge is fine; another municipality is
+    not). A member with too few assets to tell is not held to it."""
+    area = member_area(member_id)
+    if area is None:
+        return True
+    km_per_degree = 111.0  # of latitude; of longitude, times the cosine of the latitude
+    margin_lat = NEED_AREA_MARGIN_KM / km_per_degree
+    middle = math.radians((area.south + area.north) / 2)
+    margin_lon = NEED_AREA_MARGIN_KM / (km_per_degree * math.cos(middle))
+    return (
+        area.south - margin_lat <= lat <= area.north + margin_lat
+        and area.west - margin_lon <= lon <= area.east + margin_lon
+    )
 
 
 def create_need(member_id: int, values: dict[str, Any], *, actor: Any) -> Need:

@@ -92,6 +92,14 @@ class LabourForm(FlaskForm):
         description=_l("All crew members together, e.g. 14.5."),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+    workers = IntegerField(
+        _l("Number of workers in the crew"),
+        validators=[Optional(), NumberRange(min=0, max=500, message=_l("Between 0 and 500"))],
+        description=_l(
+            "Everyone who worked on this round that day, no names. Empty: the target-group workers."
+        ),
+        render_kw={"inputmode": "numeric"},
+    )
     target_group_hours = StringField(
         _l("Of which by target-group workers"),
         validators=[Optional()],

@@ -1,6 +1,7 @@
 """Field work (SPEC rules 14–16): a task's recorded result with its checklist answers, contests,
-photos, labour per round and work date, the coordinator's photo settings per framework, stored
-answers for retried writes (Idempotency-Key) and each user's last digest."""
+photos, labour per provider (or crew) and work date with each round's part, the coordinator's
+photo settings per framework, stored answers for retried writes (Idempotency-Key) and each
+user's last digest."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,13 +98,80 @@ class TaskPhoto(db.Model):
     task = relationship("Task")
 
 
+class LabourDay(db.Model):
+    """A provider's (or one of its crews') labour on one work date (rule 16, §7.1): aggregates
+    only, no personal data. Its figures are those of its rounds' entries: hours added up, workers
+    the most any round had (a worker serving three rounds that day is one worker-day)."""
+
+    __tablename__ = "labour_days"
+    __table_args__ = (
+        # One day per provider and date when no crew is named, one per crew otherwise.
+        Index(
+            "uq_labour_days_provider_date",
+            "provider_id",
+            "work_date",
+            unique=True,
+            sqlite_where=text("crew_id IS NULL"),
+            postgresql_where=text("crew_id IS NULL"),
+        ),
+        Index(
+            "uq_labour_days_provider_crew_date",
+            "provider_id",
+            "crew_id",
+            "work_date",
+            unique=True,
+            sqlite_where=text("crew_id IS NOT NULL"),
+            postgresql_where=text("crew_id IS NOT NULL"),
+        ),
+        # Yearly social-impact reports read by work date.
+        Index("ix_labour_days_work_date", "work_date"),
+        CheckConstraint("hours >= 0", name="hours_not_negative"),
+        # Target-group hours are part of the crew's hours, target-group workers of its workers.
+        CheckConstraint(
+            "target_group_hours >= 0 AND target_group_hours <= hours",
+            name="target_group_hours_within_hours",
+        ),
+        CheckConstraint(
+            "target_group_workers >= 0 AND target_group_workers <= workers",
+            name="target_group_workers_within_workers",
+        ),
+        # Nobody works more than 24 hours a day.
+        CheckConstraint("hours <= 24 * workers", name="hours_within_a_day_per_worker"),
+        CheckConstraint(
+            "target_group_hours <= 24 * target_group_workers",
+            name="target_group_hours_within_a_day_per_worker",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    # The crew (§7.5) when the provider names one; NULL: the provider's day as a whole.
+    crew_id: Mapped[int | None] = mapped_column(Integer)
+    work_date: Mapped[date]
+    hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    workers: Mapped[int] = mapped_column(Integer)
+    target_group_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    target_group_workers: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    entries: Mapped[list[LabourEntry]] = relationship(
+        back_populates="day", order_by="LabourEntry.round_id"
+    )
+
+    @property
+    def round_ids(self) -> list[int]:
+        return [entry.round_id for entry in self.entries]
+
+
 class LabourEntry(db.Model):
-    """A round's labour on one work date (rule 16): aggregates only, no personal data."""
+    """A round's part of a labour day (rule 16): the hours the crew spent on it and how many
+    workers served it. Posting the same round and work date again replaces it."""
 
     __tablename__ = "labour_entries"
     __table_args__ = (
-        # Rule 16: posting the same round and work date again replaces the figures (upsert).
-        UniqueConstraint("round_id", "work_date", name="uq_labour_entries_round_work_date"),
+        # Rule 16: one entry per round in a day; posting it again replaces the figures.
+        UniqueConstraint("labour_day_id", "round_id", name="uq_labour_entries_day_round"),
         CheckConstraint("hours >= 0", name="hours_not_negative"),
         # Target-group hours are part of the crew's hours.
         CheckConstraint(
@@ -115,14 +184,21 @@ class LabourEntry(db.Model):
             "target_group_hours = 0 OR target_group_workers > 0",
             name="target_group_hours_have_workers",
         ),
-        # Yearly social-impact reports read by work date.
+        CheckConstraint(
+            "target_group_workers <= workers AND hours <= 24 * workers",
+            name="workers_cover_the_hours",
+        ),
+        # Yearly social-impact reports read by work date; the round page by round.
         Index("ix_labour_entries_work_date", "work_date"),
+        Index("ix_labour_entries_round_id", "round_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    labour_day_id: Mapped[int] = mapped_column(ForeignKey("labour_days.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    work_date: Mapped[date]
+    work_date: Mapped[date]  # the day's date, kept for the round's own list
     hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    workers: Mapped[int] = mapped_column(Integer)
     target_group_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     target_group_workers: Mapped[int] = mapped_column(Integer)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -130,6 +206,7 @@ class LabourEntry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     round = relationship("Round")
+    day: Mapped[LabourDay] = relationship(back_populates="entries")
 
 
 class FieldworkSetting(db.Model):

@@ -1,6 +1,6 @@
 """Read queries of field work: a provider's rounds by day and week, a round's stops in route
 order, a member's rounds to accept, a framework's progress, defects and contests, and the
-labour totals that the social-impact reports count (rule 16)."""
+labour per provider, member and framework that the social-impact reports count (rule 16)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, select
+from sqlalchemy import Integer, case, cast, exists, func, select
 
 from central.assets.models import Asset, Need, NeedSource
 from central.core.types import utcnow
 from central.extensions import db
-from central.fieldwork.models import LabourEntry, TaskContest, TaskReport
+from central.fieldwork.models import LabourDay, LabourEntry, TaskContest, TaskReport
 from central.frameworks.models import Framework, TaskType
 from central.organisations.models import Organisation
-from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.models import SERVED_TASK_STATUSES, Round, RoundStatus, Task, TaskStatus
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -387,75 +387,135 @@ def led_frameworks(organisation_id: int) -> list[Framework]:
 
 
 @dataclass(frozen=True)
-class LabourTotal:
-    """Labour of one provider for one member under one framework in one year."""
+class LabourShare:
+    """The labour of one provider for one member under one framework in a year (§7.1): the hours
+    of the member's rounds, and its part of each day's workers (worker-days), spread over the
+    day's rounds by the tasks done on each that day."""
 
     provider_id: int
     member_id: int
     framework_id: int
-    year: int
     hours: Decimal
     target_group_hours: Decimal
-    target_group_worker_days: int  # the sum of target-group workers over the work dates
+    worker_days: Decimal  # all workers
+    target_group_worker_days: Decimal
     work_days: int  # round-days with labour logged
 
 
-def labour_totals(
-    *,
-    framework_id: int | None = None,
-    year: int | None = None,
-    provider_id: int | None = None,
-    member_id: int | None = None,
-) -> list[LabourTotal]:
-    """Labour summed by provider, member, framework and year (of the work date), exact on both
-    databases: hours are summed as integer hundredths. Filters are optional."""
-    work_year = cast(func.extract("year", LabourEntry.work_date), Integer)
-    hundredths = func.sum(cast(func.round(LabourEntry.hours * 100), Integer))
-    group_hundredths = func.sum(cast(func.round(LabourEntry.target_group_hours * 100), Integer))
-    conditions = []
-    if framework_id is not None:
-        conditions.append(Round.framework_id == framework_id)
-    if provider_id is not None:
-        conditions.append(Round.provider_id == provider_id)
-    if member_id is not None:
-        conditions.append(Round.member_id == member_id)
-    if year is not None:
-        conditions.append(
-            and_(
-                LabourEntry.work_date >= date(year, 1, 1),
-                LabourEntry.work_date <= date(year, 12, 31),
+def spread(total: int, weights: list[int]) -> list[Decimal]:
+    """`total` spread over `weights` in hundredths, by largest remainder, so that the parts add
+    up to `total` exactly. Zero weights everywhere spread evenly."""
+    if not weights:
+        return []
+    if not any(weights):
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    raw = [total * 100 * w for w in weights]
+    parts = [r // whole for r in raw]
+    left = total * 100 - sum(parts)
+    for i in sorted(range(len(raw)), key=lambda i: (-(raw[i] % whole), i))[:left]:
+        parts[i] += 1
+    return [Decimal(p).scaleb(-2) for p in parts]
+
+
+def _tasks_done(pairs: set[tuple[int, date]]) -> dict[tuple[int, date], int]:
+    """Tasks served (ok or defect) per round on a work date, for the given (round, date)s."""
+    counts: dict[tuple[int, date], int] = {}
+    rounds = sorted({r for r, _ in pairs})
+    for i in range(0, len(rounds), 5000):
+        chunk = rounds[i : i + 5000]
+        for round_id, done_on, n in db.session.execute(
+            select(Task.round_id, Task.done_on, func.count())
+            .where(
+                Task.round_id.in_(chunk),
+                Task.status.in_(SERVED_TASK_STATUSES),
+                Task.result.in_(["ok", "defect"]),
             )
-        )
-    stmt = (
+            .group_by(Task.round_id, Task.done_on)
+        ):
+            if (round_id, done_on) in pairs:
+                counts[(round_id, done_on)] = int(n)
+    return counts
+
+
+def labour_shares(
+    *,
+    year: int,
+    framework_ids: list[int] | None = None,
+    member_id: int | None = None,
+    provider_id: int | None = None,
+) -> list[LabourShare]:
+    """Labour per provider, member and framework in a year (of the work date), exact on both
+    databases (hours as integer hundredths). A day's workers count once on that day: each of its
+    rounds gets the part of them that its tasks done that day are of the day's tasks (evenly
+    when none were done), so that a worker serving three rounds is one worker-day, not three."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    scope = [LabourEntry.work_date >= first, LabourEntry.work_date <= last]
+    if framework_ids is not None:
+        scope.append(Round.framework_id.in_(framework_ids))
+    if member_id is not None:
+        scope.append(Round.member_id == member_id)
+    if provider_id is not None:
+        scope.append(LabourDay.provider_id == provider_id)
+    days_in_scope = (
+        select(LabourEntry.labour_day_id)
+        .join(Round, Round.id == LabourEntry.round_id)
+        .join(LabourDay, LabourDay.id == LabourEntry.labour_day_id)
+        .where(*scope)
+    )
+    rows = db.session.execute(
         select(
-            Round.provider_id,
+            LabourEntry.labour_day_id,
+            LabourDay.provider_id,
+            LabourDay.workers,
+            LabourDay.target_group_workers,
+            LabourEntry.round_id,
+            LabourEntry.work_date,
             Round.member_id,
             Round.framework_id,
-            work_year,
-            hundredths,
-            group_hundredths,
-            func.sum(LabourEntry.target_group_workers),
-            func.count(),
+            cast(func.round(LabourEntry.hours * 100), Integer),
+            cast(func.round(LabourEntry.target_group_hours * 100), Integer),
         )
+        .join(LabourDay, LabourDay.id == LabourEntry.labour_day_id)
         .join(Round, Round.id == LabourEntry.round_id)
-        .where(*conditions)
-        .group_by(Round.provider_id, Round.member_id, Round.framework_id, work_year)
-        .order_by(Round.framework_id, work_year, Round.provider_id, Round.member_id)
-    )
+        .where(LabourEntry.labour_day_id.in_(days_in_scope))
+        .order_by(LabourEntry.labour_day_id, LabourEntry.round_id)
+    ).all()
+    by_day: dict[int, list[Any]] = {}
+    for row in rows:
+        by_day.setdefault(row[0], []).append(row)
+    shared = {(r[4], r[5]) for day in by_day.values() if len(day) > 1 for r in day}
+    done = _tasks_done(shared) if shared else {}
+    sums: dict[tuple[int, int, int], list[Any]] = {}
+    for day in by_day.values():
+        weights = [done.get((r[4], r[5]), 0) for r in day]
+        workers = spread(int(day[0][2]), weights)
+        group_workers = spread(int(day[0][3]), weights)
+        for r, all_part, group_part in zip(day, workers, group_workers, strict=True):
+            if framework_ids is not None and r[7] not in framework_ids:
+                continue
+            if member_id is not None and r[6] != member_id:
+                continue
+            if not first <= r[5] <= last:
+                continue
+            acc = sums.setdefault((r[1], r[6], r[7]), [0, 0, Decimal(0), Decimal(0), 0])
+            acc[0] += int(r[8] or 0)
+            acc[1] += int(r[9] or 0)
+            acc[2] += all_part
+            acc[3] += group_part
+            acc[4] += 1
     return [
-        LabourTotal(
+        LabourShare(
             provider,
             member,
             framework,
-            int(work_year_value),
-            (Decimal(int(hours or 0)) / HUNDRED).quantize(CENT),
-            (Decimal(int(group or 0)) / HUNDRED).quantize(CENT),
-            int(workers or 0),
-            int(days),
+            (Decimal(acc[0]) / HUNDRED).quantize(CENT),
+            (Decimal(acc[1]) / HUNDRED).quantize(CENT),
+            acc[2].quantize(CENT),
+            acc[3].quantize(CENT),
+            acc[4],
         )
-        for provider, member, framework, work_year_value, hours, group, workers, days in (
-            db.session.execute(stmt)
-        )
+        for (provider, member, framework), acc in sorted(sums.items())
     ]
 
 
@@ -469,17 +529,16 @@ def labour_of(round_id: int) -> list[LabourEntry]:
     )
 
 
-def summed(totals: list[LabourTotal]) -> dict[str, Decimal | int]:
-    """Add up labour totals (for a page's summary line)."""
+def summed(shares: list[LabourShare]) -> dict[str, Decimal | int]:
+    """Add up labour shares (for a page's summary line)."""
     result: dict[str, Any] = {
         "hours": Decimal("0.00"),
         "target_group_hours": Decimal("0.00"),
-        "target_group_worker_days": 0,
+        "worker_days": Decimal("0.00"),
+        "target_group_worker_days": Decimal("0.00"),
         "work_days": 0,
     }
-    for total in totals:
-        result["hours"] += total.hours
-        result["target_group_hours"] += total.target_group_hours
-        result["target_group_worker_days"] += total.target_group_worker_days
-        result["work_days"] += total.work_days
+    for share in shares:
+        for name in result:
+            result[name] += getattr(share, name)
     return result

@@ -34,17 +34,42 @@ class ContestSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=services.MAX_REASON))
 
 
+class LabourDaySchema(Schema):
+    """A provider's labour on a work date (§7.1): hours added up over its rounds, workers the
+    most any round had."""
+
+    id = fields.Integer()
+    provider_id = fields.Integer()
+    crew_id = fields.Integer(allow_none=True)
+    work_date = fields.Date()
+    hours = fields.Decimal(as_string=True, places=2)
+    workers = fields.Integer()
+    target_group_hours = fields.Decimal(as_string=True, places=2)
+    target_group_workers = fields.Integer()
+    round_ids = fields.List(fields.Integer())
+
+
 class LabourSchema(Schema):
-    """POST /rounds/{id}/labour (rule 16): aggregates only."""
+    """POST /rounds/{id}/labour (rule 16, §7.1): the round's part of the provider's day,
+    aggregates only."""
 
     id = fields.Integer(dump_only=True)
     round_id = fields.Integer(dump_only=True)
     work_date = fields.Date(load_default=None, metadata={"description": "Default: today."})
     hours = fields.Decimal(as_string=True, places=2, allow_nan=False, required=True)
+    workers = fields.Integer(
+        strict=True,
+        load_default=None,
+        metadata={
+            "description": "Workers on the round; default: the target-group workers (at least "
+            "the fewest the hours need, 24 hours each)."
+        },
+    )
     target_group_hours = fields.Decimal(
         as_string=True, places=2, allow_nan=False, load_default=None
     )
     target_group_workers = fields.Integer(strict=True, load_default=0)
+    labour_day = fields.Nested(LabourDaySchema, dump_only=True, attribute="day")
 
 
 class PhotoSchema(Schema):

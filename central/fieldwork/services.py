@@ -7,13 +7,14 @@ audit event and flushes. The caller (a page, the API, a job) commits once.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import has_request_context
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +26,7 @@ from central.fieldwork import notifications
 from central.fieldwork.models import (
     DEFAULT_PHOTO_RETENTION_MONTHS,
     FieldworkSetting,
+    LabourDay,
     LabourEntry,
     TaskContest,
     TaskReport,
@@ -46,6 +48,8 @@ MAX_DEFECT_CATEGORY = 100
 MAX_REASON = 2000
 MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
 MAX_TARGET_GROUP_WORKERS = 500
+HOURS_A_DAY = 24  # nobody works more in one day
+ENTRY_FIGURES = ("hours", "workers", "target_group_hours", "target_group_workers")
 LABOUR_DAYS_BACK = 366  # labour may be logged late, but not for work over a year ago
 # A result may be recorded on these rounds; planned (unassigned), accepted and cancelled not.
 WORKABLE_ROUNDS = (
@@ -533,22 +537,36 @@ def _decimal(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
     return number
 
 
+def _whole(value: Any, name: str, errors: dict[str, str]) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        errors[name] = N_("Give a whole number of workers.")
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        errors[name] = N_("Give a whole number of workers.")
+        return None
+
+
+def fewest_workers(hours: Decimal) -> int:
+    """The fewest workers who can work `hours` in one day (24 hours each)."""
+    return math.ceil(Decimal(hours) / HOURS_A_DAY)
+
+
 def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
-    """Rule 16: hours ≥ 0, target-group hours ≤ hours (and worked by at least one target-group
-    worker, at most 24 hours each), a work date not in the future."""
+    """Rule 16 and §7.1: hours ≥ 0, target-group hours ≤ hours (and worked by at least one
+    target-group worker), at most 24 hours a day per worker, target-group workers part of the
+    workers, a work date not in the future. `workers` defaults to the target-group workers, and
+    to at least the fewest workers the hours need."""
     errors: dict[str, str] = {}
     hours = _decimal(values.get("hours"), "hours", errors)
     group_hours = _decimal(values.get("target_group_hours"), "target_group_hours", errors)
-    workers = values.get("target_group_workers")
-    if workers in (None, ""):
-        workers = 0
-    if isinstance(workers, bool) or not isinstance(workers, int | str):
-        errors["target_group_workers"] = N_("Give a whole number of workers.")
-    else:
-        try:
-            workers = int(workers)
-        except ValueError:
-            errors["target_group_workers"] = N_("Give a whole number of workers.")
+    group_workers = values.get("target_group_workers")
+    group_workers = _whole(
+        0 if group_workers in (None, "") else group_workers, "target_group_workers", errors
+    )
+    workers = values.get("workers")
+    workers = None if workers in (None, "") else _whole(workers, "workers", errors)
     work_date = values.get("work_date") or clock.today()
     if isinstance(work_date, str):
         try:
@@ -561,12 +579,21 @@ def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
         errors["target_group_hours"] = N_("Hours cannot be negative.")
     elif hours is not None and group_hours is not None and group_hours > hours:
         errors["target_group_hours"] = N_("Target-group hours cannot exceed the hours.")
-    if "target_group_workers" not in errors and not 0 <= workers <= MAX_TARGET_GROUP_WORKERS:
+    if group_workers is not None and not 0 <= group_workers <= MAX_TARGET_GROUP_WORKERS:
         errors["target_group_workers"] = N_("Between 0 and 500 workers.")
-    if not errors and group_hours > 0 and workers == 0:
+    if workers is not None and not 0 <= workers <= MAX_TARGET_GROUP_WORKERS:
+        errors["workers"] = N_("Between 0 and 500 workers.")
+    if not errors and group_hours > 0 and group_workers == 0:
         errors["target_group_workers"] = N_("Target-group hours need at least one worker.")
-    if not errors and group_hours > 24 * workers:
+    if not errors and group_hours > HOURS_A_DAY * group_workers:
         errors["target_group_hours"] = N_("At most 24 hours a day per target-group worker.")
+    if not errors:
+        if workers is None:
+            workers = max(group_workers, fewest_workers(hours))
+        elif group_workers > workers:
+            errors["workers"] = N_("The target-group workers are part of the workers.")
+        elif hours > HOURS_A_DAY * workers:
+            errors["hours"] = N_("At most 24 hours a day per worker.")
     if isinstance(work_date, date) and "work_date" not in errors:
         if work_date > clock.today():
             errors["work_date"] = N_("The work date cannot be in the future.")
@@ -576,60 +603,182 @@ def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
         raise ValidationError(_(next(iter(errors.values()))), fields=errors)
     return {
         "hours": hours,
+        "workers": workers,
         "target_group_hours": group_hours,
-        "target_group_workers": workers,
+        "target_group_workers": group_workers,
         "work_date": work_date,
     }
 
 
+def _upsert(model: Any, values: dict[str, Any], keys: list[str], update: dict[str, Any], **kw):
+    """INSERT … ON CONFLICT on both databases; returns the row's id (None when nothing was
+    written and `update` is empty)."""
+    dialect = db.session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(model.__table__).values(**values)
+    if update:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=update, **kw)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys, **kw)
+    return db.session.execute(statement.returning(model.__table__.c.id)).scalar()
+
+
+def labour_day(provider_id: int, work_date: date, *, crew_id: int | None = None) -> LabourDay:
+    """The provider's (or crew's) labour day on a date, created empty when missing, locked for
+    the caller's transaction (PostgreSQL: a row lock; SQLite: the write transaction)."""
+    where = LabourDay.crew_id.is_(None) if crew_id is None else LabourDay.crew_id == crew_id
+    day_id = db.session.scalar(
+        select(LabourDay.id).where(
+            LabourDay.provider_id == provider_id, LabourDay.work_date == work_date, where
+        )
+    )
+    if day_id is None:
+        now = business_now()
+        keys = ["provider_id", "work_date"] if crew_id is None else ["provider_id", "crew_id"]
+        if crew_id is not None:
+            keys.append("work_date")
+        _upsert(
+            LabourDay,
+            {
+                "provider_id": provider_id,
+                "crew_id": crew_id,
+                "work_date": work_date,
+                "hours": Decimal("0"),
+                "workers": 0,
+                "target_group_hours": Decimal("0"),
+                "target_group_workers": 0,
+                "created_at": now,
+                "updated_at": now,
+            },
+            keys,
+            {},
+            index_where=text("crew_id IS NULL" if crew_id is None else "crew_id IS NOT NULL"),
+        )
+    return db.session.scalars(
+        select(LabourDay)
+        .where(LabourDay.provider_id == provider_id, LabourDay.work_date == work_date, where)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def day_figures(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """A labour day's figures from its rounds' parts: hours added up, workers the most any round
+    had (one crew serving three rounds is one crew, not three)."""
+    return {
+        "hours": sum((e["hours"] for e in entries), Decimal("0.00")),
+        "workers": max((e["workers"] for e in entries), default=0),
+        "target_group_hours": sum((e["target_group_hours"] for e in entries), Decimal("0.00")),
+        "target_group_workers": max((e["target_group_workers"] for e in entries), default=0),
+    }
+
+
+def store_labour(rows: list[dict[str, Any]], *, actor: Any = None) -> None:
+    """Bulk labour for the demo and test data, already checked by its maker: each row (round_id,
+    provider_id, work_date, hours, target_group_hours, target_group_workers, optional workers)
+    becomes its round's part of its provider's day, and each day's figures follow its parts."""
+    days: dict[tuple[int, date], list[dict[str, Any]]] = {}
+    for row in rows:
+        days.setdefault((row["provider_id"], row["work_date"]), []).append(row)
+    now = business_now()
+    for (provider_id, work_date), group in days.items():
+        day = labour_day(provider_id, work_date)
+        values = []
+        for row in group:
+            hours = Decimal(row["hours"])
+            workers = row.get("workers")
+            if workers is None:
+                workers = max(row["target_group_workers"], fewest_workers(hours))
+            values.append(
+                {
+                    "labour_day_id": day.id,
+                    "round_id": row["round_id"],
+                    "work_date": work_date,
+                    "hours": hours,
+                    "workers": workers,
+                    "target_group_hours": Decimal(row["target_group_hours"]),
+                    "target_group_workers": row["target_group_workers"],
+                    "recorded_by_id": getattr(actor, "id", None),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        db.session.execute(insert(LabourEntry), values)
+        totals = day_figures(
+            [
+                {k: getattr(e, k) for k in ENTRY_FIGURES}
+                for e in db.session.scalars(
+                    select(LabourEntry).where(LabourEntry.labour_day_id == day.id)
+                )
+            ]
+        )
+        totals["workers"] = max(totals["workers"], fewest_workers(totals["hours"]))
+        totals["target_group_workers"] = max(
+            totals["target_group_workers"], fewest_workers(totals["target_group_hours"])
+        )
+        totals["workers"] = max(totals["workers"], totals["target_group_workers"])
+        for name, value in totals.items():
+            setattr(day, name, value)
+    db.session.flush()
+
+
 def record_labour(round_: Round, values: dict[str, Any], *, actor: Any) -> tuple[LabourEntry, bool]:
-    """Rule 16: log a round's labour for a work date (aggregates only); the same round and work
-    date again replaces the earlier figures (an upsert on the unique key). Returns the entry
-    and whether it was new."""
+    """Rule 16, §7.1: add a round's labour on a work date to the provider's day (aggregates
+    only); the same round and work date again replaces that round's part, and the day's figures
+    follow. A day whose hours would exceed 24 per worker is refused. Returns the entry and
+    whether it was new."""
     _require_provider_of(round_, actor)
     if round_.status in (RoundStatus.PLANNED, RoundStatus.CANCELLED):
         raise Conflict(N_("This round takes no labour."))
     cleaned = clean_labour(values, round_)
-    previous = db.session.scalar(
-        select(LabourEntry).where(
-            LabourEntry.round_id == round_.id, LabourEntry.work_date == cleaned["work_date"]
+    day = labour_day(actor.organisation_id, cleaned["work_date"])
+    figures = {k: cleaned[k] for k in ENTRY_FIGURES}
+    entries = {
+        e.round_id: {k: getattr(e, k) for k in ENTRY_FIGURES}
+        for e in db.session.scalars(
+            select(LabourEntry)
+            .where(LabourEntry.labour_day_id == day.id)
+            .execution_options(populate_existing=True)
         )
-    )
-    before = (
-        {
-            "hours": previous.hours,
-            "target_group_hours": previous.target_group_hours,
-            "target_group_workers": previous.target_group_workers,
-        }
-        if previous is not None
-        else None
-    )
-    now = business_now()
-    figures = {
-        "hours": cleaned["hours"],
-        "target_group_hours": cleaned["target_group_hours"],
-        "target_group_workers": cleaned["target_group_workers"],
-        "recorded_by_id": getattr(actor, "id", None),
-        "updated_at": now,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(LabourEntry.__table__)
-        .values(round_id=round_.id, work_date=cleaned["work_date"], created_at=now, **figures)
-        .on_conflict_do_update(index_elements=["round_id", "work_date"], set_=figures)
-        .returning(LabourEntry.__table__.c.id)
+    before = entries.get(round_.id)
+    entries[round_.id] = figures
+    totals = day_figures(list(entries.values()))
+    if totals["hours"] > HOURS_A_DAY * totals["workers"]:
+        message = N_(
+            "With this round the day's hours exceed 24 per worker: give the number of workers."
+        )
+        raise ValidationError(_(message), fields={"workers": message})
+    if totals["target_group_hours"] > HOURS_A_DAY * totals["target_group_workers"]:
+        message = N_("With this round the day's target-group hours exceed 24 per worker.")
+        raise ValidationError(_(message), fields={"target_group_workers": message})
+    now = business_now()
+    changes = {**figures, "recorded_by_id": getattr(actor, "id", None), "updated_at": now}
+    entry_id = _upsert(
+        LabourEntry,
+        {
+            "labour_day_id": day.id,
+            "round_id": round_.id,
+            "work_date": cleaned["work_date"],
+            "created_at": now,
+            **changes,
+        },
+        ["labour_day_id", "round_id"],
+        changes,
     )
-    entry_id = db.session.execute(statement).scalar_one()
+    for name, value in totals.items():
+        setattr(day, name, value)
+    day.updated_at = now
+    db.session.flush()
     entry = db.session.get(LabourEntry, entry_id, populate_existing=True)
     audit.record(
         "labour.replaced" if before else "labour.recorded",
         round_,
         actor=actor,
         work_date=cleaned["work_date"],
-        hours=cleaned["hours"],
-        target_group_hours=cleaned["target_group_hours"],
-        target_group_workers=cleaned["target_group_workers"],
+        labour_day_id=day.id,
+        **figures,
+        day={**totals, "round_ids": sorted(entries)},
         before=before,
     )
     db.session.flush()

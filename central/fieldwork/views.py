@@ -367,6 +367,7 @@ def labour(round_id: int):
                 {
                     "work_date": form.work_date.data,
                     "hours": form.hours.data,
+                    "workers": form.workers.data,
                     "target_group_hours": form.target_group_hours.data,
                     "target_group_workers": form.target_group_workers.data,
                 },
@@ -478,7 +479,7 @@ def framework_progress(framework_id: int):
         "fieldwork/progress.html",
         framework=framework,
         progress=queries.framework_progress(framework.id),
-        labour=queries.summed(queries.labour_totals(framework_id=framework.id, year=year)),
+        labour=queries.summed(queries.labour_shares(framework_ids=[framework.id], year=year)),
         year=year,
         settings=services.settings_for(framework.id),
     )

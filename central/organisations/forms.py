@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -35,4 +35,22 @@ class OrganisationForm(FlaskForm):
     )
     email = EmailField(
         _l("E-mail address"), validators=[Optional(), Email(_l("Enter a valid e-mail address"))]
+    )
+    invoice_prefix = StringField(
+        _l("Invoice prefix"),
+        default="CEN-",
+        validators=[Length(max=10)],
+        description=_l(
+            "Providers: invoice numbers read {prefix}{year}-00001, e.g. CEN-2026-00001."
+        ),
+    )
+    vat_registered = BooleanField(
+        _l("Registered for VAT"),
+        default=True,
+        description=_l("The VAT number is then BE followed by the enterprise number."),
+    )
+    iban = StringField(
+        _l("IBAN"),
+        validators=[Optional(), Length(max=42)],
+        description=_l("Providers: the account members pay into, e.g. BE68 5390 0754 7034."),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
@@ -34,6 +34,9 @@ RECOGNISED_SOCIAL_ECONOMY = frozenset(
 )
 
 
+DEFAULT_INVOICE_PREFIX = "CEN-"
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (
@@ -58,7 +61,21 @@ class Organisation(db.Model):
         enum_column_type(SocialEconomyStatus), default=SocialEconomyStatus.NONE
     )
     email: Mapped[str | None] = mapped_column(String(254))
+    # Statements are invoices issued in a provider's name (art. 53 § 2 WBTW): its own series,
+    # {invoice_prefix}{year}-{n:05d}, paid into its own account.
+    invoice_prefix: Mapped[str] = mapped_column(String(10), default=DEFAULT_INVOICE_PREFIX)
+    # Not registered for VAT (e.g. exempt under art. 44 WBTW): invoiced without VAT number.
+    vat_registered: Mapped[bool] = mapped_column(Boolean, default=True)
+    # ISO 13616, stored without spaces (BE68539007547034).
+    iban: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def vat_number(self) -> str | None:
+        """The VAT number (BE + the ten digits of the enterprise number), if registered."""
+        if not self.vat_registered:
+            return None
+        return "BE" + "".join(ch for ch in self.enterprise_number if ch.isdigit())
 
     @property
     def is_authority(self) -> bool:

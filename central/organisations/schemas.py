@@ -17,3 +17,17 @@ class OrganisationSchema(Schema):
         load_default="none", validate=validate.OneOf([s.value for s in SocialEconomyStatus])
     )
     email = fields.Email(allow_none=True, load_default=None)
+    invoice_prefix = fields.String(
+        load_default=None,
+        metadata={"description": "Prefix of the provider's invoice numbers.", "example": "CEN-"},
+    )
+    vat_registered = fields.Boolean(
+        load_default=None,
+        metadata={"description": "Registered for VAT: the VAT number is BE + the KBO number."},
+    )
+    vat_number = fields.String(dump_only=True, allow_none=True)
+    iban = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "ISO 13616, checked (mod 97).", "example": "BE68539007547034"},
+    )

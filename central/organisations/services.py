@@ -1,19 +1,42 @@
 """Organisation rules: a valid KBO number, a NIS code only for authorities, a social-economy
-status only for providers, one organisation per enterprise number."""
+status only for providers, one organisation per enterprise number; a valid IBAN (ISO 13616) and
+invoice prefix for the invoices issued in a provider's name."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
 
 from central.core import audit
 from central.core.errors import N_, ValidationError
-from central.core.validators import normalise_enterprise_number, validate_nis_code
+from central.core.validators import (
+    normalise_enterprise_number,
+    normalise_iban,
+    validate_nis_code,
+)
 from central.extensions import db
-from central.organisations.models import Organisation, OrganisationKind, SocialEconomyStatus
+from central.organisations.models import (
+    DEFAULT_INVOICE_PREFIX,
+    Organisation,
+    OrganisationKind,
+    SocialEconomyStatus,
+)
 
-FIELDS = ("name", "kind", "enterprise_number", "nis_code", "social_economy_status", "email")
+FIELDS = (
+    "name",
+    "kind",
+    "enterprise_number",
+    "nis_code",
+    "social_economy_status",
+    "email",
+    "invoice_prefix",
+    "vat_registered",
+    "iban",
+)
+# Letters, digits and - / _ . : the number {prefix}{year}-{n:05d} stays within 20 characters.
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9/_.-]{0,10}$")
 
 
 def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, Any]:
@@ -49,6 +72,22 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
         errors["social_economy_status"] = N_("Only a provider has a social-economy status.")
     merged["social_economy_status"] = status
     merged["email"] = (merged.get("email") or "").strip() or None
+    prefix = merged.get("invoice_prefix")
+    prefix = DEFAULT_INVOICE_PREFIX if prefix is None else str(prefix).strip()
+    if not _PREFIX_RE.match(prefix):
+        errors["invoice_prefix"] = N_(
+            "An invoice prefix has at most 10 letters, digits or - / _ . characters."
+        )
+    merged["invoice_prefix"] = prefix
+    registered = merged.get("vat_registered")
+    merged["vat_registered"] = True if registered is None else bool(registered)
+    iban = (merged.get("iban") or "").strip() or None
+    if iban is not None:
+        try:
+            iban = normalise_iban(iban)
+        except ValueError as exc:
+            errors["iban"] = str(exc)
+    merged["iban"] = iban
     if not errors:
         for field, column in (
             ("enterprise_number", Organisation.enterprise_number),

@@ -159,6 +159,7 @@ class Stop:
     quantity: Decimal
     unit: str
     unit_price: Decimal
+    amount: Decimal
     vat_rate: Decimal
     due_date: date
     status: str
@@ -205,6 +206,7 @@ def stops(round_: Round) -> list[Stop]:
                 task.quantity,
                 task.unit,
                 task.unit_price,
+                task.amount,
                 task.vat_rate,
                 task.due_date,
                 task.status,

@@ -14,6 +14,11 @@ class RoundTaskSchema(Schema):
     quantity = fields.Decimal(dump_only=True, as_string=True)
     unit = fields.String(dump_only=True)
     unit_price = fields.Decimal(dump_only=True, as_string=True)
+    amount = fields.Decimal(
+        dump_only=True,
+        as_string=True,
+        metadata={"description": "Unit price × quantity, rounded half up to the cent, excl. VAT"},
+    )
     vat_rate = fields.Decimal(dump_only=True, as_string=True)
     due_date = fields.Date(dump_only=True)
     status = fields.String(dump_only=True, metadata={"enum": [s.value for s in TaskStatus]})

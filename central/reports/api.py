@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from central.core.api import endpoint
@@ -29,8 +30,13 @@ from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
 from central.organisations.models import Organisation
 from central.reports import builders, formats, ocds, services
-from central.reports.models import Statement
-from central.reports.schemas import BudgetSchema, CreditSchema, StatementSchema
+from central.reports.models import Statement, StatementLine
+from central.reports.schemas import (
+    BudgetSchema,
+    CreditSchema,
+    ExternalSpendSchema,
+    StatementSchema,
+)
 
 TAG = "reports"
 FORMATS = ("json", "csv", "xlsx")
@@ -67,16 +73,20 @@ def format_arg(allowed: tuple[str, ...] = FORMATS) -> str:
     return value
 
 
+# Full Content-Type values, given as they are: werkzeug appends a charset to a text `mimetype`
+# even when it already names one.
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": XLSX,
+    "ubl": "application/xml; charset=utf-8",
+}
+
+
 def download(body: str | bytes, kind: str, filename: str) -> Response:
-    mimetype = {
-        "csv": "text/csv; charset=utf-8",
-        "xlsx": XLSX,
-        "ubl": "application/xml",
-    }[kind]
     extension = "xml" if kind == "ubl" else kind
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=CONTENT_TYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
     )
 
@@ -97,10 +107,12 @@ def report_member(member_id: int | None) -> Organisation:
 
 def _budget_json(member_id: int, year: int) -> dict[str, Any]:
     budget = services.get_budget(member_id, year)
+    target = budget.social_target_percent if budget else None
     return {
         "member_id": member_id,
         "year": year,
         "maintenance_budget": str(budget.amount) if budget else None,
+        "social_target_percent": str(target) if target is not None else None,
         "updated_at": budget.updated_at if budget else None,
     }
 
@@ -126,9 +138,45 @@ def get_budget(member_id: int, year: int):
 )
 def put_budget(member_id: int, year: int, data):
     member = report_member(member_id)
-    services.set_budget(member, year, data.get("maintenance_budget"), actor=current_user)
+    services.set_budget(
+        member,
+        year,
+        data.get("maintenance_budget"),
+        actor=current_user,
+        social_target_percent=data.get("social_target_percent", services.KEEP),
+    )
     db.session.commit()
     return _budget_json(member.id, int(year))
+
+
+@endpoint(
+    "/budgets/<int:member_id>/<int:year>/external-spend",
+    summary="Social-economy spend the member declared outside the platform in a year "
+    "(member own; coordinator reads)",
+    tag=TAG,
+    response=ExternalSpendSchema,
+    many=True,
+)
+def list_external_spend(member_id: int, year: int):
+    member = report_member(member_id)
+    return services.external_spends_query(member.id, services.check_year(year))
+
+
+@endpoint(
+    "/budgets/<int:member_id>/<int:year>/external-spend",
+    "POST",
+    summary="Declare social-economy spend made outside the platform; it counts towards the "
+    "member's own target (the member itself)",
+    tag=TAG,
+    body=ExternalSpendSchema,
+    response=ExternalSpendSchema,
+    status=201,
+)
+def add_external_spend(member_id: int, year: int, data):
+    member = report_member(member_id)
+    spend = services.add_external_spend(member, year, data, actor=current_user)
+    db.session.commit()
+    return spend
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -212,8 +260,9 @@ def list_statements():
     if request.args.get("month"):
         month = builders.parse_month(request.args.get("month"))
         stmt = stmt.where(Statement.month == builders.month_label(month))
-    return stmt.options(selectinload(Statement.lines)).order_by(
-        Statement.month.desc(), Statement.number.desc()
+    # Numbers run per provider, so the id (issuing order) breaks ties within a month.
+    return stmt.options(selectinload(Statement.lines).selectinload(StatementLine.credit)).order_by(
+        Statement.month.desc(), Statement.id.desc()
     )
 
 
@@ -406,13 +455,71 @@ def social_impact_json(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def member_social_impact_json(data: dict[str, Any]) -> dict[str, Any]:
+    member = data["member"]
+
+    def plain(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: formats.plain(v) for k, v in item.items()} for item in items]
+
+    return {
+        "member_id": member.id,
+        "member_name": member.name,
+        "year": data["year"],
+        "scope": "member" if data["whole"] else "led_frameworks",
+        "hours_per_fte": str(data["hours_per_fte"]),
+        "maintenance_budget": formats.plain(data["maintenance_budget"]),
+        "target_percent": formats.plain(data["target_percent"]),
+        "social_spend": str(data["totals"]["social_spend"]),
+        "external_social_spend": formats.plain(data["external_social_spend"]),
+        "social_spend_counted": str(data["social_spend_counted"]),
+        "share_percent": formats.plain(data["share_percent"]),
+        "target_met": data["target_met"],
+        "frameworks": plain(data["frameworks"]),
+        "rows": plain(data["rows"]),
+        "external_spend": [
+            {
+                "id": e.id,
+                "provider_name": e.provider_name,
+                "enterprise_number": e.enterprise_number,
+                "social_economy_status": e.social_economy_status,
+                "amount": str(e.amount),
+                "description": e.description,
+            }
+            for e in data["external_spend"]
+        ],
+        "totals": {k: formats.plain(v) for k, v in data["totals"].items()},
+        "social_spend_by_month": [
+            {"month": m, "social_spend": str(v)} for m, v in data["social_spend_by_month"].items()
+        ],
+    }
+
+
+def member_social_impact_scope(member_id: int | None) -> tuple[Organisation, list[int] | None]:
+    """The member a member-wide report is about and which frameworks it covers: a member its
+    own, across every framework (None); a coordinator another member's only under the
+    frameworks its authority leads; 404 outside reach."""
+    member = report_member(member_id)
+    if current_user.organisation_id == member.id:
+        return member, None
+    return member, list(
+        db.session.scalars(
+            select(Framework.id).where(
+                Framework.lead_organisation_id == current_user.organisation_id
+            )
+        )
+    )
+
+
 @endpoint(
     "/reports/social-impact",
-    summary="Social impact of a framework in a year per provider and member: social-economy "
-    "spend against the target, target-group hours, worker-days, FTE, tasks and defects",
+    summary="Social impact in a year: of a framework (`framework`) per provider and member, or "
+    "member-wide (`member` without `framework`) across every framework and lead against the "
+    "member's own target, with its declared outside spend — social-economy spend, target-group "
+    "hours, worker-days, FTE, tasks and defects",
     tag=TAG,
     query=[
         _query("framework"),
+        _query("member"),
         _query("year"),
         _query("hours_per_fte", "number", default=DEFAULT_HOURS_PER_FTE),
         FORMAT_QUERY,
@@ -421,7 +528,24 @@ def social_impact_json(data: dict[str, Any]) -> dict[str, Any]:
 )
 def social_impact():
     kind = format_arg()
-    framework, member_id = social_impact_scope(int_arg("framework"))
+    framework_id = int_arg("framework")
+    if framework_id is None and (request.args.get("member") or current_user.role == "member"):
+        member, framework_ids = member_social_impact_scope(int_arg("member"))
+        year = services.check_year(request.args.get("year") or today().year)
+        data = builders.build_member_social_impact(
+            db.session,
+            member,
+            year,
+            hours_per_fte=hours_per_fte_arg(),
+            framework_ids=framework_ids,
+        )
+        filename = f"social-impact-member-{member.id}-{year}"
+        if kind == "csv":
+            return download(formats.member_social_impact_csv(data), "csv", filename)
+        if kind == "xlsx":
+            return download(formats.member_social_impact_xlsx(data), "xlsx", filename)
+        return member_social_impact_json(data)
+    framework, member_id = social_impact_scope(framework_id)
     year = services.check_year(request.args.get("year") or today().year)
     data = builders.build_social_impact(
         db.session, framework, year, hours_per_fte=hours_per_fte_arg(), member_id=member_id

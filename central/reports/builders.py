@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Numeric, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from central.core.clock import BRUSSELS
@@ -113,6 +113,14 @@ LINE_KEY = [
 ]
 
 
+def billed_vat_rate(provider: Any) -> ColumnElement[Decimal]:
+    """The VAT rate a task is billed at: its price line's, or 0 when the provider is not
+    registered for VAT (it may not charge VAT; its invoices say the work is exempt)."""
+    return case(
+        (provider.vat_registered, Task.vat_rate), else_=literal(Decimal("0.00"), Numeric(5, 2))
+    )
+
+
 def statement_query(
     member_id: int | None,
     month: date,
@@ -137,7 +145,7 @@ def statement_query(
             TaskType.name.label("task_type_name"),
             Task.unit.label("unit"),
             Task.unit_price.label("unit_price"),
-            Task.vat_rate.label("vat_rate"),
+            billed_vat_rate(provider).label("vat_rate"),
             Task.quantity.label("quantity"),
             Task.amount.label("amount"),
             func.count().label("tasks"),
@@ -159,6 +167,7 @@ def statement_query(
             TaskType.name,
             Task.unit,
             Task.unit_price,
+            provider.vat_registered,
             Task.vat_rate,
             Task.quantity,
             Task.amount,
@@ -550,11 +559,12 @@ def _cents_sum(column: Any) -> Any:
 
 
 def _year_tasks(
-    session: Session, framework_id: int, year: int, member_id: int | None
+    session: Session, framework_ids: list[int] | None, year: int, member_id: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One pass over a year's tasks of a framework: (1) tasks served and defects found per
-    provider and member (by the day the work was done), (2) accepted spend per provider, member
-    and Brussels month, the sum of the tasks' stored amounts (as its statement adds them)."""
+    """One pass over a year's tasks of some frameworks (None: all): (1) tasks served and defects
+    found per framework, provider and member (by the day the work was done), (2) accepted spend
+    per framework, provider, member and Brussels month, the sum of the tasks' stored amounts (as
+    its statement adds them)."""
     buckets = month_buckets(date(year, 1, 1), 12)
     first, last = date(year, 1, 1), date(year, 12, 31)
     billed_in_year = (
@@ -570,6 +580,7 @@ def _year_tasks(
     month = case((billed_in_year, month_of(Task.accepted_at, buckets)), else_=None).label("month")
     stmt = (
         select(
+            Round.framework_id.label("framework_id"),
             Round.provider_id.label("provider_id"),
             Round.member_id.label("member_id"),
             month,
@@ -582,24 +593,27 @@ def _year_tasks(
         )
         .select_from(Task)
         .join(Round, Round.id == Task.round_id)
-        .where(Round.framework_id == framework_id, billed_in_year | served_in_year)
+        .where(billed_in_year | served_in_year)
         .group_by(
+            Round.framework_id,
             Round.provider_id,
             Round.member_id,
             month,
             Task.amount,
         )
     )
+    if framework_ids is not None:
+        stmt = stmt.where(Round.framework_id.in_(framework_ids))
     if member_id is not None:
         stmt = stmt.where(Round.member_id == member_id)
     raw = _read(session, stmt)
-    work_columns = ["provider_id", "member_id", "tasks", "defects"]
-    spend_columns = ["provider_id", "member_id", "month", "spend"]
+    work_columns = ["framework_id", "provider_id", "member_id", "tasks", "defects"]
+    spend_columns = ["framework_id", "provider_id", "member_id", "month", "spend"]
     if raw.empty:
         return pd.DataFrame(columns=work_columns), pd.DataFrame(columns=spend_columns)
     raw["served"] = raw["served"].astype(int)
     raw["defects"] = raw["defects"].astype(int)
-    work = raw.groupby(["provider_id", "member_id"], as_index=False, sort=True).agg(
+    work = raw.groupby(["framework_id", "provider_id", "member_id"], as_index=False, sort=True).agg(
         tasks=("served", "sum"), defects=("defects", "sum")
     )
     billed = raw[raw["month"].notna()].copy()
@@ -610,9 +624,9 @@ def _year_tasks(
         int(_decimal(a).scaleb(2)) * int(n)
         for a, n in zip(billed["amount"], billed["rows"], strict=True)
     ]
-    spend = billed.groupby(["provider_id", "member_id", "month"], as_index=False, sort=True)[
-        "cents"
-    ].sum()
+    spend = billed.groupby(
+        ["framework_id", "provider_id", "member_id", "month"], as_index=False, sort=True
+    )["cents"].sum()
     spend["spend"] = [Decimal(int(c)).scaleb(-2) for c in spend["cents"]]
     spend = spend[spend_columns]
     return work[work_columns], spend
@@ -625,6 +639,174 @@ def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
     return (part * HUNDRED / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def _credits(
+    session: Session, framework_ids: list[int] | None, year: int, member_id: int | None
+) -> list[tuple[tuple[int, int, int], str, Decimal]]:
+    """Credits issued in a year ((framework, provider, member), month, amount): a credit lowers
+    spend in the month of the statement that carries it, as that statement does."""
+    from central.reports.models import Credit, Statement
+
+    stmt = (
+        select(
+            Credit.framework_id,
+            Credit.provider_id,
+            Credit.member_id,
+            Statement.month,
+            Credit.amount,
+        )
+        .join(Statement, Statement.id == Credit.statement_id)
+        .where(Statement.month.like(f"{year:04d}-%"))
+    )
+    if framework_ids is not None:
+        stmt = stmt.where(Credit.framework_id.in_(framework_ids))
+    if member_id is not None:
+        stmt = stmt.where(Credit.member_id == member_id)
+    return [
+        ((int(f), int(p), int(m)), month, _decimal(amount))
+        for f, p, m, month, amount in session.execute(stmt)
+    ]
+
+
+def _fte(hours: Decimal, hours_per_fte: Decimal) -> Decimal:
+    """Full-time equivalents of some hours, to the hundredth; a total is computed from its total
+    hours, never added up from rounded rows."""
+    return (hours / hours_per_fte).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass
+class _Impact:
+    """A year's figures per (framework, provider, member): the common ground of the framework
+    and the member-wide reports."""
+
+    figures: dict[tuple[int, int, int], dict[str, Any]]
+    monthly: dict[tuple[int, int, int], dict[str, Decimal]]  # spend per month, credits included
+    orgs: dict[int, Organisation]
+    frameworks: dict[int, Framework]
+
+
+def _impact(
+    session: Session, year: int, *, framework_ids: list[int] | None, member_id: int | None
+) -> _Impact:
+    """Tasks and defects, accepted spend less issued credits, and labour (hours, target-group
+    hours, worker-days as §7.1 counts them) per framework, provider and member in a year."""
+    from central.fieldwork.queries import labour_shares
+
+    work, monthly_spend = _year_tasks(session, framework_ids, year, member_id)
+    figures: dict[tuple[int, int, int], dict[str, Any]] = {}
+
+    def at(key: tuple[int, int, int]) -> dict[str, Any]:
+        return figures.setdefault(
+            key,
+            {
+                "tasks": 0,
+                "defects": 0,
+                "hours": ZERO,
+                "target_group_hours": ZERO,
+                "worker_days": ZERO,
+            },
+        )
+
+    for f, p, m, tasks, defects in work.itertuples(index=False):
+        if pd.notna(p):
+            row = at((int(f), int(p), int(m)))
+            row["tasks"], row["defects"] = int(tasks), int(defects)
+    monthly: dict[tuple[int, int, int], dict[str, Decimal]] = {}
+    for f, p, m, month, amount in monthly_spend.itertuples(index=False):
+        if pd.notna(p):
+            key = (int(f), int(p), int(m))
+            at(key)
+            months = monthly.setdefault(key, {})
+            months[month] = months.get(month, ZERO) + _decimal(amount)
+    for key, month, amount in _credits(session, framework_ids, year, member_id):
+        at(key)
+        months = monthly.setdefault(key, {})
+        months[month] = months.get(month, ZERO) - amount
+    for share in labour_shares(year=year, framework_ids=framework_ids, member_id=member_id):
+        row = at((share.framework_id, share.provider_id, share.member_id))
+        row["hours"] += share.hours
+        row["target_group_hours"] += share.target_group_hours
+        row["worker_days"] += share.target_group_worker_days
+    ids = {i for key in figures for i in key[1:]}
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    frameworks = {
+        f.id: f
+        for f in session.scalars(
+            select(Framework).where(Framework.id.in_({key[0] for key in figures}))
+        )
+    }
+    return _Impact(figures, monthly, orgs, frameworks)
+
+
+def _is_social(org: Organisation) -> bool:
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+
+    return org.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
+
+
+def _social_by_month(impact: _Impact, year: int) -> dict[str, Decimal]:
+    """Spend through social-economy providers per month of the year, credits included."""
+    by_month = {label: ZERO for label, _, _ in month_buckets(date(year, 1, 1), 12)}
+    for (_f, provider_id, _m), months in impact.monthly.items():
+        if _is_social(impact.orgs[provider_id]):
+            for month, amount in months.items():
+                if month in by_month:
+                    by_month[month] += amount
+    return by_month
+
+
+def _add(rows: list[dict[str, Any]], hours_per_fte: Decimal) -> dict[str, Any]:
+    """Totals of report rows: sums, FTE from the total hours, the social share of spend."""
+    totals: dict[str, Any] = {
+        k: sum((r[k] for r in rows), ZERO)
+        for k in ("spend", "social_spend", "hours", "target_group_hours", "worker_days")
+    }
+    totals["fte"] = _fte(totals["target_group_hours"], hours_per_fte)
+    totals["social_share_of_spend"] = _share(totals["social_spend"], totals["spend"])
+    totals["tasks"] = sum(r["tasks"] for r in rows)
+    totals["defects"] = sum(r["defects"] for r in rows)
+    return totals
+
+
+def _row(impact: _Impact, key: tuple[int, int, int], hours_per_fte: Decimal) -> dict[str, Any]:
+    framework_id, provider_id, member_id = key
+    provider, member = impact.orgs[provider_id], impact.orgs[member_id]
+    figures = impact.figures[key]
+    spend = sum(impact.monthly.get(key, {}).values(), ZERO)
+    return {
+        "framework_id": framework_id,
+        "provider_id": provider_id,
+        "provider_name": provider.name,
+        "social_economy_status": provider.social_economy_status,
+        "member_id": member_id,
+        "member_name": member.name,
+        "tasks": figures["tasks"],
+        "defects": figures["defects"],
+        "spend": spend,
+        "social_spend": spend if _is_social(provider) else ZERO,
+        "hours": figures["hours"],
+        "target_group_hours": figures["target_group_hours"],
+        "worker_days": figures["worker_days"],
+        "fte": _fte(figures["target_group_hours"], hours_per_fte),
+    }
+
+
+def _grouped(
+    rows: list[dict[str, Any]], key: str, hours_per_fte: Decimal, **first: str
+) -> dict[Any, dict[str, Any]]:
+    """Rows added up per `key`, keeping the named fields of the first row of each group."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return {
+        value: {
+            key: value,
+            **{name: members[0][source] for name, source in first.items()},
+            **_add(members, hours_per_fte),
+        }
+        for value, members in groups.items()
+    }
+
+
 def build_social_impact(
     session: Session,
     framework: Framework,
@@ -633,87 +815,17 @@ def build_social_impact(
     hours_per_fte: Decimal,
     member_id: int | None = None,
 ) -> dict[str, Any]:
-    """Social impact of a framework in a year, per provider and member: tasks done and defects
-    found, accepted spend and the part through social-economy providers, the share of each
-    member's maintenance budget against the framework's target, target-group hours,
-    worker-days and FTE (rule 16: target-group hours / hours per FTE)."""
-    from central.fieldwork.models import LabourEntry
-    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+    """Social impact of a framework in a year, per provider and member (§7.1): tasks done and
+    defects found, accepted spend less issued credits and the part through social-economy
+    providers — the framework's target is the social-economy share of its spend —, each
+    member's share of its maintenance budget, target-group hours, worker-days (a worker serving
+    several rounds on a day counts once) and FTE (from total hours)."""
     from central.reports.models import MaintenanceBudget
 
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    scope = [Round.framework_id == framework.id]
-    if member_id is not None:
-        scope.append(Round.member_id == member_id)
-    work, monthly = _year_tasks(session, framework.id, year, member_id)
-    labour = _read(
-        session,
-        select(
-            Round.provider_id.label("provider_id"),
-            Round.member_id.label("member_id"),
-            _cents_sum(LabourEntry.hours).label("hours_cents"),
-            _cents_sum(LabourEntry.target_group_hours).label("target_group_cents"),
-            func.sum(LabourEntry.target_group_workers).label("worker_days"),
-        )
-        .select_from(LabourEntry)
-        .join(Round, Round.id == LabourEntry.round_id)
-        .where(*scope, LabourEntry.work_date >= first, LabourEntry.work_date <= last)
-        .group_by(Round.provider_id, Round.member_id),
-    )
-    spend = (
-        monthly.groupby(["provider_id", "member_id"], as_index=False).agg(
-            spend=("spend", _money_sum)
-        )
-        if not monthly.empty
-        else pd.DataFrame(columns=["provider_id", "member_id", "spend"])
-    )
-    keys = set()
-    for frame in (work, labour, spend):
-        keys |= {
-            (int(p), int(m))
-            for p, m in zip(frame["provider_id"], frame["member_id"], strict=True)
-            if pd.notna(p)
-        }
-    orgs = {
-        o.id: o
-        for o in session.scalars(
-            select(Organisation).where(Organisation.id.in_({k for pair in keys for k in pair}))
-        )
-    }
-
-    def lookup(frame: pd.DataFrame) -> dict[tuple[int, int], dict[str, Any]]:
-        return {
-            (int(r["provider_id"]), int(r["member_id"])): r
-            for r in frame.to_dict(orient="records")
-            if pd.notna(r["provider_id"])
-        }
-
-    work_by, labour_by, spend_by = lookup(work), lookup(labour), lookup(spend)
-    rows = []
-    for provider_id, member_id_ in sorted(keys, key=lambda k: (orgs[k[0]].name, orgs[k[1]].name)):
-        provider, member = orgs[provider_id], orgs[member_id_]
-        w = work_by.get((provider_id, member_id_), {})
-        lab = labour_by.get((provider_id, member_id_), {})
-        amount = _decimal(spend_by.get((provider_id, member_id_), {}).get("spend", ZERO))
-        social = provider.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
-        target_hours = Decimal(int(lab.get("target_group_cents") or 0)) / 100
-        rows.append(
-            {
-                "provider_id": provider_id,
-                "provider_name": provider.name,
-                "social_economy_status": provider.social_economy_status,
-                "member_id": member_id_,
-                "member_name": member.name,
-                "tasks": int(w.get("tasks") or 0),
-                "defects": int(w.get("defects") or 0),
-                "spend": amount,
-                "social_spend": amount if social else ZERO,
-                "hours": Decimal(int(lab.get("hours_cents") or 0)) / 100,
-                "target_group_hours": target_hours,
-                "worker_days": int(lab.get("worker_days") or 0),
-                "fte": (target_hours / hours_per_fte).quantize(Decimal("0.01"), ROUND_HALF_UP),
-            }
-        )
+    impact = _impact(session, year, framework_ids=[framework.id], member_id=member_id)
+    # One row per provider and member: the framework's keys are already one framework.
+    rows = [_row(impact, key, hours_per_fte) for key in impact.figures]
+    rows.sort(key=lambda r: (r["provider_name"], r["member_name"]))
     table = pd.DataFrame(rows, columns=SOCIAL_COLUMNS)
     budgets = {
         b.member_id: b.amount
@@ -721,61 +833,47 @@ def build_social_impact(
     }
     target = framework.social_target_percent
     members = []
-    for member_id_, rows_ in table.groupby("member_id", sort=False) if not table.empty else []:
-        social_spend = _money_sum(rows_["social_spend"])
-        budget = budgets.get(int(member_id_))
-        share = _share(social_spend, budget)
-        spend_ = _money_sum(rows_["spend"])
+    for member_id_, m in _grouped(
+        rows, "member_id", hours_per_fte, member_name="member_name"
+    ).items():
+        budget = budgets.get(member_id_)
+        share_of_spend = m["social_share_of_spend"]
         members.append(
             {
-                "member_id": int(member_id_),
-                "member_name": rows_["member_name"].iloc[0],
-                "spend": spend_,
-                "social_spend": social_spend,
-                "social_share_of_spend": _share(social_spend, spend_),
+                "member_id": member_id_,
+                "member_name": m["member_name"],
+                "spend": m["spend"],
+                "social_spend": m["social_spend"],
+                "social_share_of_spend": share_of_spend,
                 "maintenance_budget": budget,
-                "share_percent": share,
+                "share_percent": _share(m["social_spend"], budget),
                 "target_percent": target,
-                "target_met": None if share is None else share >= target,
+                # The framework's target is a share of the framework's spend (§7.1).
+                "target_met": None if share_of_spend is None else share_of_spend >= target,
             }
         )
     members.sort(key=lambda m: m["member_name"])
-    providers = []
-    for provider_id, rows_ in table.groupby("provider_id", sort=False) if not table.empty else []:
-        providers.append(
-            {
-                "provider_id": int(provider_id),
-                "provider_name": rows_["provider_name"].iloc[0],
-                "social_economy_status": rows_["social_economy_status"].iloc[0],
-                **{
-                    k: _money_sum(rows_[k])
-                    for k in ("spend", "social_spend", "hours", "target_group_hours", "fte")
-                },
-                "tasks": int(rows_["tasks"].sum()),
-                "defects": int(rows_["defects"].sum()),
-                "worker_days": int(rows_["worker_days"].sum()),
-            }
-        )
-    providers.sort(key=lambda p: p["provider_name"])
-    by_month = {label: ZERO for label, _, _ in month_buckets(date(year, 1, 1), 12)}
-    social_ids = {
-        p for p, o in orgs.items() if o.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
-    }
-    for provider_id, month, amount in zip(
-        monthly["provider_id"], monthly["month"], monthly["spend"], strict=True
-    ):
-        if int(provider_id) in social_ids and month in by_month:
-            by_month[month] += amount
-    totals = {
-        k: (_money_sum(table[k]) if not table.empty else ZERO)
-        for k in ("spend", "social_spend", "hours", "target_group_hours", "fte")
-    }
-    totals["social_share_of_spend"] = _share(totals["social_spend"], totals["spend"])
-    totals.update(
+    providers = [
         {
-            k: int(table[k].sum()) if not table.empty else 0
-            for k in ("tasks", "defects", "worker_days")
+            "provider_id": p["provider_id"],
+            "provider_name": p["provider_name"],
+            "social_economy_status": p["social_economy_status"],
+            **{k: p[k] for k in PROVIDER_FIGURES},
         }
+        for p in _grouped(
+            rows,
+            "provider_id",
+            hours_per_fte,
+            provider_name="provider_name",
+            social_economy_status="social_economy_status",
+        ).values()
+    ]
+    providers.sort(key=lambda p: p["provider_name"])
+    totals = _add(rows, hours_per_fte)
+    totals["target_met"] = (
+        None
+        if totals["social_share_of_spend"] is None
+        else totals["social_share_of_spend"] >= target
     )
     return {
         "framework": framework,
@@ -786,5 +884,112 @@ def build_social_impact(
         "members": members,
         "providers": providers,
         "totals": totals,
-        "social_spend_by_month": by_month,
+        "social_spend_by_month": _social_by_month(impact, year),
+    }
+
+
+PROVIDER_FIGURES = (
+    "spend",
+    "social_spend",
+    "hours",
+    "target_group_hours",
+    "fte",
+    "tasks",
+    "defects",
+    "worker_days",
+)
+
+
+def build_member_social_impact(
+    session: Session,
+    member: Organisation,
+    year: int,
+    *,
+    hours_per_fte: Decimal,
+    framework_ids: list[int] | None = None,
+) -> dict[str, Any]:
+    """A member's social impact in a year across every framework and lead it buys through
+    (§7.1), against its own target: (social-economy spend through the platform + declared
+    outside social-economy spend) / maintenance budget ≥ its `social_target_percent`. Each
+    framework keeps its own target (the social-economy share of its spend). With
+    `framework_ids` (a coordinator: the frameworks its authority leads) only that part, without
+    the member's outside spend and without a verdict on the member's own target."""
+    from central.reports.models import ExternalSocialSpend, MaintenanceBudget
+
+    impact = _impact(session, year, framework_ids=framework_ids, member_id=member.id)
+    rows = []
+    for key in impact.figures:
+        row = _row(impact, key, hours_per_fte)
+        framework = impact.frameworks[key[0]]
+        row["framework_reference"] = framework.reference
+        row["lead_organisation_id"] = framework.lead_organisation_id
+        rows.append(row)
+    leads = {
+        o.id: o.name
+        for o in session.scalars(
+            select(Organisation).where(
+                Organisation.id.in_({r["lead_organisation_id"] for r in rows})
+            )
+        )
+    }
+    for row in rows:
+        row["lead_name"] = leads[row["lead_organisation_id"]]
+    rows.sort(key=lambda r: (r["framework_reference"], r["provider_name"]))
+    frameworks = []
+    for framework_id, f in _grouped(
+        rows,
+        "framework_id",
+        hours_per_fte,
+        framework_reference="framework_reference",
+        lead_name="lead_name",
+    ).items():
+        target = impact.frameworks[framework_id].social_target_percent
+        share = f["social_share_of_spend"]
+        frameworks.append(
+            {
+                **f,
+                "target_percent": target,
+                "target_met": None if share is None else share >= target,
+            }
+        )
+    frameworks.sort(key=lambda f: f["framework_reference"])
+    whole = framework_ids is None
+    external = (
+        list(
+            session.scalars(
+                select(ExternalSocialSpend)
+                .where(ExternalSocialSpend.member_id == member.id, ExternalSocialSpend.year == year)
+                .order_by(ExternalSocialSpend.created_at, ExternalSocialSpend.id)
+            )
+        )
+        if whole
+        else []
+    )
+    budget = session.scalar(
+        select(MaintenanceBudget).where(
+            MaintenanceBudget.member_id == member.id, MaintenanceBudget.year == year
+        )
+    )
+    totals = _add(rows, hours_per_fte)
+    external_total = sum((e.amount for e in external), ZERO)
+    counted = totals["social_spend"] + external_total
+    amount = budget.amount if budget is not None else None
+    target = budget.social_target_percent if budget is not None else None
+    share = _share(counted, amount)
+    return {
+        "member": member,
+        "year": year,
+        "hours_per_fte": hours_per_fte,
+        "whole": whole,
+        "rows": rows,
+        "frameworks": frameworks,
+        "external_spend": external,
+        "external_social_spend": external_total if whole else None,
+        "maintenance_budget": amount,
+        "target_percent": target,
+        "social_spend_counted": counted,
+        "share_percent": share,
+        "target_met": (None if not whole or share is None or target is None else share >= target),
+        "totals": totals,
+        "social_spend_by_month": _social_by_month(impact, year),
     }

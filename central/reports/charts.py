@@ -61,7 +61,8 @@ def bar_chart(
     parts = _header(chart_id, title, description, height)
     for i, bar in enumerate(bars):
         y = 4 + i * ROW_HEIGHT
-        width = 0 if scale_max <= 0 else plot * _number(bar.value) / scale_max
+        # A negative value (credits) draws no bar; the value beside it says it.
+        width = 0 if scale_max <= 0 else max(0.0, plot * _number(bar.value) / scale_max)
         tone = f" chart-bar-{bar.tone}" if bar.tone else ""
         parts.append(
             f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 4}" '
@@ -117,7 +118,7 @@ def column_chart(
             f"{escape(value_label(top_value))}</text>"
         )
     for i, (label, value) in enumerate(points):
-        bar_height = 0 if highest <= 0 else plot_height * _number(value) / highest
+        bar_height = 0 if highest <= 0 else max(0.0, plot_height * _number(value) / highest)
         x = left + i * slot + slot * 0.15
         parts.append(
             f'<rect class="chart-bar" x="{x:.1f}" y="{top + plot_height - bar_height:.1f}" '

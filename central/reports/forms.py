@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class BudgetForm(FlaskForm):
@@ -21,6 +21,35 @@ class BudgetForm(FlaskForm):
         description=_l("The whole maintenance budget of your authority for that year."),
         validators=[DataRequired(_l("Enter an amount"))],
     )
+    social_target_percent = StringField(
+        _l("Target for the social economy (percentage of the budget)"),
+        description=_l("For example 15. Left empty, the target you set before is kept."),
+        validators=[Optional()],
+    )
+
+
+class ExternalSpendForm(FlaskForm):
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            InputRequired(_l("Enter the year")),
+            NumberRange(2000, 2100, _l("Give a year from 2000 to 2100")),
+        ],
+    )
+    provider_name = StringField(
+        _l("Social-economy provider"),
+        validators=[DataRequired(_l("Enter the provider's name")), Length(max=200)],
+    )
+    enterprise_number = StringField(
+        _l("Enterprise number"),
+        description=_l("Ten digits, e.g. 0123.456.749."),
+        validators=[DataRequired(_l("Enter the enterprise number"))],
+    )
+    social_economy_status = SelectField(_l("Recognition"), choices=[])
+    amount = StringField(
+        _l("Amount excl. VAT (euro)"), validators=[DataRequired(_l("Enter an amount"))]
+    )
+    description = TextAreaField(_l("What was bought"), validators=[Optional(), Length(max=2000)])
 
 
 class CreditForm(FlaskForm):

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
+from central.core.validators import format_iban
 from central.extensions import db
 from central.organisations.models import Organisation
 
@@ -34,21 +35,65 @@ class MaintenanceBudget(db.Model):
         UniqueConstraint("member_id", "year", name="uq_maintenance_budgets_member_year"),
         CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
+        # A percentage of the budget (Hasselt: 15).
+        CheckConstraint(
+            "social_target_percent IS NULL OR "
+            "(social_target_percent >= 0 AND social_target_percent <= 100)",
+            name="social_target_percent_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     year: Mapped[int]
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # The member's own target: the share of this budget for the social economy; NULL: none set.
+    social_target_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     member: Mapped[Organisation] = relationship()
 
 
+class ExternalSocialSpend(db.Model):
+    """Social-economy spend a member declares it made outside the platform in a year (§7.1): it
+    counts towards the member's own target, never towards a framework's."""
+
+    __tablename__ = "external_social_spends"
+    __table_args__ = (
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # Only spend with a recognised social-economy provider counts.
+        CheckConstraint(
+            "social_economy_status IN ('maatwerkbedrijf', 'lde', 'sociale_inschakeling')",
+            name="social_economy_status_recognised",
+        ),
+        Index("ix_external_social_spends_member_year", "member_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    year: Mapped[int]
+    provider_name: Mapped[str] = mapped_column(String(200))
+    enterprise_number: Mapped[str] = mapped_column(String(12))
+    social_economy_status: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class LineKind(enum.StrEnum):
     WORK = "work"
     CREDIT = "credit"
+
+
+class DocumentType(enum.StrEnum):
+    """An issued statement is an invoice (UNCL1001 380), or a credit note (381) when its total
+    is negative."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
 
 
 class ImmutableStatement(Exception):
@@ -69,6 +114,24 @@ class Statement(db.Model):
             "month",
             name="uq_statements_framework_member_provider_month",
         ),
+        # Each provider has its own series of invoice numbers (art. 53 § 2 WBTW): unique per
+        # provider, not across providers.
+        UniqueConstraint("provider_id", "number", name="uq_statements_provider_number"),
+        # ... without gaps: one statement per sequence number in a provider's year.
+        UniqueConstraint(
+            "provider_id", "series_year", "sequence", name="uq_statements_provider_series"
+        ),
+        # Numbered in a series, or issued before the series (sequence unknown): both or none.
+        CheckConstraint(
+            "(series_year IS NULL) = (sequence IS NULL)", name="series_year_with_sequence"
+        ),
+        CheckConstraint("sequence IS NULL OR sequence > 0", name="sequence_positive"),
+        enum_check("document_type", DocumentType, "document_type_allowed"),
+        # A credit note is a statement whose total is negative; every other one an invoice.
+        CheckConstraint(
+            "(document_type = 'credit_note') = (total_incl_vat < 0)",
+            name="document_type_follows_total",
+        ),
         # A month is written YYYY-MM, so that it sorts and compares as text on every database.
         CheckConstraint("month LIKE '____-__'", name="month_format"),
         Index("ix_statements_member_month", "member_id", "month"),
@@ -76,8 +139,17 @@ class Statement(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The invoice number, e.g. 2025-00012: unique, given in issuing order.
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    # The invoice number in the provider's series, e.g. CEN-2026-00012 (statements issued
+    # before the per-provider series keep their platform-wide number, e.g. 2025-00012).
+    number: Mapped[str] = mapped_column(String(20))
+    # The provider's series: the year of issue and the number in it (1, 2, ... without gaps).
+    series_year: Mapped[int | None]
+    sequence: Mapped[int | None]
+    document_type: Mapped[str] = mapped_column(
+        enum_column_type(DocumentType), default=DocumentType.INVOICE
+    )
+    # Belgian structured communication (+++ddd/dddd/ddddd+++) the member pays with.
+    payment_reference: Mapped[str] = mapped_column(String(20))
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="RESTRICT"))
     member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     provider_id: Mapped[int] = mapped_column(
@@ -91,6 +163,10 @@ class Statement(db.Model):
     member_enterprise_number: Mapped[str] = mapped_column(String(12))
     provider_name: Mapped[str] = mapped_column(String(200))
     provider_enterprise_number: Mapped[str] = mapped_column(String(12))
+    # As registered when issued: the provider's VAT number (none when not registered for VAT)
+    # and the account the member pays into.
+    provider_vat_number: Mapped[str | None] = mapped_column(String(14))
+    provider_iban: Mapped[str | None] = mapped_column(String(34))
     total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     total_incl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
@@ -121,6 +197,28 @@ class Statement(db.Model):
             }
             for rate, base in sorted(bases.items())
         ]
+
+    @property
+    def corrected_statements(self) -> list[Statement]:
+        """The statements whose credits this statement carries, oldest first."""
+        found = {
+            line.credit.corrects.id: line.credit.corrects for line in self.lines if line.credit
+        }
+        return [found[key] for key in sorted(found)]
+
+    @property
+    def corrects(self) -> list[int]:
+        """Ids of the statements whose credits this statement carries."""
+        return [statement.id for statement in self.corrected_statements]
+
+    @property
+    def provider_iban_printed(self) -> str | None:
+        """The IBAN in groups of four, as printed on the invoice."""
+        return format_iban(self.provider_iban) if self.provider_iban else None
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.document_type == DocumentType.CREDIT_NOTE
 
     def __repr__(self) -> str:
         return f"<Statement {self.id} {self.number!r}>"
@@ -164,6 +262,7 @@ class StatementLine(db.Model):
     )
 
     statement: Mapped[Statement] = relationship(back_populates="lines")
+    credit: Mapped[Credit | None] = relationship(foreign_keys=[credit_id])
 
     @property
     def framework_id(self) -> int:
@@ -223,6 +322,8 @@ def _refuse_change(_mapper: Any, _connection: Any, target: Any) -> None:
 
 __all__ = [
     "Credit",
+    "DocumentType",
+    "ExternalSocialSpend",
     "ImmutableStatement",
     "LineKind",
     "MaintenanceBudget",

@@ -25,7 +25,39 @@ class BudgetSchema(Schema):
             "description": "Euro, as a string; null while the member has not entered it.",
         },
     )
+    social_target_percent = fields.Raw(
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "example": "15.00",
+            "description": "The member's own target: the percentage of the budget for the "
+            "social economy (§7.1). Left out, the stored one is kept; null clears it.",
+        },
+    )
     updated_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ExternalSpendSchema(Schema):
+    """Social-economy spend a member declares it made outside the platform (§7.1)."""
+
+    id = fields.Integer(dump_only=True)
+    member_id = fields.Integer(dump_only=True)
+    year = fields.Integer(dump_only=True)
+    provider_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    enterprise_number = fields.String(
+        required=True, metadata={"example": "0123.456.749", "description": "KBO, mod-97 checked."}
+    )
+    social_economy_status = fields.String(
+        required=True,
+        metadata={"enum": ["maatwerkbedrijf", "lde", "sociale_inschakeling"]},
+    )
+    amount = fields.Raw(
+        required=True,
+        metadata={"type": "string", "example": "12500.00", "description": "Excl. VAT, positive."},
+    )
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    created_at = fields.DateTime(dump_only=True)
 
 
 class StatementLineSchema(Schema):
@@ -56,10 +88,29 @@ class VatSchema(Schema):
 
 class StatementSchema(Schema):
     """A statement: the month's accepted work (a report) or an issued statement (with `id`,
-    `number`, `issued_at` and `order_reference`)."""
+    `number`, `issued_at`, `order_reference`, `document_type`, `payment_reference`, `corrects`):
+    an invoice in the provider's name, or a credit note when its total is negative."""
 
     id = fields.Integer(allow_none=True)
-    number = fields.String(allow_none=True)
+    number = fields.String(
+        allow_none=True,
+        metadata={"description": "In the provider's series: {invoice_prefix}{year}-{n:05d}."},
+    )
+    document_type = fields.String(allow_none=True, metadata={"enum": ["invoice", "credit_note"]})
+    payment_reference = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Belgian structured communication.",
+            "example": "+++202/6000/00192+++",
+        },
+    )
+    corrects = fields.List(
+        fields.Integer(),
+        allow_none=True,
+        metadata={"description": "Ids of the statements whose credits this one carries."},
+    )
+    provider_vat_number = fields.String(allow_none=True)
+    provider_iban = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     order_reference = fields.String(allow_none=True)
     framework_id = fields.Integer(allow_none=True)

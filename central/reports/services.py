@@ -1,6 +1,7 @@
 """Reports rules: a member's maintenance budget per year; issuing statements (one per framework,
-member, provider and month, numbered, immutable — rule 7); credits decided by the coordinator,
-carried by the next statement.
+member, provider and month, immutable — rule 7) as invoices or credit notes in the provider's
+name, numbered in the provider's own series; credits decided by the coordinator, carried by the
+next statement.
 
 Each service takes models and validated values plus the acting user, checks its rule, raises a
 DomainError, records an audit event and flushes; the caller commits.
@@ -15,19 +16,22 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from central.core import audit
 from central.core.clock import BRUSSELS
 from central.core.errors import N_, Forbidden, ValidationError
 from central.core.permissions import leads_framework, require_own_authority
 from central.core.types import utcnow
+from central.core.validators import structured_communication
 from central.extensions import db
 from central.frameworks.models import Accession, AccessionStatus, Framework
 from central.organisations.models import Organisation
 from central.reports import builders
 from central.reports.models import (
     Credit,
+    DocumentType,
+    ExternalSocialSpend,
     LineKind,
     MaintenanceBudget,
     Statement,
@@ -87,22 +91,148 @@ def get_budget(member_id: int, year: int) -> MaintenanceBudget | None:
     )
 
 
-def set_budget(member: Organisation, year: Any, amount: Any, *, actor: Any) -> MaintenanceBudget:
+KEEP = object()  # a budget PUT without `social_target_percent` keeps the stored one
+
+
+def clean_percent(value: Any, field: str) -> Decimal | None:
+    """A percentage from 0 to 100 with at most two decimals, or None (none set)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    message = N_("Give a percentage from 0 to 100, such as 15.")
+    if isinstance(value, float | bool):
+        raise ValidationError(message, fields={field: message})
+    try:
+        percent = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(message, fields={field: message}) from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise ValidationError(message, fields={field: message})
+    if percent != percent.quantize(Decimal("0.01")):
+        raise ValidationError(N_("At most 2 decimals."), fields={field: N_("At most 2 decimals.")})
+    return percent.quantize(Decimal("0.01"))
+
+
+def set_budget(
+    member: Organisation,
+    year: Any,
+    amount: Any,
+    *,
+    actor: Any,
+    social_target_percent: Any = KEEP,
+) -> MaintenanceBudget:
     """A member authority enters its maintenance budget for a year (the base of its
-    social-economy share); a new figure replaces the old one. Only the member itself may."""
+    social-economy share) and its own target, the percentage of that budget it means to spend
+    in the social economy (§7.1: Hasselt's 15 %); a new figure replaces the old one, a target
+    left out keeps the stored one. Only the member itself may."""
     require_own_authority(actor, member.id)
     year = check_year(year)
     value = clean_amount(amount, "maintenance_budget")
     budget = get_budget(member.id, year)
     previous = budget.amount if budget is not None else None
+    previous_target = budget.social_target_percent if budget is not None else None
+    target = (
+        previous_target
+        if social_target_percent is KEEP
+        else clean_percent(social_target_percent, "social_target_percent")
+    )
     if budget is None:
         budget = MaintenanceBudget(member_id=member.id, year=year, amount=value)
         db.session.add(budget)
     budget.amount = value
+    budget.social_target_percent = target
     budget.updated_by_id = getattr(actor, "id", None)
     db.session.flush()
-    audit.record("budget.set", budget, actor=actor, year=year, amount=value, previous=previous)
+    audit.record(
+        "budget.set",
+        budget,
+        actor=actor,
+        year=year,
+        amount=value,
+        previous=previous,
+        social_target_percent=target,
+        previous_social_target_percent=previous_target,
+    )
     return budget
+
+
+def external_spends_query(member_id: int, year: int) -> Select:
+    """A member's declared outside social-economy spend in a year, in the order declared."""
+    return (
+        select(ExternalSocialSpend)
+        .where(ExternalSocialSpend.member_id == member_id, ExternalSocialSpend.year == year)
+        .order_by(ExternalSocialSpend.created_at, ExternalSocialSpend.id)
+    )
+
+
+def external_spends(member_id: int, year: int) -> list[ExternalSocialSpend]:
+    return list(db.session.scalars(external_spends_query(member_id, year)))
+
+
+def add_external_spend(
+    member: Organisation, year: Any, values: dict[str, Any], *, actor: Any
+) -> ExternalSocialSpend:
+    """A member declares social-economy spend it made outside the platform in a year (§7.1):
+    with a recognised social-economy provider (enterprise number passing the mod-97 check), a
+    positive amount excl. VAT. It counts towards the member's own target only. Only the member
+    itself may."""
+    from central.core.validators import normalise_enterprise_number
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+
+    require_own_authority(actor, member.id)
+    year = check_year(year)
+    errors: dict[str, str] = {}
+    name = str(values.get("provider_name") or "").strip()
+    if not name:
+        errors["provider_name"] = N_("Enter the provider's name.")
+    elif len(name) > 200:
+        errors["provider_name"] = N_("At most 200 characters.")
+    try:
+        number = normalise_enterprise_number(str(values.get("enterprise_number") or ""))
+    except ValueError as exc:
+        errors["enterprise_number"] = str(exc.args[0])
+        number = ""
+    status = str(values.get("social_economy_status") or "").strip()
+    if status not in RECOGNISED_SOCIAL_ECONOMY:
+        errors["social_economy_status"] = N_(
+            "Choose a recognised social-economy status: maatwerkbedrijf, lde or "
+            "sociale_inschakeling."
+        )
+    description = str(values.get("description") or "").strip()
+    if len(description) > 2000:
+        errors["description"] = N_("At most 2000 characters.")
+    try:
+        amount = clean_amount(values.get("amount"), "amount")
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.fields.items() if k not in errors})
+        amount = None
+    if amount is not None and amount == 0:
+        errors["amount"] = N_("Enter an amount above zero.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    spend = ExternalSocialSpend(
+        member_id=member.id,
+        year=year,
+        provider_name=name,
+        enterprise_number=number,
+        social_economy_status=status,
+        amount=amount,
+        description=description,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(spend)
+    db.session.flush()
+    audit.record(
+        "external_spend.declared",
+        spend,
+        actor=actor,
+        member_id=member.id,
+        year=year,
+        provider_name=name,
+        enterprise_number=number,
+        social_economy_status=status,
+        amount=amount,
+    )
+    return spend
 
 
 # --- issued statements and credits ------------------------------------------------------------
@@ -129,15 +259,28 @@ def order_reference(framework_id: int, member_id: int, lot_ids: Iterable[int | N
     return chosen.order_reference if chosen is not None else "-"
 
 
-def next_statement_number(year: int) -> str:
-    """Statements are numbered per year in issuing order: 2025-00001, 2025-00002, ... (the
-    numbers are zero-padded, so the highest sorts last)."""
-    prefix = f"{year:04d}-"
-    last = db.session.scalar(
-        select(func.max(Statement.number)).where(Statement.number.like(f"{prefix}%"))
+def next_invoice_number(provider: Organisation, year: int) -> tuple[int, str]:
+    """The next number in a provider's series for a year (art. 53 § 2 WBTW: the platform issues
+    invoices in the provider's name, so each provider has its own gapless series):
+    `{invoice_prefix}{year}-{n:05d}`, n = 1, 2, ... Statements issued before the series began
+    (no sequence) do not count. The provider's row is locked (PostgreSQL) so that two issuers
+    never take the same number; the unique (provider, year, sequence) backs it."""
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == provider.id).with_for_update()
     )
-    sequence = int(last.removeprefix(prefix)) if last else 0
-    return f"{prefix}{sequence + 1:05d}"
+    last = db.session.scalar(
+        select(func.max(Statement.sequence)).where(
+            Statement.provider_id == provider.id, Statement.series_year == year
+        )
+    )
+    sequence = (last or 0) + 1
+    return sequence, f"{provider.invoice_prefix}{year:04d}-{sequence:05d}"
+
+
+def payment_reference(year: int, sequence: int) -> str:
+    """The structured communication of a statement in a provider's series: the year and the
+    sequence number as ten digits (2026000012), unique among that provider's statements."""
+    return structured_communication(year * 10**6 + sequence)
 
 
 def pending_credits(framework_id: int, member_id: int, provider_id: int) -> list[Credit]:
@@ -230,8 +373,16 @@ def issue_statement(
     vat = builders.vat_breakdown(frame)
     total = builders.totals(frame, vat)
     issued_at = _issue_time(day)
+    year = issued_at.astimezone(BRUSSELS).year
+    sequence, number = next_invoice_number(provider, year)
     statement = Statement(
-        number=next_statement_number(issued_at.astimezone(BRUSSELS).year),
+        number=number,
+        series_year=year,
+        sequence=sequence,
+        document_type=(
+            DocumentType.CREDIT_NOTE if total.total_incl_vat < 0 else DocumentType.INVOICE
+        ),
+        payment_reference=payment_reference(year, sequence),
         framework_id=framework.id,
         member_id=member.id,
         provider_id=provider.id,
@@ -242,6 +393,8 @@ def issue_statement(
         member_enterprise_number=member.enterprise_number,
         provider_name=provider.name,
         provider_enterprise_number=provider.enterprise_number,
+        provider_vat_number=provider.vat_number,
+        provider_iban=provider.iban,
         total_excl_vat=total.total_excl_vat,
         vat=total.vat,
         total_incl_vat=total.total_incl_vat,
@@ -265,6 +418,7 @@ def issue_statement(
         statement,
         actor=actor,
         number=statement.number,
+        document_type=statement.document_type,
         month=label,
         total_incl_vat=statement.total_incl_vat,
         credits=[c.id for c in credits],

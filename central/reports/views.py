@@ -33,10 +33,12 @@ from central.core.permissions import (
 from central.extensions import db
 from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
+from central.frameworks.queries import committed_amounts
+from central.labels import social_status_label
 from central.organisations.models import Organisation
 from central.reports import builders, charts, queries, services
 from central.reports.api import hours_per_fte_arg
-from central.reports.forms import BudgetForm, CreditForm
+from central.reports.forms import BudgetForm, CreditForm, ExternalSpendForm
 from central.reports.models import Statement
 
 bp = Blueprint("reports", __name__)
@@ -96,12 +98,15 @@ def index():
 @bp.route("/budgets", methods=["GET", "POST"])
 @login_required
 def budgets():
-    """The member's maintenance budget per year (the base of its social-economy share)."""
+    """The member's maintenance budget and own social target per year (the base of its
+    social-economy share), and the social-economy spend it declares outside the platform."""
     require_role(current_user, "member", "coordinator")
     member = db.session.get(Organisation, current_user.organisation_id)
     form = BudgetForm()
+    spend_form = _external_spend_form()
     if request.method == "GET":
         form.year.data = today().year
+        spend_form.year.data = today().year
     status = 200
     if form.validate_on_submit():
         try:
@@ -110,6 +115,8 @@ def budgets():
                 form.year.data,
                 amount_input(form.maintenance_budget.data),
                 actor=current_user,
+                social_target_percent=(form.social_target_percent.data or "").strip()
+                or services.KEEP,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -120,14 +127,71 @@ def budgets():
             return redirect(url_for("reports.budgets"))
     elif request.method == "POST":
         status = 400
-    from central.reports.models import MaintenanceBudget
+    return _budgets_page(member, form, spend_form, status)
+
+
+def _external_spend_form() -> ExternalSpendForm:
+    form = ExternalSpendForm(prefix="spend")
+    form.social_economy_status.choices = [
+        (status, social_status_label(status))
+        for status in ("maatwerkbedrijf", "lde", "sociale_inschakeling")
+    ]
+    return form
+
+
+def _budgets_page(member: Organisation, form: Any, spend_form: Any, status: int):
+    from central.reports.models import ExternalSocialSpend, MaintenanceBudget
 
     rows = db.session.scalars(
         select(MaintenanceBudget)
         .where(MaintenanceBudget.member_id == member.id)
         .order_by(MaintenanceBudget.year.desc())
     ).all()
-    return render_template("reports/budgets.html", form=form, budgets=rows, member=member), status
+    spends = db.session.scalars(
+        select(ExternalSocialSpend)
+        .where(ExternalSocialSpend.member_id == member.id)
+        .order_by(ExternalSocialSpend.year.desc(), ExternalSocialSpend.created_at.desc())
+    ).all()
+    return render_template(
+        "reports/budgets.html",
+        form=form,
+        spend_form=spend_form,
+        budgets=rows,
+        spends=spends,
+        member=member,
+    ), status
+
+
+@bp.route("/budgets/external-spend", methods=["POST"])
+@login_required
+def external_spend():
+    """The member declares social-economy spend it made outside the platform (§7.1)."""
+    require_role(current_user, "member", "coordinator")
+    member = db.session.get(Organisation, current_user.organisation_id)
+    form = BudgetForm(formdata=None)
+    form.year.data = today().year
+    spend_form = _external_spend_form()
+    if spend_form.validate_on_submit():
+        try:
+            services.add_external_spend(
+                member,
+                spend_form.year.data,
+                {
+                    "provider_name": spend_form.provider_name.data,
+                    "enterprise_number": spend_form.enterprise_number.data,
+                    "social_economy_status": spend_form.social_economy_status.data,
+                    "amount": amount_input(spend_form.amount.data),
+                    "description": spend_form.description.data,
+                },
+                actor=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            return _budgets_page(member, form, spend_form, form_error(spend_form, exc))
+        db.session.commit()
+        flash(_("The spend outside the platform is saved."), "success")
+        return redirect(url_for("reports.budgets"))
+    return _budgets_page(member, form, spend_form, 400)
 
 
 # --- the month's statement ---------------------------------------------------------------------
@@ -181,7 +245,7 @@ def statements():
         stmt = stmt.where(Statement.month == builders.month_label(builders.parse_month(month)))
     if member_id:
         stmt = stmt.where(Statement.member_id == member_id)
-    page = paginate(stmt.order_by(Statement.month.desc(), Statement.number.desc()))
+    page = paginate(stmt.order_by(Statement.month.desc(), Statement.id.desc()))
     return render_template(
         "reports/statements.html",
         page=page,
@@ -262,10 +326,21 @@ def credit(statement_id: int):
 # --- consumption -------------------------------------------------------------------------------
 
 
+RUNNING_STATUSES = (FrameworkStatus.ACTIVE, FrameworkStatus.EXHAUSTED)
+
+
 def _framework_choice(frameworks: list[Framework]) -> Framework | None:
     framework_id = _arg_int("framework")
     if framework_id is None:
-        return frameworks[0] if frameworks else None
+        # A report opens on the running framework (active or exhausted) with the most work
+        # committed, the newest on a tie, rather than on a new one that has no work yet.
+        running = [f for f in frameworks if f.status in RUNNING_STATUSES]
+        if not running:
+            return frameworks[0] if frameworks else None
+        return max(
+            running,
+            key=lambda f: (committed_amounts(f.id).total.committed, f.start_date, f.id),
+        )
     framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
     return framework
 
@@ -390,13 +465,13 @@ def social_impact():
             [
                 charts.Bar(
                     m["member_name"],
-                    m["share_percent"] or Decimal("0"),
+                    m["social_share_of_spend"] or Decimal("0"),
                     mark=m["target_percent"],
                     tone="social" if m["target_met"] else "muted",
                 )
                 for m in data["members"]
             ],
-            title=_("Share of the maintenance budget spent in the social economy"),
+            title=_("Share of the spend under this framework in the social economy"),
             description=_("Per member; the line marks the framework's target. See the table."),
             value_label=format_percent,
         )
@@ -407,6 +482,74 @@ def social_impact():
         year=year,
         data=data,
         rows=data["rows"].to_dict(orient="records") if data else [],
+        chart=chart,
+        share_chart=share_chart,
+        hours_per_fte=hours_per_fte,
+    )
+
+
+@bp.route("/reports/social-impact/member")
+@login_required
+def member_social_impact():
+    """A member's social impact across every framework and lead against its own target (§7.1);
+    a coordinator sees another member only under the frameworks its authority leads."""
+    require_role(current_user, "member", "coordinator")
+    members = _members_in_reach()
+    chosen = _arg_int("member") or current_user.organisation_id
+    member = get_visible(visible_report_members(current_user), Organisation, chosen)
+    year = services.check_year(_arg_int("year") or today().year)
+    hours_per_fte = hours_per_fte_arg()
+    framework_ids = None
+    if member.id != current_user.organisation_id:
+        framework_ids = [f.id for f in _led_frameworks()]
+    data = builders.build_member_social_impact(
+        db.session, member, year, hours_per_fte=hours_per_fte, framework_ids=framework_ids
+    )
+    chart = charts.column_chart(
+        [(_short_month(m), v) for m, v in data["social_spend_by_month"].items()],
+        title=_("Spend through social-economy providers per month"),
+        description=_("Accepted work of social-economy providers, per month of %(year)s.")
+        % {"year": year},
+        value_label=_money,
+    )
+    bars = []
+    if data["share_percent"] is not None:
+        bars.append(
+            charts.Bar(
+                _("Whole budget"),
+                data["share_percent"],
+                mark=data["target_percent"],
+                tone="social" if data["target_met"] else "muted",
+            )
+        )
+    bars += [
+        charts.Bar(
+            f["framework_reference"],
+            f["social_share_of_spend"] or Decimal("0"),
+            mark=f["target_percent"],
+            tone="social" if f["target_met"] else "muted",
+        )
+        for f in data["frameworks"]
+    ]
+    share_chart = (
+        charts.bar_chart(
+            bars,
+            title=_("Share in the social economy against the target"),
+            description=_(
+                "The whole budget against your own target, then each framework's spend "
+                "against the framework's target (the line). See the tables."
+            ),
+            value_label=format_percent,
+        )
+        if bars
+        else None
+    )
+    return render_template(
+        "reports/social_impact_member.html",
+        members=members,
+        member=member,
+        year=year,
+        data=data,
         chart=chart,
         share_chart=share_chart,
         hours_per_fte=hours_per_fte,

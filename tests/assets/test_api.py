@@ -675,3 +675,17 @@ def test_import_with_a_bad_measure_imports_nothing_and_names_the_rows(api, membe
     rows = refused.json["error"]["rows"]
     assert [(r["line"], r["column"]) for r in rows] == [(n, "measure") for n in range(3, 8)]
     assert count_assets(member) == 0
+
+
+def test_a_need_is_placed_within_the_members_own_area(api, member):
+    """Izegem placed a need in Antwerp: a place far from all of a member's assets is refused
+    with the reason; one just past the edge of its assets (a new street) is fine."""
+    for lat, lon in ((50.91, 3.19), (50.93, 3.21), (50.92, 3.23)):  # Izegem's assets
+        make_asset(member, lat=lat, lon=lon)
+    antwerp = {"lat": 51.2194, "lon": 4.4025, "address": "Grote Markt 1, Antwerpen"}
+    refused = api.post("/needs", json={**antwerp, "description": "Boom omgewaaid"})
+    assert refused.status_code == 400
+    assert "outside your municipality" in refused.json["error"]["fields"]["lat"][0]
+    assert api.get("/needs").json == []
+    edge = {"lat": 50.94, "lon": 3.245, "address": "Nieuwe straat 1, Izegem"}  # ~1.5 km out
+    assert api.post("/needs", json={**edge, "description": "x"}).status_code == 201

@@ -102,3 +102,13 @@ def test_on_a_desktop_every_menu_link_shows_without_a_menu_button(page: Page, li
     nav = page.locator("nav.main-nav")
     expect(nav.get_by_role("link", name="API tokens")).to_be_visible()
     expect(nav.get_by_role("button", name="Menu")).to_be_hidden()
+
+
+def test_the_consumption_tables_fit_a_1280_pixel_screen(page: Page, live_server: str):
+    sign_in(page, live_server, "coordinator")
+    page.goto(f"{live_server}/reports/consumption")
+    wraps = page.locator(".table-wrap")
+    expect(wraps.first).to_be_visible()
+    for index in range(wraps.count()):
+        cut = wraps.nth(index).evaluate("(w) => w.scrollWidth - w.clientWidth")
+        assert cut <= 1, f"table {index} is cut by {cut} px"

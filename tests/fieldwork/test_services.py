@@ -14,7 +14,7 @@ from central.core.clock import today
 from central.core.errors import Conflict, Forbidden, ValidationError
 from central.extensions import db
 from central.fieldwork import services
-from central.fieldwork.models import LabourEntry
+from central.fieldwork.models import LabourDay, LabourEntry
 from central.frameworks.queries import committed_amounts
 from tests.factories import make_need, make_round, make_user
 from tests.fieldwork.conftest import OK
@@ -362,42 +362,91 @@ def test_rule_16_only_the_provider_logs_labour(field):
             services.record_labour(field.round, labour(), actor=actor)
 
 
-def test_rule_16_labour_totals_sum_exactly_per_provider_member_framework_and_year(field):
-    from datetime import date
-
-    from central.fieldwork.queries import labour_totals
+def test_rule_16_labour_shares_sum_exactly_per_provider_member_framework_and_year(field):
+    from central.fieldwork.queries import labour_shares
 
     second = field.another_round()
-    for round_, day, hours, group, workers in (
-        (field.round, today() - timedelta(days=1), "7.10", "3.35", 1),
+    day = today() - timedelta(days=1) if today().timetuple().tm_yday > 1 else today()
+    for round_, work_date, hours, group, workers in (
+        (field.round, day, "7.10", "3.35", 1),
         (field.round, today(), "0.10", "0.10", 1),
         (second, today(), "0.20", "0", 0),
     ):
         services.record_labour(
             round_,
             {
-                "work_date": day,
+                "work_date": work_date,
                 "hours": hours,
                 "target_group_hours": group,
                 "target_group_workers": workers,
             },
             actor=field.crew,
         )
-    totals = labour_totals(framework_id=field.framework.id)
-    by_year = {t.year: t for t in totals}
-    if len(by_year) == 1:  # both dates in one year
-        (total,) = totals
-        assert total.hours == Decimal("7.40") and total.target_group_hours == Decimal("3.45")
-        assert total.target_group_worker_days == 2 and total.work_days == 3
-    assert all(
-        (t.provider_id, t.member_id, t.framework_id)
-        == (field.provider.id, field.member.id, field.framework.id)
-        for t in totals
+    (total,) = labour_shares(framework_ids=[field.framework.id], year=today().year)
+    assert (total.provider_id, total.member_id, total.framework_id) == (
+        field.provider.id,
+        field.member.id,
+        field.framework.id,
     )
-    this_year = labour_totals(framework_id=field.framework.id, year=today().year)
-    assert sum(t.work_days for t in this_year) >= 2
-    assert labour_totals(provider_id=field.member.id) == []
-    assert labour_totals(year=date(2001, 1, 1).year) == []
+    assert total.hours == Decimal("7.40") and total.target_group_hours == Decimal("3.45")
+    # Today one target-group worker served both rounds: one worker-day that day, not two.
+    assert total.target_group_worker_days == (2 if day != today() else 1)
+    assert total.work_days == 3
+    assert labour_shares(provider_id=field.member.id, year=today().year) == []
+    assert labour_shares(year=2001) == []
+
+
+def test_rule_16_a_crew_serving_several_rounds_on_a_day_is_one_day_of_its_workers(field):
+    """§7.1: labour is kept per provider and work date; each round adds its part."""
+    second = field.another_round()
+    services.record_labour(field.round, labour(workers=2), actor=field.crew)
+    entry, _ = services.record_labour(second, labour(hours="7.25", workers=2), actor=field.crew)
+    day = entry.day
+    assert sorted(day.round_ids) == sorted([field.round.id, second.id])
+    assert (day.hours, day.workers) == (Decimal("21.75"), 2)
+    assert (day.target_group_hours, day.target_group_workers) == (Decimal("14.50"), 1)
+    # Posting the first round again replaces its part; the day follows.
+    services.record_labour(field.round, labour(hours="10", workers=3), actor=field.crew)
+    db.session.refresh(day)
+    assert (day.hours, day.workers) == (Decimal("17.25"), 3)
+    assert db.session.scalar(select(func.count()).select_from(LabourDay)) == 1
+
+
+def test_rule_16_workers_default_to_the_target_group_workers(field):
+    entry, _ = services.record_labour(
+        field.round,
+        labour(hours="8", target_group_hours="8", target_group_workers=2),
+        actor=field.crew,
+    )
+    assert entry.workers == 2
+    entry, _ = services.record_labour(
+        field.round, {"hours": "3", "work_date": today() - timedelta(days=1)}, actor=field.crew
+    )
+    assert entry.workers == 1  # no target-group workers: the fewest the hours need
+
+
+@pytest.mark.parametrize(
+    ("values", "field_name"),
+    [
+        ({"hours": "25", "target_group_hours": "0", "workers": 1}, "hours"),
+        ({"workers": 0, "target_group_workers": 1}, "workers"),
+        ({"workers": -1}, "workers"),
+    ],
+)
+def test_rule_16_hours_are_at_most_24_a_day_per_worker(field, values, field_name):
+    with pytest.raises(ValidationError) as error:
+        services.record_labour(field.round, labour(**values), actor=field.crew)
+    assert field_name in error.value.fields
+    assert db.session.scalar(select(func.count()).select_from(LabourEntry)) == 0
+
+
+def test_rule_16_a_day_over_24_hours_per_worker_is_refused_and_writes_nothing(field):
+    second = field.another_round()
+    services.record_labour(field.round, labour(hours="20", workers=1), actor=field.crew)
+    with pytest.raises(ValidationError) as error:
+        services.record_labour(second, labour(hours="20", workers=1), actor=field.crew)
+    assert "workers" in error.value.fields
+    assert db.session.scalar(select(func.count()).select_from(LabourEntry)) == 1
 
 
 def test_rule_14_reading_on_its_bound_passes(field):

@@ -52,6 +52,10 @@ def test_admin_creates_an_authority(api, db, admin):
         "nis_code": "37018",
         "social_economy_status": "none",
         "email": "info@wingene.example",
+        "invoice_prefix": "CEN-",
+        "vat_registered": True,
+        "vat_number": "BE0207446673",
+        "iban": None,
     }
     event = db.session.scalar(
         select(AuditEvent).where(
@@ -230,3 +234,35 @@ def test_the_list_is_ordered_by_name(api, db):
     db.session.commit()
     names = [o["name"] for o in api("GET", "/organisations?per_page=500").json]
     assert names == sorted(names)
+
+
+def test_a_bad_iban_answers_400_with_a_clear_message_and_writes_nothing(api, db):
+    org = make_org("provider")
+    db.session.commit()
+    before = counts(db)
+    response = api("PATCH", f"/organisations/{org.id}", json={"iban": "BE68 5390 0754 7035"})
+    assert response.status_code == 400
+    assert "mod-97" in response.json["error"]["fields"]["iban"][0]
+    assert counts(db) == before
+    db.session.refresh(org)
+    assert org.iban is None
+
+
+def test_a_provider_is_given_its_iban_vat_registration_and_invoice_prefix(api, db):
+    org = make_org("provider")
+    db.session.commit()
+    response = api(
+        "PATCH",
+        f"/organisations/{org.id}",
+        json={"iban": "be68 5390 0754 7034", "vat_registered": False, "invoice_prefix": "LDE-"},
+    )
+    assert response.status_code == 200
+    body = response.json
+    assert (body["iban"], body["vat_registered"], body["vat_number"]) == (
+        "BE68539007547034",
+        False,
+        None,
+    )
+    assert body["invoice_prefix"] == "LDE-"
+    response = api("PATCH", f"/organisations/{org.id}", json={"invoice_prefix": "<script>"})
+    assert response.status_code == 400 and "invoice_prefix" in response.json["error"]["fields"]

@@ -132,3 +132,15 @@ def test_rule_messages_are_shown_in_dutch_by_default(client, login_as, db):
     )
     html = response.get_data(as_text=True)
     assert "mod-97-controle" in html and "fails the mod-97 check" not in html
+
+
+def test_a_bad_iban_on_the_form_is_refused_with_a_clear_message(as_admin, db):
+    before = org_count(db)
+    response = post(
+        as_admin,
+        "/admin/organisations/new",
+        **{**FORM, "kind": "provider", "nis_code": "", "iban": "BE68 5390 0754 7035"},
+    )
+    assert response.status_code == 400
+    assert "fails the mod-97 check" in response.get_data(as_text=True)
+    assert org_count(db) == before

@@ -110,6 +110,7 @@ def test_round_shows_its_tasks_in_route_order_with_their_places(login_as, world)
     assert [t["sequence"] for t in body["tasks"]] == [1, 2, 3]
     first = body["tasks"][0]
     assert first["unit_price"] == "18.50" and first["vat_rate"] == "21.00"
+    assert first["amount"] == "18.50"  # the stored unit price × quantity
     assert first["lat"] == pytest.approx(50.93) and first["place"].startswith("Kerkstraat")
     assert body["route_km"] == "1.20" and body["task_count"] == 3
     assert body["scheduled_date"] == "2026-03-02"

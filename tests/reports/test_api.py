@@ -207,19 +207,49 @@ def test_bad_statement_queries_answer_400(client, billed, query, field):
     assert field in response.json["error"]["fields"]
 
 
-def test_the_statement_as_csv_is_well_formed(client, billed):
+def _csv_rows(response) -> list[dict[str, str]]:
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert all(len(row) == len(rows[0]) for row in rows)
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def _sum(rows: list[dict[str, str]], column: str) -> Decimal:
+    return sum((Decimal(r[column].replace(",", ".")) for r in rows if r[column]), Decimal(0))
+
+
+def test_csv_exports_put_totals_and_vat_in_their_own_rows_and_columns(client, billed):
+    """Summing the amount column adds up the lines only; VAT per rate and the totals each have
+    rows and columns of their own; the VAT label writes the rate with a decimal comma."""
     response = client.get(
         statement_url(billed.member_a, format="csv"), headers=billed.headers("member_a")
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    text = response.get_data(as_text=True).lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    header = rows[0]
-    assert header[-1] == "amount" and "unit_price" in header
-    assert all(len(row) == len(header) for row in rows)
-    assert rows[-1][0] == "total_incl_vat" and rows[-1][-1] == "67,16"
+    rows = _csv_rows(response)
+    assert [r["row_type"] for r in rows][-1] == "total"
+    lines = [r for r in rows if r["row_type"] == "line"]
+    vat = [r for r in rows if r["row_type"] == "vat"]
+    (total,) = [r for r in rows if r["row_type"] == "total"]
+    assert _sum(rows, "amount") == _sum(lines, "amount") == Decimal("55.50")
+    assert all(not r["amount"] and not r["unit_price"] for r in vat + [total])
+    assert _sum(rows, "vat_base") == Decimal("55.50")
+    assert _sum(rows, "vat_amount") == Decimal(total["total_vat"].replace(",", "."))
+    assert (total["total_excl_vat"], total["total_incl_vat"]) == ("55,50", "67,16")
+    assert all(r["task_type_name"].startswith("btw 21,00 %") for r in vat)
+    assert all(not r[c] for r in lines for c in ("vat_base", "total_excl_vat", "total_vat"))
+
+
+def test_api_csv_downloads_name_their_charset_once(client, billed):
+    statement = statement_of(billed, billed.member_a, billed.framework)
+    headers = billed.headers("member_a")
+    for url in (
+        statement_url(billed.member_a, format="csv"),
+        f"/api/v1/statements/{statement.id}?format=csv",
+    ):
+        content_type = client.get(url, headers=headers).headers["Content-Type"]
+        assert content_type == "text/csv; charset=utf-8"
 
 
 def test_the_statement_as_xlsx_is_well_formed(client, billed):
@@ -340,12 +370,23 @@ def test_an_issued_statement_as_csv_and_xlsx(client, billed):
     )
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert all(len(row) == len(rows[0]) for row in rows)
-    assert rows[-1] == ["total_incl_vat", *[""] * (len(rows[0]) - 2), "44,77"]
+    table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    # The structured communication starts with +: kept as text, never run as a formula.
+    assert {(r["number"], r["payment_reference"]) for r in table} == {
+        (statement.number, "'" + statement.payment_reference)
+    }
+    assert table[-1]["row_type"] == "total" and table[-1]["total_incl_vat"] == "44,77"
+    assert _sum(table, "amount") == statement.total_excl_vat
     data = client.get(f"/api/v1/statements/{statement.id}?format=xlsx", headers=headers).data
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["statement", "lines", "vat"]
     header, values = list(book["statement"].values)
-    assert dict(zip(header, values, strict=True))["number"] == statement.number
+    facts = dict(zip(header, values, strict=True))
+    assert facts["number"] == statement.number
+    assert (facts["document_type"], facts["payment_reference"]) == (
+        "invoice",
+        statement.payment_reference,
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from central.core.clock import frozen_today
 from central.extensions import db
-from central.fieldwork.models import LabourEntry
+from central.fieldwork.services import store_labour
 from central.frameworks.queries import committed_amounts
 from central.reports import builders
 from central.reports.models import MaintenanceBudget
@@ -167,29 +167,25 @@ def impact(central):
         central.provider,
         [{"accepted_at": datetime(2024, 12, 31, 12, tzinfo=UTC), "done_on": date(2024, 12, 30)}],
     )
+    store_labour(
+        [
+            {
+                "round_id": social_round.id,
+                "provider_id": central.provider.id,
+                "work_date": work_date,
+                "hours": hours,
+                "target_group_hours": group,
+                "target_group_workers": workers,
+            }
+            for work_date, hours, group, workers in (
+                (date(2025, 6, 10), "7.25", "5.50", 2),
+                (date(2025, 6, 11), "8.00", "8.00", 1),
+                (date(2024, 6, 11), "8.00", "8.00", 1),
+            )
+        ]
+    )
     db.session.add_all(
         [
-            LabourEntry(
-                round_id=social_round.id,
-                work_date=date(2025, 6, 10),
-                hours=Decimal("7.25"),
-                target_group_hours=Decimal("5.50"),
-                target_group_workers=2,
-            ),
-            LabourEntry(
-                round_id=social_round.id,
-                work_date=date(2025, 6, 11),
-                hours=Decimal("8.00"),
-                target_group_hours=Decimal("8.00"),
-                target_group_workers=1,
-            ),
-            LabourEntry(
-                round_id=social_round.id,
-                work_date=date(2024, 6, 11),
-                hours=Decimal("8.00"),
-                target_group_hours=Decimal("8.00"),
-                target_group_workers=1,
-            ),
             MaintenanceBudget(member_id=central.member_a.id, year=2025, amount=Decimal("1000.00")),
             MaintenanceBudget(member_id=central.member_b.id, year=2025, amount=Decimal("100.00")),
         ]
@@ -203,18 +199,32 @@ def build(central, **kwargs):
     return builders.build_social_impact(db.session, central.framework, 2025, **kwargs)
 
 
-def test_social_economy_spend_and_its_share_of_the_budget_against_the_target(impact):
+def test_a_frameworks_target_is_the_social_economy_share_of_its_spend(impact):
+    """§7.1: per member, the framework's target is measured on the framework's spend; the share
+    of the member's budget is shown beside it."""
+    impact.framework.social_target_percent = Decimal("40.00")
     data = build(impact)
     members = {m["member_name"]: m for m in data["members"]}
     ardooie = members["Gemeente Ardooie"]
     assert ardooie["spend"] == Decimal("300.00")
     assert ardooie["social_spend"] == Decimal("100.00")
     assert ardooie["share_percent"] == Decimal("10.00")  # 100 of a 1,000.00 budget
-    assert ardooie["target_percent"] == Decimal("15.00")
-    assert ardooie["target_met"] is False
+    assert ardooie["target_percent"] == Decimal("40.00")
     assert ardooie["social_share_of_spend"] == Decimal("33.33")  # 100 of 300
+    assert ardooie["target_met"] is False  # 33.33 % < 40 %
     hooglede = members["Gemeente Hooglede"]
     assert hooglede["share_percent"] == Decimal("30.00") and hooglede["target_met"] is True
+
+
+def test_a_member_with_all_its_spend_in_the_social_economy_meets_the_target(impact):
+    """Issue 12: every member showed "target not met" with 100 % to the social economy (the
+    target was compared with the share of the budget, not of the framework's spend)."""
+    impact.framework.social_target_percent = Decimal("40.00")
+    data = build(impact)
+    hooglede = {m["member_name"]: m for m in data["members"]}["Gemeente Hooglede"]
+    assert hooglede["share_percent"] == Decimal("30.00")  # 30.00 of its 100.00 budget
+    assert hooglede["social_share_of_spend"] == Decimal("100.00")
+    assert hooglede["target_met"] is True
 
 
 def test_a_member_without_a_budget_has_no_share(impact):
@@ -225,7 +235,8 @@ def test_a_member_without_a_budget_has_no_share(impact):
     )
     members = {m["member_name"]: m for m in build(impact)["members"]}
     assert members["Gemeente Hooglede"]["share_percent"] is None
-    assert members["Gemeente Hooglede"]["target_met"] is None
+    # The framework's target does not need the budget: it is a share of the spend.
+    assert members["Gemeente Hooglede"]["target_met"] is True
 
 
 def test_target_group_hours_worker_days_and_fte_from_labour(impact):

@@ -43,3 +43,28 @@ def test_the_reports_demo_is_complete_and_idempotent(central):
     # Budgets for this year and last for every beneficiary of the lead's frameworks.
     assert first[2] == 2 * 3
     assert first[3] == 3  # one labour entry per accepted round
+
+
+def test_the_demo_shows_each_provider_an_invoice_and_a_credit_note(central):
+    make_work(
+        central.lot,
+        central.member_a,
+        central.provider,
+        [{"accepted_at": datetime(2025, month, 10, tzinfo=UTC)} for month in (4, 6)],
+    )
+    make_work(
+        central.lot,
+        central.member_b,
+        central.provider,
+        [{"accepted_at": datetime(2025, 4, 10, tzinfo=UTC)}],
+    )
+    orgs = {"lead": central.lead, "member": central.member_a, "provider": central.provider}
+    with frozen_today(date(2025, 7, 20)):
+        demo.load(orgs)
+    kinds = db.session.execute(
+        select(Statement.document_type, Statement.member_id, Statement.month).where(
+            Statement.provider_id == central.provider.id
+        )
+    ).all()
+    assert ("credit_note", central.member_b.id, "2025-06") in kinds
+    assert {kind for kind, _member, _month in kinds} == {"invoice", "credit_note"}

@@ -35,7 +35,7 @@ def issue(day=JULY_1):
 
 
 def statements() -> list[Statement]:
-    return list(db.session.scalars(select(Statement).order_by(Statement.number)))
+    return list(db.session.scalars(select(Statement).order_by(Statement.id)))
 
 
 @pytest.fixture
@@ -88,7 +88,12 @@ def test_issue_statements_through_the_job_runner_twice(app, june_work):
 def test_statements_are_numbered_and_carry_the_order_reference(june_work):
     issue()
     issued = statements()
-    assert [s.number for s in issued] == [f"2025-{n:05d}" for n in range(1, 5)]
+    c = june_work
+    numbers = sorted((s.provider_id, s.number) for s in issued)
+    assert numbers == [
+        *[(c.provider.id, f"CEN-2025-{n:05d}") for n in range(1, 4)],
+        (c.ordinary.id, "CEN-2025-00001"),
+    ]
     by_key = {(s.framework_id, s.member_id, s.provider_id): s for s in issued}
     c = june_work
     a = by_key[(c.framework.id, c.member_a.id, c.provider.id)]
@@ -382,8 +387,8 @@ def test_a_ubl_invoice_with_two_rates_and_a_credit_validates(june_work):
     assert len(etree.fromstring(xml).findall("cac:TaxTotal/cac:TaxSubtotal", NS)) == 2
     credit_xml = formats.issued_ubl(later)
     assert ubl_errors(credit_xml) == []
-    line = etree.fromstring(credit_xml).find("cac:InvoiceLine", NS)
-    assert line.findtext("cbc:InvoicedQuantity", namespaces=NS) == "-1"
+    line = etree.fromstring(credit_xml).find("cac:CreditNoteLine", NS)
+    assert line.findtext("cbc:CreditedQuantity", namespaces=NS) == "1"
     assert line.findtext("cac:Price/cbc:PriceAmount", namespaces=NS) == "2.00"
 
 

@@ -264,3 +264,23 @@ def test_progress_percentages_are_written_in_dutch_style(client, login_as, bille
     login_as(billed.users["provider"])
     html = page(client, "/reports/progress").get_data(as_text=True)
     assert re.search(r"\(\d+\xa0%\)", html), "the completion rate as '67 %' with a no-break space"
+
+
+def test_reports_open_on_the_framework_with_work_not_on_a_newer_empty_one(client, login_as, billed):
+    from datetime import date as day
+
+    from central.frameworks.models import FrameworkStatus
+    from tests.factories import make_framework
+
+    newer = make_framework(
+        billed.lead,
+        start_date=day(2026, 1, 1),
+        end_date=day(2027, 12, 31),
+        status=FrameworkStatus.ACTIVE,
+    )
+    login_as(billed.users["coordinator"])
+    html = page(client, "/reports/consumption").get_data(as_text=True)
+    picker = re.search(r'<select id="framework".*?</select>', html, re.S).group(0)
+    selected = re.search(r'<option value="(\d+)" selected', picker)
+    assert selected and int(selected.group(1)) == billed.framework.id, picker
+    assert newer.reference in picker  # still listed, to choose

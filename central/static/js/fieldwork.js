@@ -160,12 +160,16 @@
 
   function collectLabour(form) {
     var workers = form.elements.target_group_workers.value.trim();
-    return {
+    var body = {
       work_date: form.elements.work_date.value || null,
       hours: form.elements.hours.value.trim().replace(",", "."),
       target_group_hours: form.elements.target_group_hours.value.trim().replace(",", ".") || "0",
       target_group_workers: workers === "" ? 0 : (parseInt(workers, 10) || workers)
     };
+    // The whole crew, when given; left out, the server takes the target-group workers.
+    var crew = form.elements.workers ? form.elements.workers.value.trim() : "";
+    if (crew !== "") { body.workers = parseInt(crew, 10) || crew; }
+    return body;
   }
 
   function showErrors(form, lines) {
