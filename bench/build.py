@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import sqlite3
 import time
@@ -231,8 +232,10 @@ class Seeds:
         self.log = log
         self.fingerprint = fingerprint(scale)
         suffix = "" if scale.name == "full" else f"_{scale.name}"
-        self.pg_seed = f"central_bench{suffix}_seed"
-        self.pg_run = f"central_bench{suffix}"
+        # Several checkouts on one server keep apart by naming their databases (BENCH_PG_NAME).
+        name = os.environ.get("BENCH_PG_NAME", "central_bench")
+        self.pg_seed = f"{name}{suffix}_seed"
+        self.pg_run = f"{name}{suffix}"
         self.sqlite_seed = cache_dir / f"seed-{scale.name}-{self.fingerprint}.sqlite"
         self.sqlite_run = cache_dir / f"bench-{scale.name}.sqlite"
         self.manifest_path = cache_dir / f"manifest-{scale.name}-{self.fingerprint}.json"

@@ -61,6 +61,8 @@ PROVIDER_NAMES = [
 SOCIAL_STATUSES = ("maatwerkbedrijf", "lde", "sociale_inschakeling")
 
 ROUND_SIZE = 25
+# The defaults (§7.5): 25 inspections of 15 minutes and the drive between them fit a crew-day.
+CREW_DAY_MINUTES, TRAVEL_KMH, SERVICE_MINUTES = 450, 30, 15
 INSPECTION = "hydrant_inspection"
 REPAIR = "minor_repair"
 RESULTS = ("ok", "defect", "inaccessible", "not_found")
@@ -366,12 +368,13 @@ class Dataset:
             lots.append(
                 (lot_id, f + 1, p + 1, f"Hydrants {self.provinces[p][0]}", "hydrant_maintenance",
                  p % 2 == 0, money(max(lot_assets, 100) * 45.0 * 4 * 1.5 * (1 + f)),
-                 ROUND_SIZE, 28, 7, created)
+                 ROUND_SIZE, 28, 7, CREW_DAY_MINUTES, TRAVEL_KMH, created)
             )  # fmt: skip
         yield Table(
             "lots",
             ("id", "framework_id", "number", "title", "service_type", "reserved", "max_value",
-             "max_tasks_per_round", "planning_horizon_days", "urgent_days", "created_at"),
+             "max_tasks_per_round", "planning_horizon_days", "urgent_days", "crew_day_minutes",
+             "travel_kmh", "created_at"),
             lots, len(lots),
         )  # fmt: skip
         checklist = json.dumps(CHECKLIST)
@@ -382,11 +385,13 @@ class Dataset:
             types.append(
                 (type_id, lot_id, code,
                  "Inspection of a hydrant" if code == INSPECTION else "Minor repair of a hydrant",
-                 checklist if code == INSPECTION else repair_checklist, follow, created)
+                 checklist if code == INSPECTION else repair_checklist, follow, SERVICE_MINUTES,
+                 created)
             )  # fmt: skip
         yield Table(
             "task_types",
-            ("id", "lot_id", "code", "name", "checklist", "follow_up_task_type_id", "created_at"),
+            ("id", "lot_id", "code", "name", "checklist", "follow_up_task_type_id",
+             "service_minutes", "created_at"),
             types, len(types),
         )  # fmt: skip
         prices = [

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import route_quality
 from bench.build import Seeds
 from bench.config import (
     BENCH_DIR,
@@ -416,6 +417,7 @@ def render(results: dict[str, dict], scale_name: str, command: str, started: dat
             "",
             *facts,
             "",
+            route_quality.section(),
         ]
     )
 

@@ -27,7 +27,7 @@ from central.frameworks.models import (
 )
 from central.jobs.models import JobLock, JobRun
 from central.organisations.models import Organisation
-from central.planning.models import Round, Task
+from central.planning.models import Closure, Crew, Round, Task
 from central.reports.models import (
     Credit,
     ExternalSocialSpend,
@@ -44,7 +44,9 @@ __all__ = [
     "AssetKind",
     "AuditEvent",
     "Award",
+    "Closure",
     "Credit",
+    "Crew",
     "DigestMark",
     "ExternalSocialSpend",
     "FieldworkSetting",

@@ -357,6 +357,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "accept_work": frozenset({"coordinator", "member"}),
     "follow_fieldwork": frozenset({"coordinator"}),
     "view_workload": frozenset({"coordinator", "provider"}),
+    "plan_crews": frozenset({"provider"}),
     "manage_assets": frozenset({"coordinator", "member"}),
     "view_reports": frozenset({"coordinator", "member"}),
     "view_consumption": frozenset({"coordinator"}),

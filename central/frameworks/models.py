@@ -191,6 +191,11 @@ class Lot(db.Model):
         ),
         CheckConstraint("planning_horizon_days >= 1", name="planning_horizon_positive"),
         CheckConstraint("urgent_days >= 0", name="urgent_days_not_negative"),
+        # A crew-day is some minutes and at most a day (§7.5); a crew moves at some speed.
+        CheckConstraint(
+            "crew_day_minutes >= 1 AND crew_day_minutes <= 1440", name="crew_day_minutes_range"
+        ),
+        CheckConstraint("travel_kmh >= 1 AND travel_kmh <= 200", name="travel_kmh_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,6 +211,9 @@ class Lot(db.Model):
     max_tasks_per_round: Mapped[int] = mapped_column(default=25)
     planning_horizon_days: Mapped[int] = mapped_column(default=28)
     urgent_days: Mapped[int] = mapped_column(default=7)
+    # Rounds are sized to fit one crew-day: service plus travel time (§7.5).
+    crew_day_minutes: Mapped[int] = mapped_column(default=450)
+    travel_kmh: Mapped[int] = mapped_column(default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     framework: Mapped[Framework] = relationship(back_populates="lots")
@@ -243,6 +251,10 @@ class TaskType(db.Model):
             "follow_up_task_type_id IS NULL OR follow_up_task_type_id <> id",
             name="follow_up_not_self",
         ),
+        # The time one task takes on site: some minutes, at most a day (§7.5).
+        CheckConstraint(
+            "service_minutes >= 1 AND service_minutes <= 1440", name="service_minutes_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -254,6 +266,7 @@ class TaskType(db.Model):
     follow_up_task_type_id: Mapped[int | None] = mapped_column(
         ForeignKey("task_types.id", ondelete="SET NULL"), index=True
     )
+    service_minutes: Mapped[int] = mapped_column(default=15)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lot: Mapped[Lot] = relationship(back_populates="task_types", foreign_keys=[lot_id])

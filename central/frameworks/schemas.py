@@ -104,6 +104,13 @@ class LotSchema(Schema):
     urgent_days = fields.Integer(
         strict=True, load_default=7, validate=validate.Range(min=0, max=366)
     )
+    # §7.5: a round's service plus travel time fits the crew-day.
+    crew_day_minutes = fields.Integer(
+        strict=True, load_default=450, validate=validate.Range(min=1, max=1440)
+    )
+    travel_kmh = fields.Integer(
+        strict=True, load_default=30, validate=validate.Range(min=1, max=200)
+    )
 
 
 class ChecklistItemSchema(Schema):
@@ -124,6 +131,9 @@ class TaskTypeSchema(Schema):
     lot_id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=validate.Length(min=1, max=50))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    service_minutes = fields.Integer(
+        strict=True, load_default=15, validate=validate.Range(min=1, max=1440)
+    )
     checklist = fields.List(
         fields.Nested(ChecklistItemSchema), load_default=list, validate=validate.Length(max=50)
     )

@@ -81,10 +81,20 @@ LOT_FIELDS = (
     "max_tasks_per_round",
     "planning_horizon_days",
     "urgent_days",
+    "crew_day_minutes",
+    "travel_kmh",
 )
+MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
 # A running lot keeps its contractual terms; its planning settings stay the coordinator's.
 RUNNING_LOT_FIELDS = frozenset(
-    {"title", "max_tasks_per_round", "planning_horizon_days", "urgent_days"}
+    {
+        "title",
+        "max_tasks_per_round",
+        "planning_horizon_days",
+        "urgent_days",
+        "crew_day_minutes",
+        "travel_kmh",
+    }
 )
 
 
@@ -512,7 +522,13 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     merged: dict[str, Any] = (
         {f: getattr(current, f) for f in LOT_FIELDS}
         if current
-        else {"max_tasks_per_round": 25, "planning_horizon_days": 28, "urgent_days": 7}
+        else {
+            "max_tasks_per_round": 25,
+            "planning_horizon_days": 28,
+            "urgent_days": 7,
+            "crew_day_minutes": 450,
+            "travel_kmh": 30,
+        }
     )
     merged.update({k: v for k, v in values.items() if k in LOT_FIELDS})
     errors: dict[str, str] = {}
@@ -535,6 +551,14 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
         "urgent_days": _int(
             merged.get("urgent_days"), "urgent_days", errors, minimum=0, maximum=366
         ),
+        "crew_day_minutes": _int(
+            merged.get("crew_day_minutes"),
+            "crew_day_minutes",
+            errors,
+            minimum=1,
+            maximum=MINUTES_A_DAY,
+        ),
+        "travel_kmh": _int(merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=200),
     }
     if cleaned["max_value"] is not None and "max_value" not in errors:
         if cleaned["max_value"] <= 0:
@@ -713,6 +737,13 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     if code is not None and not CODE_PATTERN.match(code):
         errors["code"] = N_("Lower-case letters, digits, - and _ only.")
     name = _text(values, "name", errors, required=True, max_len=200)
+    service_minutes = _int(
+        values.get("service_minutes", 15),
+        "service_minutes",
+        errors,
+        minimum=1,
+        maximum=MINUTES_A_DAY,
+    )
     _raise(errors)
     checklist = clean_checklist(values.get("checklist"))
     follow_up = _follow_up(framework, values.get("follow_up"), None)
@@ -730,6 +761,7 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
         name=name,
         checklist=checklist,
         follow_up_task_type_id=follow_up.id if follow_up else None,
+        service_minutes=service_minutes,
     )
     db.session.add(task_type)
     _flush_unique(N_("This lot already has a task type with this code."), "code")
@@ -757,6 +789,14 @@ def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any)
         if name != task_type.name:
             task_type.name = name
             changed.append("name")
+    if "service_minutes" in values:
+        minutes = _int(
+            values["service_minutes"], "service_minutes", errors, minimum=1, maximum=MINUTES_A_DAY
+        )
+        _raise(errors)
+        if minutes != task_type.service_minutes:
+            task_type.service_minutes = minutes
+            changed.append("service_minutes")
     if "checklist" in values:
         checklist = clean_checklist(values["checklist"])
         if checklist != task_type.checklist:

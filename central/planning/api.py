@@ -8,14 +8,23 @@ from datetime import date
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import select
 
 from central.core.api import endpoint
-from central.core.errors import N_, ValidationError
-from central.core.permissions import get_visible, visible_rounds, visible_tasks
+from central.core.errors import N_, NotFound, ValidationError
+from central.core.permissions import (
+    get_visible,
+    visible_organisations,
+    visible_rounds,
+    visible_tasks,
+)
 from central.extensions import db
+from central.organisations.models import Organisation, OrganisationKind
 from central.planning import services
-from central.planning.models import Round, RoundStatus, Task
+from central.planning.models import Closure, Crew, Round, RoundStatus, Task
 from central.planning.schemas import (
+    ClosureSchema,
+    CrewSchema,
     MoveRoundSchema,
     RoundDetailSchema,
     RoundSchema,
@@ -137,3 +146,95 @@ def cancel_task(task_id: int):
     from central.planning.queries import stops
 
     return next(stop for stop in stops(task.round) if stop.id == task.id)
+
+
+# --- crews and closures (§7.5) -----------------------------------------------------------------
+
+CREWS_TAG = "crews"
+
+
+def _provider(provider_id: int) -> Organisation:
+    """A provider in the reader's reach (its own users, the admin, coordinators of frameworks
+    that award it), or 404."""
+    provider = get_visible(visible_organisations(current_user), Organisation, provider_id)
+    if provider.kind != OrganisationKind.PROVIDER:
+        raise NotFound(N_("Not found."))
+    return provider
+
+
+@endpoint(
+    "/providers/<int:provider_id>/crews",
+    summary="List a provider's crews",
+    tag=CREWS_TAG,
+    response=CrewSchema,
+    many=True,
+)
+def list_crews(provider_id: int):
+    provider = _provider(provider_id)
+    return select(Crew).where(Crew.provider_id == provider.id).order_by(Crew.name, Crew.id)
+
+
+@endpoint(
+    "/providers/<int:provider_id>/crews",
+    "POST",
+    summary="Add a crew (the provider or the admin): one round a day on its days a week",
+    tag=CREWS_TAG,
+    body=CrewSchema,
+    response=CrewSchema,
+    status=201,
+)
+def create_crew(provider_id: int, data):
+    provider = _provider(provider_id)
+    crew = services.create_crew(provider, data, actor=current_user)
+    db.session.commit()
+    return crew
+
+
+@endpoint(
+    "/providers/<int:provider_id>/crews/<int:crew_id>",
+    "PATCH",
+    summary="Change a crew's name or days a week (the provider or the admin)",
+    tag=CREWS_TAG,
+    body=CrewSchema,
+    partial=True,
+    response=CrewSchema,
+)
+def update_crew(provider_id: int, crew_id: int, data):
+    provider = _provider(provider_id)
+    crew = get_visible(select(Crew).where(Crew.provider_id == provider.id), Crew, crew_id)
+    services.update_crew(crew, provider, data, actor=current_user)
+    db.session.commit()
+    return crew
+
+
+@endpoint(
+    "/providers/<int:provider_id>/closures",
+    summary="List a provider's closures (whole provider or one crew), latest first",
+    tag=CREWS_TAG,
+    response=ClosureSchema,
+    many=True,
+)
+def list_closures(provider_id: int):
+    provider = _provider(provider_id)
+    return (
+        select(Closure)
+        .where(Closure.provider_id == provider.id)
+        .order_by(Closure.start_date.desc(), Closure.id.desc())
+    )
+
+
+@endpoint(
+    "/providers/<int:provider_id>/closures",
+    "POST",
+    summary="Close days (the provider or the admin); scheduled rounds on them move to the next "
+    "open day and the provider and members are told",
+    tag=CREWS_TAG,
+    body=ClosureSchema,
+    response=ClosureSchema,
+    status=201,
+)
+def create_closure(provider_id: int, data):
+    provider = _provider(provider_id)
+    closure = services.create_closure(provider, data, actor=current_user)
+    db.session.commit()
+    return closure

@@ -2,12 +2,12 @@
 mark-overdue. Each is `fn(session, today) -> counts`, set-based, and idempotent: a second run
 finds nothing left to do.
 
-generate-rounds (rules 2, 3, 6, 10–12) reads every due asset and open need in a few queries,
-groups each member's work per lot into compact rounds, checks each round against the framework's
-and lot's maximum under the framework's lock, routes all rounds at once (numpy) and writes them in
-batches of whole rounds (bulk inserts, PostgreSQL COPY for tasks), committed once with the locks:
-a failure leaves nothing, and a re-run plans it all (its open tasks exclude what is planned,
-rule 11).
+generate-rounds (rules 2, 3, 6, 10–12, §7.5) reads every due asset and open need in a few
+queries, groups each member's work per lot into compact rounds that fit a crew-day (routed all at
+once per lot, numpy), checks each round against the framework's and lot's maximum under the
+framework's lock and writes them in batches of whole rounds (bulk inserts, PostgreSQL COPY for
+tasks), committed once with the locks: a failure leaves nothing, and a re-run plans it all (its
+open tasks exclude what is planned, rule 11).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from math import ceil
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from central.frameworks.queries import (
 )
 from central.organisations.models import Organisation
 from central.planning import notifications
+from central.planning.calendar import LATE_WEEKS, ProviderCalendar
 from central.planning.models import (
     OPEN_TASK_STATUSES,
     Round,
@@ -95,6 +97,7 @@ class _Price:
     unit_price: Decimal
     vat_rate: Decimal
     amount: Decimal  # one unit (quantity 1), excl. VAT
+    service_minutes: int = 15  # time on site per task (§7.5)
 
     def quantity(self, need_quantity: Decimal | None, measure: Decimal | None) -> Decimal:
         """A task's quantity (rule 5): the need's, if given; else, priced per m or m², the
@@ -135,6 +138,12 @@ class _Round:
     due_date: date = field(init=False)
     amount: Decimal = field(init=False)
     route: Any = None
+
+    @property
+    def minutes(self) -> float:
+        """Service time of its tasks plus travel time along its route (§7.5)."""
+        travel = self.route.km / self.lot.travel_kmh * 60 if self.route is not None else 0.0
+        return sum(item.price.service_minutes for item in self.items) + travel
 
     def __post_init__(self) -> None:
         self.due_date = min(item.due_date for item in self.items)
@@ -177,6 +186,7 @@ def _prices(lot: Lot, today: date) -> dict[str, _Price]:
                 line.unit_price,
                 line.vat_rate,
                 task_amount(line.unit_price, Decimal(1)),
+                task_type.service_minutes,
             )
     return prices
 
@@ -293,7 +303,8 @@ def _plan_items(session, lot, members, prices, today, planned, counts) -> list[_
 
 
 def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
-    """Per member (urgent needs apart), compact rounds of at most `max_tasks_per_round`."""
+    """Per member (urgent needs apart), compact rounds of at most `max_tasks_per_round`, each
+    routed and split again until its service plus travel time fits the lot's crew-day (§7.5)."""
     buckets: dict[tuple[int, bool], list[_Item]] = defaultdict(list)
     for item in items:
         buckets[(item.member_id, item.urgent)].append(item)
@@ -305,7 +316,41 @@ def _group(framework: Framework, lot: Lot, items: list[_Item]) -> list[_Round]:
             rounds.append(
                 _Round(framework, lot, member_id, urgent, [bucket[i] for i in group.tolist()])
             )
-    return rounds
+    return _fit_crew_day(lot, rounds)
+
+
+def _fit_crew_day(lot: Lot, rounds: list[_Round]) -> list[_Round]:
+    """Route the rounds (all at once) and split each that takes longer than a crew-day into
+    as many compact parts as its minutes call for, until every round fits (a single task that
+    takes longer than the day stays a round of its own)."""
+    fitted: list[_Round] = []
+    pending = rounds
+    while pending:
+        for round_, route in zip(pending, route_rounds(_coordinates(pending)), strict=True):
+            round_.route = route
+        too_long = []
+        for round_ in pending:
+            minutes = round_.minutes
+            if minutes <= lot.crew_day_minutes or len(round_.items) == 1:
+                fitted.append(round_)
+                continue
+            parts = max(2, ceil(minutes / lot.crew_day_minutes))
+            size = max(1, ceil(len(round_.items) / parts))
+            items = round_.items
+            lat = np.fromiter((i.lat for i in items), dtype=float, count=len(items))
+            lon = np.fromiter((i.lon for i in items), dtype=float, count=len(items))
+            too_long.extend(
+                _Round(
+                    round_.framework,
+                    lot,
+                    round_.member_id,
+                    round_.urgent,
+                    [items[i] for i in group.tolist()],
+                )
+                for group in group_points(lat, lon, size)
+            )
+        pending = too_long
+    return fitted
 
 
 def _within_maximum(
@@ -402,9 +447,6 @@ def generate_rounds(session: Session, today: date) -> dict[str, Any]:
         if len(kept) < len(candidates):
             flagged.add(framework.id)
         to_create.extend(kept)
-    routes = route_rounds(_coordinates(to_create))
-    for round_, route in zip(to_create, routes, strict=True):
-        round_.route = route
     # One transaction: the frameworks stay locked (rule 2 on every path, §7.1) until their
     # rounds are written; a failure leaves nothing, and a re-run plans it all.
     for start in range(0, len(to_create), BATCH_ROUNDS):
@@ -460,6 +502,7 @@ def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> 
                 "status": RoundStatus.PLANNED.value,
                 "due_date": r.due_date,
                 "route_km": Decimal(str(round(r.route.km, 2))),
+                "planned_minutes": ceil(r.minutes),
                 "created_at": now,
             }
             for r in batch
@@ -608,11 +651,72 @@ def bulk_insert(
 # --- assign-rounds ---------------------------------------------------------------------------
 
 
+@dataclass
+class _Capacity:
+    """What assign-rounds has given so far: tasks per lot, provider and week (the award's
+    `weekly_capacity`), and rounds per provider and week and per provider and day (its crews,
+    over all its lots and frameworks)."""
+
+    calendar: ProviderCalendar
+    today: date
+    lot_tasks: dict[tuple[int, int, date], int] = field(default_factory=lambda: defaultdict(int))
+    week_rounds: dict[tuple[int, date], int] = field(default_factory=lambda: defaultdict(int))
+    day_rounds: dict[tuple[int, date], int] = field(default_factory=lambda: defaultdict(int))
+    answers: dict[tuple, Any] = field(default_factory=dict)
+
+    def day_with_room(
+        self, lot_id: int, provider_id: int, capacity: int, tasks: int, week: date
+    ) -> date | None:
+        """The first open working day of the week (not in the past) on which the provider can
+        take a round of `tasks` tasks of the lot, or None."""
+        if self.lot_tasks[(lot_id, provider_id, week)] + tasks > capacity:
+            return None
+        calendar = self.calendar
+        crews = calendar.has_crews(provider_id)
+        if crews and self.week_rounds[(provider_id, week)] >= self._week_capacity(
+            provider_id, week
+        ):
+            return None
+        for day in self._open_days(provider_id, week):
+            if not crews or self.day_rounds[(provider_id, day)] < self._crews_open(
+                provider_id, day
+            ):
+                return day
+        return None
+
+    def take(self, lot_id: int, provider_id: int, tasks: int, day: date) -> None:
+        week = monday(day)
+        self.lot_tasks[(lot_id, provider_id, week)] += tasks
+        self.week_rounds[(provider_id, week)] += 1
+        self.day_rounds[(provider_id, day)] += 1
+
+    # The calendar's answers do not change during a run: computed once per provider and week.
+    def _open_days(self, provider_id: int, week: date) -> list[date]:
+        return self._memo(("days", provider_id, week), self.calendar.open_days, week, self.today)
+
+    def _week_capacity(self, provider_id: int, week: date) -> int:
+        return self._memo(("week", provider_id, week), self.calendar.week_capacity, week)
+
+    def _crews_open(self, provider_id: int, day: date) -> int:
+        return self._memo(("day", provider_id, day), self.calendar.crews_open, day)
+
+    def _memo(self, key: tuple, compute, *args) -> Any:
+        if key not in self.answers:
+            self.answers[key] = compute(key[1], *args)
+        return self.answers[key]
+
+
 def assign_rounds(session: Session, today: date) -> dict[str, Any]:
-    """Rule 13: unassigned rounds by due date go to the highest-ranked awarded provider with
-    capacity (tasks a week, per award) in some week up to the due date, scheduled on the Monday
-    of the earliest such week; a reserved lot only to social-economy providers (rule 4). What no
-    provider can take stays unassigned and is reported. Idempotency key: a round's provider."""
+    """Rule 13 and §7.5: unassigned rounds, by due date, then framework, then round id, go to the
+    highest-ranked awarded provider with room in some week up to the due date, in the earliest
+    such week, on its first open working day from the later of today and that Monday (never a
+    weekend, a Belgian public holiday or a day the provider closed). Room: the award's
+    `weekly_capacity` (tasks of that lot) and, for a provider with crews, one round a crew-day
+    over all its lots and frameworks. A reserved lot only goes to social-economy providers
+    (rule 4). A round that reached its due date unassigned is offered, late, to any awarded
+    provider with room in the coming weeks, and the lead coordinators are told once per round.
+    What no provider can take stays unassigned and is reported. Idempotency key: a round's
+    provider (and its `late_alerted_at`)."""
     first_week = monday(today)
     task_count = (
         select(func.count())
@@ -621,11 +725,20 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         .scalar_subquery()
     )
     pending = session.execute(
-        select(Round.id, Round.lot_id, Round.member_id, Round.due_date, task_count)
+        select(
+            Round.id,
+            Round.framework_id,
+            Round.lot_id,
+            Round.member_id,
+            Round.due_date,
+            Round.late_alerted_at,
+            task_count,
+        )
         .where(Round.status == RoundStatus.PLANNED, Round.provider_id.is_(None))
-        .order_by(Round.due_date, Round.id)
+        .order_by(Round.due_date, Round.framework_id, Round.id)
     ).all()
     counts: dict[str, Any] = {"assigned": 0, "unassigned": 0}
+    late_assigned = 0
     if not pending:
         return counts
     lot_ids = {row.lot_id for row in pending}
@@ -643,36 +756,54 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         .join(Lot, Lot.id == Award.lot_id)
         .join(Framework, Framework.id == Lot.framework_id)
         .where(Award.lot_id.in_(lot_ids))
-        .order_by(Award.lot_id, Award.rank)
+        .order_by(Award.lot_id, Award.rank, Award.provider_id)
     ):
         if (lot_reserved or framework_reserved) and status not in SOCIAL_ECONOMY_STATUSES:
             continue  # rule 4: a reserved lot only goes to social-economy providers
         awards[lot_id].append((provider_id, capacity))
-    load: dict[tuple[int, int, date], int] = defaultdict(int)
-    for lot_id, provider_id, day, tasks in session.execute(
-        select(Round.lot_id, Round.provider_id, Round.scheduled_date, func.sum(task_count))
+    provider_ids = {provider_id for offers in awards.values() for provider_id, _ in offers}
+    room = _Capacity(ProviderCalendar.load(session, provider_ids, first_week), today)
+    for lot_id, provider_id, day, rounds, tasks in session.execute(
+        select(
+            Round.lot_id,
+            Round.provider_id,
+            Round.scheduled_date,
+            func.count(Round.id),
+            func.sum(task_count),
+        )
         .where(
-            Round.lot_id.in_(lot_ids),
-            Round.provider_id.is_not(None),
+            Round.provider_id.in_(provider_ids),
             Round.scheduled_date >= first_week,
             Round.status != RoundStatus.CANCELLED,
         )
         .group_by(Round.lot_id, Round.provider_id, Round.scheduled_date)
     ):
-        # A round the provider moved within its week still counts in that week.
-        load[(lot_id, provider_id, monday(day))] += int(tasks or 0)
+        # A round the provider moved within its week still counts in that week; crews count
+        # rounds of every lot and framework.
+        week = monday(day)
+        room.lot_tasks[(lot_id, provider_id, week)] += int(tasks or 0)
+        room.week_rounds[(provider_id, week)] += int(rounds)
+        room.day_rounds[(provider_id, day)] += int(rounds)
     now = business_now(today)
     changes = []
     unassigned = []
-    for round_id, lot_id, member_id, due_date, tasks in pending:
-        choice = _first_week_with_room(awards[lot_id], load, lot_id, tasks, first_week, due_date)
+    late_alerts = []
+    for round_id, framework_id, lot_id, member_id, due_date, alerted, tasks in pending:
+        late = due_date <= today
+        if late and alerted is None:
+            late_alerts.append((round_id, framework_id, due_date))
+        last_week = first_week + timedelta(weeks=LATE_WEEKS) if late else monday(due_date)
+        choice = _first_day_with_room(
+            room, awards[lot_id], lot_id, tasks, first_week, last_week, late
+        )
         if choice is None:
             unassigned.append(round_id)
             continue
-        provider_id, week = choice
-        load[(lot_id, provider_id, week)] += tasks
+        provider_id, day = choice
+        room.take(lot_id, provider_id, tasks, day)
+        late_assigned += late
         changes.append(
-            {"rid": round_id, "pid": provider_id, "week": week, "mid": member_id, "due": due_date}
+            {"rid": round_id, "pid": provider_id, "week": day, "mid": member_id, "due": due_date}
         )
     table = Round.__table__
     if changes:
@@ -688,6 +819,15 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             changes,
         )
         notifications.rounds_assigned(changes)
+    if late_alerts:
+        session.execute(
+            update(table)
+            .where(table.c.id.in_([r[0] for r in late_alerts]), table.c.late_alerted_at.is_(None))
+            .values(late_alerted_at=now)
+        )
+        assigned = {change["rid"]: change for change in changes}
+        notifications.rounds_late(late_alerts, assigned)
+    if changes or late_alerts:
         by_provider: dict[int, list[int]] = defaultdict(list)
         for change in changes:
             by_provider[change["pid"]].append(change["rid"])
@@ -697,32 +837,46 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             today=today,
             assigned={str(pid): rids for pid, rids in sorted(by_provider.items())},
             unassigned=unassigned,
+            late_alerted=[r[0] for r in late_alerts],
         )
     session.commit()
     counts["assigned"] = len(changes)
     counts["unassigned"] = len(unassigned)
+    if late_assigned:
+        counts["assigned_late"] = late_assigned
+    if late_alerts:
+        counts["late_alerted"] = len(late_alerts)
     if unassigned:
         counts["unassigned_round_ids"] = unassigned[:50]
     return counts
 
 
-def _first_week_with_room(
+def _first_day_with_room(
+    room: _Capacity,
     awards: list[tuple[int, int]],
-    load: dict[tuple[int, int, date], int],
     lot_id: int,
     tasks: int,
     first_week: date,
-    due_date: date,
+    last_week: date,
+    late: bool,
 ) -> tuple[int, date] | None:
-    """The highest-ranked provider with room in some week up to the due date, and the earliest
-    such week (rule 13)."""
-    last_week = monday(due_date)
-    for provider_id, capacity in awards:
-        week = first_week
-        while week <= last_week:
-            if load[(lot_id, provider_id, week)] + tasks <= capacity:
-                return provider_id, week
-            week += timedelta(weeks=1)
+    """Rule 13: the highest-ranked provider with room in some week up to the due date, on its
+    first open day of the earliest such week. A late round (§7.5) goes to whichever awarded
+    provider has room first, in rank order within a week."""
+    weeks = []
+    week = first_week
+    while week <= last_week:
+        weeks.append(week)
+        week += timedelta(weeks=1)
+    pairs = (
+        ((p, c, w) for w in weeks for p, c in awards)
+        if late
+        else ((p, c, w) for p, c in awards for w in weeks)
+    )
+    for provider_id, capacity, week in pairs:
+        day = room.day_with_room(lot_id, provider_id, capacity, tasks, week)
+        if day is not None:
+            return provider_id, day
     return None
 
 

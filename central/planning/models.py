@@ -93,6 +93,7 @@ class Round(db.Model):
             "scheduled_date IS NULL OR provider_id IS NOT NULL", name="scheduled_has_provider"
         ),
         CheckConstraint("route_km >= 0", name="route_km_not_negative"),
+        CheckConstraint("planned_minutes >= 0", name="planned_minutes_not_negative"),
         # assign-rounds takes unassigned rounds by due date; mark-overdue scans by status.
         Index("ix_rounds_status_due_date", "status", "due_date"),
         # A member's rounds; a provider's workload by week.
@@ -113,6 +114,10 @@ class Round(db.Model):
     # The Monday of the week the round is planned in; the provider may move it within the week.
     scheduled_date: Mapped[date | None]
     route_km: Mapped[Decimal] = mapped_column(Numeric(9, 2), default=Decimal("0.00"))
+    # Service plus travel time along the route (§7.5); unknown for rounds planned before.
+    planned_minutes: Mapped[int | None]
+    # When the coordinator was told the round reached its due date unassigned (once a round).
+    late_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -252,3 +257,56 @@ def _register_task_amounts() -> None:
 
 
 _register_task_amounts()
+
+
+class Crew(db.Model):
+    """A provider's crew: it does one round a day, on `days_per_week` days (§7.5). A provider's
+    crews bound the rounds it gets in a week, over all its lots and frameworks."""
+
+    __tablename__ = "crews"
+    __table_args__ = (
+        # A crew leader tells crews apart by name.
+        UniqueConstraint("provider_id", "name", name="uq_crews_provider_name"),
+        # A crew works one to seven days a week; none or more is no crew.
+        CheckConstraint("days_per_week >= 1 AND days_per_week <= 7", name="days_per_week_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    days_per_week: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Crew {self.id} {self.name!r}>"
+
+
+class Closure(db.Model):
+    """Days a provider (or one of its crews) does not work: holidays, training, a sick crew.
+    No round is scheduled on them (§7.5)."""
+
+    __tablename__ = "closures"
+    __table_args__ = (
+        # A closure ends on or after the day it starts.
+        CheckConstraint("end_date >= start_date", name="end_not_before_start"),
+        # assign-rounds reads a provider's closures from a week on.
+        Index("ix_closures_provider_end", "provider_id", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    # None: the whole provider is closed; otherwise only this crew.
+    crew_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crews.id", ondelete="CASCADE"), index=True
+    )
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    crew: Mapped[Crew | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Closure {self.id} {self.start_date}..{self.end_date}>"

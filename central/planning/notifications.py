@@ -129,3 +129,84 @@ def work_cancelled(round_, tasks) -> None:
         )
 
     _send(round_.provider_id, ["provider"], compose)
+
+
+def rounds_late(late: list[tuple[int, int, date]], assigned: dict[int, dict[str, Any]]) -> None:
+    """Tell the lead coordinators, once per round, which rounds reached their due date
+    unassigned, and which of them were now given late to a provider (§7.5)."""
+    from central.extensions import db
+    from central.frameworks.models import Framework
+
+    by_framework: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for round_id, framework_id, due_date in late:
+        by_framework[framework_id].append((round_id, due_date))
+    for framework_id, rounds in sorted(by_framework.items()):
+        framework = db.session.get(Framework, framework_id)
+        if framework is None:
+            continue
+
+        def compose(rounds=rounds, framework=framework):
+            lines = []
+            for round_id, due_date in rounds:
+                change = assigned.get(round_id)
+                if change is None:
+                    lines.append(
+                        _(
+                            "#%(round)s (due %(due)s): no provider has room yet.",
+                            round=round_id,
+                            due=format_day(due_date),
+                        )
+                    )
+                else:
+                    lines.append(
+                        _(
+                            "#%(round)s (due %(due)s): given late, for %(day)s.",
+                            round=round_id,
+                            due=format_day(due_date),
+                            day=format_day(change["week"]),
+                        )
+                    )
+            return (
+                _("Rounds past their due date unassigned: %(count)d", count=len(rounds)),
+                _(
+                    "These rounds of %(framework)s reached their due date without a provider; "
+                    "each night they are offered to any awarded provider with room.",
+                    framework=framework.reference,
+                )
+                + "\n\n"
+                + "\n".join(lines),
+            )
+
+        _send(framework.lead_organisation_id, ["coordinator"], compose)
+
+
+def rounds_moved_for_closure(provider_id: int, rounds, moved: dict[int, tuple]) -> None:
+    """Tell the provider and each member which scheduled rounds a closure moved, and to when."""
+
+    def lines(group) -> str:
+        return "\n".join(
+            _(
+                "#%(round)s: %(old)s → %(new)s",
+                round=r.id,
+                old=format_day(moved[r.id][0]),
+                new=format_day(moved[r.id][1]),
+            )
+            for r in group
+        )
+
+    for organisation_id, roles, group in (
+        (provider_id, ["provider"], list(rounds)),
+        *((k, ["member", "coordinator"], v) for k, v in _by(rounds, "member_id").items()),
+    ):
+
+        def compose(group=group):
+            return (
+                _("Rounds moved: %(count)d", count=len(group)),
+                _(
+                    "The provider closed some days; these rounds move to its next open day:",
+                )
+                + "\n\n"
+                + lines(group),
+            )
+
+        _send(organisation_id, roles, compose)

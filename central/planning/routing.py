@@ -5,23 +5,35 @@ Grouping is a recursive bisection along the principal axis of the points: every 
 set in two compact halves sized in proportion to the rounds each half will hold, so that nearby
 hydrants end up in one round and no round is spread over the town.
 
-Routing is a nearest-neighbour tour improved by 2-opt, vectorised over many rounds at once (all
-rounds of the same size form one batch of distance matrices): 16,000 rounds of 25 points are
-routed in seconds, not with a Python loop per round. Routes are open paths (a crew does not
-return to its first hydrant); a zero-cost dummy node turns the open path into a closed tour for
-2-opt. A route is never longer than the order the points came in.
+Routing starts each round three times (greedy from the point farthest from its centre and from
+the point nearest to it, and a sweep along its principal axis), improves each start by 2-opt and
+Or-opt (moving a run of 1–3 stops, either way round, to another place in the route) until neither
+shortens it, and keeps the shortest: 2-opt alone stops at orders that moving a short run of stops
+elsewhere still shortens by hundreds of metres, and a local optimum depends on where it starts.
+All of it is vectorised over many rounds at once (all rounds of the same size form one batch of
+distance matrices, whose starts are improved in two threads), not a Python loop per round.
+Routes are open paths (a crew does not return to its first hydrant); a zero-cost dummy node
+turns the open path into a closed tour. A route is never longer than the order the points came
+in.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 EARTH_RADIUS_KM = 6371.0088
 CHUNK_ROUNDS = 2048  # rounds routed together: bounded memory, still vectorised
+# Starting tours are improved in threads: numpy releases the GIL in its loops, so both cores work.
+ROUTING_THREADS = min(2, os.cpu_count() or 1)
 MAX_2OPT_PASSES = 200
+MAX_OR_OPT_PASSES = 200
+MAX_ALTERNATIONS = 20  # 2-opt then Or-opt, again while Or-opt still improves
+OR_OPT_RUNS = (1, 2, 3)  # lengths of the runs of stops that Or-opt moves
 
 
 @dataclass(frozen=True)
@@ -130,13 +142,25 @@ def route_rounds(rounds: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Route]
         coords.append((lat, lon))
         by_size.setdefault(lat.size, []).append(r)
     results: list[Route] = [None] * len(rounds)  # type: ignore[list-item]
-    for size, members in by_size.items():
-        for start in range(0, len(members), CHUNK_ROUNDS):
-            chunk = members[start : start + CHUNK_ROUNDS]
-            lat = np.stack([coords[r][0] for r in chunk]).reshape(len(chunk), size)
-            lon = np.stack([coords[r][1] for r in chunk]).reshape(len(chunk), size)
-            orders = _route_batch(lat, lon) if size > 3 else _small_orders(lat, lon)
-            kms = _path_lengths(lat, lon, orders) if size > 1 else np.zeros(len(chunk))
+    batches = []
+    with ThreadPoolExecutor(max_workers=ROUTING_THREADS) as pool:
+        for size, members in by_size.items():
+            for start in range(0, len(members), CHUNK_ROUNDS):
+                chunk = members[start : start + CHUNK_ROUNDS]
+                lat = np.stack([coords[r][0] for r in chunk]).reshape(len(chunk), size)
+                lon = np.stack([coords[r][1] for r in chunk]).reshape(len(chunk), size)
+                if size > 3:
+                    d = _distance_matrices(lat, lon)
+                    improving = [pool.submit(_improve, d, tours) for tours in _starts(d, lat, lon)]
+                    batches.append((chunk, lat, lon, d, improving))
+                else:
+                    batches.append((chunk, lat, lon, None, _small_orders(lat, lon)))
+        for chunk, lat, lon, d, work in batches:
+            if d is None:
+                orders = work
+            else:
+                orders = _shortest(lat, lon, d, [future.result()[:, 1:] - 1 for future in work])
+            kms = _path_lengths(lat, lon, orders) if lat.shape[1] > 1 else np.zeros(len(chunk))
             for r, order, km in zip(chunk, orders, kms, strict=True):
                 where = located[r]
                 if where is not None:
@@ -186,31 +210,59 @@ def _path_lengths(lat: np.ndarray, lon: np.ndarray, orders: np.ndarray) -> np.nd
     return haversine_km(la[:, :-1], lo[:, :-1], la[:, 1:], lo[:, 1:]).sum(axis=1)
 
 
-def _route_batch(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Route a batch of same-sized rounds; returns each round's order (indices 0..m-1)."""
-    d = _distance_matrices(lat, lon)
-    orders = _two_opt(d, _nearest_neighbour_tours(d, lat, lon))[:, 1:] - 1
-    # Never longer than the order the points came in: where that order is better, improve it
-    # instead, and keep it as it is if even that does not help.
+def _starts(d: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> list[np.ndarray]:
+    """Three starting tours per round, each improved apart: greedy from the point farthest from
+    the centre, greedy from the point nearest to it, and a sweep along the principal axis. A
+    local optimum depends on where it starts; the three rarely share a bad one (measured against
+    OR-Tools, the worst round went from 13 % longer with one start to under 5 %)."""
+    centre = haversine_km(
+        lat, lon, lat.mean(axis=1, keepdims=True), lon.mean(axis=1, keepdims=True)
+    )
+    return [
+        _nearest_neighbour_tours(d, np.argmax(centre, axis=1) + 1),
+        _nearest_neighbour_tours(d, np.argmin(centre, axis=1) + 1),
+        _sweep_tours(lat, lon),
+    ]
+
+
+def _shortest(
+    lat: np.ndarray, lon: np.ndarray, d: np.ndarray, candidates: list[np.ndarray]
+) -> np.ndarray:
+    """Each round's shortest candidate order (indices 0..m-1), never longer than the order the
+    points came in: where that order is better, it is improved instead, and kept as it is if
+    even that does not help."""
+    lengths = np.stack([_path_lengths(lat, lon, c) for c in candidates])
+    best = np.argmin(lengths, axis=0)
+    rows = np.arange(lat.shape[0])
+    orders = np.stack(candidates)[best, rows]
+    shortest = lengths[best, rows]
     identity = np.tile(np.arange(lat.shape[1]), (lat.shape[0], 1))
     given = _path_lengths(lat, lon, identity)
-    worse = np.flatnonzero(_path_lengths(lat, lon, orders) > given)
+    worse = np.flatnonzero(shortest > given)
     if worse.size:
         tours = np.tile(np.arange(lat.shape[1] + 1), (worse.size, 1))
-        retry = _two_opt(d[worse], tours)[:, 1:] - 1
+        retry = _improve(d[worse], tours)[:, 1:] - 1
         still = _path_lengths(lat[worse], lon[worse], retry) > given[worse]
         orders[worse] = np.where(still[:, None], identity[worse], retry)
     return orders
 
 
-def _nearest_neighbour_tours(d: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Greedy tours (dummy node first) that start at the point farthest from the round's centre."""
+def _sweep_tours(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Tours (dummy node first) that visit each round's points along its principal axis."""
+    lat0 = np.radians(lat.mean(axis=1, keepdims=True))
+    x = (lon - lon.mean(axis=1, keepdims=True)) * np.cos(lat0)
+    y = lat - lat.mean(axis=1, keepdims=True)
+    angle = 0.5 * np.arctan2(2 * (x * y).sum(axis=1), (x * x).sum(axis=1) - (y * y).sum(axis=1))
+    along = x * np.cos(angle)[:, None] + y * np.sin(angle)[:, None]
+    order = np.argsort(along, axis=1, kind="stable") + 1
+    return np.concatenate((np.zeros((lat.shape[0], 1), dtype=np.intp), order), axis=1)
+
+
+def _nearest_neighbour_tours(d: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Greedy tours (dummy node first) from each round's point `first` (a node number, 1..m)."""
     batch, nodes = d.shape[0], d.shape[1]
     rows = np.arange(batch)
-    centre = haversine_km(
-        lat, lon, lat.mean(axis=1, keepdims=True), lon.mean(axis=1, keepdims=True)
-    )
-    current = np.argmax(centre, axis=1) + 1
+    current = first
     tours = np.zeros((batch, nodes), dtype=np.intp)
     tours[:, 1] = current
     visited = np.zeros((batch, nodes), dtype=bool)
@@ -242,7 +294,7 @@ def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
         if active.size == 0:
             break
         t = tours[active]
-        dp = np.take_along_axis(d[active[:, None], t], t[:, None, :], axis=2)  # in tour order
+        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
         edge = dp[:, positions, following]  # edge[k] = d(t[k], t[k+1])
         # Reversing i..j replaces edges (i-1, i) and (j, j+1) by (i-1, j) and (i, j+1).
         delta = dp[:, :-1, :] + np.concatenate((dp[:, 1:, 1:], dp[:, 1:, :1]), axis=2)
@@ -262,6 +314,92 @@ def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
         tours[chosen] = np.take_along_axis(tours[chosen], source, axis=1)
         active = chosen
     return tours
+
+
+def _improve(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
+    """2-opt, then Or-opt, alternately, until Or-opt finds nothing more (each round apart)."""
+    tours = _two_opt(d, tours)
+    active = np.arange(tours.shape[0])
+    for _ in range(MAX_ALTERNATIONS):
+        moved, changed = _or_opt(d[active], tours[active])
+        if not changed.any():
+            break
+        active = active[changed]
+        tours[active] = _two_opt(d[active], moved[changed])
+    return tours
+
+
+def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best-improvement Or-opt on closed tours whose node 0 (the dummy) stays first: every pass
+    evaluates, for every still-improving tour at once, moving each run of 1–3 consecutive stops
+    (forwards or reversed) between any two other neighbours, and applies each tour's best move.
+
+    Returns the tours and which of them changed.
+    """
+    tours = tours.copy()
+    batch, nodes = tours.shape
+    changed = np.zeros(batch, dtype=bool)
+    positions = np.arange(nodes)
+    following = np.roll(positions, -1)
+    # Every move at once: a run starts at position i (1 <= i, i + run - 1 <= nodes - 1, so the
+    # dummy never moves) and goes between positions j and j + 1 outside it (j from i - 1 to
+    # i + run - 1 would touch the run itself).
+    runs = [r for r in OR_OPT_RUNS if r <= nodes - 3]
+    if not runs:
+        return tours, changed
+    run = np.concatenate([np.full(nodes - r, r) for r in runs])
+    starts = np.concatenate([np.arange(1, nodes - r + 1) for r in runs])
+    ends = starts + run - 1
+    after = (ends + 1) % nodes
+    allowed = (positions[None, :] < starts[:, None] - 1) | (positions[None, :] > ends[:, None])
+    forbidden = np.where(allowed, 0, np.inf).astype(d.dtype)
+    active = np.arange(batch)
+    for _ in range(MAX_OR_OPT_PASSES):
+        if active.size == 0:
+            break
+        t = tours[active]
+        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
+        dn = dp[:, :, following]  # dn[a, j] = d(t[a], t[j+1])
+        edge = np.diagonal(dn, axis1=1, axis2=2)  # edge[k] = d(t[k], t[k+1])
+        # Taking the run out joins its neighbours: gain (removed edges minus the new one).
+        gain = edge[:, starts - 1] + edge[:, ends] - dp[:, starts - 1, after]
+        # In between j and j+1: forwards (j, first) + (last, j+1), or reversed (j, last) +
+        # (first, j+1), the cheaper of the two. The runs of one length start at positions
+        # 1, 2, ... and end at run, run + 1, ...: slices of the matrices, not copies.
+        inserted = np.empty((active.size, starts.size, nodes), dtype=d.dtype)
+        offset = 0
+        for length in runs:
+            count = nodes - length
+            block = inserted[:, offset : offset + count]
+            np.add(dp[:, 1 : count + 1], dn[:, length:nodes], out=block)
+            np.minimum(block, dp[:, length:nodes] + dn[:, 1 : count + 1], out=block)
+            offset += count
+        inserted += forbidden
+        inserted -= gain[:, :, None]
+        inserted -= edge[:, None, :]
+        flat = inserted.reshape(active.size, -1)
+        best = np.argmin(flat, axis=1)
+        rows = np.arange(active.size)
+        improving = flat[rows, best] < -1e-6
+        if not improving.any():
+            break
+        chosen = active[improving]
+        move, j = np.divmod(best[improving], nodes)
+        r, first, last, nxt = rows[improving], starts[move], ends[move], following[j]
+        forwards = dp[r, first, j] + dp[r, last, nxt]
+        reversed_ = (dp[r, last, j] + dp[r, first, nxt] < forwards)[:, None]
+        length, start, j = run[move][:, None], starts[move][:, None], j[:, None]
+        # New order by sort keys: stops keep their position, the run goes just after j (keys
+        # j + 0.5 .. j + 0.9 in the order it is driven).
+        offset = positions[None, :] - start
+        inside = (offset >= 0) & (offset < length)
+        step = np.where(reversed_, length - 1 - offset, offset)
+        keys = np.where(inside, j + 0.5 + 0.4 * step / length, positions[None, :])
+        source = np.argsort(keys, axis=1, kind="stable")
+        tours[chosen] = np.take_along_axis(tours[chosen], source, axis=1)
+        changed[chosen] = True
+        active = chosen
+    return tours, changed
 
 
 def plan_rounds(lat: np.ndarray, lon: np.ndarray, max_size: int) -> list[Route]:

@@ -1,6 +1,6 @@
 """JSON shapes of rounds and their tasks."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from central.planning.models import RoundStatus, TaskStatus
 
@@ -38,6 +38,7 @@ class RoundSchema(Schema):
     due_date = fields.Date(dump_only=True)
     scheduled_date = fields.Date(allow_none=True)
     route_km = fields.Decimal(dump_only=True, as_string=True)
+    planned_minutes = fields.Integer(dump_only=True, allow_none=True)
     task_count = fields.Integer(dump_only=True)
 
 
@@ -52,3 +53,25 @@ class RoundDetailSchema(RoundSchema):
 
 class MoveRoundSchema(Schema):
     scheduled_date = fields.Date(required=True)
+
+
+class CrewSchema(Schema):
+    """A provider's crew (§7.5): one round a day, on `days_per_week` days."""
+
+    id = fields.Integer(dump_only=True)
+    provider_id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    days_per_week = fields.Integer(
+        strict=True, load_default=5, validate=validate.Range(min=1, max=7)
+    )
+
+
+class ClosureSchema(Schema):
+    """Days the provider, or one crew, does not work (§7.5)."""
+
+    id = fields.Integer(dump_only=True)
+    provider_id = fields.Integer(dump_only=True)
+    start_date = fields.Date(required=True, data_key="from")
+    end_date = fields.Date(required=True, data_key="until")
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    crew_id = fields.Integer(strict=True, allow_none=True, load_default=None)

@@ -8,7 +8,7 @@ audit event and flushes; the caller commits.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,8 @@ from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.permissions import leads_framework
 from central.extensions import db
 from central.planning import notifications
-from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.calendar import FIRST_DAY, LAST_DAY, LATE_WEEKS, ProviderCalendar
+from central.planning.models import Closure, Crew, Round, RoundStatus, Task, TaskStatus
 from central.planning.queries import monday
 
 MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE)
@@ -192,3 +193,208 @@ def cancel_task(task: Task, *, actor: Any) -> Task:
     _cancel_tasks(round_, [task], actor=actor)
     audit.record("task.cancelled", task, actor=actor, round_id=round_.id)
     return task
+
+
+# --- crews and closures (§7.5) -----------------------------------------------------------------
+
+RESCHEDULED_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.OVERDUE)  # not started yet
+
+
+def may_plan_crews(provider: Any, actor: Any) -> bool:
+    """The provider's own users and the admin keep its crews and closures."""
+    role = getattr(actor, "role", None)
+    if role == "admin":
+        return True
+    return role == "provider" and actor.organisation_id == provider.id
+
+
+def _require_crew_planner(provider: Any, actor: Any) -> None:
+    if not may_plan_crews(provider, actor):
+        raise Forbidden(N_("Only the provider itself keeps its crews and closures."))
+
+
+def _clean_crew(values: dict[str, Any], current: Crew | None) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    if "name" in values or current is None:
+        name = (values.get("name") or "").strip()
+        if not name:
+            errors["name"] = N_("Enter the crew's name.")
+        elif len(name) > 100:
+            errors["name"] = N_("At most 100 characters.")
+        cleaned["name"] = name
+    if "days_per_week" in values or current is None:
+        days = values.get("days_per_week", 5)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 7:
+            errors["days_per_week"] = N_("Between 1 and 7 days a week.")
+        cleaned["days_per_week"] = days
+    if errors:
+        raise ValidationError(N_("Check the crew."), fields=errors)
+    return cleaned
+
+
+def _unique_crew_name(provider_id: int, name: str, current: Crew | None) -> None:
+    stmt = select(Crew.id).where(Crew.provider_id == provider_id, Crew.name == name)
+    if current is not None:
+        stmt = stmt.where(Crew.id != current.id)
+    if db.session.scalar(stmt) is not None:
+        raise Conflict(
+            N_("This provider already has a crew with this name."),
+            fields={"name": N_("Already in use.")},
+        )
+
+
+def create_crew(provider: Any, values: dict[str, Any], *, actor: Any) -> Crew:
+    """§7.5: a provider's crew does one round a day on `days_per_week` days (1 to 7)."""
+    _require_crew_planner(provider, actor)
+    cleaned = _clean_crew(values, None)
+    _unique_crew_name(provider.id, cleaned["name"], None)
+    crew = Crew(provider_id=provider.id, **cleaned)
+    db.session.add(crew)
+    db.session.flush()
+    audit.record("crew.created", crew, actor=actor, provider_id=provider.id, **cleaned)
+    return crew
+
+
+def update_crew(crew: Crew, provider: Any, values: dict[str, Any], *, actor: Any) -> Crew:
+    """Rename a crew or change its days a week; rounds already given stay where they are."""
+    _require_crew_planner(provider, actor)
+    cleaned = _clean_crew(values, crew)
+    if "name" in cleaned:
+        _unique_crew_name(provider.id, cleaned["name"], crew)
+    changed = sorted(k for k, v in cleaned.items() if getattr(crew, k) != v)
+    for key in changed:
+        setattr(crew, key, cleaned[key])
+    db.session.flush()
+    if changed:
+        audit.record("crew.updated", crew, actor=actor, fields=changed)
+    return crew
+
+
+def create_closure(provider: Any, values: dict[str, Any], *, actor: Any) -> Closure:
+    """§7.5: days the provider (or one crew) does not work. Rounds already scheduled on them
+    that the provider can no longer do move to its next open day with room (from today on);
+    the provider and the members are told."""
+    _require_crew_planner(provider, actor)
+    errors: dict[str, str] = {}
+    start, end = values.get("start_date"), values.get("end_date")
+    if not isinstance(start, date):
+        errors["from"] = N_("Enter a date.")
+    if not isinstance(end, date):
+        errors["until"] = N_("Enter a date.")
+    for name, day in (("from", start), ("until", end)):
+        if name not in errors and not FIRST_DAY <= day <= LAST_DAY:
+            errors[name] = N_("A day from 2000 to 2099.")
+    if not errors and end < start:
+        errors["until"] = N_("On or after the first day.")
+    reason = (values.get("reason") or "").strip()
+    if not reason:
+        errors["reason"] = N_("Say why (holiday, training, a sick crew).")
+    elif len(reason) > 200:
+        errors["reason"] = N_("At most 200 characters.")
+    crew_id = values.get("crew_id")
+    if crew_id is not None:
+        valid = isinstance(crew_id, int) and 0 < crew_id < 2**31  # 32-bit ids everywhere
+        crew = db.session.get(Crew, crew_id) if valid else None
+        if crew is None or crew.provider_id != provider.id:
+            errors["crew_id"] = N_("Not a crew of this provider.")
+    if errors:
+        raise ValidationError(N_("Check the closure."), fields=errors)
+    closure = Closure(
+        provider_id=provider.id, crew_id=crew_id, start_date=start, end_date=end, reason=reason
+    )
+    db.session.add(closure)
+    db.session.flush()
+    moved = reschedule_closed_days(provider.id, start, end)
+    audit.record(
+        "closure.created",
+        closure,
+        actor=actor,
+        provider_id=provider.id,
+        crew_id=crew_id,
+        start=start,
+        end=end,
+        reason=reason,
+        moved={str(rid): day for rid, (_old, day) in moved.items()},
+    )
+    return closure
+
+
+def reschedule_closed_days(provider_id: int, start: date, end: date) -> dict[int, tuple]:
+    """Rounds of the provider scheduled from `start` to `end` (not before today) that its open
+    crews can no longer do that day move to its next open working day with room; a provider
+    without crews keeps rounds on any open day. A moved round due earlier is due that day (as
+    when the coordinator moves it). Returns {round id: (old day, new day)}."""
+    today = clock.today()
+    first = max(start, today)
+    if first > end:
+        return {}
+    calendar = ProviderCalendar.load(db.session, [provider_id], monday(first))
+    crews = calendar.has_crews(provider_id)
+    horizon = end + timedelta(weeks=LATE_WEEKS + 1)
+    scheduled = list(
+        db.session.scalars(
+            select(Round)
+            .where(
+                Round.provider_id == provider_id,
+                Round.scheduled_date >= monday(first),
+                Round.scheduled_date <= horizon,
+                Round.status != RoundStatus.CANCELLED,
+            )
+            .order_by(Round.scheduled_date, Round.due_date, Round.id)
+        )
+    )
+    affected = [
+        r for r in scheduled if first <= r.scheduled_date <= end and r.status in RESCHEDULED_ROUNDS
+    ]
+    affected_ids = {r.id for r in affected}
+    per_day: dict[date, int] = {}
+    per_week: dict[date, int] = {}
+
+    def count(day: date) -> None:
+        per_day[day] = per_day.get(day, 0) + 1
+        per_week[monday(day)] = per_week.get(monday(day), 0) + 1
+
+    for round_ in scheduled:
+        if round_.id not in affected_ids:
+            count(round_.scheduled_date)
+
+    def fits(day: date) -> bool:
+        if not calendar.is_open(provider_id, day):
+            return False
+        if not crews:
+            return True
+        return per_day.get(day, 0) < calendar.crews_open(provider_id, day) and per_week.get(
+            monday(day), 0
+        ) < calendar.week_capacity(provider_id, monday(day))
+
+    # Rounds a crew still does on their day stay (earliest due first); the others move.
+    to_move = []
+    for round_ in affected:
+        if fits(round_.scheduled_date):
+            count(round_.scheduled_date)
+        else:
+            to_move.append(round_)
+    moved: dict[int, tuple] = {}
+    for round_ in to_move:
+        day = round_.scheduled_date
+        new_day = first
+        while new_day <= horizon and not fits(new_day):
+            new_day += timedelta(days=1)
+        if new_day > horizon:
+            new_day = end + timedelta(days=1)
+            while not calendar.is_open(provider_id, new_day):
+                new_day += timedelta(days=1)
+        count(new_day)
+        moved[round_.id] = (day, new_day)
+        round_.scheduled_date = new_day
+        if round_.due_date < new_day:
+            round_.due_date = new_day
+        if round_.status == RoundStatus.OVERDUE and round_.due_date >= today:
+            round_.status = RoundStatus.ASSIGNED
+    if moved:
+        db.session.flush()
+        notifications.rounds_moved_for_closure(
+            provider_id, [r for r in scheduled if r.id in moved], moved
+        )
+    return moved

@@ -37,8 +37,16 @@ from central.frameworks.models import Framework
 from central.organisations.models import Organisation
 from central.planning import services
 from central.planning.api import filtered_rounds
-from central.planning.forms import ConfirmForm, MoveRoundForm
-from central.planning.models import ACTIVE_ROUND_STATUSES, Round, RoundStatus, Task
+from central.planning.calendar import ProviderCalendar
+from central.planning.forms import ClosureForm, ConfirmForm, CrewForm, MoveRoundForm
+from central.planning.models import (
+    ACTIVE_ROUND_STATUSES,
+    Closure,
+    Crew,
+    Round,
+    RoundStatus,
+    Task,
+)
 from central.planning.queries import monday, stops, weekly_load
 
 bp = Blueprint("planning", __name__)
@@ -329,6 +337,7 @@ def workload():
         if provider_id
         else []
     )
+    chart = _load_chart(provider_id, weeks) if provider_id else None
     unassigned = 0
     if current_user.role == "coordinator":
         unassigned = db.session.scalar(
@@ -348,5 +357,170 @@ def workload():
         provider_id=provider_id,
         provider_name=_names([provider_id]).get(provider_id, "") if provider_id else "",
         unassigned=unassigned,
+        chart=chart,
         week_end=lambda week: week + timedelta(days=6),
+    )
+
+
+CHART_BAR, CHART_GAP, CHART_HEIGHT = 36, 12, 120  # SVG units
+
+
+def _load_chart(provider_id: int, weeks: list[dict]) -> dict:
+    """Rounds a week over all lots and frameworks against what the provider's crews can do in
+    that week (§7.5), as bars for an SVG chart drawn on the server."""
+    calendar = ProviderCalendar.load(db.session, [provider_id], weeks[0]["week"])
+    has_crews = calendar.has_crews(provider_id)
+    rows = []
+    for week in weeks:
+        rounds = sum(entry["rounds"] for entry in week["lots"])
+        capacity = calendar.week_capacity(provider_id, week["week"]) if has_crews else None
+        rows.append({"week": week["week"], "rounds": rounds, "capacity": capacity})
+    top = max([1] + [r["rounds"] for r in rows] + [r["capacity"] or 0 for r in rows])
+    for n, row in enumerate(rows):
+        row["x"] = CHART_GAP + n * (CHART_BAR + CHART_GAP)
+        row["height"] = round(row["rounds"] / top * CHART_HEIGHT)
+        row["y"] = CHART_HEIGHT - row["height"]
+        row["over"] = row["capacity"] is not None and row["rounds"] > row["capacity"]
+        if row["capacity"] is not None:
+            row["capacity_y"] = CHART_HEIGHT - round(row["capacity"] / top * CHART_HEIGHT)
+    return {
+        "rows": rows,
+        "has_crews": has_crews,
+        "width": CHART_GAP + len(rows) * (CHART_BAR + CHART_GAP),
+        "height": CHART_HEIGHT,
+        "bar": CHART_BAR,
+    }
+
+
+# --- a provider's crews and closures (§7.5) ----------------------------------------------------
+
+
+def _crew_provider() -> Organisation:
+    """The provider whose crews the page shows: the provider user's own; the admin chooses one
+    (`?provider=`)."""
+    require_role(current_user, "provider", "admin")
+    if current_user.role == "provider":
+        provider = db.session.get(Organisation, current_user.organisation_id)
+    else:
+        raw = request.values.get("provider", "")
+        # Ids are 32-bit integers on every database; a larger number names nothing.
+        provider = (
+            db.session.get(Organisation, int(raw))
+            if raw.isdigit() and 0 < int(raw) < 2**31
+            else None
+        )
+        if provider is None or provider.kind != "provider":
+            abort(404)
+    return provider
+
+
+def _closure_form(provider: Organisation, crews: list[Crew]) -> ClosureForm:
+    form = ClosureForm()
+    form.crew_id.choices = [(0, _("The whole provider"))] + [(c.id, c.name) for c in crews]
+    return form
+
+
+def _flash_error(exc: DomainError) -> None:
+    details = " ".join(exc.translated(m) for messages in exc.fields.values() for m in messages)
+    flash(f"{exc.translated()} {details}".strip(), "error")
+
+
+@bp.route("/crews", methods=["GET", "POST"])
+@login_required
+def crews():
+    """The provider's crews (add one, change its days a week) and its closures (add one)."""
+    provider = _crew_provider()
+    crew_list = list(
+        db.session.scalars(
+            select(Crew).where(Crew.provider_id == provider.id).order_by(Crew.name, Crew.id)
+        )
+    )
+    crew_form = CrewForm(prefix="crew")
+    closure_form = _closure_form(provider, crew_list)
+    back = url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
+    if request.method == "POST":
+        action = request.form.get("action")
+        form = crew_form if action == "crew" else closure_form
+        if action not in ("crew", "closure"):
+            abort(400)
+        if form.validate_on_submit():
+            try:
+                if action == "crew":
+                    services.create_crew(
+                        provider,
+                        {
+                            "name": crew_form.name.data,
+                            "days_per_week": crew_form.days_per_week.data,
+                        },
+                        actor=current_user,
+                    )
+                    message = _("The crew is added.")
+                else:
+                    services.create_closure(
+                        provider,
+                        {
+                            "start_date": closure_form.start_date.data,
+                            "end_date": closure_form.end_date.data,
+                            "reason": closure_form.reason.data,
+                            "crew_id": closure_form.crew_id.data or None,
+                        },
+                        actor=current_user,
+                    )
+                    message = _(
+                        "The days are closed; rounds the crews can no longer do move to the "
+                        "next open day, and the members are told."
+                    )
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise
+                _flash_error(exc)
+            else:
+                db.session.commit()
+                flash(message, "success")
+                return redirect(back)
+    closures = list(
+        db.session.scalars(
+            select(Closure)
+            .where(Closure.provider_id == provider.id, Closure.end_date >= clock.today())
+            .order_by(Closure.start_date, Closure.id)
+        )
+    )
+    return render_template(
+        "planning/crews.html",
+        provider=provider,
+        crews=crew_list,
+        crew_form=crew_form,
+        closure_form=closure_form,
+        closures=closures,
+        edit_form=CrewForm,
+    )
+
+
+@bp.route("/crews/<int:crew_id>", methods=["POST"])
+@login_required
+def update_crew(crew_id: int):
+    provider = _crew_provider()
+    crew = db.session.get(Crew, crew_id) if 0 < crew_id < 2**31 else None
+    if crew is None or crew.provider_id != provider.id:
+        abort(404)
+    form = CrewForm(prefix=f"crew{crew.id}")
+    if form.validate_on_submit():
+        try:
+            services.update_crew(
+                crew,
+                provider,
+                {"name": form.name.data, "days_per_week": form.days_per_week.data},
+                actor=current_user,
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _flash_error(exc)
+        else:
+            db.session.commit()
+            flash(_("The crew is saved."), "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(
+        url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
     )

@@ -754,3 +754,46 @@ def test_naming_a_non_authority_answers_as_an_unknown_id_without_its_name(api, w
     assert provider.json["error"]["message"] == absent.json["error"]["message"]
     fields = provider.json["error"]["fields"]
     assert fields["organisation_ids"] == [f"Unknown: [{world.provider.id}]."]
+
+
+# §7.5: crew-day settings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("crew_day_minutes", 0),
+        ("crew_day_minutes", 1441),
+        ("travel_kmh", 0),
+        ("travel_kmh", -5),
+    ],
+)
+def test_lot_crew_day_settings_out_of_range_answer_400_with_the_field(api, world, field, value):
+    lot = world.framework.lots[0]
+    response = api("coordinator", "PATCH", f"/lots/{lot.id}", json={field: value})
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_coordinator_sets_a_lots_crew_day_and_a_task_types_service_minutes(api, world):
+    lot = world.framework.lots[0]
+    response = api(
+        "coordinator", "PATCH", f"/lots/{lot.id}", json={"crew_day_minutes": 420, "travel_kmh": 25}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["crew_day_minutes"] == 420
+    assert response.get_json()["travel_kmh"] == 25
+    task_type = lot.task_types[0]
+    changed = api(
+        "coordinator", "PATCH", f"/task-types/{task_type.id}", json={"service_minutes": 20}
+    )
+    assert changed.status_code == 200 and changed.get_json()["service_minutes"] == 20
+    for minutes in (0, 1441):
+        refused = api(
+            "coordinator",
+            "PATCH",
+            f"/task-types/{task_type.id}",
+            json={"service_minutes": minutes},
+        )
+        assert refused.status_code == 400
+        assert "service_minutes" in refused.get_json()["error"]["fields"]

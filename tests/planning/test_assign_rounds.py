@@ -51,7 +51,8 @@ def test_round_goes_to_the_highest_ranked_provider_with_capacity_in_the_earliest
     assert counts == {"assigned": 1, "unassigned": 0}
     assert round_.provider_id == hydrants.provider.id
     assert round_.status == "assigned"
-    assert round_.scheduled_date == MONDAY  # the Monday of the current week
+    # The first open working day from the later of today and the week's Monday (§7.5): today.
+    assert round_.scheduled_date == TODAY
     assert round_.assigned_at is not None
 
 
@@ -60,7 +61,7 @@ def test_rounds_are_taken_by_due_date_and_fill_weeks_in_order(hydrants):
     later = unassigned_round(hydrants, 6, TODAY + timedelta(days=25))
     sooner = unassigned_round(hydrants, 6, TODAY + timedelta(days=10))
     assign()
-    assert sooner.scheduled_date == MONDAY
+    assert sooner.scheduled_date == TODAY
     assert later.scheduled_date == MONDAY + timedelta(weeks=1)
 
 
@@ -112,7 +113,7 @@ def test_providers_and_members_are_told_after_the_commit(hydrants, mails):
     assign()
     recipients = {to for to, _subject, _body in mails}
     assert {"crew@provider.example", "staff@member.example"} <= recipients
-    assert any("2 mrt 2026" in body for _to, _subject, body in mails)  # nl-BE, as people read it
+    assert any("4 mrt 2026" in body for _to, _subject, body in mails)  # nl-BE, as people read it
 
 
 def test_mail_is_not_sent_when_the_job_fails(hydrants, mails, monkeypatch):

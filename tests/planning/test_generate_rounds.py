@@ -618,3 +618,37 @@ def test_the_statement_line_bills_the_planned_quantity(hydrants):
     [line] = report.lines.to_dict(orient="records")
     assert (line["unit"], line["quantity"], line["tasks"]) == ("m", Decimal("80"), 2)
     assert line["amount"] == Decimal("188.00")  # 2 × 40 m × 2.35
+
+
+# §7.5: rounds sized by the crew-day -------------------------------------------------------------
+
+
+def test_rounds_are_split_so_that_service_and_travel_time_fit_the_crew_day(hydrants):
+    hydrants.lot.crew_day_minutes = 100
+    hydrants.task_type.service_minutes = 15
+    hydrants.add_assets(20)  # 300 minutes of service alone
+    generate()
+    made = rounds()
+    assert sum(len(r.tasks) for r in made) == 20
+    assert len(made) >= 4
+    for round_ in made:
+        travel = float(round_.route_km) / hydrants.lot.travel_kmh * 60
+        assert round_.planned_minutes == pytest.approx(len(round_.tasks) * 15 + travel, abs=1)
+        assert round_.planned_minutes <= 100
+
+
+def test_max_tasks_per_round_stays_an_upper_bound_when_the_day_has_room(hydrants):
+    hydrants.lot.max_tasks_per_round = 4
+    hydrants.task_type.service_minutes = 1
+    hydrants.add_assets(10)
+    generate()
+    assert sorted(len(r.tasks) for r in rounds()) == [3, 3, 4]
+    assert all(r.planned_minutes is not None for r in rounds())
+
+
+def test_a_default_crew_day_holds_a_full_round_of_hydrants(hydrants):
+    hydrants.add_assets(25)  # 25 × 15 minutes and a short drive fit 450 minutes
+    generate()
+    [round_] = rounds()
+    assert len(round_.tasks) == 25
+    assert 375 <= round_.planned_minutes <= 450
