@@ -49,6 +49,10 @@ class Config:
     MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes"}
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "central@localhost")
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # None: instance/storage
+    # s3://bucket/prefix: files in S3-compatible object storage (boto3 reads the endpoint, region
+    # and credentials from AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, ...); unset:
+    # the folder STORAGE_DIR.
+    STORAGE_URL = os.environ.get("STORAGE_URL")
     # Base map: the Flemish government's GRB base map (WMTS) by default; MAP_TILE_URL= (empty)
     # turns tiles off (maps then show the points only, and work offline).
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", GRB_TILE_URL)
@@ -56,9 +60,16 @@ class Config:
         "MAP_TILE_ATTRIBUTION",
         GRB_ATTRIBUTION if MAP_TILE_URL == GRB_TILE_URL else "",
     )
+    # The address the public reaches this server at (https://central.example.be): public report
+    # links and their QR labels are built on it (SPEC 7.4). Unset: the request's own address.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (e.g. 1 behind one TLS proxy), so that
     # links in e-mails use https and the visitor's host.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # `json`: one JSON object per log line (request id, user id, status, duration) for a log
+    # platform; `text`: Python's usual lines. Production defaults to json.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ALLOW_CLOCK_OVERRIDE = False  # `--today` moves the clock only in development and testing
     # Rate limits (SPEC 7.7, Flask-Limiter's syntax, e.g. "10 per minute"), on top of the
     # per-account slow-down of sign-in. Per client address: sign-in, password reset, API calls
@@ -115,6 +126,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any]) -> None:

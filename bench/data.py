@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from secrets import token_urlsafe
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -512,13 +513,15 @@ class Dataset:
                     i + 1, m, f"BK-{seq[i]:05d}", str(kinds[i]), STREETS[streets[i]],
                     str(numbers[i]), post[m], town[m], lat[i], lon[i], water[m],
                     int(diameters[i]), None, "active", created, created, None,
+                    # About one hydrant in a hundred is out of service (SPEC 7.4).
+                    "out_of_service" if i % 97 == 0 else "in_service", token_urlsafe(24),
                 )  # fmt: skip
 
         return Table(
             "assets",
             ("id", "member_id", "code", "kind", "street", "house_number", "postcode",
              "municipality", "lat", "lon", "water_company", "diameter_mm", "notes", "status",
-             "created_at", "updated_at", "retired_at"),
+             "created_at", "updated_at", "retired_at", "service_status", "public_token"),
             rows(), n,
         )  # fmt: skip
 

@@ -1,16 +1,20 @@
-"""Load: gunicorn on loopback against a PostgreSQL database of its own with the demo, 32 clients for
-60 seconds mixing reads and writes, then the database is counted.
+"""Load: two web hosts (gunicorn on two ports) on loopback against one PostgreSQL database of its
+own with the demo and one S3 store (a local moto server), 32 clients for 60 seconds mixing reads
+and writes, then the database and the store are counted.
 
     python bench/load.py                     # 32 clients, 60 s, database central_load on 127.0.0.1
     python bench/load.py --clients 8 --seconds 10 --database postgresql+psycopg://...
+    python bench/load.py --servers 1 --storage folder      # one host, files in a folder
 
 The mix: providers record task results with an Idempotency-Key (some retried, some sent twice at
 once, as a phone on a bad line does) and their day's labour; members import a small CSV (some
 twice) and open their dashboard; coordinators read the consumption, social-impact and statement
-reports and rounds; `central jobs run` runs jobs beside the web. Passes when no answer is a 5xx
-(nor a broken connection), every replayed key answers what it answered first, and the database
-holds each recorded result, labour day and imported asset exactly once. Writes p50/p95 per
-endpoint to bench/results/load.json and load.md.
+reports and rounds; `central jobs run` runs jobs beside the web. Providers also send photos of
+their tasks (with keys, some retried) to their host and read each back from the other host.
+Clients are spread over the hosts. Passes when no answer is a 5xx (nor a broken connection), every
+replayed key answers what it answered first, the database holds each recorded result, labour day,
+imported asset and photo exactly once, and every photo's file is in the store with its bytes.
+Writes p50/p95 per endpoint to bench/results/load.json and load.md.
 
 Only 127.0.0.1 is ever contacted; every loop stops at the deadline.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import random
@@ -82,7 +87,7 @@ class Plan:
     sessions: dict[str, tuple[str, str]]  # role -> (email, password) for page reads
 
 
-def prepare(url: str, storage: Path) -> Plan:
+def prepare(url: str, storage: Path, storage_url: str | None) -> Plan:
     """Migrate, load the demo, plan and assign this period's rounds, and make the tokens."""
     from sqlalchemy import select
 
@@ -98,7 +103,12 @@ def prepare(url: str, storage: Path) -> Plan:
     from central.organisations.models import Organisation
     from central.planning.models import Round, Task
 
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(storage))
+    app = create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=url,
+        STORAGE_DIR=str(storage),
+        STORAGE_URL=storage_url,
+    )
     with app.app_context():
         upgrade_database()
         load_demo()
@@ -189,8 +199,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(url: str, storage: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
+def server_env(url: str, storage: Path, storage_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "STORAGE_URL")}
+    if storage_url:
+        env["STORAGE_URL"] = storage_url  # with the AWS_* variables of this process
     env.update(
         DATABASE_URL=url,
         CENTRAL_CONFIG="development",
@@ -267,6 +279,8 @@ class Ledger:
     labour: dict[tuple[int, str], str] = field(default_factory=dict)  # (round, day) -> hours
     labour_keys: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)  # codes an import answered as created
+    photos: dict[int, tuple[int, str]] = field(default_factory=dict)  # id -> (task id, sha256)
+    photos_read_elsewhere: int = 0
     replays: int = 0
     races: int = 0
     imports: int = 0
@@ -287,21 +301,28 @@ class Ledger:
 class Client:
     """One simulated user: a requests session on loopback, timing each call."""
 
-    def __init__(self, base: str, ledger: Ledger, token: str | None = None):
+    def __init__(
+        self, base: str, ledger: Ledger, token: str | None = None, other_base: str | None = None
+    ):
         import requests
 
         self.base, self.ledger = base, ledger
+        self.other_base = other_base or base  # another web host, for reading back
         self.http = requests.Session()
         if token:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
-    def call(self, method: str, path: str, endpoint: str, **kwargs: Any):
+    def call(self, method: str, path: str, endpoint: str, base: str | None = None, **kwargs: Any):
         import requests
 
         started = time.perf_counter()
         try:
             response = self.http.request(
-                method, self.base + path, timeout=REQUEST_TIMEOUT, allow_redirects=False, **kwargs
+                method,
+                (base or self.base) + path,
+                timeout=REQUEST_TIMEOUT,
+                allow_redirects=False,
+                **kwargs,
             )
         except requests.RequestException as exc:
             self.ledger.error(f"{endpoint}: {type(exc).__name__}: {exc}")
@@ -349,6 +370,7 @@ def provider_loop(
     crew fixing a note would). Then the day's labour of its rounds. Now and then a round is read.
     Each task and labour round belongs to one client, so the last answer is what is stored."""
     ledger, rng = client.ledger, random.Random(id(client))
+    photos_sent: dict[int, int] = {}
     chosen = {t["id"]: ("defect" if rng.random() < 0.1 else "ok") for t in tasks}
     n = 0
     while tasks and time.monotonic() < stop_at:
@@ -380,6 +402,9 @@ def provider_loop(
             with ledger.lock:
                 ledger.results[task["id"]] = body["result"]
                 ledger.result_keys.add(key)
+            if photos_sent.get(task["id"], 0) < PHOTOS_PER_TASK and rng.random() < PHOTO_SHARE:
+                photos_sent[task["id"]] = photos_sent.get(task["id"], 0) + 1
+                send_photo(client, task["id"], rng)
         elif first is not None:
             ledger.error(f"{endpoint} task {task['id']}: {first.status_code} {first.text[:200]}")
         if n % 10 == 0:
@@ -405,6 +430,73 @@ def provider_loop(
                 ledger.labour_keys.add(key)
         elif responses[0] is not None:
             ledger.error(f"{endpoint}: {responses[0].status_code} {responses[0].text[:200]}")
+
+
+PHOTO_SHARE = 0.25  # of the results answered, the share followed by a photo of the task
+PHOTOS_PER_TASK = 2
+
+
+def photo_bytes(rng: random.Random) -> bytes:
+    """A phone-sized JPEG (1200 x 900, noisy, so that it does not compress to nothing)."""
+    from PIL import Image
+
+    image = Image.effect_noise((1200, 900), rng.randint(20, 80)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def send_photo(client: Client, task_id: int, rng: random.Random) -> None:
+    """Upload a photo of the task to this client's host (a quarter retried with the same key),
+    then read it back from the other host: the same bytes as the first answer stored."""
+    import hashlib
+
+    ledger = client.ledger
+    data = photo_bytes(rng)
+    key = f"load-photo-{uuid.uuid4()}"
+    path, endpoint = f"/api/v1/tasks/{task_id}/photos", "POST /tasks/{id}/photos"
+
+    def upload():
+        return client.call(
+            "POST",
+            path,
+            endpoint,
+            files={"file": ("photo.jpg", data, "image/jpeg")},
+            headers=_key(key),
+        )
+
+    responses = [upload()]
+    if rng.random() < 0.25:
+        responses.append(upload())
+        with ledger.lock:
+            ledger.replays += 1
+    _check_same(ledger, endpoint, key, responses)
+    first = responses[0]
+    if first is None:
+        return
+    if first.status_code != 201:
+        ledger.error(f"{endpoint} task {task_id}: {first.status_code} {first.text[:200]}")
+        return
+    photo = first.json()
+    read = client.call(
+        "GET",
+        photo["url"],
+        "GET /tasks/{id}/photos/{id} (other host)",
+        base=client.other_base,
+    )
+    if read is None or read.status_code != 200:
+        ledger.error(
+            f"photo {photo['id']} from the other host: {getattr(read, 'status_code', None)}"
+        )
+        return
+    digest = hashlib.sha256(read.content).hexdigest()
+    with ledger.lock:
+        ledger.photos[photo["id"]] = (task_id, digest)
+        ledger.photos_read_elsewhere += 1
+    if len(read.content) != photo["size_bytes"]:
+        ledger.error(
+            f"photo {photo['id']}: {len(read.content)} bytes read, {photo['size_bytes']} stored"
+        )
 
 
 def _key(key: str) -> dict[str, str]:
@@ -547,19 +639,27 @@ def job_loop(env: dict[str, str], ledger: Ledger, started: float, stop_at: float
             )
 
 
-def run_clients(base: str, plan: Plan, env: dict, clients: int, seconds: float) -> Ledger:
+def run_clients(bases: list[str], plan: Plan, env: dict, clients: int, seconds: float) -> Ledger:
     """`clients` threads for `seconds`: 3/8 providers, 1/8 crew round pages, 1/4 members,
-    1/4 coordinators (at least one of each), plus the job thread. Page clients sign in and
-    every worker answers once before the clock starts."""
+    1/4 coordinators (at least one of each), plus the job thread, spread over the web hosts in
+    turn. Page clients sign in and every worker answers once before the clock starts."""
     ledger = Ledger()
+    hosts = iter(range(10**6))
+
+    def host() -> tuple[str, str]:
+        """The next client's host and another host to read back from."""
+        n = next(hosts)
+        return bases[n % len(bases)], bases[(n + 1) % len(bases)]
+
     providers = max(1, clients * 3 // 8)
     pages = max(1, clients // 8)
     members = max(1, clients // 4)
     coordinators = max(1, clients - providers - pages - members)
     provider_tokens = plan.tokens["provider"]
-    warm = Client(base, Ledger())
-    for _ in range(clients):
-        warm.call("GET", "/login", "warm-up")
+    for base in bases:
+        warm = Client(base, Ledger())
+        for _ in range(clients):
+            warm.call("GET", "/login", "warm-up")
     work: list[tuple] = []
     # Each provider client is one crew: whole rounds of its organisation, none shared; the
     # crews are spread over the providers in proportion to their rounds.
@@ -573,19 +673,23 @@ def run_clients(base: str, plan: Plan, env: dict, clients: int, seconds: float) 
         for index in range(count):
             rounds = plan.provider_rounds[token][index::count]
             share = [t for t in plan.provider_tasks[token] if t["round_id"] in set(rounds)]
-            work.append((provider_loop, Client(base, ledger, token), share, rounds, plan))
+            base, other = host()
+            client = Client(base, ledger, token, other_base=other)
+            work.append((provider_loop, client, share, rounds, plan))
     providers = sum(crews.values())
     for _ in range(pages):
-        page_client = Client(base, ledger)
+        page_client = Client(host()[0], ledger)
         page_client.sign_in(*plan.sessions["provider"])
         work.append((provider_page_loop, page_client, plan.provider_rounds[provider_tokens[0]]))
     for number in range(members):
+        base = host()[0]
         page_client = Client(base, ledger)
         page_client.sign_in(*plan.sessions["member"])
         client = Client(base, ledger, plan.tokens["member"][0])
         work.append((member_loop, client, page_client, number, plan))
     for _ in range(coordinators):
-        work.append((coordinator_loop, Client(base, ledger, plan.tokens["coordinator"][0]), plan))
+        client = Client(host()[0], ledger, plan.tokens["coordinator"][0])
+        work.append((coordinator_loop, client, plan))
     print(
         f"  {providers} providers, {pages} crew pages, {members} members, "
         f"{coordinators} coordinators, 1 job runner, {seconds:.0f} s",
@@ -605,8 +709,11 @@ def run_clients(base: str, plan: Plan, env: dict, clients: int, seconds: float) 
 # --- after the run: count in the database --------------------------------------------------------
 
 
-def verify(url: str, ledger: Ledger) -> dict[str, Any]:
-    """Each result, labour day and imported asset that was answered as stored is there, once."""
+def verify(url: str, ledger: Ledger, store: Any) -> dict[str, Any]:
+    """Each result, labour day, imported asset and photo that was answered as stored is there,
+    once; each photo's file is in the store with the bytes both hosts served."""
+    import hashlib
+
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
@@ -655,7 +762,27 @@ def verify(url: str, ledger: Ledger) -> dict[str, Any]:
         distinct = conn.execute(
             sa.text("SELECT count(DISTINCT code) FROM assets WHERE code LIKE 'LD%'")
         ).scalar()
+        photo_tasks = sorted({task for task, _digest in ledger.photos.values()})
+        photo_rows = conn.execute(
+            sa.text("SELECT id, storage_key FROM task_photos WHERE task_id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": photo_tasks or [0]},
+        ).all()
     engine.dispose()
+    stored_photos = {row.id: row.storage_key for row in photo_rows}
+    wrong_files = 0
+    for photo_id, (_task, digest) in ledger.photos.items():
+        key = stored_photos.get(photo_id)
+        try:
+            ok = key is not None and hashlib.sha256(store.get(key)).hexdigest() == digest
+        except LookupError:
+            ok = False
+        wrong_files += not ok
+    checks["photos_answered"] = len(ledger.photos)
+    checks["photo_rows"] = len(photo_rows)
+    checks["photos_read_from_the_other_host"] = ledger.photos_read_elsewhere
+    checks["photo_files_missing_or_different"] = wrong_files
     checks["results_answered"] = len(ledger.results)
     checks["results_lost"] = len(lost)
     checks["result_rows"] = reports
@@ -681,6 +808,8 @@ def verify(url: str, ledger: Ledger) -> dict[str, Any]:
         and labour_keys == len(ledger.labour_keys)
         and assets == len(ledger.assets)
         and assets == distinct
+        and len(photo_rows) == len(ledger.photos)
+        and wrong_files == 0
     )
     return checks
 
@@ -712,6 +841,7 @@ def summarise(ledger: Ledger, checks: dict, config: dict, seconds: float) -> dic
         "round_pages": len(ledger.timings.get("GET /field/rounds/{id} (round page)", [])),
         "dashboards": len(ledger.timings.get("GET / (member dashboard)", [])),
         "jobs": len(ledger.jobs),
+        "photos": len(ledger.photos),
     }
     server_errors = sum(
         n for e in endpoints.values() for status, n in e["statuses"].items() if status >= 500
@@ -743,8 +873,9 @@ def markdown(summary: dict) -> str:
     lines = [
         "# Load run",
         "",
-        f"{config['clients']} clients for {config['seconds']} s against gunicorn "
-        f"({config['workers']} workers x {config['threads']} threads) and PostgreSQL on loopback, "
+        f"{config['clients']} clients for {config['seconds']} s against {config['servers']} web "
+        f"host(s) (gunicorn on its own port, {config['workers']} workers x {config['threads']} "
+        f"threads each), one PostgreSQL and files in {config['storage']}, all on loopback, "
         f"{config['date']}. Command: `{config['command']}`. Machine load average (1 min) "
         f"{config['load_average_before']} before, {config['load_average_after']} after.",
         "",
@@ -773,47 +904,86 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def start_s3() -> tuple[Any, str]:
+    """A local S3 server (moto) with an empty bucket; the web hosts reach it through boto3's
+    environment variables, set here for this process and its children."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    os.environ.update(
+        AWS_ENDPOINT_URL=f"http://{HOST}:{port}",
+        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_ACCESS_KEY_ID="central-load",
+        AWS_SECRET_ACCESS_KEY="central-load-secret",  # noqa: S106 - a throwaway local server
+    )
+    boto3.client("s3").create_bucket(
+        Bucket="central-load", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    return server, "s3://central-load/files"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="dropped and recreated")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--servers", type=int, default=2, help="web hosts: gunicorn on N ports")
+    parser.add_argument("--workers", type=int, default=2, help="per web host")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--storage", choices=("s3", "folder"), default="s3", help="s3: a local moto server"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "load")
     args = parser.parse_args(argv)
-    if args.clients > 64 or args.seconds > 600:
-        raise SystemExit("bounded: at most 64 clients and 600 seconds")
+    if args.clients > 64 or args.seconds > 600 or not 1 <= args.servers <= 4:
+        raise SystemExit("bounded: at most 64 clients, 600 seconds and 4 web hosts")
 
     with tempfile.TemporaryDirectory(prefix="central-load-") as tmp:
         storage = Path(tmp) / "storage"
+        s3, storage_url = start_s3() if args.storage == "s3" else (None, None)
         print(f"database {args.database}: recreating, migrating, loading the demo", flush=True)
         recreate_database(args.database)
-        plan = prepare(args.database, storage)
+        plan = prepare(args.database, storage, storage_url)
         open_tasks = sum(len(t) for t in plan.provider_tasks.values())
         rounds = [len(r) for r in plan.provider_rounds.values()]
         print(f"  {open_tasks} open tasks in {rounds} rounds of the providers", flush=True)
-        env = server_env(args.database, storage)
+        env = server_env(args.database, storage, storage_url)
         load_before = os.getloadavg()[0]
-        port = free_port()
-        server = start_gunicorn(env, port, args.workers, args.threads, Path(tmp) / "gunicorn.log")
+        ports = [free_port() for _ in range(args.servers)]
+        logs = [Path(tmp) / f"gunicorn-{port}.log" for port in ports]
+        servers = []
         try:
+            for port, log in zip(ports, logs, strict=True):
+                servers.append(start_gunicorn(env, port, args.workers, args.threads, log))
             started = time.monotonic()
-            ledger = run_clients(f"http://{HOST}:{port}", plan, env, args.clients, args.seconds)
+            bases = [f"http://{HOST}:{port}" for port in ports]
+            ledger = run_clients(bases, plan, env, args.clients, args.seconds)
             elapsed = time.monotonic() - started
         finally:
-            stop(server)
-        log_tail = (Path(tmp) / "gunicorn.log").read_text(errors="replace")[-3000:]
-        checks = verify(args.database, ledger)
+            for server in servers:
+                stop(server)
+        log_tail = "".join(log.read_text(errors="replace")[-1500:] for log in logs)
+        from central.core.storage import from_settings
+
+        checks = verify(args.database, ledger, from_settings(storage_url, str(storage)))
+        if s3 is not None:
+            s3.stop()
     config = {
         "clients": args.clients,
         "seconds": args.seconds,
+        "servers": args.servers,
         "workers": args.workers,
         "threads": args.threads,
+        "storage": "S3 (a local moto server)" if args.storage == "s3" else "a local folder",
         "date": date.today().isoformat(),
         "command": "python bench/load.py"
         + (f" --clients {args.clients}" if args.clients != 32 else "")
-        + (f" --seconds {args.seconds:g}" if args.seconds != 60 else ""),
+        + (f" --seconds {args.seconds:g}" if args.seconds != 60 else "")
+        + (f" --servers {args.servers}" if args.servers != 2 else "")
+        + (f" --storage {args.storage}" if args.storage != "s3" else ""),
         "open_tasks_at_start": open_tasks,
         # Other work on the machine (2 cores) during the run: latencies rise with it.
         "load_average_before": round(load_before, 2),

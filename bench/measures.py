@@ -600,6 +600,41 @@ def measure_import(url: str, manifest: dict) -> dict:
     return results
 
 
+def measure_geojson(url: str, manifest: dict) -> dict:
+    """GET /api/v1/assets.geojson as the lead's coordinator (every member's assets, SPEC 7.4):
+    the whole streamed FeatureCollection read through, its time and the process's peak memory
+    while streaming (the peak is reset first, so it is the export's own)."""
+    app = make_app(url)
+    web = Web(app, manifest, url)
+    client, headers = web.api(manifest["coordinator"])
+    client.get("/api/v1/assets?per_page=1", headers=headers)  # opens the connection
+    reset_peak_rss()
+    before = rss_mb()
+    cpu = web.clock.start()
+    started = time.perf_counter()
+    response = client.get("/api/v1/assets.geojson", headers=headers, buffered=False)
+    if response.status_code != 200:
+        raise RuntimeError(f"geojson answered {response.status_code}")
+    size = features = 0
+    tail = b""
+    for chunk in response.response:
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        size += len(data)
+        features += (tail + data).count(b'{"type":"Feature",')
+        tail = data[-20:]
+    response.close()
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "cpu_seconds": web.clock.stop(cpu),
+        "features": features,
+        "bytes": size,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": before,
+        "cpu_pressure": cpu_pressure(),
+    }
+
+
 MEASURES: dict[str, Callable[[str, dict], dict]] = {
     "framework-status": lambda url, m: measure_job(url, m, "framework-status"),
     "generate-rounds": measure_generate,
@@ -607,6 +642,7 @@ MEASURES: dict[str, Callable[[str, dict], dict]] = {
     "web": measure_web,
     "reports": measure_reports,
     "import": measure_import,
+    "geojson": measure_geojson,
     "mark-overdue": lambda url, m: measure_job(
         url,
         m,

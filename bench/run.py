@@ -41,6 +41,7 @@ MEASURE_ORDER = (
     "web",
     "reports",
     "import",
+    "geojson",
     "mark-overdue",
 )
 WEB_MEASURES = ("web", "reports", "import")
@@ -327,6 +328,28 @@ def measure_specs(results: dict[str, dict]) -> list[Spec]:
         Spec(
             "asset import, the same file again (unchanged)", "≤ 5 s", 5.0, **imported("again")
         ),  # fmt: skip
+        Spec(
+            f"`GET /api/v1/assets.geojson`, {count(_get(some, 'geojson', 'features'))} "
+            "hydrants streamed",
+            "≤ 5 s",
+            5.0,
+            value=lambda r: _get(r, "geojson", "seconds"),
+            cpu=lambda r: _get(r, "geojson", "cpu_seconds"),
+            text=lambda r, v: (
+                f"{seconds(v)} (CPU {seconds(_get(r, 'geojson', 'cpu_seconds'))}, "
+                f"{_get(r, 'geojson', 'bytes') / 1024**2:.0f} MB of GeoJSON)"
+            ),
+            missing=_missing("geojson"),
+        ),
+        Spec(
+            "`GET /api/v1/assets.geojson` peak memory (whole process)",
+            "≤ 300 MB",
+            300.0,
+            value=lambda r: _get(r, "geojson", "peak_rss_mb"),
+            text=lambda r, v: (
+                f"{v:.0f} MB (before the export {_get(r, 'geojson', 'rss_before_mb'):.0f} MB)"
+            ),
+        ),
         Spec(
             "`generate-rounds` whole job vs the yardstick",
             "(info)",

@@ -13,7 +13,11 @@ from sqlalchemy.engine import Engine
 
 from config import get_config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The folder that holds migrations/ and templates/: the checkout's root in a source or editable
+# install, the package itself once installed from a wheel (setup.py copies them in).
+INSTALLED = not (PACKAGE_DIR.parent / "migrations" / "env.py").is_file()
+PROJECT_ROOT = PACKAGE_DIR if INSTALLED else PACKAGE_DIR.parent
 MIN_ID, MAX_ID = -(2**31), 2**31 - 1  # integer primary keys (PostgreSQL `integer`)
 
 
@@ -22,7 +26,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        # Installed, Flask's own default: <prefix>/var/central-instance.
+        instance_path=os.environ.get("CENTRAL_INSTANCE_PATH")
+        or (None if INSTALLED else str(PROJECT_ROOT / "instance")),
     )
     config = get_config(config_name)
     app.config.from_object(config)
@@ -101,6 +107,9 @@ def register_extensions(app: Flask) -> None:
     from central.core import limits
 
     limits.register(app)
+    from central.core import storage
+
+    storage.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Brussels")
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -114,6 +123,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import central.api_routes  # noqa: F401  - registers every domain's API operations
     from central.accounts.views import bp as accounts_bp
+    from central.assets.hydrant_views import bp as hydrants_bp
+    from central.assets.public import bp as public_bp
     from central.assets.views import bp as assets_bp
     from central.assets.views import leaflet as leaflet_bp
     from central.core.api import api
@@ -131,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(frameworks_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(leaflet_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(hydrants_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(planning_bp)
@@ -248,7 +261,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from central.core import logs
     from central.core.security import set_security_headers
+
+    logs.configure(app)
 
     app.after_request(set_security_headers)
 
@@ -305,7 +321,14 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_percent, "percent")
     app.add_template_filter(formatting.format_km, "km")
 
-    from central.labels import flash_label, role_label, social_status_label
+    from central.labels import (
+        flash_label,
+        organisation_kind_label,
+        role_label,
+        service_status_label,
+        social_status_label,
+        status_change_reason_label,
+    )
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -313,6 +336,9 @@ def register_template_helpers(app: Flask) -> None:
             "role_label": role_label,
             "flash_label": flash_label,
             "social_status_label": social_status_label,
+            "organisation_kind_label": organisation_kind_label,
+            "service_status_label": service_status_label,
+            "status_change_reason_label": status_change_reason_label,
             "current_locale": str(get_locale() or "nl"),
             "languages": app.config["LANGUAGES"],
             "can": can,

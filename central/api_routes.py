@@ -2,6 +2,8 @@
 
 import central.accounts.api
 import central.assets.api
+import central.assets.availability_api
+import central.assets.geojson
 import central.assets.kinds
 import central.fieldwork.api
 import central.frameworks.api

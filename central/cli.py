@@ -1,9 +1,10 @@
-"""The `central` command group: run, db, users, demo, jobs and scheduler."""
+"""The `central` command group: run, db, users, demo, jobs, scheduler, backup and restore."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -39,6 +40,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(jobs)
     app.cli.add_command(scheduler)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 @click.group(help="Manage user accounts.")
@@ -137,3 +140,38 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     sys.stdout.flush()
     # Werkzeug's server directly: `app.run()` does nothing inside a `flask` CLI command.
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+@click.command(help="Back up the database and the file store into DEST, a new folder.")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup(dest: Path) -> None:
+    from central.core import backup as backups
+
+    try:
+        manifest = backups.backup(dest)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up the {manifest['database']} database (revision {manifest['revision']}) and "
+        f"{manifest['files']} files ({manifest['file_bytes']} bytes) to {dest}"
+    )
+
+
+@click.command(
+    help="Restore the backup in SRC into the configured database and file store (both empty); "
+    "then run `central db upgrade`."
+)
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore(src: Path) -> None:
+    from central.core import backup as backups
+
+    try:
+        manifest = backups.restore(src)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Restored the {manifest['database']} database (revision {manifest['revision']}) and "
+        f"{manifest['files']} files from {src}"
+    )

@@ -41,7 +41,12 @@ DEMO_LOGINS = [
     ("coordinator@roeselare.example", "demo-coordinator-2026", "coordinator"),
     ("member@izegem.example", "demo-member-2026", "member"),
     ("crew@kraanwerkers.example", "demo-provider-2026", "provider"),
+    ("brandweer@midwest.example", "demo-firezone-2026", "viewer"),
+    ("water@watergroep.example", "demo-water-2026", "viewer"),
 ]
+# The fire zone and the water company that the members name (SPEC 7.4), and their viewers.
+FIRE_ZONE = ("Hulpverleningszone Midwest", "02092011", "brandweer@midwest.example")
+WATER_COMPANY = ("De Watergroep", "02241491", "water@watergroep.example")
 # Two-factor secrets (base32) of the roles that need a code after the password, printed by
 # `central demo` to type into an authenticator app. Demo only: never use a known secret elsewhere.
 DEMO_TOTP_SECRETS = {
@@ -73,17 +78,28 @@ def load_demo() -> dict[str, Organisation]:
         _organisation(name, digits, "provider", social_economy_status=status, email=email)
         for name, digits, status, email in PROVIDERS
     ]
-    orgs = {"lead": lead, "member": members["Stad Izegem"], "provider": providers[0]}
+    fire_zone = _organisation(FIRE_ZONE[0], FIRE_ZONE[1], "fire_zone", email=FIRE_ZONE[2])
+    water = _organisation(
+        WATER_COMPANY[0], WATER_COMPANY[1], "water_company", email=WATER_COMPANY[2]
+    )
+    orgs = {
+        "lead": lead,
+        "member": members["Stad Izegem"],
+        "provider": providers[0],
+        "fire_zone": fire_zone,
+        "water_company": water,
+    }
     org_for_role = {
         "admin": None,
         "coordinator": lead,
         "member": orgs["member"],
         "provider": providers[0],
     }
+    viewer_org = {FIRE_ZONE[2]: fire_zone, WATER_COMPANY[2]: water}
     for email, password, role in DEMO_LOGINS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            org = org_for_role[role]
+            org = viewer_org[email] if role == "viewer" else org_for_role[role]
             user, _generated = create_user(
                 email=email, role=role, organisation_id=org.id if org else None, password=password
             )
@@ -108,11 +124,14 @@ def demo_steps() -> list:
     # Assets after frameworks: service plans need the members' approved accessions.
     # Planning after assets: last year's inspections of the planned hydrants.
     # Field work after planning: this week's rounds next to last year's history.
+    # The fire service after field work: the members name their fire zone and water company and
+    # a few hydrants are out of service, with their history.
     # Reports last: budgets, labour of past rounds and the statements of every past month.
     return [
         frameworks_demo.load,
         assets_demo.load,
         planning_demo.load,
         fieldwork_demo.load,
+        assets_demo.load_fire_service,
         reports_demo.load,
     ]

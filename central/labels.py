@@ -7,6 +7,25 @@ ROLE_LABELS = {
     "coordinator": _l("Coordinator"),
     "member": _l("Member authority"),
     "provider": _l("Provider"),
+    "viewer": _l("Viewer (fire zone or water company)"),
+}
+ORGANISATION_KIND_LABELS = {
+    "authority": _l("Authority"),
+    "provider": _l("Provider"),
+    "fire_zone": _l("Fire zone"),
+    "water_company": _l("Water company"),
+}
+# SPEC 7.4: an asset's service status, in words (pages show it with a shape or label too).
+SERVICE_STATUS_LABELS = {
+    "in_service": _l("In service"),
+    "out_of_service": _l("Out of service"),
+    "unknown": _l("Status unknown"),
+}
+STATUS_CHANGE_REASON_LABELS = {
+    "task": _l("Task result"),
+    "repair": _l("Marked repaired"),
+    "public_report": _l("Public report triaged"),
+    "member": _l("Set by the member"),
 }
 SOCIAL_STATUS_LABELS = {
     "none": _l("None"),
@@ -32,3 +51,15 @@ def social_status_label(status: str) -> str:
 
 def flash_label(category: str) -> str:
     return str(FLASH_LABELS.get(category, FLASH_LABELS["info"]))
+
+
+def service_status_label(status: str) -> str:
+    return str(SERVICE_STATUS_LABELS.get(status, status))
+
+
+def status_change_reason_label(reason: str) -> str:
+    return str(STATUS_CHANGE_REASON_LABELS.get(reason, reason))
+
+
+def organisation_kind_label(kind: str) -> str:
+    return str(ORGANISATION_KIND_LABELS.get(kind, kind))

@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -75,6 +76,21 @@ def set_language():
         current_user.locale = form.lang.data
         db.session.commit()
     return redirect(safe_next_url(form.next.data) or url_for("pages.home"))
+
+
+@bp.route("/healthz")
+def healthz():
+    """For load balancers: 200 when the database answers and is migrated to this code's head,
+    503 otherwise. No sign-in, no data: only which check failed."""
+    from central import PROJECT_ROOT
+    from central.core import health
+
+    checks = health.check(str(PROJECT_ROOT / "migrations"))
+    healthy = all(value == "ok" for value in checks.values())
+    response = jsonify({"status": "ok" if healthy else "unavailable", **checks})
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/accessibility")

@@ -187,3 +187,49 @@ def smtp_server(app, monkeypatch) -> Iterator[SmtpInbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A local S3-compatible server (moto's server mode) on a free loopback port; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+_buckets = iter(range(1, 10**6))
+
+
+def new_file_store(request, monkeypatch, folder, kind: str):
+    """An empty file store: a local folder, or a new bucket on the local S3 server configured as
+    operators do (STORAGE_URL plus boto3's environment variables)."""
+    from central.core import storage
+
+    if kind == "local":
+        return storage.from_settings(None, str(folder))
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", request.getfixturevalue("s3_server"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "central-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "central-test-secret")
+    bucket = f"central-test-{os.getpid()}-{next(_buckets)}"
+    boto3.client("s3").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    return storage.from_settings(f"s3://{bucket}/photos-store", "unused")
+
+
+@pytest.fixture(params=["local", "s3"])
+def file_store(request, app, monkeypatch, tmp_path):
+    """The app's file store for one test, as a local folder and as an S3 bucket: the tests that
+    take it run against both backends."""
+    store = new_file_store(request, monkeypatch, tmp_path / "files", request.param)
+    monkeypatch.setitem(app.extensions, "storage", store)
+    return store

@@ -251,6 +251,8 @@ HTML_CASES = {
     "GET /toegankelijkheid": (None, {ANY: 200, A: 200}),
     # The service worker is a script; what it caches is what each user may already see.
     "GET /sw.js": (None, {ANY: 200, A: 200}),
+    # For load balancers: no sign-in, and nothing but the health of the database.
+    "GET /healthz": (None, {ANY: 200, A: 200}),
     "GET /favicon.ico": (None, {ANY: 200, A: 200}),
 }
 

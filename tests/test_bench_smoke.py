@@ -67,6 +67,13 @@ def test_smoke_benchmark_produces_every_measure(tmp_path):
     assert imported["first"]["answer"]["created"] == imported["rows"]
     assert imported["again"]["answer"]["unchanged"] == imported["rows"]
 
+    # The GeoJSON export (SPEC 7.4) streamed every active asset of the smoke data set.
+    geojson = sqlite["geojson"]
+    assert "error" not in geojson, geojson
+    # (every active asset in the coordinator's reach: the 5,000 and those the import added)
+    assert geojson["features"] >= 5_000 and geojson["bytes"] > 0
+    assert number(geojson["seconds"]) and number(geojson["peak_rss_mb"])
+
     for job in ("framework-status", "mark-overdue"):
         assert sqlite[job]["status"] == "succeeded"
 

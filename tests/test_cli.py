@@ -167,9 +167,10 @@ def test_demo_without_serving_is_idempotent(tmp_path):
     database = tmp_path / "central.sqlite"
     assert database.exists()
     counts = _counts(database)
-    assert counts["organisations"] == 14  # Roeselare, its eleven members, two providers
-    assert counts["users"] >= 4
-    for role in ("admin", "coordinator", "member", "provider"):
+    # Roeselare, its eleven members, two providers, a fire zone and a water company.
+    assert counts["organisations"] == 16
+    assert counts["users"] >= 6
+    for role in ("admin", "coordinator", "member", "provider", "viewer"):
         assert role in first.stdout
     from central.demo import DEMO_TOTP_SECRETS
 

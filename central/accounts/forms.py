@@ -79,6 +79,7 @@ def role_choices():
         ("coordinator", _l("Coordinator")),
         ("member", _l("Member authority")),
         ("provider", _l("Provider")),
+        ("viewer", _l("Viewer (fire zone or water company)")),
     ]
 
 

@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     MEMBER = "member"
     PROVIDER = "provider"
+    # A fire zone's or a water company's user: reads hydrants and their status (SPEC 7.4).
+    VIEWER = "viewer"
 
 
 # Roles whose sign-in asks for a TOTP code after the password (they can change whole frameworks

@@ -70,6 +70,13 @@ def _check_role_and_organisation(role: str, organisation: Organisation | None) -
             N_("Choose the organisation this user works for."),
             fields={"organisation_id": N_("Required for this role.")},
         )
+    if role == Role.VIEWER:
+        if not organisation.is_viewer_organisation:
+            raise ValidationError(
+                N_("A viewer works for a fire zone or a water company."),
+                fields={"organisation_id": N_("Choose a fire zone or a water company.")},
+            )
+        return
     if organisation.kind != ROLE_ORGANISATION_KIND[Role(role)]:
         if role == Role.PROVIDER:
             message = N_("A provider works for an organisation of kind provider.")

@@ -57,12 +57,13 @@ def _filters(stmt, model, names: tuple[str, ...]):
     many=True,
     query=[
         {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("member_id", "kind", "status", "municipality", "code")
+        for n in ("member_id", "kind", "status", "municipality", "code", "service_status")
     ],
 )
 def list_assets():
     stmt = visible_assets(current_user).order_by(Asset.member_id, Asset.code)
-    return _filters(stmt, Asset, ("member_id", "kind", "status", "municipality", "code"))
+    names = ("member_id", "kind", "status", "municipality", "code", "service_status")
+    return _filters(stmt, Asset, names)
 
 
 @endpoint(

@@ -155,3 +155,48 @@ def _annual_inspections(members: list[Organisation]) -> None:
                     {"lot_id": lot_id, "task_type": code, "interval_months": 12},
                     actor=None,
                 )
+
+
+# Izegem's hydrants put out of service in the demo (SPEC 7.4): every 40th, at most four.
+OUT_OF_SERVICE_EVERY = 40
+OUT_OF_SERVICE_MAX = 4
+
+
+def load_fire_service(orgs: dict[str, Organisation]) -> None:
+    """Every member names the demo fire zone and water company (whose viewers then see their
+    hydrants); a few of the demo member's hydrants are out of service, with their history. Run
+    twice, it changes nothing."""
+    from central.assets.availability import change_service_status
+    from central.assets.models import AssetStatusChange, StatusChangeReason
+
+    fire_zone, water = orgs.get("fire_zone"), orgs.get("water_company")
+    if fire_zone is None or water is None:
+        return
+    for member in db.session.scalars(
+        select(Organisation).where(
+            Organisation.kind == "authority", Organisation.id != orgs["lead"].id
+        )
+    ):
+        member.fire_zone_id = member.fire_zone_id or fire_zone.id
+        member.water_company_id = member.water_company_id or water.id
+    db.session.flush()
+    member = orgs["member"]
+    already = db.session.scalar(
+        select(AssetStatusChange.id)
+        .join(Asset, Asset.id == AssetStatusChange.asset_id)
+        .where(Asset.member_id == member.id, AssetStatusChange.reason == StatusChangeReason.MEMBER)
+        .limit(1)
+    )
+    if already is not None:
+        return
+    hydrants = db.session.scalars(
+        select(Asset).where(Asset.member_id == member.id).order_by(Asset.code)
+    ).all()
+    for asset in hydrants[::OUT_OF_SERVICE_EVERY][:OUT_OF_SERVICE_MAX]:
+        change_service_status(
+            asset,
+            "out_of_service",
+            reason=StatusChangeReason.MEMBER,
+            actor=None,
+            note="Demo: lek aan de klep",
+        )

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    EmailField,
     FloatField,
     HiddenField,
     IntegerField,
@@ -164,4 +165,25 @@ class NeedTriageForm(FlaskForm):
     )
     priority = SelectField(
         _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
+    )
+
+
+class PublicReportForm(FlaskForm):
+    """A passer-by's report on a hydrant (SPEC 7.4); the service checks the values."""
+
+    category = SelectField(_l("What is wrong?"), validators=[DataRequired(_l("Choose one"))])
+    text = TextAreaField(
+        _l("Describe the problem"),
+        validators=[DataRequired(_l("Describe the problem")), Length(max=2000)],
+        render_kw={"rows": 5},
+    )
+    photo = FileField(
+        _l("Photo (optional)"),
+        description=_l("A photo helps the repair crew. Its location data is removed."),
+        render_kw={"accept": "image/*"},
+    )
+    email = EmailField(
+        _l("Your e-mail address (optional)"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("Only if you want to be contacted about your report."),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -66,6 +67,30 @@ class NeedStatus(enum.StrEnum):
 class NeedSource(enum.StrEnum):
     MEMBER = "member"
     DEFECT = "defect"
+    PUBLIC = "public"  # reported by anyone through the asset's public link (SPEC 7.4)
+
+
+class ServiceAvailability(enum.StrEnum):
+    """Whether an asset (a hydrant) can serve the fire brigade (SPEC 7.4)."""
+
+    IN_SERVICE = "in_service"
+    OUT_OF_SERVICE = "out_of_service"
+    UNKNOWN = "unknown"
+
+
+class StatusChangeReason(enum.StrEnum):
+    """Why an asset's service status changed: a task's result, a repair, a public report the
+    member triaged, or the member's own word."""
+
+    TASK = "task"
+    REPAIR = "repair"
+    PUBLIC_REPORT = "public_report"
+    MEMBER = "member"
+
+
+def new_public_token() -> str:
+    """An unguessable token for an asset's public report link: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
 
 
 class AssetKind(db.Model):
@@ -108,6 +133,11 @@ class Asset(db.Model):
         CheckConstraint(
             "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_has_retired_at"
         ),
+        enum_check("service_status", ServiceAvailability, "service_status_allowed"),
+        # One asset per public token: /r/<token> names exactly one.
+        Index("uq_assets_public_token", "public_token", unique=True),
+        # The out-of-service list of a member (and of its fire zone and water company).
+        Index("ix_assets_member_service_status", "member_id", "service_status"),
         # The member's list filters on status, municipality and street, and on kind.
         Index("ix_assets_member_status", "member_id", "status"),
         Index("ix_assets_member_municipality_street", "member_id", "municipality", "street"),
@@ -138,6 +168,15 @@ class Asset(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SPEC 7.4: whether it can serve the fire brigade; every change is an AssetStatusChange.
+    # Unknown until a result or the member says (assets that existed before were never told).
+    service_status: Mapped[str] = mapped_column(
+        enum_column_type(ServiceAvailability),
+        default=ServiceAvailability.UNKNOWN,
+        server_default="unknown",
+    )
+    # The secret of the public report link /r/<token>; never the id, rotated by the member.
+    public_token: Mapped[str] = mapped_column(String(64), default=new_public_token)
 
     asset_kind: Mapped[AssetKind] = relationship(
         primaryjoin="Asset.kind == AssetKind.code", foreign_keys=[kind], viewonly=True
@@ -153,8 +192,43 @@ class Asset(db.Model):
     def is_active(self) -> bool:
         return self.status == AssetStatus.ACTIVE
 
+    @property
+    def is_out_of_service(self) -> bool:
+        return self.service_status == ServiceAvailability.OUT_OF_SERVICE
+
     def __repr__(self) -> str:
         return f"<Asset {self.id} {self.code!r}>"
+
+
+class AssetStatusChange(db.Model):
+    """One change of an asset's service status (SPEC 7.4): who, when and why; never updated."""
+
+    __tablename__ = "asset_status_changes"
+    __table_args__ = (
+        enum_check("from_status", ServiceAvailability, "from_status_allowed"),
+        enum_check("to_status", ServiceAvailability, "to_status_allowed"),
+        enum_check("reason", StatusChangeReason, "reason_allowed"),
+        # A change is a change.
+        CheckConstraint("from_status <> to_status", name="status_changes"),
+        # A change by a task's result names the task.
+        CheckConstraint("reason <> 'task' OR task_id IS NOT NULL", name="task_change_has_task"),
+        # The asset's history, newest first.
+        Index("ix_asset_status_changes_asset_changed", "asset_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="RESTRICT"))
+    from_status: Mapped[str] = mapped_column(enum_column_type(ServiceAvailability))
+    to_status: Mapped[str] = mapped_column(enum_column_type(ServiceAvailability))
+    reason: Mapped[str] = mapped_column(enum_column_type(StatusChangeReason))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id", ondelete="SET NULL"))
+    # NULL: the system (a job, the CLI without a user).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User")
 
 
 class ServicePlan(db.Model):
@@ -277,6 +351,10 @@ class Need(db.Model):
         ForeignKey("tasks.id", ondelete="SET NULL", use_alter=True), index=True
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A public report's optional contact address, for the member only (never shown publicly).
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    # A public report's photo: a file in the file store, checked and stripped as crews' are.
+    photo_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -5,7 +5,13 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from central.assets.importer import MAX_MEASURE
-from central.assets.models import AssetStatus, NeedPriority, NeedStatus
+from central.assets.models import (
+    AssetStatus,
+    NeedPriority,
+    NeedStatus,
+    ServiceAvailability,
+    StatusChangeReason,
+)
 
 
 def _two_decimals(value: Decimal) -> None:
@@ -58,6 +64,14 @@ class AssetSchema(Schema):
     status = fields.String(
         validate=validate.OneOf([s.value for s in AssetStatus]),
         metadata={"description": "PATCH `retired` retires the asset; a retired one stays so."},
+    )
+    service_status = fields.String(
+        dump_only=True,
+        metadata={
+            "description": "Whether it can serve the fire brigade (SPEC 7.4): "
+            + ", ".join(s.value for s in ServiceAvailability)
+            + ". Changed by results, POST /assets/{id}/repaired and /out-of-service."
+        },
     )
 
 
@@ -113,3 +127,37 @@ class NeedSchema(Schema):
     )
     source = fields.String(dump_only=True)
     task_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class StatusChangeSchema(Schema):
+    """One change of an asset's service status: who, when, why."""
+
+    id = fields.Integer(dump_only=True)
+    asset_id = fields.Integer(dump_only=True)
+    from_status = fields.String(dump_only=True)
+    to_status = fields.String(dump_only=True)
+    reason = fields.String(
+        dump_only=True,
+        metadata={"description": ", ".join(r.value for r in StatusChangeReason)},
+    )
+    task_id = fields.Integer(dump_only=True, allow_none=True)
+    need_id = fields.Integer(dump_only=True, allow_none=True)
+    actor_id = fields.Integer(dump_only=True, allow_none=True)
+    note = fields.String(dump_only=True, allow_none=True)
+    changed_at = fields.DateTime(dump_only=True)
+
+
+class StatusNoteSchema(Schema):
+    """POST /assets/{id}/repaired and /out-of-service: an optional note (and, putting it out of
+    service while triaging a public report, that report's need id)."""
+
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
+    need_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class PublicLinkSchema(Schema):
+    """An asset's public report link (SPEC 7.4), for its member to print on a label."""
+
+    asset_id = fields.Integer(dump_only=True)
+    code = fields.String(dump_only=True)
+    public_url = fields.String(dump_only=True)

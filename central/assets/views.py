@@ -3,10 +3,10 @@ export), its service plans with due counts, and needs; and the Leaflet files ser
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-import time
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import xstatic.pkg.leaflet
@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -40,7 +39,9 @@ from central.assets.forms import (
     NeedTriageForm,
     ServicePlanForm,
 )
+from central.assets.hydrant_views import status_panel
 from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServicePlan
+from central.core import storage
 from central.core.audit import AuditEvent
 from central.core.clock import today
 from central.core.errors import N_, DomainError
@@ -54,6 +55,7 @@ from central.core.permissions import (
     visible_needs,
     visible_service_plans,
 )
+from central.core.types import utcnow
 from central.extensions import db
 
 bp = Blueprint("assets", __name__)
@@ -201,6 +203,7 @@ def detail(asset_id: int):
         kinds=kind_names(),
         service=queries.service_status([asset])[asset.id],
         own=asset.member_id == current_user.organisation_id,
+        status=status_panel(asset),
     )
 
 
@@ -260,36 +263,34 @@ def retire(asset_id: int):
 # --- import -----------------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+IMPORTS = "imports/"  # the file store's folder for previewed import files
 
 
-def _forget_old_uploads(directory: Path) -> None:
-    limit = time.time() - UPLOAD_MAX_AGE_SECONDS
-    for path in directory.glob("*.upload"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except FileNotFoundError:
-            pass
+def _forget_old_uploads() -> None:
+    files = storage.current_storage()
+    limit = utcnow() - timedelta(seconds=UPLOAD_MAX_AGE_SECONDS)
+    for stored in files.list(IMPORTS):
+        if stored.modified_at < limit:
+            files.delete(stored.key)
 
 
-def _pending_upload() -> Path | None:
-    """The previewed file of this session, if it is still there."""
+def _pending_upload() -> bytes | None:
+    """The previewed file of this session, if it is still there (in the shared file store, so
+    that the confirmation may reach another web host than the preview)."""
     pending = session.get("asset_import")
     if not pending or pending.get("user") != current_user.id:
         return None
-    path = _upload_dir() / f"{pending['name']}.upload"
-    return path if path.is_file() else None
+    try:
+        return storage.current_storage().get(f"{IMPORTS}{pending['name']}.upload")
+    except (storage.FileMissing, ValueError):
+        return None
 
 
 def _drop_pending_upload() -> None:
-    path = _pending_upload()
-    if path is not None:
-        path.unlink(missing_ok=True)
-    session.pop("asset_import", None)
+    pending = session.pop("asset_import", None)
+    if pending and pending.get("user") == current_user.id:
+        with contextlib.suppress(ValueError):
+            storage.current_storage().delete(f"{IMPORTS}{pending['name']}.upload")
 
 
 @bp.route("/assets/import", methods=["GET", "POST"])
@@ -315,10 +316,9 @@ def import_page():
                 filename=form.file.data.filename,
             ), 400
         # Kept on the server under a random name that only this session knows, until confirmed.
-        directory = _upload_dir()
-        _forget_old_uploads(directory)
+        _forget_old_uploads()
         name = secrets.token_urlsafe(24)
-        (directory / f"{name}.upload").write_bytes(data)
+        storage.current_storage().put(f"{IMPORTS}{name}.upload", data)
         session["asset_import"] = {
             "name": name,
             "user": current_user.id,
@@ -340,16 +340,16 @@ def import_page():
 def import_confirm():
     member_id = _member_id()
     form = ImportConfirmForm()
-    path = _pending_upload()
+    upload = _pending_upload()
     if (
         not form.validate_on_submit()
-        or path is None
+        or upload is None
         or (form.upload.data != session["asset_import"]["name"])
     ):
         flash(_("The previewed file is no longer there. Upload it again."), "error")
         return redirect(url_for("assets.import_page"))
     try:
-        outcome = services.import_assets(member_id, path.read_bytes(), actor=current_user)
+        outcome = services.import_assets(member_id, upload, actor=current_user)
     except services.ImportRefused as exc:
         db.session.rollback()
         _drop_pending_upload()

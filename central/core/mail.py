@@ -21,12 +21,17 @@ from typing import Any, NamedTuple
 
 from flask import current_app, has_app_context
 from sqlalchemy import Connection, Index, String, Text, delete, event, insert, select, text, update
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
 
 log = logging.getLogger(__name__)
+
+# The errors of a database that cannot be reached (restarting, gone, every connection busy).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 
 OUTBOX = "mail_outbox"  # session.info key: ids of the mails queued in the open transaction
 MAX_ATTEMPTS = 8
@@ -145,9 +150,18 @@ def _deliver_committed(session: Session) -> None:
     ids = session.info.pop(OUTBOX, None)
     if not ids or not has_app_context():
         return
+    # The change is committed either way; the send-mail job retries what was not sent.
     try:
         deliver(session.get_bind(), ids)
-    except Exception:  # the change is committed; the job retries what was not sent
+    except DATABASE_UNAVAILABLE as exc:
+        # An outage is expected and already answered elsewhere: one line, no traceback.
+        log.warning(
+            "Mails %s not delivered after the commit: the database is unavailable (%s); "
+            "send-mail retries them",
+            ids,
+            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200],
+        )
+    except Exception:
         log.exception("Could not deliver mails %s right after the commit", ids)
 
 

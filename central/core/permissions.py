@@ -64,6 +64,10 @@ def visible_organisations(user: User) -> Select:
                 )
             )
         )
+        # The fire zones and water companies a member may name (their public identity).
+        reach.append(Organisation.kind.in_(["fire_zone", "water_company"]))
+    if user.role == "viewer":
+        reach.append(Organisation.id.in_(members_naming(org_id)))
     return stmt.where(or_(*reach))
 
 
@@ -93,6 +97,17 @@ def coordinated_providers(user: User) -> Select:
     framework its authority leads); none for other roles."""
     stmt = _providers_under_led_frameworks(user.organisation_id)
     return stmt if user.role == "coordinator" else stmt.where(false())
+
+
+def members_naming(org_id: int) -> Select:
+    """Ids of the member authorities that name an organisation as their fire zone or water
+    company (SPEC 7.4): the members whose hydrants its viewers read."""
+    from central.organisations.models import Organisation
+
+    return select(Organisation.id).where(
+        Organisation.kind == "authority",
+        or_(Organisation.fire_zone_id == org_id, Organisation.water_company_id == org_id),
+    )
 
 
 def named_frameworks(org_id: int) -> Select:
@@ -186,11 +201,14 @@ def _members_under_led_frameworks(org_id: int) -> Select:
 
 def visible_assets(user: User) -> Select:
     """Assets a user may read: a member its authority's; a coordinator its own authority's and
-    those of the members acceded to the frameworks it leads (read only); others none."""
+    those of the members acceded to the frameworks it leads (read only); a viewer those of the
+    members that name its fire zone or water company (read only, SPEC 7.4); others none."""
     from central.assets.models import Asset
 
     stmt = select(Asset)
     org_id = user.organisation_id
+    if org_id is not None and user.role == "viewer":
+        return stmt.where(Asset.member_id.in_(members_naming(org_id)))
     if org_id is None or user.role not in ("member", "coordinator"):
         return stmt.where(false())
     if user.role == "coordinator":
@@ -361,6 +379,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "manage_assets": frozenset({"coordinator", "member"}),
     "view_reports": frozenset({"coordinator", "member"}),
     "view_consumption": frozenset({"coordinator"}),
+    # SPEC 7.4: hydrants' service status, the out-of-service list and map.
+    "view_hydrants": frozenset({"coordinator", "member", "viewer"}),
 }
 
 

@@ -5,10 +5,10 @@ labour and photos honour an Idempotency-Key."""
 
 from __future__ import annotations
 
-from flask import send_file
 from flask_login import current_user
 from sqlalchemy import select
 
+from central.core import storage
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, visible_rounds, visible_tasks
@@ -111,10 +111,11 @@ def get_photo(task_id: int, photo_id: int):
 
 
 def photo_response(photo: TaskPhoto):
-    path = photos.photo_path(photo)
-    if not path.is_file():
-        raise NotFound(N_("Not found."))
-    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    """The photo's file, streamed from the file store (its caller checked the reach)."""
+    try:
+        response = storage.current_storage().response(photo.storage_key, photo.content_type)
+    except (storage.FileMissing, ValueError):
+        raise NotFound(N_("Not found.")) from None
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -39,6 +39,10 @@ class TaskResultForm(FlaskForm):
         validators=[Optional(), Length(max=100)],
         description=_l("Only for a defect, e.g. lid, valve, signage."),
     )
+    out_of_service = BooleanField(
+        _l("Out of service: the fire brigade cannot use this hydrant"),
+        description=_l("The fire zone and the water company are told at once."),
+    )
 
     def checklist_fields(self) -> list[Any]:
         return [f for f in self if f.name.startswith(CHECK_PREFIX)]

@@ -1,30 +1,28 @@
 """Task photos: only images (the type read from the bytes, not from the name or the header),
 at most 10 MB, resized to at most 1600 px, re-encoded as JPEG with the EXIF location removed
-unless the framework's setting keeps it, stored as files under STORAGE_DIR (not in the
-database), and deleted by `purge-photos` after the framework's retention (default 24 months).
+unless the framework's setting keeps it, stored as files in the file store (central.core.storage:
+a folder or S3-compatible object storage, not the database), and deleted by `purge-photos` after
+the framework's retention (default 24 months).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app, request
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from central.core import audit
-from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from central.core import audit, storage
+from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.extensions import db
 from central.fieldwork.models import DEFAULT_PHOTO_RETENTION_MONTHS, FieldworkSetting, TaskPhoto
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
@@ -37,7 +35,6 @@ MAX_PIXELS = 60_000_000  # refuse decompression bombs before decoding
 MAX_PHOTOS_PER_TASK = 20
 JPEG_QUALITY = 85
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
-NEW_FILES = "fieldwork_new_files"
 PURGE_BATCH = 500
 
 
@@ -93,44 +90,6 @@ def process_image(data: bytes, *, keep_location: bool) -> ProcessedPhoto:
     return ProcessedPhoto(out.getvalue(), image.width, image.height)
 
 
-def storage_root() -> Path:
-    return Path(current_app.config["STORAGE_DIR"]).resolve()
-
-
-def photo_path(photo: TaskPhoto) -> Path:
-    """The photo's file; the key is ours, but never leave the storage directory."""
-    root = storage_root()
-    path = (root / photo.storage_key).resolve()
-    if not path.is_relative_to(root):
-        raise NotFound(N_("Not found."))
-    return path
-
-
-def _write(key: str, data: bytes) -> Path:
-    path = storage_root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-    # Removed again if the transaction that records it rolls back (see _drop_uncommitted_files).
-    db.session.info.setdefault(NEW_FILES, []).append(str(path))
-    return path
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_committed_files(session: Session) -> None:
-    session.info.pop(NEW_FILES, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_uncommitted_files(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is not None or previous_transaction.nested:
-        return
-    for name in session.info.pop(NEW_FILES, []):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(name)
-
-
 def read_upload() -> bytes:
     """The multipart `file`, refused (413) above 10 MB before it is read whole: by its
     Content-Length at once, and by a limit on the stream for a body sent without one."""
@@ -181,7 +140,7 @@ def add_photo(task: Task, data: bytes, *, actor: Any) -> TaskPhoto:
 
     now = business_now()
     key = f"photos/{now:%Y/%m}/{uuid.uuid4().hex}.jpg"
-    _write(key, processed.data)
+    storage.store(db.session, key, processed.data, processed.content_type)
     photo = TaskPhoto(
         task_id=task.id,
         storage_key=key,
@@ -248,11 +207,9 @@ def purge_photos(session: Session, today: date) -> dict[str, Any]:
             < now
             - relativedelta(months=retention.get(row.framework_id, DEFAULT_PHOTO_RETENTION_MONTHS))
         ]
-        root = storage_root()
+        files = storage.current_storage()
         for row in expired:
-            try:
-                os.remove(root / row.storage_key)
-            except FileNotFoundError:
+            if not files.delete(row.storage_key):
                 counts["files_missing"] += 1
         if expired:
             session.execute(

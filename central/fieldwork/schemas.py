@@ -26,6 +26,10 @@ class TaskResultSchema(Schema):
         load_default=dict,
         metadata={"description": "Answers by item key: true|false (pass/fail) or a number."},
     )
+    out_of_service = fields.Boolean(
+        load_default=False,
+        metadata={"description": "The asset cannot serve the fire brigade (SPEC 7.4)."},
+    )
 
 
 class ContestSchema(Schema):

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from central.assets import availability
 from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
@@ -259,7 +260,8 @@ def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
     """Rule 14: record (or correct, until the member accepts) a task's result with its checklist
     answers. open, done or contested → done; a cancelled task or an accepted round answers 409.
     A defect or a failed item raises one follow-up need for the member (idempotent on
-    correction); inaccessible and not_found close the task unbilled. The round follows."""
+    correction); inaccessible and not_found close the task unbilled. The round follows, and the
+    asset's service status (SPEC 7.4: `out_of_service` or a failed critical item)."""
     round_ = task.round
     _require_provider_of(round_, actor)
     _lock(round_)  # round first, then task: the order every service takes (no deadlock)
@@ -314,6 +316,13 @@ def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
     _sync_planned_need(task)
     db.session.flush()
     need = _follow_up(task, task_type, checklist, cleaned, failed, notes, category, actor)
+    availability.apply_result(
+        task,
+        result=result,
+        out_of_service=values.get("out_of_service") is True,
+        critical_failed=availability.critical_failures(checklist, failed),
+        actor=actor,
+    )
     audit.record(
         "task.result_corrected" if correction else "task.result_recorded",
         task,

@@ -291,6 +291,7 @@ def task_page(task_id: int):
             "result": form.result.data,
             "notes": form.notes.data or "",
             "defect_category": form.defect_category.data or "",
+            "out_of_service": bool(form.out_of_service.data),
         }
         try:
             values["checklist"] = _answers(form, checklist)

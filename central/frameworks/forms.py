@@ -1,7 +1,8 @@
 """Forms of the frameworks pages; the services check the rules, the forms only the shape.
 
 The checklist editor is a text area with one item per line:
-`key|label|pass_fail` or `key|label|reading|min|max` (min and max may be left empty).
+`key|label|pass_fail` or `key|label|reading|min|max` (min and max may be left empty); a last
+part `critical` marks an item whose failure puts the asset out of service.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def parse_checklist(text: str | None) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
+        critical = len(parts) > 3 and parts[-1] == "critical"
+        if critical:
+            parts.pop()
         if len(parts) < 3 or parts[2] not in ("pass_fail", "reading"):
             raise ValidationError(
                 N_("Line %(number)d: write key|label|pass_fail or key|label|reading|min|max."),
@@ -87,7 +91,10 @@ def parse_checklist(text: str | None) -> list[dict[str, Any]]:
             )
         low = _reading_bound(parts[3]) if len(parts) > 3 else None
         high = _reading_bound(parts[4]) if len(parts) > 4 else None
-        items.append({"key": parts[0], "label": parts[1], "kind": kind, "min": low, "max": high})
+        item = {"key": parts[0], "label": parts[1], "kind": kind, "min": low, "max": high}
+        if critical:
+            item["critical"] = True
+        items.append(item)
     return items
 
 
@@ -98,6 +105,8 @@ def checklist_text(items: list[dict[str, Any]] | None) -> str:
         parts = [item["key"], item["label"], item["kind"]]
         if item["kind"] == "reading":
             parts += [item.get("min") or "", item.get("max") or ""]
+        if item.get("critical"):
+            parts.append("critical")
         lines.append("|".join(str(p) for p in parts))
     return "\n".join(lines)
 

@@ -119,6 +119,10 @@ class ChecklistItemSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ChecklistKind]))
     min = fields.Decimal(as_string=True, allow_nan=False, allow_none=True, load_default=None)
     max = fields.Decimal(as_string=True, allow_nan=False, allow_none=True, load_default=None)
+    critical = fields.Boolean(
+        load_default=False,
+        metadata={"description": "A failure puts the asset out of service (SPEC 7.4)."},
+    )
 
 
 class FollowUpSchema(Schema):

@@ -644,7 +644,8 @@ def _listed(texts: Any, separator: str) -> Message:
 
 def clean_checklist(items: Any) -> list[dict[str, Any]]:
     """A checklist: items with a unique key, a label and a kind; readings may bound their
-    value with a min and a max (min ≤ max); pass/fail items have no bounds."""
+    value with a min and a max (min ≤ max); pass/fail items have no bounds. An item marked
+    `critical` puts the asset out of service when it fails (SPEC 7.4)."""
     if items is None:
         return []
     if not isinstance(items, list):
@@ -684,6 +685,9 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
             errors["min"] = N_("no min or max on a pass/fail item")
         if low is not None and high is not None and Decimal(low) > Decimal(high):
             errors["max"] = N_("a max not below the min")
+        critical = item.get("critical", False)
+        if not isinstance(critical, bool):
+            errors["critical"] = N_("critical true or false")
         if errors:
             message = Message(
                 N_("Item %(index)d needs %(needs)s."),
@@ -692,9 +696,11 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
             )
             raise ValidationError(message, fields={"checklist": message})
         seen.add(key)
-        cleaned.append(
-            {"key": key, "label": label.strip(), "kind": str(kind), "min": low, "max": high}
-        )
+        entry = {"key": key, "label": label.strip(), "kind": str(kind), "min": low, "max": high}
+        if critical:
+            # SPEC 7.4: a failure of this item puts the asset out of service.
+            entry["critical"] = True
+        cleaned.append(entry)
     return cleaned
 
 

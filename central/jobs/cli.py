@@ -31,8 +31,10 @@ def list_command() -> None:
     from central.core.types import utcnow
     from central.jobs.queries import last_runs
     from central.jobs.registry import ordered_jobs
+    from central.jobs.runner import close_interrupted_runs
     from central.jobs.scheduler import TIMEZONE, next_run_at, slot_for
 
+    close_interrupted_runs()  # a run a killed process left `running` is shown as failed
     now = utcnow()
     registered = ordered_jobs()
     if not registered:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import nullcontext
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -122,19 +122,57 @@ def _claim(requested: JobRun) -> JobRun | None:
     return requested
 
 
+INTERRUPTED = "Interrupted: the process running it stopped."
+# A run claimed from a queued request is `running` a moment before it takes its lock: a sweep
+# leaves runs younger than this to their process.
+DEFAULT_INTERRUPTED_AFTER_SECONDS = 60
+
+
 def _close_interrupted_runs(name: str, current: JobRun) -> None:
     """Runs left `running` by a killed process: we hold the lock, so none of them is alive."""
     db.session.flush()
     db.session.execute(
         update(JobRun)
         .where(JobRun.job == name, JobRun.status == JobStatus.RUNNING, JobRun.id != current.id)
-        .values(
-            status=JobStatus.FAILED,
-            finished_at=utcnow(),
-            error="Interrupted: the process running it stopped.",
-        )
+        .values(status=JobStatus.FAILED, finished_at=utcnow(), error=INTERRUPTED)
         .execution_options(synchronize_session=False)
     )
+
+
+def close_interrupted_runs() -> int:
+    """Close as failed, for every job, the runs left `running` by a killed process (when a
+    scheduler starts and before `central jobs list`): a job whose lock is free has no live run.
+    Returns how many were closed; a second call closes none."""
+    session = db.session
+    session.commit()
+    grace = current_app.config.get(
+        "JOB_INTERRUPTED_AFTER_SECONDS", DEFAULT_INTERRUPTED_AFTER_SECONDS
+    )
+    names = session.scalars(
+        select(JobRun.job).where(JobRun.status == JobStatus.RUNNING).distinct()
+    ).all()
+    closed = 0
+    for name in sorted(names):
+        lock = try_lock(name, lease_seconds=DEFAULT_LEASE_SECONDS)
+        if lock is None:
+            continue  # a live run holds it
+        try:
+            closed += session.execute(
+                update(JobRun)
+                .where(
+                    JobRun.job == name,
+                    JobRun.status == JobStatus.RUNNING,
+                    JobRun.started_at < utcnow() - timedelta(seconds=grace),
+                )
+                .values(status=JobStatus.FAILED, finished_at=utcnow(), error=INTERRUPTED)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.commit()
+        finally:
+            lock.release()
+    if closed:
+        log.warning("Closed %d job run(s) interrupted by a stopped process", closed)
+    return closed
 
 
 def queued_runs() -> list[JobRun]:

@@ -26,7 +26,7 @@ from flask import Flask
 
 from central.core.clock import BRUSSELS
 from central.jobs.registry import jobs
-from central.jobs.runner import run_job, run_queued
+from central.jobs.runner import close_interrupted_runs, run_job, run_queued
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +153,8 @@ def run_scheduler(app: Flask) -> None:
     """`central scheduler`: block, running the schedule until stopped (SIGINT or SIGTERM)."""
     import signal
 
+    with app.app_context():
+        close_interrupted_runs()
     scheduler = build_scheduler(app, BlockingScheduler)
 
     def stop(_signum: int, _frame: object) -> None:
@@ -174,6 +176,8 @@ def start_embedded_scheduler(app: Flask) -> BackgroundScheduler:
     if app.testing:
         raise RuntimeError("The scheduler never starts in tests.")
     if _embedded is None:
+        with app.app_context():
+            close_interrupted_runs()
         _embedded = build_scheduler(app, BackgroundScheduler)
         _embedded.start()
         atexit.register(_embedded.shutdown, wait=False)

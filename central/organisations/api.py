@@ -54,7 +54,8 @@ def get_organisation(org_id: int):
 @endpoint(
     "/organisations/<int:org_id>",
     "PATCH",
-    summary="Change an organisation (admin)",
+    summary="Change an organisation (admin); an authority's own users may set only its "
+    "`fire_zone_id` and `water_company_id`",
     tag=TAG,
     body=OrganisationSchema,
     partial=True,
@@ -62,7 +63,10 @@ def get_organisation(org_id: int):
 )
 def update_organisation(org_id: int, data):
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
-    require_role(current_user, "admin")
-    services.update_organisation(org, data, actor=current_user)
+    if current_user.role != "admin" and set(data) <= set(services.SERVED_BY):
+        services.name_fire_zone_and_water_company(org, data, actor=current_user)
+    else:
+        require_role(current_user, "admin")
+        services.update_organisation(org, data, actor=current_user)
     db.session.commit()
     return org

@@ -11,7 +11,13 @@ class OrganisationForm(FlaskForm):
         _l("Name"), validators=[DataRequired(_l("Enter the organisation's name")), Length(max=200)]
     )
     kind = SelectField(
-        _l("Kind"), choices=[("authority", _l("Authority")), ("provider", _l("Provider"))]
+        _l("Kind"),
+        choices=[
+            ("authority", _l("Authority")),
+            ("provider", _l("Provider")),
+            ("fire_zone", _l("Fire zone")),
+            ("water_company", _l("Water company")),
+        ],
     )
     enterprise_number = StringField(
         _l("Enterprise number (KBO)"),

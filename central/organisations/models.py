@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
@@ -15,6 +15,9 @@ from central.extensions import db
 class OrganisationKind(enum.StrEnum):
     AUTHORITY = "authority"
     PROVIDER = "provider"
+    # SPEC 7.4: they read the hydrants of the members that name them (role viewer).
+    FIRE_ZONE = "fire_zone"
+    WATER_COMPANY = "water_company"
 
 
 class SocialEconomyStatus(enum.StrEnum):
@@ -36,6 +39,9 @@ RECOGNISED_SOCIAL_ECONOMY = frozenset(
 
 DEFAULT_INVOICE_PREFIX = "CEN-"
 
+# Organisations whose users are viewers (SPEC 7.4): read-only, no money.
+VIEWER_KINDS = frozenset({OrganisationKind.FIRE_ZONE, OrganisationKind.WATER_COMPANY})
+
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
@@ -49,6 +55,13 @@ class Organisation(db.Model):
             "kind = 'provider' OR social_economy_status = 'none'",
             name="social_economy_only_provider",
         ),
+        # Only a member authority names the fire zone and the water company that serve it.
+        CheckConstraint(
+            "fire_zone_id IS NULL OR kind = 'authority'", name="fire_zone_only_authority"
+        ),
+        CheckConstraint(
+            "water_company_id IS NULL OR kind = 'authority'", name="water_company_only_authority"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +74,11 @@ class Organisation(db.Model):
         enum_column_type(SocialEconomyStatus), default=SocialEconomyStatus.NONE
     )
     email: Mapped[str | None] = mapped_column(String(254))
+    # SPEC 7.4: the fire zone and the water company an authority names; their viewers then
+    # read its hydrants and are mailed when one goes out of service or back. Indexed: a
+    # viewer's reach filters on them. A named organisation cannot be deleted (no action).
+    fire_zone_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    water_company_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Statements are invoices issued in a provider's name (art. 53 § 2 WBTW): its own series,
     # {invoice_prefix}{year}-{n:05d}, paid into its own account.
     invoice_prefix: Mapped[str] = mapped_column(String(10), default=DEFAULT_INVOICE_PREFIX)
@@ -80,6 +98,11 @@ class Organisation(db.Model):
     @property
     def is_authority(self) -> bool:
         return self.kind == OrganisationKind.AUTHORITY
+
+    @property
+    def is_viewer_organisation(self) -> bool:
+        """A fire zone or a water company: its users are viewers."""
+        return self.kind in VIEWER_KINDS
 
     @property
     def is_recognised_social_economy(self) -> bool:

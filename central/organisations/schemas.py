@@ -17,6 +17,14 @@ class OrganisationSchema(Schema):
         load_default="none", validate=validate.OneOf([s.value for s in SocialEconomyStatus])
     )
     email = fields.Email(allow_none=True, load_default=None)
+    fire_zone_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "An authority's fire zone (SPEC 7.4); its own users may set it."},
+    )
+    water_company_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "An authority's water company; its own users may set it."},
+    )
     invoice_prefix = fields.String(
         load_default=None,
         metadata={"description": "Prefix of the provider's invoice numbers.", "example": "CEN-"},

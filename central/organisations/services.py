@@ -1,6 +1,7 @@
 """Organisation rules: a valid KBO number, a NIS code only for authorities, a social-economy
 status only for providers, one organisation per enterprise number; a valid IBAN (ISO 13616) and
-invoice prefix for the invoices issued in a provider's name."""
+invoice prefix for the invoices issued in a provider's name; an authority names a fire zone and
+a water company of those kinds (SPEC 7.4)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,17 @@ FIELDS = (
     "nis_code",
     "social_economy_status",
     "email",
+    "fire_zone_id",
+    "water_company_id",
     "invoice_prefix",
     "vat_registered",
     "iban",
 )
+# SPEC 7.4: what an authority names, and the kind of organisation each must be.
+SERVED_BY = {
+    "fire_zone_id": OrganisationKind.FIRE_ZONE,
+    "water_company_id": OrganisationKind.WATER_COMPANY,
+}
 # Letters, digits and - / _ . : the number {prefix}{year}-{n:05d} stays within 20 characters.
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9/_.-]{0,10}$")
 
@@ -48,7 +56,7 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
         errors["name"] = N_("Enter the organisation's name.")
     merged["name"] = name
     if merged.get("kind") not in set(OrganisationKind):
-        errors["kind"] = N_("Choose authority or provider.")
+        errors["kind"] = N_("Choose authority, provider, fire zone or water company.")
     try:
         merged["enterprise_number"] = normalise_enterprise_number(
             merged.get("enterprise_number") or ""
@@ -72,6 +80,20 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
         errors["social_economy_status"] = N_("Only a provider has a social-economy status.")
     merged["social_economy_status"] = status
     merged["email"] = (merged.get("email") or "").strip() or None
+    for field, kind in SERVED_BY.items():
+        target_id = merged.get(field)
+        if target_id is None:
+            continue
+        if merged.get("kind") != OrganisationKind.AUTHORITY:
+            errors[field] = N_("Only an authority names a fire zone and a water company.")
+            continue
+        target = db.session.get(Organisation, target_id) if isinstance(target_id, int) else None
+        if target is None or target.kind != kind:
+            errors[field] = (
+                N_("Choose a fire zone.")
+                if kind == OrganisationKind.FIRE_ZONE
+                else N_("Choose a water company.")
+            )
     prefix = merged.get("invoice_prefix")
     prefix = DEFAULT_INVOICE_PREFIX if prefix is None else str(prefix).strip()
     if not _PREFIX_RE.match(prefix):
@@ -132,3 +154,16 @@ def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any
     if changed:
         audit.record("organisation.updated", org, actor=actor, fields=changed)
     return org
+
+
+def name_fire_zone_and_water_company(
+    org: Organisation, values: dict[str, Any], *, actor: Any
+) -> Organisation:
+    """SPEC 7.4: an authority names its fire zone and water company (its own users or the
+    admin); their viewers then read its hydrants and are told when one goes out of service."""
+    from central.core.permissions import require_own_authority
+
+    if getattr(actor, "role", None) != "admin":
+        require_own_authority(actor, org.id)
+    served = {k: v for k, v in values.items() if k in SERVED_BY}
+    return update_organisation(org, served, actor=actor)

@@ -27,7 +27,7 @@ def index():
     stmt = visible_organisations(current_user).order_by(Organisation.name, Organisation.id)
     if query:
         stmt = stmt.where(Organisation.name.icontains(query, autoescape=True))
-    if kind in ("authority", "provider"):
+    if kind in ("authority", "provider", "fire_zone", "water_company"):
         stmt = stmt.where(Organisation.kind == kind)
     return render_template("organisations/index.html", page=paginate(stmt), q=query, kind=kind)
 
@@ -40,7 +40,8 @@ def edit(org_id: int | None = None):
     org = get_visible(visible_organisations(current_user), Organisation, org_id) if org_id else None
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
-        values = {name: form[name].data for name in services.FIELDS}
+        # An authority names its fire zone and water company itself (on its own page).
+        values = {name: form[name].data for name in services.FIELDS if name in form}
         try:
             if org is None:
                 org = services.create_organisation(values, actor=current_user)

@@ -46,3 +46,35 @@ def test_demo_subscribes_acceded_members_to_an_annual_inspection(app):
         assert lots == services.approved_lot_ids(member_id) & inspection_lots
         assert {p.task_type for p in plans if p.member_id == member_id} <= {"hydrant_inspection"}
     assert orgs["member"].id in {p.member_id for p in plans}
+
+
+def test_demo_has_a_fire_zone_and_a_water_company_and_hydrants_out_of_service(app, client):
+    from central.accounts.models import User
+    from central.assets.models import AssetStatusChange
+    from central.demo import DEMO_LOGINS
+    from tests.conftest import csrf_token
+
+    orgs = load_demo()
+    member = orgs["member"]
+    assert member.fire_zone_id == orgs["fire_zone"].id
+    assert member.water_company_id == orgs["water_company"].id
+    out = db.session.scalar(
+        select(func.count(Asset.id)).where(
+            Asset.member_id == member.id, Asset.service_status == "out_of_service"
+        )
+    )
+    assert 1 <= out <= 4
+    changes = db.session.scalar(select(func.count(AssetStatusChange.id)))
+    load_demo()
+    assert db.session.scalar(select(func.count(AssetStatusChange.id))) == changes
+    viewers = [(e, p) for e, p, role in DEMO_LOGINS if role == "viewer"]
+    assert len(viewers) == 2
+    for email, password in viewers:
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.organisation.kind in ("fire_zone", "water_company")
+        response = client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
+        )
+        assert response.status_code == 302
+        assert client.get("/hydrants").status_code == 200
+        client.post("/logout", data={"csrf_token": csrf_token(client)})

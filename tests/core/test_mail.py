@@ -183,3 +183,26 @@ def test_two_senders_that_see_the_same_pending_mail_send_it_once(db, smtp_down):
     [seen_by_other] = mail._pending(conn, [])
     assert mail._claim(conn, seen_by_one, utcnow()) is True
     assert mail._claim(conn, seen_by_other, utcnow()) is False
+
+
+def test_a_database_outage_logs_one_warning_per_failed_delivery_not_a_traceback(
+    db, smtp_server, monkeypatch, caplog
+):
+    from sqlalchemy.exc import OperationalError
+
+    def database_gone(_bind, _ids):
+        raise OperationalError(
+            "SELECT outgoing_mails", {}, Exception("connection refused\nIs the server running?")
+        )
+
+    monkeypatch.setattr(mail, "deliver", database_gone)
+    queue_mail("member@example.be", "Round planned", "Your round is planned.")
+    with caplog.at_level(logging.INFO, logger="central.core.mail"):
+        db.session.commit()
+    [record] = [r for r in caplog.records if r.name == "central.core.mail"]
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is None and "\n" not in record.getMessage()
+    assert "database is unavailable" in record.getMessage()
+    [row] = outbox()
+    assert row.status == MailStatus.PENDING  # the job sends it once the database is back
+    assert smtp_server.messages == []

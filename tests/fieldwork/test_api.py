@@ -223,23 +223,21 @@ def test_session_writes_need_the_csrf_header(client, field, login_as):
 # --- photos --------------------------------------------------------------------------------------
 
 
-def test_photo_is_resized_stored_outside_the_database_and_gps_stripped(client, field, app):
+def test_photo_is_resized_stored_outside_the_database_and_gps_stripped(client, field, file_store):
     task = field.tasks[0]
     response = upload(client, field.crew, task, jpeg())
     assert response.status_code == 201, response.json
     body = response.json
     assert max(body["width"], body["height"]) == 1600 and body["location_kept"] is False
     photo = db.session.get(TaskPhoto, body["id"])
-    from pathlib import Path
-
-    path = Path(app.config["STORAGE_DIR"]) / photo.storage_key
-    assert path.is_file()
-    stored = Image.open(path)
+    data = file_store.get(photo.storage_key)
+    stored = Image.open(io.BytesIO(data))
     assert stored.format == "JPEG"
     assert not stored.getexif().get_ifd(ExifTags.IFD.GPSInfo)
     served = api(client, field.member_user, "get", body["url"].removeprefix("/api/v1"))
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
-    assert served.data == path.read_bytes()
+    assert served.data == data
+    assert served.headers["Cache-Control"] == "private, no-store"
 
 
 def test_photo_keeps_gps_when_the_coordinator_says_so(client, field):
@@ -295,7 +293,7 @@ def test_photo_without_a_file_answers_400(client, field):
     assert response.status_code == 400
 
 
-def test_photo_retry_with_the_same_key_stores_one(client, field):
+def test_photo_retry_with_the_same_key_stores_one(client, field, file_store):
     data = jpeg(400, 300)
     first = upload(client, field.crew, field.tasks[0], data, headers={"Idempotency-Key": "p1"})
     again = upload(client, field.crew, field.tasks[0], data, headers={"Idempotency-Key": "p1"})
@@ -307,7 +305,7 @@ def test_photo_retry_with_the_same_key_stores_one(client, field):
     assert other.status_code == 422 and count(TaskPhoto) == 1
 
 
-def test_photo_is_served_only_within_reach(client, field):
+def test_photo_is_served_only_within_reach(client, field, file_store):
     response = upload(client, field.crew, field.tasks[0], jpeg(300, 200))
     path = response.json["url"].removeprefix("/api/v1")
     for user in (field.crew, field.member_user, field.coordinator):
@@ -464,3 +462,11 @@ def test_openapi_documents_the_idempotency_key_and_upload_limits(client):
     photos = document["paths"]["/tasks/{task_id}/photos"]["post"]
     assert {"413", "422"} <= set(photos["responses"])
     assert "422" in document["paths"]["/rounds/{round_id}/labour"]["post"]["responses"]
+
+
+def test_a_photo_whose_file_is_gone_answers_404(client, field, file_store):
+    response = upload(client, field.crew, field.tasks[0], jpeg(300, 200))
+    photo = db.session.get(TaskPhoto, response.json["id"])
+    assert file_store.delete(photo.storage_key)
+    path = response.json["url"].removeprefix("/api/v1")
+    assert api(client, field.member_user, "get", path).status_code == 404

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 from PIL import Image
 from sqlalchemy import func, select
 
+from central.core import storage
 from central.core.clock import frozen_today, today
 from central.core.types import utcnow
 from central.extensions import db
@@ -36,22 +36,22 @@ def photo_aged(field, task, months: int, days: int = 0) -> TaskPhoto:
     return photo
 
 
-def file_of(photo: TaskPhoto) -> Path:
-    return photos.storage_root() / photo.storage_key
+def stored(key: str) -> bool:
+    return storage.current_storage().exists(key)
 
 
 # --- purge-photos --------------------------------------------------------------------------------
 
 
-def test_purge_photos_deletes_photos_older_than_24_months_by_default(field):
+def test_purge_photos_deletes_photos_older_than_24_months_by_default(field, file_store):
     old = photo_aged(field, field.tasks[0], 24, days=2)
     young = photo_aged(field, field.tasks[0], 23)
-    old_file, young_file = file_of(old), file_of(young)
-    assert old_file.is_file() and young_file.is_file()
+    old_key, young_key = old.storage_key, young.storage_key
+    assert stored(old_key) and stored(young_key)
     old_id, young_id = old.id, young.id
     counts = photos.purge_photos(db.session, today())
     assert counts["photos_deleted"] == 1
-    assert not old_file.exists() and young_file.is_file()
+    assert not stored(old_key) and stored(young_key)
     assert db.session.get(TaskPhoto, old_id) is None
     assert db.session.get(TaskPhoto, young_id) is not None
     # Idempotent: a second run finds nothing left.
@@ -72,9 +72,9 @@ def test_purge_photos_follows_the_coordinators_retention(field):
     assert db.session.get(TaskPhoto, five_id) is not None
 
 
-def test_purge_photos_tolerates_a_missing_file(field):
+def test_purge_photos_tolerates_a_missing_file(field, file_store):
     photo = photo_aged(field, field.tasks[0], 30)
-    file_of(photo).unlink()
+    assert file_store.delete(photo.storage_key)
     counts = photos.purge_photos(db.session, today())
     assert counts == {**counts, "photos_deleted": 1, "files_missing": 1}
 
@@ -97,12 +97,12 @@ def test_purge_photos_removes_expired_idempotency_answers(field):
     assert keys == ["k1"]
 
 
-def test_photo_of_a_failed_write_is_not_left_on_disk(field):
+def test_photo_of_a_failed_write_is_not_left_in_the_store(field, file_store):
     photo = photos.add_photo(field.tasks[0], png(), actor=field.crew)
-    path = file_of(photo)
-    assert path.is_file()
+    key = photo.storage_key
+    assert file_store.exists(key)
     db.session.rollback()
-    assert not path.exists()
+    assert not file_store.exists(key)
 
 
 # --- send-digests --------------------------------------------------------------------------------
@@ -198,13 +198,13 @@ def test_purge_photos_and_send_digests_run_twice_through_the_runner(commit_db):
     for task in world.tasks:
         services.record_result(task, OK, actor=world.crew)
     old = photo_aged(world, world.tasks[0], 25)
-    path = file_of(old)
+    old_key = old.storage_key
     db.session.commit()
     first = run_job("purge-photos")
     second = run_job("purge-photos")
     assert first.status == second.status == JobStatus.SUCCEEDED, (first.error, second.error)
     assert first.counts["photos_deleted"] == 1 and second.counts["photos_deleted"] == 0
-    assert not path.exists()
+    assert not stored(old_key)
     first = run_job("send-digests")
     second = run_job("send-digests")
     assert first.status == second.status == JobStatus.SUCCEEDED, (first.error, second.error)

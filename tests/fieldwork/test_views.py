@@ -120,7 +120,7 @@ def test_bad_result_form_shows_the_error_and_writes_nothing(client, login_as, fi
     assert task.status == "open"
 
 
-def test_crew_adds_a_photo_from_the_form(client, login_as, field):
+def test_crew_adds_a_photo_from_the_form(client, login_as, field, file_store):
     english(client, login_as, field.crew)
     task = field.tasks[0]
     response = client.post(

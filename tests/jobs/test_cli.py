@@ -75,3 +75,25 @@ def test_jobs_list_shows_each_job_with_trigger_last_and_next_run(app, monkeypatc
     assert ":10" in overdue  # the next hourly run, at ten past
     manual = next(line for line in lines if line.startswith("test-ensure-org"))
     assert "on request" in manual and "never" in manual
+
+
+def test_jobs_list_shows_a_run_left_by_a_killed_process_as_failed(app, monkeypatch):
+    from datetime import timedelta
+
+    from central.core.types import utcnow
+    from central.extensions import db
+    from central.jobs.models import JobRun
+
+    sample_jobs.register(monkeypatch, "test-ensure-org")
+    started = utcnow() - timedelta(hours=2)
+    stale = JobRun(
+        job="test-ensure-org", status=JobStatus.RUNNING, requested_at=started, started_at=started
+    )
+    db.session.add(stale)
+    db.session.flush()
+    result = _invoke(app, "list")
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("test-ensure-org"))
+    assert "failed" in line and "running" not in line
+    db.session.refresh(stale)
+    assert stale.status == JobStatus.FAILED

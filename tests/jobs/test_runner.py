@@ -217,3 +217,62 @@ def test_only_coordinators_queue_runs(monkeypatch):
     for role in ("member", "provider", "admin"):
         with pytest.raises(Forbidden):
             services.queue_run("test-ensure-org", actor=make_user(role))
+
+
+def _stale_run(job: str, minutes_ago: int = 90) -> JobRun:
+    started = utcnow() - timedelta(minutes=minutes_ago)
+    run = JobRun(job=job, status=JobStatus.RUNNING, requested_at=started, started_at=started)
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def test_interrupted_runs_of_every_job_are_closed_without_running_them(monkeypatch):
+    from central.jobs.runner import close_interrupted_runs
+
+    sample_jobs.register(monkeypatch, "test-ensure-org")
+    first, second = _stale_run("test-ensure-org"), _stale_run("test-other")
+    assert close_interrupted_runs() == 2
+    for stale in (first, second):
+        db.session.refresh(stale)
+        assert stale.status == JobStatus.FAILED
+        assert stale.error.startswith("Interrupted") and stale.finished_at is not None
+    assert _orgs_named(sample_jobs.ORG_NAME) == 0  # closing runs no job
+    assert close_interrupted_runs() == 0  # twice: nothing more to close
+
+
+def test_a_run_whose_lock_is_held_is_alive_and_stays_running(monkeypatch):
+    from central.jobs.runner import close_interrupted_runs
+
+    sample_jobs.register(monkeypatch, "test-ensure-org")
+    alive = _stale_run("test-ensure-org")
+    with lock_held_elsewhere("test-ensure-org"):
+        assert close_interrupted_runs() == 0
+    db.session.refresh(alive)
+    assert alive.status == JobStatus.RUNNING
+
+
+def test_a_run_that_just_started_is_left_to_take_its_lock(monkeypatch):
+    from central.jobs.runner import close_interrupted_runs
+
+    sample_jobs.register(monkeypatch, "test-ensure-org")
+    starting = _stale_run("test-ensure-org", minutes_ago=0)
+    assert close_interrupted_runs() == 0
+    db.session.refresh(starting)
+    assert starting.status == JobStatus.RUNNING
+
+
+def test_interrupted_runs_are_closed_when_the_scheduler_starts(app, monkeypatch):
+    import signal
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from central.jobs.scheduler import run_scheduler
+
+    sample_jobs.register(monkeypatch, "test-ensure-org")
+    stale = _stale_run("test-ensure-org")
+    monkeypatch.setattr(BlockingScheduler, "start", lambda self, *a, **k: None)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
+    run_scheduler(app)
+    db.session.refresh(stale)
+    assert stale.status == JobStatus.FAILED

@@ -52,6 +52,8 @@ def test_admin_creates_an_authority(api, db, admin):
         "nis_code": "37018",
         "social_economy_status": "none",
         "email": "info@wingene.example",
+        "fire_zone_id": None,
+        "water_company_id": None,
         "invoice_prefix": "CEN-",
         "vat_registered": True,
         "vat_number": "BE0207446673",

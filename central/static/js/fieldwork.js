@@ -145,6 +145,7 @@
     body.result = chosen ? chosen.value : "";
     body.notes = form.elements.notes ? form.elements.notes.value : "";
     body.defect_category = form.elements.defect_category ? form.elements.defect_category.value : "";
+    body.out_of_service = !!(form.elements.out_of_service && form.elements.out_of_service.checked);
     Array.prototype.forEach.call(form.elements, function (element) {
       if (!element.name || element.name.indexOf("check_") !== 0) { return; }
       var key = element.name.slice("check_".length);

@@ -1,0 +1,105 @@
+"""API of hydrants' service status (SPEC 7.4): marking an asset repaired or out of service, its
+status history, its public report link; the GeoJSON of assets with their status lives here
+too. Viewers (fire zones, water companies) read; only the owning member changes."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from central.assets import availability
+from central.assets.models import Asset, AssetStatusChange
+from central.assets.public import public_url
+from central.assets.schemas import (
+    AssetSchema,
+    PublicLinkSchema,
+    StatusChangeSchema,
+    StatusNoteSchema,
+)
+from central.core.api import endpoint, load_body
+from central.core.permissions import get_visible, require_own_authority, visible_assets
+from central.extensions import db
+
+TAG = "assets"
+
+
+def _optional_body() -> dict:
+    """The optional JSON body of a status change: absent or empty means no note."""
+    if not request.get_data(cache=True):
+        return {"note": None, "need_id": None}
+    return load_body(StatusNoteSchema)
+
+
+@endpoint(
+    "/assets/<int:asset_id>/repaired",
+    "POST",
+    summary="Mark your asset repaired: in service again (member; optional body {note})",
+    tag=TAG,
+    response=AssetSchema,
+)
+def mark_repaired(asset_id: int):
+    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    data = _optional_body()
+    availability.mark_repaired(asset, actor=current_user, note=data.get("note"))
+    db.session.commit()
+    return asset
+
+
+@endpoint(
+    "/assets/<int:asset_id>/out-of-service",
+    "POST",
+    summary="Put your asset out of service (member; optional body {note, need_id} naming the "
+    "public report triaged)",
+    tag=TAG,
+    response=AssetSchema,
+)
+def mark_out_of_service(asset_id: int):
+    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    data = _optional_body()
+    availability.mark_out_of_service(
+        asset, actor=current_user, need_id=data.get("need_id"), note=data.get("note")
+    )
+    db.session.commit()
+    return asset
+
+
+@endpoint(
+    "/assets/<int:asset_id>/status-history",
+    summary="Every change of an asset's service status, newest first (who, when, why)",
+    tag=TAG,
+    response=StatusChangeSchema,
+    many=True,
+)
+def status_history(asset_id: int):
+    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    return (
+        db.select(AssetStatusChange)
+        .where(AssetStatusChange.asset_id == asset.id)
+        .order_by(AssetStatusChange.changed_at.desc(), AssetStatusChange.id.desc())
+    )
+
+
+@endpoint(
+    "/assets/<int:asset_id>/public-link",
+    summary="Your asset's public report link (member), for its QR label",
+    tag=TAG,
+    response=PublicLinkSchema,
+)
+def get_public_link(asset_id: int):
+    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    require_own_authority(current_user, asset.member_id)
+    return {"asset_id": asset.id, "code": asset.code, "public_url": public_url(asset)}
+
+
+@endpoint(
+    "/assets/<int:asset_id>/public-link",
+    "POST",
+    summary="Give your asset a new public report link; the old one then names nothing (member)",
+    tag=TAG,
+    response=PublicLinkSchema,
+)
+def rotate_public_link(asset_id: int):
+    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    availability.rotate_public_token(asset, actor=current_user)
+    db.session.commit()
+    return {"asset_id": asset.id, "code": asset.code, "public_url": public_url(asset)}
