@@ -37,6 +37,7 @@ from central.accounts.models import User
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error
+from central.core.limits import password_reset_limit, sign_in_limit
 from central.core.mail import send_mail
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_users
@@ -53,42 +54,43 @@ PENDING_KEY = "two_factor_pending"
 PENDING_MAX_AGE = 10 * 60  # seconds from the password to the code
 
 
-def _delayed(delayed: services.SignInDelayed, *, codes: bool = False) -> tuple:
-    """The account is slowed down: back to the sign-in form, with how long to wait."""
+def _delayed(delayed: services.SignInDelayed) -> tuple:
+    """Too many wrong codes (after the right password, so the account is known to the caller):
+    back to the sign-in form, with how long to wait."""
     db.session.commit()
     minutes = -(-delayed.seconds_left // 60)
-    if codes:
-        message = ngettext(
-            "Too many wrong codes in a row. Try again in %(num)d minute.",
-            "Too many wrong codes in a row. Try again in %(num)d minutes.",
-            minutes,
-        )
-    else:
-        message = ngettext(
-            "Too many wrong passwords in a row. Try again in %(num)d minute.",
-            "Too many wrong passwords in a row. Try again in %(num)d minutes.",
-            minutes,
-        )
+    message = ngettext(
+        "Too many wrong codes in a row. Try again in %(num)d minute.",
+        "Too many wrong codes in a row. Try again in %(num)d minutes.",
+        minutes,
+    )
     flash(message, "error")
-    form = LoginForm() if request.endpoint == "accounts.login" else LoginForm(formdata=None)
+    form = LoginForm(formdata=None)
     return render_template("accounts/login.html", form=form), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.SignInDelayed as delayed:
-            return _delayed(delayed)
+        user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
         next_url = safe_next_url(request.args.get("next"))
         if user is None:
-            flash(_("The e-mail address or password is not correct."), "error")
+            # One answer for an unknown address, a wrong password and a slowed-down account:
+            # none says whether the account exists.
+            flash(
+                _(
+                    "The e-mail address or password is not correct. After %(num)d wrong "
+                    "passwords in a row, an account waits a few minutes before it accepts one.",
+                    num=current_app.config["LOGIN_FAILURES_BEFORE_DELAY"],
+                ),
+                "error",
+            )
             status = 401
         elif user.two_factor_required:
             session[PENDING_KEY] = {
@@ -139,6 +141,7 @@ def _finish_sign_in(user: User) -> str:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@sign_in_limit
 def login_code():
     """The second sign-in step: a code from the app or a recovery code."""
     user = _pending_user()
@@ -153,7 +156,7 @@ def login_code():
             method = two_factor.verify_sign_in_code(user, form.code.data)
         except services.SignInDelayed as delayed:
             session.pop(PENDING_KEY, None)
-            return _delayed(delayed, codes=True)
+            return _delayed(delayed)
         except DomainError as exc:
             db.session.commit()  # the wrong code stays counted
             status = form_error(form, exc)
@@ -195,7 +198,7 @@ def enrol_two_factor():
             codes = two_factor.confirm_enrolment(user, form.code.data)
         except services.SignInDelayed as delayed:
             session.pop(PENDING_KEY, None)
-            return _delayed(delayed, codes=True)
+            return _delayed(delayed)
         except DomainError as exc:
             db.session.commit()  # the wrong code stays counted
             status = form_error(form, exc)
@@ -256,6 +259,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@password_reset_limit
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -283,6 +287,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@password_reset_limit
 def reset_password(token: str):
     user = services.user_for_reset_token(token)
     if user is None:
