@@ -82,6 +82,11 @@ class Config:
     RATELIMIT_API = os.environ.get("RATELIMIT_API", "12000 per minute")
     # Where the counts live: memory on a single host; several hosts share Redis
     # (redis://127.0.0.1:6379/0).
+    # The public report page /r/<token> (SPEC 7.4): pages per client address, reports per client
+    # address and per asset (a flood on one hydrant's label from many addresses is held too).
+    RATELIMIT_PUBLIC_PAGE = os.environ.get("RATELIMIT_PUBLIC_PAGE", "60 per minute")
+    RATELIMIT_PUBLIC_REPORT = os.environ.get("RATELIMIT_PUBLIC_REPORT", "10 per hour")
+    RATELIMIT_PUBLIC_REPORT_ASSET = os.environ.get("RATELIMIT_PUBLIC_REPORT_ASSET", "20 per day")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "central")
     RATELIMIT_STRATEGY = "moving-window"  # no burst of twice the limit across a window's edge
@@ -117,6 +122,9 @@ class TestingConfig(Config):
     # set them low.
     RATELIMIT_SIGN_IN = RATELIMIT_PASSWORD_RESET = "100000 per minute"  # noqa: S105
     RATELIMIT_API_ANONYMOUS = RATELIMIT_API = "100000 per minute"
+    RATELIMIT_PUBLIC_PAGE = RATELIMIT_PUBLIC_REPORT = RATELIMIT_PUBLIC_REPORT_ASSET = (
+        "100000 per minute"
+    )
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_SWALLOW_ERRORS = False
 
