@@ -79,6 +79,26 @@ class Config:
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ALLOW_CLOCK_OVERRIDE = False  # `--today` moves the clock only in development and testing
+    # Rate limits (SPEC 7.7, Flask-Limiter's syntax, e.g. "10 per minute"), on top of the
+    # per-account slow-down of sign-in. Per client address: sign-in, password reset, API calls
+    # without a user (a wrong token included). Per token (or signed-in user): the authenticated
+    # API, generously, since crews share carrier addresses and one token may serve an office.
+    # Sign-in counts failed attempts only.
+    RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "10 per minute")
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per minute")
+    RATELIMIT_API_ANONYMOUS = os.environ.get("RATELIMIT_API_ANONYMOUS", "60 per minute")
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "12000 per minute")
+    # Where the counts live: memory on a single host; several hosts share Redis
+    # (redis://127.0.0.1:6379/0).
+    # The public report page /r/<token> (SPEC 7.4): pages per client address, reports per client
+    # address and per asset (a flood on one hydrant's label from many addresses is held too).
+    RATELIMIT_PUBLIC_PAGE = os.environ.get("RATELIMIT_PUBLIC_PAGE", "60 per minute")
+    RATELIMIT_PUBLIC_REPORT = os.environ.get("RATELIMIT_PUBLIC_REPORT", "10 per hour")
+    RATELIMIT_PUBLIC_REPORT_ASSET = os.environ.get("RATELIMIT_PUBLIC_REPORT_ASSET", "20 per day")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "central")
+    RATELIMIT_STRATEGY = "moving-window"  # no burst of twice the limit across a window's edge
+    RATELIMIT_SWALLOW_ERRORS = True  # Redis down: requests go through rather than fail
     # Social-impact reports: hours of one full-time equivalent a year (38 h × 52 weeks).
     HOURS_PER_FTE = os.environ.get("HOURS_PER_FTE", "1976")
     # The OCDS publisher prefix of the open-data release packages (ocds-xxxxxx, registered).
@@ -106,6 +126,15 @@ class TestingConfig(Config):
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashes keep tests quick
+    # The suite signs in hundreds of times a minute from one address; the tests of the limits
+    # set them low.
+    RATELIMIT_SIGN_IN = RATELIMIT_PASSWORD_RESET = "100000 per minute"  # noqa: S105
+    RATELIMIT_API_ANONYMOUS = RATELIMIT_API = "100000 per minute"
+    RATELIMIT_PUBLIC_PAGE = RATELIMIT_PUBLIC_REPORT = RATELIMIT_PUBLIC_REPORT_ASSET = (
+        "100000 per minute"
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_SWALLOW_ERRORS = False
 
 
 class ProductionConfig(Config):

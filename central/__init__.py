@@ -104,6 +104,9 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    from central.core import limits
+
+    limits.register(app)
     from central.core import storage
 
     storage.init_app(app)
@@ -160,19 +163,27 @@ def register_errorhandlers(app: Flask) -> None:
 
     from central.core.api import handle_api_error
     from central.core.errors import DomainError
+    from central.core.limits import retry_after
     from central.extensions import db
 
     def handle(exc: Exception):
+        # A rate limit says when to come back (RFC 9110), on the page and in the API alike.
+        wait = retry_after() if getattr(exc, "code", None) == 429 else None
         if _wants_json():
-            return handle_api_error(exc)
-        db.session.rollback()
-        if isinstance(exc, DomainError):
-            status = exc.status
-        elif isinstance(exc, CSRFError):
-            status = 400
+            response = handle_api_error(exc)
         else:
-            status = getattr(exc, "code", 500) or 500
-        return render_template("error.html", status=status, error=exc), status
+            db.session.rollback()
+            if isinstance(exc, DomainError):
+                status = exc.status
+            elif isinstance(exc, CSRFError):
+                status = 400
+            else:
+                status = getattr(exc, "code", 500) or 500
+            page = render_template("error.html", status=status, error=exc, retry_after=wait)
+            response = app.make_response((page, status))
+        if wait is not None:
+            response.headers["Retry-After"] = str(wait)
+        return response
 
     app.register_error_handler(DomainError, handle)
     app.register_error_handler(HTTPException, handle)

@@ -1,6 +1,8 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
 from flask_babel import Babel, lazy_gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,6 @@ login_manager.login_message = lazy_gettext("Sign in to see this page.")
 login_manager.localize_callback = str  # translate when flashed, in the visitor's language
 csrf = CSRFProtect()
 babel = Babel()
+# Rate limits (SPEC 7.7): keyed by the client address, which ProxyFix (TRUSTED_PROXIES) sets to
+# the forwarded one behind proxies; the limits themselves are declared in core/limits.py.
+limiter = Limiter(key_func=get_remote_address)

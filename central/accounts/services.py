@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from datetime import datetime, timedelta
@@ -43,8 +44,12 @@ def normalise_email(raw: str) -> str:
         ) from None
 
 
+def _hash_method() -> str | None:
+    return current_app.config.get("PASSWORD_HASH_METHOD")
+
+
 def hash_password(password: str) -> str:
-    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    method = _hash_method()
     return generate_password_hash(password, method) if method else generate_password_hash(password)
 
 
@@ -237,9 +242,22 @@ def record_failed_sign_in(user: User) -> None:
         raise SignInDelayed(user.locked_until)
 
 
+@functools.cache
+def _dummy_hash(method: str | None) -> str:
+    """A hash made as real ones are (made once), to check an unknown address's password against."""
+    return (
+        generate_password_hash("timing-equaliser", method)
+        if method
+        else generate_password_hash("timing-equaliser")
+    )
+
+
 def authenticate(email: str, password: str) -> User | None:
     """Check a sign-in's password. Each failure is counted on the account; from the fifth in a
-    row the account waits longer after each one. Raises SignInDelayed.
+    row the account waits longer after each one, during which no password is accepted.
+
+    Account existence leaks neither by answer nor by work: an unknown address, a wrong password
+    and a slowed-down account all return None after checking one password hash.
 
     A user whose role needs a second factor is returned without being signed in: the failure count
     stays until the code is right too (`complete_sign_in`), so that a known password does not
@@ -247,14 +265,18 @@ def authenticate(email: str, password: str) -> User | None:
     try:
         email = normalise_email(email)
     except ValidationError:
-        return None
-    user = db.session.scalar(select(User).where(User.email == email))
+        email = None
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
     if user is None:
-        check_password_hash(hash_password("timing-equaliser"), password or "")
+        check_password_hash(_dummy_hash(_hash_method()), password or "")
         return None
-    check_not_delayed(user)
-    if not check_password_hash(user.password_hash, password or ""):
-        record_failed_sign_in(user)
+    correct = check_password_hash(user.password_hash, password or "")
+    try:
+        check_not_delayed(user)
+        if not correct:
+            record_failed_sign_in(user)
+            return None
+    except SignInDelayed:
         return None
     if not user.active:
         return None

@@ -37,6 +37,7 @@ from central.accounts.models import User
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error
+from central.core.limits import password_reset_limit, sign_in_limit
 from central.core.mail import send_mail
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_users
@@ -53,44 +54,46 @@ PENDING_KEY = "two_factor_pending"
 PENDING_MAX_AGE = 10 * 60  # seconds from the password to the code
 
 
-def _delayed_message(delayed: services.SignInDelayed, *, codes: bool = False) -> str:
+def _delayed_message(delayed: services.SignInDelayed) -> str:
     minutes = -(-delayed.seconds_left // 60)
-    if codes:
-        return ngettext(
-            "Too many wrong codes in a row. Try again in %(num)d minute.",
-            "Too many wrong codes in a row. Try again in %(num)d minutes.",
-            minutes,
-        )
     return ngettext(
-        "Too many wrong passwords in a row. Try again in %(num)d minute.",
-        "Too many wrong passwords in a row. Try again in %(num)d minutes.",
+        "Too many wrong codes in a row. Try again in %(num)d minute.",
+        "Too many wrong codes in a row. Try again in %(num)d minutes.",
         minutes,
     )
 
 
-def _delayed(delayed: services.SignInDelayed, *, codes: bool = False) -> tuple:
-    """The account is slowed down: back to the sign-in form, with how long to wait."""
+def _delayed(delayed: services.SignInDelayed) -> tuple:
+    """Too many wrong codes (after the right password, so the account is known to the caller):
+    back to the sign-in form, with how long to wait."""
     db.session.commit()
-    flash(_delayed_message(delayed, codes=codes), "error")
-    form = LoginForm() if request.endpoint == "accounts.login" else LoginForm(formdata=None)
+    flash(_delayed_message(delayed), "error")
+    form = LoginForm(formdata=None)
     return render_template("accounts/login.html", form=form), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.SignInDelayed as delayed:
-            return _delayed(delayed)
+        user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
         next_url = safe_next_url(request.args.get("next"))
         if user is None:
-            flash(_("The e-mail address or password is not correct."), "error")
+            # One answer for an unknown address, a wrong password and a slowed-down account:
+            # none says whether the account exists.
+            flash(
+                _(
+                    "The e-mail address or password is not correct. After %(num)d wrong "
+                    "passwords in a row, an account waits a few minutes before it accepts one.",
+                    num=current_app.config["LOGIN_FAILURES_BEFORE_DELAY"],
+                ),
+                "error",
+            )
             status = 401
         elif user.two_factor_required:
             session[PENDING_KEY] = {
@@ -145,6 +148,7 @@ def _finish_sign_in(user: User) -> str:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@sign_in_limit
 def login_code():
     """The second sign-in step: a code from the app or a recovery code."""
     user = _pending_user()
@@ -159,7 +163,7 @@ def login_code():
             method = two_factor.verify_sign_in_code(user, form.code.data)
         except services.SignInDelayed as delayed:
             session.pop(PENDING_KEY, None)
-            return _delayed(delayed, codes=True)
+            return _delayed(delayed)
         except DomainError as exc:
             db.session.commit()  # the wrong code stays counted
             status = form_error(form, exc)
@@ -201,7 +205,7 @@ def enrol_two_factor():
             codes = two_factor.confirm_enrolment(user, form.code.data)
         except services.SignInDelayed as delayed:
             session.pop(PENDING_KEY, None)
-            return _delayed(delayed, codes=True)
+            return _delayed(delayed)
         except DomainError as exc:
             db.session.commit()  # the wrong code stays counted
             status = form_error(form, exc)
@@ -237,7 +241,7 @@ def two_factor_settings():
             codes = two_factor.renew_recovery_codes(user, form.code.data)
         except services.SignInDelayed as delayed:
             db.session.commit()  # the count and the delay outlive this request
-            form.code.errors.append(_delayed_message(delayed, codes=True))
+            form.code.errors.append(_delayed_message(delayed))
             status = 429
         except DomainError as exc:
             db.session.commit()  # the wrong code stays counted
@@ -278,6 +282,7 @@ def _tokens_revoked(count: int) -> str:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@password_reset_limit
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -306,6 +311,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@password_reset_limit
 def reset_password(token: str):
     user = services.user_for_reset_token(token)
     if user is None:

@@ -1,7 +1,9 @@
 """Asset kinds are data, like task types (SPEC section 5): the platform administrator or a
 coordinator adds a kind (a hedge, a road sign, a building to clean) when a new service needs one;
 every signed-in user reads them. A kind's code is fixed once made (files and plans name it); its
-names may be corrected. Kinds are never deleted: assets and plans keep naming them.
+names may be corrected: a shared kind (the seeded hydrant kinds, the admin's) by the admin only,
+a central's own kind by its authority's coordinators (and the admin), since every tenant's imports
+read the names. Kinds are never deleted: assets and plans keep naming them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from central.assets.models import AssetKind
 from central.assets.views import bp
 from central.core import audit
 from central.core.api import endpoint
-from central.core.errors import N_, Conflict, NotFound, ValidationError
+from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.forms import form_error
 from central.core.permissions import ROLE_ACTIONS, require_role
 from central.extensions import db
@@ -36,6 +38,17 @@ CODE_HINT = N_("Lower-case letters, digits and _, starting with a letter.")
 def _require_manager(user: Any) -> None:
     """Adding or renaming kinds: the `manage_asset_kinds` action (admin, coordinator)."""
     require_role(user, *ROLE_ACTIONS["manage_asset_kinds"])
+
+
+def may_rename(kind: AssetKind, user: Any) -> bool:
+    """The admin renames every kind; a coordinator only its own authority's kinds."""
+    if getattr(user, "role", None) == "admin":
+        return True
+    return (
+        getattr(user, "role", None) == "coordinator"
+        and kind.owner_organisation_id is not None
+        and kind.owner_organisation_id == user.organisation_id
+    )
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -91,7 +104,9 @@ def create_kind(values: dict[str, Any], *, actor: Any) -> AssetKind:
         )
     names = _clean_names({"name_nl": values.get("name_nl"), "name_en": values.get("name_en")})
     _check_unique_name(names)
-    kind = AssetKind(code=code, **names)
+    # A coordinator's kind is its central's own; the admin's is shared.
+    owner = actor.organisation_id if actor.role == "coordinator" else None
+    kind = AssetKind(code=code, owner_organisation_id=owner, **names)
     db.session.add(kind)
     db.session.flush()
     audit.record("asset_kind.created", kind, actor=actor, code=code, **names)
@@ -99,7 +114,10 @@ def create_kind(values: dict[str, Any], *, actor: Any) -> AssetKind:
 
 
 def rename_kind(kind: AssetKind, values: dict[str, Any], *, actor: Any) -> AssetKind:
+    """Correct a kind's names: see `may_rename` (the kind is visible to all, so 403)."""
     _require_manager(actor)
+    if not may_rename(kind, actor):
+        raise Forbidden(N_("Only the admin, or the central that added this kind, can rename it."))
     names = _clean_names(values)
     _check_unique_name(names, kind.id)
     changed = {k: v for k, v in names.items() if getattr(kind, k) != v}
@@ -126,6 +144,11 @@ class AssetKindSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
     name_nl = fields.String(required=True, validate=validate.Length(min=1, max=100))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    owner_organisation_id = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The authority whose kind it is; null: shared (the admin's)."},
+    )
 
 
 class AssetKindNamesSchema(Schema):
@@ -162,7 +185,7 @@ def create_asset_kind(data):
 @endpoint(
     "/asset-kinds/<int:kind_id>",
     "PATCH",
-    summary="Correct an asset kind's names; its code stays (admin or coordinator)",
+    summary="Correct an asset kind's names; its code stays (admin; a coordinator its own)",
     tag=TAG,
     body=AssetKindNamesSchema,
     response=AssetKindSchema,

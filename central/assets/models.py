@@ -103,6 +103,10 @@ class AssetKind(db.Model):
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name_nl: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
+    # The authority whose coordinators made the kind and may rename it; None: a shared kind
+    # (the seeded hydrant kinds, the admin's), which only the admin renames. (No ON DELETE: an
+    # owner is never deleted, and SQLite adds the column only with a plain reference.)
+    owner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nl

@@ -21,7 +21,7 @@ from central.assets import public_reports
 from central.assets.forms import PublicReportForm
 from central.core.errors import N_, DomainError, ValidationError
 from central.core.forms import form_error
-from central.extensions import db
+from central.extensions import db, limiter
 from central.fieldwork.photos import PHOTO_MAX_BYTES
 
 PUBLIC_PATH = "/r/"
@@ -41,6 +41,16 @@ def public_url(asset) -> str:
 # --- the public report page ------------------------------------------------------------------
 
 bp = Blueprint("public", __name__)
+
+
+def _setting(name: str):
+    """A limit read from the settings at each request (tests and deployments change it)."""
+    return lambda: current_app.config[name]
+
+
+def _asset_key() -> str:
+    """The per-asset limit's key: the token names the asset (a rotated link starts afresh)."""
+    return "public-report-asset:" + str((request.view_args or {}).get("token", ""))
 
 
 def _photo_upload() -> bytes | None:
@@ -69,6 +79,9 @@ def _page(template: str, status: int = 200, **context) -> Response:
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
+@limiter.limit(_setting("RATELIMIT_PUBLIC_PAGE"))
+@limiter.limit(_setting("RATELIMIT_PUBLIC_REPORT"), methods=["POST"])
+@limiter.limit(_setting("RATELIMIT_PUBLIC_REPORT_ASSET"), methods=["POST"], key_func=_asset_key)
 def report(token: str):
     """A phone page without sign-in: report a problem with this hydrant. A retired one's link
     says so (410); an unknown token is 404. Only this asset's code and place are shown."""
@@ -100,6 +113,7 @@ def report(token: str):
 
 
 @bp.route("/r/<token>/thanks")
+@limiter.limit(_setting("RATELIMIT_PUBLIC_PAGE"))
 def thanks(token: str):
     asset = public_reports.asset_by_token(token)
     return _page("public/thanks.html", asset=asset)

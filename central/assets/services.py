@@ -27,6 +27,7 @@ from central.assets.models import (
 from central.assets.queries import kind_lookup, member_area
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
+from central.core.permissions import named_frameworks
 from central.core.types import utcnow
 from central.extensions import db
 
@@ -379,7 +380,8 @@ def approved_lot_ids(member_id: int) -> set[int]:
 def _check_lot_and_task_type(
     member_id: int, lot_id: Any, task_type: Any, errors: dict[str, str], *, required: bool
 ) -> tuple[int | None, str | None]:
-    """The lot must be one the member acceded to (409), the task type one of its task types."""
+    """The lot must be one of the frameworks naming the member (else unknown, 400) and one it
+    acceded to (409, `_require_acceded`), the task type one of the lot's task types."""
     from central.frameworks.models import Lot, TaskType
 
     if lot_id in (None, ""):
@@ -393,7 +395,17 @@ def _check_lot_and_task_type(
     except (TypeError, ValueError):
         errors["lot_id"] = N_("Choose a lot.")
         return None, None
-    if db.session.get(Lot, lot_id) is None:
+    # A lot outside the member's reach (of a framework that does not name it, or a draft) is
+    # answered as if absent: the same 400 as an unknown id, not the 409 of a lot not acceded.
+    if (
+        not 0 < lot_id < 2**31
+        or db.session.scalar(
+            select(Lot.id).where(
+                Lot.id == lot_id, Lot.framework_id.in_(named_frameworks(member_id))
+            )
+        )
+        is None
+    ):
         errors["lot_id"] = N_("Unknown lot.")
         return None, None
     task_type = _text(task_type)

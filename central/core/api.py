@@ -182,20 +182,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def bearer_token() -> Any:
+    """The valid (not revoked, of an active user) ApiToken the request's Authorization header
+    names, or None; looked up once per request (the rate limiter asks first)."""
+    from central.accounts.models import ApiToken
+
+    if "api_bearer_token" not in g:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        api_token = None
+        if scheme.lower() == "bearer" and secret.strip():
+            api_token = db.session.scalar(
+                db.select(ApiToken).where(ApiToken.token_hash == hash_token(secret.strip()))
+            )
+        if api_token is not None and (
+            api_token.revoked_at is not None or not api_token.user.active
+        ):
+            api_token = None
+        g.api_bearer_token = api_token
+    return g.api_bearer_token
+
+
 @api.before_request
 def authenticate() -> Response | None:
     """Bearer token, or the browser session (whose writes carry the CSRF token in a header)."""
-    from central.accounts.models import ApiToken
-
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, token = header.partition(" ")
-        api_token = None
-        if scheme.lower() == "bearer" and token.strip():
-            api_token = db.session.scalar(
-                db.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
-            )
-        if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
+        api_token = bearer_token()
+        if api_token is None:
             return error_response(401, "unauthorized", "The API token is invalid or revoked.")
         now = utcnow()
         # Written at most once a minute, so that reads stay reads.
@@ -234,7 +247,12 @@ def handle_api_error(exc: Exception) -> Response:
             405: "method_not_allowed",
             413: "too_large",
             401: "unauthorized",
+            429: "too_many_requests",
         }.get(exc.code or 500, "http_error")
+        if exc.code == 429:
+            return error_response(
+                429, code, "Too many requests. Wait a moment (see Retry-After) and try again."
+            )
         return error_response(exc.code or 500, code, exc.description or exc.name)
     raise exc
 

@@ -39,9 +39,11 @@ def require_role(user: User, *roles: str) -> None:
 
 def visible_organisations(user: User) -> Select:
     """Organisations a user may read: all for an admin, otherwise its own; a coordinator also
-    the beneficiaries and awarded providers of the frameworks it leads, a member also the lead
-    authorities of the frameworks it is named in."""
-    from central.frameworks.models import Award, Framework, FrameworkBeneficiary, Lot
+    the members with an approved accession to, and the providers awarded on, the concluded
+    frameworks it leads (SPEC 7.0: naming or awarding on a draft opens only the public identity,
+    which the framework's own pages show); a member also the lead authorities of the frameworks
+    it is named in."""
+    from central.frameworks.models import Framework
     from central.organisations.models import Organisation
 
     stmt = select(Organisation)
@@ -52,26 +54,13 @@ def visible_organisations(user: User) -> Select:
     org_id = user.organisation_id
     reach = [Organisation.id == org_id]
     if user.role == "coordinator":
-        led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
-        reach.append(
-            Organisation.id.in_(
-                select(FrameworkBeneficiary.organisation_id).where(
-                    FrameworkBeneficiary.framework_id.in_(led)
-                )
-            )
-        )
-        reach.append(
-            Organisation.id.in_(
-                select(Award.provider_id)
-                .join(Lot, Lot.id == Award.lot_id)
-                .where(Lot.framework_id.in_(led))
-            )
-        )
+        reach.append(Organisation.id.in_(_members_under_led_frameworks(org_id)))
+        reach.append(Organisation.id.in_(_providers_under_led_frameworks(org_id)))
     if user.role in ("member", "coordinator"):
         reach.append(
             Organisation.id.in_(
                 select(Framework.lead_organisation_id).where(
-                    Framework.id.in_(_named_frameworks(org_id))
+                    Framework.id.in_(named_frameworks(org_id))
                 )
             )
         )
@@ -80,6 +69,34 @@ def visible_organisations(user: User) -> Select:
     if user.role == "viewer":
         reach.append(Organisation.id.in_(members_naming(org_id)))
     return stmt.where(or_(*reach))
+
+
+def led_frameworks(org_id: int | None) -> Select:
+    """Ids of the frameworks an authority leads: the only ones its coordinators' views of a
+    member or provider count (SPEC 7.0)."""
+    from central.frameworks.models import Framework
+
+    return select(Framework.id).where(Framework.lead_organisation_id == org_id)
+
+
+def _providers_under_led_frameworks(org_id: int) -> Select:
+    """Ids of the providers awarded a lot of a concluded (not draft) framework an authority
+    leads."""
+    from central.frameworks.models import Award, Framework, Lot
+
+    return (
+        select(Award.provider_id)
+        .join(Lot, Lot.id == Award.lot_id)
+        .join(Framework, Framework.id == Lot.framework_id)
+        .where(Framework.lead_organisation_id == org_id, Framework.status != "draft")
+    )
+
+
+def coordinated_providers(user: User) -> Select:
+    """Ids of the providers whose workload a coordinator may follow (an award on a concluded
+    framework its authority leads); none for other roles."""
+    stmt = _providers_under_led_frameworks(user.organisation_id)
+    return stmt if user.role == "coordinator" else stmt.where(false())
 
 
 def members_naming(org_id: int) -> Select:
@@ -93,7 +110,7 @@ def members_naming(org_id: int) -> Select:
     )
 
 
-def _named_frameworks(org_id: int) -> Select:
+def named_frameworks(org_id: int) -> Select:
     """Ids of the concluded (not draft) frameworks an authority is named a beneficiary of."""
     from central.frameworks.models import Framework, FrameworkBeneficiary
 
@@ -120,11 +137,11 @@ def visible_frameworks(user: User) -> Select:
         return stmt.where(
             or_(
                 Framework.lead_organisation_id == org_id,
-                Framework.id.in_(_named_frameworks(org_id)),
+                Framework.id.in_(named_frameworks(org_id)),
             )
         )
     if user.role == "member":
-        return stmt.where(Framework.id.in_(_named_frameworks(org_id)))
+        return stmt.where(Framework.id.in_(named_frameworks(org_id)))
     if user.role == "provider":
         awarded = (
             select(Lot.framework_id)
@@ -250,20 +267,10 @@ def visible_users(user: User) -> Select:
     return stmt if user.role == "admin" else stmt.where(UserModel.id == user.id)
 
 
-def _authorities_under_led_frameworks(org_id: int) -> Select:
-    """Ids of the authorities named as beneficiaries of the frameworks an authority leads."""
-    from central.frameworks.models import Framework, FrameworkBeneficiary
-
-    return (
-        select(FrameworkBeneficiary.organisation_id)
-        .join(Framework, Framework.id == FrameworkBeneficiary.framework_id)
-        .where(Framework.lead_organisation_id == org_id)
-    )
-
-
 def visible_report_members(user: User) -> Select:
     """Member authorities whose budgets and reports a user may read: a member its own; a
-    coordinator its own and the beneficiaries of the frameworks it leads; others none."""
+    coordinator its own and the members with an approved accession to a framework it leads
+    (naming a beneficiary opens only its public identity); others none."""
     from central.organisations.models import Organisation
 
     stmt = select(Organisation).where(Organisation.kind == "authority")
@@ -274,7 +281,7 @@ def visible_report_members(user: User) -> Select:
         return stmt.where(
             or_(
                 Organisation.id == org_id,
-                Organisation.id.in_(_authorities_under_led_frameworks(org_id)),
+                Organisation.id.in_(_members_under_led_frameworks(org_id)),
             )
         )
     return stmt.where(Organisation.id == org_id)

@@ -479,19 +479,14 @@ def add_beneficiaries(
     orgs = {
         o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
     }
-    unknown = [i for i in ids if i not in orgs]
+    # An organisation that is not an authority is answered as if absent: the message names
+    # ids the caller gave, never an organisation it may not see.
+    unknown = [i for i in ids if i not in orgs or orgs[i].kind != OrganisationKind.AUTHORITY]
     if unknown:
         raise ValidationError(
             N_("Unknown organisation."),
             fields={"organisation_ids": N_("Unknown: %(ids)s.")},
             params={"ids": str(unknown)},
-        )
-    not_authorities = [o.name for o in orgs.values() if o.kind != OrganisationKind.AUTHORITY]
-    if not_authorities:
-        raise ValidationError(
-            N_("Only authorities can be beneficiaries."),
-            fields={"organisation_ids": N_("Not an authority: %(names)s.")},
-            params={"names": ", ".join(not_authorities)},
         )
     _require_draft(framework, N_("Beneficiaries can only change while the framework is a draft."))
     present = set(

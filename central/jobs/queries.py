@@ -41,25 +41,44 @@ def queued_counts() -> dict[str, int]:
     return {job: count for job, count in rows}
 
 
-ROUND_ID_COUNTS = ("unassigned_round_ids",)  # counts that name rounds, of any authority
-
-
-def counts_in_reach(counts: dict[str, Any] | None, user: Any) -> dict[str, Any]:
-    """A run's counts as `user` may read them: jobs span every framework, so the rounds a count
-    names are narrowed to those in the user's reach (the totals stay)."""
-    counts = dict(counts or {})
-    named = {key: counts[key] for key in ROUND_ID_COUNTS if isinstance(counts.get(key), list)}
-    if not named:
-        return counts
+def _visible_round_ids(user: Any) -> Select:
     from central.core.permissions import visible_rounds
     from central.planning.models import Round
 
-    wanted = {rid for ids in named.values() for rid in ids}
-    visible = set(
-        db.session.scalars(
-            visible_rounds(user).with_only_columns(Round.id).where(Round.id.in_(wanted))
-        )
-    )
-    for key, ids in named.items():
-        counts[key] = [rid for rid in ids if rid in visible]
+    return visible_rounds(user).with_only_columns(Round.id)
+
+
+def _visible_statement_numbers(user: Any) -> Select:
+    from central.core.permissions import visible_statements
+    from central.reports.models import Statement
+
+    return visible_statements(user).with_only_columns(Statement.number)
+
+
+# Counts that name objects of any authority, each with the query of those a user may see: rounds
+# by id, statements by number.
+REACH_BOUND_COUNTS = {
+    "unassigned_round_ids": _visible_round_ids,
+    "numbers": _visible_statement_numbers,
+}
+
+
+def counts_in_reach(counts: dict[str, Any] | None, user: Any) -> dict[str, Any]:
+    """A run's counts as `user` may read them: jobs span every framework, so the rounds and
+    statements a count names are narrowed to those in the user's reach (the totals stay). The
+    command line (no user) is the operator's and reads them whole."""
+    counts = dict(counts or {})
+    # `current_user` is a proxy, of None outside a request.
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()
+    if user is None:
+        return counts
+    for key, visible in REACH_BOUND_COUNTS.items():
+        named = counts.get(key)
+        if not isinstance(named, list) or not named:
+            continue
+        query = visible(user)
+        column = query.selected_columns[0]
+        seen = set(db.session.scalars(query.where(column.in_(named))))
+        counts[key] = [value for value in named if value in seen]
     return counts

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from central.extensions import db
 from central.frameworks.queries import AmountRow
@@ -209,10 +220,12 @@ def stops(round_: Round) -> list[Stop]:
     return result
 
 
-def weekly_load(provider_id: int, first_week: date, weeks: int) -> list[dict]:
+def weekly_load(
+    provider_id: int, first_week: date, weeks: int, *, frameworks: Select | None = None
+) -> list[dict]:
     """A provider's scheduled work per week from `first_week` on: rounds and tasks per lot,
     with the capacity awarded for that lot (rule 13). A round moved within its week counts in
-    that week."""
+    that week. `frameworks` (ids), when given, limits it to those frameworks' lots."""
     from central.frameworks.models import Award, Framework, Lot
 
     last_day = first_week + timedelta(weeks=weeks) - timedelta(days=1)
@@ -227,6 +240,7 @@ def weekly_load(provider_id: int, first_week: date, weeks: int) -> list[dict]:
             Round.provider_id == provider_id,
             Round.scheduled_date.between(first_week, last_day),
             Round.status != RoundStatus.CANCELLED,
+            true() if frameworks is None else Round.framework_id.in_(frameworks),
         )
         .group_by(Round.scheduled_date, Round.lot_id)
     ).all()

@@ -24,9 +24,16 @@ from central.core import clock
 from central.core.errors import DomainError
 from central.core.formatting import format_day, format_km
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
+from central.core.permissions import (
+    coordinated_providers,
+    get_visible,
+    led_frameworks,
+    require_role,
+    visible_rounds,
+    visible_tasks,
+)
 from central.extensions import db
-from central.frameworks.models import Award, Framework, Lot
+from central.frameworks.models import Framework
 from central.organisations.models import Organisation
 from central.planning import services
 from central.planning.api import filtered_rounds
@@ -310,11 +317,7 @@ def workload():
         providers = list(
             db.session.execute(
                 select(Organisation.id, Organisation.name)
-                .join(Award, Award.provider_id == Organisation.id)
-                .join(Lot, Lot.id == Award.lot_id)
-                .join(Framework, Framework.id == Lot.framework_id)
-                .where(Framework.lead_organisation_id == current_user.organisation_id)
-                .distinct()
+                .where(Organisation.id.in_(coordinated_providers(current_user)))
                 .order_by(Organisation.name)
             ).all()
         )
@@ -324,7 +327,16 @@ def workload():
         if provider_id not in allowed and provider_id is not None:
             abort(404)
     first_week = monday(clock.today())
-    weeks = weekly_load(provider_id, first_week, WORKLOAD_WEEKS) if provider_id else []
+    # A coordinator counts only the work of the frameworks its authority leads (SPEC 7.0): a
+    # provider shared by two centrals shows each only its own central's rounds.
+    frameworks = (
+        led_frameworks(current_user.organisation_id) if current_user.role == "coordinator" else None
+    )
+    weeks = (
+        weekly_load(provider_id, first_week, WORKLOAD_WEEKS, frameworks=frameworks)
+        if provider_id
+        else []
+    )
     chart = _load_chart(provider_id, weeks) if provider_id else None
     unassigned = 0
     if current_user.role == "coordinator":

@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, distinct, func, select, true
 
 from central.assets.models import Need, NeedSource, NeedStatus, ServicePlan
 from central.assets.queries import due_assets
 from central.extensions import db
+from central.frameworks.models import Lot
 from central.organisations.models import Organisation
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
 
@@ -40,11 +41,21 @@ class MemberProgress:
         return round(100 * self.inspected / self.due) if self.due else None
 
 
-def member_progress(member_ids: Iterable[int], today: date) -> list[MemberProgress]:
-    """Progress of each member authority in the current year (rules 10, 14, 15)."""
+def member_progress(
+    member_ids: Iterable[int], today: date, *, frameworks: Select | None = None
+) -> list[MemberProgress]:
+    """Progress of each member authority in the current year (rules 10, 14, 15); `frameworks`
+    (ids), when given, counts only the work under those frameworks (a coordinator's view of a
+    member shared with another central, SPEC 7.0)."""
     ids = sorted(set(member_ids))
     if not ids:
         return []
+    in_rounds, in_plans, in_needs = true(), true(), true()
+    if frameworks is not None:
+        lots = select(Lot.id).where(Lot.framework_id.in_(frameworks))
+        in_rounds = Round.framework_id.in_(frameworks)
+        in_plans = ServicePlan.lot_id.in_(lots)
+        in_needs = Need.lot_id.in_(lots)
     first = date(today.year, 1, 1)
     inspected = dict(
         db.session.execute(
@@ -52,6 +63,7 @@ def member_progress(member_ids: Iterable[int], today: date) -> list[MemberProgre
             .join(Task, Task.round_id == Round.id)
             .where(
                 Round.member_id.in_(ids),
+                in_rounds,
                 Task.status.in_([TaskStatus.DONE, TaskStatus.ACCEPTED]),
                 Task.result.in_(SERVED_RESULTS),
                 Task.done_on >= first,
@@ -61,7 +73,7 @@ def member_progress(member_ids: Iterable[int], today: date) -> list[MemberProgre
         ).all()
     )
     due = (
-        due_assets(date(today.year, 12, 31), plan_filter=[ServicePlan.member_id.in_(ids)])
+        due_assets(date(today.year, 12, 31), plan_filter=[ServicePlan.member_id.in_(ids), in_plans])
         .add_columns(ServicePlan.member_id.label("member_id"))
         .subquery("due")
     )
@@ -73,7 +85,7 @@ def member_progress(member_ids: Iterable[int], today: date) -> list[MemberProgre
     overdue = dict(
         db.session.execute(
             select(Round.member_id, func.count())
-            .where(Round.member_id.in_(ids), Round.status == RoundStatus.OVERDUE)
+            .where(Round.member_id.in_(ids), in_rounds, Round.status == RoundStatus.OVERDUE)
             .group_by(Round.member_id)
         ).all()
     )
@@ -82,6 +94,7 @@ def member_progress(member_ids: Iterable[int], today: date) -> list[MemberProgre
             select(Need.member_id, func.count())
             .where(
                 Need.member_id.in_(ids),
+                in_needs,
                 Need.source == NeedSource.DEFECT,
                 Need.status.in_(list(OPEN_DEFECT_STATUSES)),
             )

@@ -23,6 +23,7 @@ from central.core.money import format_money
 from central.core.pagination import paginate
 from central.core.permissions import (
     get_visible,
+    led_frameworks,
     report_lines_scope,
     require_role,
     visible_frameworks,
@@ -585,8 +586,15 @@ def progress():
             "reports/progress_provider.html", result=result, weeks=weeks, chart=chart
         )
     require_role(current_user, "member", "coordinator")
-    member_ids = [m.id for m in _members_in_reach()]
-    rows = queries.member_progress(member_ids, day)
+    # A coordinator's view of another member counts only the frameworks its authority leads
+    # (SPEC 7.0); its own authority's progress counts all of its work.
+    own_id = current_user.organisation_id
+    members = [m.id for m in _members_in_reach()]
+    rows = queries.member_progress([i for i in members if i == own_id], day)
+    rows += queries.member_progress(
+        [i for i in members if i != own_id], day, frameworks=led_frameworks(own_id)
+    )
+    rows.sort(key=lambda r: r.name)
     chart = charts.bar_chart(
         [
             charts.Bar(

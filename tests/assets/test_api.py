@@ -23,6 +23,7 @@ from tests.factories import (
     make_task_type,
     make_token,
     make_user,
+    name_beneficiaries,
 )
 
 CSV = (
@@ -357,6 +358,7 @@ def test_member_creates_a_service_plan_in_an_acceded_lot(api, acceded):
 
 def test_service_plan_for_a_lot_not_acceded_to_is_a_conflict(api, member):
     framework = make_active_framework(members=[])
+    name_beneficiaries(framework, member)
     lot = framework.lots[0]
     refused = api.post("/service-plans", json=plan_body(lot))
     assert refused.status_code == 409
@@ -434,7 +436,9 @@ def test_need_on_another_members_asset_is_not_found(api):
 
 
 def test_need_in_a_lot_not_acceded_to_is_a_conflict(api, member):
-    lot = make_active_framework(members=[]).lots[0]
+    framework = make_active_framework(members=[])
+    name_beneficiaries(framework, member)
+    lot = framework.lots[0]
     asset = make_asset(member)
     refused = api.post("/needs", json={"asset_id": asset.id, "lot_id": lot.id, "description": "x"})
     assert refused.status_code == 409

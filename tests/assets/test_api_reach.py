@@ -130,3 +130,32 @@ def test_coordinator_acts_as_a_member_for_its_own_authority(client, world):
 def test_api_requires_authentication(client, world):
     for path in ("/assets", "/service-plans", "/needs", f"/assets/{world['asset'].id}"):
         assert client.get(f"/api/v1{path}").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/service-plans", "/needs"])
+def test_a_lot_outside_reach_answers_as_an_unknown_lot(client, world, path):
+    """Probing lots: a lot of a framework that does not name the member answers the same 400 as
+    an id that names nothing, not the 409 of a lot it has not acceded to."""
+    user = make_user("member", world["member"])
+    foreign = make_active_framework(make_org("authority"), members=[make_org("authority")])
+    body = {"task_type": "hydrant_inspection", "interval_months": 12}
+    if path == "/needs":
+        body = {"asset_id": world["asset"].id, "description": "Leaks"}
+
+    def post(lot_id):
+        return call(client, user, "post", path, json=dict(body, lot_id=lot_id))
+
+    outside, absent = post(foreign.lots[0].id), post(2**31 - 1)
+    assert outside.status_code == absent.status_code == 400
+    assert outside.get_json() == absent.get_json()
+    not_acceded = make_lot_named_not_acceded(world)
+    assert post(not_acceded.id).status_code == 409
+
+
+def make_lot_named_not_acceded(world):
+    """A second lot of the member's framework, which its accession does not cover."""
+    from tests.factories import make_lot, make_task_type
+
+    lot = make_lot(world["lot"].framework)
+    make_task_type(lot)
+    return lot

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from decimal import Decimal
 
 import openpyxl
@@ -303,18 +302,16 @@ def test_export_escapes_formulas_and_reimports_unchanged():
     assert again.records() == rows
 
 
-def test_ten_thousand_row_xlsx_parses_in_well_under_five_seconds():
+def test_a_ten_thousand_row_xlsx_parses_whole():
+    """Every row of a large workbook is read (its speed is measured by the benchmark, `python
+    -m bench.run --only import`, not by a timed test on a shared machine)."""
     rows = [["code", "kind", "street", "house_number", "postcode", "municipality", "lat", "lon"]]
     rows += [
         [f"HK-{i:05d}", "hydrant_underground", "Kerkstraat", i, 8800, "Roeselare", 50.9, 3.1]
         for i in range(10_000)
     ]
-    data = xlsx(rows)
-    started = time.perf_counter()
-    result = parse(data)
-    elapsed = time.perf_counter() - started
+    result = parse(xlsx(rows))
     assert result.ok and len(result.rows) == 10_000
-    assert elapsed < 5, f"parsing took {elapsed:.2f} s"
 
 
 def test_measure_column_is_optional_decimal_and_checked():

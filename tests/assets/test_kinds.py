@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from central.assets.models import AssetKind
 from central.core.audit import AuditEvent
 from central.extensions import db
+from central.organisations.models import Organisation
 from tests.conftest import csrf_token
 from tests.factories import make_org, make_token, make_user
 
@@ -175,3 +177,102 @@ def test_a_code_always_means_its_own_kind_in_the_lookup(people):
     db.session.add(AssetKind(code="aa_old", name_nl="hydrant_pillar", name_en="old"))
     db.session.flush()
     assert kind_lookup()["hydrant_pillar"] == "hydrant_pillar"
+
+
+def _rename(client, kind_id: int, user, name: str = "haag (beuk)"):
+    return client.patch(
+        f"/api/v1/asset-kinds/{kind_id}", json={"name_nl": name}, headers=bearer(user)
+    )
+
+
+def test_another_centrals_coordinator_cannot_rename_a_kind(client, people):
+    """A central's own kind is its own: its coordinators (and the admin) rename it, others not."""
+    ours = people["coordinator"]
+    kind = client.post("/api/v1/asset-kinds", json=HEDGE, headers=bearer(ours)).get_json()
+    assert kind["owner_organisation_id"] == ours.organisation_id
+    theirs = make_user("coordinator", make_org("authority"))
+    refused = _rename(client, kind["id"], theirs, "gestolen")
+    assert refused.status_code == 403
+    assert db.session.scalar(select(AssetKind.name_nl).where(AssetKind.id == kind["id"])) == "haag"
+    colleague = make_user("coordinator", db.session.get(Organisation, ours.organisation_id))
+    assert _rename(client, kind["id"], colleague).status_code == 200
+    assert _rename(client, kind["id"], people["admin"], "haag").status_code == 200
+
+
+def test_shared_asset_kinds_are_renamed_by_the_admin_only(client, people):
+    """The seeded hydrant kinds (and the admin's) are every tenant's: a coordinator's rename
+    would change another member's imports."""
+    hydrant = db.session.scalar(select(AssetKind).where(AssetKind.code == "hydrant_pillar"))
+    assert hydrant.owner_organisation_id is None
+    assert _rename(client, hydrant.id, people["coordinator"], "x").status_code == 403
+    admins = client.post("/api/v1/asset-kinds", json=HEDGE, headers=bearer(people["admin"]))
+    assert admins.get_json()["owner_organisation_id"] is None
+    assert _rename(client, admins.get_json()["id"], people["coordinator"]).status_code == 403
+    renamed = _rename(client, hydrant.id, people["admin"], "bovengrondse hydrant")
+    assert renamed.status_code == 200
+
+
+def test_the_migration_gives_coordinator_made_kinds_to_their_authority(tmp_path):
+    """Existing kinds: a coordinator's (by the audit log) become its authority's, others stay
+    shared."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from central import create_app
+    from central.extensions import db as database
+
+    url = f"sqlite:///{tmp_path / 'migrate.sqlite'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, STORAGE_DIR=str(tmp_path))
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        # The revision that adds the owner (found by its title: files are renumbered on merges).
+        owner_revision = next(
+            r
+            for r in ScriptDirectory(directory).walk_revisions()
+            if (r.doc or "").startswith("asset kinds: the owning authority")
+        )
+        upgrade(directory=directory, revision=owner_revision.down_revision)
+        with database.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, enterprise_number, "
+                    "social_economy_status, created_at) VALUES "
+                    "(7, 'Stad Roeselare', 'authority', '0207446241', 'none', "
+                    "'2026-01-01 00:00:00')"
+                )
+            )
+            for user_id, role, org in ((1, "coordinator", 7), (2, "admin", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, password_hash, role, organisation_id, "
+                        "active, failed_logins, session_version, created_at) VALUES (:id, :email, "
+                        "'x', :role, :org, TRUE, 0, 0, '2026-01-01 00:00:00')"
+                    ),
+                    {"id": user_id, "email": f"u{user_id}@example.be", "role": role, "org": org},
+                )
+            for kind_id, code, actor in ((101, "hedge", 1), (102, "road_sign", 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO asset_kinds (id, code, name_nl, name_en) "
+                        "VALUES (:id, :code, :code, :code)"
+                    ),
+                    {"id": kind_id, "code": code},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_events (created_at, actor_id, action, object_type, "
+                        "object_id, data) VALUES ('2026-01-01 00:00:00', :actor, "
+                        "'asset_kind.created', 'asset_kinds', :id, '{}')"
+                    ),
+                    {"actor": actor, "id": kind_id},
+                )
+        upgrade(directory=directory, revision=owner_revision.revision)
+        with database.engine.connect() as conn:
+            owners = dict(
+                conn.execute(text("SELECT code, owner_organisation_id FROM asset_kinds")).all()
+            )
+        database.engine.dispose()
+    assert owners["hedge"] == 7
+    assert owners["road_sign"] is None
+    assert owners["hydrant_underground"] is None and owners["hydrant_pillar"] is None

@@ -138,3 +138,32 @@ def test_an_unknown_or_rotated_token_names_nothing(client):
     assert client.get(f"/r/{old}").status_code == 404
     assert client.get(f"/r/{asset.public_token}").status_code == 200
     assert client.get(f"/r/{asset.id}").status_code == 404
+
+
+def test_public_reports_are_rate_limited_per_client_address(app, client, monkeypatch):
+    from central.extensions import limiter
+
+    limiter.reset()
+    monkeypatch.setitem(app.config, "RATELIMIT_PUBLIC_REPORT", "2 per hour")
+    member = make_org("authority")
+    first, second = make_asset(member), make_asset(member)
+    assert _post(client, first).status_code == 302
+    assert _post(client, second).status_code == 302
+    refused = _post(client, first)
+    assert refused.status_code == 429
+    assert len(_public_needs(first)) == 1
+    limiter.reset()
+
+
+def test_public_reports_are_rate_limited_per_asset(app, client, monkeypatch):
+    from central.extensions import limiter
+
+    limiter.reset()
+    monkeypatch.setitem(app.config, "RATELIMIT_PUBLIC_REPORT_ASSET", "1 per day")
+    member = make_org("authority")
+    asset, other = make_asset(member), make_asset(member)
+    assert _post(client, asset).status_code == 302
+    assert _post(client, asset).status_code == 429
+    assert _post(client, other).status_code == 302
+    assert len(_public_needs(asset)) == 1
+    limiter.reset()

@@ -533,7 +533,9 @@ def test_organisations_reach_follows_frameworks(api, world):
         return {o["id"] for o in api(who, "GET", "/organisations?per_page=500").json}
 
     coordinator_sees = ids("coordinator")
-    assert {world.lead.id, world.named.id, world.acceded.id, world.provider.id} <= coordinator_sees
+    assert {world.lead.id, world.acceded.id, world.provider.id} <= coordinator_sees
+    # Named without an approved accession: only the public identity, on the framework's pages.
+    assert world.named.id not in coordinator_sees
     member_sees = ids("member")
     assert member_sees == {world.named.id, world.lead.id}
     assert ids("other_provider") == {world.other_framework.lots[0].awards[0].provider_id}
@@ -740,6 +742,18 @@ def test_framework_values_are_strings_with_cents(api, world):
     assert body["social_target_percent"] == "15.00"
     assert body["committed_value"] == body["completed_value"] == body["accepted_value"] == "0.00"
     assert Decimal(body["max_value"]) == world.framework.max_value
+
+
+def test_naming_a_non_authority_answers_as_an_unknown_id_without_its_name(api, world):
+    """Messages never name what the caller may not see: a provider's id answers as a missing id."""
+    path = f"/frameworks/{world.draft.id}/beneficiaries"
+    provider = api("coordinator", "POST", path, json={"organisation_ids": [world.provider.id]})
+    absent = api("coordinator", "POST", path, json={"organisation_ids": [2**31 - 1]})
+    assert provider.status_code == absent.status_code == 400
+    assert world.provider.name not in provider.get_data(as_text=True)
+    assert provider.json["error"]["message"] == absent.json["error"]["message"]
+    fields = provider.json["error"]["fields"]
+    assert fields["organisation_ids"] == [f"Unknown: [{world.provider.id}]."]
 
 
 # §7.5: crew-day settings ----------------------------------------------------------------------

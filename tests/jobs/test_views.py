@@ -184,3 +184,32 @@ def test_a_coordinator_sees_only_the_unassigned_rounds_of_its_own_frameworks(log
     assert listed["counts"] == {"assigned": 0, "unassigned": 2, "unassigned_round_ids": [ours.id]}
     page = client.get("/jobs").get_data(as_text=True)
     assert f"unassigned round ids: [{ours.id}]" in page
+
+
+def test_job_runs_list_only_the_statement_numbers_in_reach(login_as):
+    """The statements job spans every central; a run's counts name only the reader's."""
+    from datetime import date
+
+    from central.reports.models import Statement
+    from central.reports.services import issue_statements
+    from tests.factories import make_active_framework, make_org, make_work
+
+    lead, other_lead = make_org("authority"), make_org("authority")
+    member, other_member = make_org("authority"), make_org("authority")
+    provider = make_org("provider", social_economy_status="lde")
+    ours_fw = make_active_framework(lead, members=[member], providers=[provider])
+    theirs_fw = make_active_framework(other_lead, members=[other_member], providers=[provider])
+    make_work(ours_fw.lots[0], member, provider, [{}])
+    make_work(theirs_fw.lots[0], other_member, provider, [{}])
+    counts = issue_statements(db.session, date(2025, 7, 1))
+    number = {s.framework_id: s.number for s in db.session.scalars(select(Statement))}
+    assert sorted(counts["numbers"]) == sorted(number.values())
+    run = JobRun(job="issue-statements", status=JobStatus.SUCCEEDED, counts=counts)
+    db.session.add(run)
+    db.session.flush()
+    client = login_as(make_user("coordinator", org=lead))
+    [listed] = [r for r in client.get("/api/v1/jobs/runs").get_json() if r["id"] == run.id]
+    assert listed["counts"]["numbers"] == [number[ours_fw.id]]
+    page = client.get("/jobs").get_data(as_text=True)
+    assert number[ours_fw.id] in page
+    assert number[theirs_fw.id] not in page

@@ -1,7 +1,7 @@
 """accounts: server-side sign-in sessions (signing out ends every copy of the cookie)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05 02:30:00
 
 Existing cookies carry no session key: their users sign in once more after the upgrade.
@@ -10,8 +10,8 @@ Existing cookies carry no session key: their users sign in once more after the u
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
