@@ -54,7 +54,7 @@ def test_member_reads_its_statement_and_enters_its_budget(
     assert_accessible(page)
     shot(page, "reports-member-02-statement")
     page.goto(f"{live_server}/budgets")
-    page.get_by_label("Year").fill("2027")
+    page.get_by_label("Year").first.fill("2027")
     page.get_by_label("Maintenance budget (euro)").fill("312,500.00")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash-success")).to_be_visible()

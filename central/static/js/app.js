@@ -36,17 +36,6 @@
   }
   markScrollableTables();
   window.addEventListener("resize", markScrollableTables);
-  // The phone menu: only the role's main links show until the Menu button opens the rest.
-  var nav = document.querySelector("nav[data-collapsible]");
-  var toggle = nav && nav.querySelector(".menu-toggle");
-  if (toggle) {
-    nav.classList.add("collapsed");
-    toggle.hidden = false;
-    toggle.addEventListener("click", function () {
-      var open = nav.classList.toggle("collapsed") === false;
-      toggle.setAttribute("aria-expanded", open ? "true" : "false");
-    });
-  }
   // "Open in map app" links use the geo: scheme (Android and most phones); iPhones and iPads do
   // not know it, so there the same place opens in Apple Maps, which iOS hands to the Maps app.
   var apple = /iPhone|iPad|iPod/.test(navigator.userAgent) ||
