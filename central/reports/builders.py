@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -308,7 +309,7 @@ def month_of(column: Any, buckets: list[tuple[str, datetime, datetime]]) -> Any:
     the work of a report's scan."""
     from sqlalchemy import case, literal
 
-    for (_, _, end), (_, start, _) in zip(buckets, buckets[1:]):
+    for (_, _, end), (_, start, _) in pairwise(buckets):
         if end != start:
             raise ValueError("month buckets must be consecutive")
     return case(
