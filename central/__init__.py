@@ -196,6 +196,8 @@ def register_errorhandlers(app: Flask) -> None:
         that asks to try again, in the API's error format or as a page that needs no database."""
         import contextlib
 
+        from flask_babel import gettext
+
         from central.core.api import error_response
 
         app.logger.warning("database unavailable on %s: %s", request.path, exc)
@@ -208,7 +210,9 @@ def register_errorhandlers(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         if _wants_json():
             response = error_response(
-                503, "unavailable", "The database is briefly unavailable. Try again in a moment."
+                503,
+                "unavailable",
+                gettext("The database is briefly unavailable. Try again in a moment."),
             )
         else:
             response = app.make_response((render_template("unavailable.html"), 503))
@@ -267,6 +271,9 @@ def register_request_hooks(app: Flask) -> None:
     logs.configure(app)
 
     app.after_request(set_security_headers)
+    from central.i18n import set_content_language
+
+    app.after_request(set_content_language)
 
     @app.before_request
     def remember_language() -> None:
