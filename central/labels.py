@@ -63,3 +63,48 @@ def status_change_reason_label(reason: str) -> str:
 
 def organisation_kind_label(kind: str) -> str:
     return str(ORGANISATION_KIND_LABELS.get(kind, kind))
+
+
+# What a job run counted (its `counts`), in words; the jobs page shows "label: value".
+JOB_COUNT_LABELS = {
+    # framework-status
+    "checked": _l("frameworks checked"),
+    "expired": _l("frameworks ended"),
+    "alerts": _l("spending alerts"),
+    # generate-rounds
+    "rounds": _l("rounds planned"),
+    "tasks": _l("tasks planned"),
+    "needs_planned": _l("needs planned"),
+    "needs_waiting": _l("needs waiting"),
+    "no_price": _l("without a price"),
+    "tasks_over_maximum": _l("tasks held back (framework maximum)"),
+    "frameworks_exhausted": _l("frameworks at their maximum"),
+    "lots_full": _l("lots at their maximum"),
+    # assign-rounds
+    "assigned": _l("rounds assigned"),
+    "assigned_late": _l("rounds assigned late"),
+    "unassigned": _l("rounds without a provider"),
+    "unassigned_round_ids": _l("rounds without a provider (numbers)"),
+    "late_alerted": _l("late rounds reported"),
+    # mark-overdue
+    "overdue": _l("rounds overdue"),
+    "auto_accepted": _l("rounds accepted automatically"),
+    "tasks_accepted": _l("tasks accepted"),
+    # issue-statements
+    "issued": _l("statements issued"),
+    "numbers": _l("numbers"),
+    "month": _l("month"),
+    # send-digests
+    "users": _l("users"),
+    "changes": _l("changes"),
+    "digests_sent": _l("digests sent"),
+    # purge-photos
+    "photos_deleted": _l("photos deleted"),
+    "files_missing": _l("files already gone"),
+    "idempotency_keys_deleted": _l("old retry keys deleted"),
+    # send-mail
+    "sent": _l("e-mails sent"),
+    "logged": _l("e-mails written to the log"),
+    "retry_later": _l("e-mails to try again"),
+    "failed": _l("e-mails given up"),
+}
