@@ -6,7 +6,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -157,6 +166,40 @@ def _wants_json() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def _back_to_the_form(exc: Exception):
+    """A page's upload over the limit (§7.6): back to the form it came from, with a message that
+    says the limit, rather than an error page that loses the user. None when the form's address
+    cannot be shown again (then the error page says it)."""
+    from flask import flash, redirect
+    from flask_babel import format_decimal, gettext
+    from werkzeug.exceptions import HTTPException
+
+    if request.method != "POST":
+        return None
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(request.path, method="GET")
+    except HTTPException:
+        return None
+    from central.core.errors import DomainError
+
+    limit = getattr(exc, "limit", None) or current_app.config.get("MAX_CONTENT_LENGTH")
+    if isinstance(exc, DomainError):  # a rule about the file's content, in its own words
+        flash(exc.translated(), "error")
+    elif limit:
+        size = format_decimal(round(limit / (1024 * 1024), 1))
+        flash(
+            gettext(
+                "The file is larger than the limit of %(size)s MB. Choose a smaller file.",
+                size=size,
+            ),
+            "error",
+        )
+    else:
+        flash(gettext("The file is too large. Choose a smaller file."), "error")
+    return redirect(request.full_path.rstrip("?"), code=303)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
@@ -179,6 +222,9 @@ def register_errorhandlers(app: Flask) -> None:
                 status = 400
             else:
                 status = getattr(exc, "code", 500) or 500
+            back = _back_to_the_form(exc) if status == 413 else None
+            if back is not None:
+                return back
             page = render_template("error.html", status=status, error=exc, retry_after=wait)
             response = app.make_response((page, status))
         if wait is not None:

@@ -6,6 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext marker
     """Mark a message for the catalogue; it is translated where it is shown (forms, pages)."""
@@ -186,3 +188,12 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class FileTooLarge(RequestEntityTooLarge):
+    """An upload over its own limit (413), which the answer names: a page goes back to its form
+    saying the limit, the API answers in its error format."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
