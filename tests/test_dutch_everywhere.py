@@ -126,7 +126,10 @@ def test_every_page_and_api_error_is_dutch(app, client, login_as, centrals, role
             if response.mimetype != "text/html" or 300 <= response.status_code < 400:
                 continue  # a redirect's body is never shown
             pages += 1
-            words = english_in(page_text(response.get_data(as_text=True)), data_names)
+            body = response.get_data(as_text=True)
+            if '<html lang="nl"' not in body:
+                found[f"{path} {response.status_code}"] = {"<html lang> is not nl"}
+            words = english_in(page_text(body), data_names)
             if words:
                 found[f"{path} {response.status_code}"] = words
     assert pages > (3 if role == "anonymous" else 20)
