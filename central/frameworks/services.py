@@ -923,14 +923,15 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
 
 def _check_provider_eligible(provider: Organisation, *, reserved: bool) -> None:
     """Rule 4 (art. 15): a reserved framework or lot goes only to recognised social-economy
-    providers."""
+    providers: a recognition valid on the award date, today (SPEC 7.2)."""
     if reserved and not provider.is_recognised_social_economy:
         raise ValidationError(
             N_(
-                "%(provider)s has no recognised social-economy status; a reserved lot can only "
-                "be awarded to a custom-work company, an LDE or a social integration enterprise."
+                "%(provider)s has no social-economy recognition valid today; a reserved lot can "
+                "only be awarded to a recognised custom-work company, LDE or social integration "
+                "enterprise."
             ),
-            fields={"provider_id": N_("Not a recognised social-economy provider.")},
+            fields={"provider_id": N_("No recognition valid on the award date.")},
             params={"provider": provider.name},
         )
 
@@ -968,7 +969,13 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
         )
     if db.session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.rank == rank)):
         raise Conflict(N_("Another provider has this rank."), fields={"rank": N_("Already taken.")})
-    award = Award(lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=capacity)
+    award = Award(
+        lot_id=lot.id,
+        provider_id=provider.id,
+        rank=rank,
+        weekly_capacity=capacity,
+        social_economy_status=provider.social_economy_status,  # as it was (SPEC 7.2)
+    )
     db.session.add(award)
     _flush_unique(N_("This award conflicts with another award of the lot."), "rank")
     db.session.expire(lot, ["awards"])
@@ -980,6 +987,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
         provider_id=provider.id,
         rank=rank,
         weekly_capacity=capacity,
+        social_economy_status=award.social_economy_status,
     )
     return award
 
