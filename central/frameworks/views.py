@@ -39,7 +39,6 @@ from central.frameworks.forms import (
     PriceForm,
     ReasonForm,
     TaskTypeForm,
-    checklist_text,
 )
 from central.frameworks.models import (
     Accession,
@@ -445,8 +444,14 @@ def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
     choices, targets = _follow_up_choices(framework)
     form.follow_up.choices = [c for c in choices if task_type is None or c[0] != str(task_type.id)]
     if task_type is not None and request.method == "GET":
-        form.checklist.data = checklist_text(task_type.checklist)
+        form.show_items(task_type.checklist)
         form.follow_up.data = str(task_type.follow_up_task_type_id or "")
+    if request.method == "POST" and "add_rows" in request.form:
+        # More empty rows for the checklist: nothing is saved, what was typed stays.
+        form.add_rows()
+        return _render_form(
+            "frameworks/task_type_form.html", 200, form=form, lot=lot, task_type=task_type
+        )
     if form.validate_on_submit():
         try:
             values = form.values(targets)

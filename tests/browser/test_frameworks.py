@@ -45,7 +45,7 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_role("link", name="Add a task type").click()
     page.get_by_label("Code").fill("clearing")
     page.get_by_label("Name").fill("Brandkraan vrijmaken")
-    page.get_by_label("Checklist").fill("cleared|Hydrant free and visible|pass_fail")
+    page.get_by_label("What is checked, row 1").fill("Hydrant free and visible")
     check("05-task-type-form")
     page.get_by_role("button", name="Save").click()
 
