@@ -10,6 +10,7 @@ flushes; the caller commits.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -573,6 +574,9 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
         ),
         "travel_kmh": _int(merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=200),
     }
+    if cleaned["service_type"]:
+        # §7.6: a service type is typed as words or a code in any case, kept as a code.
+        cleaned["service_type"] = code_from(cleaned["service_type"])
     if cleaned["max_value"] is not None and "max_value" not in errors:
         if cleaned["max_value"] <= 0:
             errors["max_value"] = N_("More than zero, or leave empty.")
@@ -747,15 +751,34 @@ def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -
     return target
 
 
+def code_from(name: str, taken: set[str] = frozenset(), *, max_len: int = 50) -> str:
+    """A code made from a name: lower-case ASCII letters and digits joined by `_` ("Deksel en
+    kader" → deksel_en_kader, "Één" → een), unique against `taken` by a suffix (_2, _3...)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:max_len] or "item"
+    code, number = base, 1
+    while code in taken:
+        number += 1
+        suffix = f"_{number}"
+        code = base[: max_len - len(suffix)] + suffix
+    return code
+
+
 def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskType:
     """Add a task type (code unique in the lot, checklist, optional follow-up) to a lot."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
     errors: dict[str, str] = {}
-    code = _text(values, "code", errors, required=True, max_len=50)
-    if code is not None and not CODE_PATTERN.match(code):
-        errors["code"] = N_("Lower-case letters, digits, - and _ only.")
     name = _text(values, "name", errors, required=True, max_len=200)
+    if values.get("code") in (None, "") and name:
+        # §7.6: a code left empty is made from the name (unique in the lot).
+        taken = set(db.session.scalars(select(TaskType.code).where(TaskType.lot_id == lot.id)))
+        code: str | None = code_from(name, taken)
+    else:
+        code = _text(values, "code", errors, required=True, max_len=50)
+        code = code.lower() if code else code  # accepted in any case, kept lower-case
+    if code is not None and not CODE_PATTERN.match(code):
+        errors["code"] = N_("Letters, digits, - and _ only.")
     service_minutes = _int(
         values.get("service_minutes", 15),
         "service_minutes",
@@ -840,7 +863,8 @@ def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any)
 def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine:
     """Rule 5: a unit price excl. VAT per task type and unit, in force from its date. Lines are
     never edited; a new line counts from its date on, so the past keeps its price. On a running
-    framework a new line starts today or later."""
+    framework a new line starts today or later. With `provider_id` (a provider awarded the lot)
+    it is that provider's own price, overriding the common line for it (SPEC 7.2)."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
     errors: dict[str, str] = {}
@@ -858,7 +882,19 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         maximum=Decimal(100),
     )
     valid_from = _date(values.get("valid_from") or today(), "valid_from", errors)
+    provider_id = None
+    if values.get("provider_id") not in (None, ""):
+        provider_id = _int(
+            values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31 - 1
+        )
     _raise(errors)
+    if provider_id is not None and not db.session.scalar(
+        select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider_id)
+    ):
+        raise ValidationError(
+            N_("A provider's own price is for a provider awarded this lot."),
+            fields={"provider_id": N_("Not awarded this lot.")},
+        )
     task_type = db.session.scalar(
         select(TaskType).where(TaskType.lot_id == lot.id, TaskType.code == code)
     )
@@ -885,9 +921,16 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
             fields={"unit": N_("Must be %(unit)s.")},
             params={"unit": earlier_unit},
         )
+    same_schedule = (
+        PriceLine.provider_id.is_(None)
+        if provider_id is None
+        else PriceLine.provider_id == provider_id
+    )
     if db.session.scalar(
         select(PriceLine.id).where(
-            PriceLine.task_type_id == task_type.id, PriceLine.valid_from == valid_from
+            PriceLine.task_type_id == task_type.id,
+            PriceLine.valid_from == valid_from,
+            same_schedule,
         )
     ):
         raise Conflict(
@@ -897,6 +940,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     line = PriceLine(
         lot_id=lot.id,
         task_type_id=task_type.id,
+        provider_id=provider_id,
         unit=str(unit),
         unit_price=unit_price,
         vat_rate=vat_rate,
@@ -910,6 +954,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         actor=actor,
         lot_id=lot.id,
         task_type=code,
+        provider_id=provider_id,
         unit=unit,
         unit_price=unit_price,
         vat_rate=vat_rate,
