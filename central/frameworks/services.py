@@ -304,21 +304,49 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
             maximum=Decimal(100),
         ),
     }
+    if errors:
+        # Every error at once (§7.6): the rules speak of the fields that are readable.
+        _framework_rule_errors(cleaned, current, errors, [])
     _raise(errors)
     return cleaned
 
 
 def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -> None:
-    check_term(cleaned["start_date"], cleaned["end_date"], cleaned["term_justification"])
-    check_values(cleaned["estimated_value"], cleaned["max_value"])
-    stmt = select(Framework.id).where(Framework.reference == cleaned["reference"])
-    if current is not None:
-        stmt = stmt.where(Framework.id != current.id)
-    if db.session.scalar(stmt) is not None:
-        raise ValidationError(
-            N_("Another framework already has this reference."),
-            fields={"reference": N_("Already in use.")},
-        )
+    errors: dict[str, Any] = {}
+    messages: list[str] = []
+    _framework_rule_errors(cleaned, current, errors, messages)
+    if errors:
+        raise ValidationError(messages[0], fields=errors)
+
+
+def _collect(errors: dict[str, Any], messages: list[str], check: Any, *args: Any) -> None:
+    """A rule's field messages added to `errors` (a field keeps its first message) and its
+    message to `messages`."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        messages.append(exc.message)
+        for name, texts in exc.fields.items():
+            errors.setdefault(name, texts[0])
+
+
+def _framework_rule_errors(
+    cleaned: dict[str, Any], current: Framework | None, errors: dict[str, Any], messages: list
+) -> None:
+    """Rules 1 and 2 and the unique reference, each checked where its fields are readable."""
+    start, end = cleaned["start_date"], cleaned["end_date"]
+    if start is not None and end is not None:
+        _collect(errors, messages, check_term, start, end, cleaned["term_justification"])
+    estimated, maximum = cleaned["estimated_value"], cleaned["max_value"]
+    if estimated is not None and maximum is not None:
+        _collect(errors, messages, check_values, estimated, maximum)
+    if cleaned["reference"] and "reference" not in errors:
+        stmt = select(Framework.id).where(Framework.reference == cleaned["reference"])
+        if current is not None:
+            stmt = stmt.where(Framework.id != current.id)
+        if db.session.scalar(stmt) is not None:
+            messages.append(N_("Another framework already has this reference."))
+            errors["reference"] = N_("Another framework has this reference.")
 
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
@@ -589,7 +617,7 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     if db.session.scalar(stmt) is not None:
         raise ValidationError(
             N_("Another lot of this framework has this number."),
-            fields={"number": N_("Already in use.")},
+            fields={"number": N_("Another lot of this framework has this number.")},
         )
     return cleaned
 
@@ -795,7 +823,7 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     ):
         raise Conflict(
             N_("This lot already has a task type with this code."),
-            fields={"code": N_("Already in use.")},
+            fields={"code": N_("Another task type of this lot has this code.")},
         )
     task_type = TaskType(
         lot_id=lot.id,
@@ -1013,7 +1041,10 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
             fields={"provider_id": N_("Already awarded.")},
         )
     if db.session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.rank == rank)):
-        raise Conflict(N_("Another provider has this rank."), fields={"rank": N_("Already taken.")})
+        raise Conflict(
+            N_("Another provider has this rank."),
+            fields={"rank": N_("Another provider of this lot has this rank.")},
+        )
     award = Award(
         lot_id=lot.id,
         provider_id=provider.id,

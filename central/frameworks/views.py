@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from central.core.clock import today
 from central.core.errors import DomainError
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
 from central.core.permissions import (
     get_visible,
@@ -209,6 +209,15 @@ def edit(framework_id: int | None = None):
         db.session.commit()
         flash(_("%(reference)s is saved.", reference=framework.reference), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id))
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: (
+                services.create_framework(form.values(), actor=current_user)
+                if framework is None
+                else services.update_framework(framework, form.values(), actor=current_user)
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/form.html", status, form=form, framework=framework)
 
@@ -411,6 +420,15 @@ def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
         db.session.commit()
         flash(_("Lot %(number)s is saved.", number=lot.number), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: (
+                services.create_lot(framework, form.values(), actor=current_user)
+                if lot is None
+                else services.update_lot(lot, form.values(), actor=current_user)
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/lot_form.html", status, form=form, framework=framework, lot=lot)
 

@@ -693,3 +693,43 @@ def test_more_rows_keeps_what_was_typed_and_saves_nothing(client, login_as, worl
     page = response.get_data(as_text=True)
     assert 'value="Eerste"' in page and 'name="items-3-check"' in page
     assert db.session.scalar(select(func.count(TaskType.id))) == before
+
+
+def test_the_framework_form_shows_every_error_at_once(client, login_as, world, db):
+    """§7.6: one submit shows the form's own errors (no title, a date that is not one) and the
+    rules' (estimate above the maximum, reference in use) together, each at its field."""
+    login_as(world.users["coordinator"])
+    before = db.session.scalar(select(func.count(Framework.id)))
+    response = form_post(
+        client,
+        "/frameworks/new",
+        {
+            "reference": world.framework.reference,
+            "title": "",
+            "start_date": "2026-01-01",
+            "end_date": "geen datum",
+            "estimated_value": "9.000,00",
+            "max_value": "5.000,00",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for error_id in ("title-error", "end_date-error", "estimated_value-error", "reference-error"):
+        assert f'id="{error_id}"' in page, error_id
+    assert db.session.scalar(select(func.count(Framework.id))) == before
+    # The rules alone (every field readable) also come together.
+    response = form_post(
+        client,
+        "/frameworks/new",
+        {
+            "reference": world.framework.reference,
+            "title": "Nieuw",
+            "start_date": "2026-01-01",
+            "end_date": "2025-01-01",
+            "estimated_value": "9.000,00",
+            "max_value": "5.000,00",
+        },
+    )
+    page = response.get_data(as_text=True)
+    for error_id in ("end_date-error", "estimated_value-error", "reference-error"):
+        assert f'id="{error_id}"' in page, error_id
