@@ -373,6 +373,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_number, "number")
     app.add_template_filter(formatting.format_percent, "percent")
     app.add_template_filter(formatting.format_km, "km")
+    app.add_template_filter(formatting.format_months, "months")
 
     from central.labels import (
         flash_label,
