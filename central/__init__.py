@@ -378,6 +378,7 @@ def register_template_helpers(app: Flask) -> None:
     from central.labels import (
         flash_label,
         organisation_kind_label,
+        result_label,
         role_label,
         service_status_label,
         social_status_label,
@@ -393,6 +394,7 @@ def register_template_helpers(app: Flask) -> None:
             "organisation_kind_label": organisation_kind_label,
             "service_status_label": service_status_label,
             "status_change_reason_label": status_change_reason_label,
+            "result_label": result_label,
             "current_locale": str(get_locale() or "nl"),
             "languages": app.config["LANGUAGES"],
             "can": can,
