@@ -1,7 +1,7 @@
 """organisations: social-economy recognitions; the status kept on awards and statement lines
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05 06:30:00
 
 SPEC 7.2: a provider's social-economy status now comes from its recognitions. Each provider with
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
