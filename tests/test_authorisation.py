@@ -138,6 +138,11 @@ API_CASES = {
         {"number": "LDE-2"},
         by_target(admin_only(404), {"admin": 404, ANY: 404, A: 401}),
     ),
+    # No such successor: the admin's answer is 400, nothing written.
+    "POST /organisations/{org}/succession": (
+        {"successor_id": 999999, "effective_date": "2025-01-01"},
+        by_target(admin_only(400), {"admin": 400, ANY: 404, A: 401}),
+    ),
     "GET /users": (None, admin_only(200)),
     "POST /users": (NEW_USER, admin_only(201)),
     "GET /users/{user}": (None, admin_only(200)),
@@ -253,6 +258,11 @@ HTML_CASES = {
     "GET /admin/organisations/{org}": (None, admin_page()),
     "POST /admin/organisations/{org}": ({"email": "changed@example.org"}, admin_page(302)),
     "GET /admin/organisations/{org}/recognitions": (None, admin_page()),
+    "GET /admin/organisations/{org}/succession": (None, admin_page()),
+    "POST /admin/organisations/{org}/succession": (
+        {"successor_id": "0", "effective_date": "2025-01-01"},
+        admin_page(400),
+    ),
     "POST /admin/organisations/{org}/recognitions": (
         {"status": "lde", "number": "LDE-1", "valid_from": "2024-01-01"},
         admin_page(400),

@@ -97,6 +97,9 @@ def _organisation(organisation_id: int | None) -> Organisation | None:
             N_("That organisation does not exist."),
             fields={"organisation_id": N_("Unknown organisation.")},
         )
+    from central.organisations.succession import require_active
+
+    require_active(org)  # SPEC 7.2: a merged municipality's users work for its successor
     return org
 
 

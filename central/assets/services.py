@@ -146,8 +146,17 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
     return merged
 
 
+def _require_member_active(member_id: int) -> None:
+    """SPEC 7.2: a merged municipality is read-only (409); its successor holds the inventory."""
+    from central.organisations.models import Organisation
+    from central.organisations.succession import require_active
+
+    require_active(db.session.get(Organisation, member_id))
+
+
 def create_asset(member_id: int, values: dict[str, Any], *, actor: Any) -> Asset:
     """Add an asset to a member's inventory (rule 9: its code is unique there)."""
+    _require_member_active(member_id)
     asset = Asset(member_id=member_id, **_clean_asset(values, None, member_id))
     db.session.add(asset)
     db.session.flush()
@@ -276,6 +285,7 @@ def import_assets(
     nothing. Assets missing from the file are left as they are; rows of retired assets update
     their data but they stay retired. The writes are two set-based statements (one bulk insert,
     one bulk update by primary key) in the caller's transaction."""
+    _require_member_active(member_id)
     parsed = parse_import(data)
     if not parsed.ok:
         raise ImportRefused(parsed.problems)
@@ -498,6 +508,7 @@ def _clean_plan(
 
 def create_service_plan(member_id: int, values: dict[str, Any], *, actor: Any) -> ServicePlan:
     """Subscribe a member's assets (of a kind, or all) to recurring work in an acceded lot."""
+    _require_member_active(member_id)
     plan = ServicePlan(member_id=member_id, **_clean_plan(values, None, member_id))
     db.session.add(plan)
     db.session.flush()
@@ -613,6 +624,7 @@ def place_in_member_area(member_id: int, lat: float, lon: float) -> bool:
 
 def create_need(member_id: int, values: dict[str, Any], *, actor: Any) -> Need:
     """Log a member's need: on one of its own active assets, or on a place with an address."""
+    _require_member_active(member_id)
     need = Need(
         member_id=member_id,
         source=NeedSource.MEMBER,

@@ -57,6 +57,8 @@ def visible_organisations(user: User) -> Select:
         reach.append(Organisation.id.in_(_members_under_led_frameworks(org_id)))
         reach.append(Organisation.id.in_(_providers_under_led_frameworks(org_id)))
     if user.role in ("member", "coordinator"):
+        # SPEC 7.2: an authority its own succeeded (a merged municipality, marked).
+        reach.append(Organisation.succeeded_by_id == org_id)
         reach.append(
             Organisation.id.in_(
                 select(Framework.lead_organisation_id).where(

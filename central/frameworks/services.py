@@ -525,6 +525,10 @@ def add_beneficiaries(
             params={"ids": str(unknown)},
         )
     _require_draft(framework, N_("Beneficiaries can only change while the framework is a draft."))
+    from central.organisations.succession import require_active
+
+    for org_id in ids:
+        require_active(orgs[org_id])  # SPEC 7.2: a merged municipality is named no more
     present = set(
         db.session.scalars(
             select(FrameworkBeneficiary.organisation_id).where(

@@ -8,9 +8,14 @@ from central.core.api import endpoint
 from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
-from central.organisations import services
+from central.organisations import services, succession
 from central.organisations.models import Organisation, Recognition
-from central.organisations.schemas import OrganisationSchema, RecognitionSchema
+from central.organisations.schemas import (
+    OrganisationSchema,
+    RecognitionSchema,
+    SuccessionResultSchema,
+    SuccessionSchema,
+)
 
 TAG = "organisations"
 
@@ -120,3 +125,38 @@ def update_recognition(org_id: int, recognition_id: int, data):
     services.update_recognition(recognition, data, actor=current_user)
     db.session.commit()
     return recognition
+
+
+@endpoint(
+    "/organisations/<int:org_id>/succession",
+    "POST",
+    summary="Record a municipal merger (admin): the successor takes over users, active assets, "
+    "service plans, open needs and work and approved accessions; the history stays, marked, and "
+    "the predecessor becomes read-only. `dry_run` counts what would move",
+    tag=TAG,
+    body=SuccessionSchema,
+    response=SuccessionResultSchema,
+    status=201,
+    also=(200,),
+)
+def record_succession(org_id: int, data):
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    require_role(current_user, "admin")
+    if data.get("dry_run"):
+        plan = succession.plan_succession(org, data)
+        db.session.rollback()
+        return _succession_result(plan, recorded=False), 200
+    plan = succession.record_succession(org, data, actor=current_user)
+    db.session.commit()
+    return _succession_result(plan, recorded=True), 201
+
+
+def _succession_result(plan: succession.Plan, *, recorded: bool) -> dict:
+    return {
+        "predecessor_id": plan.predecessor.id,
+        "successor_id": plan.successor.id,
+        "effective_date": plan.effective_date,
+        "code_prefix": plan.code_prefix or None,
+        "moved": {k: int(v) for k, v in sorted(plan.counts.items())},
+        "recorded": recorded,
+    }

@@ -74,3 +74,17 @@ class RecognitionForm(FlaskForm):
         render_kw={"type": "date"},
         description=_l("Included; leave empty for a recognition without end date."),
     )
+
+
+class SuccessionForm(FlaskForm):
+    """SPEC 7.2: the admin records a municipal merger, then confirms what moves."""
+
+    successor_id = SelectField(_l("Successor"), coerce=int, choices=[])
+    effective_date = StringField(_l("Effective date"), render_kw={"type": "date"})
+    code_prefix = StringField(
+        _l("Asset code prefix"),
+        description=_l(
+            "Only when asset codes clash with the successor's: put before the codes that move, "
+            "e.g. LED-."
+        ),
+    )

@@ -92,6 +92,14 @@ class Organisation(db.Model):
     # ISO 13616, stored without spaces (BE68539007547034).
     iban: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # SPEC 7.2: an authority merged into another (its successor) on `succeeded_on`; its history
+    # stays here, marked, and it is read-only from then on.
+    succeeded_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    succeeded_on: Mapped[date | None] = mapped_column(Date)
+
+    succeeded_by: Mapped[Organisation | None] = relationship(
+        remote_side="Organisation.id", foreign_keys=[succeeded_by_id]
+    )
     recognitions: Mapped[list[Recognition]] = relationship(
         back_populates="organisation",
         order_by="(Recognition.valid_from, Recognition.id)",
@@ -119,6 +127,10 @@ class Organisation(db.Model):
         if not self.vat_registered:
             return None
         return "BE" + "".join(ch for ch in self.enterprise_number if ch.isdigit())
+
+    @property
+    def is_succeeded(self) -> bool:
+        return self.succeeded_by_id is not None
 
     @property
     def is_authority(self) -> bool:

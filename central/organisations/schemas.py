@@ -38,6 +38,12 @@ class OrganisationSchema(Schema):
         metadata={"description": "Registered for VAT: the VAT number is BE + the KBO number."},
     )
     vat_number = fields.String(dump_only=True, allow_none=True)
+    succeeded_by_id = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The successor after a municipal merger (SPEC 7.2)."},
+    )
+    succeeded_on = fields.Date(dump_only=True, allow_none=True)
     iban = fields.String(
         allow_none=True,
         load_default=None,
@@ -69,3 +75,28 @@ class RecognitionSchema(Schema):
         metadata={"description": "Made by the migration from a former status: add its number."},
     )
     valid_today = fields.Boolean(dump_only=True)
+
+
+class SuccessionSchema(Schema):
+    """A municipal merger (SPEC 7.2)."""
+
+    successor_id = fields.Integer(required=True)
+    effective_date = fields.Date(required=True)
+    code_prefix = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Put before the codes of the assets that move, when they clash."},
+    )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only check and count what would move; write nothing."},
+    )
+
+
+class SuccessionResultSchema(Schema):
+    predecessor_id = fields.Integer()
+    successor_id = fields.Integer()
+    effective_date = fields.Date()
+    code_prefix = fields.String(allow_none=True)
+    moved = fields.Dict(keys=fields.String(), values=fields.Integer())
+    recorded = fields.Boolean()

@@ -165,7 +165,10 @@ def create_organisation(values: dict[str, Any], *, actor: Any) -> Organisation:
 def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any) -> Organisation:
     """Change an organisation; its kind is fixed once users work for it, and its name,
     enterprise number and kind once it is in use (SPEC 7.2: 409). The audit event keeps the old
-    and the new value of each changed field."""
+    and the new value of each changed field. A succeeded organisation is read-only (409)."""
+    from central.organisations.succession import require_active
+
+    require_active(org)
     _check_status_not_written(org, values)
     cleaned = _clean(values, org)
     if cleaned["kind"] != org.kind and org.id is not None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from central.core.errors import DomainError
 from central.core.forms import form_error
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
-from central.organisations import services
-from central.organisations.forms import OrganisationForm, RecognitionForm
+from central.organisations import services, succession
+from central.organisations.forms import OrganisationForm, RecognitionForm, SuccessionForm
 from central.organisations.models import Organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
@@ -75,3 +76,47 @@ def recognitions(org_id: int):
         flash(_("The recognition of %(name)s is saved.", name=org.name), "success")
         return redirect(url_for("organisations.recognitions", org_id=org.id))
     return render_template("organisations/recognitions.html", form=form, org=org)
+
+
+@bp.route("/<int:org_id>/succession", methods=["GET", "POST"])
+@login_required
+def succeed(org_id: int):
+    """SPEC 7.2: record a municipal merger, in two steps: what moves is shown first (nothing
+    written), then confirmed."""
+    require_role(current_user, "admin")
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    form = SuccessionForm()
+    form.successor_id.choices = [(0, "—")] + [
+        (o.id, o.name)
+        for o in db.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == "authority",
+                Organisation.id != org.id,
+                Organisation.succeeded_by_id.is_(None),
+            )
+            .order_by(Organisation.name)
+        )
+    ]
+    if org.succeeded_by_id is not None or not form.validate_on_submit():
+        return render_template("organisations/succession.html", form=form, org=org, plan=None)
+    values = {
+        "successor_id": form.successor_id.data,
+        "effective_date": form.effective_date.data,
+        "code_prefix": form.code_prefix.data,
+    }
+    try:
+        if request.form.get("confirm") != "1":
+            plan = succession.plan_succession(org, values)
+            return render_template("organisations/succession.html", form=form, org=org, plan=plan)
+        succession.record_succession(org, values, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        status = form_error(form, exc)
+        return (
+            render_template("organisations/succession.html", form=form, org=org, plan=None),
+            status,
+        )
+    db.session.commit()
+    flash(_("%(name)s is recorded as succeeded.", name=org.name), "success")
+    return redirect(url_for("organisations.edit", org_id=org.id))

@@ -58,6 +58,8 @@ def test_admin_creates_an_authority(api, db, admin):
         "vat_registered": True,
         "vat_number": "BE0207446673",
         "iban": None,
+        "succeeded_by_id": None,
+        "succeeded_on": None,
     }
     event = db.session.scalar(
         select(AuditEvent).where(
