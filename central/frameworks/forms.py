@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.core.errors import N_, ValidationError
+from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
 
 
 def amount_input(raw: Any, locale: str | None = None) -> str | None:
@@ -198,6 +199,28 @@ class LotForm(FlaskForm):
         default=7,
         validators=[InputRequired(_l("Enter a number")), NumberRange(min=0, max=366)],
     )
+    crew_day_minutes = IntegerField(
+        _l("Working time of a crew-day (minutes)"),
+        default=450,
+        validators=[
+            InputRequired(_l("Enter a number")),
+            NumberRange(
+                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
+            ),
+        ],
+        description=_l(
+            "A round's time on site plus its travel time fits in this; 450 is 7 h 30 min."
+        ),
+    )
+    travel_kmh = IntegerField(
+        _l("Average travel speed (km/h)"),
+        default=30,
+        validators=[
+            InputRequired(_l("Enter a number")),
+            NumberRange(min=1, max=MAX_TRAVEL_KMH, message=_l("Between %(min)s and %(max)s km/h.")),
+        ],
+        description=_l("Travel time is the length of a round's route at this speed."),
+    )
 
     def values(self) -> dict[str, Any]:
         return {
@@ -209,6 +232,8 @@ class LotForm(FlaskForm):
             "max_tasks_per_round": self.max_tasks_per_round.data,
             "planning_horizon_days": self.planning_horizon_days.data,
             "urgent_days": self.urgent_days.data,
+            "crew_day_minutes": self.crew_day_minutes.data,
+            "travel_kmh": self.travel_kmh.data,
         }
 
 
@@ -233,6 +258,19 @@ class TaskTypeForm(FlaskForm):
         validate_choice=False,
         description=_l("The need a defect creates gets this task type."),
     )
+    service_minutes = IntegerField(
+        _l("Time on site per task (minutes)"),
+        default=15,
+        validators=[
+            InputRequired(_l("Enter a number")),
+            NumberRange(
+                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
+            ),
+        ],
+        description=_l(
+            "With the travel time, this decides how many tasks fit in a crew-day of the lot."
+        ),
+    )
 
     def values(self, follow_ups: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {
@@ -240,6 +278,7 @@ class TaskTypeForm(FlaskForm):
             "name": self.name.data,
             "checklist": parse_checklist(self.checklist.data),
             "follow_up": follow_ups.get(self.follow_up.data or ""),
+            "service_minutes": self.service_minutes.data,
         }
 
 

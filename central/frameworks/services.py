@@ -86,6 +86,7 @@ LOT_FIELDS = (
     "travel_kmh",
 )
 MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
+MAX_TRAVEL_KMH = 200
 # A running lot keeps its contractual terms; its planning settings stay the coordinator's.
 RUNNING_LOT_FIELDS = frozenset(
     {
@@ -571,7 +572,9 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
             minimum=1,
             maximum=MINUTES_A_DAY,
         ),
-        "travel_kmh": _int(merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=200),
+        "travel_kmh": _int(
+            merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=MAX_TRAVEL_KMH
+        ),
     }
     if cleaned["max_value"] is not None and "max_value" not in errors:
         if cleaned["max_value"] <= 0:
