@@ -276,6 +276,19 @@ def _nearest_neighbour_tours(d: np.ndarray, first: np.ndarray) -> np.ndarray:
     return tours
 
 
+def _in_tour_order(d: np.ndarray, rows: np.ndarray, tours: np.ndarray) -> np.ndarray:
+    """The distance matrices `d[rows]` with rows and columns in tour order: `dp[b, i, j] =
+    d[rows[b], tours[b, i], tours[b, j]]`.
+
+    Two gathers of whole rows and a transpose, several times faster than indexing each element:
+    the matrices are symmetric, so the rows of the transposed first gather are its columns.
+    """
+    batch, nodes = tours.shape
+    first = np.take(d.reshape(-1, nodes), rows[:, None] * nodes + tours, axis=0)
+    columns = first.transpose(0, 2, 1).reshape(-1, nodes)  # columns[b, k, i] = d(t[i], k)
+    return np.take(columns, np.arange(batch)[:, None] * nodes + tours, axis=0)
+
+
 def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
     """Best-improvement 2-opt on closed tours whose node 0 (the dummy) stays first.
 
@@ -293,8 +306,7 @@ def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
     for _ in range(MAX_2OPT_PASSES):
         if active.size == 0:
             break
-        t = tours[active]
-        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
+        dp = _in_tour_order(d, active, tours[active])
         edge = dp[:, positions, following]  # edge[k] = d(t[k], t[k+1])
         # Reversing i..j replaces edges (i-1, i) and (j, j+1) by (i-1, j) and (i, j+1).
         delta = dp[:, :-1, :] + np.concatenate((dp[:, 1:, 1:], dp[:, 1:, :1]), axis=2)
@@ -352,20 +364,21 @@ def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ends = starts + run - 1
     after = (ends + 1) % nodes
     allowed = (positions[None, :] < starts[:, None] - 1) | (positions[None, :] > ends[:, None])
-    forbidden = np.where(allowed, 0, np.inf).astype(d.dtype)
+    forbidden = np.flatnonzero(~allowed)  # in each tour's flattened (move, j) table
     active = np.arange(batch)
     for _ in range(MAX_OR_OPT_PASSES):
         if active.size == 0:
             break
-        t = tours[active]
-        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
-        dn = dp[:, :, following]  # dn[a, j] = d(t[a], t[j+1])
-        edge = np.diagonal(dn, axis1=1, axis2=2)  # edge[k] = d(t[k], t[k+1])
+        dp = _in_tour_order(d, active, tours[active])
+        dn = np.concatenate((dp[:, :, 1:], dp[:, :, :1]), axis=2)  # dn[a, j] = d(t[a], t[j+1])
+        edge = np.diagonal(dn, axis1=1, axis2=2).copy()  # edge[k] = d(t[k], t[k+1])
         # Taking the run out joins its neighbours: gain (removed edges minus the new one).
         gain = edge[:, starts - 1] + edge[:, ends] - dp[:, starts - 1, after]
         # In between j and j+1: forwards (j, first) + (last, j+1), or reversed (j, last) +
-        # (first, j+1), the cheaper of the two. The runs of one length start at positions
-        # 1, 2, ... and end at run, run + 1, ...: slices of the matrices, not copies.
+        # (first, j+1), the cheaper of the two, less the edge (j, j+1) they replace. The runs of
+        # one length start at positions 1, 2, ... and end at run, run + 1, ...: slices of the
+        # matrices, not copies.
+        dn -= edge[:, None, :]
         inserted = np.empty((active.size, starts.size, nodes), dtype=d.dtype)
         offset = 0
         for length in runs:
@@ -374,10 +387,9 @@ def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.add(dp[:, 1 : count + 1], dn[:, length:nodes], out=block)
             np.minimum(block, dp[:, length:nodes] + dn[:, 1 : count + 1], out=block)
             offset += count
-        inserted += forbidden
         inserted -= gain[:, :, None]
-        inserted -= edge[:, None, :]
         flat = inserted.reshape(active.size, -1)
+        flat[:, forbidden] = np.inf
         best = np.argmin(flat, axis=1)
         rows = np.arange(active.size)
         improving = flat[rows, best] < -1e-6
