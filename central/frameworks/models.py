@@ -19,13 +19,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from central.core.errors import N_
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
 from central.organisations.models import Organisation
+from central.organisations.queries import register_identity_use
 
 # Art. 43 § 1 of the Act of 17 June 2016: a framework runs at most four years.
 MAX_TERM_YEARS = 4
@@ -489,3 +492,33 @@ __all__ = [
     "PriceUnit",
     "TaskType",
 ]
+
+
+def _framework_uses_organisation(org_id: int) -> bool:
+    """Named as beneficiary of, or acceded to, a concluded framework (not a draft)."""
+    concluded = Framework.status != FrameworkStatus.DRAFT
+    named = (
+        select(FrameworkBeneficiary.organisation_id)
+        .join(Framework, Framework.id == FrameworkBeneficiary.framework_id)
+        .where(FrameworkBeneficiary.organisation_id == org_id, concluded)
+    )
+    acceded = (
+        select(Accession.member_id)
+        .join(Framework, Framework.id == Accession.framework_id)
+        .where(
+            Accession.member_id == org_id,
+            Accession.status == AccessionStatus.APPROVED,
+            concluded,
+        )
+    )
+    return any(db.session.scalar(stmt.limit(1)) is not None for stmt in (named, acceded))
+
+
+def _award_uses_organisation(org_id: int) -> bool:
+    """Awarded a lot, on any framework: the award names it as tendered."""
+    stmt = select(Award.id).where(Award.provider_id == org_id).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
+register_identity_use(N_("named as beneficiary of a framework"), _framework_uses_organisation)
+register_identity_use(N_("awarded a lot"), _award_uses_organisation)

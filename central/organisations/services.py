@@ -1,7 +1,8 @@
 """Organisation rules: a valid KBO number, a NIS code only for authorities, a social-economy
 status only for providers, one organisation per enterprise number; a valid IBAN (ISO 13616) and
 invoice prefix for the invoices issued in a provider's name; an authority names a fire zone and
-a water company of those kinds (SPEC 7.4)."""
+a water company of those kinds (SPEC 7.4); the name, enterprise number and kind fixed once the
+organisation is in use (SPEC 7.2)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from central.core import audit
-from central.core.errors import N_, ValidationError
+from central.core.errors import N_, Conflict, ValidationError
 from central.core.validators import (
     normalise_enterprise_number,
     normalise_iban,
@@ -24,6 +25,7 @@ from central.organisations.models import (
     OrganisationKind,
     SocialEconomyStatus,
 )
+from central.organisations.queries import identity_use
 
 FIELDS = (
     "name",
@@ -38,6 +40,8 @@ FIELDS = (
     "vat_registered",
     "iban",
 )
+# SPEC 7.2: who the organisation is, fixed once it is in use (a contract or an invoice names it).
+IDENTITY_FIELDS = ("name", "enterprise_number", "kind")
 # SPEC 7.4: what an authority names, and the kind of organisation each must be.
 SERVED_BY = {
     "fire_zone_id": OrganisationKind.FIRE_ZONE,
@@ -137,7 +141,9 @@ def create_organisation(values: dict[str, Any], *, actor: Any) -> Organisation:
 
 
 def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any) -> Organisation:
-    """Change an organisation; its kind is fixed once users work for it."""
+    """Change an organisation; its kind is fixed once users work for it, and its name,
+    enterprise number and kind once it is in use (SPEC 7.2: 409). The audit event keeps the old
+    and the new value of each changed field."""
     cleaned = _clean(values, org)
     if cleaned["kind"] != org.kind and org.id is not None:
         from central.accounts.models import User
@@ -148,12 +154,32 @@ def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any
                 fields={"kind": N_("Users work for this organisation.")},
             )
     changed = sorted(k for k, v in cleaned.items() if getattr(org, k) != v)
+    _check_identity_free(org, [f for f in IDENTITY_FIELDS if f in changed])
+    changes = {k: {"old": getattr(org, k), "new": cleaned[k]} for k in changed}
     for key, value in cleaned.items():
         setattr(org, key, value)
     db.session.flush()
     if changed:
-        audit.record("organisation.updated", org, actor=actor, fields=changed)
+        audit.record("organisation.updated", org, actor=actor, fields=changed, changes=changes)
     return org
+
+
+def _check_identity_free(org: Organisation, fields: list[str]) -> None:
+    """SPEC 7.2: a beneficiary, an awarded provider or a party to an issued statement keeps the
+    identity the contract and the invoices name; a merger is a succession, not a rename."""
+    if not fields or org.id is None:
+        return
+    reason = identity_use(org.id)
+    if reason is None:
+        return
+    raise Conflict(
+        N_(
+            "%(name)s is in use (%(reason)s): its name, enterprise number and kind can no "
+            "longer change."
+        ),
+        fields={f: N_("Fixed once the organisation is in use (%(reason)s).") for f in fields},
+        params={"name": org.name, "reason": reason},
+    )
 
 
 def name_fire_zone_and_water_company(

@@ -17,13 +17,17 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    or_,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from central.core.errors import N_
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.core.validators import format_iban
 from central.extensions import db
 from central.organisations.models import Organisation
+from central.organisations.queries import register_identity_use
 
 
 class MaintenanceBudget(db.Model):
@@ -330,3 +334,16 @@ __all__ = [
     "Statement",
     "StatementLine",
 ]
+
+
+def _statement_uses_organisation(org_id: int) -> bool:
+    """A party (member or provider) to an issued statement: the invoice names it for good."""
+    stmt = (
+        select(Statement.id)
+        .where(or_(Statement.member_id == org_id, Statement.provider_id == org_id))
+        .limit(1)
+    )
+    return db.session.scalar(stmt) is not None
+
+
+register_identity_use(N_("named on an issued statement"), _statement_uses_organisation)

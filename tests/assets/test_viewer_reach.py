@@ -4,9 +4,12 @@ else (404), no money, no writes; and a member names its fire zone and water comp
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from central.accounts.services import create_user
+from central.assets import geojson
 from central.assets.models import Need
 from central.core.errors import ValidationError
 from central.extensions import db
@@ -222,6 +225,38 @@ def test_the_geojson_leaves_out_retired_assets_and_escapes_text(client, served):
     _response, body = _geojson(client, served["viewer"])
     assert [f["id"] for f in body["features"]] == [served["broken"].id]
     assert body["features"][0]["properties"]["street"] == 'Kerkstraat "oud" \\ <b>'
+
+
+def test_the_geojson_writes_every_text_as_the_json_encoder_does(client, served, monkeypatch):
+    """Names with quotes, line breaks, control characters and non-ASCII letters come back exactly;
+    missing values are null; the bytes do not depend on the batch size or on how many texts the
+    export keeps escaped."""
+    odd = make_asset(
+        served["member"],
+        code='HK-"1"\\',
+        street='Rue de l\'Église\nachter "de kerk"\t\x01 \u2028 🚒',
+        house_number=None,
+        postcode=None,
+        municipality="Sint-Eloois-Vijve\r",
+        diameter_mm=80,
+    )
+    response = call(client, served["viewer"], "get", "/assets.geojson")
+    text = response.get_data(as_text=True)
+    by_id = {f["id"]: f for f in json.loads(text)["features"]}
+    assert set(by_id) == {served["asset"].id, served["broken"].id, odd.id}
+    properties = by_id[odd.id]["properties"]
+    assert properties["code"] == odd.code and properties["street"] == odd.street
+    assert properties["municipality"] == odd.municipality
+    assert (properties["house_number"], properties["postcode"]) == (None, None)
+    assert properties["diameter_mm"] == 80
+    assert by_id[served["asset"].id]["properties"]["diameter_mm"] is None
+    assert f"[{odd.lon:.6f},{odd.lat:.6f}]" in text
+    assert json.dumps(odd.street, ensure_ascii=False) in text  # the encoder's own escaping
+
+    monkeypatch.setattr(geojson, "BATCH", 1)
+    monkeypatch.setattr(geojson, "TEXTS_KEPT", 1)
+    again = call(client, served["viewer"], "get", "/assets.geojson").get_data(as_text=True)
+    assert again == text
 
 
 def test_the_hydrant_api_paths_are_in_the_openapi_document(client):

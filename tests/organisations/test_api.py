@@ -87,6 +87,7 @@ def test_admin_creates_a_social_economy_provider(api):
 def test_admin_updates_an_organisation_and_the_change_is_audited(api, db, admin):
     org = make_org()
     db.session.commit()
+    old_name = org.name
     response = api("PATCH", f"/organisations/{org.id}", json={"name": "Stad Izegem"})
     assert response.status_code == 200
     assert response.json["name"] == "Stad Izegem"
@@ -96,7 +97,11 @@ def test_admin_updates_an_organisation_and_the_change_is_audited(api, db, admin)
             AuditEvent.action == "organisation.updated", AuditEvent.object_id == org.id
         )
     )
-    assert event.actor_id == admin.id and event.data == {"fields": ["name"]}
+    assert event.actor_id == admin.id
+    assert event.data == {
+        "fields": ["name"],
+        "changes": {"name": {"old": old_name, "new": "Stad Izegem"}},
+    }
 
 
 def test_an_update_that_changes_nothing_writes_no_audit_event(api, db):

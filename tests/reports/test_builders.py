@@ -234,3 +234,41 @@ def test_filters_by_framework_and_provider(central):
 def test_a_bad_month_is_a_validation_error(text):
     with pytest.raises(ValidationError):
         builders.parse_month(text)
+
+
+def test_month_of_labels_each_instant_by_its_brussels_month_and_nothing_outside(central):
+    """The month CASE decides a bucket by its end alone (buckets are consecutive): an instant
+    at a month's first moment is that month, the moment before is the month before, and
+    instants before the first or from the last bucket's end on have no month."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from central.planning.models import Task
+
+    buckets = builders.month_buckets(date(2025, 1, 1), 12)
+    jan_start, dec_end = buckets[0][1], buckets[-1][2]
+    june_start = buckets[5][1]  # 31 May 22:00 UTC
+    moments = {
+        jan_start - timedelta(microseconds=1): None,
+        jan_start: "2025-01",
+        june_start - timedelta(microseconds=1): "2025-05",
+        june_start: "2025-06",
+        dec_end - timedelta(microseconds=1): "2025-12",
+        dec_end: None,
+    }
+    make_work(
+        central.lot,
+        central.member_a,
+        central.provider,
+        [{"accepted_at": moment, "unit_price": "1.00"} for moment in moments],
+    )
+    found = {
+        accepted.replace(tzinfo=UTC) if accepted.tzinfo is None else accepted: label
+        for accepted, label in db.session.execute(
+            select(Task.accepted_at, builders.month_of(Task.accepted_at, buckets))
+        )
+    }
+    assert found == moments
+    with pytest.raises(ValueError):
+        builders.month_of(Task.accepted_at, [buckets[0], buckets[2]])
