@@ -6,7 +6,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -157,6 +166,40 @@ def _wants_json() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def _back_to_the_form(exc: Exception):
+    """A page's upload over the limit (§7.6): back to the form it came from, with a message that
+    says the limit, rather than an error page that loses the user. None when the form's address
+    cannot be shown again (then the error page says it)."""
+    from flask import flash, redirect
+    from flask_babel import format_decimal, gettext
+    from werkzeug.exceptions import HTTPException
+
+    if request.method != "POST":
+        return None
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(request.path, method="GET")
+    except HTTPException:
+        return None
+    from central.core.errors import DomainError
+
+    limit = getattr(exc, "limit", None) or current_app.config.get("MAX_CONTENT_LENGTH")
+    if isinstance(exc, DomainError):  # a rule about the file's content, in its own words
+        flash(exc.translated(), "error")
+    elif limit:
+        size = format_decimal(round(limit / (1024 * 1024), 1))
+        flash(
+            gettext(
+                "The file is larger than the limit of %(size)s MB. Choose a smaller file.",
+                size=size,
+            ),
+            "error",
+        )
+    else:
+        flash(gettext("The file is too large. Choose a smaller file."), "error")
+    return redirect(request.full_path.rstrip("?"), code=303)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
@@ -179,6 +222,9 @@ def register_errorhandlers(app: Flask) -> None:
                 status = 400
             else:
                 status = getattr(exc, "code", 500) or 500
+            back = _back_to_the_form(exc) if status == 413 else None
+            if back is not None:
+                return back
             page = render_template("error.html", status=status, error=exc, retry_after=wait)
             response = app.make_response((page, status))
         if wait is not None:
@@ -196,6 +242,8 @@ def register_errorhandlers(app: Flask) -> None:
         that asks to try again, in the API's error format or as a page that needs no database."""
         import contextlib
 
+        from flask_babel import gettext
+
         from central.core.api import error_response
 
         app.logger.warning("database unavailable on %s: %s", request.path, exc)
@@ -208,7 +256,9 @@ def register_errorhandlers(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         if _wants_json():
             response = error_response(
-                503, "unavailable", "The database is briefly unavailable. Try again in a moment."
+                503,
+                "unavailable",
+                gettext("The database is briefly unavailable. Try again in a moment."),
             )
         else:
             response = app.make_response((render_template("unavailable.html"), 503))
@@ -267,6 +317,9 @@ def register_request_hooks(app: Flask) -> None:
     logs.configure(app)
 
     app.after_request(set_security_headers)
+    from central.i18n import set_content_language
+
+    app.after_request(set_content_language)
 
     @app.before_request
     def remember_language() -> None:

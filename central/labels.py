@@ -63,3 +63,89 @@ def status_change_reason_label(reason: str) -> str:
 
 def organisation_kind_label(kind: str) -> str:
     return str(ORGANISATION_KIND_LABELS.get(kind, kind))
+
+
+# What a job run counted (its `counts`), in words; the jobs page shows "label: value".
+JOB_COUNT_LABELS = {
+    # framework-status
+    "checked": _l("frameworks checked"),
+    "expired": _l("frameworks ended"),
+    "alerts": _l("spending alerts"),
+    # generate-rounds
+    "rounds": _l("rounds planned"),
+    "tasks": _l("tasks planned"),
+    "needs_planned": _l("needs planned"),
+    "needs_waiting": _l("needs waiting"),
+    "no_price": _l("without a price"),
+    "tasks_over_maximum": _l("tasks held back (framework maximum)"),
+    "frameworks_exhausted": _l("frameworks at their maximum"),
+    "lots_full": _l("lots at their maximum"),
+    # assign-rounds
+    "assigned": _l("rounds assigned"),
+    "assigned_late": _l("rounds assigned late"),
+    "unassigned": _l("rounds without a provider"),
+    "unassigned_round_ids": _l("rounds without a provider (numbers)"),
+    "late_alerted": _l("late rounds reported"),
+    # mark-overdue
+    "overdue": _l("rounds overdue"),
+    "auto_accepted": _l("rounds accepted automatically"),
+    "tasks_accepted": _l("tasks accepted"),
+    # issue-statements
+    "issued": _l("statements issued"),
+    "numbers": _l("numbers"),
+    "month": _l("month"),
+    # send-digests
+    "users": _l("users"),
+    "changes": _l("changes"),
+    "digests_sent": _l("digests sent"),
+    # purge-photos
+    "photos_deleted": _l("photos deleted"),
+    "files_missing": _l("files already gone"),
+    "idempotency_keys_deleted": _l("old retry keys deleted"),
+    # send-mail
+    "sent": _l("e-mails sent"),
+    "logged": _l("e-mails written to the log"),
+    "retry_later": _l("e-mails to try again"),
+    "failed": _l("e-mails given up"),
+}
+# The kinds of object the audit trail records (their table names), in words.
+AUDIT_OBJECT_LABELS = {
+    "system": _l("Platform"),
+    "accession_lots": _l("Lot of an accession"),
+    "accessions": _l("Accessions"),
+    "api_tokens": _l("API tokens"),
+    "asset_kinds": _l("Asset kinds"),
+    "asset_status_changes": _l("Service status changes"),
+    "assets": _l("Assets"),
+    "awards": _l("Awards"),
+    "closures": _l("Closed days"),
+    "credits": _l("Credits"),
+    "crews": _l("Crews"),
+    "external_social_spends": _l("Social spend outside the platform"),
+    "fieldwork_settings": _l("Field work settings"),
+    "framework_alerts": _l("Spending alerts"),
+    "framework_beneficiaries": _l("Beneficiaries"),
+    "frameworks": _l("Frameworks"),
+    "job_runs": _l("Job runs"),
+    "labour_days": _l("Labour days"),
+    "labour_entries": _l("Labour"),
+    "lots": _l("Lots"),
+    "maintenance_budgets": _l("Maintenance budgets"),
+    "needs": _l("Needs"),
+    "organisations": _l("Organisations"),
+    "outgoing_mails": _l("E-mails"),
+    "price_lines": _l("Prices"),
+    "recovery_codes": _l("Recovery codes"),
+    "rounds": _l("Rounds"),
+    "service_plans": _l("Service plans"),
+    "statement_lines": _l("Statement lines"),
+    "statements": _l("Statements"),
+    "task_contests": _l("Contested tasks"),
+    "task_photos": _l("Photos"),
+    "task_results": _l("Task results"),
+    "task_types": _l("Task types"),
+    "tasks": _l("Tasks"),
+    "totp_credentials": _l("Two-factor sign-in"),
+    "user_sessions": _l("Sign-in sessions"),
+    "users": _l("Users"),
+}

@@ -43,6 +43,7 @@ from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_users
 from central.core.security import safe_next_url
 from central.extensions import db
+from central.labels import AUDIT_OBJECT_LABELS
 from central.organisations.models import Organisation
 
 bp = Blueprint("accounts", __name__)
@@ -517,5 +518,6 @@ def audit_trail():
         "accounts/audit.html",
         page=paginate(stmt, scalars=False),
         object_types=object_types,
+        audit_object_label=lambda table: str(AUDIT_OBJECT_LABELS.get(table, table)),
         filters={"object_type": object_type, "object_id": object_id, "actor": actor},
     )

@@ -44,7 +44,7 @@ from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServiceP
 from central.core import storage
 from central.core.audit import AuditEvent
 from central.core.clock import today
-from central.core.errors import N_, DomainError
+from central.core.errors import N_, DomainError, FileTooLarge
 from central.core.forms import form_error
 from central.core.pagination import paginate
 from central.core.permissions import (
@@ -299,11 +299,11 @@ def import_page():
     member_id = _member_id()
     form = ImportForm()
     if request.method == "POST" and (request.content_length or 0) > IMPORT_MAX_BYTES:
-        abort(413)
+        raise FileTooLarge(IMPORT_MAX_BYTES)
     if form.validate_on_submit():
         data = form.file.data.stream.read(IMPORT_MAX_BYTES + 1)
         if len(data) > IMPORT_MAX_BYTES:
-            abort(413)
+            raise FileTooLarge(IMPORT_MAX_BYTES)
         _drop_pending_upload()
         try:
             outcome = services.import_assets(member_id, data, actor=current_user, dry_run=True)

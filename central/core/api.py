@@ -17,6 +17,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
@@ -209,7 +210,7 @@ def authenticate() -> Response | None:
     if header:
         api_token = bearer_token()
         if api_token is None:
-            return error_response(401, "unauthorized", "The API token is invalid or revoked.")
+            return error_response(401, "unauthorized", _("The API token is invalid or revoked."))
         now = utcnow()
         # Written at most once a minute, so that reads stay reads.
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
@@ -225,11 +226,32 @@ def authenticate() -> Response | None:
     if request.endpoint in _PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        return error_response(401, "unauthorized", "Sign in or send a Bearer token.")
+        return error_response(401, "unauthorized", _("Sign in or send a Bearer token."))
     g.api_auth = "session"
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     return None
+
+
+# Werkzeug's own descriptions are English; the API answers in the request's language (§7.6).
+_HTTP_MESSAGES = {
+    401: N_("Sign in or send a Bearer token."),
+    404: N_("Not found."),
+    405: N_("This method is not allowed on this address."),
+    413: N_("The request is larger than the upload limit."),
+    429: N_("Too many requests. Wait a moment (see Retry-After) and try again."),
+}
+
+
+def _http_message(exc: HTTPException) -> str:
+    """The error's message in the request's language: a description given where the error was
+    raised (a marked text) is translated, Werkzeug's default replaced by Central's own."""
+    if exc.description and exc.description != type(exc).description:
+        return _(exc.description)
+    known = _HTTP_MESSAGES.get(exc.code or 500)
+    if known:
+        return _(known)
+    return _("The request could not be handled (HTTP %(status)s).", status=exc.code or 500)
 
 
 def handle_api_error(exc: Exception) -> Response:
@@ -238,9 +260,11 @@ def handle_api_error(exc: Exception) -> Response:
 
     db.session.rollback()
     if isinstance(exc, DomainError):
-        return error_response(exc.status, exc.code, exc.message, exc.fields or None)
+        # In the request's language (§7.6); field names and codes stay as they are.
+        fields = {name: [exc.translated(m) for m in texts] for name, texts in exc.fields.items()}
+        return error_response(exc.status, exc.code, exc.translated(), fields or None)
     if isinstance(exc, CSRFError):
-        return error_response(400, "csrf", "The X-CSRFToken header is missing or invalid.")
+        return error_response(400, "csrf", _("The X-CSRFToken header is missing or invalid."))
     if isinstance(exc, HTTPException):
         code = {
             404: "not_found",
@@ -249,11 +273,7 @@ def handle_api_error(exc: Exception) -> Response:
             401: "unauthorized",
             429: "too_many_requests",
         }.get(exc.code or 500, "http_error")
-        if exc.code == 429:
-            return error_response(
-                429, code, "Too many requests. Wait a moment (see Retry-After) and try again."
-            )
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        return error_response(exc.code or 500, code, _http_message(exc))
     raise exc
 
 

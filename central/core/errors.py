@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from werkzeug.exceptions import RequestEntityTooLarge
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext marker
@@ -12,7 +16,8 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext marker
 
 class Message(str):
     """A text made from a catalogue template and its parameters. It is the English text (for the
-    API, the command line and the logs); `translate` gives it in the reader's language. A
+    command line and the logs); `translate` gives it in the reader's language (pages and, §7.6,
+    the API). A
     parameter that is itself a Message is translated too, and a list parameter is its texts
     joined with a space."""
 
@@ -34,14 +39,98 @@ def _joined(value: Any, render) -> Any:
 
 
 def translate(text: str) -> str:
-    """A domain message (or field message) in the reader's language, with its parameters."""
+    """A domain message (or field message) in the reader's language, with its parameters; a
+    message of the schemas' validation (marshmallow's own English) too."""
     from flask_babel import gettext
 
     if isinstance(text, Message):
         if not text.params:
             return gettext(text.template)
         return gettext(text.template, **{k: _joined(v, translate) for k, v in text.params.items()})
-    return gettext(text)
+    translated = gettext(text)
+    if translated == text:
+        return _schema_message(text)
+    return translated
+
+
+# Marshmallow's messages without values, for the catalogue (translated through `translate`).
+SCHEMA_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Invalid input type."),
+    N_("Invalid type."),
+    N_("Unknown field."),
+    N_("Not a valid number."),
+    N_("Not a valid integer."),
+    N_("Number too large."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("Not a valid string."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid email address."),
+    N_("Not a valid URL."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("String does not match expected pattern."),
+)
+
+# Marshmallow's messages with values: (pattern, template). Numbers are shown in the reader's form.
+_SCHEMA_PATTERNS = (
+    (re.compile(r"Shorter than minimum length (?P<min>\d+)\."), N_("At least %(min)s characters.")),
+    (re.compile(r"Longer than maximum length (?P<max>\d+)\."), N_("At most %(max)s characters.")),
+    (
+        re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
+        N_("Between %(min)s and %(max)s characters."),
+    ),
+    (re.compile(r"Length must be (?P<equal>\d+)\."), N_("Exactly %(equal)s characters.")),
+    (re.compile(r"Must be one of: (?P<choices>.*)\."), N_("Choose one of: %(choices)s.")),
+    (
+        re.compile(
+            r"Must be greater than or equal to (?P<min>\S+)"
+            r" and less than or equal to (?P<max>\S+)\."
+        ),
+        N_("Between %(min)s and %(max)s."),
+    ),
+    (
+        re.compile(r"Must be greater than (?P<min>\S+) and less than or equal to (?P<max>\S+)\."),
+        N_("More than %(min)s and at most %(max)s."),
+    ),
+    (
+        re.compile(r"Must be greater than or equal to (?P<min>\S+) and less than (?P<max>\S+)\."),
+        N_("At least %(min)s and less than %(max)s."),
+    ),
+    (
+        re.compile(r"Must be greater than (?P<min>\S+) and less than (?P<max>\S+)\."),
+        N_("More than %(min)s and less than %(max)s."),
+    ),
+    (re.compile(r"Must be greater than or equal to (?P<min>\S+)\."), N_("At least %(min)s.")),
+    (re.compile(r"Must be greater than (?P<min>\S+)\."), N_("More than %(min)s.")),
+    (re.compile(r"Must be less than or equal to (?P<max>\S+)\."), N_("At most %(max)s.")),
+    (re.compile(r"Must be less than (?P<max>\S+)\."), N_("Less than %(max)s.")),
+)
+
+
+def _schema_message(text: str) -> str:
+    """A marshmallow message with values in the reader's language; other text as it is (and in
+    English, marshmallow's own words stay)."""
+    from flask_babel import format_decimal, get_locale, gettext
+
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return text
+    for pattern, template in _SCHEMA_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            values = {}
+            for name, value in match.groupdict().items():
+                try:
+                    values[name] = format_decimal(Decimal(value))
+                except (InvalidOperation, ValueError):
+                    values[name] = value
+            return gettext(template, **values)
+    return text
 
 
 class DomainError(Exception):
@@ -99,3 +188,12 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class FileTooLarge(RequestEntityTooLarge):
+    """An upload over its own limit (413), which the answer names: a page goes back to its form
+    saying the limit, the API answers in its error format."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit

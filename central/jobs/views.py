@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,6 +19,7 @@ from central.jobs.forms import RunNowForm
 from central.jobs.queries import counts_in_reach, last_runs, queued_counts, runs_query
 from central.jobs.registry import jobs, ordered_jobs
 from central.jobs.scheduler import next_run_at, slot_for
+from central.labels import JOB_COUNT_LABELS
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -35,9 +39,23 @@ def helpers() -> dict:
 
     def counts_text(counts: dict) -> str:
         counts = counts_in_reach(counts, current_user)
-        return " · ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items())
+        return " · ".join(
+            f"{JOB_COUNT_LABELS.get(key, key.replace('_', ' '))}: {_count_value(value)}"
+            for key, value in counts.items()
+        )
 
     return {"job_status_label": job_status_label, "counts_text": counts_text}
+
+
+def _count_value(value: Any) -> str:
+    """A count in the reader's number format; a list (round ids, statement numbers) as its items."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_number(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
 
 
 @bp.route("")

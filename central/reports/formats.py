@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from babel.numbers import format_decimal
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -66,13 +67,83 @@ def _csv_cell(value: Any) -> str:
     return safe_text(str(value))
 
 
+# Column titles for a person's download (§7.6): a download asked from a page (the browser
+# session) has its columns in words of the reader's language; a client with a token keeps the
+# field names, which integrations read.
+COLUMN_TITLES = {
+    "amount": _l("Amount"),
+    "base": _l("Taxable amount"),
+    "corrects": _l("Corrects"),
+    "defects": _l("Defects"),
+    "description": _l("Description"),
+    "document_type": _l("Document type"),
+    "enterprise_number": _l("Enterprise number"),
+    "external_social_spend": _l("Social spend outside the platform"),
+    "framework_reference": _l("Framework reference"),
+    "fte": _l("FTE"),
+    "hours": _l("Hours"),
+    "issued_at": _l("Issued at"),
+    "kind": _l("Kind of line"),
+    "lead_name": _l("Lead authority"),
+    "maintenance_budget": _l("Maintenance budget"),
+    "member_enterprise_number": _l("Member enterprise number"),
+    "member_name": _l("Member"),
+    "month": _l("Month"),
+    "number": _l("Number"),
+    "order_reference": _l("Order reference"),
+    "payment_reference": _l("Payment reference"),
+    "position": _l("Line"),
+    "provider_enterprise_number": _l("Provider enterprise number"),
+    "provider_iban": _l("Provider IBAN"),
+    "provider_name": _l("Provider"),
+    "provider_vat_number": _l("Provider VAT number"),
+    "quantity": _l("Quantity"),
+    "row_type": _l("Row"),
+    "scope": _l("Scope"),
+    "share_percent": _l("Share of budget (%)"),
+    "social_economy_status": _l("Social-economy status"),
+    "social_share_of_spend": _l("Social share of spend (%)"),
+    "social_spend": _l("Social spend"),
+    "social_spend_counted": _l("Social spend counted"),
+    "source": _l("Source"),
+    "spend": _l("Spend"),
+    "target_group_hours": _l("Target-group hours"),
+    "target_met": _l("Target met"),
+    "target_percent": _l("Target (%)"),
+    "task_type": _l("Task type code"),
+    "task_type_name": _l("Task type"),
+    "tasks": _l("Tasks"),
+    "total_excl_vat": _l("Total excl. VAT"),
+    "total_incl_vat": _l("Total incl. VAT"),
+    "total_vat": _l("Total VAT"),
+    "unit": _l("Unit"),
+    "unit_price": _l("Unit price"),
+    "vat": _l("VAT"),
+    "vat_amount": _l("VAT amount"),
+    "vat_base": _l("VAT base"),
+    "vat_rate": _l("VAT rate (%)"),
+    "worker_days": _l("Worker-days"),
+    "year": _l("Year"),
+}
+
+
+def column_titles(headers: Sequence[str]) -> list[str]:
+    """The headers as the reader of the download sees them: words for a person, field names for
+    a client with a token (and outside a request)."""
+    from flask import g, has_request_context
+
+    if not (has_request_context() and g.get("api_auth") == "session"):
+        return [str(h) for h in headers]
+    return [str(COLUMN_TITLES.get(h, h)) for h in headers]
+
+
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A `;`-separated UTF-8 CSV with a BOM and decimal commas, as Excel in Belgium opens it;
     text cells never start a formula."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_text(str(h)) for h in headers])
+    writer.writerow([safe_text(h) for h in column_titles(headers)])
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
     return out.getvalue()
@@ -88,7 +159,7 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     book.remove(book.active)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title=title[:31])
-        sheet.append([str(h) for h in headers])
+        sheet.append(column_titles(headers))
         for cell in sheet[1]:
             _as_text(cell, cell.value)
         for r, row in enumerate(rows, start=2):

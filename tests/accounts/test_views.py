@@ -271,7 +271,7 @@ def test_the_admin_reads_the_audit_trail_newest_first(as_admin, admin, db):
     post(as_admin, "/tokens", name="audit check")
     html = as_admin.get("/admin/audit").get_data(as_text=True)
     assert html.index("token.created") < html.index("organisation.updated")
-    assert f"organisations #{org.id}" in html and admin.email in html
+    assert f"Organisations #{org.id}" in html and admin.email in html
     assert "fields: name" in html
 
 
@@ -283,6 +283,6 @@ def test_the_audit_trail_filters_by_object_and_actor(as_admin, admin, db):
     html = as_admin.get(f"/admin/audit?object_type=organisations&object_id={first.id}").get_data(
         as_text=True
     )
-    assert f"organisations #{first.id}" in html and f"organisations #{second.id}" not in html
+    assert f"Organisations #{first.id}" in html and f"Organisations #{second.id}" not in html
     html = as_admin.get("/admin/audit?actor=nobody-at-all").get_data(as_text=True)
     assert "No changes match." in html

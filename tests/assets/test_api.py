@@ -685,7 +685,7 @@ def test_a_need_is_placed_within_the_members_own_area(api, member):
     antwerp = {"lat": 51.2194, "lon": 4.4025, "address": "Grote Markt 1, Antwerpen"}
     refused = api.post("/needs", json={**antwerp, "description": "Boom omgewaaid"})
     assert refused.status_code == 400
-    assert "outside your municipality" in refused.json["error"]["fields"]["lat"][0]
+    assert "buiten uw gemeente" in refused.json["error"]["fields"]["lat"][0]
     assert api.get("/needs").json == []
     edge = {"lat": 50.94, "lon": 3.245, "address": "Nieuwe straat 1, Izegem"}  # ~1.5 km out
     assert api.post("/needs", json={**edge, "description": "x"}).status_code == 201

@@ -422,3 +422,29 @@ def test_a_domain_error_on_a_page_is_in_dutch(member_client, member):
     assert "Een ander object van uw bestuur heeft deze code." in taken.text
     assert "Another asset of your authority has this code." not in taken.text
     assert count(Asset, member_id=member.id) == 1
+
+
+def test_a_file_over_the_limit_goes_back_to_the_form_saying_the_limit(
+    member_client, app, monkeypatch
+):
+    """§7.6: not a generic error page — the import form again, with the limit in Dutch."""
+    from central.assets import views
+
+    monkeypatch.setattr(views, "IMPORT_MAX_BYTES", 1024 * 1024 // 2)  # 0,5 MB
+    answer = post_file(member_client, b"code;street\n" + b"x" * (1024 * 1024))
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/assets/import")
+    page = member_client.get(answer.headers["Location"])
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    assert "groter dan de limiet van 0,5 MB" in page.text
+
+
+def test_a_request_over_the_platforms_limit_goes_back_to_the_form_too(
+    member_client, app, monkeypatch
+):
+    """The platform-wide limit (MAX_CONTENT_LENGTH) is caught before any view: same answer."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    answer = post_file(member_client, b"x" * (2 * 1024 * 1024))
+    assert answer.status_code == 303
+    page = member_client.get(answer.headers["Location"])
+    assert "groter dan de limiet van 1 MB" in page.text

@@ -270,7 +270,7 @@ def test_malformed_or_non_object_json_answers_400_and_writes_nothing(
     assert response.status_code == 400
     error = response.json["error"]
     assert error["code"] == "validation_error"
-    assert "JSON object" in error["message"]
+    assert "JSON-object" in error["message"]
     assert _count(db, Organisation) == before
 
 
@@ -282,8 +282,8 @@ def test_the_error_format_is_the_same_everywhere(client, db, admin_token):
     assert set(response.json) == {"error"}
     assert set(response.json["error"]) == {"code", "message", "fields"}
     fields = response.json["error"]["fields"]
-    assert fields["colour"] == ["Unknown field."]
-    assert fields["name"] == ["Not a valid string."]
+    assert fields["colour"] == ["Onbekend veld."]
+    assert fields["name"] == ["Geen geldige tekst."]
     assert "kind" in fields and "enterprise_number" in fields
     assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in fields.values())
 
@@ -291,7 +291,7 @@ def test_the_error_format_is_the_same_everywhere(client, db, admin_token):
 def test_a_missing_object_answers_404_in_the_error_format(client, db, admin_token):
     response = client.get("/api/v1/organisations/999999", headers=bearer(admin_token))
     assert response.status_code == 404
-    assert response.json == {"error": {"code": "not_found", "message": "Not found."}}
+    assert response.json == {"error": {"code": "not_found", "message": "Niet gevonden."}}
 
 
 # --- pagination ----------------------------------------------------------------------------------
@@ -350,3 +350,75 @@ def test_users_list_is_paginated_too(client, db, admin_token):
     response = client.get("/api/v1/users?per_page=1", headers=bearer(admin_token))
     assert response.status_code == 200 and len(response.json) == 1
     assert int(response.headers["X-Total-Count"]) == _count(db, User)
+
+
+# --- language (§7.6) -----------------------------------------------------------------------------
+
+
+def test_api_messages_follow_accept_language_and_name_their_language(client):
+    dutch = client.get("/api/v1/organisations")
+    assert dutch.headers["Content-Language"] == "nl"
+    english = client.get("/api/v1/organisations", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert english.headers["Content-Language"] == "en"
+    assert english.json["error"]["code"] == dutch.json["error"]["code"] == "unauthorized"
+    assert english.json["error"]["message"] != dutch.json["error"]["message"]
+    # A language Central does not speak falls back to Dutch.
+    french = client.get("/api/v1/organisations", headers={"Accept-Language": "fr-BE"})
+    assert french.headers["Content-Language"] == "nl"
+    assert french.json["error"]["message"] == dutch.json["error"]["message"]
+
+
+def test_the_users_saved_language_comes_before_accept_language(client, db):
+    user = make_user("admin")
+    user.locale = "en"
+    secret = make_token(user)
+    db.session.commit()
+    response = client.post(
+        "/api/v1/organisations",
+        json={"name": "", "kind": "authority"},
+        headers={**bearer(secret), "Accept-Language": "nl-BE"},
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Language"] == "en"
+    user.locale = "nl"
+    db.session.commit()
+    dutch = client.post(
+        "/api/v1/organisations",
+        json={"name": "", "kind": "authority"},
+        headers={**bearer(secret), "Accept-Language": "en"},
+    )
+    assert dutch.headers["Content-Language"] == "nl"
+    assert dutch.json["error"]["message"] != response.json["error"]["message"]
+
+
+def test_pages_stay_dutch_whatever_the_browser_asks(client):
+    page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert page.headers["Content-Language"] == "nl"
+    assert "Aanmelden" in page.get_data(as_text=True)
+
+
+def test_schema_messages_with_values_are_dutch_with_dutch_numbers(app):
+    """Marshmallow's own English (lengths, ranges, choices) reaches a Dutch reader in Dutch, with
+    numbers in the Belgian form; an English reader keeps marshmallow's words."""
+    from flask_babel import refresh
+
+    from central.core.errors import translate
+
+    cases = {
+        "Longer than maximum length 50.": "Hoogstens 50 tekens.",
+        "Must be greater than or equal to 0.01 and less than or equal to 1440.": (
+            "Tussen 0,01 en 1.440."
+        ),
+        "Must be greater than 0.": "Meer dan 0.",
+        "Must be one of: ok, defect.": "Kies een van: ok, defect.",
+        "Not a valid number.": "Geen geldig getal.",
+        "Something of our own that has no entry.": "Something of our own that has no entry.",
+    }
+    with app.test_request_context("/api/v1/organisations"):
+        refresh()
+        for english, dutch in cases.items():
+            assert translate(english) == dutch
+    with app.test_request_context("/api/v1/organisations", headers={"Accept-Language": "en"}):
+        refresh()  # the language is kept per application context
+        for english in cases:
+            assert translate(english) == english

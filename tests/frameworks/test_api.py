@@ -753,7 +753,7 @@ def test_naming_a_non_authority_answers_as_an_unknown_id_without_its_name(api, w
     assert world.provider.name not in provider.get_data(as_text=True)
     assert provider.json["error"]["message"] == absent.json["error"]["message"]
     fields = provider.json["error"]["fields"]
-    assert fields["organisation_ids"] == [f"Unknown: [{world.provider.id}]."]
+    assert fields["organisation_ids"] == [f"Onbekend: [{world.provider.id}]."]
 
 
 # §7.5: crew-day settings ----------------------------------------------------------------------

@@ -183,7 +183,8 @@ def test_a_coordinator_sees_only_the_unassigned_rounds_of_its_own_frameworks(log
     [listed] = [r for r in client.get("/api/v1/jobs/runs").get_json() if r["id"] == run.id]
     assert listed["counts"] == {"assigned": 0, "unassigned": 2, "unassigned_round_ids": [ours.id]}
     page = client.get("/jobs").get_data(as_text=True)
-    assert f"unassigned round ids: [{ours.id}]" in page
+    assert f"rondes zonder dienstverlener (nummers): {ours.id}" in page
+    assert str(theirs.id) not in page.split("rondes zonder dienstverlener (nummers):")[1][:20]
 
 
 def test_job_runs_list_only_the_statement_numbers_in_reach(login_as):
@@ -213,3 +214,48 @@ def test_job_runs_list_only_the_statement_numbers_in_reach(login_as):
     page = client.get("/jobs").get_data(as_text=True)
     assert number[ours_fw.id] in page
     assert number[theirs_fw.id] not in page
+
+
+def test_job_counts_are_shown_in_words_and_dutch_numbers(login_as, monkeypatch):
+    """A run's counts read as words in the reader's language, not as field names."""
+
+    def counted(session, today):
+        return {"needs_planned": 1234, "rounds": 3, "unassigned_round_ids": []}
+
+    sample_jobs.register(monkeypatch, "generate-rounds", counted)
+    run_job("generate-rounds")
+    page = login_as(make_user("coordinator")).get("/jobs").get_data(as_text=True)
+    assert "behoeften ingepland: 1.234" in page
+    assert "rondes gepland: 3" in page
+    assert "needs_planned" not in page and "needs planned" not in page
+    assert "Achtergrondtaken" in page
+
+
+def test_every_count_a_job_makes_has_a_label():
+    """Every key a job counts under (`counts["…"]`, or the keys of a `counts`/`COUNTS` literal,
+    anywhere in the code) has its words in JOB_COUNT_LABELS."""
+    import ast
+    from pathlib import Path
+
+    import central
+    from central.labels import JOB_COUNT_LABELS
+
+    keys = set()
+    for path in Path(central.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "counts"
+                and isinstance(node.slice, ast.Constant)
+            ):
+                keys.add(node.slice.value)
+            target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+            value = getattr(node, "value", None)
+            if isinstance(target, ast.Name) and target.id in ("counts", "COUNTS"):
+                if isinstance(value, ast.Dict):
+                    keys |= {k.value for k in value.keys if isinstance(k, ast.Constant)}
+                elif isinstance(value, ast.Tuple):
+                    keys |= {k.value for k in value.elts if isinstance(k, ast.Constant)}
+    assert len(keys) > 20  # the scan finds the jobs' counts
+    assert keys - set(JOB_COUNT_LABELS) == set()

@@ -127,7 +127,7 @@ def test_a_named_beneficiary_cannot_be_renamed_into_another_municipality(api, db
     assert response.status_code == 409, response.json
     error = response.json["error"]
     assert error["code"] == "conflict"
-    assert "in use" in error["message"] and "beneficiary" in error["message"]
+    assert "in gebruik" in error["message"] and "begunstigde" in error["message"]
     assert set(error["fields"]) == {"name", "enterprise_number"}
     db.session.expire_all()
     assert identity(member) == before

@@ -138,7 +138,7 @@ def test_a_correction_of_a_task_whose_asset_was_planned_again_is_refused(client,
 
     assert answer.status_code == 409
     assert answer.json["error"]["code"] == "planned_again"
-    assert "new task" in answer.json["error"]["message"]
+    assert "nieuwe taak" in answer.json["error"]["message"]
     with force_locale("nl"):
         assert "opnieuw ingepland" in translate(Message(PlannedAgain.message_template))
     db.session.expire_all()

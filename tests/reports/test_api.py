@@ -435,3 +435,26 @@ def test_anonymous_requests_answer_401(client, billed):
         f"/api/v1/statements/{statement.id}",
     ):
         assert client.get(url).status_code == 401
+
+
+def test_a_download_from_a_page_has_column_titles_in_words_a_token_keeps_field_names(
+    client, login_as, billed
+):
+    """§7.6: the member who clicks "Download CSV" reads Dutch column titles (and an XLSX's
+    header row); an integration with a token keeps the field names it reads."""
+    from openpyxl import load_workbook
+
+    url = statement_url(billed.member_a, format="csv")
+    by_token = client.get(url, headers=billed.headers("member_a")).get_data(as_text=True)
+    assert by_token.lstrip("\ufeff").startswith("row_type;framework_reference;provider_name")
+    login_as(billed.users["member_a"])
+    by_page = client.get(url).get_data(as_text=True)
+    titles = by_page.lstrip("\ufeff").splitlines()[0].split(";")
+    assert titles[:3] == ["Rij", "Referentie raamovereenkomst", "Opdrachtnemer"]
+    assert "Eenheidsprijs" in titles and "Totaal incl. btw" in titles
+    assert not {"row_type", "unit_price", "vat_rate"} & set(titles)
+    # The same rows under either header.
+    assert by_page.splitlines()[1:] == by_token.splitlines()[1:]
+    book = load_workbook(io.BytesIO(client.get(statement_url(billed.member_a, format="xlsx")).data))
+    header = [cell.value for cell in book.worksheets[0][1]]
+    assert header[:2] == ["Referentie raamovereenkomst", "Opdrachtnemer"]
