@@ -86,6 +86,7 @@ JOB_COUNT_LABELS = {
     "unassigned": _l("rounds without a provider"),
     "unassigned_round_ids": _l("rounds without a provider (numbers)"),
     "late_alerted": _l("late rounds reported"),
+    "repriced": _l("rounds priced at the provider's own price"),
     # mark-overdue
     "overdue": _l("rounds overdue"),
     "auto_accepted": _l("rounds accepted automatically"),

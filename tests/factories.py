@@ -121,7 +121,8 @@ def make_task_type(lot, code: str = "hydrant_inspection", **values):
     return task_type
 
 
-def make_price(task_type, unit_price="18.50", valid_from=None, **values):
+def make_price(task_type, unit_price="18.50", valid_from=None, provider=None, **values):
+    """A price line of `task_type`: the lot's common line, or `provider`'s own (SPEC 7.2)."""
     from datetime import date
     from decimal import Decimal
 
@@ -130,6 +131,7 @@ def make_price(task_type, unit_price="18.50", valid_from=None, **values):
     line = PriceLine(
         lot_id=task_type.lot_id,
         task_type_id=task_type.id,
+        provider_id=provider.id if provider is not None else None,
         unit=values.pop("unit", "piece"),
         unit_price=Decimal(unit_price),
         vat_rate=Decimal(values.pop("vat_rate", "21.00")),

@@ -285,7 +285,8 @@ def update_task_type(task_type_id: int, data):
 
 @endpoint(
     "/lots/<int:lot_id>/prices",
-    summary="A lot's price schedule (every line, by task type and date)",
+    summary="A lot's price schedule (every line, by task type, provider and date; "
+    "`provider_id` null: the common line)",
     tag=TAG,
     response=PriceSchema,
     many=True,
@@ -296,7 +297,13 @@ def list_prices(lot_id: int):
         select(PriceLine)
         .join(TaskType, TaskType.id == PriceLine.task_type_id)
         .where(PriceLine.lot_id == lot.id)
-        .order_by(TaskType.code, PriceLine.valid_from, PriceLine.id)
+        .order_by(
+            TaskType.code,
+            PriceLine.provider_id.is_not(None),
+            PriceLine.provider_id,
+            PriceLine.valid_from,
+            PriceLine.id,
+        )
     )
 
 

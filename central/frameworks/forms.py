@@ -284,6 +284,15 @@ class TaskTypeForm(FlaskForm):
 
 class PriceForm(FlaskForm):
     task_type = SelectField(_l("Task type"), choices=[], validate_choice=False)
+    provider_id = SelectField(
+        _l("Provider"),
+        choices=[],
+        validate_choice=False,
+        description=_l(
+            "A provider's own tendered price overrides the common line for it; the common line "
+            "applies to every provider without one."
+        ),
+    )
     unit = SelectField(
         _l("Unit"),
         choices=[
@@ -306,6 +315,7 @@ class PriceForm(FlaskForm):
     def values(self) -> dict[str, Any]:
         return {
             "task_type": self.task_type.data,
+            "provider_id": self.provider_id.data or None,
             "unit": self.unit.data,
             "unit_price": amount_input(self.unit_price.data),
             "vat_rate": amount_input(self.vat_rate.data),

@@ -281,7 +281,11 @@ class TaskType(db.Model):
 
 class PriceLine(db.Model):
     """A unit price (excl. VAT) of a task type in a lot, in force from `valid_from` (rule 5).
-    Lines are never edited: a new line takes effect from its date, the past keeps its price."""
+    Lines are never edited: a new line takes effect from its date, the past keeps its price.
+
+    SPEC 7.2: a line naming `provider_id` is that awarded provider's tendered price and
+    overrides the lot's common line (no `provider_id`) for the task type; each provider of a
+    cascade is paid its own price."""
 
     __tablename__ = "price_lines"
     __table_args__ = (
@@ -293,8 +297,33 @@ class PriceLine(db.Model):
             name="fk_price_lines_lot_task_type",
             ondelete="CASCADE",
         ),
-        # One price per task type and date: the price in force on a day is unambiguous.
-        UniqueConstraint("task_type_id", "valid_from", name="uq_price_lines_task_type_valid_from"),
+        # A provider's own line belongs to a provider awarded the line's lot (and goes with
+        # its award).
+        ForeignKeyConstraint(
+            ["lot_id", "provider_id"],
+            ["awards.lot_id", "awards.provider_id"],
+            name="fk_price_lines_lot_provider_award",
+            ondelete="CASCADE",
+        ),
+        # One common price per task type and date, and one per provider, task type and date:
+        # the price in force on a day is unambiguous.
+        Index(
+            "uq_price_lines_common_task_type_valid_from",
+            "task_type_id",
+            "valid_from",
+            unique=True,
+            sqlite_where=text("provider_id IS NULL"),
+            postgresql_where=text("provider_id IS NULL"),
+        ),
+        Index(
+            "uq_price_lines_provider_task_type_valid_from",
+            "provider_id",
+            "task_type_id",
+            "valid_from",
+            unique=True,
+            sqlite_where=text("provider_id IS NOT NULL"),
+            postgresql_where=text("provider_id IS NOT NULL"),
+        ),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
         # A VAT rate is a percentage.
         CheckConstraint("vat_rate >= 0 AND vat_rate <= 100", name="vat_rate_range"),
@@ -304,6 +333,8 @@ class PriceLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"))
     task_type_id: Mapped[int] = mapped_column()
+    # None: the lot's common line, for every provider without a line of its own.
+    provider_id: Mapped[int | None] = mapped_column()
     unit: Mapped[str] = mapped_column(enum_column_type(PriceUnit), default=PriceUnit.PIECE)
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21.00"))
@@ -313,6 +344,12 @@ class PriceLine(db.Model):
     task_type: Mapped[TaskType] = relationship(
         foreign_keys=[task_type_id],
         primaryjoin="PriceLine.task_type_id == TaskType.id",
+        viewonly=True,
+    )
+
+    provider: Mapped[Organisation | None] = relationship(
+        foreign_keys=[provider_id],
+        primaryjoin="PriceLine.provider_id == Organisation.id",
         viewonly=True,
     )
 

@@ -117,24 +117,89 @@ def committed_amounts(framework_id: int) -> FrameworkAmounts:
     return amounts_from_rows(row for source in _SOURCES for row in source(framework_id))
 
 
-def price_in_force(task_type_id: int, day: date) -> PriceLine | None:
-    """The price line of a task type in force on `day`: the latest one valid from then (rule 5)."""
-    return db.session.scalar(
+def price_in_force(
+    task_type_id: int, day: date, provider_id: int | None = None
+) -> PriceLine | None:
+    """The price line of a task type in force on `day`: the latest one valid from then (rule 5);
+    for a provider, its own line if it has one in force, else the common line (SPEC 7.2)."""
+    stmt = (
         select(PriceLine)
         .where(PriceLine.task_type_id == task_type_id, PriceLine.valid_from <= day)
         .order_by(PriceLine.valid_from.desc())
         .limit(1)
     )
+    if provider_id is not None:
+        own = db.session.scalar(stmt.where(PriceLine.provider_id == provider_id))
+        if own is not None:
+            return own
+    return db.session.scalar(stmt.where(PriceLine.provider_id.is_(None)))
 
 
-def current_prices(lot_id: int, day: date) -> dict[int, PriceLine]:
-    """Per task type of a lot, the price line in force on `day`."""
-    lines = db.session.scalars(
-        select(PriceLine)
-        .where(PriceLine.lot_id == lot_id, PriceLine.valid_from <= day)
-        .order_by(PriceLine.task_type_id, PriceLine.valid_from)
-    )
-    return {line.task_type_id: line for line in lines}
+def current_prices(lot_id: int, day: date, provider_id: int | None = None) -> dict[int, PriceLine]:
+    """Per task type of a lot, the common line in force on `day`; for a provider, its own line
+    where it has one in force (SPEC 7.2)."""
+    return PriceSchedule.load([lot_id]).lines(lot_id, day, provider_id)
+
+
+@dataclass
+class PriceSchedule:
+    """Every price line of some lots, held in memory to price many tasks at once (rule 5, SPEC
+    7.2): per lot, task type and provider (None: the common line), lines by date."""
+
+    lines_by_key: dict[tuple[int, int, int | None], list[PriceLine]]
+
+    @classmethod
+    def load(cls, lot_ids: Iterable[int]) -> PriceSchedule:
+        by_key: dict[tuple[int, int, int | None], list[PriceLine]] = {}
+        ids = list(lot_ids)
+        if ids:
+            for line in db.session.scalars(
+                select(PriceLine)
+                .where(PriceLine.lot_id.in_(ids))
+                .order_by(PriceLine.valid_from, PriceLine.id)
+            ):
+                key = (line.lot_id, line.task_type_id, line.provider_id)
+                by_key.setdefault(key, []).append(line)
+        return cls(by_key)
+
+    def has_provider_lines(self, lot_id: int) -> bool:
+        """Whether any provider of the lot has a price of its own."""
+        return any(key[0] == lot_id and key[2] is not None for key in self.lines_by_key)
+
+    def line(
+        self, lot_id: int, task_type_id: int, day: date, provider_id: int | None = None
+    ) -> PriceLine | None:
+        """The line in force on `day`: the provider's own, else the common one."""
+        keys = [(lot_id, task_type_id, provider_id)] if provider_id is not None else []
+        for key in (*keys, (lot_id, task_type_id, None)):
+            found = None
+            for line in self.lines_by_key.get(key, ()):
+                if line.valid_from > day:
+                    break
+                found = line
+            if found is not None:
+                return found
+        return None
+
+    def lines(self, lot_id: int, day: date, provider_id: int | None = None) -> dict[int, PriceLine]:
+        """Per task type of the lot, the line in force on `day` for the provider (or common)."""
+        task_type_ids = {key[1] for key in self.lines_by_key if key[0] == lot_id}
+        found = {t: self.line(lot_id, t, day, provider_id) for t in task_type_ids}
+        return {t: line for t, line in found.items() if line is not None}
+
+    def highest(self, lot_id: int, day: date, provider_ids: Iterable[int]) -> dict[int, PriceLine]:
+        """Per task type, the highest line in force on `day` among the given providers (the
+        lot's awarded ones; none: the common lines): what planning commits (SPEC 7.2)."""
+        providers = list(provider_ids)
+        if not providers:
+            return self.lines(lot_id, day)
+        highest: dict[int, PriceLine] = {}
+        for provider_id in providers:
+            for task_type_id, line in self.lines(lot_id, day, provider_id).items():
+                held = highest.get(task_type_id)
+                if held is None or line.unit_price > held.unit_price:
+                    highest[task_type_id] = line
+        return highest
 
 
 def approved_lot_ids(member_id: int, framework_id: int | None = None) -> set[int]:

@@ -179,6 +179,15 @@ class PriceSchema(Schema):
     unit = fields.String(
         load_default="piece", validate=validate.OneOf([u.value for u in PriceUnit])
     )
+    provider_id = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "A provider awarded the lot: its own (tendered) price, overriding "
+            "the common line for it (SPEC 7.2). Null or absent: the lot's common line, for "
+            "every provider without a line of its own."
+        },
+    )
     unit_price = _money(required=True, metadata={"description": "Excl. VAT."})
     vat_rate = fields.Decimal(
         as_string=True, places=2, allow_nan=False, load_default=None, allow_none=True

@@ -843,7 +843,8 @@ def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any)
 def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine:
     """Rule 5: a unit price excl. VAT per task type and unit, in force from its date. Lines are
     never edited; a new line counts from its date on, so the past keeps its price. On a running
-    framework a new line starts today or later."""
+    framework a new line starts today or later. With `provider_id` (a provider awarded the lot)
+    it is that provider's own price, overriding the common line for it (SPEC 7.2)."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
     errors: dict[str, str] = {}
@@ -861,7 +862,19 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         maximum=Decimal(100),
     )
     valid_from = _date(values.get("valid_from") or today(), "valid_from", errors)
+    provider_id = None
+    if values.get("provider_id") not in (None, ""):
+        provider_id = _int(
+            values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31 - 1
+        )
     _raise(errors)
+    if provider_id is not None and not db.session.scalar(
+        select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider_id)
+    ):
+        raise ValidationError(
+            N_("A provider's own price is for a provider awarded this lot."),
+            fields={"provider_id": N_("Not awarded this lot.")},
+        )
     task_type = db.session.scalar(
         select(TaskType).where(TaskType.lot_id == lot.id, TaskType.code == code)
     )
@@ -888,9 +901,16 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
             fields={"unit": N_("Must be %(unit)s.")},
             params={"unit": earlier_unit},
         )
+    same_schedule = (
+        PriceLine.provider_id.is_(None)
+        if provider_id is None
+        else PriceLine.provider_id == provider_id
+    )
     if db.session.scalar(
         select(PriceLine.id).where(
-            PriceLine.task_type_id == task_type.id, PriceLine.valid_from == valid_from
+            PriceLine.task_type_id == task_type.id,
+            PriceLine.valid_from == valid_from,
+            same_schedule,
         )
     ):
         raise Conflict(
@@ -900,6 +920,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     line = PriceLine(
         lot_id=lot.id,
         task_type_id=task_type.id,
+        provider_id=provider_id,
         unit=str(unit),
         unit_price=unit_price,
         vat_rate=vat_rate,
@@ -913,6 +934,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         actor=actor,
         lot_id=lot.id,
         task_type=code,
+        provider_id=provider_id,
         unit=unit,
         unit_price=unit_price,
         vat_rate=vat_rate,

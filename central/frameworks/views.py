@@ -227,13 +227,25 @@ def show(framework_id: int):
                 select(PriceLine)
                 .join(TaskType, TaskType.id == PriceLine.task_type_id)
                 .where(PriceLine.lot_id == lot.id)
-                .order_by(TaskType.code, PriceLine.valid_from)
+                .order_by(
+                    PriceLine.provider_id.is_not(None),
+                    PriceLine.provider_id,
+                    TaskType.code,
+                    PriceLine.valid_from,
+                )
             )
         )
         for lot in lots
     }
-    in_force = {
-        line.id for lot in lots for line in queries.current_prices(lot.id, today()).values()
+    # SPEC 7.2: the common schedule and each awarded provider's own; a line is in force in its
+    # own schedule (a common line stays in force for the providers without a line of their own).
+    schedule = queries.PriceSchedule.load(lot.id for lot in lots)
+    in_force = {line.id for lot in lots for line in schedule.lines(lot.id, today()).values()} | {
+        line.id
+        for lot in lots
+        for award in lot.awards
+        for line in schedule.lines(lot.id, today(), award.provider_id).values()
+        if line.provider_id is not None
     }
     leads = _leads(framework)
     accessions_stmt = visible_accessions(current_user).where(Accession.framework_id == framework.id)
@@ -469,6 +481,9 @@ def add_price(lot_id: int):
     _require_lead(framework)
     form = PriceForm()
     form.task_type.choices = [(t.code, f"{t.name} ({t.code})") for t in lot.task_types]
+    form.provider_id.choices = [("", _("All providers (common line)"))] + [
+        (str(award.provider_id), award.provider.name) for award in lot.awards
+    ]
     if request.method == "GET":
         form.valid_from.data = max(today(), framework.start_date)
     if form.validate_on_submit():

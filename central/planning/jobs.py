@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from math import ceil
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
@@ -37,8 +38,8 @@ from central.frameworks.queries import (
     ZERO,
     Amounts,
     FrameworkAmounts,
+    PriceSchedule,
     approved_members_by_lot,
-    current_prices,
 )
 from central.organisations.models import Organisation
 from central.planning import notifications
@@ -173,8 +174,12 @@ def _open_frameworks(today: date) -> list[Framework]:
 
 
 def _prices(lot: Lot, today: date) -> dict[str, _Price]:
-    """The lot's task types that have a price in force today, by code."""
-    lines = current_prices(lot.id, today)
+    """The lot's task types that have a price in force today, by code: the highest among its
+    awarded providers' prices (SPEC 7.2), so that the work fits the maximum whoever takes it;
+    assign-rounds prices it again at the assigned provider's own price."""
+    lines = PriceSchedule.load([lot.id]).highest(
+        lot.id, today, [award.provider_id for award in lot.awards]
+    )
     prices = {}
     for task_type in lot.task_types:
         line = lines.get(task_type.id)
@@ -733,6 +738,7 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             Round.due_date,
             Round.late_alerted_at,
             task_count,
+            Round.created_at,
         )
         .where(Round.status == RoundStatus.PLANNED, Round.provider_id.is_(None))
         .order_by(Round.due_date, Round.framework_id, Round.id)
@@ -785,21 +791,24 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         room.week_rounds[(provider_id, week)] += int(rounds)
         room.day_rounds[(provider_id, day)] += int(rounds)
     now = business_now(today)
+    pricing = _Repricing.load(session, pending)
     changes = []
     unassigned = []
     late_alerts = []
-    for round_id, framework_id, lot_id, member_id, due_date, alerted, tasks in pending:
+    for round_id, framework_id, lot_id, member_id, due_date, alerted, tasks, created in pending:
         late = due_date <= today
         if late and alerted is None:
             late_alerts.append((round_id, framework_id, due_date))
         last_week = first_week + timedelta(weeks=LATE_WEEKS) if late else monday(due_date)
+        fits = pricing.fits(round_id, framework_id, lot_id, _local_date(created))
         choice = _first_day_with_room(
-            room, awards[lot_id], lot_id, tasks, first_week, last_week, late
+            room, awards[lot_id], lot_id, tasks, first_week, last_week, late, fits
         )
         if choice is None:
             unassigned.append(round_id)
             continue
         provider_id, day = choice
+        pricing.take(round_id, provider_id)
         room.take(lot_id, provider_id, tasks, day)
         late_assigned += late
         changes.append(
@@ -819,6 +828,7 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             changes,
         )
         notifications.rounds_assigned(changes)
+    pricing.write(session)
     if late_alerts:
         session.execute(
             update(table)
@@ -838,6 +848,7 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             assigned={str(pid): rids for pid, rids in sorted(by_provider.items())},
             unassigned=unassigned,
             late_alerted=[r[0] for r in late_alerts],
+            **({"repriced": sorted(pricing.repriced)} if pricing.repriced else {}),
         )
     session.commit()
     counts["assigned"] = len(changes)
@@ -848,7 +859,131 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         counts["late_alerted"] = len(late_alerts)
     if unassigned:
         counts["unassigned_round_ids"] = unassigned[:50]
+    if pricing.repriced:
+        counts["repriced"] = len(pricing.repriced)
     return counts
+
+
+class _Repriced(NamedTuple):
+    """A round priced at one provider's own prices: the change in its amount, and its tasks'
+    new (id, unit price, VAT rate, amount) where they change."""
+
+    delta: Decimal
+    tasks: list[tuple[int, Decimal, Decimal, Decimal]]
+
+
+@dataclass
+class _Repricing:
+    """SPEC 7.2: a round is priced at the assigned provider's price in force on the day it was
+    planned (planning committed the highest among the lot's providers). Only lots in which some
+    provider has a price of its own can change. A raise goes through the one commit decision
+    (`Room.refusal`, under the framework's lock): a provider whose price would cross the
+    maximum is passed over."""
+
+    schedule: PriceSchedule
+    tasks: dict[int, list[tuple[int, int, Decimal, Decimal, Decimal, Decimal]]]
+    rooms: dict[int, framework_services.Room] = field(default_factory=dict)
+    lots: dict[int, Lot] = field(default_factory=dict)
+    answers: dict[tuple[int, int], _Repriced | None] = field(default_factory=dict)
+    context: dict[int, tuple[int, int, date]] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    repriced: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, session: Session, pending: list) -> _Repricing:
+        schedule = PriceSchedule.load({row.lot_id for row in pending})
+        round_ids = [row.id for row in pending if schedule.has_provider_lines(row.lot_id)]
+        tasks: dict[int, list] = defaultdict(list)
+        for start in range(0, len(round_ids), 5000):
+            for row in session.execute(
+                select(
+                    Task.round_id,
+                    Task.id,
+                    Task.task_type_id,
+                    Task.quantity,
+                    Task.unit_price,
+                    Task.vat_rate,
+                    Task.amount,
+                ).where(
+                    Task.round_id.in_(round_ids[start : start + 5000]),
+                    Task.status != TaskStatus.CANCELLED,
+                )
+            ):
+                tasks[row[0]].append(tuple(row[1:]))
+        return cls(schedule, tasks)
+
+    def fits(
+        self, round_id: int, framework_id: int, lot_id: int, planned_on: date
+    ) -> Callable[[int], bool] | None:
+        """Whether a provider may take the round at its own price (None: its price is the
+        planned one, whoever takes it)."""
+        if round_id not in self.tasks:
+            return None
+        self.context[round_id] = (framework_id, lot_id, planned_on)
+        return lambda provider_id: self._priced(round_id, provider_id) is not None
+
+    def _priced(self, round_id: int, provider_id: int) -> _Repriced | None:
+        key = (round_id, provider_id)
+        if key not in self.answers:
+            self.answers[key] = self._price(round_id, provider_id)
+        return self.answers[key]
+
+    def _price(self, round_id: int, provider_id: int) -> _Repriced | None:
+        framework_id, lot_id, planned_on = self.context[round_id]
+        delta = ZERO
+        changed = []
+        for task_id, task_type_id, quantity, unit_price, vat_rate, amount in self.tasks[round_id]:
+            line = self.schedule.line(lot_id, task_type_id, planned_on, provider_id)
+            if line is None:
+                return None  # the provider has no price for this work
+            new_amount = task_amount(line.unit_price, quantity)
+            delta += new_amount - amount
+            if (line.unit_price, line.vat_rate, new_amount) != (unit_price, vat_rate, amount):
+                changed.append((task_id, line.unit_price, line.vat_rate, new_amount))
+        if delta > 0 and self._room(framework_id).refusal(self._lot(lot_id), delta) is not None:
+            return None
+        return _Repriced(delta, changed)
+
+    def _room(self, framework_id: int) -> framework_services.Room:
+        if framework_id not in self.rooms:
+            framework = db.session.get(Framework, framework_id)
+            self.rooms[framework_id] = framework_services.room_under(framework)
+        return self.rooms[framework_id]
+
+    def _lot(self, lot_id: int) -> Lot:
+        if lot_id not in self.lots:
+            self.lots[lot_id] = db.session.get(Lot, lot_id)
+        return self.lots[lot_id]
+
+    def take(self, round_id: int, provider_id: int) -> None:
+        """The round goes to the provider: count the change and keep its tasks' new prices."""
+        if round_id not in self.context:
+            return
+        priced = self._priced(round_id, provider_id)
+        framework_id, lot_id, _ = self.context[round_id]
+        if priced.delta:
+            self._room(framework_id).take(self._lot(lot_id), priced.delta)
+        if priced.tasks:
+            self.repriced.add(round_id)
+            self.updates.extend(
+                {"tid": task_id, "price": price, "vat": vat, "amount": amount}
+                for task_id, price, vat, amount in priced.tasks
+            )
+
+    def write(self, session: Session) -> None:
+        if not self.updates:
+            return
+        table = Task.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("tid"))
+            .values(
+                unit_price=bindparam("price"),
+                vat_rate=bindparam("vat"),
+                amount=bindparam("amount"),
+            ),
+            self.updates,
+        )
 
 
 def _first_day_with_room(
@@ -859,10 +994,12 @@ def _first_day_with_room(
     first_week: date,
     last_week: date,
     late: bool,
+    fits: Callable[[int], bool] | None = None,
 ) -> tuple[int, date] | None:
     """Rule 13: the highest-ranked provider with room in some week up to the due date, on its
     first open day of the earliest such week. A late round (§7.5) goes to whichever awarded
-    provider has room first, in rank order within a week."""
+    provider has room first, in rank order within a week. A provider whose own price would
+    take the work over the maximum (`fits` says no) is passed over like one without room."""
     weeks = []
     week = first_week
     while week <= last_week:
@@ -874,6 +1011,8 @@ def _first_day_with_room(
         else ((p, c, w) for p, c in awards for w in weeks)
     )
     for provider_id, capacity, week in pairs:
+        if fits is not None and not fits(provider_id):
+            continue
         day = room.day_with_room(lot_id, provider_id, capacity, tasks, week)
         if day is not None:
             return provider_id, day

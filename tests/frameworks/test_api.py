@@ -162,6 +162,7 @@ def test_coordinator_creates_activates_and_member_accedes(api, world, db):
         "id": price.json["id"],
         "lot_id": lot_id,
         "task_type": "hedge_trimming",
+        "provider_id": None,
         "unit": "m",
         "unit_price": "2.35",
         "vat_rate": "21.00",
