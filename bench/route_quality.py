@@ -172,6 +172,10 @@ def _limit(figures: dict) -> str:
     return "wall-clock"
 
 
+def _flag(figures: dict) -> str:
+    return " --cpu" if figures.get("ortools_limit") == "cpu" else ""
+
+
 def section() -> str:
     """The route-quality table of the last `python -m bench.route_quality` run, for
     bench/results.md (empty when it never ran)."""
@@ -182,7 +186,7 @@ def section() -> str:
         [
             "## Route quality against OR-Tools (SPEC 7.5)",
             "",
-            f"Command: `python -m bench.route_quality` ({f['rounds']} rounds of "
+            f"Command: `python -m bench.route_quality{_flag(f)}` ({f['rounds']} rounds of "
             f"{f['stops'][0]}–{f['stops'][1]} stops; OR-Tools guided local search, "
             f"{f['ortools_seconds_per_round']:g} s a round, haversine metres, open path). "
             f"Load average {f['load_average'][0]:.1f} while OR-Tools ran: its time limit is "
