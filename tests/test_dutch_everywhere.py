@@ -66,10 +66,15 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+# A date written as 2026-12-05 (or 05/12/2026) instead of "5 dec 2026": not the nl-BE form.
+FOREIGN_DATE = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})\b")
+
+
 def english_in(text: str, data_names: set[str]) -> set[str]:
     for name in data_names:
         text = text.replace(name, " ")
-    return {w for w in WORD.findall(text) if w.lower() in ENGLISH}  # codes never match
+    words = {w for w in WORD.findall(text) if w.lower() in ENGLISH}  # codes never match
+    return words | set(FOREIGN_DATE.findall(text))
 
 
 def _checklist_labels(task_type) -> list[str]:

@@ -1,12 +1,12 @@
 """Forms of the frameworks pages; the services check the rules, the forms only the shape.
 
-The checklist editor is a text area with one item per line:
-`key|label|pass_fail` or `key|label|reading|min|max` (min and max may be left empty); a last
-part `critical` marks an item whose failure puts the asset out of service.
+The checklist editor is a table of rows (what is checked, pass/fail or a reading between bounds,
+out of service when it fails), with empty rows to add items; every row's errors show at once.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import get_locale
@@ -15,17 +15,42 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from central.core.errors import N_, ValidationError
 from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
+
+
+class RequiredWhenSent:
+    """A field the form sends is required; one a request leaves out keeps its default or the
+    value on record (as the API leaves an absent setting as it is)."""
+
+    def __init__(self, message):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if not field.raw_data:
+            raise StopValidation()
+        if not str(field.raw_data[0]).strip():
+            raise StopValidation(self.message)
 
 
 def amount_input(raw: Any, locale: str | None = None) -> str | None:
@@ -54,62 +79,80 @@ def amount_input(raw: Any, locale: str | None = None) -> str | None:
     return text
 
 
-def _reading_bound(raw: str) -> str | None:
+def _reading_bound(raw: str | None) -> str | None:
     """A checklist bound: a plain number, with a decimal comma or point."""
-    text = raw.strip().replace(",", ".")
+    text = (raw or "").strip().replace(",", ".")
     return text or None
 
 
-def parse_checklist(text: str | None) -> list[dict[str, Any]]:
-    """Read the checklist text area into items for the service; a malformed line is refused
-    with its line number."""
+class ChecklistItemForm(Form):
+    """One row of a task type's checklist: what the crew checks, as a pass/fail or a reading
+    between bounds; `key` keeps an existing item's identity (results refer to it)."""
+
+    key = HiddenField()
+    check = StringField(_l("What is checked"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        _l("Answer"),
+        choices=[("pass_fail", _l("Pass or fail")), ("reading", _l("A reading (number)"))],
+        default="pass_fail",
+    )
+    min = StringField(_l("Lowest"), validators=[Optional(), Length(max=20)])
+    max = StringField(_l("Highest"), validators=[Optional(), Length(max=20)])
+    critical = BooleanField(_l("Out of service when it fails"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """All of a row's errors at once, next to their fields."""
+        ok = super().validate(extra_validators)
+        if not (self.check.data or "").strip():
+            if any((f.data or "").strip() for f in (self.min, self.max)):
+                self.check.errors.append(_l("Say what is checked, or empty the row."))
+                ok = False
+            return ok
+        low, high = _reading_bound(self.min.data), _reading_bound(self.max.data)
+        if self.kind.data == "pass_fail" and (low or high):
+            self.min.errors.append(_l("A pass/fail item has no lowest or highest value."))
+            ok = False
+        for field, value in ((self.min, low), (self.max, high)):
+            if value is not None:
+                try:
+                    Decimal(value)
+                except InvalidOperation:
+                    field.errors.append(_l("A number, e.g. 1,5."))
+                    ok = False
+        bounded = not self.min.errors and not self.max.errors and low and high
+        if bounded and Decimal(low) > Decimal(high):
+            self.max.errors.append(_l("Not below the lowest value."))
+            ok = False
+        return ok
+
+
+def checklist_items(rows: list[ChecklistItemForm]) -> list[dict[str, Any]]:
+    """The filled rows as checklist items for the service: an empty row is left out, a new row
+    gets a key made from its label (unique in the checklist)."""
+    from central.frameworks.services import code_from
+
+    keys = {row.key.data for row in rows if row.key.data and (row.check.data or "").strip()}
     items: list[dict[str, Any]] = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
+    for row in rows:
+        label = (row.check.data or "").strip()
+        if not label:
             continue
-        parts = [p.strip() for p in line.split("|")]
-        critical = len(parts) > 3 and parts[-1] == "critical"
-        if critical:
-            parts.pop()
-        if len(parts) < 3 or parts[2] not in ("pass_fail", "reading"):
-            raise ValidationError(
-                N_("Line %(number)d: write key|label|pass_fail or key|label|reading|min|max."),
-                fields={"checklist": N_("Line %(number)d is not key|label|kind.")},
-                params={"number": number},
-            )
-        kind = parts[2]
-        if kind == "pass_fail" and any(parts[3:]):
-            raise ValidationError(
-                N_("Line %(number)d: a pass/fail item has no min or max."),
-                fields={"checklist": N_("Line %(number)d: no min or max on pass_fail.")},
-                params={"number": number},
-            )
-        if len(parts) > 5:
-            raise ValidationError(
-                N_("Line %(number)d: too many parts."),
-                fields={"checklist": N_("Line %(number)d has too many | signs.")},
-                params={"number": number},
-            )
-        low = _reading_bound(parts[3]) if len(parts) > 3 else None
-        high = _reading_bound(parts[4]) if len(parts) > 4 else None
-        item = {"key": parts[0], "label": parts[1], "kind": kind, "min": low, "max": high}
-        if critical:
+        key = row.key.data
+        if not key:
+            key = code_from(label, keys, max_len=40)
+            keys.add(key)
+        reading = row.kind.data == "reading"
+        item: dict[str, Any] = {
+            "key": key,
+            "label": label,
+            "kind": row.kind.data,
+            "min": _reading_bound(row.min.data) if reading else None,
+            "max": _reading_bound(row.max.data) if reading else None,
+        }
+        if row.critical.data:
             item["critical"] = True
         items.append(item)
     return items
-
-
-def checklist_text(items: list[dict[str, Any]] | None) -> str:
-    """The checklist as the text area shows it."""
-    lines = []
-    for item in items or []:
-        parts = [item["key"], item["label"], item["kind"]]
-        if item["kind"] == "reading":
-            parts += [item.get("min") or "", item.get("max") or ""]
-        if item.get("critical"):
-            parts.append("critical")
-        lines.append("|".join(str(p) for p in parts))
-    return "\n".join(lines)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -175,7 +218,10 @@ class LotForm(FlaskForm):
     service_type = StringField(
         _l("Service type"),
         validators=[DataRequired(_l("Enter a service type")), Length(max=50)],
-        description=_l("e.g. hydrant_maintenance, signage, green_maintenance."),
+        description=_l(
+            "In words or as a code, e.g. Green maintenance or hydrant_maintenance; kept as a code "
+            "(green_maintenance)."
+        ),
     )
     reserved = BooleanField(_l("Reserved for the social economy (art. 15)"))
     max_value = StringField(
@@ -203,7 +249,7 @@ class LotForm(FlaskForm):
         _l("Working time of a crew-day (minutes)"),
         default=450,
         validators=[
-            InputRequired(_l("Enter a number")),
+            RequiredWhenSent(_l("Enter a number")),
             NumberRange(
                 min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
             ),
@@ -216,7 +262,7 @@ class LotForm(FlaskForm):
         _l("Average travel speed (km/h)"),
         default=30,
         validators=[
-            InputRequired(_l("Enter a number")),
+            RequiredWhenSent(_l("Enter a number")),
             NumberRange(min=1, max=MAX_TRAVEL_KMH, message=_l("Between %(min)s and %(max)s km/h.")),
         ],
         description=_l("Travel time is the length of a round's route at this speed."),
@@ -237,21 +283,20 @@ class LotForm(FlaskForm):
         }
 
 
+EMPTY_CHECKLIST_ROWS = 3  # empty rows under the checklist's items, for new ones
+
+
 class TaskTypeForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(_l("Enter a code")), Length(max=50)],
-        description=_l("Lower-case letters, digits, - and _, e.g. hydrant_inspection."),
-    )
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name")), Length(max=200)])
-    checklist = TextAreaField(
-        _l("Checklist"),
-        validators=[Length(max=20000)],
+        validators=[Optional(), Length(max=50)],
         description=_l(
-            "One item per line: key|label|pass_fail, or key|label|reading|min|max "
-            "(min and max optional). Example: pressure|Static pressure (bar)|reading|1.5|10"
+            "Leave empty to make it from the name. Letters, digits, - and _, in any case "
+            "(kept in lower case), e.g. hydrant_inspection."
         ),
     )
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name")), Length(max=200)])
+    items = FieldList(FormField(ChecklistItemForm), min_entries=EMPTY_CHECKLIST_ROWS)
     follow_up = SelectField(
         _l("Follow-up task type for a defect"),
         choices=[],
@@ -262,7 +307,7 @@ class TaskTypeForm(FlaskForm):
         _l("Time on site per task (minutes)"),
         default=15,
         validators=[
-            InputRequired(_l("Enter a number")),
+            RequiredWhenSent(_l("Enter a number")),
             NumberRange(
                 min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
             ),
@@ -272,14 +317,43 @@ class TaskTypeForm(FlaskForm):
         ),
     )
 
+    def show_items(self, items: list[dict[str, Any]]) -> None:
+        """Rows for a task type's checklist, and empty rows to add to it."""
+        while self.items.entries:
+            self.items.pop_entry()
+        for item in items:
+            self.items.append_entry(
+                {
+                    "key": item["key"],
+                    "check": item["label"],
+                    "kind": item["kind"],
+                    "min": _shown_bound(item.get("min")),
+                    "max": _shown_bound(item.get("max")),
+                    "critical": bool(item.get("critical")),
+                }
+            )
+        self.add_rows()
+
+    def add_rows(self, count: int = EMPTY_CHECKLIST_ROWS) -> None:
+        for _ in range(count):
+            self.items.append_entry()
+
     def values(self, follow_ups: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {
-            "code": self.code.data,
+            "code": (self.code.data or "").strip(),
             "name": self.name.data,
-            "checklist": parse_checklist(self.checklist.data),
+            "checklist": checklist_items(list(self.items)),
             "follow_up": follow_ups.get(self.follow_up.data or ""),
             "service_minutes": self.service_minutes.data,
         }
+
+
+def _shown_bound(value: Any) -> str:
+    """A stored bound as the reader writes it (1,5 in Dutch)."""
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    return text.replace(".", ",") if str(get_locale() or "nl").startswith("nl") else text
 
 
 class PriceForm(FlaskForm):

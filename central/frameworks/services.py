@@ -10,6 +10,7 @@ flushes; the caller commits.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -304,21 +305,49 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
             maximum=Decimal(100),
         ),
     }
+    if errors:
+        # Every error at once (§7.6): the rules speak of the fields that are readable.
+        _framework_rule_errors(cleaned, current, errors, [])
     _raise(errors)
     return cleaned
 
 
 def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -> None:
-    check_term(cleaned["start_date"], cleaned["end_date"], cleaned["term_justification"])
-    check_values(cleaned["estimated_value"], cleaned["max_value"])
-    stmt = select(Framework.id).where(Framework.reference == cleaned["reference"])
-    if current is not None:
-        stmt = stmt.where(Framework.id != current.id)
-    if db.session.scalar(stmt) is not None:
-        raise ValidationError(
-            N_("Another framework already has this reference."),
-            fields={"reference": N_("Already in use.")},
-        )
+    errors: dict[str, Any] = {}
+    messages: list[str] = []
+    _framework_rule_errors(cleaned, current, errors, messages)
+    if errors:
+        raise ValidationError(messages[0], fields=errors)
+
+
+def _collect(errors: dict[str, Any], messages: list[str], check: Any, *args: Any) -> None:
+    """A rule's field messages added to `errors` (a field keeps its first message) and its
+    message to `messages`."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        messages.append(exc.message)
+        for name, texts in exc.fields.items():
+            errors.setdefault(name, texts[0])
+
+
+def _framework_rule_errors(
+    cleaned: dict[str, Any], current: Framework | None, errors: dict[str, Any], messages: list
+) -> None:
+    """Rules 1 and 2 and the unique reference, each checked where its fields are readable."""
+    start, end = cleaned["start_date"], cleaned["end_date"]
+    if start is not None and end is not None:
+        _collect(errors, messages, check_term, start, end, cleaned["term_justification"])
+    estimated, maximum = cleaned["estimated_value"], cleaned["max_value"]
+    if estimated is not None and maximum is not None:
+        _collect(errors, messages, check_values, estimated, maximum)
+    if cleaned["reference"] and "reference" not in errors:
+        stmt = select(Framework.id).where(Framework.reference == cleaned["reference"])
+        if current is not None:
+            stmt = stmt.where(Framework.id != current.id)
+        if db.session.scalar(stmt) is not None:
+            messages.append(N_("Another framework already has this reference."))
+            errors["reference"] = N_("Already in use.")
 
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
@@ -576,6 +605,9 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
             merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=MAX_TRAVEL_KMH
         ),
     }
+    if cleaned["service_type"]:
+        # §7.6: a service type is typed as words or a code in any case, kept as a code.
+        cleaned["service_type"] = code_from(cleaned["service_type"])
     if cleaned["max_value"] is not None and "max_value" not in errors:
         if cleaned["max_value"] <= 0:
             errors["max_value"] = N_("More than zero, or leave empty.")
@@ -750,15 +782,34 @@ def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -
     return target
 
 
+def code_from(name: str, taken: set[str] = frozenset(), *, max_len: int = 50) -> str:
+    """A code made from a name: lower-case ASCII letters and digits joined by `_` ("Deksel en
+    kader" → deksel_en_kader, "Één" → een), unique against `taken` by a suffix (_2, _3...)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:max_len] or "item"
+    code, number = base, 1
+    while code in taken:
+        number += 1
+        suffix = f"_{number}"
+        code = base[: max_len - len(suffix)] + suffix
+    return code
+
+
 def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskType:
     """Add a task type (code unique in the lot, checklist, optional follow-up) to a lot."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
     errors: dict[str, str] = {}
-    code = _text(values, "code", errors, required=True, max_len=50)
-    if code is not None and not CODE_PATTERN.match(code):
-        errors["code"] = N_("Lower-case letters, digits, - and _ only.")
     name = _text(values, "name", errors, required=True, max_len=200)
+    if values.get("code") in (None, "") and name:
+        # §7.6: a code left empty is made from the name (unique in the lot).
+        taken = set(db.session.scalars(select(TaskType.code).where(TaskType.lot_id == lot.id)))
+        code: str | None = code_from(name, taken)
+    else:
+        code = _text(values, "code", errors, required=True, max_len=50)
+        code = code.lower() if code else code  # accepted in any case, kept lower-case
+    if code is not None and not CODE_PATTERN.match(code):
+        errors["code"] = N_("Letters, digits, - and _ only.")
     service_minutes = _int(
         values.get("service_minutes", 15),
         "service_minutes",

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from central.core.clock import today
 from central.core.errors import DomainError
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
 from central.core.permissions import (
     get_visible,
@@ -39,7 +39,6 @@ from central.frameworks.forms import (
     PriceForm,
     ReasonForm,
     TaskTypeForm,
-    checklist_text,
 )
 from central.frameworks.models import (
     Accession,
@@ -210,6 +209,15 @@ def edit(framework_id: int | None = None):
         db.session.commit()
         flash(_("%(reference)s is saved.", reference=framework.reference), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id))
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: (
+                services.create_framework(form.values(), actor=current_user)
+                if framework is None
+                else services.update_framework(framework, form.values(), actor=current_user)
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/form.html", status, form=form, framework=framework)
 
@@ -412,6 +420,15 @@ def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
         db.session.commit()
         flash(_("Lot %(number)s is saved.", number=lot.number), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: (
+                services.create_lot(framework, form.values(), actor=current_user)
+                if lot is None
+                else services.update_lot(lot, form.values(), actor=current_user)
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/lot_form.html", status, form=form, framework=framework, lot=lot)
 
@@ -445,8 +462,14 @@ def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
     choices, targets = _follow_up_choices(framework)
     form.follow_up.choices = [c for c in choices if task_type is None or c[0] != str(task_type.id)]
     if task_type is not None and request.method == "GET":
-        form.checklist.data = checklist_text(task_type.checklist)
+        form.show_items(task_type.checklist)
         form.follow_up.data = str(task_type.follow_up_task_type_id or "")
+    if request.method == "POST" and "add_rows" in request.form:
+        # More empty rows for the checklist: nothing is saved, what was typed stays.
+        form.add_rows()
+        return _render_form(
+            "frameworks/task_type_form.html", 200, form=form, lot=lot, task_type=task_type
+        )
     if form.validate_on_submit():
         try:
             values = form.values(targets)

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.helpers import CLICK_COUNTER, MEASURED
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -143,7 +145,17 @@ def _open_page(browser: Browser, request: pytest.FixtureRequest, **options) -> I
         # twice as fast as injecting it before each check. assert_accessible still injects it
         # where it is missing.
         context.add_init_script(script=_axe_source())
+    context.add_init_script(script=CLICK_COUNTER)
     page = context.new_page()
+    # Addresses the test types (page.goto) are steps of a journey too (helpers.Tally).
+    page.central_addresses = 0
+    goto = page.goto
+
+    def counted_goto(url: str, **kwargs):
+        page.central_addresses += 1
+        return goto(url, **kwargs)
+
+    page.goto = counted_goto
     yield page
     call = request.node.stash.get(REPORTS, {}).get("call")
     if call is not None and call.failed:
@@ -201,6 +213,23 @@ def assert_accessible(page: Page) -> None:
     if blocking:
         report = "\n".join(_describe(v) for v in blocking)
         pytest.fail(f"axe-core found accessibility violations on {page.url}:\n{report}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The measured journeys of this run, as a table (test-artifacts/journeys.md)."""
+    if not MEASURED:
+        return
+    lines = [
+        "| journey | device | clicks and taps | addresses typed |",
+        "|---|---|---|---|",
+    ]
+    for journey, devices in sorted(MEASURED.items()):
+        for device, (used, typed) in sorted(devices.items()):
+            lines.append(f"| {journey} | {device} | {used} | {typed} |")
+    path = ROOT / "test-artifacts" / "journeys.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sys.stderr.write("\nMeasured journeys (" + str(path) + "):\n" + "\n".join(lines) + "\n")
 
 
 @pytest.fixture(name="shot")

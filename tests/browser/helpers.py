@@ -74,3 +74,46 @@ def sign_out(page: Page) -> None:
     """Sign out with the header's sign-out button."""
     page.locator("form[action$='/logout'] button[type='submit']").click()
     expect(page.locator("input[name='password']")).to_have_count(1)
+
+
+# --- measured journeys (§7.6) --------------------------------------------------------------------
+
+# Counts every click and tap the user makes (trusted events only) in the tab's sessionStorage, so
+# that the count survives the page loads a journey goes through. Installed on every test page.
+CLICK_COUNTER = """(() => {
+  if (window.__centralClickCounter) return;
+  window.__centralClickCounter = true;
+  addEventListener('click', (event) => {
+    if (!event.isTrusted) return;
+    const key = 'central-clicks';
+    sessionStorage.setItem(key, String(Number(sessionStorage.getItem(key) || 0) + 1));
+  }, true);
+})();"""
+
+# journey -> device -> (clicks and taps, addresses typed): filled by the journeys, written at the
+# end of the browser run to test-artifacts/journeys.md.
+MEASURED: dict[str, dict[str, tuple[int, int]]] = {}
+
+
+def clicks(page: Page) -> int:
+    return int(page.evaluate("() => Number(sessionStorage.getItem('central-clicks') || 0)"))
+
+
+class Tally:
+    """The clicks/taps and the typed addresses (`page.goto`) of one role's main job on one
+    device, from now (after signing in) to `done`, which records them and holds them to the
+    journey's budget: a change that makes the job longer fails here."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.clicks = clicks(page)
+        self.addresses = page.central_addresses  # type: ignore[attr-defined]
+
+    def done(self, journey: str, device: str, *, budget: int) -> int:
+        used = clicks(self.page) - self.clicks
+        typed = self.page.central_addresses - self.addresses  # type: ignore[attr-defined]
+        MEASURED.setdefault(journey, {})[device] = (used, typed)
+        assert used + typed <= budget, (
+            f"{journey} on a {device}: {used} clicks and {typed} typed addresses, budget {budget}"
+        )
+        return used

@@ -8,7 +8,7 @@ table and the flash text; everything else is found by name, id or href.
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import Tally, sign_in
 
 HEADER = "code;kind;street;house_number;postcode;municipality;lat;lon;diameter_mm\n"
 
@@ -49,6 +49,7 @@ def test_member_imports_fixes_and_plans_its_inventory(
     prefix = DEVICES[device]["prefix"]
     task_code, kind = DEVICES[device]["plan"]
     sign_in(page, live_server, "member")
+    job = Tally(page)
 
     page.locator("nav.main-nav a[href='/assets']").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Assets")
@@ -113,3 +114,4 @@ def test_member_imports_fixes_and_plans_its_inventory(
     assert "24 months" in row.inner_text()
     assert_accessible(page)
     shot(page, f"service-plans-{device}")
+    job.done("member: imports, fixes and plans its hydrants", device, budget=13)

@@ -9,7 +9,7 @@ import re
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import sign_in, sign_out
+from tests.browser.helpers import Tally, sign_in, sign_out
 
 MEMBER = "Stad Izegem"
 
@@ -52,6 +52,7 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
     page = phone_page
     # --- the crew ---------------------------------------------------------------------------
     sign_in(page, live_server, "provider")
+    crew = Tally(page)
     round_url = todays_round(page, live_server)
     assert_accessible(page)
     shot(page, "fieldwork-my-rounds-phone")
@@ -103,6 +104,7 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
     expect(page.locator(".table-wrap").last).to_contain_text("7.50")
     shot(page, "fieldwork-labour-phone")
     round_id = round_url.rstrip("/").rsplit("/", 1)[1]
+    crew.done("provider: crew records today's round, a defect and labour", "phone", budget=49)
     sign_out(page)
 
     # --- the member -------------------------------------------------------------------------
@@ -131,6 +133,7 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
 
     # --- the coordinator --------------------------------------------------------------------
     sign_in(page, live_server, "coordinator")
+    progress = Tally(page)
     page.get_by_role("link", name="Field work").first.click()
     page.locator("a.round-card").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Progress of")
@@ -138,6 +141,7 @@ def test_crew_member_and_coordinator_journey_on_a_phone(
     expect(row).to_be_visible()
     assert_accessible(page)
     shot(page, "fieldwork-coordinator-progress-phone")
+    progress.done("coordinator: a member's progress", "phone", budget=3)
 
 
 def test_a_crew_opens_the_next_task_and_records_it_without_a_connection(

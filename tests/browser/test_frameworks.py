@@ -4,7 +4,7 @@ demo framework page is accessible and shows spend as a meter."""
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import Tally, sign_in
 
 
 def choose_framework(page, reference):
@@ -21,6 +21,7 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
         shot(on, f"walk-framework-{name}")
 
     sign_in(page, live_server, "coordinator")
+    set_up = Tally(page)
     page.get_by_role("link", name="Frameworks", exact=True).first.click()
     check("01-list")
     page.get_by_role("link", name="New framework").click()
@@ -45,7 +46,7 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_role("link", name="Add a task type").click()
     page.get_by_label("Code").fill("clearing")
     page.get_by_label("Name").fill("Brandkraan vrijmaken")
-    page.get_by_label("Checklist").fill("cleared|Hydrant free and visible|pass_fail")
+    page.get_by_label("What is checked, row 1").fill("Hydrant free and visible")
     check("05-task-type-form")
     page.get_by_role("button", name="Save").click()
 
@@ -74,10 +75,12 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     page.get_by_role("button", name="Yes, activate").click()
     assert "is active" in page.content()
     check("11-active")
+    set_up.done("coordinator: sets up and activates a framework", "desktop", budget=17)
 
     # The member, on its phone, while the coordinator stays signed in on the desktop.
     member = phone_page
     sign_in(member, live_server, "member")
+    accede = Tally(member)
     member.goto(f"{live_server}/frameworks")
     check("12-member-list-phone", member)
     member.get_by_role("link", name="RSL-2026-GR-01").click()
@@ -89,15 +92,18 @@ def test_coordinator_creates_and_activates_member_accedes_coordinator_approves(
     member.get_by_role("button", name="Send the request").click()
     assert "sent to the coordinator" in member.content()
     check("15-requested-phone", member)
+    accede.done("member: asks to join a framework", "phone", budget=5)
     accession_url = member.url
 
-    page.goto(accession_url)
+    approve = Tally(page)
+    page.goto(accession_url)  # the link in the coordinator's e-mail
     check("16-coordinator-accession")
     page.get_by_role("link", name="Approve").click()
     check("17-decide")
     page.get_by_role("button", name="Yes, approve").click()
     assert "approved" in page.content()
     check("18-approved")
+    approve.done("coordinator: approves an accession", "desktop", budget=3)
 
     page.locator("nav.main-nav a[href='/reports']").click()
     check("19-reports")

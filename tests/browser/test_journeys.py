@@ -17,12 +17,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in, sign_out
+from tests.browser.helpers import Tally, sign_in, sign_out
 
 # The demo (central/fieldwork/demo.py) holds Izegem rounds in every state. Today's round is
 # test_fieldwork.py's; here the phone crew takes the overdue round (part done) and the desktop
 # run next week's untouched round.
 ROUND_SECTION = {"phone": "late", "desktop": "later"}
+# Clicks/taps plus typed addresses each role's job may take (measured; README "Usability").
+BUDGET = {
+    "crew": {"desktop": 43, "phone": 27},  # the rounds differ: a checklist tap per item
+    "member": {"desktop": 12, "phone": 12},
+}
 
 
 def _device_page(request, device):
@@ -57,6 +62,7 @@ def test_crew_completes_a_round_member_accepts_it_and_downloads_statements(
 
     # --- the provider's crew -------------------------------------------------------------------
     sign_in(page, live_server, "provider")
+    crew = Tally(page)
     check("01-provider-home")
     page.locator("nav.main-nav a[href='/field/rounds']").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My rounds")
@@ -94,10 +100,12 @@ def test_crew_completes_a_round_member_accepts_it_and_downloads_statements(
     page.wait_for_load_state()
     expect(page.locator("dl.facts .badge").first).to_have_class(re.compile("badge-completed"))
     check("05-round-completed")
+    crew.done("provider: crew records a round", device, budget=BUDGET["crew"][device])
     sign_out(page)
 
     # --- the member ----------------------------------------------------------------------------
     sign_in(page, live_server, "member")
+    member = Tally(page)
     check("06-member-home")
     page.locator("nav.main-nav a[href='/field/acceptance']").click()
     check("07-to-accept")
@@ -132,3 +140,6 @@ def test_crew_completes_a_round_member_accepts_it_and_downloads_statements(
         with page.expect_download() as download:
             page.locator(f"a[download][href*='format={kind}']").click()
         assert download.value.path().stat().st_size > 0
+    member.done(
+        "member: accepts a round, downloads statements", device, budget=BUDGET["member"][device]
+    )

@@ -118,7 +118,14 @@ def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
         {
             "code": "plate_replacement",
             "name": "Plaat vervangen",
-            "checklist": "plate|Plate fixed|pass_fail\nheight|Height (m)|reading|1,5|2,5\n",
+            "items-0-check": "Plate fixed",
+            "items-0-kind": "pass_fail",
+            "items-1-check": "Height (m)",
+            "items-1-kind": "reading",
+            "items-1-min": "1,5",
+            "items-1-max": "2,5",
+            "items-2-check": "",
+            "items-2-kind": "pass_fail",
             "follow_up": "",
             "service_minutes": "10",
         },
@@ -127,7 +134,7 @@ def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
     task_type = db.session.scalar(select(TaskType).where(TaskType.lot_id == lot.id))
     assert task_type.service_minutes == 10
     assert task_type.checklist[1] == {
-        "key": "height",
+        "key": "height_m",  # made from the label
         "label": "Height (m)",
         "kind": "reading",
         "min": "1.5",
@@ -441,12 +448,22 @@ def _counts(db):
                 "urgent_days": "7",
             },
         ),
-        ("/lots/{draft_lot}/task-types/new", {"code": "ok", "name": "N", "checklist": "a|b"}),
         (
             "/lots/{draft_lot}/task-types/new",
-            {"code": "ok", "name": "N", "checklist": "a|b|reading|x|1"},
+            {"code": "ok", "name": "N", "items-0-check": "", "items-0-min": "1"},
         ),
-        ("/lots/{draft_lot}/task-types/new", {"code": "Not OK", "name": "N", "checklist": ""}),
+        (
+            "/lots/{draft_lot}/task-types/new",
+            {
+                "code": "ok",
+                "name": "N",
+                "items-0-check": "A",
+                "items-0-kind": "reading",
+                "items-0-min": "x",
+                "items-0-max": "1",
+            },
+        ),
+        ("/lots/{draft_lot}/task-types/new", {"code": "Not OK!", "name": "N"}),
         (
             "/lots/{lot}/prices/new",
             {
@@ -539,28 +556,6 @@ def test_amounts_are_read_in_the_page_language():
     assert amount_input("", "nl") is None
 
 
-def test_checklist_text_reads_and_writes_items():
-    from central.core.errors import ValidationError
-    from central.frameworks.forms import checklist_text, parse_checklist
-
-    text = "lid|Lid and frame|pass_fail\n\npressure|Static pressure|reading|1,5|10"
-    items = parse_checklist(text)
-    assert items == [
-        {"key": "lid", "label": "Lid and frame", "kind": "pass_fail", "min": None, "max": None},
-        {
-            "key": "pressure",
-            "label": "Static pressure",
-            "kind": "reading",
-            "min": "1.5",
-            "max": "10",
-        },
-    ]
-    assert parse_checklist(checklist_text(items)) == items
-    for bad in ("lid|Lid", "lid|Lid|other", "lid|Lid|pass_fail|1", "a|b|reading|1|2|3"):
-        with pytest.raises(ValidationError):
-            parse_checklist(bad)
-
-
 def test_request_accession_is_offered_only_for_uncovered_lots(client, login_as, world):
     login_as(world.users["acceded_member"])
     page = client.get(f"/frameworks/{world.framework.id}").get_data(as_text=True)
@@ -618,6 +613,13 @@ def test_lot_form_sets_the_crew_day_and_travel_speed(client, login_as, world, db
     assert response.status_code == 302, response.get_data(as_text=True)
     new = db.session.scalar(select(Lot).where(Lot.framework_id == world.draft.id, Lot.number == 7))
     assert (new.crew_day_minutes, new.travel_kmh) == (300, 25)
+    # A request that leaves the settings out keeps them (as the API does).
+    lot = world.draft.lots[0]
+    data = _lot_form_data(lot, title="Andere titel")
+    del data["crew_day_minutes"], data["travel_kmh"]
+    assert form_post(client, f"/lots/{lot.id}/edit", data).status_code == 302
+    db.session.expire_all()
+    assert (lot.title, lot.crew_day_minutes, lot.travel_kmh) == ("Andere titel", 480, 25)
 
 
 @pytest.mark.parametrize(
@@ -724,3 +726,178 @@ def test_task_type_form_refuses_bad_time_on_site(client, login_as, world, db, ch
         assert page.count('class="error-message"') == len(errors)
         db.session.expire_all()
         assert (_counts(db), task_type.service_minutes) == before
+
+
+def test_a_task_type_is_set_up_in_rows_with_its_code_made_from_its_name(
+    client, login_as, world, db
+):
+    """§7.6: no typed format. The code left empty is made from the name; rows become items with
+    keys made from their labels; empty rows are left out."""
+    login_as(world.users["coordinator"])
+    lot = world.draft.lots[0]
+    page = client.get(f"/lots/{lot.id}/task-types/new").get_data(as_text=True)
+    assert 'name="items-0-check"' in page and 'name="items-2-check"' in page
+    assert "key|label" not in page
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/task-types/new",
+        {
+            "code": "",
+            "name": "Haag snoeien (zijkant)",
+            "items-0-check": "Snoeiafval opgeruimd",
+            "items-0-kind": "pass_fail",
+            "items-0-critical": "y",
+            "items-1-check": "Hoogte na snoei (m)",
+            "items-1-kind": "reading",
+            "items-1-min": "1,2",
+            "items-1-max": "1,8",
+            "items-2-check": "",
+            "items-2-kind": "pass_fail",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    task_type = db.session.scalar(
+        select(TaskType).where(TaskType.lot_id == lot.id, TaskType.name == "Haag snoeien (zijkant)")
+    )
+    assert task_type.code == "haag_snoeien_zijkant"
+    assert task_type.checklist == [
+        {
+            "key": "snoeiafval_opgeruimd",
+            "label": "Snoeiafval opgeruimd",
+            "kind": "pass_fail",
+            "min": None,
+            "max": None,
+            "critical": True,
+        },
+        {
+            "key": "hoogte_na_snoei_m",
+            "label": "Hoogte na snoei (m)",
+            "kind": "reading",
+            "min": "1.2",
+            "max": "1.8",
+        },
+    ]
+    # Edited: the rows show the items (bounds in Dutch), keys stay, a new row is added.
+    page = client.get(f"/task-types/{task_type.id}/edit").get_data(as_text=True)
+    assert 'value="1,2"' in page and 'value="snoeiafval_opgeruimd"' in page
+    response = form_post(
+        client,
+        f"/task-types/{task_type.id}/edit",
+        {
+            "code": task_type.code,
+            "name": "Haag snoeien (zijkant)",
+            "items-0-key": "snoeiafval_opgeruimd",
+            "items-0-check": "Snoeiafval weg",
+            "items-0-kind": "pass_fail",
+            "items-1-key": "hoogte_na_snoei_m",
+            "items-1-check": "",
+            "items-1-kind": "reading",
+            "items-2-check": "Snoeiafval weg",
+            "items-2-kind": "pass_fail",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.refresh(task_type)
+    assert [(i["key"], i["label"]) for i in task_type.checklist] == [
+        ("snoeiafval_opgeruimd", "Snoeiafval weg"),
+        ("snoeiafval_weg", "Snoeiafval weg"),
+    ]
+
+
+def test_a_task_type_code_is_taken_in_any_case_and_kept_lower_case(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    lot = world.draft.lots[0]
+    response = form_post(
+        client, f"/lots/{lot.id}/task-types/new", {"code": "HYD-Inspect", "name": "Inspectie"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    codes = set(db.session.scalars(select(TaskType.code).where(TaskType.lot_id == lot.id)))
+    assert "hyd-inspect" in codes
+
+
+def test_every_bad_checklist_row_shows_its_error_at_once_and_nothing_is_written(
+    client, login_as, world, db
+):
+    login_as(world.users["coordinator"])
+    lot = world.draft.lots[0]
+    before = db.session.scalar(select(func.count(TaskType.id)))
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/task-types/new",
+        {
+            "code": "",
+            "name": "",
+            "items-0-check": "Druk",
+            "items-0-kind": "reading",
+            "items-0-min": "tien",
+            "items-0-max": "1",
+            "items-1-check": "Deksel",
+            "items-1-kind": "pass_fail",
+            "items-1-min": "1",
+            "items-2-check": "Debiet",
+            "items-2-kind": "reading",
+            "items-2-min": "5",
+            "items-2-max": "2",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for error_id in ("name-error", "items-0-min-error", "items-1-min-error", "items-2-max-error"):
+        assert f'id="{error_id}"' in page, error_id
+    assert "Een getal" in page and "niet lager dan de laagste" in page.lower()
+    assert db.session.scalar(select(func.count(TaskType.id))) == before
+
+
+def test_more_rows_keeps_what_was_typed_and_saves_nothing(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    lot = world.draft.lots[0]
+    before = db.session.scalar(select(func.count(TaskType.id)))
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/task-types/new",
+        {"name": "Nieuw", "items-0-check": "Eerste", "items-0-kind": "pass_fail", "add_rows": "1"},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'value="Eerste"' in page and 'name="items-3-check"' in page
+    assert db.session.scalar(select(func.count(TaskType.id))) == before
+
+
+def test_the_framework_form_shows_every_error_at_once(client, login_as, world, db):
+    """§7.6: one submit shows the form's own errors (no title, a date that is not one) and the
+    rules' (estimate above the maximum, reference in use) together, each at its field."""
+    login_as(world.users["coordinator"])
+    before = db.session.scalar(select(func.count(Framework.id)))
+    response = form_post(
+        client,
+        "/frameworks/new",
+        {
+            "reference": world.framework.reference,
+            "title": "",
+            "start_date": "2026-01-01",
+            "end_date": "geen datum",
+            "estimated_value": "9.000,00",
+            "max_value": "5.000,00",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for error_id in ("title-error", "end_date-error", "estimated_value-error", "reference-error"):
+        assert f'id="{error_id}"' in page, error_id
+    assert db.session.scalar(select(func.count(Framework.id))) == before
+    # The rules alone (every field readable) also come together.
+    response = form_post(
+        client,
+        "/frameworks/new",
+        {
+            "reference": world.framework.reference,
+            "title": "Nieuw",
+            "start_date": "2026-01-01",
+            "end_date": "2025-01-01",
+            "estimated_value": "9.000,00",
+            "max_value": "5.000,00",
+        },
+    )
+    page = response.get_data(as_text=True)
+    for error_id in ("end_date-error", "estimated_value-error", "reference-error"):
+        assert f'id="{error_id}"' in page, error_id
