@@ -373,10 +373,12 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_number, "number")
     app.add_template_filter(formatting.format_percent, "percent")
     app.add_template_filter(formatting.format_km, "km")
+    app.add_template_filter(formatting.format_months, "months")
 
     from central.labels import (
         flash_label,
         organisation_kind_label,
+        result_label,
         role_label,
         service_status_label,
         social_status_label,
@@ -392,6 +394,7 @@ def register_template_helpers(app: Flask) -> None:
             "organisation_kind_label": organisation_kind_label,
             "service_status_label": service_status_label,
             "status_change_reason_label": status_change_reason_label,
+            "result_label": result_label,
             "current_locale": str(get_locale() or "nl"),
             "languages": app.config["LANGUAGES"],
             "can": can,

@@ -41,6 +41,19 @@ FLASH_LABELS = {
 }
 
 
+# A task's result, in words (pages; the API keeps the codes).
+RESULT_LABELS = {
+    "ok": _l("OK"),
+    "defect": _l("Defect"),
+    "inaccessible": _l("Could not reach it"),
+    "not_found": _l("Not found"),
+}
+
+
+def result_label(result: str | None) -> str:
+    return str(RESULT_LABELS.get(result, result or ""))
+
+
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 

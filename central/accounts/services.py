@@ -121,7 +121,7 @@ def create_user(
     if _email_taken(email):
         raise ValidationError(
             N_("An account with this e-mail address already exists."),
-            fields={"email": N_("Already in use.")},
+            fields={"email": N_("Another account uses this e-mail address.")},
         )
     organisation = _organisation(organisation_id)
     _check_role_and_organisation(role, organisation)
@@ -150,7 +150,7 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> U
         if _email_taken(email, exclude_id=user.id):
             raise ValidationError(
                 N_("An account with this e-mail address already exists."),
-                fields={"email": N_("Already in use.")},
+                fields={"email": N_("Another account uses this e-mail address.")},
             )
         user.email = email
     role = changes.get("role", user.role)

@@ -419,7 +419,3 @@ def openapi() -> Response:
 
 
 _PUBLIC_ENDPOINTS.add("api.openapi")
-
-
-def current_api_user() -> Any:
-    return current_user._get_current_object()

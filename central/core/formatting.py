@@ -78,6 +78,14 @@ def format_km(value: Decimal | float | int | None, language: str | None = None) 
     return f"{format_number(value, 2, language)}\xa0km"
 
 
+def format_months(months: list[int] | None, language: str | None = None) -> str:
+    """Month numbers by their names: [4, 5, 9] → "apr, mei, sep" in Dutch."""
+    from babel.dates import get_month_names
+
+    names = get_month_names("abbreviated", locale=babel_locale(language))
+    return ", ".join(str(names[m]).rstrip(".") for m in months or [] if 1 <= m <= 12)
+
+
 def in_brussels(moment: datetime) -> datetime:
     """A stored (UTC) moment as Brussels time; a naive one is taken as UTC."""
     if moment.tzinfo is None:

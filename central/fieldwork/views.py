@@ -41,6 +41,7 @@ from central.fieldwork.forms import (
 )
 from central.fieldwork.models import TaskPhoto
 from central.frameworks.models import Framework, TaskType
+from central.labels import RESULT_LABELS
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/field")
@@ -61,12 +62,6 @@ TASK_STATUS_LABELS = {
     "contested": _l("Contested: redo"),
     "cancelled": _l("Cancelled"),
 }
-RESULT_LABELS = {
-    "ok": _l("OK"),
-    "defect": _l("Defect"),
-    "inaccessible": _l("Could not reach it"),
-    "not_found": _l("Not found"),
-}
 NEED_STATUS_LABELS = {
     "open": _l("Open"),
     "planned": _l("Planned"),
@@ -80,7 +75,6 @@ def labels() -> dict[str, Any]:
     return {
         "round_status_label": lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         "task_status_label": lambda s: str(TASK_STATUS_LABELS.get(s, s)),
-        "result_label": lambda s: str(RESULT_LABELS.get(s, s or "")),
         "need_status_label": lambda s: str(NEED_STATUS_LABELS.get(s, s)),
     }
 

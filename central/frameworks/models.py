@@ -230,6 +230,14 @@ class Lot(db.Model):
         back_populates="lot", order_by="Award.rank", cascade="all, delete-orphan"
     )
 
+    def task_type_name(self, code: str | None) -> str:
+        """A task type of this lot by its name (pages show names, not codes); an unknown code
+        as it is."""
+        for task_type in self.task_types:
+            if task_type.code == code:
+                return task_type.name
+        return code or ""
+
     @property
     def is_reserved(self) -> bool:
         """Reserved itself or through its framework (art. 15)."""

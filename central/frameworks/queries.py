@@ -25,9 +25,7 @@ from central.frameworks.models import (
     AccessionStatus,
     Framework,
     FrameworkStatus,
-    Lot,
     PriceLine,
-    TaskType,
 )
 
 ZERO = Decimal("0.00")
@@ -254,16 +252,4 @@ def open_for_new_work(framework: Framework, day: date) -> bool:
         framework.status == FrameworkStatus.ACTIVE
         and framework.start_date <= day
         and (day <= framework.end_date)
-    )
-
-
-def task_type_by_code(lot_id: int, code: str) -> TaskType | None:
-    return db.session.scalar(
-        select(TaskType).where(TaskType.lot_id == lot_id, TaskType.code == code)
-    )
-
-
-def lots_of(framework_id: int) -> list[Lot]:
-    return list(
-        db.session.scalars(select(Lot).where(Lot.framework_id == framework_id).order_by(Lot.number))
     )

@@ -347,7 +347,7 @@ def _framework_rule_errors(
             stmt = stmt.where(Framework.id != current.id)
         if db.session.scalar(stmt) is not None:
             messages.append(N_("Another framework already has this reference."))
-            errors["reference"] = N_("Already in use.")
+            errors["reference"] = N_("Another framework has this reference.")
 
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
@@ -620,7 +620,7 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     if db.session.scalar(stmt) is not None:
         raise ValidationError(
             N_("Another lot of this framework has this number."),
-            fields={"number": N_("Already in use.")},
+            fields={"number": N_("Another lot of this framework has this number.")},
         )
     return cleaned
 
@@ -826,7 +826,7 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     ):
         raise Conflict(
             N_("This lot already has a task type with this code."),
-            fields={"code": N_("Already in use.")},
+            fields={"code": N_("Another task type of this lot has this code.")},
         )
     task_type = TaskType(
         lot_id=lot.id,
@@ -1043,7 +1043,10 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
             fields={"provider_id": N_("Already awarded.")},
         )
     if db.session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.rank == rank)):
-        raise Conflict(N_("Another provider has this rank."), fields={"rank": N_("Already taken.")})
+        raise Conflict(
+            N_("Another provider has this rank."),
+            fields={"rank": N_("Another provider of this lot has this rank.")},
+        )
     award = Award(lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=capacity)
     db.session.add(award)
     _flush_unique(N_("This award conflicts with another award of the lot."), "rank")

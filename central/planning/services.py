@@ -240,7 +240,7 @@ def _unique_crew_name(provider_id: int, name: str, current: Crew | None) -> None
     if db.session.scalar(stmt) is not None:
         raise Conflict(
             N_("This provider already has a crew with this name."),
-            fields={"name": N_("Already in use.")},
+            fields={"name": N_("Another crew of this provider has this name.")},
         )
 
 

@@ -168,7 +168,9 @@ def test_a_duplicate_email_answers_400_whatever_its_case(api, db):
     before = counts(db)
     response = api("POST", "/users", json={"email": "TAKEN@Example.org", "role": "admin"})
     assert response.status_code == 400
-    assert response.json["error"]["fields"]["email"] == ["Al in gebruik."]
+    assert response.json["error"]["fields"]["email"] == [
+        "Een ander account gebruikt dit e-mailadres al."
+    ]
     assert counts(db)[0] == before[0] and counts(db)[2] == before[2]
 
 

@@ -136,7 +136,7 @@ def test_a_duplicate_email_on_the_form_answers_400_next_to_the_field(as_admin, d
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert re.search(r'id="email-error".*Already in use', html, re.S)
+    assert re.search(r'id="email-error".*Another account uses this e-mail address', html, re.S)
 
 
 def test_the_admin_edits_a_user(as_admin, db):

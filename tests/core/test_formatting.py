@@ -37,3 +37,11 @@ def test_numbers_percentages_and_distances_use_the_dutch_decimal_comma():
     assert format_percent(Decimal("60"), 1, language="nl") == "60,0\xa0%"
     assert format_km(Decimal("0.43"), language="nl") == "0,43\xa0km"
     assert format_percent(None) == "" and format_day(None) == ""
+
+
+def test_months_are_named_in_the_readers_language():
+    from central.core.formatting import format_months
+
+    assert format_months([4, 5, 9], "nl") == "apr, mei, sep"
+    assert format_months([4, 5, 9], "en") == "Apr, May, Sept"  # en-GB
+    assert format_months([], "nl") == ""

@@ -196,14 +196,30 @@ def test_an_unknown_asset_found_ok_is_in_service_without_mail(client, field):
     assert _mails_to(fire_viewer.email) == []
 
 
-def test_a_checklist_item_may_be_marked_critical():
-    from central.frameworks.forms import checklist_text, parse_checklist
+def test_a_checklist_item_may_be_marked_critical(app):
+    """A row marked "out of service when it fails" becomes a critical item; the others not."""
+    from werkzeug.datastructures import MultiDict
+
+    from central.frameworks.forms import TaskTypeForm
     from central.frameworks.services import clean_checklist
 
-    items = parse_checklist("flow|Water flows|pass_fail|critical\npressure|Druk|reading|1,5|10")
-    cleaned = clean_checklist(items)
+    rows = MultiDict(
+        {
+            "name": "Inspectie",
+            "items-0-check": "Water flows",
+            "items-0-kind": "pass_fail",
+            "items-0-critical": "y",
+            "items-1-check": "Druk",
+            "items-1-kind": "reading",
+            "items-1-min": "1,5",
+            "items-1-max": "10",
+        }
+    )
+    with app.test_request_context(method="POST", data=rows):
+        form = TaskTypeForm(formdata=rows, meta={"csrf": False})
+        cleaned = clean_checklist(form.values({})["checklist"])
     assert cleaned[0]["critical"] is True and "critical" not in cleaned[1]
-    assert checklist_text(cleaned).splitlines()[0] == "flow|Water flows|pass_fail|critical"
+    assert cleaned[1]["min"] == "1.5"
 
 
 def test_a_crew_marks_a_hydrant_out_of_service_on_its_phone_form(login_as, field):
