@@ -490,6 +490,19 @@ def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
         db.session.commit()
         flash(_("Task type %(code)s is saved.", code=task_type.code), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: (
+                services.create_task_type(lot, form.values(targets), actor=current_user)
+                if task_type is None
+                else services.update_task_type(
+                    task_type,
+                    {k: v for k, v in form.values(targets).items() if k != "code"},
+                    actor=current_user,
+                )
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form(
         "frameworks/task_type_form.html", status, form=form, lot=lot, task_type=task_type
@@ -518,6 +531,8 @@ def add_price(lot_id: int):
         db.session.commit()
         flash(_("The price is saved."), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    if form.errors:
+        rule_errors(form, lambda: services.add_price_line(lot, form.values(), actor=current_user))
     status = 400 if form.errors else 200
     return _render_form("frameworks/price_form.html", status, form=form, lot=lot)
 
@@ -548,6 +563,8 @@ def add_award(lot_id: int):
         db.session.commit()
         flash(_("The award is saved."), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+    if form.errors:
+        rule_errors(form, lambda: services.award_lot(lot, form.values(), actor=current_user))
     status = 400 if form.errors else 200
     return _render_form("frameworks/award_form.html", status, form=form, lot=lot)
 

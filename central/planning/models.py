@@ -76,6 +76,15 @@ def _planned_amount(context) -> Decimal:
     return task_amount(values["unit_price"], Decimal("1") if quantity is None else quantity)
 
 
+# Rounds whose open work may still be cancelled.
+CANCELLABLE_ROUNDS = (
+    RoundStatus.PLANNED,
+    RoundStatus.ASSIGNED,
+    RoundStatus.IN_PROGRESS,
+    RoundStatus.OVERDUE,
+)
+
+
 class Round(db.Model):
     """One crew-day: at most the lot's `max_tasks_per_round` tasks of one member in one lot,
     grouped by proximity and ordered along a short route (rule 12), given to one provider."""
@@ -131,6 +140,11 @@ class Round(db.Model):
     tasks: Mapped[list[Task]] = relationship(
         back_populates="round", order_by="Task.sequence", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Its open work may still be cancelled (the rule `planning.services` applies)."""
+        return self.status in CANCELLABLE_ROUNDS
 
     def __repr__(self) -> str:
         return f"<Round {self.id} {self.status} due {self.due_date}>"

@@ -20,16 +20,18 @@ from central.core.permissions import leads_framework
 from central.extensions import db
 from central.planning import notifications
 from central.planning.calendar import FIRST_DAY, LAST_DAY, LATE_WEEKS, ProviderCalendar
-from central.planning.models import Closure, Crew, Round, RoundStatus, Task, TaskStatus
+from central.planning.models import (
+    CANCELLABLE_ROUNDS,
+    Closure,
+    Crew,
+    Round,
+    RoundStatus,
+    Task,
+    TaskStatus,
+)
 from central.planning.queries import monday
 
 MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE)
-CANCELLABLE_ROUNDS = (
-    RoundStatus.PLANNED,
-    RoundStatus.ASSIGNED,
-    RoundStatus.IN_PROGRESS,
-    RoundStatus.OVERDUE,
-)
 
 
 def _now():

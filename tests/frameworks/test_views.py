@@ -901,3 +901,24 @@ def test_the_framework_form_shows_every_error_at_once(client, login_as, world, d
     page = response.get_data(as_text=True)
     for error_id in ("end_date-error", "estimated_value-error", "reference-error"):
         assert f'id="{error_id}"' in page, error_id
+
+
+def test_the_price_form_shows_the_forms_and_the_rules_errors_at_once(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    lot = world.framework.lots[0]
+    before = db.session.scalar(select(func.count(PriceLine.id)))
+    response = form_post(
+        client,
+        f"/lots/{lot.id}/prices/new",
+        {
+            "task_type": lot.task_types[0].code,
+            "unit": "piece",
+            "unit_price": "",
+            "vat_rate": "150",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="unit_price-error"' in page and 'id="vat_rate-error"' in page
+    assert db.session.scalar(select(func.count(PriceLine.id))) == before
