@@ -49,6 +49,9 @@ class Config:
     SESSION_IDLE_HOURS = float(os.environ.get("SESSION_IDLE_HOURS", "8"))
     SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
     LOGIN_FAILURES_BEFORE_DELAY = 5
+    # SPEC 7.2: the EU threshold for services of sub-central authorities (EUR excl. VAT,
+    # 2026-27); a de minimis change of a framework stays below it (art. 38/4 KB AUR).
+    EU_SERVICES_THRESHOLD = os.environ.get("EU_SERVICES_THRESHOLD", "216000.00")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")

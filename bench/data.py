@@ -396,13 +396,13 @@ class Dataset:
             types, len(types),
         )  # fmt: skip
         prices = [
-            (i + 1, lot, type_id, "piece", price, "21.00", valid.isoformat(), created)
+            (i + 1, lot, type_id, "piece", price, "21.00", valid.isoformat(), False, created)
             for i, (lot, type_id, price, valid) in enumerate(self.price_lines())
         ]
         yield Table(
             "price_lines",
             ("id", "lot_id", "task_type_id", "unit", "unit_price", "vat_rate", "valid_from",
-             "created_at"),
+             "as_tendered", "created_at"),
             prices, len(prices),
         )  # fmt: skip
         awards = []

@@ -33,6 +33,14 @@ SOCIAL_STATUS_LABELS = {
     "lde": _l("Local service economy (LDE)"),
     "sociale_inschakeling": _l("Social integration enterprise"),
 }
+# SPEC 7.2: the legal grounds of a change during a framework's term (KB AUR art. 38 ff.).
+CHANGE_KIND_LABELS = {
+    "review_clause": _l("Review clause (art. 38)"),
+    "provider_substitution": _l("New provider in the place of another (art. 38/3)"),
+    "additional_services": _l("Additional services (art. 38/1)"),
+    "unforeseen": _l("Unforeseen circumstances (art. 38/2)"),
+    "de_minimis": _l("Minor change, de minimis (art. 38/4)"),
+}
 FLASH_LABELS = {
     "error": _l("Error"),
     "success": _l("Done"),

@@ -13,8 +13,14 @@ from html.parser import HTMLParser
 import pytest
 
 from central.extensions import db
-from tests.factories import make_token
-from tests.test_sweep import ROLES, centrals, fill, is_tenant_bound, swept_rules  # noqa: F401
+from tests.test_sweep import (  # noqa: F401 - centrals is a fixture
+    ROLES,
+    centrals,
+    fill,
+    is_tenant_bound,
+    signed_in,
+    swept_rules,
+)
 
 # English words that are not also Dutch words (so "in", "is", "of", "open", "status" are not here).
 ENGLISH = {
@@ -89,13 +95,8 @@ def page_text(body: str) -> str:
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"] + ["admin"])
 def test_every_page_and_api_error_is_dutch(app, client, login_as, centrals, role):  # noqa: F811
-    own, other, admin = centrals
-    user = admin if role == "admin" else own.users.get(role)
-    api_headers = {}
-    if user is not None:
-        login_as(user)
-        api_headers = {"Authorization": f"Bearer {make_token(user)}"}
-        db.session.commit()
+    own, other, _admin = centrals
+    api_headers = signed_in(role, centrals, login_as)
     from central.accounts.models import User
     from central.frameworks.models import Framework, Lot, TaskType
     from central.organisations.models import Organisation

@@ -175,15 +175,23 @@ def test_every_route_is_swept(app):
     assert sum(is_tenant_bound(r) for r in rules) > 90
 
 
+def signed_in(role: str, centrals, login_as) -> dict[str, str]:
+    """Sign the client in as `role` of the first central (the admin: of none; anonymous: not at
+    all); returns the headers of that user's API token."""
+    own, _other, admin = centrals
+    user = admin if role == "admin" else own.users.get(role)
+    if user is None:
+        return {}
+    login_as(user)
+    headers = {"Authorization": f"Bearer {make_token(user)}"}
+    db.session.commit()
+    return headers
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_route_role_tenant_sweep(app, client, login_as, centrals, role):
     own, other, admin = centrals
-    user = admin if role == "admin" else own.users.get(role)
-    api_headers = {}
-    if user is not None:
-        login_as(user)
-        api_headers = {"Authorization": f"Bearer {make_token(user)}"}
-        db.session.commit()
+    api_headers = signed_in(role, centrals, login_as)
     token = csrf_token(client)
     problems: list[str] = []
     requests = 0

@@ -73,6 +73,29 @@ ASSET_COLUMNS = (
     "measure",
     "notes",
 )
+# A column as the import page names it to a person (the API keeps the field name).
+COLUMN_LABELS = {
+    "code": _l("code"),
+    "kind": _l("kind (soort)"),
+    "street": _l("street"),
+    "house_number": _l("house number"),
+    "postcode": _l("postcode"),
+    "municipality": _l("municipality"),
+    "lat": _l("latitude (lat)"),
+    "lon": _l("longitude (lon)"),
+    "x": _l("x (Lambert 72)"),
+    "y": _l("y (Lambert 72)"),
+    "water_company": _l("water company"),
+    "diameter_mm": _l("diameter (mm)"),
+    "measure": _l("measure (m or m²)"),
+    "notes": _l("notes"),
+}
+
+
+def column_label(column: str | None) -> str:
+    return str(COLUMN_LABELS.get(column, column or ""))
+
+
 MAX_LENGTH = {
     "code": 64,
     "street": 200,

@@ -65,6 +65,12 @@ leaflet = Blueprint("leaflet", __name__, url_prefix="/vendor/leaflet")
 UPLOAD_MAX_AGE_SECONDS = 6 * 3600
 
 
+@bp.context_processor
+def import_helpers() -> dict:
+    """The import page names a file's columns in words."""
+    return {"column_label": importer.column_label}
+
+
 @leaflet.route("/<path:filename>")
 def leaflet_file(filename: str):
     """Leaflet from the xstatic-leaflet package: maps load nothing from the internet."""

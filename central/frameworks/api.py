@@ -25,6 +25,7 @@ from central.frameworks.models import (
     Accession,
     Award,
     Framework,
+    FrameworkChange,
     Lot,
     PriceLine,
     TaskType,
@@ -33,6 +34,7 @@ from central.frameworks.schemas import (
     AccessionSchema,
     AwardSchema,
     BeneficiariesSchema,
+    ChangeSchema,
     FrameworkSchema,
     LotSchema,
     PriceSchema,
@@ -146,6 +148,39 @@ def terminate_framework(framework_id: int, data):
     services.terminate_framework(framework, data["reason"], actor=current_user)
     db.session.commit()
     return framework
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/changes",
+    summary="The changes recorded during the framework's term (SPEC 7.2)",
+    tag=TAG,
+    response=ChangeSchema,
+    many=True,
+)
+def list_changes(framework_id: int):
+    framework = _framework(framework_id)
+    return (
+        select(FrameworkChange)
+        .where(FrameworkChange.framework_id == framework.id)
+        .order_by(FrameworkChange.created_at, FrameworkChange.id)
+    )
+
+
+@endpoint(
+    "/frameworks/<int:framework_id>/changes",
+    "POST",
+    summary="Record a change of an active framework on a legal ground, within its limit "
+    "(coordinator; 409 past it)",
+    tag=TAG,
+    body=ChangeSchema,
+    response=ChangeSchema,
+    status=201,
+)
+def record_change(framework_id: int, data):
+    framework = _framework(framework_id)
+    change = services.record_change(framework, data, actor=current_user)
+    db.session.commit()
+    return change
 
 
 @endpoint(

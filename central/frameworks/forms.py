@@ -316,6 +316,12 @@ class TaskTypeForm(FlaskForm):
             "With the travel time, this decides how many tasks fit in a crew-day of the lot."
         ),
     )
+    change_id = SelectField(
+        _l("Recorded change"),
+        choices=[],
+        validate_choice=False,
+        description=_l("On an active framework, the change that allows it (record it first)."),
+    )
 
     def show_items(self, items: list[dict[str, Any]]) -> None:
         """Rows for a task type's checklist, and empty rows to add to it."""
@@ -345,7 +351,13 @@ class TaskTypeForm(FlaskForm):
             "checklist": checklist_items(list(self.items)),
             "follow_up": follow_ups.get(self.follow_up.data or ""),
             "service_minutes": self.service_minutes.data,
+            "change_id": _chosen_id(self.change_id.data),
         }
+
+
+def _chosen_id(raw: Any) -> int | None:
+    """A chosen id from a select; empty: none."""
+    return int(raw) if raw and str(raw).isdigit() else None
 
 
 def _shown_bound(value: Any) -> str:
@@ -385,10 +397,25 @@ class PriceForm(FlaskForm):
         validators=[InputRequired(_l("Enter a date"))],
         description=_l("The price counts from this date on; earlier work keeps its price."),
     )
+    as_tendered = BooleanField(
+        _l("As tendered"),
+        description=_l(
+            "The price in the provider's tender, valid from the framework's start: on a draft, "
+            "or once on an active framework for a provider without a price of its own."
+        ),
+    )
+    change_id = SelectField(
+        _l("Recorded change"),
+        choices=[],
+        validate_choice=False,
+        description=_l("On an active framework, any other new price needs a recorded change."),
+    )
 
     def values(self) -> dict[str, Any]:
         return {
             "task_type": self.task_type.data,
+            "as_tendered": bool(self.as_tendered.data),
+            "change_id": _chosen_id(self.change_id.data),
             "provider_id": self.provider_id.data or None,
             "unit": self.unit.data,
             "unit_price": amount_input(self.unit_price.data),
@@ -438,3 +465,51 @@ class ReasonForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST with a CSRF token, for confirmed actions."""
+
+
+class ChangeForm(FlaskForm):
+    """A change of an active framework on a legal ground (SPEC 7.2)."""
+
+    kind = SelectField(_l("Legal ground"), choices=[], validate_choice=False)
+    lot_id = SelectField(
+        _l("Lot"),
+        choices=[],
+        validate_choice=False,
+        description=_l("A lot's maximum is raised too; none: the framework as a whole."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[DataRequired(_l("Describe the change")), Length(max=5000)],
+    )
+    justification = TextAreaField(
+        _l("Justification"),
+        validators=[Length(max=5000)],
+        description=_l("Required for additional services and unforeseen circumstances."),
+    )
+    value = StringField(
+        _l("Effect on the maximum (EUR, excl. VAT)"),
+        default="0",
+        description=_l("Signed: a positive amount raises the maximum, e.g. 450,00 or -1.000,00."),
+    )
+    effective_from = DateField(
+        _l("Takes effect on"), validators=[InputRequired(_l("Enter a date"))]
+    )
+    old_provider_id = SelectField(_l("Provider replaced"), choices=[], validate_choice=False)
+    new_provider_id = SelectField(
+        _l("Provider taking its place"), choices=[], validate_choice=False
+    )
+
+    def values(self) -> dict[str, Any]:
+        raw = (self.value.data or "0").strip()
+        negative = raw.startswith("-")
+        amount = amount_input(raw.lstrip("-")) or "0"
+        return {
+            "kind": self.kind.data,
+            "lot_id": _chosen_id(self.lot_id.data),
+            "description": self.description.data,
+            "justification": self.justification.data or None,
+            "value": f"-{amount}" if negative else amount,
+            "effective_from": self.effective_from.data,
+            "old_provider_id": _chosen_id(self.old_provider_id.data),
+            "new_provider_id": _chosen_id(self.new_provider_id.data),
+        }

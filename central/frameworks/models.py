@@ -68,6 +68,17 @@ class AccessionStatus(enum.StrEnum):
 COVERING_ACCESSION_STATUSES = frozenset({AccessionStatus.REQUESTED, AccessionStatus.APPROVED})
 
 
+class ChangeKind(enum.StrEnum):
+    """The grounds on which an awarded framework may change during its term (KB Algemene
+    Uitvoeringsregels of 14 January 2013, art. 38 and following)."""
+
+    REVIEW_CLAUSE = "review_clause"  # art. 38: within the framework's own revision clause
+    PROVIDER_SUBSTITUTION = "provider_substitution"  # art. 38/3: a new provider in its place
+    ADDITIONAL_SERVICES = "additional_services"  # art. 38/1: at most 50 % of the initial value
+    UNFORESEEN = "unforeseen"  # art. 38/2: at most 50 % of the initial value
+    DE_MINIMIS = "de_minimis"  # art. 38/4: below the EU threshold and 10 % of the initial value
+
+
 class ChecklistKind(enum.StrEnum):
     PASS_FAIL = "pass_fail"  # noqa: S105 - a checklist kind, not a secret
     READING = "reading"
@@ -131,6 +142,11 @@ class Framework(db.Model):
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     termination_reason: Mapped[str | None] = mapped_column(Text)
+    # SPEC 7.2: the maximum as awarded, frozen at activation: the base of every change's limit.
+    initial_max_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # The price revision clause of the procurement documents (e.g. an index formula): a
+    # `review_clause` change applies it, nothing else.
+    revision_clause: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lead_organisation: Mapped[Organisation] = relationship()
@@ -278,6 +294,9 @@ class TaskType(db.Model):
         ForeignKey("task_types.id", ondelete="SET NULL"), index=True
     )
     service_minutes: Mapped[int] = mapped_column(default=15)
+    # SPEC 7.2: the recorded change that added it to an active framework (None: tendered).
+    # A change is never deleted while something names it (no action).
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("framework_changes.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lot: Mapped[Lot] = relationship(back_populates="task_types", foreign_keys=[lot_id])
@@ -347,6 +366,12 @@ class PriceLine(db.Model):
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21.00"))
     valid_from: Mapped[date]
+    # SPEC 7.2: a line as tendered (valid from the framework's start), or one that a recorded
+    # change of the running framework brought in.
+    as_tendered: Mapped[bool] = mapped_column(default=False)
+    change_id: Mapped[int | None] = mapped_column(
+        ForeignKey("framework_changes.id", ondelete="RESTRICT")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     task_type: Mapped[TaskType] = relationship(
@@ -475,6 +500,61 @@ class AccessionLot(db.Model):
     lot: Mapped[Lot] = relationship()
 
 
+class FrameworkChange(db.Model):
+    """A change of an awarded framework during its term, on one of the legal grounds (SPEC
+    7.2): the legal basis of a new price line, a new task type or a raised maximum. Never
+    edited; `value` is its signed effect on the maximum, excl. VAT."""
+
+    __tablename__ = "framework_changes"
+    __table_args__ = (
+        enum_check("kind", ChangeKind, "kind_allowed"),
+        # A substitution names both providers and changes no value; no other kind names one.
+        CheckConstraint(
+            "(kind = 'provider_substitution') = (old_provider_id IS NOT NULL)",
+            name="substitution_names_old_provider",
+        ),
+        CheckConstraint(
+            "(kind = 'provider_substitution') = (new_provider_id IS NOT NULL)",
+            name="substitution_names_new_provider",
+        ),
+        CheckConstraint(
+            "kind <> 'provider_substitution' OR value = 0", name="substitution_has_no_value"
+        ),
+        # Art. 38/1 and 38/2: additional services and unforeseen circumstances are justified.
+        CheckConstraint(
+            "kind NOT IN ('additional_services', 'unforeseen') OR justification IS NOT NULL",
+            name="justified_where_the_law_asks",
+        ),
+        Index("ix_framework_changes_framework_id", "framework_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    # The lot it concerns (its maximum is raised too), or None for the framework as a whole.
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(enum_column_type(ChangeKind))
+    description: Mapped[str] = mapped_column(Text)
+    justification: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    effective_from: Mapped[date]
+    old_provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    new_provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    # The maximum before and after the change, as recorded.
+    max_value_before: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    max_value_after: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    framework: Mapped[Framework] = relationship()
+    lot: Mapped[Lot | None] = relationship()
+    old_provider: Mapped[Organisation | None] = relationship(foreign_keys=[old_provider_id])
+    new_provider: Mapped[Organisation | None] = relationship(foreign_keys=[new_provider_id])
+
+
 class FrameworkAlert(db.Model):
     """A spend threshold (80, 90 or 100 % of the maximum) crossed by a framework or one of its
     lots (rule 2). One row per scope and threshold: raised once, cleared when room is freed, and
@@ -527,9 +607,11 @@ __all__ = [
     "AccessionLot",
     "AccessionStatus",
     "Award",
+    "ChangeKind",
     "ChecklistKind",
     "Framework",
     "FrameworkAlert",
+    "FrameworkChange",
     "FrameworkBeneficiary",
     "FrameworkStatus",
     "Lot",

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from central.frameworks.models import (
     AccessionStatus,
+    ChangeKind,
     ChecklistKind,
     FrameworkStatus,
     PriceUnit,
@@ -53,6 +54,21 @@ class FrameworkSchema(Schema):
     max_value = _money(required=True)
     social_target_percent = fields.Decimal(
         as_string=True, places=2, allow_nan=False, load_default=None, allow_none=True
+    )
+    revision_clause = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=5000),
+        metadata={
+            "description": "The price revision clause of the procurement documents (e.g. an "
+            "index formula); a `review_clause` change applies it (SPEC 7.2)."
+        },
+    )
+    initial_max_value = fields.Decimal(
+        as_string=True,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The maximum as awarded, frozen at activation."},
     )
     status = fields.String(
         dump_only=True, validate=validate.OneOf([s.value for s in FrameworkStatus])
@@ -141,6 +157,11 @@ class TaskTypeSchema(Schema):
     checklist = fields.List(
         fields.Nested(ChecklistItemSchema), load_default=list, validate=validate.Length(max=50)
     )
+    change_id = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "On an active framework: the recorded change that adds it."},
+    )
     follow_up = fields.Method(
         "dump_follow_up",
         deserialize="load_follow_up",
@@ -195,6 +216,21 @@ class PriceSchema(Schema):
     valid_from = fields.Date(
         load_default=None, metadata={"description": "Counts from this date on; default today."}
     )
+    as_tendered = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A price as tendered, valid from the framework's start: entered on "
+            "a draft, or once on an active framework for a provider without a price of its own."
+        },
+    )
+    change_id = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "On an active framework, a new price other than a tendered one "
+            "names the recorded change that allows it (409 without)."
+        },
+    )
 
     def dump_task_type(self, obj: Any) -> str:
         return obj.task_type.code
@@ -234,3 +270,35 @@ class AccessionSchema(Schema):
     reason = fields.String(dump_only=True, allow_none=True)
     requested_at = fields.DateTime(dump_only=True)
     decided_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ChangeSchema(Schema):
+    """A change of an active framework on a legal ground (SPEC 7.2; KB AUR art. 38 ff.)."""
+
+    id = fields.Integer(dump_only=True)
+    framework_id = fields.Integer(dump_only=True)
+    lot_id = fields.Integer(allow_none=True, load_default=None)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ChangeKind]))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    justification = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=5000),
+        metadata={"description": "Required for additional_services and unforeseen."},
+    )
+    value = fields.Decimal(
+        as_string=True,
+        places=2,
+        allow_nan=False,
+        load_default=None,
+        metadata={
+            "description": "The change's signed effect on the maximum, excl. VAT; a positive "
+            "value raises the framework's maximum (and the lot's, with lot_id)."
+        },
+    )
+    effective_from = fields.Date(load_default=None)
+    old_provider_id = fields.Integer(allow_none=True, load_default=None)
+    new_provider_id = fields.Integer(allow_none=True, load_default=None)
+    max_value_before = fields.Decimal(as_string=True, dump_only=True)
+    max_value_after = fields.Decimal(as_string=True, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)

@@ -17,7 +17,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from flask import current_app
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.core import audit
@@ -36,10 +37,12 @@ from central.frameworks.models import (
     AccessionLot,
     AccessionStatus,
     Award,
+    ChangeKind,
     ChecklistKind,
     Framework,
     FrameworkAlert,
     FrameworkBeneficiary,
+    FrameworkChange,
     FrameworkStatus,
     Lot,
     PriceLine,
@@ -70,6 +73,7 @@ FRAMEWORK_FIELDS = (
     "estimated_value",
     "max_value",
     "social_target_percent",
+    "revision_clause",
 )
 # What a running framework may still change: the law fixes the rest once it is concluded
 # (maximum, term, reservation, beneficiaries).
@@ -304,6 +308,7 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
             required=False,
             maximum=Decimal(100),
         ),
+        "revision_clause": _text(merged, "revision_clause", errors, required=False, max_len=5000),
     }
     if errors:
         # Every error at once (§7.6): the rules speak of the fields that are readable.
@@ -450,6 +455,8 @@ def activate_framework(framework: Framework, *, actor: Any) -> Framework:
     _check_awards_eligible([a for lot in framework.lots for a in lot.awards])
     framework.status = FrameworkStatus.ACTIVE
     framework.activated_at = utcnow()
+    # SPEC 7.2: the maximum as awarded, the base of every later change's limit.
+    framework.initial_max_value = framework.max_value
     db.session.flush()
     audit.record("framework.activated", framework, actor=actor)
     refresh_spend_status(framework)
@@ -821,6 +828,11 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     checklist = clean_checklist(values.get("checklist"))
     follow_up = _follow_up(framework, values.get("follow_up"), None)
     _require_not_ended(framework)
+    change = (
+        _change_for(framework, lot, values.get("change_id"), today())
+        if framework.is_running
+        else None
+    )
     if db.session.scalar(
         select(TaskType.id).where(TaskType.lot_id == lot.id, TaskType.code == code)
     ):
@@ -835,11 +847,19 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
         checklist=checklist,
         follow_up_task_type_id=follow_up.id if follow_up else None,
         service_minutes=service_minutes,
+        change_id=change.id if change else None,
     )
     db.session.add(task_type)
     _flush_unique(N_("This lot already has a task type with this code."), "code")
     db.session.expire(lot, ["task_types"])
-    audit.record("task_type.created", task_type, actor=actor, lot_id=lot.id, code=code)
+    audit.record(
+        "task_type.created",
+        task_type,
+        actor=actor,
+        lot_id=lot.id,
+        code=code,
+        change_id=change.id if change else None,
+    )
     return task_type
 
 
@@ -935,14 +955,22 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
             fields={"task_type": N_("Unknown code.")},
         )
     _require_not_ended(framework)
-    if framework.is_running and valid_from < today():
-        raise Conflict(
-            N_(
-                "A new price on an active framework takes effect from today or later; "
-                "past and planned work keep the price they had."
-            ),
-            fields={"valid_from": N_("Today or later.")},
-        )
+    as_tendered = _bool(values.get("as_tendered", False))
+    change = None
+    if as_tendered:
+        valid_from = framework.start_date
+        if framework.is_running:
+            _require_first_tendered_line(lot, task_type, provider_id)
+    elif framework.is_running:
+        change = _change_for(framework, lot, values.get("change_id"), valid_from)
+        if valid_from < today():
+            raise Conflict(
+                N_(
+                    "A new price on an active framework takes effect from today or later; "
+                    "past and planned work keep the price they had."
+                ),
+                fields={"valid_from": N_("Today or later.")},
+            )
     earlier_unit = db.session.scalar(
         select(PriceLine.unit).where(PriceLine.task_type_id == task_type.id).limit(1)
     )
@@ -976,6 +1004,8 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         unit_price=unit_price,
         vat_rate=vat_rate,
         valid_from=valid_from,
+        as_tendered=as_tendered,
+        change_id=change.id if change else None,
     )
     db.session.add(line)
     _flush_unique(N_("This task type already has a price from that date."), "valid_from")
@@ -990,8 +1020,259 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
         unit_price=unit_price,
         vat_rate=vat_rate,
         valid_from=valid_from,
+        as_tendered=as_tendered,
+        change_id=change.id if change else None,
     )
     return line
+
+
+# --- changes during the term (SPEC 7.2) -------------------------------------------------------
+
+# Kinds that can carry a new price line or task type (a substitution changes who, not what).
+CARRYING_KINDS = frozenset(
+    {
+        ChangeKind.REVIEW_CLAUSE,
+        ChangeKind.ADDITIONAL_SERVICES,
+        ChangeKind.UNFORESEEN,
+        ChangeKind.DE_MINIMIS,
+    }
+)
+# Art. 38/1 and 38/2: each such change at most half the initial value.
+HALF = Decimal("0.50")
+# Art. 38/4: de minimis changes together below 10 % of the initial value (and the EU threshold).
+TENTH = Decimal("0.10")
+
+
+def _require_first_tendered_line(lot: Lot, task_type: TaskType, provider_id: int | None) -> None:
+    """On a running framework a tendered line is entered once, for a provider without a line
+    of its own for the task type; anything else is a change (409)."""
+    if provider_id is None or db.session.scalar(
+        select(PriceLine.id)
+        .where(PriceLine.task_type_id == task_type.id, PriceLine.provider_id == provider_id)
+        .limit(1)
+    ):
+        raise Conflict(
+            N_(
+                "On an active framework a tendered price is entered once, for a provider "
+                "without a price of its own; any other new price needs a recorded change."
+            ),
+            fields={"as_tendered": N_("Only a provider's first price on an active framework.")},
+        )
+
+
+def _change_for(framework: Framework, lot: Lot, change_id: Any, effective: date) -> FrameworkChange:
+    """The recorded change that carries a new price line or task type on a running framework
+    (409 without one: a change of an awarded contract needs a legal ground)."""
+    change = (
+        db.session.get(FrameworkChange, change_id)
+        if isinstance(change_id, int) and not isinstance(change_id, bool)
+        else None
+    )
+    if change_id in (None, ""):
+        raise Conflict(
+            N_(
+                "The framework is active: a new price or task type needs a recorded change "
+                "(change_id) on one of the legal grounds."
+            ),
+            fields={"change_id": N_("Record the change first.")},
+        )
+    if (
+        change is None
+        or change.framework_id != framework.id
+        or change.kind not in CARRYING_KINDS
+        or (change.lot_id is not None and change.lot_id != lot.id)
+    ):
+        raise Conflict(
+            N_("This change is not a change of this framework or lot that can carry it."),
+            fields={"change_id": N_("Not a change of this framework or lot.")},
+        )
+    if effective < change.effective_from:
+        raise Conflict(
+            N_("The change takes effect on %(day)s; the new price cannot count earlier."),
+            fields={"valid_from": N_("Not before the change takes effect.")},
+            params={"day": change.effective_from.isoformat()},
+        )
+    return change
+
+
+def _signed_amount(value: Any, name: str, errors: dict) -> Decimal | None:
+    """A signed amount in euro with at most two decimals (a change's effect on the maximum)."""
+    raw = value.strip() if isinstance(value, str) else value
+    negative = isinstance(raw, str) and raw.startswith("-")
+    if isinstance(raw, int | Decimal) and not isinstance(raw, bool) and raw < 0:
+        negative, raw = True, -raw
+    amount = _amount(
+        raw[1:] if isinstance(raw, str) and negative else raw, name, errors, required=True
+    )
+    if amount is None:
+        return None
+    return -amount if negative else amount
+
+
+def _change_limit_problem(
+    framework: Framework, kind: str, value: Decimal
+) -> tuple[str, dict[str, Any]] | None:
+    """The limit of a change's legal ground it would break, as (message, params), or None."""
+    initial = framework.initial_max_value or framework.max_value
+    if kind == ChangeKind.REVIEW_CLAUSE and not (framework.revision_clause or "").strip():
+        return (
+            N_(
+                "This framework has no revision clause: a change under a review clause is "
+                "only possible within the clause the procurement documents stated."
+            ),
+            {},
+        )
+    if kind in (ChangeKind.ADDITIONAL_SERVICES, ChangeKind.UNFORESEEN):
+        limit = (initial * HALF).quantize(CENT)
+        if value > limit:
+            return (
+                N_(
+                    "A change for additional services or unforeseen circumstances is at most "
+                    "50 %% of the initial maximum: %(limit)s EUR."
+                ),
+                {"limit": limit},
+            )
+    if kind == ChangeKind.DE_MINIMIS:
+        earlier = db.session.scalar(
+            select(func.coalesce(func.sum(FrameworkChange.value), 0)).where(
+                FrameworkChange.framework_id == framework.id,
+                FrameworkChange.kind == ChangeKind.DE_MINIMIS,
+            )
+        )
+        net = Decimal(str(earlier)).quantize(CENT) + value
+        limit = min(
+            Decimal(str(current_app.config["EU_SERVICES_THRESHOLD"])),
+            (initial * TENTH).quantize(CENT),
+        )
+        if abs(net) >= limit:
+            return (
+                N_(
+                    "De minimis changes together stay below the EU threshold and 10 %% of the "
+                    "initial maximum: below %(limit)s EUR (with this one: %(net)s EUR)."
+                ),
+                {"limit": limit, "net": net},
+            )
+    return None
+
+
+def record_change(framework: Framework, values: dict[str, Any], *, actor: Any) -> FrameworkChange:
+    """SPEC 7.2: record a change of an active (or exhausted) framework on a legal ground, within
+    that ground's limit (409 past it). A positive `value` raises the framework's maximum, and
+    the lot's when the change names a lot with one; the change then carries new price lines and
+    task types (`change_id`)."""
+    _require_lead_coordinator(framework, actor)
+    errors: dict[str, str] = {}
+    kind = values.get("kind")
+    if kind not in set(ChangeKind):
+        errors["kind"] = N_(
+            "One of review_clause, additional_services, unforeseen, de_minimis, "
+            "provider_substitution."
+        )
+    description = _text(values, "description", errors, required=True, max_len=5000)
+    justification = _text(values, "justification", errors, required=False, max_len=5000)
+    raw_value = values.get("value")
+    value = _signed_amount("0" if raw_value is None else raw_value, "value", errors)
+    effective_from = _date(values.get("effective_from") or today(), "effective_from", errors)
+    lot = None
+    if values.get("lot_id") not in (None, ""):
+        lot_id = _int(values.get("lot_id"), "lot_id", errors, minimum=1, maximum=2**31 - 1)
+        lot = db.session.get(Lot, lot_id) if lot_id else None
+        if lot_id and (lot is None or lot.framework_id != framework.id):
+            errors["lot_id"] = N_("Not a lot of this framework.")
+    old_provider = new_provider = None
+    if kind == ChangeKind.PROVIDER_SUBSTITUTION:
+        for name in ("old_provider_id", "new_provider_id"):
+            _int(values.get(name), name, errors, minimum=1, maximum=2**31 - 1)
+    if kind in (ChangeKind.ADDITIONAL_SERVICES, ChangeKind.UNFORESEEN) and not justification:
+        errors["justification"] = N_("Say why the law allows this change.")
+    _raise(errors)
+    if kind == ChangeKind.PROVIDER_SUBSTITUTION:
+        old_provider, new_provider = _substitution_parties(framework, lot, values)
+        if value != 0:
+            raise ValidationError(
+                N_("A provider substitution changes no value: give 0."),
+                fields={"value": N_("Must be 0.")},
+            )
+    if not framework.is_running:
+        raise Conflict(
+            N_(
+                "Changes are recorded on an active framework; a draft changes freely and an "
+                "ended one no more."
+            ),
+            fields={"status": framework.status},
+        )
+    lock_framework(framework)
+    problem = _change_limit_problem(framework, kind, value)
+    if problem is not None:
+        message, params = problem
+        raise Conflict(message, fields={"value": N_("Over this ground's limit.")}, params=params)
+    before = framework.max_value
+    if value > 0:
+        framework.max_value = before + value
+        if lot is not None and lot.max_value is not None:
+            lot.max_value = lot.max_value + value
+    change = FrameworkChange(
+        framework_id=framework.id,
+        lot_id=lot.id if lot else None,
+        kind=str(kind),
+        description=description,
+        justification=justification,
+        value=value,
+        effective_from=effective_from,
+        old_provider_id=old_provider.id if old_provider else None,
+        new_provider_id=new_provider.id if new_provider else None,
+        max_value_before=before,
+        max_value_after=framework.max_value,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record(
+        "framework.changed",
+        framework,
+        actor=actor,
+        change_id=change.id,
+        kind=str(kind),
+        lot_id=change.lot_id,
+        value=value,
+        effective_from=effective_from,
+        max_value={"old": before, "new": framework.max_value},
+        lot_max_value=(
+            {"old": lot.max_value - value, "new": lot.max_value}
+            if lot is not None and lot.max_value is not None and value > 0
+            else None
+        ),
+    )
+    if value > 0:
+        refresh_spend_status(framework, actor=actor)  # an exhausted framework may reopen
+    return change
+
+
+def _substitution_parties(
+    framework: Framework, lot: Lot | None, values: dict[str, Any]
+) -> tuple[Organisation, Organisation]:
+    """Art. 38/3: the provider replaced is awarded in the framework (the lot, if named); the
+    new one is a provider organisation."""
+    old = db.session.get(Organisation, int(values["old_provider_id"]))
+    new = db.session.get(Organisation, int(values["new_provider_id"]))
+    awarded = (
+        select(Award.id)
+        .join(Lot, Lot.id == Award.lot_id)
+        .where(Lot.framework_id == framework.id, Award.provider_id == (old.id if old else 0))
+    )
+    if lot is not None:
+        awarded = awarded.where(Award.lot_id == lot.id)
+    if old is None or db.session.scalar(awarded.limit(1)) is None:
+        raise ValidationError(
+            N_("The provider replaced is awarded in this framework."),
+            fields={"old_provider_id": N_("Not awarded in this framework.")},
+        )
+    if new is None or new.kind != OrganisationKind.PROVIDER or new.id == old.id:
+        raise ValidationError(
+            N_("Choose the provider that takes its place."),
+            fields={"new_provider_id": N_("Not another provider.")},
+        )
+    return old, new
 
 
 # --- awards -----------------------------------------------------------------------------------

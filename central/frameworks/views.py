@@ -33,6 +33,7 @@ from central.frameworks.forms import (
     AccessionForm,
     AwardForm,
     BeneficiariesForm,
+    ChangeForm,
     ConfirmForm,
     FrameworkForm,
     LotForm,
@@ -45,12 +46,13 @@ from central.frameworks.models import (
     AccessionStatus,
     Framework,
     FrameworkAlert,
+    FrameworkChange,
     FrameworkStatus,
     Lot,
     PriceLine,
     TaskType,
 )
-from central.labels import social_status_label
+from central.labels import CHANGE_KIND_LABELS, social_status_label
 from central.organisations.models import Organisation, OrganisationKind
 
 bp = Blueprint("frameworks", __name__)
@@ -256,6 +258,13 @@ def show(framework_id: int):
         if line.provider_id is not None
     }
     leads = _leads(framework)
+    changes = list(
+        db.session.scalars(
+            select(FrameworkChange)
+            .where(FrameworkChange.framework_id == framework.id)
+            .order_by(FrameworkChange.created_at, FrameworkChange.id)
+        )
+    )
     accessions_stmt = visible_accessions(current_user).where(Accession.framework_id == framework.id)
     accessions = list(db.session.scalars(accessions_stmt.order_by(Accession.requested_at)))
     by_member: dict[int, list[Accession]] = {}
@@ -283,6 +292,8 @@ def show(framework_id: int):
         lots=lots,
         prices=prices,
         in_force=in_force,
+        changes=changes,
+        change_kinds=CHANGE_KIND_LABELS,
         amounts=amounts,
         spend=spend,
         leads=leads,
@@ -459,6 +470,7 @@ def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
     framework = lot.framework
     _require_lead(framework)
     form = TaskTypeForm(obj=task_type)
+    form.change_id.choices = _change_choices(framework, lot)
     choices, targets = _follow_up_choices(framework)
     form.follow_up.choices = [c for c in choices if task_type is None or c[0] != str(task_type.id)]
     if task_type is not None and request.method == "GET":
@@ -509,6 +521,61 @@ def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
     )
 
 
+def _change_choices(framework: Framework, lot: Lot) -> list[tuple[str, str]]:
+    """The recorded changes that can carry a new price or task type of `lot` (SPEC 7.2)."""
+    changes = db.session.scalars(
+        select(FrameworkChange)
+        .where(
+            FrameworkChange.framework_id == framework.id,
+            FrameworkChange.kind.in_([str(k) for k in services.CARRYING_KINDS]),
+            (FrameworkChange.lot_id.is_(None)) | (FrameworkChange.lot_id == lot.id),
+        )
+        .order_by(FrameworkChange.created_at.desc(), FrameworkChange.id.desc())
+    )
+    return [("", _("None"))] + [
+        (str(c.id), f"{CHANGE_KIND_LABELS[c.kind]} — {c.description[:80]}") for c in changes
+    ]
+
+
+@bp.route("/frameworks/<int:framework_id>/changes/new", methods=["GET", "POST"])
+@login_required
+def record_change(framework_id: int):
+    """SPEC 7.2: the lead coordinator records a change of a running framework."""
+    framework = _framework(framework_id)
+    _require_lead(framework)
+    form = ChangeForm()
+    form.kind.choices = [(kind, str(label)) for kind, label in CHANGE_KIND_LABELS.items()]
+    form.lot_id.choices = [("", _("The framework as a whole"))] + [
+        (str(lot.id), _("Lot %(number)s", number=lot.number) + f": {lot.title}")
+        for lot in framework.lots
+    ]
+    awarded = {a.provider_id: a.provider for lot in framework.lots for a in lot.awards}
+    form.old_provider_id.choices = [("", "—")] + [
+        (str(pid), org.name) for pid, org in sorted(awarded.items(), key=lambda i: i[1].name)
+    ]
+    providers = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.PROVIDER)
+        .order_by(Organisation.name)
+    )
+    form.new_provider_id.choices = [("", "—")] + [(str(o.id), o.name) for o in providers]
+    if request.method == "GET":
+        form.effective_from.data = today()
+    if form.validate_on_submit():
+        try:
+            services.record_change(framework, form.values(), actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return _render_form(
+                "frameworks/change_form.html", status, form=form, framework=framework
+            )
+        db.session.commit()
+        flash(_("The change is recorded."), "success")
+        return redirect(url_for("frameworks.show", framework_id=framework.id) + "#changes")
+    status = 400 if form.errors else 200
+    return _render_form("frameworks/change_form.html", status, form=form, framework=framework)
+
+
 @bp.route("/lots/<int:lot_id>/prices/new", methods=["GET", "POST"])
 @login_required
 def add_price(lot_id: int):
@@ -517,6 +584,7 @@ def add_price(lot_id: int):
     _require_lead(framework)
     form = PriceForm()
     form.task_type.choices = [(t.code, f"{t.name} ({t.code})") for t in lot.task_types]
+    form.change_id.choices = _change_choices(framework, lot)
     form.provider_id.choices = [("", _("All providers (common line)"))] + [
         (str(award.provider_id), award.provider.name) for award in lot.awards
     ]

@@ -23,6 +23,7 @@ from central.frameworks.models import (
     AccessionStatus,
     Award,
     Framework,
+    FrameworkChange,
     FrameworkStatus,
     Lot,
 )
@@ -119,8 +120,16 @@ def _compact(value: Any) -> Any:
 
 def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, Any]:
     lead = framework.lead_organisation
+    changes = list(
+        db.session.scalars(
+            select(FrameworkChange)
+            .where(FrameworkChange.framework_id == framework.id)
+            .order_by(FrameworkChange.created_at, FrameworkChange.id)
+        )
+    )
     dates = [framework.created_at, framework.activated_at, framework.terminated_at]
     dates += [award.created_at for award in awards]
+    dates += [change.created_at for change in changes]
     released = max(d for d in dates if d is not None)
     ocid = framework_ocid(framework)
     parties: dict[str, dict[str, Any]] = {
@@ -203,10 +212,32 @@ def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, A
                 "title": f"{framework.title} — {award.provider.name}",
                 "status": CONTRACT_STATUS[FrameworkStatus(framework.status)],
                 "period": _period(framework),
+                # SPEC 7.2: the changes during the term that concern this contract's lot.
+                "amendments": [
+                    _amendment(change)
+                    for change in changes
+                    if change.lot_id in (None, award.lot_id)
+                ],
             }
             for award in awards
         ]
+        if changes:
+            release["tag"].append("contractAmendment")
     return _compact(release)
+
+
+def _amendment(change: FrameworkChange) -> dict[str, Any]:
+    """A recorded change as an OCDS amendment: its ground and justification as the rationale."""
+    rationale = change.kind.replace("_", " ")
+    if change.justification:
+        rationale = f"{rationale}: {change.justification}"
+    return {
+        "id": f"change-{change.id}",
+        "date": _timestamp(change.created_at),
+        "rationale": rationale,
+        "description": f"{change.description} (value {change.value} EUR excl. VAT; maximum "
+        f"{change.max_value_before} → {change.max_value_after} EUR)",
+    }
 
 
 def _call_off_release(

@@ -448,3 +448,14 @@ def test_a_request_over_the_platforms_limit_goes_back_to_the_form_too(
     assert answer.status_code == 303
     page = member_client.get(answer.headers["Location"])
     assert "groter dan de limiet van 1 MB" in page.text
+
+
+def test_an_import_problem_names_its_column_in_words(member_client):
+    """The page says which column is wrong in the reader's words, not the field's code."""
+    bad = (
+        "code;soort;straat;huisnummer;postcode;gemeente;lat;lon\n"
+        "BK-1;;Kerkstraat;1;8870;Izegem;50.9;3.2\n"
+    )
+    page = post_file(member_client, bad.encode()).get_data(as_text=True)
+    assert "<td>soort (kind)</td>" in page
+    assert "<td>kind</td>" not in page

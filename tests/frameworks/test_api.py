@@ -163,6 +163,8 @@ def test_coordinator_creates_activates_and_member_accedes(api, world, db):
         "lot_id": lot_id,
         "task_type": "hedge_trimming",
         "provider_id": None,
+        "as_tendered": False,
+        "change_id": None,
         "unit": "m",
         "unit_price": "2.35",
         "vat_rate": "21.00",
@@ -415,12 +417,19 @@ def _routes(w: World):
             "POST",
             f"/lots/{lot_id}/prices",
             {"task_type": "hydrant_inspection", "unit_price": "19.00", "valid_from": "2099-01-01"},
-            dict(running_write, coordinator=201),
+            dict(running_write, coordinator=409),  # SPEC 7.2: a recorded change first
         ),
         (
             "POST",
             f"/lots/{lot_id}/task-types",
             {"code": "new_type", "name": "New"},
+            dict(running_write, coordinator=409),
+        ),
+        ("GET", f"/frameworks/{fid}/changes", None, read),
+        (
+            "POST",
+            f"/frameworks/{fid}/changes",
+            {"kind": "de_minimis", "description": "D", "value": "10.00"},
             dict(running_write, coordinator=201),
         ),
         ("POST", f"/frameworks/{fid}/terminate", {"reason": "R"}, running_write),
@@ -498,7 +507,7 @@ def _routes(w: World):
     ]
 
 
-ROUTE_COUNT = 26
+ROUTE_COUNT = 28
 
 
 @pytest.mark.parametrize("index", range(ROUTE_COUNT))

@@ -373,15 +373,30 @@ def test_new_price_line_does_not_rewrite_past(lead, coordinator):
     task_type = lot.task_types[0]
     first = db.session.scalar(select(PriceLine).where(PriceLine.task_type_id == task_type.id))
     with frozen_today(date(2026, 3, 1)):
+        change = services.record_change(
+            framework,
+            {"kind": "de_minimis", "description": "Price update", "effective_from": "2026-01-01"},
+            actor=coordinator,
+        ).id
         with pytest.raises(Conflict):
             services.add_price_line(
                 lot,
-                {"task_type": task_type.code, "unit_price": "20.00", "valid_from": "2026-02-01"},
+                {
+                    "task_type": task_type.code,
+                    "unit_price": "20.00",
+                    "valid_from": "2026-02-01",
+                    "change_id": change,
+                },
                 actor=coordinator,
             )
         line = services.add_price_line(
             lot,
-            {"task_type": task_type.code, "unit_price": "20.00", "valid_from": "2026-04-01"},
+            {
+                "task_type": task_type.code,
+                "unit_price": "20.00",
+                "valid_from": "2026-04-01",
+                "change_id": change,
+            },
             actor=coordinator,
         )
     assert line.vat_rate == Decimal("21.00")
