@@ -5,6 +5,8 @@ Loading is idempotent: organisations are found by enterprise number, users by e-
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from central.accounts.models import User
@@ -65,6 +67,26 @@ def _organisation(name: str, digits: str, kind: str, **extra: object) -> Organis
     return org
 
 
+def _provider(name: str, digits: str, status: str, email: str) -> Organisation:
+    """A demo provider; a social-economy one with its recognition (SPEC 7.2): a number in the
+    Flemish government's style, valid from 2024 for six years."""
+    from central.organisations.models import Recognition
+
+    org = _organisation(name, digits, "provider", email=email)
+    if status != "none" and not org.recognitions:
+        db.session.add(
+            Recognition(
+                organisation=org,
+                status=status,
+                number=f"{status.upper()[:3]}-2024-{digits[-4:]}",
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2029, 12, 31),
+            )
+        )
+        db.session.flush()
+    return org
+
+
 def load_demo() -> dict[str, Organisation]:
     """Create whatever of the demo is missing, then commit."""
     lead = _organisation(
@@ -75,8 +97,7 @@ def load_demo() -> dict[str, Organisation]:
         for name, digits, nis in MEMBERS
     }
     providers = [
-        _organisation(name, digits, "provider", social_economy_status=status, email=email)
-        for name, digits, status, email in PROVIDERS
+        _provider(name, digits, status, email) for name, digits, status, email in PROVIDERS
     ]
     fire_zone = _organisation(FIRE_ZONE[0], FIRE_ZONE[1], "fire_zone", email=FIRE_ZONE[2])
     water = _organisation(

@@ -20,15 +20,38 @@ def make_org(kind: str = "authority", **values) -> Organisation:
         "name": f"{'Gemeente' if kind == 'authority' else 'Provider'} {n}",
         "kind": kind,
         "enterprise_number": kbo_with_check_digits(f"{n:08d}".replace("0", "1", 1)),
-        "social_economy_status": "none",
     }
     if kind == "authority":
         defaults["nis_code"] = f"{90000 + n:05d}"[-5:]
+    # The status comes from a recognition (SPEC 7.2): one valid since 2000, open-ended.
+    status = values.pop("social_economy_status", "none")
     defaults.update(values)
     org = Organisation(**defaults)
     db.session.add(org)
     db.session.flush()
+    if status != "none":
+        recognise(org, status)
     return org
+
+
+def recognise(org: Organisation, status: str = "lde", valid_from=None, valid_until=None, **values):
+    """A social-economy recognition of `org` (valid from 2000 unless told)."""
+    from datetime import date
+
+    from central.organisations.models import Recognition
+
+    recognition = Recognition(
+        organisation_id=org.id,
+        status=status,
+        number=values.pop("number", f"REC-{next(_seq)}"),
+        valid_from=valid_from or date(2000, 1, 1),
+        valid_until=valid_until,
+        **values,
+    )
+    db.session.add(recognition)
+    db.session.flush()
+    db.session.expire(org, ["recognitions"])
+    return recognition
 
 
 def make_user(role: str = "member", org: Organisation | None = None, **values) -> User:
@@ -147,7 +170,11 @@ def make_award(lot, provider: Organisation | None = None, rank: int = 1, weekly_
 
     provider = provider or make_org("provider", social_economy_status="lde")
     award = Award(
-        lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=weekly_capacity
+        lot_id=lot.id,
+        provider_id=provider.id,
+        rank=rank,
+        weekly_capacity=weekly_capacity,
+        social_economy_status=provider.social_economy_status,
     )
     db.session.add(award)
     db.session.flush()

@@ -74,7 +74,10 @@ def resolve(path: str, actor: Actor, target: str) -> str:
     user = actor.user if own and actor.user else actor.other_user
     token = actor.own_token if own and actor.own_token else actor.other_token
     return path.format(
-        org=(actor.own_org if own else actor.other_org).id, user=user.id, token=token.id
+        org=(actor.own_org if own else actor.other_org).id,
+        user=user.id,
+        token=token.id,
+        recognition=999999,  # none: the admin reaches it and finds nothing
     )
 
 
@@ -121,6 +124,19 @@ API_CASES = {
     "PATCH /organisations/{org}": (
         {"email": "changed@example.org"},
         by_target(admin_only(200), admin_only(200, 404)),
+    ),
+    "GET /organisations/{org}/recognitions": (
+        None,
+        by_target(everyone(200), {"admin": 200, ANY: 404, A: 401}),
+    ),
+    # Authorities have no recognitions: the admin's answer is 400, nothing written.
+    "POST /organisations/{org}/recognitions": (
+        {"status": "lde", "number": "LDE-1", "valid_from": "2024-01-01"},
+        by_target(admin_only(400), {"admin": 400, ANY: 404, A: 401}),
+    ),
+    "PATCH /organisations/{org}/recognitions/{recognition}": (
+        {"number": "LDE-2"},
+        by_target(admin_only(404), {"admin": 404, ANY: 404, A: 401}),
     ),
     "GET /users": (None, admin_only(200)),
     "POST /users": (NEW_USER, admin_only(201)),
@@ -191,7 +207,7 @@ def admin_page(admin=200) -> dict:
     return {"admin": admin, ANY: 403, A: LOGIN}
 
 
-ORG_FORM = {**NEW_ORG, "social_economy_status": "none", "nis_code": "", "email": ""}
+ORG_FORM = {**NEW_ORG, "nis_code": "", "email": ""}
 USER_FORM = {"email": "brand.new@example.org", "role": "admin", "organisation_id": "0"}
 
 HTML_CASES = {
@@ -236,6 +252,11 @@ HTML_CASES = {
     "POST /admin/organisations/new": (ORG_FORM, admin_page(302)),
     "GET /admin/organisations/{org}": (None, admin_page()),
     "POST /admin/organisations/{org}": ({"email": "changed@example.org"}, admin_page(302)),
+    "GET /admin/organisations/{org}/recognitions": (None, admin_page()),
+    "POST /admin/organisations/{org}/recognitions": (
+        {"status": "lde", "number": "LDE-1", "valid_from": "2024-01-01"},
+        admin_page(400),
+    ),
     # The second sign-in step answers only in the half-signed-in state; otherwise back to sign in.
     "GET /login/code": (None, {ANY: 302, A: 302}),
     "POST /login/code": ({"code": "123456"}, {ANY: 302, A: 302}),

@@ -411,6 +411,11 @@ class Award(db.Model):
     )
     rank: Mapped[int]
     weekly_capacity: Mapped[int]
+    # SPEC 7.2: the provider's social-economy status on the award date, as it was; reports of
+    # the work under this award read it (a later recognition or its end never rewrites them).
+    social_economy_status: Mapped[str] = mapped_column(
+        String(20), default="none", server_default="none"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lot: Mapped[Lot] = relationship(back_populates="awards")

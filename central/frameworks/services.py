@@ -1280,14 +1280,15 @@ def _substitution_parties(
 
 def _check_provider_eligible(provider: Organisation, *, reserved: bool) -> None:
     """Rule 4 (art. 15): a reserved framework or lot goes only to recognised social-economy
-    providers."""
+    providers: a recognition valid on the award date, today (SPEC 7.2)."""
     if reserved and not provider.is_recognised_social_economy:
         raise ValidationError(
             N_(
-                "%(provider)s has no recognised social-economy status; a reserved lot can only "
-                "be awarded to a custom-work company, an LDE or a social integration enterprise."
+                "%(provider)s has no social-economy recognition valid today; a reserved lot can "
+                "only be awarded to a recognised custom-work company, LDE or social integration "
+                "enterprise."
             ),
-            fields={"provider_id": N_("Not a recognised social-economy provider.")},
+            fields={"provider_id": N_("No recognition valid on the award date.")},
             params={"provider": provider.name},
         )
 
@@ -1328,7 +1329,13 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
             N_("Another provider has this rank."),
             fields={"rank": N_("Another provider of this lot has this rank.")},
         )
-    award = Award(lot_id=lot.id, provider_id=provider.id, rank=rank, weekly_capacity=capacity)
+    award = Award(
+        lot_id=lot.id,
+        provider_id=provider.id,
+        rank=rank,
+        weekly_capacity=capacity,
+        social_economy_status=provider.social_economy_status,  # as it was (SPEC 7.2)
+    )
     db.session.add(award)
     _flush_unique(N_("This award conflicts with another award of the lot."), "rank")
     db.session.expire(lot, ["awards"])
@@ -1340,6 +1347,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
         provider_id=provider.id,
         rank=rank,
         weekly_capacity=capacity,
+        social_economy_status=award.social_economy_status,
     )
     return award
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_login import current_user
 
 from central.core.api import endpoint
+from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
 from central.organisations import services
-from central.organisations.models import Organisation
-from central.organisations.schemas import OrganisationSchema
+from central.organisations.models import Organisation, Recognition
+from central.organisations.schemas import OrganisationSchema, RecognitionSchema
 
 TAG = "organisations"
 
@@ -70,3 +71,52 @@ def update_organisation(org_id: int, data):
         services.update_organisation(org, data, actor=current_user)
     db.session.commit()
     return org
+
+
+@endpoint(
+    "/organisations/<int:org_id>/recognitions",
+    summary="A provider's social-economy recognitions (SPEC 7.2), oldest first",
+    tag=TAG,
+    response=RecognitionSchema,
+    many=True,
+)
+def list_recognitions(org_id: int):
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    return services.recognitions_query(org)
+
+
+@endpoint(
+    "/organisations/<int:org_id>/recognitions",
+    "POST",
+    summary="Record a social-economy recognition (admin); the organisation's status follows",
+    tag=TAG,
+    body=RecognitionSchema,
+    response=RecognitionSchema,
+    status=201,
+)
+def add_recognition(org_id: int, data):
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    require_role(current_user, "admin")
+    recognition = services.add_recognition(org, data, actor=current_user)
+    db.session.commit()
+    return recognition
+
+
+@endpoint(
+    "/organisations/<int:org_id>/recognitions/<int:recognition_id>",
+    "PATCH",
+    summary="Complete a recognition's number or set its end (admin)",
+    tag=TAG,
+    body=RecognitionSchema,
+    partial=True,
+    response=RecognitionSchema,
+)
+def update_recognition(org_id: int, recognition_id: int, data):
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    require_role(current_user, "admin")
+    recognition = db.session.get(Recognition, recognition_id)
+    if recognition is None or recognition.organisation_id != org.id:
+        raise NotFound(N_("No such recognition."))
+    services.update_recognition(recognition, data, actor=current_user)
+    db.session.commit()
+    return recognition

@@ -29,16 +29,6 @@ class OrganisationForm(FlaskForm):
         validators=[Optional()],
         description=_l("Five digits; municipalities only."),
     )
-    social_economy_status = SelectField(
-        _l("Social-economy status"),
-        choices=[
-            ("none", _l("None")),
-            ("maatwerkbedrijf", _l("Custom-work company (maatwerkbedrijf)")),
-            ("lde", _l("Local service economy (LDE)")),
-            ("sociale_inschakeling", _l("Social integration enterprise")),
-        ],
-        description=_l("Providers only: a recognised status allows awards in reserved lots."),
-    )
     email = EmailField(
         _l("E-mail address"), validators=[Optional(), Email(_l("Enter a valid e-mail address"))]
     )
@@ -59,4 +49,28 @@ class OrganisationForm(FlaskForm):
         _l("IBAN"),
         validators=[Optional(), Length(max=42)],
         description=_l("Providers: the account members pay into, e.g. BE68 5390 0754 7034."),
+    )
+
+
+class RecognitionForm(FlaskForm):
+    """SPEC 7.2: the admin records a provider's social-economy recognition. Every field is
+    checked by the service, so that all errors show at once."""
+
+    status = SelectField(
+        _l("Recognition"),
+        choices=[
+            ("maatwerkbedrijf", _l("Custom-work company (maatwerkbedrijf)")),
+            ("lde", _l("Local service economy (LDE)")),
+            ("sociale_inschakeling", _l("Social integration enterprise")),
+        ],
+    )
+    number = StringField(
+        _l("Recognition number"),
+        description=_l("As the Flemish government's recognition decision gives it."),
+    )
+    valid_from = StringField(_l("Valid from"), render_kw={"type": "date"})
+    valid_until = StringField(
+        _l("Valid until"),
+        render_kw={"type": "date"},
+        description=_l("Included; leave empty for a recognition without end date."),
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
@@ -70,8 +70,13 @@ class Organisation(db.Model):
     # Stored normalised as 0123.456.789; one organisation per enterprise number.
     enterprise_number: Mapped[str] = mapped_column(String(12), unique=True)
     nis_code: Mapped[str | None] = mapped_column(String(5), unique=True)
-    social_economy_status: Mapped[str] = mapped_column(
-        enum_column_type(SocialEconomyStatus), default=SocialEconomyStatus.NONE
+    # SPEC 7.2: the status comes from the recognitions (`social_economy_status`, below, is the
+    # one valid today). The column keeps the status valid when a recognition was last written,
+    # for SQL readers of the table only; the rules read the recognitions.
+    recorded_social_economy_status: Mapped[str] = mapped_column(
+        "social_economy_status",
+        enum_column_type(SocialEconomyStatus),
+        default=SocialEconomyStatus.NONE,
     )
     email: Mapped[str | None] = mapped_column(String(254))
     # SPEC 7.4: the fire zone and the water company an authority names; their viewers then
@@ -87,6 +92,26 @@ class Organisation(db.Model):
     # ISO 13616, stored without spaces (BE68539007547034).
     iban: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recognitions: Mapped[list[Recognition]] = relationship(
+        back_populates="organisation",
+        order_by="(Recognition.valid_from, Recognition.id)",
+        cascade="all, delete-orphan",
+    )
+
+    def social_economy_status_on(self, day: date) -> str:
+        """The social-economy status recognised on `day` (SPEC 7.2); when recognitions overlap,
+        the one that started last."""
+        valid = [r for r in self.recognitions if r.valid_on(day)]
+        if not valid:
+            return SocialEconomyStatus.NONE
+        return max(valid, key=lambda r: (r.valid_from, r.id or 0)).status
+
+    @property
+    def social_economy_status(self) -> str:
+        """The status valid today, from the recognitions (read-only)."""
+        from central.core.clock import today
+
+        return self.social_economy_status_on(today())
 
     @property
     def vat_number(self) -> str | None:
@@ -108,5 +133,46 @@ class Organisation(db.Model):
     def is_recognised_social_economy(self) -> bool:
         return self.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
 
+    def is_recognised_on(self, day: date) -> bool:
+        return self.social_economy_status_on(day) in RECOGNISED_SOCIAL_ECONOMY
+
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
+
+
+class Recognition(db.Model):
+    """A provider's recognition as a social-economy enterprise (SPEC 7.2): status, number and the
+    days it is valid (both included; no end: open-ended). Overlaps are allowed. A recognition
+    the migration made from a former status has no number and `to_complete` set."""
+
+    __tablename__ = "recognitions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('maatwerkbedrijf', 'lde', 'sociale_inschakeling')",
+            name="status_recognised",
+        ),
+        CheckConstraint(
+            "valid_until IS NULL OR valid_until >= valid_from", name="valid_until_after_from"
+        ),
+        Index("ix_recognitions_organisation_valid", "organisation_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str | None] = mapped_column(String(50))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    to_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="recognitions")
+
+    @property
+    def valid_today(self) -> bool:
+        from central.core.clock import today
+
+        return self.valid_on(today())
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

@@ -14,7 +14,11 @@ class OrganisationSchema(Schema):
     enterprise_number = fields.String(required=True, validate=validate.Length(max=20))
     nis_code = fields.String(allow_none=True, load_default=None)
     social_economy_status = fields.String(
-        load_default="none", validate=validate.OneOf([s.value for s in SocialEconomyStatus])
+        validate=validate.OneOf([s.value for s in SocialEconomyStatus]),
+        metadata={
+            "description": "Read-only (SPEC 7.2): the status of the recognition valid today. A "
+            "write of another value answers 409; record a recognition instead."
+        },
     )
     email = fields.Email(allow_none=True, load_default=None)
     fire_zone_id = fields.Integer(
@@ -39,3 +43,29 @@ class OrganisationSchema(Schema):
         load_default=None,
         metadata={"description": "ISO 13616, checked (mod 97).", "example": "BE68539007547034"},
     )
+
+
+class RecognitionSchema(Schema):
+    """A provider's social-economy recognition (SPEC 7.2)."""
+
+    id = fields.Integer(dump_only=True)
+    organisation_id = fields.Integer(dump_only=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["maatwerkbedrijf", "lde", "sociale_inschakeling"]),
+    )
+    number = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "The recognition number; none for one the migration made."},
+    )
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(
+        allow_none=True, load_default=None, metadata={"description": "Included; none: open-ended."}
+    )
+    to_complete = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Made by the migration from a former status: add its number."},
+    )
+    valid_today = fields.Boolean(dump_only=True)

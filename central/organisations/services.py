@@ -2,14 +2,16 @@
 status only for providers, one organisation per enterprise number; a valid IBAN (ISO 13616) and
 invoice prefix for the invoices issued in a provider's name; an authority names a fire zone and
 a water company of those kinds (SPEC 7.4); the name, enterprise number and kind fixed once the
-organisation is in use (SPEC 7.2)."""
+organisation is in use (SPEC 7.2); the social-economy status comes from recognitions, read-only
+(SPEC 7.2)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from central.core import audit
 from central.core.errors import N_, Conflict, ValidationError
@@ -21,8 +23,10 @@ from central.core.validators import (
 from central.extensions import db
 from central.organisations.models import (
     DEFAULT_INVOICE_PREFIX,
+    RECOGNISED_SOCIAL_ECONOMY,
     Organisation,
     OrganisationKind,
+    Recognition,
     SocialEconomyStatus,
 )
 from central.organisations.queries import identity_use
@@ -32,7 +36,6 @@ FIELDS = (
     "kind",
     "enterprise_number",
     "nis_code",
-    "social_economy_status",
     "email",
     "fire_zone_id",
     "water_company_id",
@@ -77,12 +80,12 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
             except ValueError as exc:
                 errors["nis_code"] = str(exc)
     merged["nis_code"] = nis
-    status = merged.get("social_economy_status") or SocialEconomyStatus.NONE
-    if status not in set(SocialEconomyStatus):
-        errors["social_economy_status"] = N_("Unknown social-economy status.")
-    elif status != SocialEconomyStatus.NONE and merged.get("kind") != OrganisationKind.PROVIDER:
-        errors["social_economy_status"] = N_("Only a provider has a social-economy status.")
-    merged["social_economy_status"] = status
+    if (
+        current is not None
+        and current.recognitions
+        and merged.get("kind") != OrganisationKind.PROVIDER
+    ):
+        errors["kind"] = N_("An organisation with recognitions stays a provider.")
     merged["email"] = (merged.get("email") or "").strip() or None
     for field, kind in SERVED_BY.items():
         target_id = merged.get(field)
@@ -131,8 +134,27 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
     return merged
 
 
+def _check_status_not_written(org: Organisation | None, values: dict[str, Any]) -> None:
+    """SPEC 7.2: the social-economy status is the one a recognition gives today; a write of
+    another value is refused (409), the same value is accepted and ignored."""
+    if "social_economy_status" not in values:
+        return
+    current = org.social_economy_status if org is not None else SocialEconomyStatus.NONE
+    wanted = values.get("social_economy_status") or SocialEconomyStatus.NONE
+    if wanted != current:
+        raise Conflict(
+            N_(
+                "The social-economy status follows the organisation's recognitions and cannot "
+                "be set: add a recognition (status, number, valid from and until) instead."
+            ),
+            fields={"social_economy_status": N_("Read-only: it comes from the recognitions.")},
+        )
+
+
 def create_organisation(values: dict[str, Any], *, actor: Any) -> Organisation:
-    """Create an authority or a provider."""
+    """Create an authority or a provider (without a social-economy status: that comes from
+    the recognitions added later)."""
+    _check_status_not_written(None, values)
     org = Organisation(**_clean(values, None))
     db.session.add(org)
     db.session.flush()
@@ -144,6 +166,7 @@ def update_organisation(org: Organisation, values: dict[str, Any], *, actor: Any
     """Change an organisation; its kind is fixed once users work for it, and its name,
     enterprise number and kind once it is in use (SPEC 7.2: 409). The audit event keeps the old
     and the new value of each changed field."""
+    _check_status_not_written(org, values)
     cleaned = _clean(values, org)
     if cleaned["kind"] != org.kind and org.id is not None:
         from central.accounts.models import User
@@ -193,3 +216,135 @@ def name_fire_zone_and_water_company(
         require_own_authority(actor, org.id)
     served = {k: v for k, v in values.items() if k in SERVED_BY}
     return update_organisation(org, served, actor=actor)
+
+
+# --- recognitions (SPEC 7.2) --------------------------------------------------------------------
+
+
+def _date(value: Any, field: str, errors: dict[str, str], *, required: bool) -> date | None:
+    if value in (None, ""):
+        if required:
+            errors[field] = N_("Enter a date.")
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors[field] = N_("Enter a date as YYYY-MM-DD.")
+        return None
+
+
+def add_recognition(org: Organisation, values: dict[str, Any], *, actor: Any) -> Recognition:
+    """The admin records a provider's social-economy recognition: status, number (as the
+    Flemish government's decision gives it), valid from and until (open-ended if none).
+    Overlaps are allowed. Every error is named at once. The audit event keeps the status valid
+    today before and after."""
+    errors: dict[str, str] = {}
+    if org.kind != OrganisationKind.PROVIDER:
+        errors["organisation_id"] = N_("Only a provider has a social-economy recognition.")
+    status = str(values.get("status") or "").strip()
+    if status not in RECOGNISED_SOCIAL_ECONOMY:
+        errors["status"] = N_(
+            "Choose a recognised social-economy status: maatwerkbedrijf, lde or "
+            "sociale_inschakeling."
+        )
+    number = str(values.get("number") or "").strip()
+    if not number:
+        errors["number"] = N_("Enter the recognition number.")
+    elif len(number) > 50:
+        errors["number"] = N_("At most 50 characters.")
+    valid_from = _date(values.get("valid_from"), "valid_from", errors, required=True)
+    valid_until = _date(values.get("valid_until"), "valid_until", errors, required=False)
+    if valid_from and valid_until and valid_until < valid_from:
+        errors["valid_until"] = N_("The end comes on or after the start.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    before = org.social_economy_status
+    recognition = Recognition(
+        organisation=org,
+        status=status,
+        number=number,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    db.session.add(recognition)
+    db.session.flush()
+    after = org.social_economy_status
+    org.recorded_social_economy_status = after
+    audit.record(
+        "organisation.recognition_added",
+        org,
+        actor=actor,
+        recognition_id=recognition.id,
+        status=status,
+        number=number,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        changes={"social_economy_status": {"old": before, "new": after}},
+    )
+    return recognition
+
+
+def update_recognition(
+    recognition: Recognition, values: dict[str, Any], *, actor: Any
+) -> Recognition:
+    """The admin completes a recognition's number (one the migration made has none) or sets
+    its end (a recognition withdrawn or expired). Its status and start stay as recorded: a
+    different recognition is a new one. The audit event keeps old and new values."""
+    org = recognition.organisation
+    errors: dict[str, str] = {}
+    for fixed in ("status", "valid_from"):
+        if fixed in values and values[fixed] != getattr(recognition, fixed):
+            errors[fixed] = N_("Fixed once recorded: add a new recognition instead.")
+    number = recognition.number
+    if "number" in values:
+        number = str(values.get("number") or "").strip()
+        if not number:
+            errors["number"] = N_("Enter the recognition number.")
+        elif len(number) > 50:
+            errors["number"] = N_("At most 50 characters.")
+    valid_until = recognition.valid_until
+    if "valid_until" in values:
+        valid_until = _date(values.get("valid_until"), "valid_until", errors, required=False)
+        if valid_until is not None and valid_until < recognition.valid_from:
+            errors["valid_until"] = N_("The end comes on or after the start.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    before = org.social_economy_status
+    changes = {
+        k: {"old": getattr(recognition, k), "new": v}
+        for k, v in (("number", number), ("valid_until", valid_until))
+        if getattr(recognition, k) != v
+    }
+    recognition.number = number
+    recognition.valid_until = valid_until
+    recognition.to_complete = recognition.to_complete and not number
+    db.session.flush()
+    after = org.social_economy_status
+    org.recorded_social_economy_status = after
+    if before != after:
+        changes["social_economy_status"] = {"old": before, "new": after}
+    if changes:
+        audit.record(
+            "organisation.recognition_changed",
+            org,
+            actor=actor,
+            recognition_id=recognition.id,
+            changes=changes,
+        )
+    return recognition
+
+
+def recognitions_query(org: Organisation) -> Select:
+    """An organisation's recognitions, oldest first."""
+    return (
+        select(Recognition)
+        .where(Recognition.organisation_id == org.id)
+        .order_by(Recognition.valid_from, Recognition.id)
+    )
+
+
+def recognitions_to_complete(org: Organisation) -> list[Recognition]:
+    """Recognitions the migration made from a former status, without a number."""
+    return [r for r in org.recognitions if r.to_complete]

@@ -12,7 +12,7 @@ from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
 from central.organisations import services
-from central.organisations.forms import OrganisationForm
+from central.organisations.forms import OrganisationForm, RecognitionForm
 from central.organisations.models import Organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
@@ -54,3 +54,24 @@ def edit(org_id: int | None = None):
         flash(_("%(name)s is saved.", name=org.name), "success")
         return redirect(url_for("organisations.index"))
     return render_template("organisations/form.html", form=form, org=org)
+
+
+@bp.route("/<int:org_id>/recognitions", methods=["GET", "POST"])
+@login_required
+def recognitions(org_id: int):
+    """SPEC 7.2: a provider's social-economy recognitions, and the admin's form to add one."""
+    require_role(current_user, "admin")
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    form = RecognitionForm()
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in ("status", "number", "valid_from")}
+        values["valid_until"] = form.valid_until.data or None
+        try:
+            services.add_recognition(org, values, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return render_template("organisations/recognitions.html", form=form, org=org), status
+        db.session.commit()
+        flash(_("The recognition of %(name)s is saved.", name=org.name), "success")
+        return redirect(url_for("organisations.recognitions", org_id=org.id))
+    return render_template("organisations/recognitions.html", form=form, org=org)

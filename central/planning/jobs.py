@@ -41,7 +41,6 @@ from central.frameworks.queries import (
     PriceSchedule,
     approved_members_by_lot,
 )
-from central.organisations.models import Organisation
 from central.planning import notifications
 from central.planning.calendar import LATE_WEEKS, ProviderCalendar
 from central.planning.models import (
@@ -57,7 +56,6 @@ from central.planning.routing import group_points, route_rounds
 log = logging.getLogger(__name__)
 
 BATCH_ROUNDS = 1000  # rounds written together (one insert of rounds, one of their tasks)
-SOCIAL_ECONOMY_STATUSES = frozenset({"maatwerkbedrijf", "lde", "sociale_inschakeling"})
 AUTO_ACCEPT_DAYS = 14  # rule 15: a completed round not contested within 14 days is accepted
 ONE = Decimal("1")  # the quantity of a task without a measure (a hydrant)
 # Units in which an asset's measure (its length or area) is a task's quantity (rule 5).
@@ -718,8 +716,9 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
     weekend, a Belgian public holiday or a day the provider closed). Room: the award's
     `weekly_capacity` (tasks of that lot) and, for a provider with crews, one round a crew-day
     over all its lots and frameworks. A reserved lot only goes to social-economy providers
-    (rule 4). A round that reached its due date unassigned is offered, late, to any awarded
-    provider with room in the coming weeks, and the lead coordinators are told once per round.
+    (rule 4) recognised on the scheduled date (SPEC 7.2; otherwise it goes down the cascade).
+    A round that reached its due date unassigned is offered, late, to any awarded provider with
+    room in the coming weeks, and the lead coordinators are told once per round.
     What no provider can take stays unassigned and is reported. Idempotency key: a round's
     provider (and its `late_alerted_at`)."""
     first_week = monday(today)
@@ -749,24 +748,27 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         return counts
     lot_ids = {row.lot_id for row in pending}
     awards: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for lot_id, provider_id, capacity, status, lot_reserved, framework_reserved in session.execute(
+    reserved_lots: set[int] = set()
+    for lot_id, provider_id, capacity, lot_reserved, framework_reserved in session.execute(
         select(
             Award.lot_id,
             Award.provider_id,
             Award.weekly_capacity,
-            Organisation.social_economy_status,
             Lot.reserved,
             Framework.reserved,
         )
-        .join(Organisation, Organisation.id == Award.provider_id)
         .join(Lot, Lot.id == Award.lot_id)
         .join(Framework, Framework.id == Lot.framework_id)
         .where(Award.lot_id.in_(lot_ids))
         .order_by(Award.lot_id, Award.rank, Award.provider_id)
     ):
-        if (lot_reserved or framework_reserved) and status not in SOCIAL_ECONOMY_STATUSES:
-            continue  # rule 4: a reserved lot only goes to social-economy providers
+        if lot_reserved or framework_reserved:
+            reserved_lots.add(lot_id)
         awards[lot_id].append((provider_id, capacity))
+    recognised = _recognitions(session, {p for offers in awards.values() for p, _ in offers})
+    for lot_id in reserved_lots:
+        # Rule 4: a reserved lot only goes to social-economy providers (recognised at all).
+        awards[lot_id] = [(p, c) for p, c in awards[lot_id] if recognised.get(p)]
     provider_ids = {provider_id for offers in awards.values() for provider_id, _ in offers}
     room = _Capacity(ProviderCalendar.load(session, provider_ids, first_week), today)
     for lot_id, provider_id, day, rounds, tasks in session.execute(
@@ -802,7 +804,15 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         last_week = first_week + timedelta(weeks=LATE_WEEKS) if late else monday(due_date)
         fits = pricing.fits(round_id, framework_id, lot_id, _local_date(created))
         choice = _first_day_with_room(
-            room, awards[lot_id], lot_id, tasks, first_week, last_week, late, fits
+            room,
+            awards[lot_id],
+            lot_id,
+            tasks,
+            first_week,
+            last_week,
+            late,
+            fits,
+            recognised if lot_id in reserved_lots else None,
         )
         if choice is None:
             unassigned.append(round_id)
@@ -995,11 +1005,14 @@ def _first_day_with_room(
     last_week: date,
     late: bool,
     fits: Callable[[int], bool] | None = None,
+    recognised: dict[int, list[tuple[date, date | None]]] | None = None,
 ) -> tuple[int, date] | None:
     """Rule 13: the highest-ranked provider with room in some week up to the due date, on its
     first open day of the earliest such week. A late round (§7.5) goes to whichever awarded
     provider has room first, in rank order within a week. A provider whose own price would
-    take the work over the maximum (`fits` says no) is passed over like one without room."""
+    take the work over the maximum (`fits` says no) is passed over like one without room.
+    Reserved work (`recognised` given) only to a provider recognised on that day (SPEC 7.2);
+    otherwise down the cascade."""
     weeks = []
     week = first_week
     while week <= last_week:
@@ -1014,9 +1027,32 @@ def _first_day_with_room(
         if fits is not None and not fits(provider_id):
             continue
         day = room.day_with_room(lot_id, provider_id, capacity, tasks, week)
-        if day is not None:
+        if day is not None and (
+            recognised is None
+            or any(
+                start <= day and (until is None or day <= until)
+                for start, until in recognised.get(provider_id, ())
+            )
+        ):
             return provider_id, day
     return None
+
+
+def _recognitions(
+    session: Session, provider_ids: set[int]
+) -> dict[int, list[tuple[date, date | None]]]:
+    """The periods in which each provider holds a social-economy recognition (SPEC 7.2)."""
+    from central.organisations.models import Recognition
+
+    periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    if provider_ids:
+        for provider_id, start, until in session.execute(
+            select(
+                Recognition.organisation_id, Recognition.valid_from, Recognition.valid_until
+            ).where(Recognition.organisation_id.in_(provider_ids))
+        ):
+            periods[provider_id].append((start, until))
+    return periods
 
 
 # --- mark-overdue ----------------------------------------------------------------------------

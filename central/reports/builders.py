@@ -571,7 +571,11 @@ def _year_tasks(
     """One pass over a year's tasks of some frameworks (None: all): (1) tasks served and defects
     found per framework, provider and member (by the day the work was done), (2) accepted spend
     per framework, provider, member and Brussels month, the sum of the tasks' stored amounts (as
-    its statement adds them)."""
+    its statement adds them), split by whether the award kept a recognised social-economy status
+    (SPEC 7.2: what was kept, never the provider's status today)."""
+    from central.frameworks.models import Award
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+
     buckets = month_buckets(date(year, 1, 1), 12)
     first, last = date(year, 1, 1), date(year, 12, 31)
     billed_in_year = (
@@ -585,12 +589,14 @@ def _year_tasks(
     )
     # The month of billing, NULL for work that was only done (not billed) in the year.
     month = case((billed_in_year, month_of(Task.accepted_at, buckets)), else_=None).label("month")
+    kept = func.coalesce(Award.social_economy_status, "none").label("kept")
     stmt = (
         select(
             Round.framework_id.label("framework_id"),
             Round.provider_id.label("provider_id"),
             Round.member_id.label("member_id"),
             month,
+            kept,
             Task.amount.label("amount"),
             func.count().label("rows"),
             func.sum(case((served_in_year, 1), else_=0)).label("served"),
@@ -600,12 +606,14 @@ def _year_tasks(
         )
         .select_from(Task)
         .join(Round, Round.id == Task.round_id)
+        .outerjoin(Award, (Award.lot_id == Round.lot_id) & (Award.provider_id == Round.provider_id))
         .where(billed_in_year | served_in_year)
         .group_by(
             Round.framework_id,
             Round.provider_id,
             Round.member_id,
             month,
+            kept,
             Task.amount,
         )
     )
@@ -615,7 +623,7 @@ def _year_tasks(
         stmt = stmt.where(Round.member_id == member_id)
     raw = _read(session, stmt)
     work_columns = ["framework_id", "provider_id", "member_id", "tasks", "defects"]
-    spend_columns = ["framework_id", "provider_id", "member_id", "month", "spend"]
+    spend_columns = ["framework_id", "provider_id", "member_id", "month", "social", "spend"]
     if raw.empty:
         return pd.DataFrame(columns=work_columns), pd.DataFrame(columns=spend_columns)
     raw["served"] = raw["served"].astype(int)
@@ -627,12 +635,13 @@ def _year_tasks(
     if billed.empty:
         return work[work_columns], pd.DataFrame(columns=spend_columns)
     # Exact integer cents: the sum of the tasks' stored amounts, as the statement lines add them.
+    billed["social"] = [k in RECOGNISED_SOCIAL_ECONOMY for k in billed["kept"]]
     billed["cents"] = [
         int(_decimal(a).scaleb(2)) * int(n)
         for a, n in zip(billed["amount"], billed["rows"], strict=True)
     ]
     spend = billed.groupby(
-        ["framework_id", "provider_id", "member_id", "month"], as_index=False, sort=True
+        ["framework_id", "provider_id", "member_id", "month", "social"], as_index=False, sort=True
     )["cents"].sum()
     spend["spend"] = [Decimal(int(c)).scaleb(-2) for c in spend["cents"]]
     spend = spend[spend_columns]
@@ -648,10 +657,12 @@ def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
 
 def _credits(
     session: Session, framework_ids: list[int] | None, year: int, member_id: int | None
-) -> list[tuple[tuple[int, int, int], str, Decimal]]:
-    """Credits issued in a year ((framework, provider, member), month, amount): a credit lowers
-    spend in the month of the statement that carries it, as that statement does."""
-    from central.reports.models import Credit, Statement
+) -> list[tuple[tuple[int, int, int], str, Decimal, bool]]:
+    """Credits issued in a year ((framework, provider, member), month, amount, social): a
+    credit lowers spend in the month of the statement that carries it, as that statement does,
+    and social spend when its line kept a recognised status (SPEC 7.2)."""
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
+    from central.reports.models import Credit, Statement, StatementLine
 
     stmt = (
         select(
@@ -660,8 +671,10 @@ def _credits(
             Credit.member_id,
             Statement.month,
             Credit.amount,
+            StatementLine.social_economy_status,
         )
         .join(Statement, Statement.id == Credit.statement_id)
+        .outerjoin(StatementLine, StatementLine.credit_id == Credit.id)
         .where(Statement.month.like(f"{year:04d}-%"))
     )
     if framework_ids is not None:
@@ -669,8 +682,8 @@ def _credits(
     if member_id is not None:
         stmt = stmt.where(Credit.member_id == member_id)
     return [
-        ((int(f), int(p), int(m)), month, _decimal(amount))
-        for f, p, m, month, amount in session.execute(stmt)
+        ((int(f), int(p), int(m)), month, _decimal(amount), kept in RECOGNISED_SOCIAL_ECONOMY)
+        for f, p, m, month, amount, kept in session.execute(stmt)
     ]
 
 
@@ -687,6 +700,10 @@ class _Impact:
 
     figures: dict[tuple[int, int, int], dict[str, Any]]
     monthly: dict[tuple[int, int, int], dict[str, Decimal]]  # spend per month, credits included
+    # The part of it whose award (or credit line) kept a recognised social-economy status.
+    social_monthly: dict[tuple[int, int, int], dict[str, Decimal]]
+    # (framework, provider): the status its awards kept (a recognised one if any did).
+    kept_status: dict[tuple[int, int], str]
     orgs: dict[int, Organisation]
     frameworks: dict[int, Framework]
 
@@ -718,16 +735,19 @@ def _impact(
             row = at((int(f), int(p), int(m)))
             row["tasks"], row["defects"] = int(tasks), int(defects)
     monthly: dict[tuple[int, int, int], dict[str, Decimal]] = {}
-    for f, p, m, month, amount in monthly_spend.itertuples(index=False):
-        if pd.notna(p):
-            key = (int(f), int(p), int(m))
-            at(key)
-            months = monthly.setdefault(key, {})
-            months[month] = months.get(month, ZERO) + _decimal(amount)
-    for key, month, amount in _credits(session, framework_ids, year, member_id):
+    social_monthly: dict[tuple[int, int, int], dict[str, Decimal]] = {}
+
+    def add(key: tuple[int, int, int], month: str, amount: Decimal, social: bool) -> None:
         at(key)
-        months = monthly.setdefault(key, {})
-        months[month] = months.get(month, ZERO) - amount
+        for target in (monthly, social_monthly) if social else (monthly,):
+            months = target.setdefault(key, {})
+            months[month] = months.get(month, ZERO) + amount
+
+    for f, p, m, month, social, amount in monthly_spend.itertuples(index=False):
+        if pd.notna(p):
+            add((int(f), int(p), int(m)), month, _decimal(amount), bool(social))
+    for key, month, amount, social in _credits(session, framework_ids, year, member_id):
+        add(key, month, -amount, social)
     for share in labour_shares(year=year, framework_ids=framework_ids, member_id=member_id):
         row = at((share.framework_id, share.provider_id, share.member_id))
         row["hours"] += share.hours
@@ -741,23 +761,29 @@ def _impact(
             select(Framework).where(Framework.id.in_({key[0] for key in figures}))
         )
     }
-    return _Impact(figures, monthly, orgs, frameworks)
+    kept_status: dict[tuple[int, int], str] = {}
+    if figures:
+        from central.frameworks.models import Award, Lot
+        from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
 
-
-def _is_social(org: Organisation) -> bool:
-    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
-
-    return org.social_economy_status in RECOGNISED_SOCIAL_ECONOMY
+        for f, p, status in session.execute(
+            select(Lot.framework_id, Award.provider_id, Award.social_economy_status)
+            .join(Lot, Lot.id == Award.lot_id)
+            .where(Lot.framework_id.in_(list(frameworks)))
+            .order_by(Award.id)
+        ):
+            if kept_status.get((f, p)) not in RECOGNISED_SOCIAL_ECONOMY:
+                kept_status[(f, p)] = status
+    return _Impact(figures, monthly, social_monthly, kept_status, orgs, frameworks)
 
 
 def _social_by_month(impact: _Impact, year: int) -> dict[str, Decimal]:
     """Spend through social-economy providers per month of the year, credits included."""
     by_month = {label: ZERO for label, _, _ in month_buckets(date(year, 1, 1), 12)}
-    for (_f, provider_id, _m), months in impact.monthly.items():
-        if _is_social(impact.orgs[provider_id]):
-            for month, amount in months.items():
-                if month in by_month:
-                    by_month[month] += amount
+    for months in impact.social_monthly.values():
+        for month, amount in months.items():
+            if month in by_month:
+                by_month[month] += amount
     return by_month
 
 
@@ -779,17 +805,18 @@ def _row(impact: _Impact, key: tuple[int, int, int], hours_per_fte: Decimal) -> 
     provider, member = impact.orgs[provider_id], impact.orgs[member_id]
     figures = impact.figures[key]
     spend = sum(impact.monthly.get(key, {}).values(), ZERO)
+    social_spend = sum(impact.social_monthly.get(key, {}).values(), ZERO)
     return {
         "framework_id": framework_id,
         "provider_id": provider_id,
         "provider_name": provider.name,
-        "social_economy_status": provider.social_economy_status,
+        "social_economy_status": impact.kept_status.get((framework_id, provider_id), "none"),
         "member_id": member_id,
         "member_name": member.name,
         "tasks": figures["tasks"],
         "defects": figures["defects"],
         "spend": spend,
-        "social_spend": spend if _is_social(provider) else ZERO,
+        "social_spend": social_spend,
         "hours": figures["hours"],
         "target_group_hours": figures["target_group_hours"],
         "worker_days": figures["worker_days"],

@@ -264,6 +264,10 @@ class StatementLine(db.Model):
     credit_id: Mapped[int | None] = mapped_column(
         ForeignKey("credits.id", ondelete="RESTRICT"), unique=True
     )
+    # SPEC 7.2: the provider's social-economy status on the issue date, as it was.
+    social_economy_status: Mapped[str] = mapped_column(
+        String(20), default="none", server_default="none"
+    )
 
     statement: Mapped[Statement] = relationship(back_populates="lines")
     credit: Mapped[Credit | None] = relationship(foreign_keys=[credit_id])

@@ -402,10 +402,13 @@ def issue_statement(
     )
     db.session.add(statement)
     db.session.flush()
+    # SPEC 7.2: each line keeps the provider's status on the issue date, as it was.
+    status = provider.social_economy_status_on(issued_at.astimezone(BRUSSELS).date())
     db.session.add_all(
         StatementLine(
             statement_id=statement.id,
             position=position,
+            social_economy_status=status,
             **{k: v for k, v in row.items() if k not in ("framework_id", "provider_id")},
         )
         for position, row in enumerate(rows, start=1)

@@ -29,7 +29,6 @@ def _org(name: str, digits: str) -> Organisation:
         name=name,
         kind="authority",
         enterprise_number=kbo_with_check_digits(digits),
-        social_economy_status="none",
     )
 
 

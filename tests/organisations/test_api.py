@@ -68,19 +68,17 @@ def test_admin_creates_an_authority(api, db, admin):
     assert event.created_at is not None
 
 
-def test_admin_creates_a_social_economy_provider(api):
-    response = api(
-        "POST",
-        "/organisations",
-        json={
-            "name": "Kringwinkel Werkt",
-            "kind": "provider",
-            "enterprise_number": "BE 0207.446.673",
-            "social_economy_status": "maatwerkbedrijf",
-        },
-    )
+def test_a_provider_is_created_without_status_which_comes_from_recognitions(api, db):
+    """SPEC 7.2: the status is read-only; a create naming one answers 409 and writes nothing."""
+    body = {"name": "Kringwinkel Werkt", "kind": "provider", "enterprise_number": "0207.446.673"}
+    before = counts(db)
+    refused = api("POST", "/organisations", json={**body, "social_economy_status": "lde"})
+    assert refused.status_code == 409
+    assert "social_economy_status" in refused.json["error"]["fields"]
+    assert counts(db) == before
+    response = api("POST", "/organisations", json={**body, "social_economy_status": "none"})
     assert response.status_code == 201
-    assert response.json["social_economy_status"] == "maatwerkbedrijf"
+    assert response.json["social_economy_status"] == "none"
     assert response.json["nis_code"] is None
 
 
@@ -120,9 +118,6 @@ BAD_CREATES = [
     ),
     pytest.param({**VALID, "kind": "provider", "nis_code": "37018"}, "nis_code", id="nis-provider"),
     pytest.param({**VALID, "nis_code": "3701"}, "nis_code", id="nis-4-digits"),
-    pytest.param(
-        {**VALID, "social_economy_status": "lde"}, "social_economy_status", id="status-authority"
-    ),
     pytest.param(
         {**VALID, "social_economy_status": "charity"}, "social_economy_status", id="status-unknown"
     ),
@@ -174,7 +169,7 @@ def test_a_duplicate_nis_code_answers_400(api, db):
 @pytest.mark.parametrize(
     ("patch", "field"),
     [
-        ({"social_economy_status": "lde"}, "social_economy_status"),
+        ({"social_economy_status": "charity"}, "social_economy_status"),
         ({"enterprise_number": "0207446674"}, "enterprise_number"),
         ({"kind": "provider"}, "nis_code"),
         ({"name": None}, "name"),
@@ -212,12 +207,12 @@ def test_the_kind_of_an_organisation_without_users_can_change(api, db):
     assert response.status_code == 200 and response.json["kind"] == "authority"
 
 
-def test_a_provider_changing_to_authority_needs_its_status_cleared(api, db):
+def test_a_provider_with_recognitions_stays_a_provider(api, db):
     org = make_org("provider", social_economy_status="lde")
     db.session.commit()
     response = api("PATCH", f"/organisations/{org.id}", json={"kind": "authority"})
     assert response.status_code == 400
-    assert "social_economy_status" in response.json["error"]["fields"]
+    assert "kind" in response.json["error"]["fields"]
 
 
 def test_the_database_refuses_a_nis_code_on_a_provider_too(db):
@@ -226,13 +221,6 @@ def test_the_database_refuses_a_nis_code_on_a_provider_too(db):
 
     with pytest.raises(sqlalchemy.exc.IntegrityError), db.session.begin_nested():
         make_org("provider", nis_code="12345")
-
-
-def test_the_database_refuses_a_social_economy_status_on_an_authority(db):
-    import sqlalchemy.exc
-
-    with pytest.raises(sqlalchemy.exc.IntegrityError), db.session.begin_nested():
-        make_org("authority", social_economy_status="lde")
 
 
 def test_the_list_is_ordered_by_name(api, db):

@@ -15,7 +15,6 @@ FORM = {
     "kind": "authority",
     "enterprise_number": "0207.446.673",
     "nis_code": "37018",
-    "social_economy_status": "none",
     "email": "",
 }
 
@@ -69,7 +68,6 @@ def test_the_admin_creates_an_organisation_through_the_form(as_admin, db):
         ({"enterprise_number": "0207.446.674"}, "mod-97"),
         ({"enterprise_number": ""}, "Enter the enterprise number"),
         ({"kind": "provider"}, "Only an authority has a NIS code"),
-        ({"social_economy_status": "lde"}, "Only a provider has a social-economy status"),
         ({"nis_code": "12"}, "five digits"),
         ({"name": ""}, "Enter the organisation"),
         ({"email": "nope"}, "valid e-mail"),
@@ -111,12 +109,11 @@ def test_the_admin_edits_an_organisation(as_admin, db):
             "kind": "provider",
             "nis_code": "",
             "enterprise_number": org.enterprise_number,
-            "social_economy_status": "sociale_inschakeling",
         },
     )
     assert response.status_code == 302
     db.session.refresh(org)
-    assert org.name == "New name" and org.social_economy_status == "sociale_inschakeling"
+    assert org.name == "New name"
 
 
 def test_an_unknown_organisation_answers_404(as_admin):

@@ -90,7 +90,10 @@ def test_existing_work_counts_against_a_weeks_capacity(hydrants):
 
 def test_reserved_lot_only_goes_to_social_economy_providers(hydrants):
     hydrants.lot.reserved = True
-    hydrants.provider.social_economy_status = "none"
+    for recognition in hydrants.provider.recognitions:
+        db.session.delete(recognition)
+    db.session.flush()
+    db.session.expire(hydrants.provider, ["recognitions"])
     recognised = make_org("provider", social_economy_status="sociale_inschakeling")
     make_award(hydrants.lot, recognised, rank=2)
     round_ = unassigned_round(hydrants, 3, TODAY + timedelta(days=20))
