@@ -25,8 +25,32 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
+
+
+class RequiredWhenSent:
+    """A field the form sends is required; one a request leaves out keeps its default or the
+    value on record (as the API leaves an absent setting as it is)."""
+
+    def __init__(self, message):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if not field.raw_data:
+            raise StopValidation()
+        if not str(field.raw_data[0]).strip():
+            raise StopValidation(self.message)
 
 
 def amount_input(raw: Any, locale: str | None = None) -> str | None:
@@ -221,6 +245,28 @@ class LotForm(FlaskForm):
         default=7,
         validators=[InputRequired(_l("Enter a number")), NumberRange(min=0, max=366)],
     )
+    crew_day_minutes = IntegerField(
+        _l("Working time of a crew-day (minutes)"),
+        default=450,
+        validators=[
+            RequiredWhenSent(_l("Enter a number")),
+            NumberRange(
+                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
+            ),
+        ],
+        description=_l(
+            "A round's time on site plus its travel time fits in this; 450 is 7 h 30 min."
+        ),
+    )
+    travel_kmh = IntegerField(
+        _l("Average travel speed (km/h)"),
+        default=30,
+        validators=[
+            RequiredWhenSent(_l("Enter a number")),
+            NumberRange(min=1, max=MAX_TRAVEL_KMH, message=_l("Between %(min)s and %(max)s km/h.")),
+        ],
+        description=_l("Travel time is the length of a round's route at this speed."),
+    )
 
     def values(self) -> dict[str, Any]:
         return {
@@ -232,6 +278,8 @@ class LotForm(FlaskForm):
             "max_tasks_per_round": self.max_tasks_per_round.data,
             "planning_horizon_days": self.planning_horizon_days.data,
             "urgent_days": self.urgent_days.data,
+            "crew_day_minutes": self.crew_day_minutes.data,
+            "travel_kmh": self.travel_kmh.data,
         }
 
 
@@ -254,6 +302,19 @@ class TaskTypeForm(FlaskForm):
         choices=[],
         validate_choice=False,
         description=_l("The need a defect creates gets this task type."),
+    )
+    service_minutes = IntegerField(
+        _l("Time on site per task (minutes)"),
+        default=15,
+        validators=[
+            RequiredWhenSent(_l("Enter a number")),
+            NumberRange(
+                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
+            ),
+        ],
+        description=_l(
+            "With the travel time, this decides how many tasks fit in a crew-day of the lot."
+        ),
     )
     change_id = SelectField(
         _l("Recorded change"),
@@ -289,6 +350,7 @@ class TaskTypeForm(FlaskForm):
             "name": self.name.data,
             "checklist": checklist_items(list(self.items)),
             "follow_up": follow_ups.get(self.follow_up.data or ""),
+            "service_minutes": self.service_minutes.data,
             "change_id": _chosen_id(self.change_id.data),
         }
 

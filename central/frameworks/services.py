@@ -91,6 +91,7 @@ LOT_FIELDS = (
     "travel_kmh",
 )
 MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
+MAX_TRAVEL_KMH = 200
 # A running lot keeps its contractual terms; its planning settings stay the coordinator's.
 RUNNING_LOT_FIELDS = frozenset(
     {
@@ -611,7 +612,9 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
             minimum=1,
             maximum=MINUTES_A_DAY,
         ),
-        "travel_kmh": _int(merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=200),
+        "travel_kmh": _int(
+            merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=MAX_TRAVEL_KMH
+        ),
     }
     if cleaned["service_type"]:
         # §7.6: a service type is typed as words or a code in any case, kept as a code.

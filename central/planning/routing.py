@@ -5,13 +5,17 @@ Grouping is a recursive bisection along the principal axis of the points: every 
 set in two compact halves sized in proportion to the rounds each half will hold, so that nearby
 hydrants end up in one round and no round is spread over the town.
 
-Routing starts each round three times (greedy from the point farthest from its centre and from
-the point nearest to it, and a sweep along its principal axis), improves each start by 2-opt and
-Or-opt (moving a run of 1–3 stops, either way round, to another place in the route) until neither
-shortens it, and keeps the shortest: 2-opt alone stops at orders that moving a short run of stops
-elsewhere still shortens by hundreds of metres, and a local optimum depends on where it starts.
-All of it is vectorised over many rounds at once (all rounds of the same size form one batch of
-distance matrices, whose starts are improved in two threads), not a Python loop per round.
+Routing starts each round seven times (greedy from the point farthest from its centre, from the
+point nearest to it and from the outermost point of each quarter around it, and a sweep along its
+principal axis), improves each start by 2-opt and Or-opt (moving a run of 1–3 stops, either way
+round, to another place in the route) until neither shortens it, and polishes the shortest with
+Or-opt on longer runs too (a whole village's stops driven at another moment, either way round):
+2-opt alone stops at orders that moving a short run of stops elsewhere still shortens by hundreds
+of metres, and a local optimum depends on where it starts, above all on where an open route
+begins and ends (measured against OR-Tools in bench.route_quality: with three starts and no
+polish the worst round was 7.5 % longer, with these under 2.5 %). All of it is vectorised
+over many rounds at once (all rounds of the same size form one batch of distance matrices, whose
+starts are improved in two threads), not a Python loop per round.
 Routes are open paths (a crew does not return to its first hydrant); a zero-cost dummy node
 turns the open path into a closed tour. A route is never longer than the order the points came
 in.
@@ -33,7 +37,10 @@ ROUTING_THREADS = min(2, os.cpu_count() or 1)
 MAX_2OPT_PASSES = 200
 MAX_OR_OPT_PASSES = 200
 MAX_ALTERNATIONS = 20  # 2-opt then Or-opt, again while Or-opt still improves
-OR_OPT_RUNS = (1, 2, 3)  # lengths of the runs of stops that Or-opt moves
+SHORT_RUNS = (1, 2, 3)  # lengths of the runs of stops that Or-opt moves first
+SECTOR_STARTS = 4  # greedy starts from the outermost point of each sector around the centre
+LONGEST_RUN = 25  # the polish moves runs of up to this many stops
+OR_OPT_TABLE = 16_000_000  # moves weighed at once (float32, 64 MB): long rounds go in parts
 
 
 @dataclass(frozen=True)
@@ -155,11 +162,25 @@ def route_rounds(rounds: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Route]
                     batches.append((chunk, lat, lon, d, improving))
                 else:
                     batches.append((chunk, lat, lon, None, _small_orders(lat, lon)))
+        # The best start of each round is polished with longer runs moved (in parts, so that
+        # both threads work).
+        for b, (chunk, lat, lon, d, work) in enumerate(batches):
+            if d is not None:
+                tours = [future.result() for future in work]
+                best = _best_tours(d, tours)
+                parts = [
+                    (part, pool.submit(_improve, d[part], best[part], long_runs=True))
+                    for part in np.array_split(np.arange(len(chunk)), ROUTING_THREADS)
+                ]
+                batches[b] = (chunk, lat, lon, d, (tours, best, parts))
         for chunk, lat, lon, d, work in batches:
             if d is None:
                 orders = work
             else:
-                orders = _shortest(lat, lon, d, [future.result()[:, 1:] - 1 for future in work])
+                tours, best, parts = work
+                for part, future in parts:
+                    best[part] = future.result()
+                orders = _shortest(lat, lon, d, [t[:, 1:] - 1 for t in (best, *tours)])
             kms = _path_lengths(lat, lon, orders) if lat.shape[1] > 1 else np.zeros(len(chunk))
             for r, order, km in zip(chunk, orders, kms, strict=True):
                 where = located[r]
@@ -211,18 +232,32 @@ def _path_lengths(lat: np.ndarray, lon: np.ndarray, orders: np.ndarray) -> np.nd
 
 
 def _starts(d: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> list[np.ndarray]:
-    """Three starting tours per round, each improved apart: greedy from the point farthest from
-    the centre, greedy from the point nearest to it, and a sweep along the principal axis. A
-    local optimum depends on where it starts; the three rarely share a bad one (measured against
-    OR-Tools, the worst round went from 13 % longer with one start to under 5 %)."""
+    """Starting tours per round, each improved apart: greedy from the point farthest from the
+    centre, greedy from the point nearest to it, a sweep along the principal axis, and greedy
+    from the outermost point of each of `SECTOR_STARTS` sectors around the centre (an open route
+    mostly begins at an outer point). A local optimum depends on where it starts; these rarely
+    all share a bad one. The same for a round whatever it is routed with."""
     centre = haversine_km(
         lat, lon, lat.mean(axis=1, keepdims=True), lon.mean(axis=1, keepdims=True)
     )
-    return [
+    starts = [
         _nearest_neighbour_tours(d, np.argmax(centre, axis=1) + 1),
         _nearest_neighbour_tours(d, np.argmin(centre, axis=1) + 1),
         _sweep_tours(lat, lon),
     ]
+    lat0 = np.radians(lat.mean(axis=1, keepdims=True))
+    x = (lon - lon.mean(axis=1, keepdims=True)) * np.cos(lat0)
+    y = lat - lat.mean(axis=1, keepdims=True)
+    turn = (np.arctan2(y, x) + np.pi) / (2 * np.pi)  # 0..1 counter-clockwise from the west
+    sector = np.minimum((turn * SECTOR_STARTS).astype(np.intp), SECTOR_STARTS - 1)
+    reach = np.hypot(x, y)
+    # The first start already begins at the outermost point of its sector: that sector's next
+    # one begins instead.
+    reach[np.arange(lat.shape[0]), np.argmax(centre, axis=1)] = -0.5
+    for k in range(SECTOR_STARTS):
+        outermost = np.argmax(np.where(sector == k, reach, -1.0), axis=1)
+        starts.append(_nearest_neighbour_tours(d, outermost + 1))
+    return starts
 
 
 def _shortest(
@@ -276,6 +311,19 @@ def _nearest_neighbour_tours(d: np.ndarray, first: np.ndarray) -> np.ndarray:
     return tours
 
 
+def _in_tour_order(d: np.ndarray, rows: np.ndarray, tours: np.ndarray) -> np.ndarray:
+    """The distance matrices `d[rows]` with rows and columns in tour order: `dp[b, i, j] =
+    d[rows[b], tours[b, i], tours[b, j]]`.
+
+    Two gathers of whole rows and a transpose, several times faster than indexing each element:
+    the matrices are symmetric, so the rows of the transposed first gather are its columns.
+    """
+    batch, nodes = tours.shape
+    first = np.take(d.reshape(-1, nodes), rows[:, None] * nodes + tours, axis=0)
+    columns = first.transpose(0, 2, 1).reshape(-1, nodes)  # columns[b, k, i] = d(t[i], k)
+    return np.take(columns, np.arange(batch)[:, None] * nodes + tours, axis=0)
+
+
 def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
     """Best-improvement 2-opt on closed tours whose node 0 (the dummy) stays first.
 
@@ -293,8 +341,7 @@ def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
     for _ in range(MAX_2OPT_PASSES):
         if active.size == 0:
             break
-        t = tours[active]
-        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
+        dp = _in_tour_order(d, active, tours[active])
         edge = dp[:, positions, following]  # edge[k] = d(t[k], t[k+1])
         # Reversing i..j replaces edges (i-1, i) and (j, j+1) by (i-1, j) and (i, j+1).
         delta = dp[:, :-1, :] + np.concatenate((dp[:, 1:, 1:], dp[:, 1:, :1]), axis=2)
@@ -316,12 +363,30 @@ def _two_opt(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
     return tours
 
 
-def _improve(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
-    """2-opt, then Or-opt, alternately, until Or-opt finds nothing more (each round apart)."""
+def _best_tours(d: np.ndarray, tours: Sequence[np.ndarray]) -> np.ndarray:
+    """Each round's shortest of the given tours (by the distance matrices)."""
+    stacked = np.stack(tours)  # (tours, rounds, nodes)
+    nxt = np.roll(stacked, -1, axis=2)
+    rows = np.arange(d.shape[0])[None, :, None]
+    lengths = d[rows, stacked, nxt].sum(axis=2)
+    return stacked[np.argmin(lengths, axis=0), np.arange(d.shape[0])]
+
+
+def _improve(d: np.ndarray, tours: np.ndarray, *, long_runs: bool = False) -> np.ndarray:
+    """2-opt, then Or-opt on runs of 1–3 stops, alternately, until neither shortens a route
+    (each round apart). With `long_runs`, a route neither shortens any more then tries Or-opt
+    on longer runs (a village's stops driven elsewhere, either way round), and all again if that
+    shortened it."""
     tours = _two_opt(d, tours)
+    longest = min(LONGEST_RUN, tours.shape[1] - 3)
+    longer = tuple(range(SHORT_RUNS[-1] + 1, longest + 1)) if long_runs else ()
     active = np.arange(tours.shape[0])
     for _ in range(MAX_ALTERNATIONS):
-        moved, changed = _or_opt(d[active], tours[active])
+        moved, changed = _or_opt(d[active], tours[active], SHORT_RUNS)
+        settled = np.flatnonzero(~changed)
+        if settled.size and longer:
+            rows = active[settled]
+            moved[settled], changed[settled] = _or_opt(d[rows], tours[rows], longer)
         if not changed.any():
             break
         active = active[changed]
@@ -329,10 +394,13 @@ def _improve(d: np.ndarray, tours: np.ndarray) -> np.ndarray:
     return tours
 
 
-def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _or_opt(
+    d: np.ndarray, tours: np.ndarray, lengths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
     """Best-improvement Or-opt on closed tours whose node 0 (the dummy) stays first: every pass
-    evaluates, for every still-improving tour at once, moving each run of 1–3 consecutive stops
-    (forwards or reversed) between any two other neighbours, and applies each tour's best move.
+    evaluates, for every still-improving tour at once, moving each run of consecutive stops of
+    the given lengths (forwards or reversed) between any two other neighbours, and applies each
+    tour's best move.
 
     Returns the tours and which of them changed.
     """
@@ -344,28 +412,33 @@ def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Every move at once: a run starts at position i (1 <= i, i + run - 1 <= nodes - 1, so the
     # dummy never moves) and goes between positions j and j + 1 outside it (j from i - 1 to
     # i + run - 1 would touch the run itself).
-    runs = [r for r in OR_OPT_RUNS if r <= nodes - 3]
+    runs = [r for r in lengths if r <= nodes - 3]
     if not runs:
         return tours, changed
+    part = max(1, OR_OPT_TABLE // (sum(nodes - r for r in runs) * nodes))
+    if batch > part:  # each tour apart: the same moves, in bounded memory
+        parts = [_or_opt(d[i : i + part], tours[i : i + part], runs) for i in range(0, batch, part)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     run = np.concatenate([np.full(nodes - r, r) for r in runs])
     starts = np.concatenate([np.arange(1, nodes - r + 1) for r in runs])
     ends = starts + run - 1
     after = (ends + 1) % nodes
     allowed = (positions[None, :] < starts[:, None] - 1) | (positions[None, :] > ends[:, None])
-    forbidden = np.where(allowed, 0, np.inf).astype(d.dtype)
+    forbidden = np.flatnonzero(~allowed)  # in each tour's flattened (move, j) table
     active = np.arange(batch)
     for _ in range(MAX_OR_OPT_PASSES):
         if active.size == 0:
             break
-        t = tours[active]
-        dp = d[active[:, None, None], t[:, :, None], t[:, None, :]]  # in tour order
-        dn = dp[:, :, following]  # dn[a, j] = d(t[a], t[j+1])
-        edge = np.diagonal(dn, axis1=1, axis2=2)  # edge[k] = d(t[k], t[k+1])
+        dp = _in_tour_order(d, active, tours[active])
+        dn = np.concatenate((dp[:, :, 1:], dp[:, :, :1]), axis=2)  # dn[a, j] = d(t[a], t[j+1])
+        edge = np.diagonal(dn, axis1=1, axis2=2).copy()  # edge[k] = d(t[k], t[k+1])
         # Taking the run out joins its neighbours: gain (removed edges minus the new one).
         gain = edge[:, starts - 1] + edge[:, ends] - dp[:, starts - 1, after]
         # In between j and j+1: forwards (j, first) + (last, j+1), or reversed (j, last) +
-        # (first, j+1), the cheaper of the two. The runs of one length start at positions
-        # 1, 2, ... and end at run, run + 1, ...: slices of the matrices, not copies.
+        # (first, j+1), the cheaper of the two, less the edge (j, j+1) they replace. The runs of
+        # one length start at positions 1, 2, ... and end at run, run + 1, ...: slices of the
+        # matrices, not copies.
+        dn -= edge[:, None, :]
         inserted = np.empty((active.size, starts.size, nodes), dtype=d.dtype)
         offset = 0
         for length in runs:
@@ -374,10 +447,9 @@ def _or_opt(d: np.ndarray, tours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.add(dp[:, 1 : count + 1], dn[:, length:nodes], out=block)
             np.minimum(block, dp[:, length:nodes] + dn[:, 1 : count + 1], out=block)
             offset += count
-        inserted += forbidden
         inserted -= gain[:, :, None]
-        inserted -= edge[:, None, :]
         flat = inserted.reshape(active.size, -1)
+        flat[:, forbidden] = np.inf
         best = np.argmin(flat, axis=1)
         rows = np.arange(active.size)
         improving = flat[rows, best] < -1e-6

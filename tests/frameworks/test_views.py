@@ -105,10 +105,13 @@ def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
             "max_tasks_per_round": "25",
             "planning_horizon_days": "28",
             "urgent_days": "7",
+            "crew_day_minutes": "420",
+            "travel_kmh": "30",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     lot = db.session.scalar(select(Lot).where(Lot.framework_id == framework.id))
+    assert lot.crew_day_minutes == 420
     response = form_post(
         client,
         f"/lots/{lot.id}/task-types/new",
@@ -124,10 +127,12 @@ def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
             "items-2-check": "",
             "items-2-kind": "pass_fail",
             "follow_up": "",
+            "service_minutes": "10",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     task_type = db.session.scalar(select(TaskType).where(TaskType.lot_id == lot.id))
+    assert task_type.service_minutes == 10
     assert task_type.checklist[1] == {
         "key": "height_m",  # made from the label
         "label": "Height (m)",
@@ -558,6 +563,169 @@ def test_request_accession_is_offered_only_for_uncovered_lots(client, login_as, 
     make_accession(world.framework, world.approved.member, [world.framework.lots[1]])
     page = client.get(f"/frameworks/{world.framework.id}").get_data(as_text=True)
     assert f"/frameworks/{world.framework.id}/accede" not in page
+
+
+# --- crew-day settings on the forms (§7.5) -----------------------------------------------------
+
+
+def _lot_form_data(lot, **changes):
+    data = {
+        "number": str(lot.number),
+        "title": lot.title,
+        "service_type": lot.service_type,
+        "max_tasks_per_round": str(lot.max_tasks_per_round),
+        "planning_horizon_days": str(lot.planning_horizon_days),
+        "urgent_days": str(lot.urgent_days),
+        "crew_day_minutes": str(lot.crew_day_minutes),
+        "travel_kmh": str(lot.travel_kmh),
+    }
+    if lot.max_value is not None:
+        data["max_value"] = str(lot.max_value)
+    data.update(changes)
+    return data
+
+
+def _task_type_form_data(**changes):
+    data = {"code": "valve_check", "name": "Afsluiter nazien", "checklist": "", "follow_up": ""}
+    data.update(changes)
+    return data
+
+
+def test_lot_form_sets_the_crew_day_and_travel_speed(client, login_as, world, db):
+    login_as(world.users["coordinator"])
+    for lot in (world.draft.lots[0], world.framework.lots[0]):  # a running lot too
+        page = client.get(f"/lots/{lot.id}/edit").get_data(as_text=True)
+        assert 'name="crew_day_minutes"' in page and 'name="travel_kmh"' in page
+        assert "Werktijd van een ploegdag (minuten)" in page
+        response = form_post(
+            client,
+            f"/lots/{lot.id}/edit",
+            _lot_form_data(lot, crew_day_minutes="480", travel_kmh="25"),
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        db.session.expire_all()
+        assert (lot.crew_day_minutes, lot.travel_kmh) == (480, 25)
+    response = form_post(
+        client,
+        f"/frameworks/{world.draft.id}/lots/new",
+        {**_lot_form_data(world.draft.lots[0], number="7"), "crew_day_minutes": "300"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    new = db.session.scalar(select(Lot).where(Lot.framework_id == world.draft.id, Lot.number == 7))
+    assert (new.crew_day_minutes, new.travel_kmh) == (300, 25)
+    # A request that leaves the settings out keeps them (as the API does).
+    lot = world.draft.lots[0]
+    data = _lot_form_data(lot, title="Andere titel")
+    del data["crew_day_minutes"], data["travel_kmh"]
+    assert form_post(client, f"/lots/{lot.id}/edit", data).status_code == 302
+    db.session.expire_all()
+    assert (lot.title, lot.crew_day_minutes, lot.travel_kmh) == ("Andere titel", 480, 25)
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"crew_day_minutes": "0"}, {"crew_day_minutes": "Tussen 1 en 1440 minuten."}),
+        ({"crew_day_minutes": "1441"}, {"crew_day_minutes": "Tussen 1 en 1440 minuten."}),
+        ({"crew_day_minutes": "acht uur"}, {"crew_day_minutes": ""}),
+        ({"crew_day_minutes": ""}, {"crew_day_minutes": "Vul een getal in"}),
+        ({"travel_kmh": "0"}, {"travel_kmh": "Tussen 1 en 200 km/u."}),
+        ({"travel_kmh": "201"}, {"travel_kmh": "Tussen 1 en 200 km/u."}),
+        ({"travel_kmh": "-5"}, {"travel_kmh": "Tussen 1 en 200 km/u."}),
+        (
+            {"crew_day_minutes": "2000", "travel_kmh": "0", "urgent_days": "-1"},
+            {
+                "crew_day_minutes": "Tussen 1 en 1440",
+                "travel_kmh": "Tussen 1 en 200",
+                "urgent_days": "",
+            },
+        ),
+    ],
+)
+def test_lot_form_refuses_bad_crew_day_settings_with_every_error_at_once(
+    client, login_as, world, db, changes, errors
+):
+    lot = world.framework.lots[0]
+    login_as(world.users["coordinator"])
+    before = _counts(db), lot.crew_day_minutes, lot.travel_kmh
+    response = form_post(client, f"/lots/{lot.id}/edit", _lot_form_data(lot, **changes))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for name, message in errors.items():
+        assert f'id="{name}-error"' in page, name
+        assert message in page
+    assert page.count('class="error-message"') == len(errors)
+    db.session.expire_all()
+    assert (_counts(db), lot.crew_day_minutes, lot.travel_kmh) == before
+
+
+def test_lot_form_errors_in_english(client, login_as, world):
+    lot = world.framework.lots[0]
+    login_as(world.users["coordinator"])
+    use_english(client)
+    page = client.get(f"/lots/{lot.id}/edit").get_data(as_text=True)
+    assert "Working time of a crew-day (minutes)" in page
+    assert "Average travel speed (km/h)" in page
+    response = form_post(
+        client, f"/lots/{lot.id}/edit", _lot_form_data(lot, crew_day_minutes="0", travel_kmh="500")
+    )
+    page = response.get_data(as_text=True)
+    assert "Between 1 and 1440 minutes." in page
+    assert "Between 1 and 200 km/h." in page
+
+
+def test_task_type_form_sets_the_time_on_site(client, login_as, world, db):
+    lot = world.draft.lots[0]
+    login_as(world.users["coordinator"])
+    page = client.get(f"/lots/{lot.id}/task-types/new").get_data(as_text=True)
+    assert "Tijd ter plaatse per taak (minuten)" in page
+    assert 'name="service_minutes"' in page and 'value="15"' in page
+    response = form_post(
+        client, f"/lots/{lot.id}/task-types/new", _task_type_form_data(service_minutes="20")
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    task_type = db.session.scalar(
+        select(TaskType).where(TaskType.lot_id == lot.id, TaskType.code == "valve_check")
+    )
+    assert task_type.service_minutes == 20
+    page = client.get(f"/task-types/{task_type.id}/edit").get_data(as_text=True)
+    assert 'value="20"' in page
+    response = form_post(
+        client, f"/task-types/{task_type.id}/edit", _task_type_form_data(service_minutes="45")
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert task_type.service_minutes == 45
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"service_minutes": "0"}, {"service_minutes": "Tussen 1 en 1440 minuten."}),
+        ({"service_minutes": "1441"}, {"service_minutes": "Tussen 1 en 1440 minuten."}),
+        ({"service_minutes": "kwartier"}, {"service_minutes": ""}),
+        ({"service_minutes": ""}, {"service_minutes": "Vul een getal in"}),
+        (
+            {"service_minutes": "-1", "name": ""},
+            {"service_minutes": "Tussen 1 en 1440 minuten.", "name": ""},
+        ),
+    ],
+)
+def test_task_type_form_refuses_bad_time_on_site(client, login_as, world, db, changes, errors):
+    lot = world.framework.lots[0]
+    task_type = lot.task_types[0]
+    login_as(world.users["coordinator"])
+    before = _counts(db), task_type.service_minutes
+    for path in (f"/lots/{lot.id}/task-types/new", f"/task-types/{task_type.id}/edit"):
+        response = form_post(client, path, _task_type_form_data(**changes))
+        assert response.status_code == 400, path
+        page = response.get_data(as_text=True)
+        for name, message in errors.items():
+            assert f'id="{name}-error"' in page, (path, name)
+            assert message in page
+        assert page.count('class="error-message"') == len(errors)
+        db.session.expire_all()
+        assert (_counts(db), task_type.service_minutes) == before
 
 
 def test_a_task_type_is_set_up_in_rows_with_its_code_made_from_its_name(
