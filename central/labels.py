@@ -92,6 +92,7 @@ JOB_COUNT_LABELS = {
     "checked": _l("frameworks checked"),
     "expired": _l("frameworks ended"),
     "alerts": _l("spending alerts"),
+    "recognitions_expiring": _l("recognitions ending within 60 days reported"),
     # generate-rounds
     "rounds": _l("rounds planned"),
     "tasks": _l("tasks planned"),

@@ -76,8 +76,12 @@ def business_now(today: date) -> datetime:
 
 def framework_status(session: Session, today: date) -> dict[str, Any]:
     """Expire frameworks past their end date; recompute `exhausted` and the 80/90/100 % alerts
-    (rules 2 and 6). Idempotent: the second run changes nothing."""
+    (rules 2 and 6); alert the lead coordinators of recognitions that awards rely on and that
+    end within 60 days (SPEC 7.2). Idempotent: the second run changes nothing."""
+    from central.organisations.alerts import alert_expiring_recognitions
+
     counts = framework_services.refresh_frameworks(today)
+    counts.update(alert_expiring_recognitions(session, today))  # SPEC 7.2: 60 days ahead
     session.commit()
     return counts
 
