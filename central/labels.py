@@ -109,6 +109,7 @@ JOB_COUNT_LABELS = {
     "unassigned_round_ids": _l("rounds without a provider (numbers)"),
     "late_alerted": _l("late rounds reported"),
     "repriced": _l("rounds priced at the provider's own price"),
+    "passed_over_unrecognised": _l("reserved rounds passed down (no recognition that day)"),
     # mark-overdue
     "overdue": _l("rounds overdue"),
     "auto_accepted": _l("rounds accepted automatically"),
