@@ -92,6 +92,7 @@ JOB_COUNT_LABELS = {
     "checked": _l("frameworks checked"),
     "expired": _l("frameworks ended"),
     "alerts": _l("spending alerts"),
+    "recognitions_expiring": _l("recognitions ending within 60 days reported"),
     # generate-rounds
     "rounds": _l("rounds planned"),
     "tasks": _l("tasks planned"),
@@ -108,6 +109,7 @@ JOB_COUNT_LABELS = {
     "unassigned_round_ids": _l("rounds without a provider (numbers)"),
     "late_alerted": _l("late rounds reported"),
     "repriced": _l("rounds priced at the provider's own price"),
+    "passed_over_unrecognised": _l("reserved rounds passed down (no recognition that day)"),
     # mark-overdue
     "overdue": _l("rounds overdue"),
     "auto_accepted": _l("rounds accepted automatically"),

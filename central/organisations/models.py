@@ -176,6 +176,8 @@ class Recognition(db.Model):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     to_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SPEC 7.2: when the lead coordinators were told it ends within 60 days (once).
+    expiry_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="recognitions")

@@ -76,8 +76,12 @@ def business_now(today: date) -> datetime:
 
 def framework_status(session: Session, today: date) -> dict[str, Any]:
     """Expire frameworks past their end date; recompute `exhausted` and the 80/90/100 % alerts
-    (rules 2 and 6). Idempotent: the second run changes nothing."""
+    (rules 2 and 6); alert the lead coordinators of recognitions that awards rely on and that
+    end within 60 days (SPEC 7.2). Idempotent: the second run changes nothing."""
+    from central.organisations.alerts import alert_expiring_recognitions
+
     counts = framework_services.refresh_frameworks(today)
+    counts.update(alert_expiring_recognitions(session, today))  # SPEC 7.2: 60 days ahead
     session.commit()
     return counts
 
@@ -797,12 +801,14 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
     changes = []
     unassigned = []
     late_alerts = []
+    down_cascade = []  # SPEC 7.2: reserved work passed over a provider unrecognised that day
     for round_id, framework_id, lot_id, member_id, due_date, alerted, tasks, created in pending:
         late = due_date <= today
         if late and alerted is None:
             late_alerts.append((round_id, framework_id, due_date))
         last_week = first_week + timedelta(weeks=LATE_WEEKS) if late else monday(due_date)
         fits = pricing.fits(round_id, framework_id, lot_id, _local_date(created))
+        passed_over: list[tuple[int, date]] = []
         choice = _first_day_with_room(
             room,
             awards[lot_id],
@@ -813,7 +819,10 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
             late,
             fits,
             recognised if lot_id in reserved_lots else None,
+            passed_over,
         )
+        if choice is not None and passed_over:
+            down_cascade.append((round_id, framework_id, passed_over, choice))
         if choice is None:
             unassigned.append(round_id)
             continue
@@ -847,6 +856,8 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         )
         assigned = {change["rid"]: change for change in changes}
         notifications.rounds_late(late_alerts, assigned)
+    if down_cascade:
+        notifications.reserved_work_passed_over(down_cascade)
     if changes or late_alerts:
         by_provider: dict[int, list[int]] = defaultdict(list)
         for change in changes:
@@ -871,6 +882,8 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         counts["unassigned_round_ids"] = unassigned[:50]
     if pricing.repriced:
         counts["repriced"] = len(pricing.repriced)
+    if down_cascade:
+        counts["passed_over_unrecognised"] = len(down_cascade)
     return counts
 
 
@@ -1006,13 +1019,14 @@ def _first_day_with_room(
     late: bool,
     fits: Callable[[int], bool] | None = None,
     recognised: dict[int, list[tuple[date, date | None]]] | None = None,
+    passed_over: list[tuple[int, date]] | None = None,
 ) -> tuple[int, date] | None:
     """Rule 13: the highest-ranked provider with room in some week up to the due date, on its
     first open day of the earliest such week. A late round (§7.5) goes to whichever awarded
     provider has room first, in rank order within a week. A provider whose own price would
     take the work over the maximum (`fits` says no) is passed over like one without room.
     Reserved work (`recognised` given) only to a provider recognised on that day (SPEC 7.2);
-    otherwise down the cascade."""
+    otherwise down the cascade, the provider and day noted in `passed_over`."""
     weeks = []
     week = first_week
     while week <= last_week:
@@ -1027,14 +1041,15 @@ def _first_day_with_room(
         if fits is not None and not fits(provider_id):
             continue
         day = room.day_with_room(lot_id, provider_id, capacity, tasks, week)
-        if day is not None and (
-            recognised is None
-            or any(
-                start <= day and (until is None or day <= until)
-                for start, until in recognised.get(provider_id, ())
-            )
+        if day is None:
+            continue
+        if recognised is None or any(
+            start <= day and (until is None or day <= until)
+            for start, until in recognised.get(provider_id, ())
         ):
             return provider_id, day
+        if passed_over is not None:
+            passed_over.append((provider_id, day))
     return None
 
 

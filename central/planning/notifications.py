@@ -210,3 +210,48 @@ def rounds_moved_for_closure(provider_id: int, rounds, moved: dict[int, tuple]) 
             )
 
         _send(organisation_id, roles, compose)
+
+
+def reserved_work_passed_over(rows) -> None:
+    """SPEC 7.2: tell the lead coordinators which reserved rounds went down the cascade because
+    a higher-ranked provider held no recognition valid on the day (once: the round is then
+    assigned)."""
+    from central.extensions import db
+    from central.frameworks.models import Framework
+    from central.organisations.models import Organisation
+
+    by_framework: dict[int, list] = defaultdict(list)
+    for round_id, framework_id, passed_over, choice in rows:
+        by_framework[framework_id].append((round_id, passed_over, choice))
+    for framework_id, items in sorted(by_framework.items()):
+        framework = db.session.get(Framework, framework_id)
+        if framework is None:
+            continue
+
+        def compose(items=items, framework=framework):
+            lines = []
+            for round_id, passed_over, (provider_id, day) in items:
+                skipped = ", ".join(
+                    sorted({db.session.get(Organisation, p).name for p, _day in passed_over})
+                )
+                lines.append(
+                    _(
+                        "#%(round)s on %(day)s: to %(provider)s; not recognised that day: "
+                        "%(skipped)s.",
+                        round=round_id,
+                        day=format_day(day),
+                        provider=db.session.get(Organisation, provider_id).name,
+                        skipped=skipped,
+                    )
+                )
+            return (
+                _("Reserved work down the cascade: %(framework)s", framework=framework.reference),
+                _(
+                    "These reserved rounds went to the next provider: a provider ranked higher "
+                    "held no social-economy recognition valid on the day."
+                )
+                + "\n\n"
+                + "\n".join(lines),
+            )
+
+        _send(framework.lead_organisation_id, ["coordinator"], compose)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from central.core.audit import AuditEvent
 from central.core.clock import frozen_today
 from central.core.errors import ValidationError
+from central.core.mail import OutgoingMail
 from central.extensions import db
 from central.frameworks import services as framework_services
 from central.organisations.models import Recognition
@@ -226,9 +227,16 @@ def test_reserved_work_goes_down_the_cascade_when_the_first_is_not_recognised_th
     make_task_type(lot)
     round_ = make_round(lot, member, [make_asset(member)], due_date=TODAY + timedelta(days=20))
     db.session.commit()
-    assign_rounds(db.session, TODAY)
+    make_user("coordinator", lead)
+    db.session.commit()
+    counts = assign_rounds(db.session, TODAY)
     db.session.refresh(round_)
     assert round_.provider_id == second.id
+    assert counts["passed_over_unrecognised"] == 1  # and the lead coordinators are told
+    (mail,) = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.subject.contains(framework.reference))
+    ).all()
+    assert f"#{round_.id}" in mail.body and first.name in mail.body
 
 
 # --- what was kept ------------------------------------------------------------------------------
