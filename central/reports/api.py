@@ -557,3 +557,44 @@ def social_impact():
     if kind == "xlsx":
         return download(formats.social_impact_xlsx(data), "xlsx", filename)
     return social_impact_json(data)
+
+
+@endpoint(
+    "/reports/social-economy",
+    summary="Export for the Departement Werk en Sociale Economie (§7.3): per provider and member "
+    "in a year, over the frameworks the coordinator's authority leads — the provider's "
+    "recognitions in that year (status, number), spend and its social-economy part, target-group "
+    "hours, worker-days and FTE (coordinator)",
+    tag=TAG,
+    query=[
+        _query("year"),
+        _query("hours_per_fte", "number", default=DEFAULT_HOURS_PER_FTE),
+        FORMAT_QUERY,
+    ],
+    produces=("application/json", "text/csv", XLSX),
+)
+def social_economy_export():
+    if current_user.role != "coordinator" or current_user.organisation_id is None:
+        raise Forbidden(N_("The export for the region is for coordinators."))
+    kind = format_arg()
+    year = services.check_year(request.args.get("year") or today().year)
+    framework_ids = list(
+        db.session.scalars(
+            select(Framework.id).where(
+                Framework.lead_organisation_id == current_user.organisation_id
+            )
+        )
+    )
+    data = builders.build_social_economy_export(
+        db.session, framework_ids, year, hours_per_fte=hours_per_fte_arg()
+    )
+    filename = f"social-economy-{year}"
+    if kind == "csv":
+        return download(formats.social_economy_csv(data), "csv", filename)
+    if kind == "xlsx":
+        return download(formats.social_economy_xlsx(data), "xlsx", filename)
+    return {
+        "year": year,
+        "hours_per_fte": str(data["hours_per_fte"]),
+        "rows": [{k: formats.plain(v) for k, v in row.items()} for row in data["rows"]],
+    }

@@ -1027,3 +1027,62 @@ def build_member_social_impact(
         "totals": totals,
         "social_spend_by_month": _social_by_month(impact, year),
     }
+
+
+def _period(recognition: Any) -> str:
+    """A recognition's days as ISO 8601 from/until (an open end left empty)."""
+    until = recognition.valid_until.isoformat() if recognition.valid_until else ""
+    return f"{recognition.valid_from.isoformat()}/{until}"
+
+
+def build_social_economy_export(
+    session: Session, framework_ids: list[int], year: int, *, hours_per_fte: Decimal
+) -> dict[str, Any]:
+    """§7.3: the export for the Departement Werk en Sociale Economie — per provider and member in
+    a year, over the given frameworks: the provider's recognitions valid in that year (status and
+    number), spend and its social-economy part (as the awards kept it), target-group hours,
+    worker-days and FTE (from the hours)."""
+    from central.organisations.models import Recognition
+
+    impact = _impact(session, year, framework_ids=framework_ids, member_id=None)
+    pairs: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for key in impact.figures:
+        row = _row(impact, key, hours_per_fte)
+        pairs.setdefault((row["provider_id"], row["member_id"]), []).append(row)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    recognised: dict[int, list[Recognition]] = {}
+    providers = list({provider_id for provider_id, _ in pairs})
+    for recognition in session.scalars(
+        select(Recognition)
+        .where(
+            Recognition.organisation_id.in_(providers),
+            Recognition.valid_from <= last,
+            (Recognition.valid_until.is_(None)) | (Recognition.valid_until >= first),
+        )
+        .order_by(Recognition.organisation_id, Recognition.valid_from, Recognition.id)
+    ):
+        recognised.setdefault(recognition.organisation_id, []).append(recognition)
+    rows = []
+    for (provider_id, member_id), parts in pairs.items():
+        provider, member = impact.orgs[provider_id], impact.orgs[member_id]
+        totals = _add(parts, hours_per_fte)
+        recognitions = recognised.get(provider_id, [])
+        rows.append(
+            {
+                "year": year,
+                "provider_name": provider.name,
+                "provider_enterprise_number": provider.enterprise_number,
+                "recognition_status": " ".join(r.status for r in recognitions) or "none",
+                "recognition_number": " ".join(r.number or "?" for r in recognitions),
+                "recognition_valid": " ".join(_period(r) for r in recognitions),
+                "member_name": member.name,
+                "member_enterprise_number": member.enterprise_number,
+                "spend": totals["spend"],
+                "social_spend": totals["social_spend"],
+                "target_group_hours": totals["target_group_hours"],
+                "worker_days": totals["worker_days"],
+                "fte": totals["fte"],
+            }
+        )
+    rows.sort(key=lambda r: (r["provider_name"], r["member_name"]))
+    return {"year": year, "hours_per_fte": hours_per_fte, "rows": rows}

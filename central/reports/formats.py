@@ -97,6 +97,9 @@ COLUMN_TITLES = {
     "provider_iban": _l("Provider IBAN"),
     "provider_name": _l("Provider"),
     "provider_vat_number": _l("Provider VAT number"),
+    "recognition_number": _l("Recognition number"),
+    "recognition_status": _l("Recognition"),
+    "recognition_valid": _l("Recognition valid (from/until)"),
     "quantity": _l("Quantity"),
     "row_type": _l("Row"),
     "scope": _l("Scope"),
@@ -763,3 +766,33 @@ def member_social_impact_xlsx(data: dict[str, Any]) -> bytes:
             ),
         ]
     )
+
+
+# §7.3: the export for the Departement Werk en Sociale Economie.
+SOCIAL_ECONOMY_HEADERS = [
+    "year",
+    "provider_name",
+    "provider_enterprise_number",
+    "recognition_status",
+    "recognition_number",
+    "recognition_valid",
+    "member_name",
+    "member_enterprise_number",
+    "spend",
+    "social_spend",
+    "target_group_hours",
+    "worker_days",
+    "fte",
+]
+
+
+def _social_economy_rows(data: dict[str, Any]) -> list[list[Any]]:
+    return [[row[c] for c in SOCIAL_ECONOMY_HEADERS] for row in data["rows"]]
+
+
+def social_economy_csv(data: dict[str, Any]) -> str:
+    return to_csv(SOCIAL_ECONOMY_HEADERS, _social_economy_rows(data))
+
+
+def social_economy_xlsx(data: dict[str, Any]) -> bytes:
+    return to_xlsx([("social_economy", SOCIAL_ECONOMY_HEADERS, _social_economy_rows(data))])

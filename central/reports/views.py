@@ -89,7 +89,8 @@ def _led_frameworks() -> list[Framework]:
 def index():
     """The reports a member or coordinator can open."""
     require_role(current_user, "member", "coordinator")
-    return render_template("reports/index.html")
+    year = today().year
+    return render_template("reports/index.html", export_years=[year - 1, year])
 
 
 # --- budgets -----------------------------------------------------------------------------------
