@@ -300,9 +300,19 @@ def report_lines_scope(user: User, member_id: int) -> Any:
     return Framework.lead_organisation_id == user.organisation_id
 
 
+def _own_and_succeeded(org_id: int) -> Select:
+    """An authority and those it succeeded (SPEC 7.2: their history is read by its users)."""
+    from central.organisations.models import Organisation
+
+    return select(Organisation.id).where(
+        or_(Organisation.id == org_id, Organisation.succeeded_by_id == org_id)
+    )
+
+
 def visible_statements(user: User) -> Select:
-    """Issued statements a user may read: a member its authority's; a coordinator also those
-    under the frameworks its authority leads; others none."""
+    """Issued statements a user may read: a member its authority's (and those of the
+    authorities it succeeded); a coordinator also those under the frameworks its authority
+    leads; others none."""
     from central.frameworks.models import Framework
     from central.reports.models import Statement
 
@@ -312,14 +322,19 @@ def visible_statements(user: User) -> Select:
         return stmt.where(false())
     if user.role == "coordinator":
         led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
-        return stmt.where(or_(Statement.member_id == org_id, Statement.framework_id.in_(led)))
-    return stmt.where(Statement.member_id == org_id)
+        return stmt.where(
+            or_(
+                Statement.member_id.in_(_own_and_succeeded(org_id)),
+                Statement.framework_id.in_(led),
+            )
+        )
+    return stmt.where(Statement.member_id.in_(_own_and_succeeded(org_id)))
 
 
 def _round_reach(user: User) -> Any:
     """SQL condition on Round for a user's reach: a provider the rounds assigned to it; a member
-    its authority's; a coordinator its own authority's and those under the frameworks it leads;
-    others none."""
+    its authority's (and those of the authorities it succeeded, SPEC 7.2); a coordinator its own
+    authority's and those under the frameworks it leads; others none."""
     from central.frameworks.models import Framework
     from central.planning.models import Round
 
@@ -329,10 +344,10 @@ def _round_reach(user: User) -> Any:
     if user.role == "provider":
         return Round.provider_id == org_id
     if user.role == "member":
-        return Round.member_id == org_id
+        return Round.member_id.in_(_own_and_succeeded(org_id))
     if user.role == "coordinator":
         led = select(Framework.id).where(Framework.lead_organisation_id == org_id)
-        return or_(Round.member_id == org_id, Round.framework_id.in_(led))
+        return or_(Round.member_id.in_(_own_and_succeeded(org_id)), Round.framework_id.in_(led))
     return false()
 
 

@@ -141,9 +141,13 @@ def test_a_succession_moves_what_runs_and_keeps_the_history_marked(client, merge
     assert event.data["changes"]["succeeded_by_id"] == {"old": None, "new": menen.id}
 
 
-def test_the_successors_users_read_the_predecessor_marked(client, merger):
+def test_the_successors_users_read_the_predecessor_and_its_history(client, merger):
+    from central.core.permissions import visible_rounds, visible_statements
+    from central.reports.models import Statement
+
     assert succeed(client, merger).status_code == 201
-    token = make_token(db.session.get(User, merger["user"].id))
+    user = db.session.get(User, merger["user"].id)
+    token = make_token(user)
     db.session.commit()
     response = client.get(
         f"/api/v1/organisations/{merger['ledegem'].id}",
@@ -151,6 +155,14 @@ def test_the_successors_users_read_the_predecessor_marked(client, merger):
     )
     assert response.status_code == 200
     assert response.json["succeeded_by_id"] == merger["menen"].id
+    statements = db.session.scalars(visible_statements(user)).all()
+    assert [s.member_id for s in statements] == [merger["ledegem"].id]  # Ledegem's, kept
+    assert db.session.scalars(select(Statement)).all() == statements
+    rounds = {r.id for r in db.session.scalars(visible_rounds(user))}
+    assert merger["history"].id in rounds and merger["open_round"].id in rounds
+    # Another member does not.
+    other = make_user("member", make_org("authority"))
+    assert db.session.scalars(visible_rounds(other)).all() == []
 
 
 def test_work_accepted_after_the_effective_date_and_not_billed_goes_to_the_successor(
