@@ -101,6 +101,8 @@ def test_member_imports_fixes_and_plans_its_inventory(
     lot_task = page.locator("select[name='lot_task']")
     value = lot_task.locator(f"option[value$=':{task_code}']").get_attribute("value")
     lot_task.select_option(value)
+    # The option ends with the task type's name, which the plans list shows.
+    task_name = lot_task.locator(f"option[value='{value}']").inner_text().rsplit(" · ", 1)[-1]
     page.locator("select[name='asset_kind']").select_option(kind)
     page.locator("input[name='interval_months']").fill("24")
     page.locator("input[name='season_months'][value='4']").check()
@@ -109,7 +111,7 @@ def test_member_imports_fixes_and_plans_its_inventory(
     shot(page, f"service-plan-form-{device}")
     page.locator("form.form button[type='submit']").click()
     expect(page.locator(".flash-success")).to_be_visible()
-    row = page.locator("tbody tr", has=page.locator(f"td:text-is('{task_code}')"))
+    row = page.locator("tbody tr", has=page.locator(f"td:text-is('{task_name}')"))
     expect(row).to_have_count(1)
     assert "24 months" in row.inner_text()
     assert_accessible(page)
