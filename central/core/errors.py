@@ -117,7 +117,9 @@ _SCHEMA_PATTERNS = (
 def _schema_message(text: str) -> str:
     """A marshmallow message with values in the reader's language; other text as it is (and in
     English, marshmallow's own words stay)."""
-    from flask_babel import format_decimal, get_locale, gettext
+    from flask_babel import get_locale, gettext
+
+    from central.core.formatting import format_number
 
     locale = get_locale()
     if locale is None or locale.language == "en":
@@ -128,7 +130,7 @@ def _schema_message(text: str) -> str:
             values = {}
             for name, value in match.groupdict().items():
                 try:
-                    values[name] = format_decimal(Decimal(value))
+                    values[name] = format_number(Decimal(value))
                 except (InvalidOperation, ValueError):
                     values[name] = value
             return gettext(template, **values)
@@ -215,8 +217,10 @@ def _back_to_the_form(exc: Exception):
     says the limit, rather than an error page that loses the user. None when the form's address
     cannot be shown again (then the error page says it)."""
     from flask import flash, redirect
-    from flask_babel import format_decimal, gettext
+    from flask_babel import gettext
     from werkzeug.exceptions import HTTPException
+
+    from central.core.formatting import format_number
 
     if request.method != "POST":
         return None
@@ -225,13 +229,11 @@ def _back_to_the_form(exc: Exception):
         adapter.match(request.path, method="GET")
     except HTTPException:
         return None
-    from central.core.errors import DomainError
-
     limit = getattr(exc, "limit", None) or current_app.config.get("MAX_CONTENT_LENGTH")
     if isinstance(exc, DomainError):  # a rule about the file's content, in its own words
         flash(exc.translated(), "error")
     elif limit:
-        size = format_decimal(round(limit / (1024 * 1024), 1))
+        size = format_number(round(limit / (1024 * 1024), 1))
         flash(
             gettext(
                 "The file is larger than the limit of %(size)s MB. Choose a smaller file.",

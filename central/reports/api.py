@@ -21,6 +21,7 @@ from central.core.clock import today
 from central.core.errors import N_, Forbidden, Message, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
+    led_frameworks,
     report_lines_scope,
     visible_frameworks,
     visible_report_members,
@@ -578,13 +579,7 @@ def social_economy_export():
         raise Forbidden(N_("The export for the region is for coordinators."))
     kind = format_arg()
     year = services.check_year(request.args.get("year") or today().year)
-    framework_ids = list(
-        db.session.scalars(
-            select(Framework.id).where(
-                Framework.lead_organisation_id == current_user.organisation_id
-            )
-        )
-    )
+    framework_ids = list(db.session.scalars(led_frameworks(current_user.organisation_id)))
     data = builders.build_social_economy_export(
         db.session, framework_ids, year, hours_per_fte=hours_per_fte_arg()
     )
