@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
 
 CENT = Decimal("0.01")
-
-
-def to_money(value: object) -> Decimal:
-    """Parse a value into a Decimal rounded half up to the cent; refuse floats (inexact)."""
-    if isinstance(value, float):
-        raise TypeError("money is never a float")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"not an amount: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def has_at_most_places(number: Decimal, places: int = 2) -> bool:

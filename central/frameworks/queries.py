@@ -23,8 +23,6 @@ from central.frameworks.models import (
     Accession,
     AccessionLot,
     AccessionStatus,
-    Framework,
-    FrameworkStatus,
     PriceLine,
 )
 
@@ -113,24 +111,6 @@ def amounts_from_rows(rows: Iterable[AmountRow]) -> FrameworkAmounts:
 def committed_amounts(framework_id: int) -> FrameworkAmounts:
     """The amounts of work under a framework, from every registered source (rule 2)."""
     return amounts_from_rows(row for source in _SOURCES for row in source(framework_id))
-
-
-def price_in_force(
-    task_type_id: int, day: date, provider_id: int | None = None
-) -> PriceLine | None:
-    """The price line of a task type in force on `day`: the latest one valid from then (rule 5);
-    for a provider, its own line if it has one in force, else the common line (SPEC 7.2)."""
-    stmt = (
-        select(PriceLine)
-        .where(PriceLine.task_type_id == task_type_id, PriceLine.valid_from <= day)
-        .order_by(PriceLine.valid_from.desc())
-        .limit(1)
-    )
-    if provider_id is not None:
-        own = db.session.scalar(stmt.where(PriceLine.provider_id == provider_id))
-        if own is not None:
-            return own
-    return db.session.scalar(stmt.where(PriceLine.provider_id.is_(None)))
 
 
 def current_prices(lot_id: int, day: date, provider_id: int | None = None) -> dict[int, PriceLine]:
@@ -244,12 +224,3 @@ def approved_members_by_lot(lot_ids: Iterable[int]) -> dict[int, set[int]]:
     for lot_id, member_id in rows:
         result[lot_id].add(member_id)
     return result
-
-
-def open_for_new_work(framework: Framework, day: date) -> bool:
-    """Whether new rounds may be created under the framework on `day` (rules 2 and 6)."""
-    return (
-        framework.status == FrameworkStatus.ACTIVE
-        and framework.start_date <= day
-        and (day <= framework.end_date)
-    )

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from flask import render_template_string
 
-from central.core.money import format_money, to_money
+from central.core.money import format_money, task_amount
 
 
 def test_dutch_money_format():
@@ -23,19 +23,11 @@ def test_money_format_of_none_is_empty():
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [("1.005", "1.01"), ("2.675", "2.68"), ("0.004", "0.00"), (3, "3.00"), ("  7.1 ", "7.10")],
+    ("price", "quantity", "expected"),
+    [("1.005", "1", "1.01"), ("2.675", "1", "2.68"), ("0.004", "1", "0.00"), ("3", "2.5", "7.50")],
 )
-def test_to_money_rounds_half_up_to_the_cent(value, expected):
-    assert to_money(value) == Decimal(expected)
-
-
-def test_to_money_refuses_floats_and_non_numbers():
-    with pytest.raises(TypeError):
-        to_money(1.1)
-    for bad in ("abc", "NaN", "Infinity"):
-        with pytest.raises(ValueError):
-            to_money(bad)
+def test_a_tasks_amount_is_rounded_half_up_to_the_cent(price, quantity, expected):
+    assert task_amount(Decimal(price), Decimal(quantity)) == Decimal(expected)
 
 
 def test_the_money_filter_follows_the_page_language(app):

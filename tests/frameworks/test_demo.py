@@ -18,7 +18,7 @@ from central.frameworks.models import (
     PriceLine,
     TaskType,
 )
-from central.frameworks.queries import price_in_force
+from central.frameworks.queries import current_prices
 
 
 def _counts(db) -> tuple[int, ...]:
@@ -43,8 +43,9 @@ def test_demo_holds_the_roeselare_hydrant_framework(db):
     assert inspection.follow_up.lot_id == framework.lots[1].id
     pressure = next(i for i in inspection.checklist if i["kind"] == "reading")
     assert (pressure["min"], pressure["max"]) == ("1.5", "10")
-    assert price_in_force(inspection.id, date(2025, 6, 1)).unit_price == Decimal("18.50")
-    assert price_in_force(inspection.id, date(2026, 6, 1)).unit_price == Decimal("19.05")
+    lot = framework.lots[0].id
+    assert current_prices(lot, date(2025, 6, 1))[inspection.id].unit_price == Decimal("18.50")
+    assert current_prices(lot, date(2026, 6, 1))[inspection.id].unit_price == Decimal("19.05")
     assert all(len(lot.awards) == 2 for lot in framework.lots)
     assert {a.weekly_capacity for a in framework.lots[0].awards} == {150, 100}
     assert len(framework.beneficiaries) == 12

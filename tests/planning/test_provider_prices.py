@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from central.core.audit import AuditEvent
 from central.extensions import db
-from central.frameworks.queries import committed_amounts, current_prices, price_in_force
+from central.frameworks.queries import committed_amounts, current_prices
 from central.planning.jobs import assign_rounds, generate_rounds
 from central.reports.models import Statement
 from central.reports.services import issue_statements
@@ -42,23 +42,24 @@ def prices_of(round_) -> set[tuple[Decimal, Decimal, Decimal]]:
 
 
 def test_a_providers_own_line_overrides_the_lots_common_line(cascade):
-    task_type, day = cascade.task_type, date(2026, 3, 1)
-    assert price_in_force(task_type.id, day).unit_price == Decimal("18.50")
-    assert price_in_force(task_type.id, day, cascade.provider.id).unit_price == Decimal("17.00")
+    task_type, lot, day = cascade.task_type, cascade.lot.id, date(2026, 3, 1)
+    assert current_prices(lot, day)[task_type.id].unit_price == Decimal("18.50")
+    assert current_prices(lot, day, cascade.provider.id)[task_type.id].unit_price == Decimal(
+        "17.00"
+    )
     other = current_prices(cascade.lot.id, day, cascade.second.id)[task_type.id]
     assert (other.unit_price, other.vat_rate) == (Decimal("20.00"), Decimal("6.00"))
     # A provider without a line of its own is paid the common line.
     third = make_org("provider", social_economy_status="lde")
     make_award(cascade.lot, third, rank=3)
-    assert price_in_force(task_type.id, day, third.id).unit_price == Decimal("18.50")
+    assert current_prices(lot, day, third.id)[task_type.id].unit_price == Decimal("18.50")
 
 
 def test_a_providers_line_counts_only_from_its_date(cascade):
     make_price(cascade.task_type, "25.00", valid_from=date(2026, 6, 1), provider=cascade.provider)
-    line = price_in_force(cascade.task_type.id, date(2026, 5, 31), cascade.provider.id)
-    assert line.unit_price == Decimal("17.00")
-    line = price_in_force(cascade.task_type.id, date(2026, 6, 1), cascade.provider.id)
-    assert line.unit_price == Decimal("25.00")
+    lot, task_type, provider = cascade.lot.id, cascade.task_type.id, cascade.provider.id
+    assert current_prices(lot, date(2026, 5, 31), provider)[task_type].unit_price == Decimal("17")
+    assert current_prices(lot, date(2026, 6, 1), provider)[task_type].unit_price == Decimal("25")
 
 
 def test_planning_commits_at_the_highest_price_in_force_among_the_lots_providers(cascade):
