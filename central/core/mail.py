@@ -20,11 +20,14 @@ from email.message import EmailMessage
 from typing import Any, NamedTuple
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, Index, String, Text, delete, event, insert, select, text, update
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from central.core.errors import N_
+from central.core.jobs import job
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
 
@@ -288,6 +291,16 @@ def _count(counts: dict[str, int], values: dict[str, Any], gave_up: str | None, 
         counts["retry_later"] += 1
 
 
+@job(
+    "send-mail",
+    order=8,
+    description=_l(
+        "Sends again the e-mails that could not be sent at once; gives up after 8 tries."
+    ),
+    cron={"minute": "*/10"},
+    label=N_("Every 10 minutes"),
+    grace=10 * 60,
+)
 def send_pending_mail(session: Session, today: date) -> dict[str, Any]:
     """The `send-mail` job: try again the pending mails whose next attempt is due, commit each
     outcome at once (a mail is never sent twice for one crash), give up after MAX_ATTEMPTS

@@ -20,7 +20,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from central.core.audit import AuditEvent
+from central.core.errors import N_
 from central.core.formatting import format_moment
+from central.core.jobs import job
 from central.core.types import utcnow
 from central.fieldwork.models import DigestMark
 
@@ -204,6 +206,14 @@ def _compose(lines: list[str], since) -> tuple[str, str]:
     return _("Central: %(count)d changes for you", count=len(lines)), "\n".join(body)
 
 
+@job(
+    "send-digests",
+    order=6,
+    description=_l("E-mails each user what changed for them since their last digest."),
+    cron={"hour": 7, "minute": 0},
+    label=N_("Daily 07:00"),
+    grace=3 * 3600,
+)
 def send_digests(session: Session, today: date) -> dict[str, Any]:
     """E-mail each active user what changed for them since their last digest."""
     from central.accounts.models import User

@@ -16,6 +16,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.core import audit, storage
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.core.jobs import job
 from central.extensions import db
 from central.fieldwork.models import DEFAULT_PHOTO_RETENTION_MONTHS, FieldworkSetting, TaskPhoto
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
@@ -179,6 +181,16 @@ def photos_of(task: Task) -> list[TaskPhoto]:
 # --- purge-photos --------------------------------------------------------------------------------
 
 
+@job(
+    "purge-photos",
+    order=7,
+    description=_l(
+        "Deletes photos older than the retention the coordinator set (default 24 months)."
+    ),
+    cron={"hour": 5, "minute": 30},
+    label=N_("Daily 05:30"),
+    grace=6 * 3600,
+)
 def purge_photos(session: Session, today: date) -> dict[str, Any]:
     """Delete photos older than their framework's retention (default 24 months): the file first,
     then the row, committed per batch; also stored Idempotency-Key answers past their retention.

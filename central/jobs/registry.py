@@ -1,40 +1,35 @@
 """The jobs Central runs on a schedule or on request, by stable id (SPEC section 4).
 
-A job is a module-level function `fn(session, today) -> counts` that is idempotent and commits
-once or in resumable batches. Only implemented jobs are listed here; each domain adds its own.
+Each job is declared once, beside its code, with `central.core.jobs.job`; this registry imports the
+modules that declare jobs and collects them. A module that declares a job is listed in
+`JOB_MODULES` (a test walks the code and fails on a declaration outside them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
-
-from sqlalchemy.orm import Session
+import importlib
 
 from central.core.errors import N_, NotFound
+from central.core.jobs import Job, JobFunction, declared_jobs
 
-JobFunction = Callable[[Session, date], dict[str, Any]]
+__all__ = [
+    "JOB_MODULES",
+    "Job",
+    "JobFunction",
+    "UnknownJob",
+    "declared",
+    "get_job",
+    "jobs",
+    "ordered_jobs",
+]
 
-# Every id the platform knows, in the order the jobs page shows them (SPEC section 4).
-JOB_IDS = (
-    "framework-status",
-    "generate-rounds",
-    "assign-rounds",
-    "mark-overdue",
-    "issue-statements",
-    "send-digests",
-    "purge-photos",
-    "send-mail",
+JOB_MODULES = (
+    "central.planning.jobs",
+    "central.reports.services",
+    "central.fieldwork.digests",
+    "central.fieldwork.photos",
+    "central.core.mail",
 )
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    fn: JobFunction
-    description: Any  # a lazily translated text
 
 
 class UnknownJob(NotFound):
@@ -44,72 +39,24 @@ class UnknownJob(NotFound):
 _JOBS: dict[str, Job] | None = None
 
 
-def _implemented_jobs() -> list[Job]:
-    """The jobs that exist; imported here to keep the import graph flat."""
-    from flask_babel import lazy_gettext as _l
-
-    from central.core import mail
-    from central.fieldwork import digests, photos
-    from central.planning import jobs as planning
-    from central.reports import services as reports
-
-    return [
-        Job(
-            "framework-status",
-            planning.framework_status,
-            _l("Expires ended frameworks; recomputes exhausted and the 80/90/100 % alerts."),
-        ),
-        Job(
-            "generate-rounds",
-            planning.generate_rounds,
-            _l("Plans due assets and open needs into routed rounds."),
-        ),
-        Job(
-            "assign-rounds",
-            planning.assign_rounds,
-            _l("Gives unassigned rounds to providers with capacity and tells them."),
-        ),
-        Job(
-            "mark-overdue",
-            planning.mark_overdue,
-            _l("Flags overdue rounds; accepts completed rounds after 14 days."),
-        ),
-        Job(
-            "issue-statements",
-            reports.issue_statements,
-            _l("Issues last month's statements: one per framework, member and provider."),
-        ),
-        Job(
-            "send-digests",
-            digests.send_digests,
-            _l("E-mails each user what changed for them since their last digest."),
-        ),
-        Job(
-            "purge-photos",
-            photos.purge_photos,
-            _l("Deletes photos older than the retention the coordinator set (default 24 months)."),
-        ),
-        Job(
-            "send-mail",
-            mail.send_pending_mail,
-            _l("Sends again the e-mails that could not be sent at once; gives up after 8 tries."),
-        ),
-    ]
+def declared() -> dict[str, Job]:
+    """Every job the code declares, by id (the modules of JOB_MODULES imported)."""
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    return declared_jobs()
 
 
 def jobs() -> dict[str, Job]:
-    """Registered jobs by id (a test may add its own job to this mapping)."""
+    """Registered jobs by id: the declared ones (a test may add its own job to this mapping)."""
     global _JOBS
     if _JOBS is None:
-        _JOBS = {job.name: job for job in _implemented_jobs()}
+        _JOBS = declared()
     return _JOBS
 
 
 def ordered_jobs() -> list[Job]:
-    """Registered jobs in the spec's order; others (tests) after them by name."""
-    known = jobs()
-    rank = {name: i for i, name in enumerate(JOB_IDS)}
-    return sorted(known.values(), key=lambda job: (rank.get(job.name, len(rank)), job.name))
+    """Registered jobs in the spec's order (their declared `order`); others (tests) after them."""
+    return sorted(jobs().values(), key=lambda job: (job.order, job.name))
 
 
 def get_job(name: str) -> Job:

@@ -25,7 +25,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from central.core.clock import BRUSSELS
-from central.jobs.registry import jobs
+from central.core.errors import N_
+from central.jobs.registry import ordered_jobs
 from central.jobs.runner import close_interrupted_runs, run_job, run_queued
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,7 @@ TIMEZONE = BRUSSELS
 POLL_JOB_ID = "poll-queued"
 POLL_SECONDS = 5
 NIGHTLY_CHAIN_ID = "nightly-chain"
-NIGHTLY_CHAIN = ("framework-status", "generate-rounds", "assign-rounds")
-
-
-def N_(text: str) -> str:  # noqa: N802 - the gettext marker: translated where it is shown
-    return text
+NIGHTLY_LABEL = N_("Nightly 04:00")
 
 
 @dataclass(frozen=True)
@@ -52,36 +49,22 @@ class Slot:
     misfire_grace_time: int  # seconds late a run may still start (after a restart, say)
 
 
-def _cron(**fields: object) -> CronTrigger:
-    return CronTrigger(timezone=TIMEZONE, **fields)
-
-
-# The single jobs' triggers (SPEC section 4); the nightly chain is added in `schedule()`.
-SINGLE_SLOTS = (
-    Slot("mark-overdue", _cron(minute=10), ("mark-overdue",), N_("Hourly"), 30 * 60),
-    Slot(
-        "issue-statements",
-        _cron(day=1, hour=5, minute=0),
-        ("issue-statements",),
-        N_("Monthly, 1st at 05:00"),
-        12 * 3600,
-    ),
-    Slot("send-digests", _cron(hour=7, minute=0), ("send-digests",), N_("Daily 07:00"), 3 * 3600),
-    Slot("purge-photos", _cron(hour=5, minute=30), ("purge-photos",), N_("Daily 05:30"), 6 * 3600),
-    Slot("send-mail", _cron(minute="*/10"), ("send-mail",), N_("Every 10 minutes"), 10 * 60),
-)
-
-
 def schedule() -> list[Slot]:
-    """The scheduled entries for the registered jobs (a job not implemented is not scheduled)."""
-    registered = jobs()
+    """The scheduled entries of the registered jobs, from their declarations (central.core.jobs):
+    the nightly chain at 04:00 (after the daylight-saving hour) running its jobs in their order,
+    and each job with a cron trigger of its own. A job on request only is not scheduled."""
+    registered = ordered_jobs()
     slots = []
-    chain = tuple(name for name in NIGHTLY_CHAIN if name in registered)
+    chain = tuple(job.name for job in registered if job.nightly)
     if chain:
-        slots.append(
-            Slot(NIGHTLY_CHAIN_ID, _cron(hour=4, minute=0), chain, N_("Nightly 04:00"), 3 * 3600)
-        )
-    slots.extend(slot for slot in SINGLE_SLOTS if slot.jobs[0] in registered)
+        trigger = CronTrigger(timezone=TIMEZONE, hour=4, minute=0)
+        slots.append(Slot(NIGHTLY_CHAIN_ID, trigger, chain, NIGHTLY_LABEL, 3 * 3600))
+    for job in registered:
+        if job.schedule is not None:
+            trigger = CronTrigger(timezone=TIMEZONE, **job.schedule.cron)
+            slots.append(
+                Slot(job.name, trigger, (job.name,), job.schedule.label, job.schedule.grace)
+            )
     return slots
 
 

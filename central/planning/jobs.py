@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,8 @@ from central.assets.models import Asset, AssetStatus, Need, NeedPriority, NeedSt
 from central.assets.queries import due_plan_assets, in_season
 from central.core import audit
 from central.core.clock import BRUSSELS
+from central.core.errors import N_
+from central.core.jobs import job
 from central.core.money import task_amount
 from central.extensions import db
 from central.frameworks import services as framework_services
@@ -74,6 +77,12 @@ def business_now(today: date) -> datetime:
 # --- framework-status ------------------------------------------------------------------------
 
 
+@job(
+    "framework-status",
+    order=1,
+    description=_l("Expires ended frameworks; recomputes exhausted and the 80/90/100 % alerts."),
+    nightly=True,
+)
 def framework_status(session: Session, today: date) -> dict[str, Any]:
     """Expire frameworks past their end date; recompute `exhausted` and the 80/90/100 % alerts
     (rules 2 and 6); alert the lead coordinators of recognitions that awards rely on and that
@@ -420,6 +429,12 @@ GENERATE_COUNTS = (
 )
 
 
+@job(
+    "generate-rounds",
+    order=2,
+    description=_l("Plans due assets and open needs into routed rounds."),
+    nightly=True,
+)
 def generate_rounds(session: Session, today: date) -> dict[str, Any]:
     """Plan due assets and open needs into rounds (rules 2, 3, 6, 10–12). Idempotency key:
     an asset's open task per task-type code, and a need's open task."""
@@ -713,6 +728,12 @@ class _Capacity:
         return self.answers[key]
 
 
+@job(
+    "assign-rounds",
+    order=3,
+    description=_l("Gives unassigned rounds to providers with capacity and tells them."),
+    nightly=True,
+)
 def assign_rounds(session: Session, today: date) -> dict[str, Any]:
     """Rule 13 and §7.5: unassigned rounds, by due date, then framework, then round id, go to the
     highest-ranked awarded provider with room in some week up to the due date, in the earliest
@@ -1073,6 +1094,14 @@ def _recognitions(
 # --- mark-overdue ----------------------------------------------------------------------------
 
 
+@job(
+    "mark-overdue",
+    order=4,
+    description=_l("Flags overdue rounds; accepts completed rounds after 14 days."),
+    cron={"minute": 10},
+    label=N_("Hourly"),
+    grace=30 * 60,
+)
 def mark_overdue(session: Session, today: date) -> dict[str, Any]:
     """Rule 15: rounds past their due date with open tasks become overdue (they stay with the
     provider); completed rounds not contested within 14 days are accepted, with their done

@@ -16,11 +16,13 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from central.core import audit
 from central.core.clock import BRUSSELS
 from central.core.errors import N_, Forbidden, ValidationError
+from central.core.jobs import job
 from central.core.permissions import leads_framework, require_own_authority
 from central.core.types import utcnow
 from central.core.validators import structured_communication
@@ -478,6 +480,14 @@ def issue_month(
 LOOKBACK_MONTHS = 3
 
 
+@job(
+    "issue-statements",
+    order=5,
+    description=_l("Issues last month's statements: one per framework, member and provider."),
+    cron={"day": 1, "hour": 5, "minute": 0},
+    label=N_("Monthly, 1st at 05:00"),
+    grace=12 * 3600,
+)
 def issue_statements(session: Any, today: date) -> dict[str, Any]:
     """Job `issue-statements`: issue last month's statements (and any missed in the months
     before), one per framework, member and provider. Idempotent: the key (framework, member,

@@ -3,6 +3,7 @@ a separate process: `python -m tests.jobs.sample_jobs DATABASE_URL JOB [RELEASE_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from central.core import clock
 from central.core.validators import kbo_with_check_digits
+from central.jobs import registry
 from central.jobs.registry import Job, jobs
 from central.organisations.models import Organisation
 
@@ -85,8 +87,14 @@ SAMPLE_JOBS = {
 
 
 def register(monkeypatch, name: str, fn=None) -> Job:
-    """Register a test job for the duration of one test."""
-    job = Job(name=name, fn=fn or SAMPLE_JOBS[name], description="")
+    """Register a test job for the duration of one test (a real job's name keeps its declared
+    place and schedule, with the test's function)."""
+    declared = registry.declared().get(name)
+    job = (
+        dataclasses.replace(declared, fn=fn)
+        if declared is not None and fn is not None
+        else Job(name=name, fn=fn or SAMPLE_JOBS[name], description="")
+    )
     monkeypatch.setitem(jobs(), name, job)
     return job
 

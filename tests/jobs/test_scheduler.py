@@ -10,7 +10,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from central.jobs import scheduler as sched
 from central.jobs.models import JobStatus
-from central.jobs.registry import jobs
 from central.jobs.services import queue_run
 from tests.factories import make_user
 from tests.jobs import sample_jobs
@@ -120,7 +119,51 @@ def test_embedded_scheduler_never_starts_in_tests(app):
     assert sched._embedded is None
 
 
-def test_registry_lists_only_implemented_jobs():
-    from central.jobs.registry import JOB_IDS
+SPEC_JOBS = (  # SPEC section 4, in its order
+    "framework-status",
+    "generate-rounds",
+    "assign-rounds",
+    "mark-overdue",
+    "issue-statements",
+    "send-digests",
+    "purge-photos",
+    "send-mail",
+)
 
-    assert set(jobs()) <= set(JOB_IDS) | {n for n in jobs() if n.startswith("test-")}
+
+def test_the_registry_holds_the_specs_jobs_in_the_specs_order():
+    from central.jobs.registry import ordered_jobs
+
+    assert tuple(job.name for job in ordered_jobs() if not job.name.startswith("test-")) == (
+        SPEC_JOBS
+    )
+
+
+def test_every_job_is_declared_in_a_module_the_registry_collects():
+    """A `@job(...)` outside the registry's JOB_MODULES would never run: the test walks the code."""
+    import ast
+
+    from central import PROJECT_ROOT
+    from central.jobs.registry import JOB_MODULES
+
+    declaring = set()
+    for path in (PROJECT_ROOT / "central").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and getattr(d.func, "id", None) == "job"
+                for d in node.decorator_list
+            ):
+                module = path.relative_to(PROJECT_ROOT).with_suffix("").as_posix()
+                declaring.add(module.replace("/", "."))
+    assert declaring == set(JOB_MODULES)
+
+
+def test_a_job_is_declared_once():
+    from central.core.jobs import job
+
+    def twin(session, today):
+        return {}
+
+    with pytest.raises(ValueError, match="declared twice"):
+        job("generate-rounds", order=2, description="", nightly=True)(twin)
