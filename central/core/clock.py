@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -27,3 +27,17 @@ def frozen_today(day: date) -> Iterator[None]:
         yield
     finally:
         _override = previous
+
+
+def now_on(day: date) -> datetime:
+    """The current time of day on the business date `day` (the real time unless `--today` moved
+    the clock), in UTC: what a job or a request stamps on the work it changes."""
+    local = datetime.now(BRUSSELS)
+    if local.date() == day:
+        return local.astimezone(UTC)
+    return datetime.combine(day, local.time(), BRUSSELS).astimezone(UTC)
+
+
+def business_now() -> datetime:
+    """Now, on the business date (moved by `--today` in development and tests)."""
+    return now_on(today())

@@ -131,7 +131,7 @@ def _make_round(
         due_date=due,
         scheduled_date=scheduled,
         route_km=Decimal(str(round(route.km, 2))),
-        assigned_at=services.business_now(),
+        assigned_at=clock.business_now(),
     )
     round_.tasks = [
         Task(

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from central.core import audit, storage
+from central.core import audit, clock, storage
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.jobs import job
 from central.extensions import db
@@ -148,9 +148,7 @@ def add_photo(task: Task, data: bytes, *, actor: Any) -> TaskPhoto:
         raise ValidationError(N_("The file is empty."), fields={"file": N_("Empty.")})
     keep = keeps_location(round_.framework_id)
     processed = process_image(data, keep_location=keep)
-    from central.fieldwork.services import business_now
-
-    now = business_now()
+    now = clock.business_now()
     key = f"photos/{now:%Y/%m}/{uuid.uuid4().hex}.jpg"
     storage.store(db.session, key, processed.data, processed.content_type)
     photo = TaskPhoto(
@@ -196,9 +194,8 @@ def purge_photos(session: Session, today: date) -> dict[str, Any]:
     then the row, committed per batch; also stored Idempotency-Key answers past their retention.
     Idempotent: a second run finds nothing left."""
     from central.fieldwork import idempotency
-    from central.fieldwork.services import business_now
 
-    now = business_now()
+    now = clock.business_now()
     retention = dict(
         session.execute(
             select(FieldworkSetting.framework_id, FieldworkSetting.photo_retention_months)

@@ -8,7 +8,7 @@ audit event and flushes. The caller (a page, the API, a job) commits once.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -70,13 +70,6 @@ def _(message: str, **values: Any) -> str:
         return gettext(message, **values)
     with force_locale("nl"):
         return gettext(message, **values)
-
-
-def business_now() -> datetime:
-    """Now, on the business date (moved by `--today` in development and tests)."""
-    from central.planning.jobs import business_now as on_day
-
-    return on_day(clock.today())
 
 
 def _lock(obj: Any) -> None:
@@ -293,7 +286,7 @@ def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
     if task.result in UNBILLED_RESULTS and result not in UNBILLED_RESULTS:
         _check_billed_again(task, round_, commit=True)
 
-    now = business_now()
+    now = clock.business_now()
     previous_status, previous_result = task.status, task.result
     correction = previous_status == TaskStatus.DONE
     if previous_status != TaskStatus.DONE:
@@ -432,7 +425,7 @@ def refresh_round_status(round_: Round, *, actor: Any = None) -> None:
     if all(status in CLOSED_TASK_STATUSES for status in statuses):
         if round_.status != RoundStatus.COMPLETED:
             round_.status = RoundStatus.COMPLETED
-            round_.completed_at = business_now()
+            round_.completed_at = clock.business_now()
             audit.record("round.completed", round_, actor=actor)
             notifications.round_completed(round_)
         return
@@ -489,7 +482,7 @@ def contest_task(task: Task, reason: Any, *, actor: Any) -> Task:
         task_id=task.id,
         reason=reason,
         contested_by_id=getattr(actor, "id", None),
-        contested_at=business_now(),
+        contested_at=clock.business_now(),
     )
     db.session.add(contest)
     db.session.flush()
@@ -509,7 +502,7 @@ def accept_round(round_: Round, *, actor: Any) -> Round:
         raise Conflict(N_("This round is already accepted."))
     if round_.status != RoundStatus.COMPLETED:
         raise Conflict(N_("Only a completed round can be accepted: some tasks are not done yet."))
-    now = business_now()
+    now = clock.business_now()
     accepted = 0
     for task in round_.tasks:
         if task.status == TaskStatus.DONE:
@@ -643,7 +636,7 @@ def labour_day(provider_id: int, work_date: date, *, crew_id: int | None = None)
         )
     )
     if day_id is None:
-        now = business_now()
+        now = clock.business_now()
         keys = ["provider_id", "work_date"] if crew_id is None else ["provider_id", "crew_id"]
         if crew_id is not None:
             keys.append("work_date")
@@ -690,7 +683,7 @@ def store_labour(rows: list[dict[str, Any]], *, actor: Any = None) -> None:
     days: dict[tuple[int, date], list[dict[str, Any]]] = {}
     for row in rows:
         days.setdefault((row["provider_id"], row["work_date"]), []).append(row)
-    now = business_now()
+    now = clock.business_now()
     for (provider_id, work_date), group in days.items():
         day = labour_day(provider_id, work_date)
         values = []
@@ -762,7 +755,7 @@ def record_labour(round_: Round, values: dict[str, Any], *, actor: Any) -> tuple
     if totals["target_group_hours"] > HOURS_A_DAY * totals["target_group_workers"]:
         message = N_("With this round the day's target-group hours exceed 24 per worker.")
         raise ValidationError(_(message), fields={"target_group_workers": message})
-    now = business_now()
+    now = clock.business_now()
     changes = {**figures, "recorded_by_id": getattr(actor, "id", None), "updated_at": now}
     entry_id = _upsert(
         LabourEntry,

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from central.assets.models import Asset, AssetStatus, Need, NeedPriority, NeedStatus, ServicePlan
 from central.assets.queries import due_plan_assets, in_season
 from central.core import audit
-from central.core.clock import BRUSSELS
+from central.core.clock import BRUSSELS, now_on
 from central.core.errors import N_
 from central.core.jobs import job
 from central.core.money import task_amount
@@ -63,15 +63,6 @@ AUTO_ACCEPT_DAYS = 14  # rule 15: a completed round not contested within 14 days
 ONE = Decimal("1")  # the quantity of a task without a measure (a hydrant)
 # Units in which an asset's measure (its length or area) is a task's quantity (rule 5).
 MEASURED_UNITS = frozenset({PriceUnit.METRE.value, PriceUnit.SQUARE_METRE.value})
-
-
-def business_now(today: date) -> datetime:
-    """The current time of day on the business date (the real time unless `--today` moved the
-    clock), in UTC: what a job stamps on the work it changes."""
-    local = datetime.now(BRUSSELS)
-    if local.date() == today:
-        return local.astimezone(UTC)
-    return datetime.combine(today, local.time(), BRUSSELS).astimezone(UTC)
 
 
 # --- framework-status ------------------------------------------------------------------------
@@ -512,7 +503,7 @@ def _coordinates(rounds: list[_Round]) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _write_batch(session: Session, batch: list[_Round], today: date, counts) -> None:
     """Insert a batch of whole rounds and their tasks; mark their needs planned."""
-    now = business_now(today)
+    now = now_on(today)
     rounds_table = Round.__table__
     ids = session.execute(
         insert(rounds_table).returning(rounds_table.c.id, sort_by_parameter_order=True),
@@ -817,7 +808,7 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
         room.lot_tasks[(lot_id, provider_id, week)] += int(tasks or 0)
         room.week_rounds[(provider_id, week)] += int(rounds)
         room.day_rounds[(provider_id, day)] += int(rounds)
-    now = business_now(today)
+    now = now_on(today)
     pricing = _Repricing.load(session, pending)
     changes = []
     unassigned = []
@@ -1106,7 +1097,7 @@ def mark_overdue(session: Session, today: date) -> dict[str, Any]:
     """Rule 15: rounds past their due date with open tasks become overdue (they stay with the
     provider); completed rounds not contested within 14 days are accepted, with their done
     tasks. Providers and members are told. Idempotency key: the round's status."""
-    now = business_now(today)
+    now = now_on(today)
     table = Round.__table__
     has_open = (
         select(Task.id)

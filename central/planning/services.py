@@ -34,12 +34,6 @@ from central.planning.queries import monday
 MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE)
 
 
-def _now():
-    from central.planning.jobs import business_now
-
-    return business_now(clock.today())
-
-
 def may_cancel(round_: Round, actor: Any) -> bool:
     """The member authority of the round, or a coordinator of the framework's lead authority."""
     role = getattr(actor, "role", None)
@@ -118,7 +112,7 @@ def _lock_round_and_tasks(round_: Round, tasks: list[Task]) -> list[Task]:
 
 
 def _cancel_tasks(round_: Round, tasks: list[Task], *, actor: Any) -> list[Task]:
-    now = _now()
+    now = clock.business_now()
     for task in tasks:
         task.status = TaskStatus.CANCELLED
         task.cancelled_at = now
