@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from central import PROJECT_ROOT
 from central.accounts.models import ApiToken, User
-from central.core.api import hash_token
+from central.core.security import hash_token
 from central.organisations.models import Organisation
 from tests.factories import make_org, make_user
 

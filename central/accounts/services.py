@@ -17,8 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from central.accounts import sessions
 from central.accounts.models import ApiToken, Role, User
 from central.core import audit
-from central.core.api import hash_token
 from central.core.errors import N_, NotFound, ValidationError
+from central.core.security import hash_token
 from central.core.types import utcnow
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind

@@ -6,7 +6,6 @@ document is generated (by apispec) from exactly the routes that exist.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from central.core.errors import N_, DomainError
 from central.core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginate
+from central.core.security import hash_token
 from central.core.types import utcnow
 from central.extensions import csrf, db
 
@@ -177,10 +177,6 @@ def endpoint(
         return view
 
     return decorator
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def bearer_token() -> Any:

@@ -1,8 +1,9 @@
-"""Security headers on every response (a strict CSP without inline scripts, no framing, nosniff)
-and safe download names."""
+"""Security headers on every response (a strict CSP without inline scripts, no framing, nosniff),
+safe download names and the stored form of API tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from urllib.parse import quote, urlsplit
@@ -61,3 +62,8 @@ def attachment_disposition(filename: str) -> str:
     plain = re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("._") or "download"
     full = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(full, safe='')}"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an API token: its SHA-256 (the token itself is shown once, never kept)."""
+    return hashlib.sha256(token.encode()).hexdigest()
