@@ -113,7 +113,7 @@ def show_mails_in_terminal() -> None:
 @click.option("--no-serve", is_flag=True, help="Load the demo and exit without serving.")
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
-    from central.demo import DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
+    from central.demo import DEMO_CASES, DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
 
     app = current_app._get_current_object()
     if app.config["NAME"] == "production":
@@ -124,6 +124,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Demo loaded. Sign in with:")
     for email, password, role in DEMO_LOGINS:
         click.echo(f"  {role:<12} {email:<36} {password}")
+        if email in DEMO_CASES:
+            click.echo(f"  {'':<12} shows: {DEMO_CASES[email]}")
         if email in DEMO_TOTP_SECRETS:
             click.echo(
                 f"  {'':<12} two-factor secret for an authenticator app: {DEMO_TOTP_SECRETS[email]}"

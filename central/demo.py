@@ -43,9 +43,27 @@ DEMO_LOGINS = [
     ("coordinator@roeselare.example", "demo-coordinator-2026", "coordinator"),
     ("member@izegem.example", "demo-member-2026", "member"),
     ("crew@kraanwerkers.example", "demo-provider-2026", "provider"),
+    ("member@ingelmunster.example", "demo-member-2026", "member"),
+    ("groen@mandelleie.example", "demo-provider-2026", "provider"),
     ("brandweer@midwest.example", "demo-firezone-2026", "viewer"),
     ("water@watergroep.example", "demo-water-2026", "viewer"),
 ]
+# The organisation of the logins of the green-maintenance case (the others by role below).
+CASE_LOGINS = {
+    "member@ingelmunster.example": "Gemeente Ingelmunster",
+    "groen@mandelleie.example": "Maatwerkbedrijf Mandel & Leie",
+}
+# Which login shows which case of the Praktijkgids, printed by `central demo`.
+DEMO_CASES = {
+    "coordinator@roeselare.example": "Roeselare: hydrant and green-maintenance frameworks, "
+    "spend, social impact (Hasselt-like 15 % target), regional export",
+    "member@izegem.example": "Izegem: hydrants, needs, acceptance, statements",
+    "crew@kraanwerkers.example": "De Kraanwerkers (LDE): hydrant rounds on a phone",
+    "member@ingelmunster.example": "Ingelmunster: green maintenance (hedges per m, lawns per m², "
+    "ecological mowing in June and September)",
+    "groen@mandelleie.example": "Mandel & Leie (maatwerkbedrijf): this week's hedge round",
+    "brandweer@midwest.example": "Fire zone: hydrants out of service",
+}
 # The fire zone and the water company that the members name (SPEC 7.4), and their viewers.
 FIRE_ZONE = ("Hulpverleningszone Midwest", "02092011", "brandweer@midwest.example")
 WATER_COMPANY = ("De Watergroep", "02241491", "water@watergroep.example")
@@ -120,7 +138,12 @@ def load_demo() -> dict[str, Organisation]:
     for email, password, role in DEMO_LOGINS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            org = viewer_org[email] if role == "viewer" else org_for_role[role]
+            if email in CASE_LOGINS:
+                org = db.session.scalar(
+                    select(Organisation).where(Organisation.name == CASE_LOGINS[email])
+                )
+            else:
+                org = viewer_org[email] if role == "viewer" else org_for_role[role]
             user, _generated = create_user(
                 email=email, role=role, organisation_id=org.id if org else None, password=password
             )
@@ -136,6 +159,7 @@ def load_demo() -> dict[str, Organisation]:
 
 def demo_steps() -> list:
     """The domain demo loaders, each `load(orgs)`; imported here to keep the import graph flat."""
+    from central import green_demo
     from central.assets import demo as assets_demo
     from central.fieldwork import demo as fieldwork_demo
     from central.frameworks import demo as frameworks_demo
@@ -147,12 +171,16 @@ def demo_steps() -> list:
     # Field work after planning: this week's rounds next to last year's history.
     # The fire service after field work: the members name their fire zone and water company and
     # a few hydrants are out of service, with their history.
+    # Green maintenance (its own framework, kinds, assets and plans) before planning, which
+    # adds last season's history of every plan; its phone round after that history.
     # Reports last: budgets, labour of past rounds and the statements of every past month.
     return [
         frameworks_demo.load,
         assets_demo.load,
+        green_demo.load,
         planning_demo.load,
         fieldwork_demo.load,
+        green_demo.load_phone_round,
         assets_demo.load_fire_service,
         reports_demo.load,
     ]

@@ -1,5 +1,6 @@
 """Demo inventory: about 2,000 hydrants over Roeselare and its eleven member municipalities, at
-plausible places around each centre, and an annual inspection plan for every acceded member.
+plausible places around each centre, and annual inspection plans (one per kind of hydrant) for
+every acceded member.
 
 Deterministic (a fixed seed) and idempotent: assets are matched by code, plans by member, lot
 and task type. The history of last year's inspections needs tasks, which planning adds.
@@ -126,35 +127,43 @@ def load(orgs: dict[str, Organisation]) -> None:
     db.session.flush()
 
 
+# Each kind of hydrant has its own inspection (and price): (asset kind, task type).
+HYDRANT_PLANS = [
+    ("hydrant_underground", "hydrant_inspection"),
+    ("hydrant_pillar", "pillar_hydrant_inspection"),
+]
+
+
 def _annual_inspections(members: list[Organisation]) -> None:
-    """Each acceded member subscribes all its hydrants to the lot's inspection, every year."""
+    """Each acceded member subscribes its hydrants, by kind, to the lot's inspection of that kind
+    every year (repairs and signage are asked for as needs, not planned)."""
     from central.frameworks.models import TaskType
 
     for member in members:
         for lot_id in sorted(services.approved_lot_ids(member.id)):
-            codes = list(
-                db.session.scalars(
-                    select(TaskType.code).where(TaskType.lot_id == lot_id).order_by(TaskType.code)
+            codes = set(db.session.scalars(select(TaskType.code).where(TaskType.lot_id == lot_id)))
+            for kind, code in HYDRANT_PLANS:
+                if code not in codes:
+                    continue
+                exists = db.session.scalar(
+                    select(ServicePlan.id).where(
+                        ServicePlan.member_id == member.id,
+                        ServicePlan.lot_id == lot_id,
+                        ServicePlan.task_type == code,
+                        ServicePlan.asset_kind == kind,
+                    )
                 )
-            )
-            if not codes:
-                continue
-            code = next((c for c in codes if "inspect" in c), None)
-            if code is None:
-                continue  # repairs and signage are asked for as needs, not every year
-            exists = db.session.scalar(
-                select(ServicePlan.id).where(
-                    ServicePlan.member_id == member.id,
-                    ServicePlan.lot_id == lot_id,
-                    ServicePlan.task_type == code,
-                )
-            )
-            if exists is None:
-                services.create_service_plan(
-                    member.id,
-                    {"lot_id": lot_id, "task_type": code, "interval_months": 12},
-                    actor=None,
-                )
+                if exists is None:
+                    services.create_service_plan(
+                        member.id,
+                        {
+                            "lot_id": lot_id,
+                            "task_type": code,
+                            "asset_kind": kind,
+                            "interval_months": 12,
+                        },
+                        actor=None,
+                    )
 
 
 # Izegem's hydrants put out of service in the demo (SPEC 7.4): every 40th, at most four.

@@ -25,7 +25,7 @@ from central.extensions import db
 from central.frameworks.models import Award, Lot, TaskType
 from central.frameworks.queries import current_prices
 from central.organisations.models import Organisation
-from central.planning.jobs import TASK_COLUMNS, bulk_insert
+from central.planning.jobs import MEASURED_UNITS, TASK_COLUMNS, bulk_insert
 from central.planning.models import Round, Task
 from central.planning.queries import monday
 from central.planning.routing import plan_rounds
@@ -36,26 +36,33 @@ HISTORY_COLUMNS = (*TASK_COLUMNS, "result", "done_on", "done_at", "accepted_at")
 
 
 def load(orgs: dict[str, Organisation]) -> None:
-    """Create last year's accepted inspection rounds where a member and lot have no tasks yet."""
+    """Create last year's accepted rounds of each active plan whose member and lot have no tasks
+    of its task type yet: the plan's kind of asset only, in its season months, each task's
+    quantity the asset's measure where the work is priced per m or m²."""
     today = clock.today()
-    plans = db.session.execute(
-        select(ServicePlan.member_id, ServicePlan.lot_id, ServicePlan.task_type).where(
-            ServicePlan.active.is_(True)
-        )
+    plans = db.session.scalars(
+        select(ServicePlan)
+        .where(ServicePlan.active.is_(True))
+        .order_by(ServicePlan.member_id, ServicePlan.lot_id, ServicePlan.id)
     ).all()
-    for member_id, lot_id, code in sorted(set(plans)):
+    for plan in plans:
         has_tasks = db.session.scalar(
             select(Task.id)
             .join(Round, Round.id == Task.round_id)
-            .where(Round.member_id == member_id, Round.lot_id == lot_id)
+            .where(
+                Round.member_id == plan.member_id,
+                Round.lot_id == plan.lot_id,
+                Task.task_type == plan.task_type,
+            )
             .limit(1)
         )
         if has_tasks is None:
-            _history(member_id, db.session.get(Lot, lot_id), code, today)
+            _history(plan, db.session.get(Lot, plan.lot_id), today)
     db.session.flush()
 
 
-def _history(member_id: int, lot: Lot, code: str, today: date) -> None:
+def _history(plan: ServicePlan, lot: Lot, today: date) -> None:
+    member_id, code = plan.member_id, plan.task_type
     task_type = db.session.scalar(
         select(TaskType).where(TaskType.lot_id == lot.id, TaskType.code == code)
     )
@@ -71,26 +78,39 @@ def _history(member_id: int, lot: Lot, code: str, today: date) -> None:
     ).get(task_type.id)
     if price is None:
         return
-    rows = db.session.execute(
-        select(Asset.id, Asset.lat, Asset.lon)
-        .where(Asset.member_id == member_id, Asset.status == AssetStatus.ACTIVE)
-        .order_by(Asset.id)
-    ).all()
+    assets = select(Asset.id, Asset.lat, Asset.lon, Asset.measure).where(
+        Asset.member_id == member_id, Asset.status == AssetStatus.ACTIVE
+    )
+    if plan.asset_kind is not None:
+        assets = assets.where(Asset.kind == plan.asset_kind)
+    rows = db.session.execute(assets.order_by(Asset.id)).all()
     rng = random.Random(f"{SEED}-{member_id}-{lot.id}")
     served = [row for row in rows if rng.random() >= NEVER_INSPECTED]
     if not served:
         return
+
+    def quantity(row) -> Decimal:
+        return row.measure if measured and row.measure is not None else Decimal("1")
+
     routes = plan_rounds(
         np.array([r.lat for r in served]),
         np.array([r.lon for r in served]),
         lot.max_tasks_per_round,
     )
-    # Spread the rounds over the past year, oldest first, at most one a working day.
-    span = (today - timedelta(days=30) - first_day).days
+    # Spread the rounds over the working days of the past year in the plan's season, oldest
+    # first.
+    season = plan.season_month_list or list(range(1, 13))
+    days = [
+        first_day + timedelta(days=n)
+        for n in range((today - timedelta(days=30) - first_day).days + 1)
+        if (first_day + timedelta(days=n)).weekday() < 5
+        and (first_day + timedelta(days=n)).month in season
+    ]
+    if not days:
+        return
+    measured = price.unit in MEASURED_UNITS
     for index, route in enumerate(routes):
-        done_on = first_day + timedelta(days=span * index // max(len(routes), 1))
-        while done_on.weekday() >= 5:
-            done_on += timedelta(days=1)
+        done_on = days[len(days) * index // max(len(routes), 1)]
         done_at = datetime.combine(done_on, time(15, 0), BRUSSELS).astimezone(UTC)
         accepted_at = done_at + timedelta(days=3)
         round_id = db.session.execute(
@@ -119,10 +139,10 @@ def _history(member_id: int, lot: Lot, code: str, today: date) -> None:
                 None,
                 task_type.id,
                 code,
-                Decimal("1"),
+                quantity(served[i]),
                 price.unit,
                 price.unit_price,
-                task_amount(price.unit_price, Decimal("1")),
+                task_amount(price.unit_price, quantity(served[i])),
                 price.vat_rate,
                 done_on,
                 "accepted",
