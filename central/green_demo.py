@@ -1,6 +1,6 @@
 """Demo: green maintenance by the social economy (the Praktijkgids' Aalst case) beside the hydrants.
 
-Roeselare's second framework, RSL-2026-GR-01, reserved for the social economy: one lot of hedge
+Roeselare's second framework, RSL-2025-GRN-01, reserved for the social economy: one lot of hedge
 cutting (priced per m), lawn mowing (per m²) and ecological mowing (per m², only in June and
 September), awarded to Maatwerkbedrijf Mandel & Leie. Roeselare, Ingelmunster, Lendelede and
 Hooglede acceded and keep their hedges, lawns and ecological verges with their length or area;
@@ -44,7 +44,7 @@ from central.planning.models import OPEN_TASK_STATUSES, Round, RoundStatus, Task
 from central.planning.queries import monday
 from central.planning.routing import route_rounds
 
-REFERENCE = "RSL-2026-GR-01"
+REFERENCE = "RSL-2025-GRN-01"
 FRAMEWORK = {
     "reference": REFERENCE,
     "title": "Groenonderhoud door de sociale economie — aankoopcentrale Roeselare",

@@ -8,8 +8,8 @@ from tests.browser.helpers import sign_in, sign_out
 
 # Per language: the kind added (codes differ, so the two runs do not clash) and the page texts.
 LANGUAGES = {
-    "nl": {"kind": ("hedge_nl", "haag", "hedge"), "menu": "Soorten objecten"},
-    "en": {"kind": ("lawn_en", "gazon", "lawn"), "menu": "Asset kinds"},
+    "nl": {"kind": ("road_sign_nl", "verkeersbord", "road sign"), "menu": "Soorten objecten"},
+    "en": {"kind": ("bench_en", "zitbank", "bench"), "menu": "Asset kinds"},
 }
 
 

@@ -14,7 +14,7 @@ HEADER = "code;kind;street;house_number;postcode;municipality;lat;lon;diameter_m
 
 # Per device: asset codes and a service plan that does not clash with the demo's own plans.
 DEVICES = {
-    "desktop": {"prefix": "BT-D", "plan": ("pillar_hydrant_inspection", "hydrant_pillar")},
+    "desktop": {"prefix": "BT-D", "plan": ("minor_repair", "hydrant_pillar")},
     "phone": {"prefix": "BT-P", "plan": ("signage_plate_replacement", "hydrant_underground")},
 }
 
