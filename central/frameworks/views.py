@@ -576,6 +576,11 @@ def record_change(framework_id: int):
         db.session.commit()
         flash(_("The change is recorded."), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + "#changes")
+    if form.errors:
+        # Every error at once (§7.6): the ground's own rules on the fields that parsed.
+        rule_errors(
+            form, lambda: services.record_change(framework, form.values(), actor=current_user)
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/change_form.html", status, form=form, framework=framework)
 
