@@ -390,3 +390,37 @@ def test_a_negotiation_without_publication_is_a_limited_method_in_ocds(client):
     assert tender["procurementMethod"] == "limited"
     assert "documents" not in tender
     assert "otherRequirements" not in tender
+
+
+def test_a_running_framework_completes_its_record_through_the_form(client, login_as):
+    framework = make_active_framework(**NO_PROCEDURE, reference="RSL-2024-OLD-01")
+    user = coordinator_of(framework)
+    db.session.commit()
+    login_as(user)
+    page = client.get(f"/frameworks/{framework.id}/edit").get_data(as_text=True)
+    assert "kan één keer aangevuld worden" in page
+    form = {
+        "csrf_token": csrf_token(client),
+        "reference": framework.reference,
+        "title": framework.title,
+        "start_date": "2025-01-01",
+        "end_date": "2028-12-31",
+        "estimated_value": "400.000,00",
+        "max_value": "500.000,00",
+        "social_target_percent": "15",
+        "procedure": "restricted",
+        "cpv_codes": "50413200-5",
+        "notice_references": "2024/S 190-571234",
+        "award_decision_date": "2024-11-15",
+        "standstill_end": "2024-12-02",
+    }
+    saved = client.post(f"/frameworks/{framework.id}/edit", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.session.refresh(framework)
+    assert framework.procedure == "restricted"
+    page = client.get(f"/frameworks/{framework.id}/edit").get_data(as_text=True)
+    assert "kan één keer aangevuld worden" not in page
+    changed = client.post(f"/frameworks/{framework.id}/edit", data={**form, "procedure": "open"})
+    assert changed.status_code == 409
+    db.session.refresh(framework)
+    assert framework.procedure == "restricted"
