@@ -345,6 +345,8 @@ class Dataset:
 
         # frameworks, lots, task types, prices, awards, beneficiaries, accessions
         fw_rows = []
+        # SPEC 7.2: each procured in an open procedure published in the OJEU.
+        cpv_codes = json.dumps(["50413200-5"])
         for f, fw in enumerate(self.frameworks):
             max_value = scale.assets * 45.0 * 4 * (1 + f)
             fw_rows.append(
@@ -353,14 +355,17 @@ class Dataset:
                  1, False, fw["start"].isoformat(), fw["end"].isoformat(),
                  date(fw["start"].year + 4, 1, 1).isoformat(), None, money(max_value * 0.8),
                  money(max_value), "30.00", fw["status"], ts(self.at(fw["start"], 9)), None, None,
-                 created)
+                 created, "open", cpv_codes, json.dumps([f"{500000 + f}-{fw['start'].year - 1}"]),
+                 (fw["start"] - timedelta(days=45)).isoformat(),
+                 (fw["start"] - timedelta(days=29)).isoformat())
             )  # fmt: skip
         yield Table(
             "frameworks",
             ("id", "reference", "title", "lead_organisation_id", "reserved", "start_date",
              "end_date", "max_end_date", "term_justification", "estimated_value", "max_value",
              "social_target_percent", "status", "activated_at", "terminated_at",
-             "termination_reason", "created_at"),
+             "termination_reason", "created_at", "procedure", "cpv_codes", "notice_references",
+             "award_decision_date", "standstill_end"),
             fw_rows, len(fw_rows),
         )  # fmt: skip
         lots = []

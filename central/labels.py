@@ -41,6 +41,16 @@ CHANGE_KIND_LABELS = {
     "unforeseen": _l("Unforeseen circumstances (art. 38/2)"),
     "de_minimis": _l("Minor change, de minimis (art. 38/4)"),
 }
+# SPEC 7.2: the procedures of the Act of 17 June 2016 (the OCDS export names them in Dutch).
+PROCEDURE_LABELS = {
+    "open": _l("Open procedure (art. 36)"),
+    "restricted": _l("Restricted procedure (art. 37)"),
+    "competitive_negotiation": _l("Competitive procedure with negotiation (art. 38)"),
+    "negotiated_with_publication": _l("Negotiated procedure with prior publication (art. 41)"),
+    "negotiated_without_publication": _l(
+        "Negotiated procedure without prior publication (art. 42)"
+    ),
+}
 FLASH_LABELS = {
     "error": _l("Error"),
     "success": _l("Done"),

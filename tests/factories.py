@@ -99,6 +99,12 @@ def make_framework(lead: Organisation | None = None, **values):
         "estimated_value": Decimal("400000.00"),
         "max_value": Decimal("500000.00"),
         "social_target_percent": Decimal("15.00"),
+        # SPEC 7.2: procured in an open procedure published in the OJEU, standstill ended.
+        "procedure": "open",
+        "cpv_codes": ["50413200-5"],
+        "notice_references": ["2024/S 190-571234"],
+        "award_decision_date": date(2024, 11, 15),
+        "standstill_end": date(2024, 12, 2),
     }
     defaults.update(values)
     framework = Framework(**defaults)

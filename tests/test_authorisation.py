@@ -258,6 +258,12 @@ HTML_CASES = {
     "GET /admin/organisations/{org}": (None, admin_page()),
     "POST /admin/organisations/{org}": ({"email": "changed@example.org"}, admin_page(302)),
     "GET /admin/organisations/{org}/recognitions": (None, admin_page()),
+    # The recognition is another organisation's (none): the admin finds nothing.
+    "GET /admin/organisations/{org}/recognitions/{recognition}": (None, admin_page(404)),
+    "POST /admin/organisations/{org}/recognitions/{recognition}": (
+        {"number": "LDE-1"},
+        admin_page(404),
+    ),
     "GET /admin/organisations/{org}/succession": (None, admin_page()),
     "POST /admin/organisations/{org}/succession": (
         {"successor_id": "0", "effective_date": "2025-01-01"},

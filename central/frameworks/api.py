@@ -108,7 +108,8 @@ def get_framework(framework_id: int):
 @endpoint(
     "/frameworks/<int:framework_id>",
     "PATCH",
-    summary="Change a framework (coordinator; an active one only in title and social target)",
+    summary="Change a framework (coordinator; an active one only in title and social target, "
+    "and what is empty of its procedure on record)",
     tag=TAG,
     body=FrameworkSchema,
     partial=True,

@@ -1,6 +1,8 @@
 """Demo: the Roeselare hydrant framework (RSL-2025-BK-01), built through the services as a
-coordinator would: two lots, task types with checklists, prices with a 2026 indexation, both
-providers awarded, Roeselare and its eleven members named; nine members and Roeselare acceded
+coordinator would: the open procedure on record (CPV codes, notices, award decision,
+standstill), a price revision clause, two lots, task types with checklists, the prices as
+tendered (one provider's own), both providers awarded, the 2026 price revision recorded as a
+change under the clause, Roeselare and its eleven members named; nine members and Roeselare acceded
 and approved, one request pending, one member not yet acceded.
 
 Idempotent: every part is found by its natural key (reference, lot number, task type code,
@@ -15,12 +17,14 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from central.accounts.models import User
+from central.core.clock import today
 from central.extensions import db
 from central.frameworks import services
 from central.frameworks.models import (
     Accession,
     Award,
     Framework,
+    FrameworkChange,
     FrameworkStatus,
     PriceLine,
     TaskType,
@@ -28,6 +32,12 @@ from central.frameworks.models import (
 from central.organisations.models import Organisation
 
 REFERENCE = "RSL-2025-BK-01"
+MANDEL = "Maatwerkbedrijf Mandel & Leie"
+REVISION_CLAUSE = (
+    "Prijsherziening op 1 januari van elk jaar: p = P × (0,20 + 0,80 × S / S0), met S de "
+    "loonkost van de sector (Agoria) in de maand vóór de herziening en S0 die bij de opening "
+    "van de offertes."
+)
 FRAMEWORK = {
     "reference": REFERENCE,
     "title": "Inspectie en onderhoud van brandkranen — aankoopcentrale Roeselare",
@@ -38,6 +48,16 @@ FRAMEWORK = {
     "max_value": "250000.00",
     # Share of the members' maintenance budget spent through the social economy (Hasselt: 15 %).
     "social_target_percent": "15",
+    "revision_clause": REVISION_CLAUSE,
+}
+# SPEC 7.2: the procedure on record. The maximum reaches the EU threshold: an open procedure
+# published in the OJEU (eForms notice number), the standstill ended before conclusion.
+PROCEDURE = {
+    "procedure": "open",
+    "cpv_codes": ["50413200-5", "71631000-0", "45233290-8"],
+    "notice_references": ["573214-2024", "e-Procurement RSL-2025-BK-01"],
+    "award_decision_date": date(2024, 11, 15),
+    "standstill_end": date(2024, 11, 30),
 }
 LOTS = [
     {
@@ -142,17 +162,31 @@ TASK_TYPES = [
         (2, "minor_repair"),
     ),
 ]
-# (lot number, code, unit, unit price, valid from); 2026 lines are the yearly indexation.
+# (lot number, code, unit, unit price, valid from, provider name or None for the common line):
+# the prices as tendered (in lot 1 the rank-2 provider tendered its own inspection price) and
+# the 2026 indexation agreed before the framework was concluded.
 PRICES = [
-    (1, "hydrant_inspection", "piece", "18.50", date(2025, 1, 1)),
-    (1, "hydrant_inspection", "piece", "19.05", date(2026, 1, 1)),
-    (1, "pillar_hydrant_inspection", "piece", "21.00", date(2025, 1, 1)),
-    (1, "pillar_hydrant_inspection", "piece", "21.60", date(2026, 1, 1)),
-    (2, "minor_repair", "hour", "38.50", date(2025, 1, 1)),
-    (2, "signage_plate_replacement", "piece", "42.00", date(2025, 1, 1)),
-    (2, "signage_post_placement", "piece", "95.00", date(2025, 1, 1)),
-    (2, "lid_frame_repair", "piece", "68.00", date(2025, 1, 1)),
+    (1, "hydrant_inspection", "piece", "18.50", date(2025, 1, 1), None),
+    (1, "hydrant_inspection", "piece", "19.05", date(2026, 1, 1), None),
+    (1, "hydrant_inspection", "piece", "19.40", date(2025, 1, 1), MANDEL),
+    (1, "hydrant_inspection", "piece", "19.98", date(2026, 1, 1), MANDEL),
+    (1, "pillar_hydrant_inspection", "piece", "21.00", date(2025, 1, 1), None),
+    (1, "pillar_hydrant_inspection", "piece", "21.60", date(2026, 1, 1), None),
+    (2, "minor_repair", "hour", "38.50", date(2025, 1, 1), None),
+    (2, "signage_plate_replacement", "piece", "42.00", date(2025, 1, 1), None),
+    (2, "signage_post_placement", "piece", "95.00", date(2025, 1, 1), None),
+    (2, "lid_frame_repair", "piece", "68.00", date(2025, 1, 1), None),
 ]
+# The yearly revision on the next 1 January, recorded as a change under the revision clause
+# (it leaves the maximum as it is) that carries the revised lines of lot 1: (code, unit price,
+# provider name or None).
+REVISED_PRICES = [
+    ("hydrant_inspection", "19.62", None),
+    ("hydrant_inspection", "20.58", MANDEL),
+    ("pillar_hydrant_inspection", "22.25", None),
+]
+
+
 # (lot number, provider name, rank, tasks a week)
 AWARDS = [
     (1, "De Kraanwerkers LDE vzw", 1, 150),
@@ -200,11 +234,15 @@ def load(orgs: dict[str, Organisation]) -> Framework:
     coordinator = _coordinator(lead)
     framework = db.session.scalar(select(Framework).where(Framework.reference == REFERENCE))
     if framework is None:
-        framework = services.create_framework(FRAMEWORK, actor=coordinator)
+        framework = services.create_framework(FRAMEWORK | PROCEDURE, actor=coordinator)
+    elif framework.procedure is None and framework.status != FrameworkStatus.TERMINATED:
+        # A demo made before the procedure was kept: complete its record.
+        services.update_framework(framework, PROCEDURE, actor=coordinator)
     member_names = [name for name, _digits, _nis in MEMBERS]
     if framework.is_draft:
         _build_draft(framework, lead, coordinator, member_names)
         services.activate_framework(framework, actor=coordinator)
+    _revise_prices(framework, coordinator)
     _accede(framework, lead, coordinator, member_names)
     db.session.flush()
     return framework
@@ -227,23 +265,6 @@ def _build_draft(
         if follow_up is not None:
             values["follow_up"] = {"lot_id": lots[follow_up[0]].id, "task_type": follow_up[1]}
         services.create_task_type(lot, values, actor=coordinator)
-    for lot_number, code, unit, price, valid_from in PRICES:
-        lot = lots[lot_number]
-        exists = db.session.scalar(
-            select(PriceLine.id)
-            .join(TaskType, TaskType.id == PriceLine.task_type_id)
-            .where(
-                TaskType.lot_id == lot.id,
-                TaskType.code == code,
-                PriceLine.valid_from == valid_from,
-            )
-        )
-        if exists is None:
-            services.add_price_line(
-                lot,
-                {"task_type": code, "unit": unit, "unit_price": price, "valid_from": valid_from},
-                actor=coordinator,
-            )
     providers = _by_name(sorted({name for _l, name, _r, _c in AWARDS}), "provider")
     for lot_number, name, rank, capacity in AWARDS:
         lot, provider = lots[lot_number], providers.get(name)
@@ -258,10 +279,83 @@ def _build_draft(
             {"provider_id": provider.id, "rank": rank, "weekly_capacity": capacity},
             actor=coordinator,
         )
+    _add_prices(framework, PRICES, coordinator, as_tendered=True)
     members = _by_name(member_names, "authority")
     services.add_beneficiaries(
         framework, [lead.id, *[org.id for org in members.values()]], actor=coordinator
     )
+
+
+def _add_prices(
+    framework: Framework,
+    prices: list[tuple],
+    coordinator: object,
+    *,
+    as_tendered: bool = False,
+    change_id: int | None = None,
+) -> None:
+    """The price lines of `prices` that are missing (by lot, task type, date and provider)."""
+    lots = {lot.number: lot for lot in framework.lots}
+    providers = _by_name(sorted({p[5] for p in prices if p[5]}), "provider")
+    for lot_number, code, unit, price, valid_from, provider_name in prices:
+        lot = lots[lot_number]
+        provider = providers.get(provider_name) if provider_name else None
+        if provider_name and provider is None:
+            continue
+        exists = db.session.scalar(
+            select(PriceLine.id)
+            .join(TaskType, TaskType.id == PriceLine.task_type_id)
+            .where(
+                TaskType.lot_id == lot.id,
+                TaskType.code == code,
+                PriceLine.valid_from == valid_from,
+                PriceLine.provider_id == provider.id
+                if provider
+                else PriceLine.provider_id.is_(None),
+            )
+        )
+        if exists is not None:
+            continue
+        values = {"task_type": code, "unit": unit, "unit_price": price, "valid_from": valid_from}
+        if provider is not None:
+            values["provider_id"] = provider.id
+        if as_tendered and valid_from == framework.start_date:
+            values["as_tendered"] = True
+        if change_id is not None:
+            values["change_id"] = change_id
+        services.add_price_line(lot, values, actor=coordinator)
+
+
+def _revise_prices(framework: Framework, coordinator: object) -> None:
+    """The 2026 price revision: one change under the revision clause and its price lines."""
+    if not framework.is_running or not framework.revision_clause:
+        return
+    change = db.session.scalar(
+        select(FrameworkChange).where(
+            FrameworkChange.framework_id == framework.id,
+            FrameworkChange.kind == "review_clause",
+        )
+    )
+    if change is None:
+        effective = date(today().year + 1, 1, 1)
+        if effective > framework.end_date:
+            return
+        change = services.record_change(
+            framework,
+            {
+                "kind": "review_clause",
+                "description": f"Prijsherziening {effective.year} volgens de "
+                "herzieningsclausule (S/S0 = 1,0300)",
+                "value": "0.00",
+                "effective_from": effective,
+            },
+            actor=coordinator,
+        )
+    prices = [
+        (1, code, "piece", price, change.effective_from, provider)
+        for code, price, provider in REVISED_PRICES
+    ]
+    _add_prices(framework, prices, coordinator, change_id=change.id)
 
 
 def _accede(

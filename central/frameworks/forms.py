@@ -6,6 +6,7 @@ out of service when it fails), with empty rows to add items; every row's errors 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,6 +37,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
+from central.labels import PROCEDURE_LABELS
 
 
 class RequiredWhenSent:
@@ -192,6 +194,47 @@ class FrameworkForm(FlaskForm):
     social_target_percent = StringField(
         _l("Social-economy spend target (%)"), validators=[Optional()], default="0"
     )
+    revision_clause = TextAreaField(
+        _l("Price revision clause"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l(
+            "As the procurement documents state it, e.g. an index formula; a price revision "
+            "during the term applies only this clause."
+        ),
+    )
+    # SPEC 7.2: the procedure on record.
+    procedure = SelectField(
+        _l("Procedure"),
+        choices=[("", _l("— not yet recorded —")), *PROCEDURE_LABELS.items()],
+        default="",
+    )
+    cpv_codes = TextAreaField(
+        _l("CPV codes"),
+        validators=[Optional(), Length(max=400)],
+        description=_l(
+            "The main object first, then any additional codes; one per line or separated by "
+            "commas, with the check digit, e.g. 50413200-5."
+        ),
+    )
+    notice_references = TextAreaField(
+        _l("Notice references"),
+        validators=[Optional(), Length(max=1200)],
+        description=_l(
+            "One per line: the EU notice (e.g. 2026/S 012-034567 or 123456-2026) and the "
+            "national one (e-Procurement)."
+        ),
+    )
+    award_decision_date = DateField(_l("Date of the award decision"), validators=[Optional()])
+    standstill_end = DateField(
+        _l("Last day of the standstill period"),
+        validators=[Optional()],
+        description=_l("The framework is concluded only after it."),
+    )
+
+    def fill_lists(self, framework: Any) -> None:
+        """The framework's lists as the text areas show them (one per line)."""
+        self.cpv_codes.data = "\n".join(framework.cpv_codes or [])
+        self.notice_references.data = "\n".join(framework.notice_references or [])
 
     def values(self) -> dict[str, Any]:
         return {
@@ -204,6 +247,16 @@ class FrameworkForm(FlaskForm):
             "estimated_value": amount_input(self.estimated_value.data),
             "max_value": amount_input(self.max_value.data),
             "social_target_percent": amount_input(self.social_target_percent.data) or "0",
+            "revision_clause": self.revision_clause.data,
+            "procedure": self.procedure.data or None,
+            "cpv_codes": [c for c in re.split(r"[\s,;]+", self.cpv_codes.data or "") if c],
+            "notice_references": [
+                line.strip()
+                for line in (self.notice_references.data or "").splitlines()
+                if line.strip()
+            ],
+            "award_decision_date": self.award_decision_date.data,
+            "standstill_end": self.standstill_end.data,
         }
 
 

@@ -79,6 +79,20 @@ class ChangeKind(enum.StrEnum):
     DE_MINIMIS = "de_minimis"  # art. 38/4: below the EU threshold and 10 % of the initial value
 
 
+class ProcedureKind(enum.StrEnum):
+    """How the framework was procured (Act of 17 June 2016 on public procurement, art. 35-42)."""
+
+    OPEN = "open"  # openbare procedure, art. 36
+    RESTRICTED = "restricted"  # niet-openbare procedure, art. 37
+    COMPETITIVE_NEGOTIATION = "competitive_negotiation"  # mededingingsprocedure, art. 38
+    NEGOTIATED_WITH_PUBLICATION = "negotiated_with_publication"  # art. 41
+    NEGOTIATED_WITHOUT_PUBLICATION = "negotiated_without_publication"  # art. 42
+
+
+# The procedures that start with a published contract notice (at EU level above the threshold).
+PUBLISHED_PROCEDURES = frozenset(ProcedureKind) - {ProcedureKind.NEGOTIATED_WITHOUT_PUBLICATION}
+
+
 class ChecklistKind(enum.StrEnum):
     PASS_FAIL = "pass_fail"  # noqa: S105 - a checklist kind, not a secret
     READING = "reading"
@@ -118,6 +132,19 @@ class Framework(db.Model):
             "status <> 'terminated' OR termination_reason IS NOT NULL",
             name="terminated_has_reason",
         ),
+        # SPEC 7.2: the procedure on record is one of the law's.
+        CheckConstraint(
+            "procedure IS NULL OR procedure IN ("
+            + ", ".join(f"'{kind.value}'" for kind in ProcedureKind)
+            + ")",
+            name="procedure_allowed",
+        ),
+        # The standstill runs from the award decision.
+        CheckConstraint(
+            "standstill_end IS NULL OR award_decision_date IS NULL "
+            "OR standstill_end >= award_decision_date",
+            name="standstill_after_award_decision",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +174,14 @@ class Framework(db.Model):
     # The price revision clause of the procurement documents (e.g. an index formula): a
     # `review_clause` change applies it, nothing else.
     revision_clause: Mapped[str | None] = mapped_column(Text)
+    # SPEC 7.2, the procedure on record: how it was procured, its CPV 2008 codes (the first is
+    # the main object), the notices that published it, the award decision and the standstill's
+    # last day. All are needed to activate; a running framework may only complete them.
+    procedure: Mapped[str | None] = mapped_column(String(30))
+    cpv_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notice_references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    award_decision_date: Mapped[date | None]
+    standstill_end: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lead_organisation: Mapped[Organisation] = relationship()

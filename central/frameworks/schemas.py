@@ -7,12 +7,14 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from central.frameworks import cpv
 from central.frameworks.models import (
     AccessionStatus,
     ChangeKind,
     ChecklistKind,
     FrameworkStatus,
     PriceUnit,
+    ProcedureKind,
 )
 from central.frameworks.queries import FrameworkAmounts, committed_amounts
 
@@ -70,12 +72,53 @@ class FrameworkSchema(Schema):
         allow_none=True,
         metadata={"description": "The maximum as awarded, frozen at activation."},
     )
+    procedure = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf([k.value for k in ProcedureKind]),
+        metadata={
+            "description": "How the framework was procured (SPEC 7.2; Act of 17 June 2016, "
+            "art. 36-42). Needed to activate; a running framework may fill it in once."
+        },
+    )
+    cpv_codes = fields.List(
+        fields.String(validate=validate.Length(min=1, max=10)),
+        load_default=None,
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "CPV 2008 codes `dddddddd-d` (e.g. 50413200-5), the main object "
+            "first; each must be in the official list (Regulation (EC) 213/2008)."
+        },
+    )
+    cpv = fields.Method(
+        "get_cpv",
+        dump_only=True,
+        metadata={"description": "Each CPV code with its (English) label from the CPV list."},
+    )
+    notice_references = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=None,
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "References of the notices that published the procedure, e.g. the "
+            "EU notice 2026/S 012-034567 (or eForms 123456-2026) and the national one."
+        },
+    )
+    award_decision_date = fields.Date(allow_none=True, load_default=None)
+    standstill_end = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The last day of the standstill period after the award."},
+    )
     status = fields.String(
         dump_only=True, validate=validate.OneOf([s.value for s in FrameworkStatus])
     )
     committed_value = fields.Method("get_committed", dump_only=True)
     completed_value = fields.Method("get_completed", dump_only=True)
     accepted_value = fields.Method("get_accepted", dump_only=True)
+
+    def get_cpv(self, obj: Any) -> list[dict[str, Any]]:
+        return [{"code": code, "label": cpv.label(code)} for code in obj.cpv_codes or []]
 
     def get_committed(self, obj: Any) -> str:
         return str(_amounts(obj).total.committed)

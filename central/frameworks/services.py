@@ -17,22 +17,24 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.core import audit
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
+from central.core.formatting import format_day
 from central.core.money import CENT
 from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.core.validators import has_control_characters
 from central.extensions import db
-from central.frameworks import notifications
+from central.frameworks import cpv, notifications
 from central.frameworks.models import (
     COVERING_ACCESSION_STATUSES,
     MAX_TERM_YEARS,
+    PUBLISHED_PROCEDURES,
     Accession,
     AccessionLot,
     AccessionStatus,
@@ -47,6 +49,7 @@ from central.frameworks.models import (
     Lot,
     PriceLine,
     PriceUnit,
+    ProcedureKind,
     TaskType,
     add_years,
 )
@@ -74,7 +77,22 @@ FRAMEWORK_FIELDS = (
     "max_value",
     "social_target_percent",
     "revision_clause",
+    "procedure",
+    "cpv_codes",
+    "notice_references",
+    "award_decision_date",
+    "standstill_end",
 )
+# SPEC 7.2: the procedure on record. Needed to activate; a running framework (one activated
+# before it was kept) may fill in what is empty, never change what is on record.
+PROCEDURE_FIELDS = frozenset(
+    {"procedure", "cpv_codes", "notice_references", "award_decision_date", "standstill_end"}
+)
+MAX_CPV_CODES = 20
+MAX_NOTICES = 10
+# An EU notice in the Official Journal's S series: "2026/S 012-034567" (TED before eForms) or
+# the eForms publication number "123456-2026".
+EU_NOTICE_PATTERN = re.compile(r"\b(?:\d{4}/S \d{1,3}-\d{6}|\d{5,8}-\d{4})\b")
 # What a running framework may still change: the law fixes the rest once it is concluded
 # (maximum, term, reservation, beneficiaries).
 RUNNING_FRAMEWORK_FIELDS = frozenset({"title", "social_target_percent"})
@@ -309,12 +327,91 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
             maximum=Decimal(100),
         ),
         "revision_clause": _text(merged, "revision_clause", errors, required=False, max_len=5000),
+        "procedure": _procedure(merged.get("procedure"), errors),
+        "cpv_codes": _cpv_codes(merged.get("cpv_codes"), errors),
+        "notice_references": _notice_references(merged.get("notice_references"), errors),
+        "award_decision_date": _date(
+            merged.get("award_decision_date"), "award_decision_date", errors, required=False
+        ),
+        "standstill_end": _date(
+            merged.get("standstill_end"), "standstill_end", errors, required=False
+        ),
     }
+    decided, standstill = cleaned["award_decision_date"], cleaned["standstill_end"]
+    if decided is not None and standstill is not None and standstill < decided:
+        errors["standstill_end"] = N_("Not before the award decision date.")
     if errors:
         # Every error at once (§7.6): the rules speak of the fields that are readable.
         _framework_rule_errors(cleaned, current, errors, [])
     _raise(errors)
     return cleaned
+
+
+def _procedure(value: Any, errors: dict) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in {kind.value for kind in ProcedureKind}:
+        errors["procedure"] = N_("Choose one of the procedures of the law.")
+        return None
+    return str(value)
+
+
+def _listed_texts(value: Any, name: str, errors: dict, *, limit: int, max_len: int) -> list[str]:
+    """A list of one-line texts, without empty ones; each given once."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        errors[name] = N_("Give a list of texts.")
+        return []
+    texts = [v.strip() for v in value if v.strip()]
+    if len(texts) > limit:
+        errors[name] = Message(N_("At most %(limit)d."), limit=limit)
+    elif any(len(t) > max_len for t in texts):
+        errors[name] = Message(N_("At most %(limit)d characters each."), limit=max_len)
+    elif any(has_control_characters(t) for t in texts):
+        errors[name] = N_("Use no line breaks or control characters.")
+    elif len(set(texts)) < len(texts):
+        errors[name] = N_("Each one only once.")
+    return texts
+
+
+def _cpv_codes(value: Any, errors: dict) -> list[str]:
+    """CPV 2008 codes, the main object first: each written dddddddd-d and in the official list
+    (Regulation (EC) 213/2008)."""
+    codes = _listed_texts(value, "cpv_codes", errors, limit=MAX_CPV_CODES, max_len=10)
+    if "cpv_codes" in errors:
+        return codes
+    malformed = [c for c in codes if not cpv.is_well_formed(c)]
+    unknown = [c for c in codes if cpv.is_well_formed(c) and not cpv.is_known(c)]
+    if malformed and unknown:
+        errors["cpv_codes"] = Message(
+            N_(
+                "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): "
+                "%(codes)s. Not in the CPV 2008 list: %(unknown)s."
+            ),
+            codes=", ".join(malformed),
+            unknown=", ".join(unknown),
+        )
+    elif malformed:
+        errors["cpv_codes"] = Message(
+            N_(
+                "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): %(codes)s."
+            ),
+            codes=", ".join(malformed),
+        )
+    elif unknown:
+        errors["cpv_codes"] = Message(
+            N_(
+                "Not in the CPV 2008 list (Regulation (EC) 213/2008): %(codes)s. Check the "
+                "digits and the check digit."
+            ),
+            codes=", ".join(unknown),
+        )
+    return codes
+
+
+def _notice_references(value: Any, errors: dict) -> list[str]:
+    return _listed_texts(value, "notice_references", errors, limit=MAX_NOTICES, max_len=100)
 
 
 def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -> None:
@@ -376,7 +473,12 @@ def update_framework(framework: Framework, values: dict[str, Any], *, actor: Any
     cleaned = _clean_framework(values, framework)
     changed = sorted(k for k, v in cleaned.items() if getattr(framework, k) != v)
     if framework.is_running:
-        fixed = [name for name in changed if name not in RUNNING_FRAMEWORK_FIELDS]
+        fixed = [
+            name
+            for name in changed
+            if name not in RUNNING_FRAMEWORK_FIELDS
+            and not (name in PROCEDURE_FIELDS and getattr(framework, name) in (None, []))
+        ]
         if fixed:
             raise Conflict(
                 N_(
@@ -435,6 +537,78 @@ def activation_problems(framework: Framework) -> list[Problem]:
         problems.append(Problem(N_("Name at least one beneficiary authority."), {}))
     if framework.end_date < today():
         problems.append(Problem(N_("The end date has passed."), {}))
+    problems.extend(procedure_problems(framework))
+    return problems
+
+
+def eu_services_threshold() -> Decimal:
+    """The EU threshold for services of sub-central authorities (excl. VAT) in force when the
+    procedure was launched (config; 216,000.00 for 2026-27)."""
+    return Decimal(str(current_app.config["EU_SERVICES_THRESHOLD"])).quantize(CENT)
+
+
+def _day(day: date) -> str:
+    """A date for a message: in the reader's form on a page or in the API, else ISO."""
+    return format_day(day) if has_request_context() else day.isoformat()
+
+
+def procedure_problems(framework: Framework) -> list[Problem]:
+    """SPEC 7.2: what the procedure on record still lacks before activation, all at once; a
+    maximum that reaches the EU threshold needs an EU-published procedure and its notice, and a
+    standstill that has ended."""
+    problems: list[Problem] = []
+    if framework.procedure is None:
+        problems.append(Problem(N_("Record the procedure by which the framework was awarded."), {}))
+    if not framework.cpv_codes:
+        problems.append(Problem(N_("Give at least one CPV code (the main object first)."), {}))
+    published = framework.procedure in PUBLISHED_PROCEDURES
+    if published and not framework.notice_references:
+        problems.append(
+            Problem(N_("Give the reference of the notice that published the procedure."), {})
+        )
+    if framework.award_decision_date is None:
+        problems.append(Problem(N_("Record the date of the award decision."), {}))
+    elif framework.award_decision_date > today():
+        problems.append(Problem(N_("The award decision date is still to come."), {}))
+    if framework.standstill_end is None:
+        problems.append(Problem(N_("Record the last day of the standstill period."), {}))
+    threshold = eu_services_threshold()
+    if framework.max_value is not None and framework.max_value >= threshold:
+        reach = {"maximum": framework.max_value, "threshold": threshold}
+        if framework.procedure == ProcedureKind.NEGOTIATED_WITHOUT_PUBLICATION:
+            problems.append(
+                Problem(
+                    N_(
+                        "The maximum of %(maximum)s EUR reaches the EU threshold for services "
+                        "(%(threshold)s EUR): the procedure must have been published at EU "
+                        "level, not negotiated without publication."
+                    ),
+                    reach,
+                )
+            )
+        elif published and not any(
+            EU_NOTICE_PATTERN.search(ref) for ref in framework.notice_references
+        ):
+            problems.append(
+                Problem(
+                    N_(
+                        "The maximum of %(maximum)s EUR reaches the EU threshold for services "
+                        "(%(threshold)s EUR): give the reference of the EU notice (TED), e.g. "
+                        "2026/S 012-034567 or 123456-2026."
+                    ),
+                    reach,
+                )
+            )
+        if framework.standstill_end is not None and framework.standstill_end >= today():
+            problems.append(
+                Problem(
+                    N_(
+                        "The standstill period runs until %(day)s: a framework at the EU "
+                        "threshold is concluded only after it."
+                    ),
+                    {"day": _day(framework.standstill_end)},
+                )
+            )
     return problems
 
 

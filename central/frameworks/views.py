@@ -28,7 +28,7 @@ from central.core.permissions import (
     visible_lots,
 )
 from central.extensions import db
-from central.frameworks import queries, services
+from central.frameworks import cpv, queries, services
 from central.frameworks.forms import (
     AccessionForm,
     AwardForm,
@@ -52,7 +52,7 @@ from central.frameworks.models import (
     PriceLine,
     TaskType,
 )
-from central.labels import CHANGE_KIND_LABELS, social_status_label
+from central.labels import CHANGE_KIND_LABELS, PROCEDURE_LABELS, social_status_label
 from central.organisations.models import Organisation, OrganisationKind
 
 bp = Blueprint("frameworks", __name__)
@@ -199,6 +199,8 @@ def edit(framework_id: int | None = None):
     form = FrameworkForm(obj=framework)
     if framework is not None and request.method == "GET":
         form.social_target_percent.data = str(framework.social_target_percent)
+        form.procedure.data = framework.procedure or ""
+        form.fill_lists(framework)
     if form.validate_on_submit():
         try:
             if framework is None:
@@ -294,6 +296,8 @@ def show(framework_id: int):
         in_force=in_force,
         changes=changes,
         change_kinds=CHANGE_KIND_LABELS,
+        procedure_labels=PROCEDURE_LABELS,
+        cpv_label=cpv.label,
         amounts=amounts,
         spend=spend,
         leads=leads,
@@ -572,6 +576,11 @@ def record_change(framework_id: int):
         db.session.commit()
         flash(_("The change is recorded."), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + "#changes")
+    if form.errors:
+        # Every error at once (§7.6): the ground's own rules on the fields that parsed.
+        rule_errors(
+            form, lambda: services.record_change(framework, form.values(), actor=current_user)
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/change_form.html", status, form=form, framework=framework)
 

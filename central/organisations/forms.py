@@ -76,6 +76,21 @@ class RecognitionForm(FlaskForm):
     )
 
 
+class RecognitionCompletionForm(FlaskForm):
+    """SPEC 7.2: the admin completes a recognition's number or sets its end; its status and
+    start stay as recorded (a different recognition is a new one)."""
+
+    number = StringField(
+        _l("Recognition number"),
+        description=_l("As the Flemish government's recognition decision gives it."),
+    )
+    valid_until = StringField(
+        _l("Valid until"),
+        render_kw={"type": "date"},
+        description=_l("Included; leave empty for a recognition without end date."),
+    )
+
+
 class SuccessionForm(FlaskForm):
     """SPEC 7.2: the admin records a municipal merger, then confirms what moves."""
 

@@ -7,14 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from central.core.errors import DomainError
+from central.core.errors import N_, DomainError, NotFound
 from central.core.forms import form_error
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
 from central.organisations import services, succession
-from central.organisations.forms import OrganisationForm, RecognitionForm, SuccessionForm
-from central.organisations.models import Organisation
+from central.organisations.forms import (
+    OrganisationForm,
+    RecognitionCompletionForm,
+    RecognitionForm,
+    SuccessionForm,
+)
+from central.organisations.models import Organisation, Recognition
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -76,6 +81,44 @@ def recognitions(org_id: int):
         flash(_("The recognition of %(name)s is saved.", name=org.name), "success")
         return redirect(url_for("organisations.recognitions", org_id=org.id))
     return render_template("organisations/recognitions.html", form=form, org=org)
+
+
+@bp.route("/<int:org_id>/recognitions/<int:recognition_id>", methods=["GET", "POST"])
+@login_required
+def complete_recognition(org_id: int, recognition_id: int):
+    """SPEC 7.2: the admin completes a recognition's number or sets its end (as PATCH does)."""
+    require_role(current_user, "admin")
+    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    recognition = db.session.get(Recognition, recognition_id)
+    if recognition is None or recognition.organisation_id != org.id:
+        raise NotFound(N_("No such recognition."))
+    form = RecognitionCompletionForm()
+    if request.method == "GET":
+        form.number.data = recognition.number or ""
+        form.valid_until.data = (
+            recognition.valid_until.isoformat() if recognition.valid_until else ""
+        )
+    if form.validate_on_submit():
+        values = {"number": form.number.data, "valid_until": form.valid_until.data or None}
+        try:
+            services.update_recognition(recognition, values, actor=current_user)
+        except DomainError as exc:
+            status = form_error(form, exc)
+            return (
+                render_template(
+                    "organisations/recognition_form.html",
+                    form=form,
+                    org=org,
+                    recognition=recognition,
+                ),
+                status,
+            )
+        db.session.commit()
+        flash(_("The recognition of %(name)s is saved.", name=org.name), "success")
+        return redirect(url_for("organisations.recognitions", org_id=org.id))
+    return render_template(
+        "organisations/recognition_form.html", form=form, org=org, recognition=recognition
+    )
 
 
 @bp.route("/<int:org_id>/succession", methods=["GET", "POST"])

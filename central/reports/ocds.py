@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from central.extensions import db
+from central.frameworks import cpv
 from central.frameworks.models import (
     Accession,
     AccessionStatus,
@@ -26,6 +27,7 @@ from central.frameworks.models import (
     FrameworkChange,
     FrameworkStatus,
     Lot,
+    ProcedureKind,
 )
 from central.organisations.models import Organisation
 from central.reports.models import Statement
@@ -37,7 +39,29 @@ EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_1_2_draft_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_other_requirements_extension/master/extension.json",
 ]
+# SPEC 7.2: the procedure on record as OCDS procurementMethod (method codelist) and, in the
+# release's language (Dutch), procurementMethodDetails.
+PROCUREMENT_METHOD = {
+    ProcedureKind.OPEN: ("open", "Openbare procedure"),
+    ProcedureKind.RESTRICTED: ("selective", "Niet-openbare procedure"),
+    ProcedureKind.COMPETITIVE_NEGOTIATION: (
+        "selective",
+        "Mededingingsprocedure met onderhandeling",
+    ),
+    ProcedureKind.NEGOTIATED_WITH_PUBLICATION: (
+        "selective",
+        "Onderhandelingsprocedure met voorafgaande bekendmaking",
+    ),
+    ProcedureKind.NEGOTIATED_WITHOUT_PUBLICATION: (
+        "limited",
+        "Onderhandelingsprocedure zonder voorafgaande bekendmaking",
+    ),
+}
+# Art. 15 of the Act (art. 20 of Directive 2014/24/EU): reserved for sheltered workshops and
+# operators whose aim is the social and professional integration of disadvantaged persons.
+RESERVED_PARTICIPATION = ["shelteredWorkshop"]
 # Framework status -> the framework agreement's contract status (OCDS contractStatus codelist).
 CONTRACT_STATUS = {
     FrameworkStatus.DRAFT: "pending",
@@ -145,6 +169,7 @@ def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, A
                 roles.append(role)
     draft = framework.status == FrameworkStatus.DRAFT
     lots = list(framework.lots)
+    method, method_details = PROCUREMENT_METHOD.get(framework.procedure, (None, None))
     tags = ["tender"] if draft else ["tender", "award", "contract"]
     release = {
         "ocid": ocid,
@@ -160,7 +185,17 @@ def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, A
             "title": framework.title,
             "status": "planning" if draft else "complete",
             "procuringEntity": _ref(lead),
+            "procurementMethod": method,
+            "procurementMethodDetails": method_details,
             "mainProcurementCategory": "services",
+            "items": _items(framework),
+            "otherRequirements": (
+                {"reservedParticipation": RESERVED_PARTICIPATION} if framework.reserved else None
+            ),
+            "documents": [
+                {"id": f"notice-{n}", "documentType": "tenderNotice", "title": reference}
+                for n, reference in enumerate(framework.notice_references or [], start=1)
+            ],
             "value": _value(framework.estimated_value),
             "contractPeriod": _period(framework),
             "techniques": {
@@ -178,6 +213,11 @@ def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, A
                     "id": str(lot.number),
                     "title": lot.title,
                     "status": "planning" if draft else "complete",
+                    "otherRequirements": (
+                        {"reservedParticipation": RESERVED_PARTICIPATION}
+                        if lot.reserved and not framework.reserved
+                        else None
+                    ),
                     "techniques": (
                         {
                             "hasFrameworkAgreement": True,
@@ -198,7 +238,13 @@ def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, A
             {
                 "id": f"{award.lot_id}-{award.provider_id}",
                 "status": "active",
-                "date": _timestamp(award.created_at),
+                # The date of the award decision (OCDS: "usually the date on which a decision
+                # to award was made"); the award's entry where none is on record.
+                "date": (
+                    f"{framework.award_decision_date.isoformat()}T00:00:00Z"
+                    if framework.award_decision_date
+                    else _timestamp(award.created_at)
+                ),
                 "suppliers": [_ref(award.provider)],
                 "relatedLots": [lot_numbers[award.lot_id]],
                 "maximumValue": _value(max_by_lot[award.lot_id]),
@@ -224,6 +270,27 @@ def _framework_release(framework: Framework, awards: list[Award]) -> dict[str, A
         if changes:
             release["tag"].append("contractAmendment")
     return _compact(release)
+
+
+def _items(framework: Framework) -> list[dict[str, Any]]:
+    """The object of the framework as one item: the main CPV code as its classification, the
+    others as additional classifications (eForms BT-262 and BT-263: eight digits, no check
+    digit), with the CPV list's label."""
+    codes = list(framework.cpv_codes or [])
+    if not codes:
+        return []
+
+    def classification(code: str) -> dict[str, str | None]:
+        return {"scheme": "CPV", "id": code.split("-")[0], "description": cpv.label(code)}
+
+    return [
+        {
+            "id": "1",
+            "description": framework.title,
+            "classification": classification(codes[0]),
+            "additionalClassifications": [classification(code) for code in codes[1:]],
+        }
+    ]
 
 
 def _amendment(change: FrameworkChange) -> dict[str, Any]:

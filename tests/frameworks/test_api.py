@@ -100,6 +100,11 @@ FRAMEWORK = {
     "estimated_value": "250000.00",
     "max_value": "300000.00",
     "social_target_percent": "20.00",
+    "procedure": "open",
+    "cpv_codes": ["77310000-6", "77340000-5"],
+    "notice_references": ["2025/S 201-654321", "BDA 2025-530123"],
+    "award_decision_date": "2025-11-14",
+    "standstill_end": "2025-12-01",
 }
 
 
@@ -112,6 +117,11 @@ def test_coordinator_creates_activates_and_member_accedes(api, world, db):
     assert body["max_value"] == "300000.00"
     assert body["committed_value"] == "0.00"
     assert body["term_justification"] is None
+    assert body["procedure"] == "open"
+    assert body["cpv"] == [
+        {"code": "77310000-6", "label": "Planting and maintenance services of green areas"},
+        {"code": "77340000-5", "label": "Tree pruning and hedge trimming"},
+    ]
     fid = body["id"]
     lot = api(
         "coordinator",

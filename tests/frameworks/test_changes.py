@@ -369,6 +369,32 @@ def test_changes_are_published_in_ocds_as_amendments(client, framework):
     assert "contractAmendment" in release["tag"]
 
 
+def test_the_change_form_shows_every_error_at_once(client, login_as, framework):
+    """A missing description and the ground's own rule (a justification) on one submit."""
+    from tests.conftest import csrf_token
+
+    db.session.commit()
+    use_english(client)
+    login_as(framework.coordinator)
+    response = client.post(
+        f"/frameworks/{framework.id}/changes/new",
+        data={
+            "kind": "additional_services",
+            "lot_id": "",
+            "description": "",
+            "justification": "",
+            "value": "450.00",
+            "effective_from": "2026-03-04",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="description-error"' in page
+    assert "Say why the law allows this change." in page
+    assert db.session.scalar(select(func.count()).select_from(FrameworkChange)) == 0
+
+
 def framework_change_id() -> int:
     return db.session.scalar(select(FrameworkChange.id))
 

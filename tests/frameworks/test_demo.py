@@ -15,6 +15,7 @@ from central.frameworks.models import (
     Award,
     Framework,
     FrameworkBeneficiary,
+    FrameworkChange,
     PriceLine,
     TaskType,
 )
@@ -55,6 +56,36 @@ def test_demo_holds_the_roeselare_hydrant_framework(db):
         .group_by(Accession.status)
     ).all()
     assert dict(statuses) == {"approved": 10, "requested": 1}
+
+
+def test_the_demo_contract_is_on_record(db):
+    """SPEC 7.2: the procedure, CPV codes, a revision clause, one price revision recorded
+    through the changes register, a provider's own prices and recognitions with numbers."""
+    load_demo()
+    framework = db.session.scalar(select(Framework).where(Framework.reference == demo.REFERENCE))
+    assert framework.procedure == "open"
+    assert framework.cpv_codes[0] == "50413200-5"
+    assert framework.notice_references and framework.standstill_end < framework.activated_at.date()
+    assert framework.revision_clause
+    changes = db.session.scalars(
+        select(FrameworkChange).where(FrameworkChange.framework_id == framework.id)
+    ).all()
+    assert [c.kind for c in changes] == ["review_clause"]
+    revised = db.session.scalars(select(PriceLine).where(PriceLine.change_id == changes[0].id))
+    assert {line.unit_price for line in revised} == {
+        Decimal("19.62"),
+        Decimal("20.58"),
+        Decimal("22.25"),
+    }
+    own = db.session.scalars(
+        select(PriceLine).where(
+            PriceLine.provider_id.is_not(None), PriceLine.lot_id == framework.lots[0].id
+        )
+    ).all()
+    assert {line.provider.name for line in own} == {demo.MANDEL}
+    for award in framework.lots[0].awards:
+        recognitions = award.provider.recognitions
+        assert recognitions and all(r.number and r.valid_from for r in recognitions)
 
 
 def test_demo_loads_twice_without_change(db):

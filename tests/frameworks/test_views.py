@@ -88,10 +88,16 @@ def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
             "estimated_value": "80.000,00",
             "max_value": "100.000",
             "social_target_percent": "25",
+            "procedure": "negotiated_with_publication",
+            "cpv_codes": "45233290-8",
+            "notice_references": "BDA 2025-512345",
+            "award_decision_date": "2025-11-14",
+            "standstill_end": "2025-12-01",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     framework = db.session.scalar(select(Framework).where(Framework.reference == "RSL-2026-SG-01"))
+    assert framework.procedure == "negotiated_with_publication"
     assert framework.max_value == 100000
     assert framework.estimated_value == 80000
     assert response.headers["Location"].endswith(f"/frameworks/{framework.id}")

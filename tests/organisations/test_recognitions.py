@@ -338,3 +338,47 @@ def test_the_admin_page_lists_recognitions_and_shows_every_error_at_once(login_a
     )
     assert response.status_code == 302
     assert counts()[0] == before[0] + 1
+
+
+def test_the_admin_completes_a_recognition_on_its_page(login_as, db, admin):
+    """A recognition without number (made by the migration) is completed in the UI, not only
+    through PATCH: every error at once, status and start fixed, audited with old and new."""
+    provider = make_org("provider", name="Kringwinkel Midwest")
+    recognition = recognise(provider, "lde", number=None, to_complete=True)
+    other = make_org("provider", name="Elders vzw")
+    db.session.commit()
+    client = login_as(admin)
+    listing = client.get(f"/admin/organisations/{provider.id}/recognitions").get_data(as_text=True)
+    path = f"/admin/organisations/{provider.id}/recognitions/{recognition.id}"
+    assert f'href="{path}"' in listing
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Erkenning aanvullen" in page.get_data(as_text=True)
+    refused = client.post(
+        path,
+        data={
+            "number": "",
+            "valid_until": (recognition.valid_from - timedelta(days=1)).isoformat(),
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert refused.status_code == 400
+    assert refused.get_data(as_text=True).count('class="error-message"') == 2
+    db.session.refresh(recognition)
+    assert recognition.number is None and recognition.to_complete
+    saved = client.post(
+        path,
+        data={"number": "LDE-2019-0042", "valid_until": "", "csrf_token": csrf_token(client)},
+    )
+    assert saved.status_code == 302
+    db.session.refresh(recognition)
+    assert recognition.number == "LDE-2019-0042" and not recognition.to_complete
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "organisation.recognition_changed")
+    )
+    assert event.data["changes"]["number"] == {"old": None, "new": "LDE-2019-0042"}
+    # A recognition of another organisation is not found under this one.
+    assert (
+        client.get(f"/admin/organisations/{other.id}/recognitions/{recognition.id}").status_code
+        == 404
+    )

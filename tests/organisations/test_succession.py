@@ -24,6 +24,7 @@ from tests.factories import (
     make_accession,
     make_active_framework,
     make_asset,
+    make_framework,
     make_need,
     make_org,
     make_round,
@@ -311,3 +312,37 @@ def test_the_page_shows_what_moves_then_records_on_confirmation(login_as, merger
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Organisation, merger["ledegem"].id).succeeded_by_id == merger["menen"].id
+
+
+def test_an_authority_that_leads_a_running_framework_is_not_succeeded(client, merger):
+    """The limits of a succession (SPEC 7.2): the lead authority of a framework changes by its
+    own decision first (409, nothing written)."""
+    make_framework(merger["ledegem"], reference="LED-2025-01")  # a draft it leads
+    db.session.commit()
+    before = state()
+    response = succeed(client, merger)
+    assert response.status_code == 409
+    assert "LED-2025-01" in response.json["error"]["message"]
+    assert state() == before
+
+
+def test_a_successor_that_was_itself_succeeded_is_refused(client, merger):
+    wevelgem = make_org("authority", name="Gemeente Wevelgem")
+    db.session.commit()
+    merger_into_wevelgem = succeed(client, merger, successor_id=wevelgem.id)
+    assert merger_into_wevelgem.status_code == 201, merger_into_wevelgem.json
+    # Ledegem is succeeded: it cannot be succeeded again (read-only) ...
+    before = state()
+    again = succeed(client, merger)
+    assert again.status_code == 409
+    assert state() == before
+    # ... and Menen cannot name Ledegem, itself succeeded, as its successor.
+    with frozen_today(TODAY):
+        response = client.post(
+            f"/api/v1/organisations/{merger['menen'].id}/succession",
+            json={"successor_id": merger["ledegem"].id, "effective_date": EFFECTIVE.isoformat()},
+            headers=merger["headers"],
+        )
+    assert response.status_code == 409
+    assert "successor_id" in response.json["error"]["fields"]
+    assert state() == before
