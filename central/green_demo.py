@@ -54,6 +54,12 @@ FRAMEWORK = {
     "estimated_value": "120000.00",
     "max_value": "160000.00",
     "social_target_percent": "15",
+    # SPEC 7.2: the procedure on record; below the EU threshold, published on e-Procurement.
+    "procedure": "open",
+    "cpv_codes": ["77310000-6", "77342000-9", "77314000-4"],
+    "notice_references": ["e-Procurement RSL-2025-GRN-01"],
+    "award_decision_date": date(2025, 7, 15),
+    "standstill_end": date(2025, 7, 31),
 }
 LOT = {
     "number": 1,
