@@ -11,7 +11,6 @@ from dateutil.relativedelta import relativedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -42,18 +41,6 @@ from central.reports.forms import BudgetForm, CreditForm, ExternalSpendForm
 from central.reports.models import Statement
 
 bp = Blueprint("reports", __name__)
-
-UNIT_LABELS = {
-    "piece": _l("piece"),
-    "m": _l("m"),
-    "m2": _l("m²"),
-    "hour": _l("hour"),
-}
-
-
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {"unit_label": lambda unit: str(UNIT_LABELS.get(unit, unit))}
 
 
 def _money(value: Any) -> str:
