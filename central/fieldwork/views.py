@@ -29,7 +29,6 @@ from central.core.forms import form_error
 from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
 from central.extensions import db
 from central.fieldwork import photos, queries, services
-from central.fieldwork.api import photo_response
 from central.fieldwork.forms import (
     CHECK_PREFIX,
     ContestForm,
@@ -327,7 +326,7 @@ def photo(photo_id: int):
     if found is None:
         abort(404)
     _task(found.task_id)
-    return photo_response(found)
+    return photos.photo_response(found)
 
 
 @bp.route("/rounds/<int:round_id>/labour", methods=["POST"])

@@ -35,8 +35,7 @@ from central.extensions import db
 from central.frameworks.models import Framework
 from central.labels import round_status_label
 from central.organisations.models import Organisation
-from central.planning import services
-from central.planning.api import filtered_rounds
+from central.planning import queries, services
 from central.planning.calendar import ProviderCalendar
 from central.planning.forms import ClosureForm, ConfirmForm, CrewForm, MoveRoundForm
 from central.planning.models import (
@@ -78,7 +77,7 @@ def rounds():
     if status == "all":
         args.pop("status")
     try:
-        stmt = filtered_rounds(current_user, args)
+        stmt = queries.filtered_rounds(current_user, args)
     except DomainError:
         abort(400)
     if not status:
@@ -224,7 +223,7 @@ def rounds_map_data():
     _require_rounds_reader()
     args = request.args.to_dict()
     try:
-        stmt = filtered_rounds(current_user, args)
+        stmt = queries.filtered_rounds(current_user, args)
     except DomainError as exc:
         return jsonify({"error": exc.message}), 400
     if not args.get("status"):

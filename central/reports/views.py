@@ -36,7 +36,6 @@ from central.frameworks.queries import committed_amounts
 from central.labels import social_status_label
 from central.organisations.models import Organisation
 from central.reports import builders, charts, queries, services
-from central.reports.api import hours_per_fte_arg
 from central.reports.forms import BudgetForm, CreditForm, ExternalSpendForm
 from central.reports.models import Statement
 
@@ -427,7 +426,7 @@ def social_impact():
     year = services.check_year(year)
     data = None
     chart = None
-    hours_per_fte = hours_per_fte_arg()
+    hours_per_fte = services.hours_per_fte(request.args.get("hours_per_fte"))
     if framework is not None:
         leads = framework.lead_organisation_id == current_user.organisation_id
         member_id = (
@@ -486,7 +485,7 @@ def member_social_impact():
     chosen = _arg_int("member") or current_user.organisation_id
     member = get_visible(visible_report_members(current_user), Organisation, chosen)
     year = services.check_year(_arg_int("year") or today().year)
-    hours_per_fte = hours_per_fte_arg()
+    hours_per_fte = services.hours_per_fte(request.args.get("hours_per_fte"))
     framework_ids = None
     if member.id != current_user.organisation_id:
         framework_ids = [f.id for f in _led_frameworks()]
