@@ -223,9 +223,12 @@ def register_template_helpers(app: Flask) -> None:
         organisation_kind_label,
         result_label,
         role_label,
+        round_status_label,
         service_status_label,
         social_status_label,
         status_change_reason_label,
+        task_status_label,
+        unit_label,
     )
 
     @app.context_processor
@@ -238,6 +241,9 @@ def register_template_helpers(app: Flask) -> None:
             "service_status_label": service_status_label,
             "status_change_reason_label": status_change_reason_label,
             "result_label": result_label,
+            "round_status_label": round_status_label,
+            "task_status_label": task_status_label,
+            "unit_label": unit_label,
             "current_locale": str(get_locale() or "nl"),
             "languages": app.config["LANGUAGES"],
             "can": can,

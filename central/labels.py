@@ -183,3 +183,76 @@ AUDIT_OBJECT_LABELS = {
     "user_sessions": _l("Sign-in sessions"),
     "users": _l("Users"),
 }
+
+
+# Rounds and tasks as the office pages name them ...
+ROUND_STATUS_LABELS = {
+    "planned": _l("Not yet assigned"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "accepted": _l("Accepted"),
+    "overdue": _l("Overdue"),
+    "cancelled": _l("Cancelled"),
+}
+TASK_STATUS_LABELS = {
+    "open": _l("Open"),
+    "done": _l("Done"),
+    "accepted": _l("Accepted"),
+    "contested": _l("Contested"),
+    "cancelled": _l("Cancelled"),
+}
+# ... and as a crew reads them in the field ("To do", "Late").
+FIELD_ROUND_STATUS_LABELS = {
+    "planned": _l("Planned"),
+    "assigned": _l("To do"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Done, waiting for acceptance"),
+    "accepted": _l("Accepted"),
+    "overdue": _l("Late"),
+    "cancelled": _l("Cancelled"),
+}
+FIELD_TASK_STATUS_LABELS = {
+    "open": _l("To do"),
+    "done": _l("Done"),
+    "accepted": _l("Accepted"),
+    "contested": _l("Contested: redo"),
+    "cancelled": _l("Cancelled"),
+}
+NEED_STATUS_LABELS = {
+    "open": _l("Open"),
+    "planned": _l("Planned"),
+    "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+}
+# Units of price lines, as tables and statements show them.
+UNIT_LABELS = {
+    "piece": _l("piece"),
+    "m": _l("m"),
+    "m2": _l("m²"),
+    "hour": _l("hour"),
+}
+
+
+def round_status_label(status: str) -> str:
+    return str(ROUND_STATUS_LABELS.get(status, status))
+
+
+def task_status_label(status: str) -> str:
+    return str(TASK_STATUS_LABELS.get(status, status))
+
+
+def field_round_status_label(status: str) -> str:
+    return str(FIELD_ROUND_STATUS_LABELS.get(status, status))
+
+
+def field_task_status_label(status: str) -> str:
+    return str(FIELD_TASK_STATUS_LABELS.get(status, status))
+
+
+def need_status_label(status: str) -> str:
+    return str(NEED_STATUS_LABELS.get(status, status))
+
+
+def unit_label(unit: str) -> str:
+    return str(UNIT_LABELS.get(unit, unit))

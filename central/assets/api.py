@@ -22,8 +22,6 @@ from central.core.permissions import (
 )
 from central.extensions import db
 
-IMPORT_MAX_BYTES = 20 * 1024 * 1024  # SPEC section 5: an asset import file is at most 20 MB
-
 
 def _own_member_id() -> int:
     """The authority a member (or a coordinator, for its own authority) acts for."""
@@ -107,18 +105,19 @@ def update_asset(asset_id: int, data):
 def _read_upload() -> bytes:
     """The multipart `file`, refused (413) above the limit before it is read whole: by its
     Content-Length at once, and by a limit on the stream for a body sent without one."""
-    if request.content_length is not None and request.content_length > IMPORT_MAX_BYTES:
+    if request.content_length is not None and request.content_length > services.IMPORT_MAX_BYTES:
         raise RequestEntityTooLarge()
     request.max_content_length = min(
-        IMPORT_MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or IMPORT_MAX_BYTES
+        services.IMPORT_MAX_BYTES,
+        current_app.config.get("MAX_CONTENT_LENGTH") or services.IMPORT_MAX_BYTES,
     )
     upload = request.files.get("file")
     if upload is None or not upload.filename and not upload.content_length:
         raise ValidationError(
             N_("Send the file as the multipart field `file`."), fields={"file": N_("Missing.")}
         )
-    data = upload.stream.read(IMPORT_MAX_BYTES + 1)
-    if len(data) > IMPORT_MAX_BYTES:
+    data = upload.stream.read(services.IMPORT_MAX_BYTES + 1)
+    if len(data) > services.IMPORT_MAX_BYTES:
         raise RequestEntityTooLarge()
     return data
 

@@ -31,6 +31,8 @@ from central.core.permissions import named_frameworks
 from central.core.types import utcnow
 from central.extensions import db
 
+IMPORT_MAX_BYTES = 20 * 1024 * 1024  # SPEC section 5: an asset import file is at most 20 MB
+
 ASSET_FIELDS = (
     "code",
     "kind",

@@ -30,7 +30,6 @@ from sqlalchemy import or_, select
 
 from central.accounts.forms import ConfirmForm
 from central.assets import importer, queries, services
-from central.assets.api import IMPORT_MAX_BYTES
 from central.assets.forms import (
     AssetForm,
     ImportConfirmForm,
@@ -304,12 +303,12 @@ def _drop_pending_upload() -> None:
 def import_page():
     member_id = _member_id()
     form = ImportForm()
-    if request.method == "POST" and (request.content_length or 0) > IMPORT_MAX_BYTES:
-        raise FileTooLarge(IMPORT_MAX_BYTES)
+    if request.method == "POST" and (request.content_length or 0) > services.IMPORT_MAX_BYTES:
+        raise FileTooLarge(services.IMPORT_MAX_BYTES)
     if form.validate_on_submit():
-        data = form.file.data.stream.read(IMPORT_MAX_BYTES + 1)
-        if len(data) > IMPORT_MAX_BYTES:
-            raise FileTooLarge(IMPORT_MAX_BYTES)
+        data = form.file.data.stream.read(services.IMPORT_MAX_BYTES + 1)
+        if len(data) > services.IMPORT_MAX_BYTES:
+            raise FileTooLarge(services.IMPORT_MAX_BYTES)
         _drop_pending_upload()
         try:
             outcome = services.import_assets(member_id, data, actor=current_user, dry_run=True)

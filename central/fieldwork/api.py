@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import select
 
-from central.core import storage
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, visible_rounds, visible_tasks
@@ -107,17 +106,7 @@ def get_photo(task_id: int, photo_id: int):
     )
     if photo is None:
         raise NotFound(N_("Not found."))
-    return photo_response(photo)
-
-
-def photo_response(photo: TaskPhoto):
-    """The photo's file, streamed from the file store (its caller checked the reach)."""
-    try:
-        response = storage.current_storage().response(photo.storage_key, photo.content_type)
-    except (storage.FileMissing, ValueError):
-        raise NotFound(N_("Not found.")) from None
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return photos.photo_response(photo)
 
 
 @endpoint(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.core import audit, clock, storage
-from central.core.errors import N_, Conflict, Forbidden, ValidationError
+from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.jobs import job
 from central.extensions import db
 from central.fieldwork.models import DEFAULT_PHOTO_RETENTION_MONTHS, FieldworkSetting, TaskPhoto
@@ -242,3 +242,13 @@ def purge_photos(session: Session, today: date) -> dict[str, Any]:
     counts["idempotency_keys_deleted"] = idempotency.purge_expired(now)
     session.commit()
     return counts
+
+
+def photo_response(photo: TaskPhoto):
+    """The photo's file, streamed from the file store (its caller checked the reach)."""
+    try:
+        response = storage.current_storage().response(photo.storage_key, photo.content_type)
+    except (storage.FileMissing, ValueError):
+        raise NotFound(N_("Not found.")) from None
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -30,7 +29,6 @@ from central.core.forms import form_error
 from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
 from central.extensions import db
 from central.fieldwork import photos, queries, services
-from central.fieldwork.api import photo_response
 from central.fieldwork.forms import (
     CHECK_PREFIX,
     ContestForm,
@@ -41,41 +39,24 @@ from central.fieldwork.forms import (
 )
 from central.fieldwork.models import TaskPhoto
 from central.frameworks.models import Framework, TaskType
-from central.labels import RESULT_LABELS
+from central.labels import (
+    RESULT_LABELS,
+    field_round_status_label,
+    field_task_status_label,
+    need_status_label,
+)
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/field")
 
-ROUND_STATUS_LABELS = {
-    "planned": _l("Planned"),
-    "assigned": _l("To do"),
-    "in_progress": _l("In progress"),
-    "completed": _l("Done, waiting for acceptance"),
-    "accepted": _l("Accepted"),
-    "overdue": _l("Late"),
-    "cancelled": _l("Cancelled"),
-}
-TASK_STATUS_LABELS = {
-    "open": _l("To do"),
-    "done": _l("Done"),
-    "accepted": _l("Accepted"),
-    "contested": _l("Contested: redo"),
-    "cancelled": _l("Cancelled"),
-}
-NEED_STATUS_LABELS = {
-    "open": _l("Open"),
-    "planned": _l("Planned"),
-    "done": _l("Done"),
-    "cancelled": _l("Cancelled"),
-}
-
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
+    """The field's own words for statuses (a crew's "To do", "Late")."""
     return {
-        "round_status_label": lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
-        "task_status_label": lambda s: str(TASK_STATUS_LABELS.get(s, s)),
-        "need_status_label": lambda s: str(NEED_STATUS_LABELS.get(s, s)),
+        "round_status_label": field_round_status_label,
+        "task_status_label": field_task_status_label,
+        "need_status_label": need_status_label,
     }
 
 
@@ -345,7 +326,7 @@ def photo(photo_id: int):
     if found is None:
         abort(404)
     _task(found.task_id)
-    return photo_response(found)
+    return photos.photo_response(found)
 
 
 @bp.route("/rounds/<int:round_id>/labour", methods=["POST"])

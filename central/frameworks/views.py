@@ -73,10 +73,6 @@ def status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-def unit_label(unit: str) -> str:
-    return {"piece": _("piece"), "m": _("metre"), "m2": _("m²"), "hour": _("hour")}.get(unit, unit)
-
-
 @dataclass
 class Summary:
     active: int = 0
@@ -120,7 +116,6 @@ def frameworks_summary() -> Summary:
 def labels() -> dict[str, Any]:
     return {
         "framework_status_label": status_label,
-        "unit_label": unit_label,
         "frameworks_summary": frameworks_summary,
     }
 

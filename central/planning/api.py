@@ -4,14 +4,12 @@ round whose action is not the user's answers 403."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
 from central.core.api import endpoint
-from central.core.errors import N_, NotFound, ValidationError
+from central.core.errors import N_, NotFound
 from central.core.permissions import (
     get_visible,
     visible_organisations,
@@ -20,7 +18,7 @@ from central.core.permissions import (
 )
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind
-from central.planning import services
+from central.planning import queries, services
 from central.planning.models import Closure, Crew, Round, RoundStatus, Task
 from central.planning.schemas import (
     ClosureSchema,
@@ -32,9 +30,11 @@ from central.planning.schemas import (
 )
 
 TAG = "rounds"
-INTEGER_FILTERS = ("framework_id", "lot_id", "member_id", "provider_id")
 LIST_QUERY = [
-    *({"name": name, "in": "query", "schema": {"type": "integer"}} for name in INTEGER_FILTERS),
+    *(
+        {"name": name, "in": "query", "schema": {"type": "integer"}}
+        for name in queries.INTEGER_FILTERS
+    ),
     {
         "name": "status",
         "in": "query",
@@ -49,37 +49,6 @@ def _round(round_id: int) -> Round:
     return get_visible(visible_rounds(current_user), Round, round_id)
 
 
-def filtered_rounds(user, args):
-    """Rounds in the user's reach, filtered by the query string (400 on a bad filter)."""
-    stmt = visible_rounds(user)
-    errors = {}
-    for name in INTEGER_FILTERS:
-        raw = args.get(name)
-        if raw:
-            if not raw.isdigit():
-                errors[name] = N_("Not a number.")
-            else:
-                stmt = stmt.where(getattr(Round, name) == int(raw))
-    status = args.get("status")
-    if status:
-        if status not in {s.value for s in RoundStatus}:
-            errors["status"] = N_("Not a round status.")
-        else:
-            stmt = stmt.where(Round.status == status)
-    for name, compare in (("scheduled_from", "__ge__"), ("scheduled_to", "__le__")):
-        raw = args.get(name)
-        if raw:
-            try:
-                day = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = N_("Use YYYY-MM-DD.")
-            else:
-                stmt = stmt.where(getattr(Round.scheduled_date, compare)(day))
-    if errors:
-        raise ValidationError(N_("The filters are not valid."), fields=errors)
-    return stmt.order_by(Round.due_date, Round.id)
-
-
 @endpoint(
     "/rounds",
     summary="List the rounds in reach, by due date",
@@ -89,7 +58,7 @@ def filtered_rounds(user, args):
     query=LIST_QUERY,
 )
 def list_rounds():
-    return filtered_rounds(current_user, request.args)
+    return queries.filtered_rounds(current_user, request.args)
 
 
 @endpoint(

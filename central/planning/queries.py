@@ -21,6 +21,8 @@ from sqlalchemy import (
     true,
 )
 
+from central.core.errors import N_, ValidationError
+from central.core.permissions import visible_rounds
 from central.extensions import db
 from central.frameworks.queries import AmountRow
 from central.planning.models import (
@@ -277,3 +279,38 @@ def weekly_load(
             )
         weeks_out.append({"week": week, "lots": entries})
     return weeks_out
+
+
+# The round list's filters (the API's query string and the rounds page).
+INTEGER_FILTERS = ("framework_id", "lot_id", "member_id", "provider_id")
+
+
+def filtered_rounds(user, args):
+    """Rounds in the user's reach, filtered by the query string (400 on a bad filter)."""
+    stmt = visible_rounds(user)
+    errors = {}
+    for name in INTEGER_FILTERS:
+        raw = args.get(name)
+        if raw:
+            if not raw.isdigit():
+                errors[name] = N_("Not a number.")
+            else:
+                stmt = stmt.where(getattr(Round, name) == int(raw))
+    status = args.get("status")
+    if status:
+        if status not in {s.value for s in RoundStatus}:
+            errors["status"] = N_("Not a round status.")
+        else:
+            stmt = stmt.where(Round.status == status)
+    for name, compare in (("scheduled_from", "__ge__"), ("scheduled_to", "__le__")):
+        raw = args.get(name)
+        if raw:
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = N_("Use YYYY-MM-DD.")
+            else:
+                stmt = stmt.where(getattr(Round.scheduled_date, compare)(day))
+    if errors:
+        raise ValidationError(N_("The filters are not valid."), fields=errors)
+    return stmt.order_by(Round.due_date, Round.id)

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -34,9 +33,9 @@ from central.core.permissions import (
 )
 from central.extensions import db
 from central.frameworks.models import Framework
+from central.labels import round_status_label
 from central.organisations.models import Organisation
-from central.planning import services
-from central.planning.api import filtered_rounds
+from central.planning import queries, services
 from central.planning.calendar import ProviderCalendar
 from central.planning.forms import ClosureForm, ConfirmForm, CrewForm, MoveRoundForm
 from central.planning.models import (
@@ -51,35 +50,8 @@ from central.planning.queries import monday, stops, weekly_load
 
 bp = Blueprint("planning", __name__)
 
-ROUND_STATUS_LABELS = {
-    "planned": _l("Not yet assigned"),
-    "assigned": _l("Assigned"),
-    "in_progress": _l("In progress"),
-    "completed": _l("Completed"),
-    "accepted": _l("Accepted"),
-    "overdue": _l("Overdue"),
-    "cancelled": _l("Cancelled"),
-}
-TASK_STATUS_LABELS = {
-    "open": _l("Open"),
-    "done": _l("Done"),
-    "accepted": _l("Accepted"),
-    "contested": _l("Contested"),
-    "cancelled": _l("Cancelled"),
-}
 WORKLOAD_WEEKS = 8
 MAP_ROUNDS = 300  # rounds drawn at once; filters narrow the map further
-
-
-@bp.app_context_processor
-def labels() -> dict:
-    def round_status_label(status: str) -> str:
-        return str(ROUND_STATUS_LABELS.get(status, status))
-
-    def task_status_label(status: str) -> str:
-        return str(TASK_STATUS_LABELS.get(status, status))
-
-    return {"round_status_label": round_status_label, "task_status_label": task_status_label}
 
 
 def _require_rounds_reader() -> None:
@@ -105,7 +77,7 @@ def rounds():
     if status == "all":
         args.pop("status")
     try:
-        stmt = filtered_rounds(current_user, args)
+        stmt = queries.filtered_rounds(current_user, args)
     except DomainError:
         abort(400)
     if not status:
@@ -251,7 +223,7 @@ def rounds_map_data():
     _require_rounds_reader()
     args = request.args.to_dict()
     try:
-        stmt = filtered_rounds(current_user, args)
+        stmt = queries.filtered_rounds(current_user, args)
     except DomainError as exc:
         return jsonify({"error": exc.message}), 400
     if not args.get("status"):
@@ -266,7 +238,7 @@ def rounds_map_data():
                 "url": url_for("planning.round_detail", round_id=r.id),
                 "member": names.get(r.member_id, ""),
                 "status": r.status,
-                "status_label": str(ROUND_STATUS_LABELS.get(r.status, r.status)),
+                "status_label": round_status_label(r.status),
                 "due_date": r.due_date.isoformat(),
                 "scheduled_date": r.scheduled_date.isoformat() if r.scheduled_date else None,
                 "route_km": str(r.route_km),

@@ -8,10 +8,10 @@ the user's answers 403.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -45,7 +45,6 @@ FORMATS = ("json", "csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ID = 2**31 - 1
 # A Belgian full-time year: 38 hours × 52 weeks (the HOURS_PER_FTE setting or ?hours_per_fte=).
-DEFAULT_HOURS_PER_FTE = 1976
 
 
 def _query(name: str, kind: str = "integer", **extra: Any) -> dict[str, Any]:
@@ -409,18 +408,7 @@ def consumption():
 
 
 def hours_per_fte_arg() -> Decimal:
-    raw = (request.args.get("hours_per_fte") or "").strip()
-    default = current_app.config.get("HOURS_PER_FTE", DEFAULT_HOURS_PER_FTE)
-    if not raw:
-        return Decimal(str(default))
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("0")
-    if not value.is_finite() or not Decimal("1") <= value <= Decimal("8784"):
-        message = N_("Hours per FTE: from 1 to 8784.")
-        raise ValidationError(N_("Unknown hours per FTE."), fields={"hours_per_fte": message})
-    return value
+    return services.hours_per_fte(request.args.get("hours_per_fte"))
 
 
 def social_impact_scope(framework_id: int | None) -> tuple[Framework, int | None]:
@@ -523,7 +511,7 @@ def member_social_impact_scope(member_id: int | None) -> tuple[Organisation, lis
         _query("framework"),
         _query("member"),
         _query("year"),
-        _query("hours_per_fte", "number", default=DEFAULT_HOURS_PER_FTE),
+        _query("hours_per_fte", "number", default=services.DEFAULT_HOURS_PER_FTE),
         FORMAT_QUERY,
     ],
     produces=("application/json", "text/csv", XLSX),
@@ -569,7 +557,7 @@ def social_impact():
     tag=TAG,
     query=[
         _query("year"),
-        _query("hours_per_fte", "number", default=DEFAULT_HOURS_PER_FTE),
+        _query("hours_per_fte", "number", default=services.DEFAULT_HOURS_PER_FTE),
         FORMAT_QUERY,
     ],
     produces=("application/json", "text/csv", XLSX),

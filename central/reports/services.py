@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
@@ -576,3 +577,22 @@ def add_credit(statement: Statement, values: dict[str, Any], *, actor: Any) -> C
         reason=reason,
     )
     return credit
+
+
+DEFAULT_HOURS_PER_FTE = 1976  # a full-time year's hours, unless HOURS_PER_FTE says otherwise
+
+
+def hours_per_fte(raw: str | None) -> Decimal:
+    """The hours of one full-time equivalent for the social-impact figures: `raw` (from a query
+    string), else the configured HOURS_PER_FTE; 1 to 8784 (a leap year's hours)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return Decimal(str(current_app.config.get("HOURS_PER_FTE", DEFAULT_HOURS_PER_FTE)))
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("0")
+    if not value.is_finite() or not Decimal("1") <= value <= Decimal("8784"):
+        message = N_("Hours per FTE: from 1 to 8784.")
+        raise ValidationError(N_("Unknown hours per FTE."), fields={"hours_per_fte": message})
+    return value

@@ -11,7 +11,6 @@ from dateutil.relativedelta import relativedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -37,23 +36,10 @@ from central.frameworks.queries import committed_amounts
 from central.labels import social_status_label
 from central.organisations.models import Organisation
 from central.reports import builders, charts, queries, services
-from central.reports.api import hours_per_fte_arg
 from central.reports.forms import BudgetForm, CreditForm, ExternalSpendForm
 from central.reports.models import Statement
 
 bp = Blueprint("reports", __name__)
-
-UNIT_LABELS = {
-    "piece": _l("piece"),
-    "m": _l("m"),
-    "m2": _l("m²"),
-    "hour": _l("hour"),
-}
-
-
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {"unit_label": lambda unit: str(UNIT_LABELS.get(unit, unit))}
 
 
 def _money(value: Any) -> str:
@@ -440,7 +426,7 @@ def social_impact():
     year = services.check_year(year)
     data = None
     chart = None
-    hours_per_fte = hours_per_fte_arg()
+    hours_per_fte = services.hours_per_fte(request.args.get("hours_per_fte"))
     if framework is not None:
         leads = framework.lead_organisation_id == current_user.organisation_id
         member_id = (
@@ -499,7 +485,7 @@ def member_social_impact():
     chosen = _arg_int("member") or current_user.organisation_id
     member = get_visible(visible_report_members(current_user), Organisation, chosen)
     year = services.check_year(_arg_int("year") or today().year)
-    hours_per_fte = hours_per_fte_arg()
+    hours_per_fte = services.hours_per_fte(request.args.get("hours_per_fte"))
     framework_ids = None
     if member.id != current_user.organisation_id:
         framework_ids = [f.id for f in _led_frameworks()]

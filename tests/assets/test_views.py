@@ -428,9 +428,9 @@ def test_a_file_over_the_limit_goes_back_to_the_form_saying_the_limit(
     member_client, app, monkeypatch
 ):
     """§7.6: not a generic error page — the import form again, with the limit in Dutch."""
-    from central.assets import views
+    from central.assets import services
 
-    monkeypatch.setattr(views, "IMPORT_MAX_BYTES", 1024 * 1024 // 2)  # 0,5 MB
+    monkeypatch.setattr(services, "IMPORT_MAX_BYTES", 1024 * 1024 // 2)  # 0,5 MB
     answer = post_file(member_client, b"code;street\n" + b"x" * (1024 * 1024))
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith("/assets/import")
