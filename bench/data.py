@@ -401,13 +401,26 @@ class Dataset:
             types, len(types),
         )  # fmt: skip
         prices = [
-            (i + 1, lot, type_id, "piece", price, "21.00", valid.isoformat(), False, created)
+            (i + 1, lot, type_id, None, "piece", price, "21.00", valid.isoformat(), False, created)
             for i, (lot, type_id, price, valid) in enumerate(self.price_lines())
         ]
+        # SPEC 7.2: in the current framework every lot's rank-2 provider tendered its own, lower
+        # inspection price, so that assign-rounds prices its rounds again (the re-pricing measured).
+        current = len(self.frameworks) - 1
+        start = self.frameworks[current]["start"]
+        for p in range(scale.lots):
+            if len(self.awards[p]) < 2:
+                continue
+            lot = self.lot_id[(current, p)]
+            own = money(float(self.price(start.year, INSPECTION)) * 0.95)
+            prices.append(
+                (len(prices) + 1, lot, self.task_type_id[(lot, INSPECTION)], int(self.awards[p][1]),
+                 "piece", own, "21.00", start.isoformat(), True, created)
+            )  # fmt: skip
         yield Table(
             "price_lines",
-            ("id", "lot_id", "task_type_id", "unit", "unit_price", "vat_rate", "valid_from",
-             "as_tendered", "created_at"),
+            ("id", "lot_id", "task_type_id", "provider_id", "unit", "unit_price", "vat_rate",
+             "valid_from", "as_tendered", "created_at"),
             prices, len(prices),
         )  # fmt: skip
         awards = []

@@ -300,7 +300,9 @@ def measure_specs(results: dict[str, dict]) -> list[Spec]:
                 "assign-rounds",
                 lambda r: (
                     f"; {count(_get(r, 'assign-rounds', 'counts', 'assigned'))} assigned, "
-                    f"{count(_get(r, 'assign-rounds', 'counts', 'unassigned'))} not"
+                    f"{count(_get(r, 'assign-rounds', 'counts', 'unassigned'))} not, "
+                    f"{count(_get(r, 'assign-rounds', 'counts', 'repriced'))} priced again at "
+                    "the provider's own price"
                 ),
             ),
         ),
