@@ -99,6 +99,23 @@ class BeneficiariesSchema(Schema):
     organisation_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=1000))
 
 
+class SocialClauseSchema(Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["subcontracting_share", "target_group_hours"]),
+        metadata={
+            "description": "subcontracting_share: percent of the lot's accepted value done "
+            "through social-economy subcontractors; target_group_hours: target-group hours per "
+            "EUR 10,000 of accepted value."
+        },
+    )
+    target = fields.Decimal(
+        as_string=True,
+        required=True,
+        metadata={"description": "A percent (at most 100) or hours per EUR 10,000; above 0."},
+    )
+
+
 class LotSchema(Schema):
     id = fields.Integer(dump_only=True)
     framework_id = fields.Integer(dump_only=True)
@@ -127,6 +144,8 @@ class LotSchema(Schema):
     travel_kmh = fields.Integer(
         strict=True, load_default=30, validate=validate.Range(min=1, max=200)
     )
+    # SPEC 7.3 (Ghent): set while the framework is a draft; null: none.
+    social_clause = fields.Nested(SocialClauseSchema, allow_none=True, load_default=None)
 
 
 class ChecklistItemSchema(Schema):

@@ -417,6 +417,8 @@ def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
         form.number.data = len(framework.lots) + 1
     if lot is not None and request.method == "GET" and lot.max_value is not None:
         form.max_value.data = str(lot.max_value)
+    if lot is not None and request.method == "GET" and lot.social_clause_target is not None:
+        form.social_clause_target.data = str(lot.social_clause_target)
     if form.validate_on_submit():
         try:
             if lot is None:
