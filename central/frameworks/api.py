@@ -12,18 +12,21 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from central.core.api import endpoint
-from central.core.errors import N_, ValidationError
+from central.core.errors import N_, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
+    sees_all_subcontractors,
     visible_accessions,
+    visible_awards,
     visible_frameworks,
     visible_lots,
 )
 from central.extensions import db
-from central.frameworks import services
+from central.frameworks import services, subcontracting
 from central.frameworks.models import (
     Accession,
     Award,
+    AwardSubcontractor,
     Framework,
     FrameworkChange,
     Lot,
@@ -39,6 +42,7 @@ from central.frameworks.schemas import (
     LotSchema,
     PriceSchema,
     ReasonSchema,
+    SubcontractorSchema,
     TaskTypeSchema,
     TaskTypeUpdateSchema,
     TerminateSchema,
@@ -387,6 +391,67 @@ def create_award(lot_id: int, data):
     award = services.award_lot(lot, data, actor=current_user)
     db.session.commit()
     return award
+
+
+# --- social-economy subcontractors (SPEC 7.3) ---------------------------------------------------
+
+
+def _award(award_id: int) -> Award:
+    return get_visible(visible_awards(current_user), Award, award_id)
+
+
+@endpoint(
+    "/awards/<int:award_id>/subcontractors",
+    summary="An award's social-economy subcontractors and their task types (running first)",
+    tag=TAG,
+    response=SubcontractorSchema,
+    many=True,
+)
+def list_subcontractors(award_id: int):
+    award = _award(award_id)
+    stmt = select(AwardSubcontractor).where(AwardSubcontractor.award_id == award.id)
+    if not sees_all_subcontractors(current_user, award):
+        stmt = stmt.where(AwardSubcontractor.organisation_id == current_user.organisation_id)
+    return stmt.order_by(AwardSubcontractor.ended_on.is_not(None), AwardSubcontractor.id)
+
+
+@endpoint(
+    "/awards/<int:award_id>/subcontractors",
+    "POST",
+    summary="Record a social-economy subcontractor of an award and the task types it does "
+    "(lead coordinator; a provider recognised today; a task type has one subcontractor at a "
+    "time)",
+    tag=TAG,
+    body=SubcontractorSchema,
+    response=SubcontractorSchema,
+    status=201,
+)
+def add_subcontractor(award_id: int, data):
+    award = _award(award_id)
+    sub = subcontracting.add_subcontractor(award, data, actor=current_user)
+    db.session.commit()
+    return sub
+
+
+@endpoint(
+    "/awards/<int:award_id>/subcontractors/<int:subcontractor_id>/end",
+    "POST",
+    summary="End a subcontracting today (lead coordinator); its work and figures stay",
+    tag=TAG,
+    response=SubcontractorSchema,
+)
+def end_subcontractor(award_id: int, subcontractor_id: int):
+    award = _award(award_id)
+    sub = db.session.scalar(
+        select(AwardSubcontractor).where(
+            AwardSubcontractor.id == subcontractor_id, AwardSubcontractor.award_id == award.id
+        )
+    )
+    if sub is None:
+        raise NotFound(N_("Not found."))
+    subcontracting.end_subcontractor(sub, actor=current_user)
+    db.session.commit()
+    return sub
 
 
 # --- accessions -------------------------------------------------------------------------------

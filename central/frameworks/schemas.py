@@ -273,6 +273,37 @@ class AwardSchema(Schema):
     )
 
 
+class SubcontractorSchema(Schema):
+    """A social-economy subcontractor of an award (SPEC 7.3) and the task types it does."""
+
+    id = fields.Integer(dump_only=True)
+    award_id = fields.Integer(dump_only=True)
+    organisation_id = _id(required=True)
+    organisation_name = fields.Function(lambda s: s.organisation.name, dump_only=True)
+    task_types = fields.Method(
+        "dump_task_types",
+        deserialize="load_task_types",
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Codes of the lot's task types the subcontractor does.",
+        },
+    )
+    social_economy_status = fields.String(
+        dump_only=True, metadata={"description": "Its recognition on the day it started."}
+    )
+    started_on = fields.Date(dump_only=True)
+    ended_on = fields.Date(dump_only=True, allow_none=True)
+    active = fields.Function(lambda s: s.ended_on is None, dump_only=True)
+
+    def dump_task_types(self, obj: Any) -> list[str]:
+        return sorted(row.task_type.code for row in obj.task_types)
+
+    def load_task_types(self, value: Any) -> Any:
+        return value  # the service checks them, every error at once
+
+
 class AccessionSchema(Schema):
     id = fields.Integer(dump_only=True)
     framework_id = _id(required=True)
