@@ -484,6 +484,30 @@ def sees_all_subcontractors(user: Any, award: Any) -> bool:
     return getattr(user, "role", None) != "provider" or user.organisation_id == award.provider_id
 
 
+def plan_awards(user: User) -> Select:
+    """Awards whose social action plan and progress a user reaches (SPEC 7.3): a provider its
+    own awards (another's answers 404); a coordinator the awards of the frameworks its
+    authority leads; an admin all; others none."""
+    from central.frameworks.models import Award, Framework, Lot
+
+    stmt = select(Award)
+    if user.role == "admin":
+        return stmt
+    org_id = user.organisation_id
+    if org_id is None:
+        return stmt.where(false())
+    if user.role == "provider":
+        return stmt.where(Award.provider_id == org_id)
+    if user.role == "coordinator":
+        led = (
+            select(Lot.id)
+            .join(Framework, Framework.id == Lot.framework_id)
+            .where(Framework.lead_organisation_id == org_id)
+        )
+        return stmt.where(Award.lot_id.in_(led))
+    return stmt.where(false())
+
+
 def visible_awards(user: User) -> Select:
     """Awards a user may read: those of the lots in reach; a provider also the awards it is a
     subcontractor of (SPEC 7.3)."""

@@ -743,3 +743,121 @@ def _award_uses_organisation(org_id: int) -> bool:
 
 register_identity_use(N_("named as beneficiary of a framework"), _framework_uses_organisation)
 register_identity_use(N_("awarded a lot"), _award_uses_organisation)
+
+
+# --- the provider's social action plan (SPEC 7.3, Ghent: "sociale criteria werk") -------------
+
+
+class ActionKind(enum.StrEnum):
+    WORK_EXPERIENCE = "work_experience"
+    HIRING = "hiring"
+    TRAINING = "training"
+    SUBCONTRACTING = "subcontracting"
+
+
+class ActionUnit(enum.StrEnum):
+    PERSONS = "persons"
+    HOURS = "hours"
+
+
+class ActionPlanStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+
+
+class ActionPlan(db.Model):
+    """The main contractor's social action plan for one award: filed (and refiled) by the
+    provider until the lead coordinator approves it; then fixed, and realised per quarter."""
+
+    __tablename__ = "action_plans"
+    __table_args__ = (enum_check("status", ActionPlanStatus, "status_allowed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(
+        enum_column_type(ActionPlanStatus), default=ActionPlanStatus.SUBMITTED
+    )
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    award: Mapped[Award] = relationship()
+    actions: Mapped[list[PlanAction]] = relationship(
+        back_populates="plan", order_by="PlanAction.id", cascade="all, delete-orphan"
+    )
+
+
+class PlanAction(db.Model):
+    """One action of a plan: a kind, a target in persons or hours, and a due date."""
+
+    __tablename__ = "plan_actions"
+    __table_args__ = (
+        enum_check("kind", ActionKind, "kind_allowed"),
+        enum_check("unit", ActionUnit, "unit_allowed"),
+        CheckConstraint("target > 0", name="target_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(enum_column_type(ActionKind))
+    target: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    unit: Mapped[str] = mapped_column(enum_column_type(ActionUnit))
+    due_date: Mapped[date]
+    description: Mapped[str] = mapped_column(Text, default="")
+    # When the lead coordinators and the provider were told it is late (once; framework-status).
+    late_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plan: Mapped[ActionPlan] = relationship(back_populates="actions")
+
+
+class ActionRealisation(db.Model):
+    """What the provider reports it realised of an action in one quarter (persons or hours, in
+    the action's unit). A new report of the same quarter supersedes the earlier one, which is
+    kept; the action's realised figure is the sum over quarters of their latest reports."""
+
+    __tablename__ = "action_realisations"
+    __table_args__ = (
+        CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter_range"),
+        CheckConstraint("realised >= 0", name="realised_not_negative"),
+        Index("ix_action_realisations_action_quarter", "action_id", "year", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    quarter: Mapped[int]
+    realised: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_realisations.id", ondelete="SET NULL")
+    )
+
+
+class ActionEvidence(db.Model):
+    """An evidence file of an action's quarter, kept with its uploader and date; never edited.
+    A new file that names an earlier one supersedes it (both are kept)."""
+
+    __tablename__ = "action_evidence"
+    __table_args__ = (
+        CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter_range"),
+        Index("ix_action_evidence_action_quarter", "action_id", "year", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    quarter: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int]
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_evidence.id", ondelete="SET NULL"), unique=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

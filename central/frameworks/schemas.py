@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -302,6 +303,104 @@ class SubcontractorSchema(Schema):
 
     def load_task_types(self, value: Any) -> Any:
         return value  # the service checks them, every error at once
+
+
+class PlanActionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(
+        required=True,
+        metadata={"enum": ["work_experience", "hiring", "training", "subcontracting"]},
+    )
+    target = fields.Decimal(as_string=True, required=True, metadata={"description": "> 0"})
+    unit = fields.String(required=True, metadata={"enum": ["persons", "hours"]})
+    due_date = fields.Date(required=True, metadata={"description": "Not in the past."})
+    description = fields.String(load_default="")
+
+
+class ActionPlanBodySchema(Schema):
+    actions = fields.List(
+        fields.Raw(),
+        required=True,
+        metadata={"description": "Each: {kind, target, unit, due_date, description}."},
+    )
+
+
+class ActionPlanSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    award_id = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": ["submitted", "approved"]})
+    submitted_at = fields.DateTime(dump_only=True)
+    approved_at = fields.DateTime(dump_only=True, allow_none=True)
+    actions = fields.List(fields.Nested(PlanActionSchema), dump_only=True)
+
+
+class RealisationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    action_id = fields.Integer(dump_only=True)
+    year = fields.Raw(required=True, metadata={"type": "integer"})
+    quarter = fields.Raw(required=True, metadata={"type": "integer", "minimum": 1, "maximum": 4})
+    realised = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "Persons (whole) or hours, in the action's unit.",
+        },
+    )
+    note = fields.String(load_default="")
+    reported_at = fields.DateTime(dump_only=True)
+    reported_by_id = fields.Integer(dump_only=True, allow_none=True)
+    superseded_by_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class EvidenceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    action_id = fields.Integer(dump_only=True)
+    year = fields.Integer(dump_only=True)
+    quarter = fields.Integer(dump_only=True)
+    filename = fields.String(dump_only=True)
+    content_type = fields.String(dump_only=True)
+    size_bytes = fields.Integer(dump_only=True)
+    supersedes_id = fields.Integer(dump_only=True, allow_none=True)
+    uploaded_by_id = fields.Integer(dump_only=True, allow_none=True)
+    uploaded_at = fields.DateTime(dump_only=True)
+
+
+class SocialProgressSchema(Schema):
+    """An award's social clause against realised, its subcontractors and its action plan's
+    actions against realised, late ones flagged (SPEC 7.3)."""
+
+    award_id = fields.Function(lambda p: p["award"].id)
+    clause = fields.Method("dump_clause", allow_none=True)
+    subcontractors = fields.Function(
+        lambda p: SubcontractorSchema(many=True).dump(p["subcontractors"])
+    )
+    plan_status = fields.Function(lambda p: p["plan"].status if p["plan"] else None)
+    actions = fields.Method("dump_actions")
+
+    def dump_clause(self, progress: Any) -> dict[str, Any] | None:
+        clause = progress["clause"]
+        if clause is None:
+            return None
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in clause.items()}
+
+    def dump_actions(self, progress: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                **PlanActionSchema().dump(item.action),
+                "realised": str(item.realised),
+                "late": item.late,
+                "quarters": [
+                    {
+                        **q,
+                        "realised": str(q["realised"]),
+                        "reported_at": q["reported_at"].isoformat(),
+                    }
+                    for q in item.quarters
+                ],
+                "evidence": EvidenceSchema(many=True).dump(item.evidence),
+            }
+            for item in progress["actions"]
+        ]
 
 
 class AccessionSchema(Schema):
