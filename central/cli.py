@@ -131,6 +131,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     show_mails_in_terminal()
+    click.echo(
+        "Ghent's case (social clause, subcontractor, action plan): as the coordinator, framework "
+        "RSL-2025-BK-01, lot 2, 'Sociale clausule en actieplan' under Maatwerkbedrijf Mandel & "
+        "Leie; the crew login sees 'Werk in onderaanneming' when that work is planned."
+    )
     click.echo("Mails are not sent in the demo: they are printed here (a password reset link too).")
     from central.jobs.scheduler import start_embedded_scheduler
 

@@ -139,6 +139,7 @@ def demo_steps() -> list:
     from central.assets import demo as assets_demo
     from central.fieldwork import demo as fieldwork_demo
     from central.frameworks import demo as frameworks_demo
+    from central.frameworks import social_demo
     from central.planning import demo as planning_demo
     from central.reports import demo as reports_demo
 
@@ -154,5 +155,6 @@ def demo_steps() -> list:
         planning_demo.load,
         fieldwork_demo.load,
         assets_demo.load_fire_service,
+        social_demo.load,  # Ghent's case: a subcontractor and a half-realised action plan
         reports_demo.load,
     ]
