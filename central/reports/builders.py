@@ -593,6 +593,16 @@ def subcontracted_social(award: Any = None) -> ColumnElement[bool]:
     )
 
 
+def _any_subcontracting(session: Session, framework_ids: list[int] | None) -> bool:
+    """Whether any award of these frameworks (None: any) ever had a subcontractor."""
+    from central.frameworks.models import Award, AwardSubcontractor, Lot
+
+    probe = select(AwardSubcontractor.id).join(Award, Award.id == AwardSubcontractor.award_id)
+    if framework_ids is not None:
+        probe = probe.join(Lot, Lot.id == Award.lot_id).where(Lot.framework_id.in_(framework_ids))
+    return session.scalar(probe.limit(1)) is not None
+
+
 def _year_tasks(
     session: Session, framework_ids: list[int] | None, year: int, member_id: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -619,9 +629,16 @@ def _year_tasks(
     month = case((billed_in_year, month_of(Task.accepted_at, buckets)), else_=None).label("month")
     kept = func.coalesce(Award.social_economy_status, "none").label("kept")
     # SPEC 7.3: work the award's social-economy subcontractor did (only billed work matters).
-    subcontracted = case((billed_in_year & subcontracted_social(), 1), else_=0).label(
-        "subcontracted"
-    )
+    # Asked per task only when some award of these frameworks has a subcontractor, so that the
+    # report costs nothing more where there is none.
+    if _any_subcontracting(session, framework_ids):
+        subcontracted = case((billed_in_year & subcontracted_social(), 1), else_=0).label(
+            "subcontracted"
+        )
+        by_subcontracting = [subcontracted]
+    else:
+        subcontracted = literal(0).label("subcontracted")
+        by_subcontracting = []
     stmt = (
         select(
             Round.framework_id.label("framework_id"),
@@ -647,7 +664,7 @@ def _year_tasks(
             Round.member_id,
             month,
             kept,
-            subcontracted,
+            *by_subcontracting,
             Task.amount,
         )
     )
