@@ -228,3 +228,25 @@ def test_a_provider_without_subcontracted_work_sees_none(client, login_as, ghent
         as_text=True
     )
     assert client.get(f"/field/subcontracted/{ghent.round.id}").status_code == 404
+
+
+def test_the_social_impact_page_shows_each_award_clause(client, login_as, ghent):
+    from decimal import Decimal
+
+    ghent.lot.social_clause_kind, ghent.lot.social_clause_target = (
+        "subcontracting_share",
+        Decimal("15"),
+    )
+    db.session.flush()
+    login_as(ghent.users["coordinator"])
+    page = client.get(
+        f"/reports/social-impact?framework={ghent.framework.id}&year={today().year}"
+    ).get_data(as_text=True)
+    assert "Sociale clausules per gunning" in page and _page(ghent) in page
+    assert "15\xa0% via onderaannemers" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login_as(ghent.users["member"])
+    page = client.get(
+        f"/reports/social-impact?framework={ghent.framework.id}&year={today().year}"
+    ).get_data(as_text=True)
+    assert "Sociale clausules per gunning" not in page
