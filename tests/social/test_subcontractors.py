@@ -227,3 +227,24 @@ def test_a_second_user_of_the_subcontractor_has_the_same_reach(client, ghent):
     ghent.users["crew2"] = make_user("provider", ghent.social)
     got = client.get(f"/api/v1/tasks/{ghent.hedge_task.id}", headers=ghent.headers("crew2"))
     assert got.status_code == 200
+
+
+def test_the_subcontractor_adds_photos_to_its_tasks_only(client, ghent, file_store):
+    import io
+
+    from PIL import Image
+
+    assert subcontract(client, ghent).status_code == 201
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (0, 100, 0)).save(out, "JPEG")
+
+    def photo(task):
+        return client.post(
+            f"/api/v1/tasks/{task.id}/photos",
+            data={"file": (io.BytesIO(out.getvalue()), "haag.jpg")},
+            content_type="multipart/form-data",
+            headers=ghent.headers("social"),
+        )
+
+    assert photo(ghent.hedge_task).status_code == 201
+    assert photo(ghent.lawn_task).status_code == 404
