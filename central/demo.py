@@ -56,9 +56,12 @@ CASE_LOGINS = {
 # Which login shows which case of the Praktijkgids, printed by `central demo`.
 DEMO_CASES = {
     "coordinator@roeselare.example": "Roeselare: hydrant and green-maintenance frameworks, "
-    "spend, social impact (Hasselt-like 15 % target), regional export",
+    "spend, social impact (Hasselt-like 15 % target), regional export; Ghent's case: framework "
+    "RSL-2025-BK-01, lot 2, 'Sociale clausule en actieplan' under Maatwerkbedrijf Mandel & Leie "
+    "(social clause, subcontractor, action plan half realised)",
     "member@izegem.example": "Izegem: hydrants, needs, acceptance, statements",
-    "crew@kraanwerkers.example": "De Kraanwerkers (LDE): hydrant rounds on a phone",
+    "crew@kraanwerkers.example": "De Kraanwerkers (LDE): hydrant rounds on a phone; as "
+    "subcontractor of Mandel & Leie, 'Werk in onderaanneming' once that work is planned",
     "member@ingelmunster.example": "Ingelmunster: green maintenance (hedges per m, lawns per m², "
     "ecological mowing in June and September)",
     "groen@mandelleie.example": "Mandel & Leie (maatwerkbedrijf): this week's hedge round",
@@ -163,6 +166,7 @@ def demo_steps() -> list:
     from central.assets import demo as assets_demo
     from central.fieldwork import demo as fieldwork_demo
     from central.frameworks import demo as frameworks_demo
+    from central.frameworks import social_demo
     from central.planning import demo as planning_demo
     from central.reports import demo as reports_demo
 
@@ -182,5 +186,6 @@ def demo_steps() -> list:
         fieldwork_demo.load,
         green_demo.load_phone_round,
         assets_demo.load_fire_service,
+        social_demo.load,  # Ghent's case: a subcontractor and a half-realised action plan
         reports_demo.load,
     ]

@@ -103,6 +103,7 @@ JOB_COUNT_LABELS = {
     "expired": _l("frameworks ended"),
     "alerts": _l("spending alerts"),
     "recognitions_expiring": _l("recognitions ending within 60 days reported"),
+    "late_actions_alerted": _l("late social actions reported"),
     # generate-rounds
     "rounds": _l("rounds planned"),
     "tasks": _l("tasks planned"),

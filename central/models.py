@@ -17,13 +17,19 @@ from central.fieldwork.models import (
 from central.frameworks.models import (
     Accession,
     AccessionLot,
+    ActionEvidence,
+    ActionPlan,
+    ActionRealisation,
     Award,
+    AwardSubcontractor,
     Framework,
     FrameworkAlert,
     FrameworkBeneficiary,
     FrameworkChange,
     Lot,
+    PlanAction,
     PriceLine,
+    SubcontractedTaskType,
     TaskType,
 )
 from central.jobs.models import JobLock, JobRun
@@ -40,6 +46,12 @@ from central.reports.models import (
 __all__ = [
     "Accession",
     "AccessionLot",
+    "ActionEvidence",
+    "ActionPlan",
+    "ActionRealisation",
+    "AwardSubcontractor",
+    "PlanAction",
+    "SubcontractedTaskType",
     "ApiToken",
     "Asset",
     "AssetKind",

@@ -358,11 +358,169 @@ def visible_rounds(user: User) -> Select:
     return select(Round).where(_round_reach(user))
 
 
-def visible_tasks(user: User) -> Select:
-    """Tasks of the rounds a user may read."""
+def _subcontracted_to(org_id: int) -> Any:
+    """SQL condition on Task (joined to its Round): a task of a task type that an award's
+    running subcontracting gives to organisation `org_id`, on a round of that award's main
+    contractor in that award's lot (SPEC 7.3, Ghent)."""
+    from sqlalchemy import exists
+
+    from central.frameworks.models import Award, AwardSubcontractor, SubcontractedTaskType
     from central.planning.models import Round, Task
 
-    return select(Task).join(Round, Round.id == Task.round_id).where(_round_reach(user))
+    return exists(
+        select(SubcontractedTaskType.id)
+        .join(AwardSubcontractor, AwardSubcontractor.id == SubcontractedTaskType.subcontractor_id)
+        .join(Award, Award.id == SubcontractedTaskType.award_id)
+        .where(
+            SubcontractedTaskType.active,
+            SubcontractedTaskType.task_type_id == Task.task_type_id,
+            AwardSubcontractor.organisation_id == org_id,
+            Award.lot_id == Round.lot_id,
+            Award.provider_id == Round.provider_id,
+        )
+    )
+
+
+def visible_tasks(user: User) -> Select:
+    """Tasks of the rounds a user may read; a subcontractor's users also the tasks of its task
+    types on its main contractors' rounds (SPEC 7.3; not the rounds themselves)."""
+    from central.planning.models import Round, Task
+
+    stmt = select(Task).join(Round, Round.id == Task.round_id)
+    if user.role == "provider" and user.organisation_id is not None:
+        return stmt.where(or_(_round_reach(user), _subcontracted_to(user.organisation_id)))
+    return stmt.where(_round_reach(user))
+
+
+def subcontracted_tasks(user: User) -> Select:
+    """The tasks a provider's users do as a social-economy subcontractor (SPEC 7.3): those of
+    its task types on its main contractors' rounds; none for other roles."""
+    from central.planning.models import Round, Task
+
+    stmt = select(Task).join(Round, Round.id == Task.round_id)
+    if user.role != "provider" or user.organisation_id is None:
+        return stmt.where(false())
+    return stmt.where(
+        Round.provider_id != user.organisation_id, _subcontracted_to(user.organisation_id)
+    )
+
+
+def labour_rounds(user: User) -> Select:
+    """Rounds a user may log labour on or read labour of: those in reach, and for a
+    subcontractor's users the rounds holding tasks subcontracted to it (its own labour only)."""
+    from central.planning.models import Round, Task
+
+    if user.role != "provider" or user.organisation_id is None:
+        return visible_rounds(user)
+    sub = (
+        select(Task.round_id)
+        .join(Round, Round.id == Task.round_id)
+        .where(_subcontracted_to(user.organisation_id))
+    )
+    return select(Round).where(or_(_round_reach(user), Round.id.in_(sub)))
+
+
+def sees_round_labour(user: Any, round_: Any) -> bool:
+    """Whether a user who reaches a round's labour reads all of it: everyone but a
+    subcontractor's users, who read only their own."""
+    return getattr(user, "role", None) != "provider" or user.organisation_id == round_.provider_id
+
+
+def is_round_provider(user: Any, round_: Any) -> bool:
+    """Whether `user` is of the provider the round is assigned to (its main contractor)."""
+    return getattr(user, "role", None) == "provider" and user.organisation_id == round_.provider_id
+
+
+def works_on_task(user: Any, task: Any) -> bool:
+    """Whether `user`'s crew records `task`: the round's provider, or a subcontractor its
+    award gives the task's type to (SPEC 7.3)."""
+    if is_round_provider(user, task.round):
+        return True
+    if getattr(user, "role", None) != "provider" or user.organisation_id is None:
+        return False
+    from central.extensions import db
+    from central.planning.models import Task
+
+    return (
+        db.session.scalar(
+            subcontracted_tasks(user).with_only_columns(Task.id).where(Task.id == task.id)
+        )
+        is not None
+    )
+
+
+def works_on_round(user: Any, round_: Any) -> bool:
+    """Whether `user`'s crew works on the round: its provider, or a subcontractor of one of
+    its tasks (who logs its own labour on it)."""
+    if is_round_provider(user, round_):
+        return True
+    if getattr(user, "role", None) != "provider" or user.organisation_id is None:
+        return False
+    from central.extensions import db
+    from central.planning.models import Task
+
+    return (
+        db.session.scalar(
+            subcontracted_tasks(user)
+            .with_only_columns(Task.id)
+            .where(Task.round_id == round_.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def sees_prices(user: Any, task: Any) -> bool:
+    """Prices and amounts of a task are not a subcontractor's to see (SPEC 7.3): everyone who
+    reaches the task through its round sees them."""
+    return not (
+        getattr(user, "role", None) == "provider" and user.organisation_id != task.round.provider_id
+    )
+
+
+def sees_all_subcontractors(user: Any, award: Any) -> bool:
+    """A provider other than the award's main contractor sees only its own subcontracting of
+    the award; everyone else who reaches the award sees all of them."""
+    return getattr(user, "role", None) != "provider" or user.organisation_id == award.provider_id
+
+
+def plan_awards(user: User) -> Select:
+    """Awards whose social action plan and progress a user reaches (SPEC 7.3): a provider its
+    own awards (another's answers 404); a coordinator the awards of the frameworks its
+    authority leads; an admin all; others none."""
+    from central.frameworks.models import Award, Framework, Lot
+
+    stmt = select(Award)
+    if user.role == "admin":
+        return stmt
+    org_id = user.organisation_id
+    if org_id is None:
+        return stmt.where(false())
+    if user.role == "provider":
+        return stmt.where(Award.provider_id == org_id)
+    if user.role == "coordinator":
+        led = (
+            select(Lot.id)
+            .join(Framework, Framework.id == Lot.framework_id)
+            .where(Framework.lead_organisation_id == org_id)
+        )
+        return stmt.where(Award.lot_id.in_(led))
+    return stmt.where(false())
+
+
+def visible_awards(user: User) -> Select:
+    """Awards a user may read: those of the lots in reach; a provider also the awards it is a
+    subcontractor of (SPEC 7.3)."""
+    from central.frameworks.models import Award, AwardSubcontractor, Lot
+
+    lot_ids = visible_lots(user).with_only_columns(Lot.id)
+    stmt = select(Award)
+    if user.role == "provider" and user.organisation_id is not None:
+        subcontracted = select(AwardSubcontractor.award_id).where(
+            AwardSubcontractor.organisation_id == user.organisation_id
+        )
+        return stmt.where(or_(Award.lot_id.in_(lot_ids), Award.id.in_(subcontracted)))
+    return stmt.where(Award.lot_id.in_(lot_ids))
 
 
 def get_visible(stmt: Select, model: type[M], object_id: Any) -> M:

@@ -10,10 +10,16 @@ from sqlalchemy import select
 
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound
-from central.core.permissions import get_visible, visible_rounds, visible_tasks
+from central.core.permissions import (
+    get_visible,
+    labour_rounds,
+    sees_round_labour,
+    visible_rounds,
+    visible_tasks,
+)
 from central.extensions import db
 from central.fieldwork import idempotency, photos, services
-from central.fieldwork.models import LabourEntry, TaskPhoto
+from central.fieldwork.models import LabourDay, LabourEntry, TaskPhoto
 from central.fieldwork.schemas import (
     AcceptedRoundSchema,
     ContestSchema,
@@ -150,7 +156,8 @@ def accept_round(round_id: int):
     query=IDEMPOTENCY_HEADER,
 )
 def record_labour(round_id: int, data):
-    round_ = _round(round_id)
+    # A subcontractor's crew logs its own day on the rounds it works on (SPEC 7.1, 7.3).
+    round_ = get_visible(labour_rounds(current_user), Round, round_id)
 
     def write():
         entry, created = services.record_labour(round_, data, actor=current_user)
@@ -167,7 +174,11 @@ def record_labour(round_id: int, data):
     many=True,
 )
 def list_labour(round_id: int):
-    round_ = _round(round_id)
-    return (
-        select(LabourEntry).where(LabourEntry.round_id == round_.id).order_by(LabourEntry.work_date)
-    )
+    round_ = get_visible(labour_rounds(current_user), Round, round_id)
+    stmt = select(LabourEntry).where(LabourEntry.round_id == round_.id)
+    if not sees_round_labour(current_user, round_):
+        # A subcontractor reads only its own labour on the main contractor's round.
+        stmt = stmt.join(LabourDay, LabourDay.id == LabourEntry.labour_day_id).where(
+            LabourDay.provider_id == current_user.organisation_id
+        )
+    return stmt.order_by(LabourEntry.work_date, LabourEntry.id)

@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from central.core import audit, clock, storage
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.jobs import job
+from central.core.permissions import works_on_task
 from central.extensions import db
 from central.fieldwork.models import DEFAULT_PHOTO_RETENTION_MONTHS, FieldworkSetting, TaskPhoto
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
@@ -131,7 +132,7 @@ def keeps_location(framework_id: int) -> bool:
 def add_photo(task: Task, data: bytes, *, actor: Any) -> TaskPhoto:
     """Add a photo to a task (its provider, until the member accepts the work)."""
     round_ = task.round
-    if getattr(actor, "role", None) != "provider" or actor.organisation_id != round_.provider_id:
+    if not works_on_task(actor, task):
         raise Forbidden(N_("Only the provider of this round can add photos."))
     if task.status == TaskStatus.CANCELLED:
         raise Conflict(N_("This task is cancelled; it takes no photos."))

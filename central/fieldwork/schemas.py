@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from central.fieldwork import photos, services
 from central.planning.models import TaskResult
@@ -97,9 +97,24 @@ class ContestInfoSchema(Schema):
     resolved_at = fields.DateTime(allow_none=True)
 
 
+PRICE_FIELDS = ("unit_price", "amount", "vat_rate")
+
+
 class FieldTaskSchema(Schema):
     """A task with its recorded result, checklist answers, follow-up need, open contest and
-    photos."""
+    photos. A social-economy subcontractor's users get it without its price, amount and VAT
+    rate (SPEC 7.3)."""
+
+    @post_dump(pass_original=True)
+    def hide_prices(self, data: dict[str, Any], task: Any, **_: Any) -> dict[str, Any]:
+        from flask_login import current_user
+
+        from central.core.permissions import sees_prices
+
+        if current_user and not sees_prices(current_user, task):
+            for name in PRICE_FIELDS:
+                data.pop(name, None)
+        return data
 
     id = fields.Integer()
     round_id = fields.Integer()

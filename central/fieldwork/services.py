@@ -23,6 +23,7 @@ from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.money import has_at_most_places
+from central.core.permissions import works_on_round, works_on_task
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
@@ -108,7 +109,14 @@ def _check_billed_again(task: Task, round_: Round, *, commit: bool) -> None:
 
 
 def _require_provider_of(round_: Round, actor: Any) -> None:
-    if getattr(actor, "role", None) != "provider" or actor.organisation_id != round_.provider_id:
+    """The round's provider, or a subcontractor of some of its tasks (SPEC 7.3)."""
+    if not works_on_round(actor, round_):
+        raise Forbidden(N_("Only the provider of this round can record its work."))
+
+
+def _require_worker_of(task: Task, actor: Any) -> None:
+    """The round's provider, or the subcontractor its award gives the task's type to."""
+    if not works_on_task(actor, task):
         raise Forbidden(N_("Only the provider of this round can record its work."))
 
 
@@ -257,7 +265,7 @@ def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
     correction); inaccessible and not_found close the task unbilled. The round follows, and the
     asset's service status (SPEC 7.4: `out_of_service` or a failed critical item)."""
     round_ = task.round
-    _require_provider_of(round_, actor)
+    _require_worker_of(task, actor)
     _lock(round_)  # round first, then task: the order every service takes (no deadlock)
     _lock(task)
     result = values.get("result")

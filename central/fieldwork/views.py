@@ -26,7 +26,17 @@ from central.accounts.forms import ConfirmForm
 from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error
-from central.core.permissions import get_visible, require_role, visible_rounds, visible_tasks
+from central.core.permissions import (
+    get_visible,
+    is_round_provider,
+    labour_rounds,
+    require_role,
+    subcontracted_tasks,
+    visible_rounds,
+    visible_tasks,
+    works_on_round,
+    works_on_task,
+)
 from central.extensions import db
 from central.fieldwork import photos, queries, services
 from central.fieldwork.forms import (
@@ -37,7 +47,7 @@ from central.fieldwork.forms import (
     SettingsForm,
     result_form_for,
 )
-from central.fieldwork.models import TaskPhoto
+from central.fieldwork.models import LabourDay, LabourEntry, TaskPhoto
 from central.frameworks.models import Framework, TaskType
 from central.labels import (
     RESULT_LABELS,
@@ -122,7 +132,82 @@ def my_rounds():
         "fieldwork/my_rounds.html",
         today_date=day,
         rounds=queries.provider_rounds(current_user.organisation_id, day),
+        subcontracted=_subcontracted_rounds(),
     )
+
+
+# --- a social-economy subcontractor's crew (SPEC 7.3) ---------------------------------------------
+
+OPEN_WORK = (TaskStatus.OPEN, TaskStatus.CONTESTED, TaskStatus.DONE)
+
+
+def _subcontracted_rounds() -> list[dict[str, Any]]:
+    """The main contractors' rounds holding open or done (not yet accepted) tasks subcontracted
+    to the user's organisation, earliest first, with how many of those tasks are done."""
+    rows: dict[int, dict[str, Any]] = {}
+    for task in db.session.scalars(
+        subcontracted_tasks(current_user)
+        .where(Task.status.in_(OPEN_WORK), Round.status.not_in(["cancelled", "accepted"]))
+        .order_by(Round.scheduled_date, Round.due_date, Round.id, Task.sequence)
+    ):
+        row = rows.setdefault(task.round_id, {"round": task.round, "tasks": 0, "done": 0})
+        row["tasks"] += 1
+        row["done"] += task.status == TaskStatus.DONE
+    return list(rows.values())
+
+
+@bp.route("/subcontracted")
+@login_required
+def subcontracted():
+    """The subcontractor's work on its main contractors' rounds: only its own task types."""
+    require_role(current_user, "provider")
+    return render_template(
+        "fieldwork/subcontracted.html", today_date=today(), rounds=_subcontracted_rounds()
+    )
+
+
+@bp.route("/subcontracted/<int:round_id>")
+@login_required
+def subcontracted_round(round_id: int):
+    """A main contractor's round as its subcontractor's crew sees it: only the tasks of its
+    task types (route order kept), no prices, and its own labour on the round."""
+    round_ = get_visible(labour_rounds(current_user), Round, round_id)
+    mine = set(
+        db.session.scalars(
+            subcontracted_tasks(current_user)
+            .with_only_columns(Task.id)
+            .where(Task.round_id == round_.id)
+        )
+    )
+    if not mine:
+        abort(404)
+    stops = [s for s in queries.round_stops(round_) if s.task.id in mine]
+    labour = list(
+        db.session.scalars(
+            select(LabourEntry)
+            .join(LabourDay, LabourDay.id == LabourEntry.labour_day_id)
+            .where(
+                LabourEntry.round_id == round_.id,
+                LabourDay.provider_id == current_user.organisation_id,
+            )
+            .order_by(LabourEntry.work_date.desc())
+        )
+    )
+    return render_template(
+        "fieldwork/subcontracted_round.html",
+        round=round_,
+        stops=stops,
+        labour=labour,
+        labour_form=LabourForm(work_date=today(), target_group_workers=0),
+        may_log_labour=round_.status not in (RoundStatus.PLANNED, RoundStatus.CANCELLED),
+    )
+
+
+def _back_to(round_: Round) -> str:
+    """Where a crew goes back to from a task: its round, or a subcontractor's view of it."""
+    if is_round_provider(current_user, round_):
+        return url_for("fieldwork.round_page", round_id=round_.id)
+    return url_for("fieldwork.subcontracted_round", round_id=round_.id)
 
 
 def _map_points(stops: list[queries.Stop]) -> str:
@@ -251,7 +336,7 @@ def _next_open(round_: Round, after: Task) -> Task | None:
 def task_page(task_id: int):
     task = _task(task_id)
     round_ = task.round
-    if not _is_crew(round_):
+    if not works_on_task(current_user, task):
         if request.method == "POST":
             abort(403)
         return redirect(
@@ -277,6 +362,8 @@ def task_page(task_id: int):
             status = form_error(form, exc)
         else:
             flash(_("Saved: %(result)s.", result=RESULT_LABELS[task.result]), "success")
+            if not is_round_provider(current_user, round_):
+                return redirect(_back_to(round_) + f"#task-{task.id}")
             following = _next_open(round_, task)
             anchor = f"task-{following.id}" if following else "labour"
             return redirect(url_for("fieldwork.round_page", round_id=round_.id, _anchor=anchor))
@@ -295,7 +382,7 @@ def task_page(task_id: int):
             editable=task.status not in (TaskStatus.ACCEPTED, TaskStatus.CANCELLED)
             and round_.status in services.WORKABLE_ROUNDS,
             api_url=url_for("api.fieldwork_record_result", task_id=task.id),
-            return_url=url_for("fieldwork.round_page", round_id=round_.id),
+            return_url=_back_to(round_),
         ),
         status,
     )
@@ -305,7 +392,7 @@ def task_page(task_id: int):
 @login_required
 def add_photo(task_id: int):
     task = _task(task_id)
-    if not _is_crew(task.round):
+    if not works_on_task(current_user, task):
         abort(403)
     try:
         photos.add_photo(task, photos.read_upload(), actor=current_user)
@@ -332,8 +419,8 @@ def photo(photo_id: int):
 @bp.route("/rounds/<int:round_id>/labour", methods=["POST"])
 @login_required
 def labour(round_id: int):
-    round_ = _round(round_id)
-    if not _is_crew(round_):
+    round_ = get_visible(labour_rounds(current_user), Round, round_id)
+    if not works_on_round(current_user, round_):
         abort(403)
     form = LabourForm()
     if form.validate_on_submit():
@@ -362,7 +449,7 @@ def labour(round_id: int):
         for errors in form.errors.values():
             for message in errors:
                 flash(str(message), "error")
-    return redirect(url_for("fieldwork.round_page", round_id=round_.id, _anchor="labour"))
+    return redirect(_back_to(round_) + "#labour")
 
 
 # --- the member ----------------------------------------------------------------------------------

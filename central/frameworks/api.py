@@ -12,33 +12,46 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from central.core.api import endpoint
-from central.core.errors import N_, ValidationError
+from central.core.errors import N_, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
+    plan_awards,
+    sees_all_subcontractors,
     visible_accessions,
+    visible_awards,
     visible_frameworks,
     visible_lots,
 )
 from central.extensions import db
-from central.frameworks import services
+from central.frameworks import action_plans, services, subcontracting
 from central.frameworks.models import (
     Accession,
+    ActionEvidence,
+    ActionPlan,
     Award,
+    AwardSubcontractor,
     Framework,
     FrameworkChange,
     Lot,
+    PlanAction,
     PriceLine,
     TaskType,
 )
 from central.frameworks.schemas import (
     AccessionSchema,
+    ActionPlanBodySchema,
+    ActionPlanSchema,
     AwardSchema,
     BeneficiariesSchema,
     ChangeSchema,
+    EvidenceSchema,
     FrameworkSchema,
     LotSchema,
     PriceSchema,
+    RealisationSchema,
     ReasonSchema,
+    SocialProgressSchema,
+    SubcontractorSchema,
     TaskTypeSchema,
     TaskTypeUpdateSchema,
     TerminateSchema,
@@ -388,6 +401,213 @@ def create_award(lot_id: int, data):
     award = services.award_lot(lot, data, actor=current_user)
     db.session.commit()
     return award
+
+
+# --- social-economy subcontractors (SPEC 7.3) ---------------------------------------------------
+
+
+def _award(award_id: int) -> Award:
+    return get_visible(visible_awards(current_user), Award, award_id)
+
+
+@endpoint(
+    "/awards/<int:award_id>/subcontractors",
+    summary="An award's social-economy subcontractors and their task types (running first)",
+    tag=TAG,
+    response=SubcontractorSchema,
+    many=True,
+)
+def list_subcontractors(award_id: int):
+    award = _award(award_id)
+    stmt = select(AwardSubcontractor).where(AwardSubcontractor.award_id == award.id)
+    if not sees_all_subcontractors(current_user, award):
+        stmt = stmt.where(AwardSubcontractor.organisation_id == current_user.organisation_id)
+    return stmt.order_by(AwardSubcontractor.ended_on.is_not(None), AwardSubcontractor.id)
+
+
+@endpoint(
+    "/awards/<int:award_id>/subcontractors",
+    "POST",
+    summary="Record a social-economy subcontractor of an award and the task types it does "
+    "(lead coordinator; a provider recognised today; a task type has one subcontractor at a "
+    "time)",
+    tag=TAG,
+    body=SubcontractorSchema,
+    response=SubcontractorSchema,
+    status=201,
+)
+def add_subcontractor(award_id: int, data):
+    award = _award(award_id)
+    sub = subcontracting.add_subcontractor(award, data, actor=current_user)
+    db.session.commit()
+    return sub
+
+
+@endpoint(
+    "/awards/<int:award_id>/subcontractors/<int:subcontractor_id>/end",
+    "POST",
+    summary="End a subcontracting today (lead coordinator); its work and figures stay",
+    tag=TAG,
+    response=SubcontractorSchema,
+)
+def end_subcontractor(award_id: int, subcontractor_id: int):
+    award = _award(award_id)
+    sub = db.session.scalar(
+        select(AwardSubcontractor).where(
+            AwardSubcontractor.id == subcontractor_id, AwardSubcontractor.award_id == award.id
+        )
+    )
+    if sub is None:
+        raise NotFound(N_("Not found."))
+    subcontracting.end_subcontractor(sub, actor=current_user)
+    db.session.commit()
+    return sub
+
+
+# --- the provider's social action plan and an award's social progress (SPEC 7.3) ------------
+
+
+def _plan_award(award_id: int) -> Award:
+    """An award in reach for its action plan: another provider's answers 404."""
+    return get_visible(plan_awards(current_user), Award, award_id)
+
+
+def _plan(award: Award) -> ActionPlan:
+    plan = action_plans.plan_of(award)
+    if plan is None:
+        raise NotFound(N_("This award has no action plan yet."))
+    return plan
+
+
+def _action(award: Award, action_id: int) -> PlanAction:
+    plan = _plan(award)
+    action = next((a for a in plan.actions if a.id == action_id), None)
+    if action is None:
+        raise NotFound(N_("Not found."))
+    return action
+
+
+@endpoint(
+    "/awards/<int:award_id>/action-plan",
+    "POST",
+    summary="File the award's social action plan (its provider); again until it is approved",
+    tag=TAG,
+    body=ActionPlanBodySchema,
+    response=ActionPlanSchema,
+    status=201,
+    also=(200,),  # filed again: replaced
+)
+def file_action_plan(award_id: int, data):
+    award = _plan_award(award_id)
+    plan, created = action_plans.file_plan(award, data, actor=current_user)
+    db.session.commit()
+    return plan, 201 if created else 200
+
+
+@endpoint(
+    "/awards/<int:award_id>/action-plan",
+    summary="The award's social action plan",
+    tag=TAG,
+    response=ActionPlanSchema,
+)
+def get_action_plan(award_id: int):
+    return _plan(_plan_award(award_id))
+
+
+@endpoint(
+    "/awards/<int:award_id>/action-plan/approve",
+    "POST",
+    summary="Approve the award's action plan (lead coordinator)",
+    tag=TAG,
+    response=ActionPlanSchema,
+)
+def approve_action_plan(award_id: int):
+    plan = _plan(_plan_award(award_id))
+    action_plans.approve_plan(plan, actor=current_user)
+    db.session.commit()
+    return plan
+
+
+@endpoint(
+    "/awards/<int:award_id>/action-plan/actions/<int:action_id>/realisations",
+    "POST",
+    summary="Report what an action realised in a quarter (the provider; an approved plan); "
+    "the same quarter again supersedes the earlier report",
+    tag=TAG,
+    body=RealisationSchema,
+    response=RealisationSchema,
+    status=201,
+)
+def report_realisation(award_id: int, action_id: int, data):
+    action = _action(_plan_award(award_id), action_id)
+    row = action_plans.report_realisation(action, data, actor=current_user)
+    db.session.commit()
+    return row
+
+
+@endpoint(
+    "/awards/<int:award_id>/action-plan/actions/<int:action_id>/evidence",
+    "POST",
+    summary="Add an evidence file to an action's quarter (the provider; a PDF, JPEG or PNG of "
+    "at most 10 MB; form fields year, quarter and optionally supersedes)",
+    tag=TAG,
+    response=EvidenceSchema,
+    status=201,
+    multipart=True,
+)
+def add_evidence(award_id: int, action_id: int):
+    from flask import request
+
+    from central.fieldwork import photos
+
+    action = _action(_plan_award(award_id), action_id)
+    data = photos.read_upload()
+    upload = request.files.get("file")
+    evidence = action_plans.add_evidence(
+        action,
+        request.form.to_dict(),
+        data,
+        upload.filename if upload is not None else None,
+        actor=current_user,
+    )
+    db.session.commit()
+    return evidence
+
+
+@endpoint(
+    "/awards/<int:award_id>/action-plan/evidence/<int:evidence_id>",
+    summary="An evidence file, for those who reach the award's plan",
+    tag=TAG,
+    produces=("application/pdf", "image/jpeg"),
+)
+def get_evidence(award_id: int, evidence_id: int):
+    return evidence_response(_plan(_plan_award(award_id)), evidence_id)
+
+
+def evidence_response(plan: ActionPlan, evidence_id: int):
+    from central.core import storage
+
+    evidence = db.session.get(ActionEvidence, evidence_id)
+    if evidence is None or evidence.action_id not in {a.id for a in plan.actions}:
+        raise NotFound(N_("Not found."))
+    try:
+        response = storage.current_storage().response(evidence.storage_key, evidence.content_type)
+    except (storage.FileMissing, ValueError):
+        raise NotFound(N_("Not found.")) from None
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = f'attachment; filename="{evidence.filename}"'
+    return response
+
+
+@endpoint(
+    "/awards/<int:award_id>/social-progress",
+    summary="An award's social clause against realised (from accepted work and labour), its "
+    "subcontractors, and its action plan against realised with late actions flagged",
+    tag=TAG,
+    response=SocialProgressSchema,
+)
+def social_progress(award_id: int):
+    return action_plans.progress(_plan_award(award_id))
 
 
 # --- accessions -------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ LOTS = [
         "max_tasks_per_round": 20,
         "planning_horizon_days": 21,
         "urgent_days": 5,
+        # Ghent's case (SPEC 7.3): a tenth of the accepted value through subcontractors.
+        "social_clause": {"kind": "subcontracting_share", "target": "10"},
     },
 ]
 

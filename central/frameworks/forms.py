@@ -320,9 +320,35 @@ class LotForm(FlaskForm):
         ],
         description=_l("Travel time is the length of a round's route at this speed."),
     )
+    # SPEC 7.3 (Ghent): the lot's social clause, fixed once the framework is active.
+    social_clause_kind = SelectField(
+        _l("Social clause"),
+        choices=[
+            ("", _l("None")),
+            ("subcontracting_share", _l("Share subcontracted to the social economy (%)")),
+            ("target_group_hours", _l("Target-group hours per EUR 10,000")),
+        ],
+        validate_choice=False,
+    )
+    social_clause_target = StringField(
+        _l("Target of the social clause"),
+        validators=[Optional()],
+        description=_l(
+            "A percent of the lot's accepted value (e.g. 15), or target-group hours per "
+            "EUR 10,000 of accepted value (e.g. 40)."
+        ),
+    )
+
+    def social_clause(self) -> dict[str, Any] | None:
+        kind = self.social_clause_kind.data or ""
+        target = amount_input(self.social_clause_target.data)
+        if not kind and target in (None, ""):
+            return None
+        return {"kind": kind, "target": target}
 
     def values(self) -> dict[str, Any]:
         return {
+            "social_clause": self.social_clause(),
             "number": self.number.data,
             "title": self.title.data,
             "service_type": self.service_type.data,

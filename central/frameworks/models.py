@@ -250,6 +250,13 @@ class Lot(db.Model):
             "crew_day_minutes >= 1 AND crew_day_minutes <= 1440", name="crew_day_minutes_range"
         ),
         CheckConstraint("travel_kmh >= 1 AND travel_kmh <= 200", name="travel_kmh_range"),
+        # SPEC 7.3: a social clause is a kind with a positive target, or none at all.
+        CheckConstraint(
+            "(social_clause_kind IS NULL AND social_clause_target IS NULL) OR "
+            "(social_clause_kind IN ('subcontracting_share', 'target_group_hours') "
+            "AND social_clause_target > 0)",
+            name="social_clause_complete",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -268,6 +275,11 @@ class Lot(db.Model):
     # Rounds are sized to fit one crew-day: service plus travel time (§7.5).
     crew_day_minutes: Mapped[int] = mapped_column(default=450)
     travel_kmh: Mapped[int] = mapped_column(default=30)
+    # SPEC 7.3 (Ghent): `subcontracting_share` — the percent of the lot's accepted value done
+    # through social-economy subcontractors; `target_group_hours` — target-group hours per
+    # EUR 10,000 of accepted value.
+    social_clause_kind: Mapped[str | None] = mapped_column(String(30))
+    social_clause_target: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     framework: Mapped[Framework] = relationship(back_populates="lots")
@@ -288,6 +300,13 @@ class Lot(db.Model):
             if task_type.code == code:
                 return task_type.name
         return code or ""
+
+    @property
+    def social_clause(self) -> dict[str, Any] | None:
+        """The lot's social clause as the API gives it (SPEC 7.3), or None."""
+        if self.social_clause_kind is None:
+            return None
+        return {"kind": self.social_clause_kind, "target": self.social_clause_target}
 
     @property
     def is_reserved(self) -> bool:
@@ -455,6 +474,76 @@ class Award(db.Model):
 
     lot: Mapped[Lot] = relationship(back_populates="awards")
     provider: Mapped[Organisation] = relationship()
+
+
+class SocialClauseKind(enum.StrEnum):
+    SUBCONTRACTING_SHARE = "subcontracting_share"
+    TARGET_GROUP_HOURS = "target_group_hours"
+
+
+class AwardSubcontractor(db.Model):
+    """A social-economy subcontractor of an award (SPEC 7.3, Ghent): its crews (provider users of
+    the subcontractor) see and record the tasks of its task types on the main contractor's
+    rounds while the subcontracting runs; the main contractor invoices. The recognition status
+    it had on the day it started is kept; ending it keeps the row (the past stays)."""
+
+    __tablename__ = "award_subcontractors"
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ended_after_start"),
+        Index("ix_award_subcontractors_organisation", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    social_economy_status: Mapped[str] = mapped_column(String(20))
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    award: Mapped[Award] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    task_types: Mapped[list[SubcontractedTaskType]] = relationship(
+        back_populates="subcontractor", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
+
+
+class SubcontractedTaskType(db.Model):
+    """A task type an award's subcontractor does. While `active`, a task type of an award is
+    done by at most one subcontractor (a partial unique index)."""
+
+    __tablename__ = "subcontracted_task_types"
+    __table_args__ = (
+        Index(
+            "uq_subcontracted_task_types_active",
+            "award_id",
+            "task_type_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+        Index("ix_subcontracted_task_types_task_type", "task_type_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subcontractor_id: Mapped[int] = mapped_column(
+        ForeignKey("award_subcontractors.id", ondelete="CASCADE"), index=True
+    )
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"))
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id", ondelete="RESTRICT"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    subcontractor: Mapped[AwardSubcontractor] = relationship(back_populates="task_types")
+    task_type: Mapped[TaskType] = relationship()
 
 
 class Accession(db.Model):
@@ -689,3 +778,121 @@ def _award_uses_organisation(org_id: int) -> bool:
 
 register_identity_use(N_("named as beneficiary of a framework"), _framework_uses_organisation)
 register_identity_use(N_("awarded a lot"), _award_uses_organisation)
+
+
+# --- the provider's social action plan (SPEC 7.3, Ghent: "sociale criteria werk") -------------
+
+
+class ActionKind(enum.StrEnum):
+    WORK_EXPERIENCE = "work_experience"
+    HIRING = "hiring"
+    TRAINING = "training"
+    SUBCONTRACTING = "subcontracting"
+
+
+class ActionUnit(enum.StrEnum):
+    PERSONS = "persons"
+    HOURS = "hours"
+
+
+class ActionPlanStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+
+
+class ActionPlan(db.Model):
+    """The main contractor's social action plan for one award: filed (and refiled) by the
+    provider until the lead coordinator approves it; then fixed, and realised per quarter."""
+
+    __tablename__ = "action_plans"
+    __table_args__ = (enum_check("status", ActionPlanStatus, "status_allowed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(
+        enum_column_type(ActionPlanStatus), default=ActionPlanStatus.SUBMITTED
+    )
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    award: Mapped[Award] = relationship()
+    actions: Mapped[list[PlanAction]] = relationship(
+        back_populates="plan", order_by="PlanAction.id", cascade="all, delete-orphan"
+    )
+
+
+class PlanAction(db.Model):
+    """One action of a plan: a kind, a target in persons or hours, and a due date."""
+
+    __tablename__ = "plan_actions"
+    __table_args__ = (
+        enum_check("kind", ActionKind, "kind_allowed"),
+        enum_check("unit", ActionUnit, "unit_allowed"),
+        CheckConstraint("target > 0", name="target_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(enum_column_type(ActionKind))
+    target: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    unit: Mapped[str] = mapped_column(enum_column_type(ActionUnit))
+    due_date: Mapped[date]
+    description: Mapped[str] = mapped_column(Text, default="")
+    # When the lead coordinators and the provider were told it is late (once; framework-status).
+    late_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plan: Mapped[ActionPlan] = relationship(back_populates="actions")
+
+
+class ActionRealisation(db.Model):
+    """What the provider reports it realised of an action in one quarter (persons or hours, in
+    the action's unit). A new report of the same quarter supersedes the earlier one, which is
+    kept; the action's realised figure is the sum over quarters of their latest reports."""
+
+    __tablename__ = "action_realisations"
+    __table_args__ = (
+        CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter_range"),
+        CheckConstraint("realised >= 0", name="realised_not_negative"),
+        Index("ix_action_realisations_action_quarter", "action_id", "year", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    quarter: Mapped[int]
+    realised: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_realisations.id", ondelete="SET NULL")
+    )
+
+
+class ActionEvidence(db.Model):
+    """An evidence file of an action's quarter, kept with its uploader and date; never edited.
+    A new file that names an earlier one supersedes it (both are kept)."""
+
+    __tablename__ = "action_evidence"
+    __table_args__ = (
+        CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter_range"),
+        Index("ix_action_evidence_action_quarter", "action_id", "year", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    quarter: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int]
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_evidence.id", ondelete="SET NULL"), unique=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -142,6 +143,23 @@ class BeneficiariesSchema(Schema):
     organisation_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=1000))
 
 
+class SocialClauseSchema(Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["subcontracting_share", "target_group_hours"]),
+        metadata={
+            "description": "subcontracting_share: percent of the lot's accepted value done "
+            "through social-economy subcontractors; target_group_hours: target-group hours per "
+            "EUR 10,000 of accepted value."
+        },
+    )
+    target = fields.Decimal(
+        as_string=True,
+        required=True,
+        metadata={"description": "A percent (at most 100) or hours per EUR 10,000; above 0."},
+    )
+
+
 class LotSchema(Schema):
     id = fields.Integer(dump_only=True)
     framework_id = fields.Integer(dump_only=True)
@@ -170,6 +188,8 @@ class LotSchema(Schema):
     travel_kmh = fields.Integer(
         strict=True, load_default=30, validate=validate.Range(min=1, max=200)
     )
+    # SPEC 7.3 (Ghent): set while the framework is a draft; null: none.
+    social_clause = fields.Nested(SocialClauseSchema, allow_none=True, load_default=None)
 
 
 class ChecklistItemSchema(Schema):
@@ -295,6 +315,135 @@ class AwardSchema(Schema):
         validate=validate.Range(min=1, max=100000),
         metadata={"description": "Tasks a week."},
     )
+
+
+class SubcontractorSchema(Schema):
+    """A social-economy subcontractor of an award (SPEC 7.3) and the task types it does."""
+
+    id = fields.Integer(dump_only=True)
+    award_id = fields.Integer(dump_only=True)
+    organisation_id = _id(required=True)
+    organisation_name = fields.Function(lambda s: s.organisation.name, dump_only=True)
+    task_types = fields.Method(
+        "dump_task_types",
+        deserialize="load_task_types",
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Codes of the lot's task types the subcontractor does.",
+        },
+    )
+    social_economy_status = fields.String(
+        dump_only=True, metadata={"description": "Its recognition on the day it started."}
+    )
+    started_on = fields.Date(dump_only=True)
+    ended_on = fields.Date(dump_only=True, allow_none=True)
+    active = fields.Function(lambda s: s.ended_on is None, dump_only=True)
+
+    def dump_task_types(self, obj: Any) -> list[str]:
+        return sorted(row.task_type.code for row in obj.task_types)
+
+    def load_task_types(self, value: Any) -> Any:
+        return value  # the service checks them, every error at once
+
+
+class PlanActionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(
+        required=True,
+        metadata={"enum": ["work_experience", "hiring", "training", "subcontracting"]},
+    )
+    target = fields.Decimal(as_string=True, required=True, metadata={"description": "> 0"})
+    unit = fields.String(required=True, metadata={"enum": ["persons", "hours"]})
+    due_date = fields.Date(required=True, metadata={"description": "Not in the past."})
+    description = fields.String(load_default="")
+
+
+class ActionPlanBodySchema(Schema):
+    actions = fields.List(
+        fields.Raw(),
+        required=True,
+        metadata={"description": "Each: {kind, target, unit, due_date, description}."},
+    )
+
+
+class ActionPlanSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    award_id = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": ["submitted", "approved"]})
+    submitted_at = fields.DateTime(dump_only=True)
+    approved_at = fields.DateTime(dump_only=True, allow_none=True)
+    actions = fields.List(fields.Nested(PlanActionSchema), dump_only=True)
+
+
+class RealisationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    action_id = fields.Integer(dump_only=True)
+    year = fields.Raw(required=True, metadata={"type": "integer"})
+    quarter = fields.Raw(required=True, metadata={"type": "integer", "minimum": 1, "maximum": 4})
+    realised = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "Persons (whole) or hours, in the action's unit.",
+        },
+    )
+    note = fields.String(load_default="")
+    reported_at = fields.DateTime(dump_only=True)
+    reported_by_id = fields.Integer(dump_only=True, allow_none=True)
+    superseded_by_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class EvidenceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    action_id = fields.Integer(dump_only=True)
+    year = fields.Integer(dump_only=True)
+    quarter = fields.Integer(dump_only=True)
+    filename = fields.String(dump_only=True)
+    content_type = fields.String(dump_only=True)
+    size_bytes = fields.Integer(dump_only=True)
+    supersedes_id = fields.Integer(dump_only=True, allow_none=True)
+    uploaded_by_id = fields.Integer(dump_only=True, allow_none=True)
+    uploaded_at = fields.DateTime(dump_only=True)
+
+
+class SocialProgressSchema(Schema):
+    """An award's social clause against realised, its subcontractors and its action plan's
+    actions against realised, late ones flagged (SPEC 7.3)."""
+
+    award_id = fields.Function(lambda p: p["award"].id)
+    clause = fields.Method("dump_clause", allow_none=True)
+    subcontractors = fields.Function(
+        lambda p: SubcontractorSchema(many=True).dump(p["subcontractors"])
+    )
+    plan_status = fields.Function(lambda p: p["plan"].status if p["plan"] else None)
+    actions = fields.Method("dump_actions")
+
+    def dump_clause(self, progress: Any) -> dict[str, Any] | None:
+        clause = progress["clause"]
+        if clause is None:
+            return None
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in clause.items()}
+
+    def dump_actions(self, progress: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                **PlanActionSchema().dump(item.action),
+                "realised": str(item.realised),
+                "late": item.late,
+                "quarters": [
+                    {
+                        **q,
+                        "realised": str(q["realised"]),
+                        "reported_at": q["reported_at"].isoformat(),
+                    }
+                    for q in item.quarters
+                ],
+                "evidence": EvidenceSchema(many=True).dump(item.evidence),
+            }
+            for item in progress["actions"]
+        ]
 
 
 class AccessionSchema(Schema):

@@ -50,6 +50,7 @@ from central.frameworks.models import (
     PriceLine,
     PriceUnit,
     ProcedureKind,
+    SocialClauseKind,
     TaskType,
     add_years,
 )
@@ -107,6 +108,7 @@ LOT_FIELDS = (
     "urgent_days",
     "crew_day_minutes",
     "travel_kmh",
+    "social_clause",
 )
 MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
 MAX_TRAVEL_KMH = 200
@@ -790,6 +792,9 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
             merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=MAX_TRAVEL_KMH
         ),
     }
+    cleaned["social_clause_kind"], cleaned["social_clause_target"] = _clean_social_clause(
+        merged.get("social_clause"), errors
+    )
     if cleaned["service_type"]:
         # §7.6: a service type is typed as words or a code in any case, kept as a code.
         cleaned["service_type"] = code_from(cleaned["service_type"])
@@ -808,6 +813,48 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
             fields={"number": N_("Another lot of this framework has this number.")},
         )
     return cleaned
+
+
+# SPEC 7.3: the most a clause may ask: every euro through subcontractors, or target-group hours
+# per EUR 10,000 of accepted value (a full-time year is about 1,600 hours).
+MAX_CLAUSE_TARGET = {
+    SocialClauseKind.SUBCONTRACTING_SHARE: Decimal("100"),
+    SocialClauseKind.TARGET_GROUP_HOURS: Decimal("10000"),
+}
+
+
+def _clean_social_clause(value: Any, errors: dict) -> tuple[str | None, Decimal | None]:
+    """A lot's social clause (SPEC 7.3): None, or `{kind, target}` with kind
+    `subcontracting_share` (target: percent of the lot's accepted value, more than 0 and at
+    most 100) or `target_group_hours` (target: target-group hours per EUR 10,000, more than 0).
+    Every error at once, under `social_clause_kind` and `social_clause_target`."""
+    if value is None or value == {} or value == "":
+        return None, None
+    if not isinstance(value, dict):
+        errors["social_clause"] = N_("Give the social clause as a kind and a target, or none.")
+        return None, None
+    kind = value.get("kind")
+    if kind in (None, ""):
+        errors["social_clause_kind"] = N_("Choose the kind of social clause.")
+        kind = None
+    elif kind not in set(SocialClauseKind):
+        errors["social_clause_kind"] = N_(
+            "Choose subcontracting share or target-group hours per EUR 10,000."
+        )
+        kind = None
+    target = _amount(
+        value.get("target"),
+        "social_clause_target",
+        errors,
+        required=True,
+        maximum=MAX_CLAUSE_TARGET.get(kind, Decimal("10000")),
+    )
+    if target is not None and target <= 0:
+        errors["social_clause_target"] = N_("More than zero.")
+        target = None
+    if kind is None or target is None:
+        return None, None
+    return kind, target
 
 
 def create_lot(framework: Framework, values: dict[str, Any], *, actor: Any) -> Lot:
@@ -831,7 +878,14 @@ def update_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Lot:
     cleaned = _clean_lot(values, framework, lot)
     changed = sorted(k for k, v in cleaned.items() if getattr(lot, k) != v)
     if framework.is_running:
-        fixed = [name for name in changed if name not in RUNNING_LOT_FIELDS]
+        # The social clause is a term of the tender (SPEC 7.3), fixed like the reservation.
+        fixed = sorted(
+            {
+                "social_clause" if name.startswith("social_clause") else name
+                for name in changed
+                if name not in RUNNING_LOT_FIELDS
+            }
+        )
         if fixed:
             raise Conflict(
                 N_("An active framework's lot cannot change its %(fields)s."),

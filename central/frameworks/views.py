@@ -112,9 +112,23 @@ def frameworks_summary() -> Summary:
     return summary
 
 
+def action_kind_label(kind: str) -> str:
+    from central.frameworks.action_plans import ACTION_KIND_LABELS
+
+    return _(ACTION_KIND_LABELS[kind]).capitalize() if kind in ACTION_KIND_LABELS else kind
+
+
+def action_unit_label(unit: str) -> str:
+    from central.frameworks.action_plans import ACTION_UNIT_LABELS
+
+    return _(ACTION_UNIT_LABELS[unit]) if unit in ACTION_UNIT_LABELS else unit
+
+
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {
+        "action_kind_label": action_kind_label,
+        "action_unit_label": action_unit_label,
         "framework_status_label": status_label,
         "frameworks_summary": frameworks_summary,
     }
@@ -416,6 +430,8 @@ def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
         form.number.data = len(framework.lots) + 1
     if lot is not None and request.method == "GET" and lot.max_value is not None:
         form.max_value.data = str(lot.max_value)
+    if lot is not None and request.method == "GET" and lot.social_clause_target is not None:
+        form.social_clause_target.data = str(lot.social_clause_target)
     if form.validate_on_submit():
         try:
             if lot is None:
@@ -754,3 +770,7 @@ def reject(accession_id: int):
 @login_required
 def withdraw(accession_id: int):
     return _decide(accession_id, "withdraw")
+
+
+# An award's social page (SPEC 7.3) registers its routes on this blueprint.
+from central.frameworks import social_views  # noqa: E402, F401

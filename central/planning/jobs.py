@@ -77,11 +77,14 @@ MEASURED_UNITS = frozenset({PriceUnit.METRE.value, PriceUnit.SQUARE_METRE.value}
 def framework_status(session: Session, today: date) -> dict[str, Any]:
     """Expire frameworks past their end date; recompute `exhausted` and the 80/90/100 % alerts
     (rules 2 and 6); alert the lead coordinators of recognitions that awards rely on and that
-    end within 60 days (SPEC 7.2). Idempotent: the second run changes nothing."""
+    end within 60 days (SPEC 7.2), and them and the provider of late social actions (SPEC 7.3).
+    Idempotent: the second run changes nothing."""
+    from central.frameworks.action_plans import alert_late_actions
     from central.organisations.alerts import alert_expiring_recognitions
 
     counts = framework_services.refresh_frameworks(today)
     counts.update(alert_expiring_recognitions(session, today))  # SPEC 7.2: 60 days ahead
+    counts.update(alert_late_actions(session, today))  # SPEC 7.3: late social actions
     session.commit()
     return counts
 

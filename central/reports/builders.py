@@ -565,6 +565,44 @@ def _cents_sum(column: Any) -> Any:
     return func.sum(cast(func.round(column * 100), Integer))
 
 
+def subcontracted_social(award: Any = None) -> ColumnElement[bool]:
+    """SQL: a task (joined to its Round and its Award) done by a social-economy subcontractor
+    (SPEC 7.3): its award gave the task's type to a subcontractor whose subcontracting ran on
+    the day the work was done, and who held a recognition valid that day. Its value counts as
+    social-economy spend, though the main contractor invoices it."""
+    from sqlalchemy import exists, or_
+
+    from central.frameworks.models import Award, AwardSubcontractor, SubcontractedTaskType
+    from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY, Recognition
+
+    award = award if award is not None else Award
+    day = Task.done_on
+    return exists(
+        select(SubcontractedTaskType.id)
+        .join(AwardSubcontractor, AwardSubcontractor.id == SubcontractedTaskType.subcontractor_id)
+        .join(Recognition, Recognition.organisation_id == AwardSubcontractor.organisation_id)
+        .where(
+            SubcontractedTaskType.award_id == award.id,
+            SubcontractedTaskType.task_type_id == Task.task_type_id,
+            AwardSubcontractor.started_on <= day,
+            or_(AwardSubcontractor.ended_on.is_(None), AwardSubcontractor.ended_on > day),
+            Recognition.status.in_(sorted(RECOGNISED_SOCIAL_ECONOMY)),
+            Recognition.valid_from <= day,
+            or_(Recognition.valid_until.is_(None), Recognition.valid_until >= day),
+        )
+    )
+
+
+def _any_subcontracting(session: Session, framework_ids: list[int] | None) -> bool:
+    """Whether any award of these frameworks (None: any) ever had a subcontractor."""
+    from central.frameworks.models import Award, AwardSubcontractor, Lot
+
+    probe = select(AwardSubcontractor.id).join(Award, Award.id == AwardSubcontractor.award_id)
+    if framework_ids is not None:
+        probe = probe.join(Lot, Lot.id == Award.lot_id).where(Lot.framework_id.in_(framework_ids))
+    return session.scalar(probe.limit(1)) is not None
+
+
 def _year_tasks(
     session: Session, framework_ids: list[int] | None, year: int, member_id: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -590,6 +628,17 @@ def _year_tasks(
     # The month of billing, NULL for work that was only done (not billed) in the year.
     month = case((billed_in_year, month_of(Task.accepted_at, buckets)), else_=None).label("month")
     kept = func.coalesce(Award.social_economy_status, "none").label("kept")
+    # SPEC 7.3: work the award's social-economy subcontractor did (only billed work matters).
+    # Asked per task only when some award of these frameworks has a subcontractor, so that the
+    # report costs nothing more where there is none.
+    if _any_subcontracting(session, framework_ids):
+        subcontracted = case((billed_in_year & subcontracted_social(), 1), else_=0).label(
+            "subcontracted"
+        )
+        by_subcontracting = [subcontracted]
+    else:
+        subcontracted = literal(0).label("subcontracted")
+        by_subcontracting = []
     stmt = (
         select(
             Round.framework_id.label("framework_id"),
@@ -597,6 +646,7 @@ def _year_tasks(
             Round.member_id.label("member_id"),
             month,
             kept,
+            subcontracted,
             Task.amount.label("amount"),
             func.count().label("rows"),
             func.sum(case((served_in_year, 1), else_=0)).label("served"),
@@ -614,6 +664,7 @@ def _year_tasks(
             Round.member_id,
             month,
             kept,
+            *by_subcontracting,
             Task.amount,
         )
     )
@@ -635,7 +686,10 @@ def _year_tasks(
     if billed.empty:
         return work[work_columns], pd.DataFrame(columns=spend_columns)
     # Exact integer cents: the sum of the tasks' stored amounts, as the statement lines add them.
-    billed["social"] = [k in RECOGNISED_SOCIAL_ECONOMY for k in billed["kept"]]
+    billed["social"] = [
+        k in RECOGNISED_SOCIAL_ECONOMY or bool(int(sub))
+        for k, sub in zip(billed["kept"], billed["subcontracted"], strict=True)
+    ]
     billed["cents"] = [
         int(_decimal(a).scaleb(2)) * int(n)
         for a, n in zip(billed["amount"], billed["rows"], strict=True)
@@ -771,6 +825,22 @@ def _impact(
             .join(Lot, Lot.id == Award.lot_id)
             .where(Lot.framework_id.in_(list(frameworks)))
             .order_by(Award.id)
+        ):
+            if kept_status.get((f, p)) not in RECOGNISED_SOCIAL_ECONOMY:
+                kept_status[(f, p)] = status
+        # SPEC 7.3: a subcontractor's own rows (its labour) show the status it started with.
+        from central.frameworks.models import AwardSubcontractor
+
+        for f, p, status in session.execute(
+            select(
+                Lot.framework_id,
+                AwardSubcontractor.organisation_id,
+                AwardSubcontractor.social_economy_status,
+            )
+            .join(Award, Award.id == AwardSubcontractor.award_id)
+            .join(Lot, Lot.id == Award.lot_id)
+            .where(Lot.framework_id.in_(list(frameworks)))
+            .order_by(AwardSubcontractor.id)
         ):
             if kept_status.get((f, p)) not in RECOGNISED_SOCIAL_ECONOMY:
                 kept_status[(f, p)] = status

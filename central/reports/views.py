@@ -468,11 +468,28 @@ def social_impact():
         framework=framework,
         year=year,
         data=data,
+        clauses=_social_clauses(framework),
         rows=data["rows"].to_dict(orient="records") if data else [],
         chart=chart,
         share_chart=share_chart,
         hours_per_fte=hours_per_fte,
     )
+
+
+def _social_clauses(framework: Framework | None) -> list[dict[str, Any]]:
+    """For the lead coordinator: each award of a lot with a social clause, its target against
+    what recorded work and labour realised over the term (SPEC 7.3)."""
+    from central.core.permissions import leads_framework
+    from central.frameworks.action_plans import clause_progress
+
+    if framework is None or not leads_framework(current_user, framework):
+        return []
+    return [
+        {"award": award, "lot": lot, "clause": clause_progress(award)}
+        for lot in framework.lots
+        if lot.social_clause_kind is not None
+        for award in lot.awards
+    ]
 
 
 @bp.route("/reports/social-impact/member")

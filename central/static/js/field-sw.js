@@ -12,7 +12,8 @@ var AT_ONCE = 4;
 
 function isFieldPage(url) {
   return url.pathname === "/field/rounds" || url.pathname.indexOf("/field/rounds/") === 0 ||
-    url.pathname.indexOf("/field/tasks/") === 0;
+    url.pathname.indexOf("/field/tasks/") === 0 ||
+    url.pathname.indexOf("/field/subcontracted") === 0;  // a subcontractor's crew (SPEC 7.3)
 }
 function isAsset(url) {
   return url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/vendor/") === 0;
