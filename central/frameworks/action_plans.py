@@ -28,7 +28,7 @@ from sqlalchemy import case, func, select
 
 from central.core import audit, storage
 from central.core.clock import today
-from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
+from central.core.errors import N_, Conflict, Forbidden, Message, NotFound, ValidationError
 from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.extensions import db
@@ -634,3 +634,17 @@ ACTION_KIND_LABELS = {
     ActionKind.SUBCONTRACTING: N_("subcontracting"),
 }
 ACTION_UNIT_LABELS = {ActionUnit.PERSONS: N_("persons"), ActionUnit.HOURS: N_("hours")}
+
+
+def evidence_response(plan: ActionPlan, evidence_id: int):
+    """An evidence file of the plan, streamed from the file store (its caller checked the reach)."""
+    evidence = db.session.get(ActionEvidence, evidence_id)
+    if evidence is None or evidence.action_id not in {a.id for a in plan.actions}:
+        raise NotFound(N_("Not found."))
+    try:
+        response = storage.current_storage().response(evidence.storage_key, evidence.content_type)
+    except (storage.FileMissing, ValueError):
+        raise NotFound(N_("Not found.")) from None
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = f'attachment; filename="{evidence.filename}"'
+    return response

@@ -26,7 +26,6 @@ from central.extensions import db
 from central.frameworks import action_plans, services, subcontracting
 from central.frameworks.models import (
     Accession,
-    ActionEvidence,
     ActionPlan,
     Award,
     AwardSubcontractor,
@@ -581,22 +580,7 @@ def add_evidence(award_id: int, action_id: int):
     produces=("application/pdf", "image/jpeg"),
 )
 def get_evidence(award_id: int, evidence_id: int):
-    return evidence_response(_plan(_plan_award(award_id)), evidence_id)
-
-
-def evidence_response(plan: ActionPlan, evidence_id: int):
-    from central.core import storage
-
-    evidence = db.session.get(ActionEvidence, evidence_id)
-    if evidence is None or evidence.action_id not in {a.id for a in plan.actions}:
-        raise NotFound(N_("Not found."))
-    try:
-        response = storage.current_storage().response(evidence.storage_key, evidence.content_type)
-    except (storage.FileMissing, ValueError):
-        raise NotFound(N_("Not found.")) from None
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Disposition"] = f'attachment; filename="{evidence.filename}"'
-    return response
+    return action_plans.evidence_response(_plan(_plan_award(award_id)), evidence_id)
 
 
 @endpoint(

@@ -21,7 +21,6 @@ from central.core.forms import form_error
 from central.core.permissions import get_visible, leads_framework, plan_awards
 from central.extensions import db
 from central.frameworks import action_plans, subcontracting
-from central.frameworks.api import evidence_response
 from central.frameworks.models import Award
 from central.frameworks.social_forms import (
     EMPTY_ACTION_ROWS,
@@ -295,4 +294,4 @@ def award_evidence(award_id: int, evidence_id: int):
     plan = action_plans.plan_of(award)
     if plan is None:
         abort(404)
-    return evidence_response(plan, evidence_id)
+    return action_plans.evidence_response(plan, evidence_id)

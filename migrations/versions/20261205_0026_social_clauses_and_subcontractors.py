@@ -1,7 +1,7 @@
 """lots: social clause; awards: social-economy subcontractors and the task types they do
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-05 08:40:00
 
 SPEC 7.3 (Ghent). Existing lots have no social clause; there are no subcontractors yet.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0026'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
