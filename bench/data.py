@@ -438,6 +438,35 @@ class Dataset:
             ("id", "lot_id", "provider_id", "rank", "weekly_capacity", "created_at"),
             awards, len(awards),
         )  # fmt: skip
+        # SPEC 7.3 (Ghent): in the current framework every lot's first award subcontracts its
+        # inspections to the lot's second provider from the framework's start, so that the
+        # social-impact report's subcontracting question runs over the whole year's tasks.
+        current = len(self.frameworks) - 1
+        first_award = {lot: award for award, lot, _p, rank, _c, _t in awards if rank == 1}
+        subcontractors, subcontracted = [], []
+        for p in range(scale.lots):
+            if len(self.awards[p]) < 2:
+                continue
+            lot = self.lot_id[(current, p)]
+            award = first_award[lot]
+            sub_id = len(subcontractors) + 1
+            subcontractors.append(
+                (sub_id, award, int(self.awards[p][1]), "maatwerkbedrijf",
+                 self.frameworks[current]["start"].isoformat(), None, created, None, None, None)
+            )  # fmt: skip
+            inspection = self.task_type_id[(lot, INSPECTION)]
+            subcontracted.append((sub_id, sub_id, award, inspection, True))
+        yield Table(
+            "award_subcontractors",
+            ("id", "award_id", "organisation_id", "social_economy_status", "started_on",
+             "ended_on", "created_at", "created_by_id", "ended_at", "ended_by_id"),
+            subcontractors, len(subcontractors),
+        )  # fmt: skip
+        yield Table(
+            "subcontracted_task_types",
+            ("id", "subcontractor_id", "award_id", "task_type_id", "active"),
+            subcontracted, len(subcontracted),
+        )  # fmt: skip
         yield Table(
             "framework_beneficiaries",
             ("framework_id", "organisation_id", "created_at"),
