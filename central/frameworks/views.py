@@ -572,6 +572,10 @@ def record_change(framework_id: int):
         db.session.commit()
         flash(_("The change is recorded."), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + "#changes")
+    if form.errors:
+        rule_errors(
+            form, lambda: services.record_change(framework, form.values(), actor=current_user)
+        )
     status = 400 if form.errors else 200
     return _render_form("frameworks/change_form.html", status, form=form, framework=framework)
 
@@ -661,6 +665,13 @@ def accede(framework_id: int):
         db.session.commit()
         flash(_("Your request is sent to the coordinator."), "success")
         return redirect(url_for("frameworks.accession", accession_id=accession.id))
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: services.request_accession(
+                framework, form.lot_ids.data, form.order_reference.data, actor=current_user
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form(
         "frameworks/accede.html", status, form=form, framework=framework, covered=covered
