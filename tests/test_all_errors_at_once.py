@@ -23,7 +23,7 @@ from central.organisations.models import Organisation, Recognition
 from central.planning.models import Closure, Crew
 from central.reports.models import Credit, ExternalSocialSpend, MaintenanceBudget
 from tests.conftest import csrf_token
-from tests.factories import make_org, make_user
+from tests.factories import make_asset, make_org, make_user
 from tests.test_sweep import make_tenant
 
 LONG = "x" * 201
@@ -133,6 +133,21 @@ CASES = {
             m("The place is outside Belgium."),
             m("Give the address of the place."),
             m("At most %(max)s characters.", max=2000),
+        ],
+        Need,
+    ),
+    "need-in-another-municipality": Case(
+        "member",
+        "/needs/new",
+        {"lat": "51.2194", "lon": "4.4025", "address": "", "description": ""},
+        [
+            # Izegem placed a need in Antwerp (issue 15): refused with the reason
+            m(
+                "The place lies outside your municipality: more than 2 km from all of "
+                "your assets. Check the position on the map."
+            ),
+            m("Give the address of the place."),
+            m("Describe what is needed"),
         ],
         Need,
     ),
@@ -356,6 +371,7 @@ def world(db):
     round_ = db.session.get(Round, ids["round_id"])
     round_.status = RoundStatus.IN_PROGRESS
     round_.scheduled_date = date.today() - timedelta(days=1)
+    make_asset(db.session.get(Organisation, ids["member_id"]))  # enough assets to know its area
     users = dict(tenant.users, admin=make_user("admin"))
     make_org("provider")  # another provider, for the forms that choose one
     db.session.commit()
