@@ -97,8 +97,10 @@ def rule_errors(
     its field messages go to the fields that have no error yet. Input the rules cannot read yet
     (a date still missing) leaves those fields to the next submit. `renamed` maps a service's
     field to the form's (lot_id and task_type to one lot_task choice)."""
+    from central.core.mail import OUTBOX
     from central.extensions import db
 
+    queued = list(db.session.info.get(OUTBOX, []))
     try:
         with db.session.begin_nested():
             attempt()
@@ -115,3 +117,6 @@ def rule_errors(
                 field.errors = [exc.translated(m) for m in messages]
     except (TypeError, ValueError, ArithmeticError):
         pass  # a value the form could not parse reached the rules: its own error says so
+    finally:
+        # A mail the trial queued was rolled back with it: it is never sent.
+        db.session.info[OUTBOX] = queued
