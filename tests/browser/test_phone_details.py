@@ -103,6 +103,7 @@ def test_the_header_takes_little_of_a_phones_screen(
     assert header["height"] <= 0.2 * PHONE["height"], header
     main = page.locator("main").bounding_box()
     assert main is not None and main["y"] < 0.25 * PHONE["height"]
+    assert _page_width(page) <= PHONE["width"]  # the menu row scrolls, not the page
     # Every link of the menu is still there, one sideways swipe away.
     last = page.locator("nav.main-nav li").last
     last.scroll_into_view_if_needed()
