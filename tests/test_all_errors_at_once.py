@@ -151,6 +151,17 @@ CASES = {
         ],
         Need,
     ),
+    "public-report": Case(
+        "anonymous",
+        "/r/{public_token}",
+        {"category": "", "text": "", "email": "geen-adres"},
+        [
+            m("Choose one"),
+            m("Describe the problem"),
+            m("Enter a valid e-mail address or leave it empty."),  # a rule
+        ],
+        Need,
+    ),
     "need-triage": Case(
         "member",
         "/needs/{need_id}",
@@ -365,6 +376,7 @@ def world(db):
         db.select(Statement.id).where(Statement.member_id == ids["member_id"])
     )
     ids["member_user_id"] = tenant.users["member"].id
+    ids["public_token"] = db.session.get(Asset, ids["asset_id"]).public_token
     # The labour form takes a round in progress.
     from central.planning.models import Round, RoundStatus
 
@@ -390,7 +402,8 @@ def _count(model) -> int:
 def test_every_error_of_a_page_form_at_once(app, client, login_as, world, name):
     case = CASES[name]
     users, ids = world
-    login_as(users[case.role])
+    if case.role != "anonymous":
+        login_as(users[case.role])
     data = {k: v.format(**ids) for k, v in case.data.items()}
     before = (_count(case.model), _count(AuditEvent))
     response = client.post(case.path.format(**ids), data={**data, "csrf_token": csrf_token(client)})
