@@ -280,6 +280,17 @@ CASES = {
         [m("Enter the recognition number."), m("Enter a date as YYYY-MM-DD.")],
         Recognition,
     ),
+    "succession": Case(
+        "admin",
+        "/admin/organisations/{member_id}/succession",
+        {"successor_id": "0", "effective_date": "morgen", "code_prefix": "X" * 21},
+        [
+            m("Choose the authority that succeeds it."),
+            m("Enter a date as YYYY-MM-DD."),
+            m("At most 20 characters."),
+        ],
+        AuditEvent,
+    ),
     "user-new": Case(
         "admin",
         "/admin/users/new",
