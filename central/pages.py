@@ -16,17 +16,17 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField
 
+from central.core.forms import CentralForm
 from central.core.security import safe_next_url
 from central.extensions import db
 
 bp = Blueprint("pages", __name__)
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(CentralForm):
     lang = SelectField(choices=[("nl", "Nederlands"), ("en", "English")])
     next = HiddenField()
 

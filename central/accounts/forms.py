@@ -1,19 +1,20 @@
 """Forms for sign-in, passwords, tokens and (admin) user accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from central.core.forms import CentralForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(CentralForm):
     email = EmailField(
         _l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address"))]
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(CentralForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(_l("Enter the code")), Length(max=32)],
@@ -23,7 +24,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(CentralForm):
     code = StringField(
         _l("Code from the app"),
         validators=[DataRequired(_l("Enter the code")), Length(max=32)],
@@ -31,7 +32,7 @@ class EnrolForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(CentralForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[
@@ -41,7 +42,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CentralForm):
     password = PasswordField(
         _l("New password"),
         validators=[
@@ -61,7 +62,7 @@ class ChangePasswordForm(ResetPasswordForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(CentralForm):
     name = StringField(
         _l("Token name"),
         validators=[DataRequired(_l("Give the token a name")), Length(max=100)],
@@ -69,7 +70,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CentralForm):
     """An empty form: a POST with a CSRF token, for confirmed actions."""
 
 
@@ -83,7 +84,7 @@ def role_choices():
     ]
 
 
-class UserForm(FlaskForm):
+class UserForm(CentralForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[

@@ -103,6 +103,35 @@ def _organisation(organisation_id: int | None) -> Organisation | None:
     return org
 
 
+class _Errors:
+    """The errors of an account's rules, kept so that all of them are said at once (§7.6)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+        self.first: list[str] = []
+
+    def check(self, rule: Any, *args: Any) -> Any:
+        """The rule's result, or None when it failed (its errors kept)."""
+        try:
+            return rule(*args)
+        except ValidationError as exc:
+            self.first.append(exc.message)
+            for name, messages in exc.fields.items():
+                self.fields.setdefault(name, []).extend(messages)
+            return None
+
+    def raise_any(self) -> None:
+        if self.first:
+            raise ValidationError(self.first[0], fields=self.fields)
+
+
+def _taken() -> None:
+    raise ValidationError(
+        N_("An account with this e-mail address already exists."),
+        fields={"email": N_("Another account uses this e-mail address.")},
+    )
+
+
 def _email_taken(email: str, exclude_id: int | None = None) -> bool:
     stmt = select(User.id).where(User.email == email)
     if exclude_id is not None:
@@ -120,18 +149,18 @@ def create_user(
     actor: User | None = None,
 ) -> tuple[User, str | None]:
     """Create an account; a generated password is returned when none is given."""
-    email = normalise_email(email)
-    if _email_taken(email):
-        raise ValidationError(
-            N_("An account with this e-mail address already exists."),
-            fields={"email": N_("Another account uses this e-mail address.")},
-        )
-    organisation = _organisation(organisation_id)
-    _check_role_and_organisation(role, organisation)
+    errors = _Errors()
+    email = errors.check(normalise_email, email)
+    if email is not None and _email_taken(email):
+        errors.check(_taken)
+    organisation = errors.check(_organisation, organisation_id)
+    if "organisation_id" not in errors.fields:
+        errors.check(_check_role_and_organisation, role, organisation)
     generated = None
     if password is None:
         password = generated = secrets.token_urlsafe(12)
-    check_password_rules(password)
+    errors.check(check_password_rules, password)
+    errors.raise_any()
     user = User(
         email=email,
         role=role,
@@ -148,24 +177,26 @@ def create_user(
 
 def update_user(user: User, changes: dict[str, Any], *, actor: User | None) -> User:
     """Change an account's e-mail, role, organisation, password or active flag."""
+    errors = _Errors()
+    email = user.email
     if "email" in changes:
-        email = normalise_email(changes["email"])
-        if _email_taken(email, exclude_id=user.id):
-            raise ValidationError(
-                N_("An account with this e-mail address already exists."),
-                fields={"email": N_("Another account uses this e-mail address.")},
-            )
-        user.email = email
+        email = errors.check(normalise_email, changes["email"])
+        if email is not None and _email_taken(email, exclude_id=user.id):
+            errors.check(_taken)
     role = changes.get("role", user.role)
     org_id = changes.get("organisation_id", user.organisation_id)
-    organisation = _organisation(org_id)
-    _check_role_and_organisation(role, organisation)
+    organisation = errors.check(_organisation, org_id)
+    if "organisation_id" not in errors.fields:
+        errors.check(_check_role_and_organisation, role, organisation)
+    if changes.get("password"):
+        errors.check(check_password_rules, changes["password"])
+    errors.raise_any()
+    user.email = email
     if role != user.role:
         # Open sessions were signed in under the old role's rules (e.g. without a second factor).
         user.session_version += 1
     user.role, user.organisation_id, user.organisation = role, org_id, organisation
     if changes.get("password"):
-        check_password_rules(changes["password"])
         user.password_hash = hash_password(changes["password"])
         user.session_version += 1
         revoke_all_tokens(user, actor=actor)

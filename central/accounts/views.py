@@ -36,7 +36,7 @@ from central.accounts.forms import (
 from central.accounts.models import User
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.core.limits import password_reset_limit, sign_in_limit
 from central.core.mail import send_mail
 from central.core.pagination import paginate
@@ -330,7 +330,7 @@ def reset_password(token: str):
         if revoked:
             flash(_tokens_revoked(revoked), "info")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form)
+    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -350,7 +350,7 @@ def change_password():
         if revoked:
             flash(_tokens_revoked(revoked), "info")
         return redirect(url_for("pages.home"))
-    return render_template("accounts/password.html", form=form)
+    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -413,7 +413,8 @@ def edit_user(user_id: int | None = None):
     form.organisation_id.choices = _organisation_choices()
     if request.method == "GET" and user is not None:
         form.organisation_id.data = user.organisation_id or 0
-    if form.validate_on_submit():
+
+    def save() -> User:
         values = {
             "email": form.email.data,
             "role": form.role.data,
@@ -422,11 +423,14 @@ def edit_user(user_id: int | None = None):
         }
         if form.password.data:
             values["password"] = form.password.data
+        if user is None:
+            return services.create_user(actor=current_user, **values)[0]
+        return services.update_user(user, values, actor=current_user)
+
+    status = 200
+    if form.validate_on_submit():
         try:
-            if user is None:
-                user, _generated = services.create_user(actor=current_user, **values)
-            else:
-                services.update_user(user, values, actor=current_user)
+            user = save()
         except DomainError as exc:
             status = form_error(form, exc)
             return render_template(
@@ -435,9 +439,12 @@ def edit_user(user_id: int | None = None):
         db.session.commit()
         flash(_("The account %(email)s is saved.", email=user.email), "success")
         return redirect(url_for("accounts.users"))
+    if form.errors:
+        rule_errors(form, save)
+        status = 400
     return render_template(
         "accounts/user_form.html", form=form, user=user, enrolled=_enrolled(user)
-    )
+    ), status
 
 
 def _enrolled(user: User | None) -> bool:

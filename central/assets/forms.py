@@ -1,7 +1,6 @@
 """Forms: an asset, the import file, a service plan and a need."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -14,11 +13,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from central.core.forms import CentralForm
 
-class AssetForm(FlaskForm):
+
+class AssetForm(CentralForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(_l("Enter the asset's code")), Length(max=64)],
@@ -60,7 +61,7 @@ class AssetForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CentralForm):
     file = FileField(
         _l("Inventory file"),
         validators=[FileRequired(_l("Choose a CSV or XLSX file"))],
@@ -68,7 +69,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(CentralForm):
     """Confirms the previewed upload, kept on the server under a random name."""
 
     upload = HiddenField()
@@ -95,7 +96,7 @@ MONTHS = [
 ]
 
 
-class ServicePlanForm(FlaskForm):
+class ServicePlanForm(CentralForm):
     lot_task = SelectField(
         _l("Lot and task type"),
         validators=[DataRequired(_l("Choose a lot and task type"))],
@@ -105,7 +106,7 @@ class ServicePlanForm(FlaskForm):
     interval_months = IntegerField(
         _l("Every (months)"),
         validators=[
-            DataRequired(_l("Enter the interval in months")),
+            InputRequired(_l("Enter the interval in months")),
             NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
         ],
     )
@@ -118,7 +119,7 @@ class ServicePlanForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class NeedForm(FlaskForm):
+class NeedForm(CentralForm):
     asset_code = StringField(
         _l("Asset code"),
         validators=[Optional(), Length(max=64)],
@@ -153,7 +154,7 @@ class NeedForm(FlaskForm):
     )
 
 
-class NeedTriageForm(FlaskForm):
+class NeedTriageForm(CentralForm):
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     quantity = StringField(
         _l("Quantity"),
@@ -168,7 +169,7 @@ class NeedTriageForm(FlaskForm):
     )
 
 
-class PublicReportForm(FlaskForm):
+class PublicReportForm(CentralForm):
     """A passer-by's report on a hydrant (SPEC 7.4); the service checks the values."""
 
     category = SelectField(_l("What is wrong?"), validators=[DataRequired(_l("Choose one"))])

@@ -19,7 +19,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
@@ -35,7 +34,7 @@ from central.assets.models import (
 )
 from central.assets.public import public_url
 from central.core.errors import DomainError
-from central.core.forms import form_error
+from central.core.forms import CentralForm, form_error
 from central.core.pagination import paginate
 from central.core.permissions import (
     get_visible,
@@ -55,12 +54,12 @@ bp = Blueprint("hydrants", __name__)
 HYDRANT_ROLES = ("viewer", "member", "coordinator")
 
 
-class StatusChangeForm(FlaskForm):
+class StatusChangeForm(CentralForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
     need_id = HiddenField()
 
 
-class ServedByForm(FlaskForm):
+class ServedByForm(CentralForm):
     fire_zone_id = SelectField(_l("Fire zone"), coerce=int)
     water_company_id = SelectField(_l("Water company"), coerce=int)
 

@@ -15,7 +15,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 from wtforms import StringField
@@ -26,7 +25,7 @@ from central.assets.views import bp
 from central.core import audit
 from central.core.api import endpoint
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
-from central.core.forms import form_error
+from central.core.forms import CentralForm, form_error, rule_errors
 from central.core.permissions import ROLE_ACTIONS, require_role
 from central.extensions import db
 
@@ -200,7 +199,7 @@ def update_asset_kind(kind_id: int, data):
 # --- page ---------------------------------------------------------------------------------------
 
 
-class AssetKindForm(FlaskForm):
+class AssetKindForm(CentralForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -239,6 +238,7 @@ def asset_kinds_page():
             flash(_("Asset kind %(code)s added.", code=kind.code), "success")
             return redirect(url_for("assets.asset_kinds_page"))
     elif form.is_submitted():
+        rule_errors(form, lambda: create_kind(form.data, actor=current_user))
         status = 400
     kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.code)))
     return render_template("assets/kinds.html", form=form, kinds=kinds), status

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from central.assets import public_reports
 from central.assets.forms import PublicReportForm
 from central.core.errors import N_, DomainError, ValidationError
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.extensions import db, limiter
 from central.fieldwork.photos import PHOTO_MAX_BYTES
 
@@ -108,6 +108,14 @@ def report(token: str):
             return _page("public/report.html", status, form=form, asset=asset, kind=kind)
         db.session.commit()
         return _private(redirect(url_for("public.thanks", token=token)))
+    if form.errors:
+        # The report's rules too, all at once (its photo is not stored for a trial).
+        rule_errors(
+            form,
+            lambda: public_reports.report_problem(
+                asset, category=form.category.data, text=form.text.data, email=form.email.data
+            ),
+        )
     status = 400 if form.errors else 200
     return _page("public/report.html", status, form=form, asset=asset, kind=kind)
 

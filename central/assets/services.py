@@ -485,27 +485,36 @@ def _clean_plan(
     else:
         merged["season_months"] = months_to_mask(list(months))
     merged["active"] = bool(merged.get("active", True))
+    # A second active plan for the same work is said together with the other errors (§7.6).
+    twice = N_("An active plan for this lot, task type and kind exists already; change that one.")
+    duplicate = (
+        merged["active"]
+        and not {"lot_id", "task_type", "asset_kind"} & errors.keys()
+        and _active_plan_exists(member_id, lot_id, task_type, kind, current)
+    )
     if errors:
+        if duplicate:
+            errors["task_type"] = twice
         raise ValidationError(next(iter(errors.values())), fields=errors)
     _require_acceded(member_id, lot_id)
-    if merged["active"]:
-        stmt = select(ServicePlan.id).where(
-            ServicePlan.member_id == member_id,
-            ServicePlan.lot_id == lot_id,
-            ServicePlan.task_type == task_type,
-            ServicePlan.active.is_(True),
-            ServicePlan.asset_kind.is_(None) if kind is None else ServicePlan.asset_kind == kind,
-        )
-        if current is not None:
-            stmt = stmt.where(ServicePlan.id != current.id)
-        if db.session.scalar(stmt) is not None:
-            raise Conflict(
-                N_(
-                    "An active plan for this lot, task type and kind exists already; "
-                    "change that one."
-                )
-            )
+    if duplicate:
+        raise Conflict(twice, fields={"task_type": twice})
     return merged
+
+
+def _active_plan_exists(
+    member_id: int, lot_id: int, task_type: str, kind: str | None, current: ServicePlan | None
+) -> bool:
+    stmt = select(ServicePlan.id).where(
+        ServicePlan.member_id == member_id,
+        ServicePlan.lot_id == lot_id,
+        ServicePlan.task_type == task_type,
+        ServicePlan.active.is_(True),
+        ServicePlan.asset_kind.is_(None) if kind is None else ServicePlan.asset_kind == kind,
+    )
+    if current is not None:
+        stmt = stmt.where(ServicePlan.id != current.id)
+    return db.session.scalar(stmt) is not None
 
 
 def create_service_plan(member_id: int, values: dict[str, Any], *, actor: Any) -> ServicePlan:

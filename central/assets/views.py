@@ -43,8 +43,8 @@ from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServiceP
 from central.core import storage
 from central.core.audit import AuditEvent
 from central.core.clock import today
-from central.core.errors import N_, DomainError, FileTooLarge
-from central.core.forms import form_error
+from central.core.errors import N_, DomainError, FileTooLarge, ValidationError
+from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
 from central.core.permissions import (
     get_visible,
@@ -241,6 +241,15 @@ def edit(asset_id: int | None = None):
         db.session.commit()
         flash(_("Asset %(code)s is saved.", code=asset.code), "success")
         return redirect(url_for("assets.detail", asset_id=asset.id))
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: (
+                services.create_asset(member_id, _asset_values(form), actor=current_user)
+                if asset is None
+                else services.update_asset(asset, _asset_values(form), actor=current_user)
+            ),
+        )
     status = 400 if form.is_submitted() else 200
     return render_template("assets/form.html", form=form, asset=asset), status
 
@@ -445,7 +454,8 @@ def plan_edit(plan_id: int | None = None):
         form.lot_task.data = f"{plan.lot_id}:{plan.task_type}"
         form.asset_kind.data = plan.asset_kind or ""
         form.season_months.data = plan.season_month_list or []
-    if form.validate_on_submit():
+
+    def save() -> ServicePlan:
         lot_id, task_type = _split_lot_task(form.lot_task.data)
         values = {
             "lot_id": lot_id,
@@ -455,21 +465,22 @@ def plan_edit(plan_id: int | None = None):
             "season_months": form.season_months.data or None,
             "active": form.active.data,
         }
+        if plan is None:
+            return services.create_service_plan(member_id, values, actor=current_user)
+        return services.update_service_plan(plan, values, actor=current_user)
+
+    if form.validate_on_submit():
         try:
-            if plan is None:
-                plan = services.create_service_plan(member_id, values, actor=current_user)
-            else:
-                services.update_service_plan(plan, values, actor=current_user)
+            plan = save()
         except DomainError as exc:
-            if "lot_id" in exc.fields or "task_type" in exc.fields:
-                exc.fields["lot_task"] = exc.fields.pop("lot_id", []) + exc.fields.pop(
-                    "task_type", []
-                )
+            _lot_task_errors(exc)
             status = form_error(form, exc)
             return render_template("assets/plan_form.html", form=form, plan=plan), status
         db.session.commit()
         flash(_("The service plan is saved."), "success")
         return redirect(url_for("assets.plans"))
+    if form.errors:
+        rule_errors(form, save, renamed=LOT_TASK_FIELDS)
     status = 400 if form.is_submitted() else 200
     return render_template("assets/plan_form.html", form=form, plan=plan), status
 
@@ -488,6 +499,51 @@ def needs():
     return render_template("assets/needs.html", page=paginate(stmt), status=status)
 
 
+LOT_TASK_FIELDS = {"lot_id": "lot_task", "task_type": "lot_task"}
+
+
+def _lot_task_errors(exc: DomainError) -> None:
+    """The service's lot and task type errors belong to the form's one lot_task choice."""
+    if "lot_id" in exc.fields or "task_type" in exc.fields:
+        exc.fields["lot_task"] = exc.fields.pop("lot_id", []) + exc.fields.pop("task_type", [])
+
+
+def _create_need(member_id: int, form: NeedForm) -> Need:
+    """The member's need from the form: on the asset its code names, or on a place. An unknown
+    code is said together with the need's other errors (all at once, §7.6)."""
+    lot_id, task_type = _split_lot_task(form.lot_task.data)
+    values: dict[str, Any] = {
+        "lot_id": lot_id,
+        "task_type": task_type,
+        "description": form.description.data,
+        "priority": form.priority.data,
+        "quantity": form.quantity.data,
+    }
+    code = (form.asset_code.data or "").strip()
+    if not code:
+        values.update(lat=form.lat.data, lon=form.lon.data, address=form.address.data)
+        return services.create_need(member_id, values, actor=current_user)
+    asset_id = db.session.scalar(
+        select(Asset.id).where(Asset.member_id == member_id, Asset.code == code)
+    )
+    if asset_id is not None:
+        return services.create_need(member_id, {**values, "asset_id": asset_id}, actor=current_user)
+    unknown = N_("No asset of your authority has this code.")
+    errors: dict[str, list[str]] = {"asset_code": [unknown]}
+    try:
+        with db.session.begin_nested():
+            # The need's other rules, on a stand-in place (rolled back; its own errors left out).
+            services.create_need(
+                member_id, {**values, "lat": None, "lon": None, "address": "-"}, actor=current_user
+            )
+            raise ValidationError(unknown)
+    except ValidationError as exc:
+        for name, messages in exc.fields.items():
+            if name not in ("lat", "lon", "address"):
+                errors.setdefault(name, []).extend(messages)
+    raise ValidationError(unknown, fields=errors)
+
+
 @bp.route("/needs/new", methods=["GET", "POST"])
 @login_required
 def need_new():
@@ -497,34 +553,10 @@ def need_new():
     if request.method == "GET" and request.args.get("asset"):
         form.asset_code.data = request.args["asset"]
     if form.validate_on_submit():
-        lot_id, task_type = _split_lot_task(form.lot_task.data)
-        values: dict[str, Any] = {
-            "lot_id": lot_id,
-            "task_type": task_type,
-            "description": form.description.data,
-            "priority": form.priority.data,
-            "quantity": form.quantity.data,
-        }
-        code = (form.asset_code.data or "").strip()
         try:
-            if code:
-                asset_id = db.session.scalar(
-                    select(Asset.id).where(Asset.member_id == member_id, Asset.code == code)
-                )
-                if asset_id is None:
-                    raise DomainError(
-                        N_("No asset of your authority has this code."),
-                        fields={"asset_code": N_("No asset of your authority has this code.")},
-                    )
-                values["asset_id"] = asset_id
-            else:
-                values.update(lat=form.lat.data, lon=form.lon.data, address=form.address.data)
-            need = services.create_need(member_id, values, actor=current_user)
+            need = _create_need(member_id, form)
         except DomainError as exc:
-            if "lot_id" in exc.fields or "task_type" in exc.fields:
-                exc.fields["lot_task"] = exc.fields.pop("lot_id", []) + exc.fields.pop(
-                    "task_type", []
-                )
+            _lot_task_errors(exc)
             if "asset_id" in exc.fields:
                 exc.fields["asset_code"] = exc.fields.pop("asset_id")
             status = form_error(form, exc)
@@ -532,6 +564,12 @@ def need_new():
         db.session.commit()
         flash(_("The need is logged."), "success")
         return redirect(url_for("assets.need_detail", need_id=need.id))
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: _create_need(member_id, form),
+            renamed={**LOT_TASK_FIELDS, "asset_id": "asset_code"},
+        )
     status = 400 if form.is_submitted() else 200
     return render_template("assets/need_form.html", form=form), status
 
@@ -547,22 +585,25 @@ def need_detail(need_id: int):
     )
     if request.method == "GET" and need.lot_id:
         form.lot_task.data = f"{need.lot_id}:{need.task_type or ''}"
+
+    def save() -> Need:
+        lot_id, task_type = _split_lot_task(form.lot_task.data)
+        values = {
+            "lot_id": lot_id,
+            "task_type": task_type,
+            "priority": form.priority.data,
+            "quantity": form.quantity.data,
+        }
+        return services.update_need(need, values, actor=current_user)
+
+    status = 200
     if request.method == "POST":
         require_own_authority(current_user, need.member_id)
         if form.validate_on_submit():
-            lot_id, task_type = _split_lot_task(form.lot_task.data)
             try:
-                services.update_need(
-                    need,
-                    {
-                        "lot_id": lot_id,
-                        "task_type": task_type,
-                        "priority": form.priority.data,
-                        "quantity": form.quantity.data,
-                    },
-                    actor=current_user,
-                )
+                save()
             except DomainError as exc:
+                _lot_task_errors(exc)
                 status = form_error(form, exc)
                 return render_template(
                     "assets/need_detail.html", need=need, form=form, own=own
@@ -570,7 +611,9 @@ def need_detail(need_id: int):
             db.session.commit()
             flash(_("The need is saved."), "success")
             return redirect(url_for("assets.need_detail", need_id=need.id))
-    return render_template("assets/need_detail.html", need=need, form=form, own=own)
+        rule_errors(form, save, renamed=LOT_TASK_FIELDS)
+        status = 400
+    return render_template("assets/need_detail.html", need=need, form=form, own=own), status
 
 
 @bp.route("/needs/<int:need_id>/cancel", methods=["GET", "POST"])

@@ -7,8 +7,66 @@ from typing import Any
 
 from flask import flash
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 
-from central.core.errors import DomainError
+from central.core.errors import N_, DomainError
+
+# WTForms' own messages in the project's words (the catalogue has them in plain Dutch, §7.6),
+# rather than WTForms' Dutch ("Ongeldige float-waarde", "Veld mag niet langer zijn dan 200
+# karakters"). WTForms fills in the values (min, max) itself.
+WTFORMS_MESSAGES = {
+    "Field must be at least %(min)d character long.": N_("At least %(min)s characters."),
+    "Field must be at least %(min)d characters long.": N_("At least %(min)s characters."),
+    "Field cannot be longer than %(max)d character.": N_("At most %(max)s characters."),
+    "Field cannot be longer than %(max)d characters.": N_("At most %(max)s characters."),
+    "Field must be exactly %(max)d character long.": N_("Exactly %(max)s characters."),
+    "Field must be exactly %(max)d characters long.": N_("Exactly %(max)s characters."),
+    "Field must be between %(min)d and %(max)d characters long.": N_(
+        "Between %(min)s and %(max)s characters."
+    ),
+    "Number must be at least %(min)s.": N_("At least %(min)s."),
+    "Number must be at most %(max)s.": N_("At most %(max)s."),
+    "Number must be between %(min)s and %(max)s.": N_("Between %(min)s and %(max)s."),
+    "This field is required.": N_("Fill this in."),
+    "Invalid input.": N_("Check this value."),
+    "Invalid email address.": N_("Enter a valid e-mail address"),
+    "Not a valid choice.": N_("Choose one of the options."),
+    "Invalid Choice: could not coerce.": N_("Choose one of the options."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": N_(
+        "Choose one of the options."
+    ),
+    "'%(value)s' is not a valid choice for this field.": N_("Choose one of the options."),
+    "'%(value)s' are not valid choices for this field.": N_("Choose one of the options."),
+    "Not a valid date value.": N_("Enter a valid date."),
+    "Not a valid datetime value.": N_("Enter a valid date and time."),
+    "Not a valid integer value.": N_("Enter a whole number."),
+    "Not a valid decimal value.": N_("Enter a number, such as 12,5."),
+    "Not a valid float value.": N_("Enter a number, such as 12,5."),
+}
+
+
+class _Translations:
+    """WTForms' messages: the project's catalogue for those in WTFORMS_MESSAGES, WTForms' own
+    translations (through Flask-WTF) for the others."""
+
+    def gettext(self, string: str) -> str:
+        from flask_babel import get_translations
+
+        ours = WTFORMS_MESSAGES.get(string)
+        if ours is None:
+            return wtforms_translations.gettext(string)
+        return get_translations().gettext(ours)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class CentralForm(FlaskForm):
+    """The project's form: CSRF from Flask-WTF, WTForms' own messages in plain words."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _Translations()
 
 
 def form_error(form: FlaskForm, exc: DomainError) -> int:
@@ -30,14 +88,19 @@ class _DryRun(Exception):
     """Ends a trial of a service's rules; nothing it wrote is kept."""
 
 
-def rule_errors(form: FlaskForm, attempt: Callable[[], Any]) -> None:
+def rule_errors(
+    form: FlaskForm, attempt: Callable[[], Any], renamed: dict[str, str] | None = None
+) -> None:
     """A form whose fields did not all parse also shows the rules' errors on its other fields,
     so that every error is shown at once (§7.6) rather than one layer per submit: `attempt`
     (the service call the form would make) runs in a savepoint that is always rolled back, and
     its field messages go to the fields that have no error yet. Input the rules cannot read yet
-    (a date still missing) leaves those fields to the next submit."""
+    (a date still missing) leaves those fields to the next submit. `renamed` maps a service's
+    field to the form's (lot_id and task_type to one lot_task choice)."""
+    from central.core.mail import OUTBOX
     from central.extensions import db
 
+    queued = list(db.session.info.get(OUTBOX, []))
     try:
         with db.session.begin_nested():
             attempt()
@@ -45,9 +108,15 @@ def rule_errors(form: FlaskForm, attempt: Callable[[], Any]) -> None:
     except _DryRun:
         pass
     except DomainError as exc:
+        found: dict[str, list[str]] = {}
         for name, messages in exc.fields.items():
+            found.setdefault((renamed or {}).get(name, name), []).extend(messages)
+        for name, messages in found.items():
             field = getattr(form, name, None)
             if field is not None and hasattr(field, "errors") and not field.errors:
                 field.errors = [exc.translated(m) for m in messages]
     except (TypeError, ValueError, ArithmeticError):
         pass  # a value the form could not parse reached the rules: its own error says so
+    finally:
+        # A mail the trial queued was rolled back with it: it is never sent.
+        db.session.info[OUTBOX] = queued

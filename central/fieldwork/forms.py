@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from central.core.forms import CentralForm
+
 RESULT_CHOICES = [
     ("ok", _l("OK")),
     ("defect", _l("Defect")),
@@ -27,7 +28,7 @@ RESULT_CHOICES = [
 CHECK_PREFIX = "check_"
 
 
-class TaskResultForm(FlaskForm):
+class TaskResultForm(CentralForm):
     result = RadioField(
         _l("Result"),
         choices=RESULT_CHOICES,
@@ -80,7 +81,7 @@ def result_form_for(checklist: list[dict[str, Any]], **kwargs: Any) -> TaskResul
     return form_class(**kwargs)
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(CentralForm):
     file = FileField(
         _l("Photo"),
         validators=[FileRequired(_l("Choose or take a photo"))],
@@ -88,7 +89,7 @@ class PhotoForm(FlaskForm):
     )
 
 
-class LabourForm(FlaskForm):
+class LabourForm(CentralForm):
     work_date = DateField(_l("Work date"), validators=[DataRequired(_l("Enter the work date"))])
     hours = StringField(
         _l("Hours worked by the crew"),
@@ -117,7 +118,7 @@ class LabourForm(FlaskForm):
     )
 
 
-class ContestForm(FlaskForm):
+class ContestForm(CentralForm):
     reason = TextAreaField(
         _l("Why do you contest this task?"),
         validators=[DataRequired(_l("Enter a reason")), Length(max=2000)],
@@ -125,7 +126,7 @@ class ContestForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(CentralForm):
     keep_photo_location = BooleanField(
         _l("Keep the location stored in photos"),
         description=_l("Off: the GPS position is removed from every photo when it is uploaded."),

@@ -594,11 +594,15 @@ def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
         errors["target_group_workers"] = N_("Between 0 and 500 workers.")
     if workers is not None and not 0 <= workers <= MAX_TARGET_GROUP_WORKERS:
         errors["workers"] = N_("Between 0 and 500 workers.")
-    if not errors and group_hours > 0 and group_workers == 0:
+    # The rules between the figures, as far as the figures they compare are readable: a wrong
+    # work date does not hide them (all errors at once, §7.6).
+    figures = ("hours", "target_group_hours", "target_group_workers", "workers")
+    readable = not any(name in errors for name in figures)
+    if readable and group_hours > 0 and group_workers == 0:
         errors["target_group_workers"] = N_("Target-group hours need at least one worker.")
-    if not errors and group_hours > HOURS_A_DAY * group_workers:
+    elif readable and group_hours > HOURS_A_DAY * group_workers:
         errors["target_group_hours"] = N_("At most 24 hours a day per target-group worker.")
-    if not errors:
+    if readable and not any(name in errors for name in figures):
         if workers is None:
             workers = max(group_workers, fewest_workers(hours))
         elif group_workers > workers:

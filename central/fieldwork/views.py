@@ -25,7 +25,7 @@ from sqlalchemy import select
 from central.accounts.forms import ConfirmForm
 from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.core.permissions import (
     get_visible,
     is_round_provider,
@@ -171,7 +171,12 @@ def subcontracted():
 def subcontracted_round(round_id: int):
     """A main contractor's round as its subcontractor's crew sees it: only the tasks of its
     task types (route order kept), no prices, and its own labour on the round."""
-    round_ = get_visible(labour_rounds(current_user), Round, round_id)
+    return _subcontracted_round_page(get_visible(labour_rounds(current_user), Round, round_id))
+
+
+def _subcontracted_round_page(
+    round_: Round, labour_form: LabourForm | None = None, status: int = 200
+):
     mine = set(
         db.session.scalars(
             subcontracted_tasks(current_user)
@@ -198,9 +203,9 @@ def subcontracted_round(round_id: int):
         round=round_,
         stops=stops,
         labour=labour,
-        labour_form=LabourForm(work_date=today(), target_group_workers=0),
+        labour_form=labour_form or LabourForm(work_date=today(), target_group_workers=0),
         may_log_labour=round_.status not in (RoundStatus.PLANNED, RoundStatus.CANCELLED),
-    )
+    ), status
 
 
 def _back_to(round_: Round) -> str:
@@ -229,7 +234,12 @@ def _map_points(stops: list[queries.Stop]) -> str:
 @bp.route("/rounds/<int:round_id>")
 @login_required
 def round_page(round_id: int):
-    round_ = _round(round_id)
+    return _round_page(_round(round_id))
+
+
+def _round_page(round_: Round, labour_form: LabourForm | None = None, status: int = 200):
+    """A round's page: the crew's (with the labour form, `labour_form` when it comes back with
+    its errors) or the member's review."""
     stops = queries.round_stops(round_)
     (card,) = queries.round_cards([round_])
     common = {
@@ -241,13 +251,13 @@ def round_page(round_id: int):
         "needs": queries.follow_up_needs([s.task.id for s in stops]),
     }
     if _is_crew(round_):
-        form = LabourForm(work_date=today(), target_group_workers=0)
+        form = labour_form or LabourForm(work_date=today(), target_group_workers=0)
         return render_template(
             "fieldwork/round.html",
             labour_form=form,
             may_log_labour=round_.status not in (RoundStatus.PLANNED, RoundStatus.CANCELLED),
             **common,
-        )
+        ), status
     photos_by_task: dict[int, list[TaskPhoto]] = {}
     for photo in db.session.scalars(
         select(TaskPhoto)
@@ -423,33 +433,37 @@ def labour(round_id: int):
     if not works_on_round(current_user, round_):
         abort(403)
     form = LabourForm()
+
+    def save() -> bool:
+        values = {
+            "work_date": form.work_date.data,
+            "hours": form.hours.data,
+            "workers": form.workers.data,
+            "target_group_hours": form.target_group_hours.data,
+            "target_group_workers": form.target_group_workers.data,
+        }
+        return services.record_labour(round_, values, actor=current_user)[1]
+
     if form.validate_on_submit():
         try:
-            _entry, created = services.record_labour(
-                round_,
-                {
-                    "work_date": form.work_date.data,
-                    "hours": form.hours.data,
-                    "workers": form.workers.data,
-                    "target_group_hours": form.target_group_hours.data,
-                    "target_group_workers": form.target_group_workers.data,
-                },
-                actor=current_user,
-            )
+            created = save()
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.translated(), "error")
-            for messages in exc.fields.values():
-                for message in messages:
-                    flash(exc.translated(message), "error")
-        else:
-            flash(_("Labour saved.") if created else _("Labour replaced."), "success")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-    return redirect(_back_to(round_) + "#labour")
+            return _labour_page(round_, form, form_error(form, exc))
+        flash(_("Labour saved.") if created else _("Labour replaced."), "success")
+        return redirect(_back_to(round_) + "#labour")
+    # Every error at once, next to its field, with what the crew typed kept (§7.6).
+    rule_errors(form, save)
+    return _labour_page(round_, form, 400)
+
+
+def _labour_page(round_: Round, form: LabourForm, status: int):
+    """The page the labour form came from, again with its errors: the round's own page, or a
+    subcontractor's view of it."""
+    if is_round_provider(current_user, round_):
+        return _round_page(round_, form, status)
+    return _subcontracted_round_page(round_, form, status)
 
 
 # --- the member ----------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -36,6 +35,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from central.core.forms import CentralForm
 from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
 from central.labels import PROCEDURE_LABELS
 
@@ -162,7 +162,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class FrameworkForm(FlaskForm):
+class FrameworkForm(CentralForm):
     reference = StringField(
         _l("Reference"),
         validators=[DataRequired(_l("Enter the reference")), Length(max=50)],
@@ -260,7 +260,7 @@ class FrameworkForm(FlaskForm):
         }
 
 
-class LotForm(FlaskForm):
+class LotForm(CentralForm):
     number = IntegerField(
         _l("Number"),
         validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=999)],
@@ -365,7 +365,7 @@ class LotForm(FlaskForm):
 EMPTY_CHECKLIST_ROWS = 3  # empty rows under the checklist's items, for new ones
 
 
-class TaskTypeForm(FlaskForm):
+class TaskTypeForm(CentralForm):
     code = StringField(
         _l("Code"),
         validators=[Optional(), Length(max=50)],
@@ -447,7 +447,7 @@ def _shown_bound(value: Any) -> str:
     return text.replace(".", ",") if str(get_locale() or "nl").startswith("nl") else text
 
 
-class PriceForm(FlaskForm):
+class PriceForm(CentralForm):
     task_type = SelectField(_l("Task type"), choices=[], validate_choice=False)
     provider_id = SelectField(
         _l("Provider"),
@@ -503,7 +503,7 @@ class PriceForm(FlaskForm):
         }
 
 
-class AwardForm(FlaskForm):
+class AwardForm(CentralForm):
     provider_id = SelectField(_l("Provider"), choices=[], coerce=int, validate_choice=False)
     rank = IntegerField(
         _l("Rank"),
@@ -523,11 +523,11 @@ class AwardForm(FlaskForm):
         }
 
 
-class BeneficiariesForm(FlaskForm):
+class BeneficiariesForm(CentralForm):
     organisation_ids = MultiCheckboxField(_l("Authorities"), choices=[], coerce=int)
 
 
-class AccessionForm(FlaskForm):
+class AccessionForm(CentralForm):
     lot_ids = MultiCheckboxField(_l("Lots"), choices=[], coerce=int)
     order_reference = StringField(
         _l("Order reference or budget key"),
@@ -536,20 +536,24 @@ class AccessionForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(CentralForm):
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(_l("Enter the reason")), Length(max=5000)]
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CentralForm):
     """An empty form: a POST with a CSRF token, for confirmed actions."""
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(CentralForm):
     """A change of an active framework on a legal ground (SPEC 7.2)."""
 
-    kind = SelectField(_l("Legal ground"), choices=[], validate_choice=False)
+    kind = SelectField(
+        _l("Legal ground"),
+        choices=[],
+        validators=[DataRequired(_l("Choose the legal ground."))],
+    )
     lot_id = SelectField(
         _l("Lot"),
         choices=[],

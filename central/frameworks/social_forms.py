@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     FieldList,
@@ -21,6 +20,8 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from central.core.forms import CentralForm
+
 ACTION_KINDS = [
     ("work_experience", _l("Work experience")),
     ("hiring", _l("Hiring")),
@@ -32,7 +33,7 @@ QUARTERS = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]
 EMPTY_ACTION_ROWS = 3
 
 
-class SubcontractorForm(FlaskForm):
+class SubcontractorForm(CentralForm):
     form_name = HiddenField(default="subcontractor")
     organisation_id = SelectField(_l("Subcontractor"), choices=[], validate_choice=False)
     task_types = SelectMultipleField(
@@ -67,7 +68,7 @@ class ActionRowForm(Form):
         )
 
 
-class PlanForm(FlaskForm):
+class PlanForm(CentralForm):
     form_name = HiddenField(default="plan")
     actions = FieldList(FormField(ActionRowForm), min_entries=EMPTY_ACTION_ROWS)
 
@@ -91,7 +92,7 @@ class PlanForm(FlaskForm):
         return {"actions": rows}, indexes
 
 
-class RealisationForm(FlaskForm):
+class RealisationForm(CentralForm):
     form_name = HiddenField(default="realisation")
     action_id = HiddenField()
     year = StringField(_l("Year"), validators=[Optional(), Length(max=4)])
@@ -100,7 +101,7 @@ class RealisationForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(CentralForm):
     form_name = HiddenField(default="evidence")
     action_id = HiddenField()
     year = StringField(_l("Year"), validators=[Optional(), Length(max=4)])
@@ -111,7 +112,7 @@ class EvidenceForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(CentralForm):
     """A button with its CSRF token (approve a plan, end a subcontracting)."""
 
     form_name = HiddenField()

@@ -221,6 +221,8 @@ def edit(framework_id: int | None = None):
             return _render_form("frameworks/form.html", status, form=form, framework=framework)
         db.session.commit()
         flash(_("%(reference)s is saved.", reference=framework.reference), "success")
+        if framework_id is None:
+            return redirect(_next_step(framework))
         return redirect(url_for("frameworks.show", framework_id=framework.id))
     if form.errors:
         rule_errors(
@@ -320,6 +322,32 @@ def show(framework_id: int):
     )
 
 
+def _next_step(framework: Framework, lot: Lot | None = None) -> str:
+    """Where a coordinator setting up a draft goes after saving a step: the form of the next
+    step it lacks (this lot's task type, price and award first, then the other lots', then the
+    beneficiaries), a complete draft's activation page; the framework's page once it runs. Each
+    step is a form less to look for (§7.6, the measured journeys)."""
+    page = url_for("frameworks.show", framework_id=framework.id)
+    if not framework.is_draft:
+        return page + (f"#lot-{lot.id}" if lot is not None else "")
+    if not framework.lots:
+        return url_for("frameworks.edit_lot", framework_id=framework.id)
+    lots = ([lot] if lot is not None else []) + [o for o in framework.lots if o is not lot]
+    for each in lots:
+        if not each.task_types:
+            return url_for("frameworks.edit_task_type", lot_id=each.id)
+        priced = select(PriceLine.id).where(PriceLine.lot_id == each.id).limit(1)
+        if db.session.scalar(priced) is None:
+            return url_for("frameworks.add_price", lot_id=each.id)
+        if not each.awards:
+            return url_for("frameworks.add_award", lot_id=each.id)
+    if not framework.beneficiaries:
+        return url_for("frameworks.beneficiaries", framework_id=framework.id)
+    if not services.activation_problems(framework):
+        return url_for("frameworks.activate", framework_id=framework.id)
+    return page
+
+
 @bp.route("/frameworks/<int:framework_id>/activate", methods=["GET", "POST"])
 @login_required
 def activate(framework_id: int):
@@ -395,6 +423,8 @@ def beneficiaries(framework_id: int):
             )
         db.session.commit()
         flash(_("The beneficiaries are saved."), "success")
+        if framework.is_draft:
+            return redirect(_next_step(framework))
         return redirect(url_for("frameworks.show", framework_id=framework.id) + "#beneficiaries")
     status = 400 if form.errors else 200
     return _render_form("frameworks/beneficiaries.html", status, form=form, framework=framework)
@@ -445,6 +475,8 @@ def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
             )
         db.session.commit()
         flash(_("Lot %(number)s is saved.", number=lot.number), "success")
+        if lot_id is None:
+            return redirect(_next_step(framework, lot))
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
     if form.errors:
         rule_errors(
@@ -516,6 +548,8 @@ def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
             )
         db.session.commit()
         flash(_("Task type %(code)s is saved.", code=task_type.code), "success")
+        if task_type_id is None:
+            return redirect(_next_step(framework, lot))
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
     if form.errors:
         rule_errors(
@@ -618,7 +652,7 @@ def add_price(lot_id: int):
             return _render_form("frameworks/price_form.html", status, form=form, lot=lot)
         db.session.commit()
         flash(_("The price is saved."), "success")
-        return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+        return redirect(_next_step(framework, lot))
     if form.errors:
         rule_errors(form, lambda: services.add_price_line(lot, form.values(), actor=current_user))
     status = 400 if form.errors else 200
@@ -650,7 +684,7 @@ def add_award(lot_id: int):
             return _render_form("frameworks/award_form.html", status, form=form, lot=lot)
         db.session.commit()
         flash(_("The award is saved."), "success")
-        return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
+        return redirect(_next_step(framework, lot))
     if form.errors:
         rule_errors(form, lambda: services.award_lot(lot, form.values(), actor=current_user))
     status = 400 if form.errors else 200
@@ -681,6 +715,13 @@ def accede(framework_id: int):
         db.session.commit()
         flash(_("Your request is sent to the coordinator."), "success")
         return redirect(url_for("frameworks.accession", accession_id=accession.id))
+    if form.errors:
+        rule_errors(
+            form,
+            lambda: services.request_accession(
+                framework, form.lot_ids.data, form.order_reference.data, actor=current_user
+            ),
+        )
     status = 400 if form.errors else 200
     return _render_form(
         "frameworks/accede.html", status, form=form, framework=framework, covered=covered

@@ -1,7 +1,7 @@
 """The "run now" button: a form with only its CSRF token."""
 
-from flask_wtf import FlaskForm
+from central.core.forms import CentralForm
 
 
-class RunNowForm(FlaskForm):
+class RunNowForm(CentralForm):
     pass

@@ -1,12 +1,13 @@
 """The admin's organisation form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from central.core.forms import CentralForm
 
-class OrganisationForm(FlaskForm):
+
+class OrganisationForm(CentralForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(_l("Enter the organisation's name")), Length(max=200)]
     )
@@ -52,7 +53,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class RecognitionForm(FlaskForm):
+class RecognitionForm(CentralForm):
     """SPEC 7.2: the admin records a provider's social-economy recognition. Every field is
     checked by the service, so that all errors show at once."""
 
@@ -76,7 +77,7 @@ class RecognitionForm(FlaskForm):
     )
 
 
-class RecognitionCompletionForm(FlaskForm):
+class RecognitionCompletionForm(CentralForm):
     """SPEC 7.2: the admin completes a recognition's number or sets its end; its status and
     start stay as recorded (a different recognition is a new one)."""
 
@@ -91,7 +92,7 @@ class RecognitionCompletionForm(FlaskForm):
     )
 
 
-class SuccessionForm(FlaskForm):
+class SuccessionForm(CentralForm):
     """SPEC 7.2: the admin records a municipal merger, then confirms what moves."""
 
     successor_id = SelectField(_l("Successor"), coerce=int, choices=[])

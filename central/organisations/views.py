@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from central.core.errors import N_, DomainError, NotFound
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
@@ -45,20 +45,26 @@ def edit(org_id: int | None = None):
     require_role(current_user, "admin")
     org = get_visible(visible_organisations(current_user), Organisation, org_id) if org_id else None
     form = OrganisationForm(obj=org)
-    if form.validate_on_submit():
+
+    def save() -> Organisation:
         # An authority names its fire zone and water company itself (on its own page).
         values = {name: form[name].data for name in services.FIELDS if name in form}
+        if org is None:
+            return services.create_organisation(values, actor=current_user)
+        return services.update_organisation(org, values, actor=current_user)
+
+    if form.validate_on_submit():
         try:
-            if org is None:
-                org = services.create_organisation(values, actor=current_user)
-            else:
-                services.update_organisation(org, values, actor=current_user)
+            org = save()
         except DomainError as exc:
             status = form_error(form, exc)
             return render_template("organisations/form.html", form=form, org=org), status
         db.session.commit()
         flash(_("%(name)s is saved.", name=org.name), "success")
         return redirect(url_for("organisations.index"))
+    if form.errors:
+        rule_errors(form, save)
+        return render_template("organisations/form.html", form=form, org=org), 400
     return render_template("organisations/form.html", form=form, org=org)
 
 

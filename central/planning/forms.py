@@ -2,12 +2,13 @@
 a provider's crews and closures."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from central.core.forms import CentralForm
 
-class MoveRoundForm(FlaskForm):
+
+class MoveRoundForm(CentralForm):
     scheduled_date = DateField(
         _l("Day of the round"),
         validators=[InputRequired(message=_l("Enter a date."))],
@@ -15,11 +16,11 @@ class MoveRoundForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CentralForm):
     """An empty form: a POST with a CSRF token, for confirmed actions."""
 
 
-class CrewForm(FlaskForm):
+class CrewForm(CentralForm):
     """A provider's crew (§7.5)."""
 
     name = StringField(
@@ -37,7 +38,7 @@ class CrewForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(CentralForm):
     """Days the provider, or one crew, does not work (§7.5)."""
 
     start_date = DateField(_l("From"), validators=[InputRequired(message=_l("Enter a date."))])

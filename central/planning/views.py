@@ -22,6 +22,7 @@ from sqlalchemy import select
 from central.core import clock
 from central.core.errors import DomainError
 from central.core.formatting import format_day, format_km
+from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
 from central.core.permissions import (
     coordinated_providers,
@@ -397,6 +398,10 @@ def _flash_error(exc: DomainError) -> None:
     flash(f"{exc.translated()} {details}".strip(), "error")
 
 
+# The closure service's field names and the form's.
+CLOSURE_FIELDS = {"from": "start_date", "until": "end_date"}
+
+
 @bp.route("/crews", methods=["GET", "POST"])
 @login_required
 def crews():
@@ -410,46 +415,54 @@ def crews():
     crew_form = CrewForm(prefix="crew")
     closure_form = _closure_form(provider, crew_list)
     back = url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
+    status = 200
     if request.method == "POST":
         action = request.form.get("action")
-        form = crew_form if action == "crew" else closure_form
         if action not in ("crew", "closure"):
             abort(400)
+        form = crew_form if action == "crew" else closure_form
+
+        def save() -> str:
+            if action == "crew":
+                services.create_crew(
+                    provider,
+                    {"name": crew_form.name.data, "days_per_week": crew_form.days_per_week.data},
+                    actor=current_user,
+                )
+                return _("The crew is added.")
+            services.create_closure(
+                provider,
+                {
+                    "start_date": closure_form.start_date.data,
+                    "end_date": closure_form.end_date.data,
+                    "reason": closure_form.reason.data,
+                    "crew_id": closure_form.crew_id.data or None,
+                },
+                actor=current_user,
+            )
+            return _(
+                "The days are closed; rounds the crews can no longer do move to the "
+                "next open day, and the members are told."
+            )
+
         if form.validate_on_submit():
             try:
-                if action == "crew":
-                    services.create_crew(
-                        provider,
-                        {
-                            "name": crew_form.name.data,
-                            "days_per_week": crew_form.days_per_week.data,
-                        },
-                        actor=current_user,
-                    )
-                    message = _("The crew is added.")
-                else:
-                    services.create_closure(
-                        provider,
-                        {
-                            "start_date": closure_form.start_date.data,
-                            "end_date": closure_form.end_date.data,
-                            "reason": closure_form.reason.data,
-                            "crew_id": closure_form.crew_id.data or None,
-                        },
-                        actor=current_user,
-                    )
-                    message = _(
-                        "The days are closed; rounds the crews can no longer do move to the "
-                        "next open day, and the members are told."
-                    )
+                message = save()
             except DomainError as exc:
                 if exc.status == 403:
                     raise
-                _flash_error(exc)
+                db.session.rollback()
+                for name, field in CLOSURE_FIELDS.items():
+                    if name in exc.fields:
+                        exc.fields[field] = exc.fields.pop(name)
+                status = form_error(form, exc)
             else:
                 db.session.commit()
                 flash(message, "success")
                 return redirect(back)
+        else:
+            rule_errors(form, save, renamed=CLOSURE_FIELDS)
+            status = 400
     closures = list(
         db.session.scalars(
             select(Closure)
@@ -465,7 +478,7 @@ def crews():
         closure_form=closure_form,
         closures=closures,
         edit_form=CrewForm,
-    )
+    ), status
 
 
 @bp.route("/crews/<int:crew_id>", methods=["POST"])

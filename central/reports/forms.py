@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from central.core.forms import CentralForm
 
-class BudgetForm(FlaskForm):
+
+class BudgetForm(CentralForm):
     year = IntegerField(
         _l("Year"),
         validators=[
@@ -28,7 +29,7 @@ class BudgetForm(FlaskForm):
     )
 
 
-class ExternalSpendForm(FlaskForm):
+class ExternalSpendForm(CentralForm):
     year = IntegerField(
         _l("Year"),
         validators=[
@@ -52,7 +53,7 @@ class ExternalSpendForm(FlaskForm):
     description = TextAreaField(_l("What was bought"), validators=[Optional(), Length(max=2000)])
 
 
-class CreditForm(FlaskForm):
+class CreditForm(CentralForm):
     amount = StringField(
         _l("Amount to credit, excl. VAT (euro)"),
         validators=[DataRequired(_l("Enter an amount"))],

@@ -115,6 +115,17 @@ def clean_percent(value: Any, field: str) -> Decimal | None:
     return percent.quantize(Decimal("0.01"))
 
 
+def _checked(errors: dict[str, list[str]], check: Any, *args: Any) -> Any:
+    """`check(*args)`, its field errors kept in `errors` (None then) so that every field's error
+    is said at once."""
+    try:
+        return check(*args)
+    except ValidationError as exc:
+        for name, messages in exc.fields.items():
+            errors.setdefault(name, []).extend(messages)
+        return None
+
+
 def set_budget(
     member: Organisation,
     year: Any,
@@ -128,16 +139,21 @@ def set_budget(
     in the social economy (§7.1: Hasselt's 15 %); a new figure replaces the old one, a target
     left out keeps the stored one. Only the member itself may."""
     require_own_authority(actor, member.id)
-    year = check_year(year)
-    value = clean_amount(amount, "maintenance_budget")
+    errors: dict[str, list[str]] = {}
+    year = _checked(errors, check_year, year)
+    value = _checked(errors, clean_amount, amount, "maintenance_budget")
+    target = (
+        KEEP
+        if social_target_percent is KEEP
+        else _checked(errors, clean_percent, social_target_percent, "social_target_percent")
+    )
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], fields=errors)
     budget = get_budget(member.id, year)
     previous = budget.amount if budget is not None else None
     previous_target = budget.social_target_percent if budget is not None else None
-    target = (
-        previous_target
-        if social_target_percent is KEEP
-        else clean_percent(social_target_percent, "social_target_percent")
-    )
+    if target is KEEP:
+        target = previous_target
     if budget is None:
         budget = MaintenanceBudget(member_id=member.id, year=year, amount=value)
         db.session.add(budget)
@@ -182,8 +198,11 @@ def add_external_spend(
     from central.organisations.models import RECOGNISED_SOCIAL_ECONOMY
 
     require_own_authority(actor, member.id)
-    year = check_year(year)
     errors: dict[str, str] = {}
+    try:
+        year = check_year(year)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.fields.items()})
     name = str(values.get("provider_name") or "").strip()
     if not name:
         errors["provider_name"] = N_("Enter the provider's name.")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from central.core.clock import today
 from central.core.errors import DomainError, Forbidden
 from central.core.formatting import format_percent
-from central.core.forms import form_error
+from central.core.forms import form_error, rule_errors
 from central.core.money import format_money
 from central.core.pagination import paginate
 from central.core.permissions import (
@@ -95,16 +95,19 @@ def budgets():
         form.year.data = today().year
         spend_form.year.data = today().year
     status = 200
+
+    def save() -> Any:
+        return services.set_budget(
+            member,
+            form.year.data,
+            amount_input(form.maintenance_budget.data),
+            actor=current_user,
+            social_target_percent=(form.social_target_percent.data or "").strip() or services.KEEP,
+        )
+
     if form.validate_on_submit():
         try:
-            services.set_budget(
-                member,
-                form.year.data,
-                amount_input(form.maintenance_budget.data),
-                actor=current_user,
-                social_target_percent=(form.social_target_percent.data or "").strip()
-                or services.KEEP,
-            )
+            save()
         except DomainError as exc:
             db.session.rollback()
             status = form_error(form, exc)
@@ -113,6 +116,7 @@ def budgets():
             flash(_("The budget for %(year)s is saved.", year=form.year.data), "success")
             return redirect(url_for("reports.budgets"))
     elif request.method == "POST":
+        rule_errors(form, save)
         status = 400
     return _budgets_page(member, form, spend_form, status)
 
@@ -158,26 +162,31 @@ def external_spend():
     form = BudgetForm(formdata=None)
     form.year.data = today().year
     spend_form = _external_spend_form()
+
+    def save() -> Any:
+        return services.add_external_spend(
+            member,
+            spend_form.year.data,
+            {
+                "provider_name": spend_form.provider_name.data,
+                "enterprise_number": spend_form.enterprise_number.data,
+                "social_economy_status": spend_form.social_economy_status.data,
+                "amount": amount_input(spend_form.amount.data),
+                "description": spend_form.description.data,
+            },
+            actor=current_user,
+        )
+
     if spend_form.validate_on_submit():
         try:
-            services.add_external_spend(
-                member,
-                spend_form.year.data,
-                {
-                    "provider_name": spend_form.provider_name.data,
-                    "enterprise_number": spend_form.enterprise_number.data,
-                    "social_economy_status": spend_form.social_economy_status.data,
-                    "amount": amount_input(spend_form.amount.data),
-                    "description": spend_form.description.data,
-                },
-                actor=current_user,
-            )
+            save()
         except DomainError as exc:
             db.session.rollback()
             return _budgets_page(member, form, spend_form, form_error(spend_form, exc))
         db.session.commit()
         flash(_("The spend outside the platform is saved."), "success")
         return redirect(url_for("reports.budgets"))
+    rule_errors(spend_form, save)
     return _budgets_page(member, form, spend_form, 400)
 
 
@@ -285,19 +294,20 @@ def credit(statement_id: int):
         raise Forbidden(_("Only a coordinator of the lead authority can decide a credit."))
     form = CreditForm()
     rates = sorted({line.vat_rate for line in statement.lines if line.kind == "work"})
-    form.vat_rate.choices = [(str(r), f"{r} %") for r in rates]
+    form.vat_rate.choices = [(str(r), format_percent(r)) for r in rates]
     status = 200
+
+    def save() -> Any:
+        values = {
+            "amount": amount_input(form.amount.data),
+            "vat_rate": form.vat_rate.data,
+            "reason": form.reason.data,
+        }
+        return services.add_credit(statement, values, actor=current_user)
+
     if form.validate_on_submit():
         try:
-            services.add_credit(
-                statement,
-                {
-                    "amount": amount_input(form.amount.data),
-                    "vat_rate": form.vat_rate.data,
-                    "reason": form.reason.data,
-                },
-                actor=current_user,
-            )
+            save()
         except DomainError as exc:
             db.session.rollback()
             status = form_error(form, exc)
@@ -306,6 +316,7 @@ def credit(statement_id: int):
             flash(_("The credit will be on the next statement."), "success")
             return redirect(url_for("reports.statement", statement_id=statement.id))
     elif request.method == "POST":
+        rule_errors(form, save)
         status = 400
     return render_template("reports/credit.html", form=form, statement=statement), status
 

@@ -108,7 +108,7 @@ def test_the_admin_creates_a_user_through_the_form(as_admin, db):
             },
             "At least 10 characters",
         ),
-        ({"email": "x@example.org", "role": "tsar", "organisation_id": "0"}, "Not a valid choice"),
+        ({"email": "x@example.org", "role": "tsar", "organisation_id": "0"}, "Choose one of the"),
         (
             {"email": "x@example.org", "role": "provider", "organisation_id": "{authority}"},
             "Choose a provider.",

@@ -215,12 +215,15 @@ def assert_accessible(page: Page) -> None:
         pytest.fail(f"axe-core found accessibility violations on {page.url}:\n{report}")
 
 
+JOURNEYS_HEADER = "| journey | device | clicks and taps | addresses typed |"
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The measured journeys of this run, as a table (test-artifacts/journeys.md)."""
     if not MEASURED:
         return
     lines = [
-        "| journey | device | clicks and taps | addresses typed |",
+        JOURNEYS_HEADER,
         "|---|---|---|---|",
     ]
     for journey, devices in sorted(MEASURED.items()):
@@ -230,6 +233,23 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     sys.stderr.write("\nMeasured journeys (" + str(path) + "):\n" + "\n".join(lines) + "\n")
+    readme = readme_journeys()
+    if {row[2:].split(" | ")[0] for row in readme} <= set(MEASURED) and readme != lines[2:]:
+        # A run that measured every journey of the README: its table must be this run's.
+        sys.stderr.write(
+            "\nThe README's journey table is not the measured one: copy "
+            f"{path} into README.md (section Measured journeys).\n"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def readme_journeys() -> list[str]:
+    """The rows of the README's table of measured journeys, as journeys.md writes them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split(JOURNEYS_HEADER + "\n|---|---|---|---|\n")
+    if len(table) < 2:
+        return []
+    return [line for line in table[1].split("\n\n")[0].splitlines() if line.startswith("| ")]
 
 
 @pytest.fixture(name="shot")

@@ -35,7 +35,7 @@ def test_provider_keeps_crews_and_closes_days_on_a_phone(
     close.locator("input[name='end_date']").fill("2031-03-10")
     close.locator("input[name='reason']").fill(texts["reason"])
     close.locator("button[type='submit']").click()
-    expect(page.locator(".flash-error")).to_be_visible()
+    expect(page.locator("#end_date-error")).to_be_visible()  # next to the field, not on top
     assert_accessible(page)
 
     close = page.locator("form:has(input[name='action'][value='closure'])")

@@ -87,3 +87,26 @@ def test_the_consumption_tables_fit_a_1280_pixel_screen(page: Page, live_server:
     for index in range(wraps.count()):
         cut = wraps.nth(index).evaluate("(w) => w.scrollWidth - w.clientWidth")
         assert cut <= 1, f"table {index} is cut by {cut} px"
+
+
+@pytest.mark.parametrize("role", ["provider", "coordinator"])
+def test_the_header_takes_little_of_a_phones_screen(
+    phone_page: Page, live_server: str, role, shot, assert_accessible
+):
+    """A coordinator has some 19 menu links and the header used to take 40 % of a phone's
+    screen: it is a few short lines now, whatever the role, and the page starts below it."""
+    page = phone_page
+    sign_in(page, live_server, role, language="nl")
+    page.goto(f"{live_server}/")
+    header = page.locator("header.site-header").bounding_box()
+    assert header is not None
+    assert header["height"] <= 0.2 * PHONE["height"], header
+    main = page.locator("main").bounding_box()
+    assert main is not None and main["y"] < 0.25 * PHONE["height"]
+    assert _page_width(page) <= PHONE["width"]  # the menu row scrolls, not the page
+    # Every link of the menu is still there, one sideways swipe away.
+    last = page.locator("nav.main-nav li").last
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_in_viewport()
+    shot(page, f"phone-header-{role}")
+    assert_accessible(page)

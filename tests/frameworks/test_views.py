@@ -100,7 +100,8 @@ def test_coordinator_builds_and_activates_a_framework_then_member_accedes(
     assert framework.procedure == "negotiated_with_publication"
     assert framework.max_value == 100000
     assert framework.estimated_value == 80000
-    assert response.headers["Location"].endswith(f"/frameworks/{framework.id}")
+    # A new framework goes on to its first lot's form.
+    assert response.headers["Location"].endswith(f"/frameworks/{framework.id}/lots/new")
     response = form_post(
         client,
         f"/frameworks/{framework.id}/lots/new",
@@ -928,3 +929,78 @@ def test_the_price_form_shows_the_forms_and_the_rules_errors_at_once(client, log
     page = response.get_data(as_text=True)
     assert 'id="unit_price-error"' in page and 'id="vat_rate-error"' in page
     assert db.session.scalar(select(func.count(PriceLine.id))) == before
+
+
+def test_a_lots_service_type_is_made_from_words_in_any_case(client, login_as, world, db):
+    """Issue 15: the lot's service type had to be typed as a snake_case code."""
+    login_as(world.users["coordinator"])
+    data = _lot_form_data(world.draft.lots[0], number="8", service_type="Groen Onderhoud")
+    response = form_post(client, f"/frameworks/{world.draft.id}/lots/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    new = db.session.scalar(select(Lot).where(Lot.framework_id == world.draft.id, Lot.number == 8))
+    assert new.service_type == "groen_onderhoud"
+
+
+def test_setting_up_a_draft_lands_on_each_next_steps_form(client, login_as, world, db):
+    """Fewer clicks (§7.6): after each saved step of a new framework the coordinator is on the
+    next step's form — lot, task type, price, award, beneficiaries — then on the activation
+    page; a change of a running framework goes back to its page."""
+    login_as(world.users["coordinator"])
+    response = form_post(
+        client,
+        "/frameworks/new",
+        {
+            "reference": "RSL-2026-NX-01",
+            "title": "Volgende stap",
+            "start_date": "2026-01-01",
+            "end_date": "2029-12-31",
+            "estimated_value": "1000",
+            "max_value": "2000",
+            "social_target_percent": "0",
+            # The procedure on record (SPEC 7.2), which activation needs.
+            "procedure": "open",
+            "cpv_codes": "50413200-5",
+            "notice_references": "e-Procurement RSL-2026-NX-01",
+            "award_decision_date": "2025-11-03",
+            "standstill_end": "2025-11-20",
+        },
+    )
+    framework = db.session.scalar(select(Framework).where(Framework.reference == "RSL-2026-NX-01"))
+    assert response.headers["Location"] == f"/frameworks/{framework.id}/lots/new"
+    data = {**_lot_form_data(world.draft.lots[0], number="1"), "service_type": "Bebakening"}
+    response = form_post(client, response.headers["Location"], data)
+    lot = framework.lots[0]
+    assert response.headers["Location"] == f"/lots/{lot.id}/task-types/new"
+    response = form_post(client, response.headers["Location"], _task_type_form_data())
+    assert response.headers["Location"] == f"/lots/{lot.id}/prices/new"
+    response = form_post(
+        client,
+        response.headers["Location"],
+        {
+            "task_type": "valve_check",
+            "unit_price": "12,50",
+            "unit": "piece",
+            "vat_rate": "21",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert response.headers["Location"] == f"/lots/{lot.id}/awards/new", response.get_data(
+        as_text=True
+    )[:3000]
+    response = form_post(
+        client,
+        response.headers["Location"],
+        {
+            "provider_id": str(world.framework.lots[0].awards[0].provider_id),
+            "rank": "1",
+            "weekly_capacity": "20",
+        },
+    )
+    assert response.headers["Location"] == f"/frameworks/{framework.id}/beneficiaries"
+    named = world.framework.beneficiaries[0].id
+    response = form_post(client, response.headers["Location"], {"organisation_ids": str(named)})
+    assert response.headers["Location"] == f"/frameworks/{framework.id}/activate"
+    # Editing a running framework's lot goes back to the framework's page.
+    running = world.framework.lots[0]
+    response = form_post(client, f"/lots/{running.id}/edit", _lot_form_data(running))
+    assert response.headers["Location"] == f"/frameworks/{world.framework.id}#lot-{running.id}"

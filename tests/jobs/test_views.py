@@ -183,8 +183,8 @@ def test_a_coordinator_sees_only_the_unassigned_rounds_of_its_own_frameworks(log
     [listed] = [r for r in client.get("/api/v1/jobs/runs").get_json() if r["id"] == run.id]
     assert listed["counts"] == {"assigned": 0, "unassigned": 2, "unassigned_round_ids": [ours.id]}
     page = client.get("/jobs").get_data(as_text=True)
-    assert f"rondes zonder dienstverlener (nummers): {ours.id}" in page
-    assert str(theirs.id) not in page.split("rondes zonder dienstverlener (nummers):")[1][:20]
+    assert f"rondes zonder opdrachtnemer (nummers): {ours.id}" in page
+    assert str(theirs.id) not in page.split("rondes zonder opdrachtnemer (nummers):")[1][:20]
 
 
 def test_job_runs_list_only_the_statement_numbers_in_reach(login_as):

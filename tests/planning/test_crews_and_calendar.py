@@ -452,7 +452,7 @@ def test_provider_adds_a_crew_and_closes_days_on_its_page(app, hydrants):
             "csrf_token": token,
         },
     )
-    assert refused.status_code == 200  # the form again, with the error
+    assert refused.status_code == 400  # the form again, with the error
     assert db.session.scalars(select(Closure)).all() == []
     with frozen_today(TODAY):
         closed = client.post(
