@@ -130,7 +130,12 @@ def test_users_token_for_an_unknown_or_inactive_user_fails(cli, db):
 
 def _central(instance: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    env.update(CENTRAL_INSTANCE_PATH=str(instance), CENTRAL_CONFIG="development")
+    # This checkout's code, even where the installed `central` command points at another one.
+    env.update(
+        CENTRAL_INSTANCE_PATH=str(instance),
+        CENTRAL_CONFIG="development",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+    )
     central = shutil.which("central", path=str(Path(sys.executable).parent))
     assert central, "the `central` console script is not installed next to this Python"
     return subprocess.run(
@@ -191,7 +196,11 @@ def test_demo_serves_a_dutch_login_page(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    env.update(CENTRAL_INSTANCE_PATH=str(tmp_path), CENTRAL_CONFIG="development")
+    env.update(
+        CENTRAL_INSTANCE_PATH=str(tmp_path),
+        CENTRAL_CONFIG="development",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+    )
     central = shutil.which("central", path=str(Path(sys.executable).parent))
     server = subprocess.Popen(
         [central, "demo", "--port", str(port)],
