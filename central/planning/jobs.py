@@ -903,11 +903,15 @@ def assign_rounds(session: Session, today: date) -> dict[str, Any]:
 
 
 class _Repriced(NamedTuple):
-    """A round priced at one provider's own prices: the change in its amount, and its tasks'
-    new (id, unit price, VAT rate, amount) where they change."""
+    """A round priced at one provider's own prices: the change in its amount, and its task
+    groups' new (unit price, VAT rate, amount) where they change, by the group's old key."""
 
     delta: Decimal
-    tasks: list[tuple[int, Decimal, Decimal, Decimal]]
+    groups: list[tuple[tuple[int, Decimal, Decimal, Decimal, Decimal], tuple]]
+
+
+# A round's tasks, grouped: (task type id, quantity, unit price, VAT rate, amount) and how many.
+_TaskGroup = tuple[int, Decimal, Decimal, Decimal, Decimal, int]
 
 
 @dataclass
@@ -916,46 +920,54 @@ class _Repricing:
     planned (planning committed the highest among the lot's providers). Only lots in which some
     provider has a price of its own can change. A raise goes through the one commit decision
     (`Room.refusal`, under the framework's lock): a provider whose price would cross the
-    maximum is passed over."""
+    maximum is passed over. A round's tasks are read as groups of equal task type, quantity and
+    price (a round of 25 hydrant inspections is one group), so that a Flanders-wide night reads
+    and prices thousands of groups, not hundreds of thousands of tasks."""
 
     schedule: PriceSchedule
-    tasks: dict[int, list[tuple[int, int, Decimal, Decimal, Decimal, Decimal]]]
+    groups: dict[int, list[_TaskGroup]]
     rooms: dict[int, framework_services.Room] = field(default_factory=dict)
+    # Decreases taken before a framework's room was needed: applied when it is read.
+    pending: dict[int, list[tuple[int, Decimal]]] = field(default_factory=lambda: defaultdict(list))
     lots: dict[int, Lot] = field(default_factory=dict)
     answers: dict[tuple[int, int], _Repriced | None] = field(default_factory=dict)
+    lines: dict[tuple[int, int, date, int], Any] = field(default_factory=dict)
     context: dict[int, tuple[int, int, date]] = field(default_factory=dict)
-    updates: list[dict[str, Any]] = field(default_factory=list)
+    taken: dict[int, dict[tuple, tuple]] = field(default_factory=dict)
     repriced: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, session: Session, pending: list) -> _Repricing:
         schedule = PriceSchedule.load({row.lot_id for row in pending})
-        round_ids = [row.id for row in pending if schedule.has_provider_lines(row.lot_id)]
-        tasks: dict[int, list] = defaultdict(list)
+        priced_lots = {row.lot_id for row in pending if schedule.has_provider_lines(row.lot_id)}
+        round_ids = [row.id for row in pending if row.lot_id in priced_lots]
+        table = Task.__table__
+        key = (
+            table.c.task_type_id,
+            table.c.quantity,
+            table.c.unit_price,
+            table.c.vat_rate,
+            table.c.amount,
+        )
+        groups: dict[int, list[_TaskGroup]] = defaultdict(list)
         for start in range(0, len(round_ids), 5000):
             for row in session.execute(
-                select(
-                    Task.round_id,
-                    Task.id,
-                    Task.task_type_id,
-                    Task.quantity,
-                    Task.unit_price,
-                    Task.vat_rate,
-                    Task.amount,
-                ).where(
-                    Task.round_id.in_(round_ids[start : start + 5000]),
-                    Task.status != TaskStatus.CANCELLED,
+                select(table.c.round_id, *key, func.count())
+                .where(
+                    table.c.round_id.in_(round_ids[start : start + 5000]),
+                    table.c.status != TaskStatus.CANCELLED.value,
                 )
+                .group_by(table.c.round_id, *key)
             ):
-                tasks[row[0]].append(tuple(row[1:]))
-        return cls(schedule, tasks)
+                groups[row[0]].append(tuple(row[1:]))
+        return cls(schedule, groups)
 
     def fits(
         self, round_id: int, framework_id: int, lot_id: int, planned_on: date
     ) -> Callable[[int], bool] | None:
         """Whether a provider may take the round at its own price (None: its price is the
         planned one, whoever takes it)."""
-        if round_id not in self.tasks:
+        if round_id not in self.groups:
             return None
         self.context[round_id] = (framework_id, lot_id, planned_on)
         return lambda provider_id: self._priced(round_id, provider_id) is not None
@@ -966,18 +978,29 @@ class _Repricing:
             self.answers[key] = self._price(round_id, provider_id)
         return self.answers[key]
 
+    def _line(self, lot_id: int, task_type_id: int, day: date, provider_id: int):
+        key = (lot_id, task_type_id, day, provider_id)
+        if key not in self.lines:
+            self.lines[key] = self.schedule.line(lot_id, task_type_id, day, provider_id)
+        return self.lines[key]
+
     def _price(self, round_id: int, provider_id: int) -> _Repriced | None:
         framework_id, lot_id, planned_on = self.context[round_id]
         delta = ZERO
         changed = []
-        for task_id, task_type_id, quantity, unit_price, vat_rate, amount in self.tasks[round_id]:
-            line = self.schedule.line(lot_id, task_type_id, planned_on, provider_id)
+        for task_type_id, quantity, unit_price, vat_rate, amount, count in self.groups[round_id]:
+            line = self._line(lot_id, task_type_id, planned_on, provider_id)
             if line is None:
                 return None  # the provider has no price for this work
             new_amount = task_amount(line.unit_price, quantity)
-            delta += new_amount - amount
+            delta += (new_amount - amount) * count
             if (line.unit_price, line.vat_rate, new_amount) != (unit_price, vat_rate, amount):
-                changed.append((task_id, line.unit_price, line.vat_rate, new_amount))
+                changed.append(
+                    (
+                        (task_type_id, quantity, unit_price, vat_rate, amount),
+                        (line.unit_price, line.vat_rate, new_amount),
+                    )
+                )
         if delta > 0 and self._room(framework_id).refusal(self._lot(lot_id), delta) is not None:
             return None
         return _Repriced(delta, changed)
@@ -985,7 +1008,10 @@ class _Repricing:
     def _room(self, framework_id: int) -> framework_services.Room:
         if framework_id not in self.rooms:
             framework = db.session.get(Framework, framework_id)
-            self.rooms[framework_id] = framework_services.room_under(framework)
+            room = framework_services.room_under(framework)
+            for lot_id, delta in self.pending.pop(framework_id, []):
+                room.take(self._lot(lot_id), delta)
+            self.rooms[framework_id] = room
         return self.rooms[framework_id]
 
     def _lot(self, lot_id: int) -> Lot:
@@ -994,34 +1020,58 @@ class _Repricing:
         return self.lots[lot_id]
 
     def take(self, round_id: int, provider_id: int) -> None:
-        """The round goes to the provider: count the change and keep its tasks' new prices."""
+        """The round goes to the provider: count the change and keep its tasks' new prices. A
+        decrease needs no room read (it can never cross a maximum) until a raise asks."""
         if round_id not in self.context:
             return
         priced = self._priced(round_id, provider_id)
         framework_id, lot_id, _ = self.context[round_id]
-        if priced.delta:
+        if priced.delta > 0 or (priced.delta and framework_id in self.rooms):
             self._room(framework_id).take(self._lot(lot_id), priced.delta)
-        if priced.tasks:
+        elif priced.delta:
+            self.pending[framework_id].append((lot_id, priced.delta))
+        if priced.groups:
             self.repriced.add(round_id)
-            self.updates.extend(
-                {"tid": task_id, "price": price, "vat": vat, "amount": amount}
-                for task_id, price, vat, amount in priced.tasks
-            )
+            self.taken[round_id] = dict(priced.groups)
 
     def write(self, session: Session) -> None:
-        if not self.updates:
+        """Write the new prices of the repriced rounds' tasks, by task id (the groups' tasks
+        read again, only for those rounds)."""
+        if not self.taken:
             return
         table = Task.__table__
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("tid"))
-            .values(
-                unit_price=bindparam("price"),
-                vat_rate=bindparam("vat"),
-                amount=bindparam("amount"),
-            ),
-            self.updates,
-        )
+        round_ids = sorted(self.taken)
+        updates = []
+        for start in range(0, len(round_ids), 5000):
+            for task_id, round_id, *old in session.execute(
+                select(
+                    table.c.id,
+                    table.c.round_id,
+                    table.c.task_type_id,
+                    table.c.quantity,
+                    table.c.unit_price,
+                    table.c.vat_rate,
+                    table.c.amount,
+                ).where(
+                    table.c.round_id.in_(round_ids[start : start + 5000]),
+                    table.c.status != TaskStatus.CANCELLED.value,
+                )
+            ):
+                new = self.taken[round_id].get(tuple(old))
+                if new is not None:
+                    price, vat, amount = new
+                    updates.append({"tid": task_id, "price": price, "vat": vat, "amount": amount})
+        if updates:
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("tid"))
+                .values(
+                    unit_price=bindparam("price"),
+                    vat_rate=bindparam("vat"),
+                    amount=bindparam("amount"),
+                ),
+                updates,
+            )
 
 
 def _first_day_with_room(
