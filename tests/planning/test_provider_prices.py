@@ -121,6 +121,39 @@ def test_a_provider_whose_price_would_cross_the_maximum_is_passed_over(cascade):
     assert prices_of(round_) == {(Decimal("20.00"), Decimal("6.00"), Decimal("20.00"))}
 
 
+def test_a_decrease_taken_earlier_in_the_night_makes_room_for_a_later_raise(cascade):
+    """Decreases are counted without reading the framework's room; a later raise reads it with
+    them (rule 2 decides on what the night has committed so far)."""
+    # Round A, planned in March 2025: rank 1 takes it at its own 17.00 (5 x -1.50 = -7.50).
+    early = make_round(
+        cascade.lot,
+        cascade.member,
+        cascade.add_assets(5),
+        due_date=DUE,
+        created_at=datetime(2025, 3, 1, 12, tzinfo=UTC),
+    )
+    # Round B, planned in July 2025, when rank 1's own price is 30.00: rank 1 would add 57.50,
+    # rank 2 (20.00) 7.50, which fits only with A's decrease counted.
+    make_price(cascade.task_type, "30.00", valid_from=date(2025, 6, 1), provider=cascade.provider)
+    late = make_round(
+        cascade.lot,
+        cascade.member,
+        cascade.add_assets(5),
+        due_date=DUE + timedelta(days=7),
+        created_at=datetime(2025, 7, 1, 12, tzinfo=UTC),
+    )
+    framework = cascade.framework
+    framework.estimated_value = framework.max_value = Decimal("188.00")  # 185.00 committed
+    db.session.flush()
+    counts = assign_rounds(db.session, TODAY)
+    assert counts["assigned"] == 2
+    assert early.provider_id == cascade.provider.id
+    assert prices_of(early) == {(Decimal("17.00"), Decimal("21.00"), Decimal("17.00"))}
+    assert late.provider_id == cascade.second.id
+    assert prices_of(late) == {(Decimal("20.00"), Decimal("6.00"), Decimal("20.00"))}
+    assert committed_amounts(framework.id).total.committed == Decimal("185.00")
+
+
 def test_a_round_no_provider_can_take_within_the_maximum_stays_unassigned_and_unpriced(cascade):
     make_price(cascade.task_type, "30.00", valid_from=date(2025, 6, 1), provider=cascade.provider)
     make_price(cascade.task_type, "31.00", valid_from=date(2025, 6, 1), provider=cascade.second)
