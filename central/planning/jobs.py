@@ -1035,13 +1035,13 @@ class _Repricing:
             self.taken[round_id] = dict(priced.groups)
 
     def write(self, session: Session) -> None:
-        """Write the new prices of the repriced rounds' tasks, by task id (the groups' tasks
-        read again, only for those rounds)."""
+        """Write the new prices of the repriced rounds' tasks: their ids read again (only for
+        those rounds), then one UPDATE per new price and a few thousand ids, not one per task."""
         if not self.taken:
             return
         table = Task.__table__
         round_ids = sorted(self.taken)
-        updates = []
+        by_price: dict[tuple, list[int]] = defaultdict(list)
         for start in range(0, len(round_ids), 5000):
             for task_id, round_id, *old in session.execute(
                 select(
@@ -1059,19 +1059,14 @@ class _Repricing:
             ):
                 new = self.taken[round_id].get(tuple(old))
                 if new is not None:
-                    price, vat, amount = new
-                    updates.append({"tid": task_id, "price": price, "vat": vat, "amount": amount})
-        if updates:
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("tid"))
-                .values(
-                    unit_price=bindparam("price"),
-                    vat_rate=bindparam("vat"),
-                    amount=bindparam("amount"),
-                ),
-                updates,
-            )
+                    by_price[new].append(task_id)
+        for (price, vat, amount), task_ids in by_price.items():
+            for start in range(0, len(task_ids), 5000):
+                session.execute(
+                    update(table)
+                    .where(table.c.id.in_(task_ids[start : start + 5000]))
+                    .values(unit_price=price, vat_rate=vat, amount=amount)
+                )
 
 
 def _first_day_with_room(
