@@ -196,6 +196,8 @@ def test_the_subcontractor_crew_works_from_its_phone_view(client, login_as, ghen
     hedge, lawn = ghent.hedge_task, ghent.lawn_task
     assert f"/field/tasks/{hedge.id}" in page and f"/field/tasks/{lawn.id}" not in page
     assert "18,50" not in page and "€" not in page
+    # Its labour form (offline too) comes back to this page, not to the round's.
+    assert f'data-return="/field/subcontracted/{ghent.round.id}#labour"' in page
     assert client.get(f"/field/rounds/{ghent.round.id}").status_code == 404
     assert client.get(f"/field/tasks/{lawn.id}").status_code == 404
     task_page = client.get(f"/field/tasks/{hedge.id}")
