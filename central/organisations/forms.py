@@ -5,6 +5,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from central.core.forms import CentralForm
+from central.labels import SOCIAL_STATUS_LABELS
+from central.organisations.models import RECOGNISED_STATUSES
 
 
 class OrganisationForm(CentralForm):
@@ -59,11 +61,7 @@ class RecognitionForm(CentralForm):
 
     status = SelectField(
         _l("Recognition"),
-        choices=[
-            ("maatwerkbedrijf", _l("Custom-work company (maatwerkbedrijf)")),
-            ("lde", _l("Local service economy (LDE)")),
-            ("sociale_inschakeling", _l("Social integration enterprise")),
-        ],
+        choices=[(status.value, SOCIAL_STATUS_LABELS[status]) for status in RECOGNISED_STATUSES],
     )
     number = StringField(
         _l("Recognition number"),

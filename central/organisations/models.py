@@ -27,14 +27,14 @@ class SocialEconomyStatus(enum.StrEnum):
     SOCIALE_INSCHAKELING = "sociale_inschakeling"
 
 
-# Statuses that make a provider eligible for reserved contracts (art. 15, Act of 17 June 2016).
-RECOGNISED_SOCIAL_ECONOMY = frozenset(
-    {
-        SocialEconomyStatus.MAATWERKBEDRIJF,
-        SocialEconomyStatus.LDE,
-        SocialEconomyStatus.SOCIALE_INSCHAKELING,
-    }
+# Statuses that make a provider eligible for reserved contracts (art. 15, Act of 17 June 2016),
+# in the order choices list them.
+RECOGNISED_STATUSES: tuple[SocialEconomyStatus, ...] = (
+    SocialEconomyStatus.MAATWERKBEDRIJF,
+    SocialEconomyStatus.LDE,
+    SocialEconomyStatus.SOCIALE_INSCHAKELING,
 )
+RECOGNISED_SOCIAL_ECONOMY = frozenset(RECOGNISED_STATUSES)
 
 
 DEFAULT_INVOICE_PREFIX = "CEN-"

@@ -2,7 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
-from central.organisations.models import OrganisationKind, SocialEconomyStatus
+from central.organisations.models import (
+    RECOGNISED_STATUSES,
+    OrganisationKind,
+    SocialEconomyStatus,
+)
 
 
 class OrganisationSchema(Schema):
@@ -58,7 +62,7 @@ class RecognitionSchema(Schema):
     organisation_id = fields.Integer(dump_only=True)
     status = fields.String(
         required=True,
-        validate=validate.OneOf(["maatwerkbedrijf", "lde", "sociale_inschakeling"]),
+        validate=validate.OneOf([s.value for s in RECOGNISED_STATUSES]),
     )
     number = fields.String(
         required=True,
