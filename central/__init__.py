@@ -218,6 +218,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_km, "km")
     app.add_template_filter(formatting.format_months, "months")
 
+    from central.accounts.models import Role
     from central.labels import (
         flash_label,
         organisation_kind_label,
@@ -230,6 +231,9 @@ def register_template_helpers(app: Flask) -> None:
         task_status_label,
         unit_label,
     )
+
+    # Templates compare roles with the enum (`user.role == Role.COORDINATOR`), as the code does.
+    app.jinja_env.globals["Role"] = Role
 
     @app.context_processor
     def inject() -> dict[str, Any]:

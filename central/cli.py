@@ -58,11 +58,12 @@ def users() -> None:
 @click.option("--password", help="Password (a random one is generated and printed if omitted).")
 @with_appcontext
 def create_user_command(email: str, role: str, org_id: int | None, password: str | None) -> None:
+    from central.accounts.models import Role
     from central.accounts.services import create_user
     from central.core.errors import DomainError
     from central.extensions import db
 
-    if role != "admin" and org_id is None:
+    if role != Role.ADMIN and org_id is None:
         raise click.UsageError("--org is required for every role but admin.")
     try:
         user, generated = create_user(

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from central.accounts.models import User
+from central.accounts.models import Role, User
 from central.accounts.services import create_user
 from central.accounts.two_factor import enrol_with_secret
 from central.core.validators import kbo_with_check_digits
@@ -39,14 +39,14 @@ PROVIDERS = [
 
 # (e-mail, password, role) — printed by `central demo`.
 DEMO_LOGINS = [
-    ("admin@central.example", "demo-admin-2026", "admin"),
-    ("coordinator@roeselare.example", "demo-coordinator-2026", "coordinator"),
-    ("member@izegem.example", "demo-member-2026", "member"),
-    ("crew@kraanwerkers.example", "demo-provider-2026", "provider"),
-    ("member@ingelmunster.example", "demo-member-2026", "member"),
-    ("groen@mandelleie.example", "demo-provider-2026", "provider"),
-    ("brandweer@midwest.example", "demo-firezone-2026", "viewer"),
-    ("water@watergroep.example", "demo-water-2026", "viewer"),
+    ("admin@central.example", "demo-admin-2026", Role.ADMIN),
+    ("coordinator@roeselare.example", "demo-coordinator-2026", Role.COORDINATOR),
+    ("member@izegem.example", "demo-member-2026", Role.MEMBER),
+    ("crew@kraanwerkers.example", "demo-provider-2026", Role.PROVIDER),
+    ("member@ingelmunster.example", "demo-member-2026", Role.MEMBER),
+    ("groen@mandelleie.example", "demo-provider-2026", Role.PROVIDER),
+    ("brandweer@midwest.example", "demo-firezone-2026", Role.VIEWER),
+    ("water@watergroep.example", "demo-water-2026", Role.VIEWER),
 ]
 # The organisation of the logins of the green-maintenance case (the others by role below).
 CASE_LOGINS = {
@@ -132,10 +132,10 @@ def load_demo() -> dict[str, Organisation]:
         "water_company": water,
     }
     org_for_role = {
-        "admin": None,
-        "coordinator": lead,
-        "member": orgs["member"],
-        "provider": providers[0],
+        Role.ADMIN: None,
+        Role.COORDINATOR: lead,
+        Role.MEMBER: orgs["member"],
+        Role.PROVIDER: providers[0],
     }
     viewer_org = {FIRE_ZONE[2]: fire_zone, WATER_COMPANY[2]: water}
     for email, password, role in DEMO_LOGINS:
@@ -146,7 +146,7 @@ def load_demo() -> dict[str, Organisation]:
                     select(Organisation).where(Organisation.name == CASE_LOGINS[email])
                 )
             else:
-                org = viewer_org[email] if role == "viewer" else org_for_role[role]
+                org = viewer_org[email] if role == Role.VIEWER else org_for_role[role]
             user, _generated = create_user(
                 email=email, role=role, organisation_id=org.id if org else None, password=password
             )

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField
 
+from central.accounts.models import Role
 from central.core.forms import CentralForm
 from central.core.security import safe_next_url
 from central.extensions import db
@@ -45,7 +46,7 @@ def home():
 
 def _platform_counts() -> dict[str, int] | None:
     """What the platform administrator looks after, at a glance."""
-    if current_user.role != "admin":
+    if current_user.role != Role.ADMIN:
         return None
     from central.accounts.models import User
     from central.organisations.models import Organisation

@@ -33,7 +33,7 @@ from central.accounts.forms import (
     TokenForm,
     UserForm,
 )
-from central.accounts.models import User
+from central.accounts.models import Role, User
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
@@ -393,7 +393,7 @@ def _organisation_choices():
 @bp.route("/admin/users")
 @login_required
 def users():
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     query = (request.args.get("q") or "").strip().lower()
     stmt = visible_users(current_user).order_by(User.email)
     if query:
@@ -407,7 +407,7 @@ def users():
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int | None = None):
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     user = get_visible(visible_users(current_user), User, user_id) if user_id else None
     form = UserForm(obj=user)
     form.organisation_id.choices = _organisation_choices()
@@ -454,7 +454,7 @@ def _enrolled(user: User | None) -> bool:
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @login_required
 def deactivate_user(user_id: int):
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     user = get_visible(visible_users(current_user), User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -480,7 +480,7 @@ def deactivate_user(user_id: int):
 @login_required
 def reset_two_factor(user_id: int):
     """The administrator removes a user's second factor (a lost phone); confirmation first."""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     user = get_visible(visible_users(current_user), User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -503,7 +503,7 @@ def reset_two_factor(user_id: int):
 @login_required
 def audit_trail():
     """Every recorded state change, newest first; filter by kind of object, object or actor."""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     object_type = (request.args.get("object_type") or "").strip()
     object_id = request.args.get("object_id", type=int)
     actor = (request.args.get("actor") or "").strip().lower()

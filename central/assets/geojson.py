@@ -12,6 +12,7 @@ from flask import Response, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import Select
 
+from central.accounts.models import Role
 from central.assets.models import Asset, AssetStatus
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound, ValidationError
@@ -161,7 +162,7 @@ def _member_param() -> int | None:
     ],
 )
 def assets_geojson():
-    require_role(current_user, "viewer", "member", "coordinator")
+    require_role(current_user, Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
     stmt = assets_query(current_user, _member_param())
     return Response(
         stream_with_context(feature_collection(stmt)),

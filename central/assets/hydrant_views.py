@@ -24,6 +24,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from central.accounts.forms import ConfirmForm
+from central.accounts.models import Role
 from central.assets import availability, labels, public_reports
 from central.assets.models import (
     Asset,
@@ -51,7 +52,7 @@ from central.organisations.models import Organisation
 
 bp = Blueprint("hydrants", __name__)
 
-HYDRANT_ROLES = ("viewer", "member", "coordinator")
+HYDRANT_ROLES = (Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
 
 
 class StatusChangeForm(CentralForm):
@@ -236,8 +237,8 @@ def rotate_public_link(asset_id: int):
 def status_panel(asset: Asset) -> dict:
     """What the asset page shows of its service status: history, its forms and public link."""
     own = asset.member_id == current_user.organisation_id and current_user.role in (
-        "member",
-        "coordinator",
+        Role.MEMBER,
+        Role.COORDINATOR,
     )
     return {
         "changes": availability.status_history(asset),
@@ -251,7 +252,7 @@ def status_panel(asset: Asset) -> dict:
 @login_required
 def served_by():
     """A member names its fire zone and its water company (SPEC 7.4)."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     org = get_visible(
         visible_organisations(current_user), Organisation, current_user.organisation_id
     )
@@ -285,7 +286,7 @@ def served_by():
 @login_required
 def label_sheets():
     """The member's choice of QR label sheets (A4, 24 labels each)."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     count = db.session.scalar(
         select(func.count(Asset.id)).where(
             Asset.member_id == current_user.organisation_id, Asset.status == AssetStatus.ACTIVE
@@ -299,7 +300,7 @@ def label_sheets():
 @login_required
 def label_sheet():
     """One A4 sheet of QR labels (SVG): the code and the QR of each asset's public link."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     raw = request.args.get("sheet") or "1"
     sheet = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
     assets = db.session.scalars(

@@ -29,6 +29,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from central.accounts.forms import ConfirmForm
+from central.accounts.models import Role
 from central.assets import importer, queries, services
 from central.assets.forms import (
     AssetForm,
@@ -77,7 +78,7 @@ def leaflet_file(filename: str):
 
 
 def _member_id() -> int:
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     return current_user.organisation_id
 
 
@@ -491,7 +492,7 @@ def plan_edit(plan_id: int | None = None):
 @bp.route("/needs")
 @login_required
 def needs():
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     status = request.args.get("status") or ""
     stmt = visible_needs(current_user).order_by(Need.created_at.desc(), Need.id.desc())
     if status in set(NeedStatus):

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from central.accounts.forms import ConfirmForm
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
@@ -73,14 +74,14 @@ def labels() -> dict[str, Any]:
 def fieldwork_summary() -> dict[str, int]:
     """Counts for the home page: a provider's rounds today, late and this week; a member's
     rounds to accept."""
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         day = queries.provider_rounds(current_user.organisation_id, today())
         return {
             "today": len(day.today),
             "late": len(day.late),
             "this_week": len(day.this_week),
         }
-    if current_user.role in ("member", "coordinator"):
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR):
         return {"to_accept": queries.rounds_to_accept(current_user.organisation_id)}
     return {}
 
@@ -99,12 +100,12 @@ def _task(task_id: int) -> Task:
 
 
 def _is_crew(round_: Round) -> bool:
-    return current_user.role == "provider" and current_user.organisation_id == round_.provider_id
+    return current_user.role == Role.PROVIDER and current_user.organisation_id == round_.provider_id
 
 
 def _is_member(round_: Round) -> bool:
     return (
-        current_user.role in ("member", "coordinator")
+        current_user.role in (Role.MEMBER, Role.COORDINATOR)
         and current_user.organisation_id == round_.member_id
     )
 
@@ -113,9 +114,9 @@ def _is_member(round_: Round) -> bool:
 @login_required
 def start():
     """Each role's field-work start page."""
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         return redirect(url_for("fieldwork.my_rounds"))
-    if current_user.role in ("member", "coordinator"):
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR):
         return redirect(url_for("fieldwork.acceptance"))
     abort(403)
 
@@ -126,7 +127,7 @@ def start():
 @bp.route("/rounds")
 @login_required
 def my_rounds():
-    require_role(current_user, "provider")
+    require_role(current_user, Role.PROVIDER)
     day = today()
     return render_template(
         "fieldwork/my_rounds.html",
@@ -160,7 +161,7 @@ def _subcontracted_rounds() -> list[dict[str, Any]]:
 @login_required
 def subcontracted():
     """The subcontractor's work on its main contractors' rounds: only its own task types."""
-    require_role(current_user, "provider")
+    require_role(current_user, Role.PROVIDER)
     return render_template(
         "fieldwork/subcontracted.html", today_date=today(), rounds=_subcontracted_rounds()
     )
@@ -472,7 +473,7 @@ def _labour_page(round_: Round, form: LabourForm, status: int):
 @bp.route("/acceptance")
 @login_required
 def acceptance():
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     return render_template(
         "fieldwork/acceptance.html",
         lists=queries.member_rounds(current_user.organisation_id, today()),
@@ -529,7 +530,7 @@ def contest(task_id: int):
 
 
 def _led_framework(framework_id: int) -> Framework:
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     framework = db.session.get(Framework, framework_id)
     if framework is None or framework.lead_organisation_id != current_user.organisation_id:
         abort(404)
@@ -539,7 +540,7 @@ def _led_framework(framework_id: int) -> Framework:
 @bp.route("/frameworks")
 @login_required
 def frameworks():
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     led = queries.led_frameworks(current_user.organisation_id)
     return render_template(
         "fieldwork/frameworks.html",

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error
@@ -70,7 +71,9 @@ def _evidence_form(item: Any, **kwargs: Any) -> EvidenceForm:
 def _page(award: Award, status: int = 200, **forms: Any):
     progress = action_plans.progress(award)
     leads = leads_framework(current_user, award.lot.framework)
-    provider = current_user.role == "provider" and current_user.organisation_id == award.provider_id
+    provider = (
+        current_user.role == Role.PROVIDER and current_user.organisation_id == award.provider_id
+    )
     plan = progress["plan"]
     year, quarter = action_plans.quarter_of(today())
     realisation_forms, evidence_forms = {}, {}

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error, rule_errors
@@ -89,7 +90,7 @@ def frameworks_summary() -> Summary:
     )
     summary.active = db.session.scalar(select(func.count()).select_from(running.subquery())) or 0
     org_id = current_user.organisation_id
-    if current_user.role == "coordinator":
+    if current_user.role == Role.COORDINATOR:
         summary.to_decide = (
             db.session.scalar(
                 select(func.count(Accession.id))
@@ -176,7 +177,7 @@ def index():
         stmt = stmt.where(Framework.status == status)
     page = paginate(stmt, per_page=25)
     mine: dict[int, list[Accession]] = {}
-    if current_user.role in ("member", "coordinator") and page.items:
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR) and page.items:
         rows = db.session.scalars(
             select(Accession)
             .where(
@@ -202,7 +203,7 @@ def index():
 def edit(framework_id: int | None = None):
     framework = _framework(framework_id) if framework_id else None
     if framework is None:
-        require_role(current_user, "coordinator")
+        require_role(current_user, Role.COORDINATOR)
     else:
         _require_lead(framework)
     form = FrameworkForm(obj=framework)
@@ -291,7 +292,7 @@ def show(framework_id: int):
         )
     )
     may_accede = (
-        current_user.role in ("member", "coordinator")
+        current_user.role in (Role.MEMBER, Role.COORDINATOR)
         and framework.is_running
         and services.is_beneficiary(framework, current_user.organisation_id)
         and bool(
@@ -697,7 +698,7 @@ def add_award(lot_id: int):
 @bp.route("/frameworks/<int:framework_id>/accede", methods=["GET", "POST"])
 @login_required
 def accede(framework_id: int):
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     framework = _framework(framework_id)
     form = AccessionForm()
     form.lot_ids.choices = [(lot.id, f"{lot.number}. {lot.title}") for lot in framework.lots]
@@ -731,7 +732,7 @@ def accede(framework_id: int):
 @bp.route("/accessions")
 @login_required
 def accessions():
-    require_role(current_user, "member", "coordinator", "admin")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR, Role.ADMIN)
     status = request.args.get("status") or ""
     stmt = visible_accessions(current_user).order_by(
         Accession.requested_at.desc(), Accession.id.desc()
@@ -755,7 +756,7 @@ def accession(accession_id: int):
         accession=item,
         decides=_leads(item.framework),
         own=current_user.organisation_id == item.member_id
-        and current_user.role in ("member", "coordinator"),
+        and current_user.role in (Role.MEMBER, Role.COORDINATOR),
     )
 
 
@@ -763,7 +764,7 @@ def _decide(accession_id: int, action: str):
     item = _accession(accession_id)
     if action == "withdraw":
         if not (
-            current_user.role in ("member", "coordinator")
+            current_user.role in (Role.MEMBER, Role.COORDINATOR)
             and current_user.organisation_id == item.member_id
         ):
             abort(403)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.errors import N_, DomainError, NotFound
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
@@ -27,7 +28,7 @@ bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 @bp.route("")
 @login_required
 def index():
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     query = (request.args.get("q") or "").strip()
     kind = request.args.get("kind") or ""
     stmt = visible_organisations(current_user).order_by(Organisation.name, Organisation.id)
@@ -42,7 +43,7 @@ def index():
 @bp.route("/<int:org_id>", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int | None = None):
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     org = get_visible(visible_organisations(current_user), Organisation, org_id) if org_id else None
     form = OrganisationForm(obj=org)
 
@@ -72,7 +73,7 @@ def edit(org_id: int | None = None):
 @login_required
 def recognitions(org_id: int):
     """SPEC 7.2: a provider's social-economy recognitions, and the admin's form to add one."""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     form = RecognitionForm()
     if form.validate_on_submit():
@@ -93,7 +94,7 @@ def recognitions(org_id: int):
 @login_required
 def complete_recognition(org_id: int, recognition_id: int):
     """SPEC 7.2: the admin completes a recognition's number or sets its end (as PATCH does)."""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     recognition = db.session.get(Recognition, recognition_id)
     if recognition is None or recognition.organisation_id != org.id:
@@ -132,7 +133,7 @@ def complete_recognition(org_id: int, recognition_id: int):
 def succeed(org_id: int):
     """SPEC 7.2: record a municipal merger, in two steps: what moves is shown first (nothing
     written), then confirmed."""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     form = SuccessionForm()
     form.successor_id.choices = [(0, "—")] + [

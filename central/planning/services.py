@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.assets.models import Need, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
@@ -37,7 +38,7 @@ MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVE
 def may_cancel(round_: Round, actor: Any) -> bool:
     """The member authority of the round, or a coordinator of the framework's lead authority."""
     role = getattr(actor, "role", None)
-    if role in ("member", "coordinator") and actor.organisation_id == round_.member_id:
+    if role in (Role.MEMBER, Role.COORDINATOR) and actor.organisation_id == round_.member_id:
         return True
     return leads_framework(actor, round_.framework_id)
 
@@ -45,7 +46,7 @@ def may_cancel(round_: Round, actor: Any) -> bool:
 def may_move(round_: Round, actor: Any) -> bool:
     """The round's provider (within its week) or a coordinator of the framework's lead authority
     (to any day from today, rule 15)."""
-    if getattr(actor, "role", None) == "provider":
+    if getattr(actor, "role", None) == Role.PROVIDER:
         return actor.organisation_id == round_.provider_id
     return leads_framework(actor, round_.framework_id)
 
@@ -62,7 +63,7 @@ def move_round(round_: Round, scheduled_date: Any, *, actor: Any) -> Round:
         )
     if round_.status not in MOVABLE_ROUNDS or round_.scheduled_date is None:
         raise Conflict(N_("Only a scheduled round with open work can be moved."))
-    coordinator = actor.role == "coordinator"
+    coordinator = actor.role == Role.COORDINATOR
     if coordinator and scheduled_date < clock.today():
         raise ValidationError(
             N_("A round cannot be moved into the past."),
@@ -199,9 +200,9 @@ RESCHEDULED_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.OVERDUE)  # not started 
 def may_plan_crews(provider: Any, actor: Any) -> bool:
     """The provider's own users and the admin keep its crews and closures."""
     role = getattr(actor, "role", None)
-    if role == "admin":
+    if role == Role.ADMIN:
         return True
-    return role == "provider" and actor.organisation_id == provider.id
+    return role == Role.PROVIDER and actor.organisation_id == provider.id
 
 
 def _require_crew_planner(provider: Any, actor: Any) -> None:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core import clock
 from central.core.errors import DomainError
 from central.core.formatting import format_day, format_km
@@ -56,7 +57,7 @@ MAP_ROUNDS = 300  # rounds drawn at once; filters narrow the map further
 
 
 def _require_rounds_reader() -> None:
-    require_role(current_user, "coordinator", "member", "provider")
+    require_role(current_user, Role.COORDINATOR, Role.MEMBER, Role.PROVIDER)
 
 
 def _names(ids) -> dict[int, str]:
@@ -103,7 +104,7 @@ def round_detail(round_id: int):
     move_form = None
     if services.may_move(round_, current_user) and round_.scheduled_date:
         move_form = MoveRoundForm(scheduled_date=round_.scheduled_date)
-        if current_user.role == "coordinator":
+        if current_user.role == Role.COORDINATOR:
             move_form.scheduled_date.description = _(
                 "Any day from today; a round due earlier is then due that day."
             )
@@ -282,9 +283,9 @@ def _route_points(round_ids: list[int]) -> dict[int, list[list[float]]]:
 def workload():
     """A provider's work per week against the capacity awarded per lot; a coordinator chooses
     one of the providers awarded in the frameworks its authority leads."""
-    require_role(current_user, "provider", "coordinator")
+    require_role(current_user, Role.PROVIDER, Role.COORDINATOR)
     providers = []
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         provider_id = current_user.organisation_id
     else:
         providers = list(
@@ -303,7 +304,9 @@ def workload():
     # A coordinator counts only the work of the frameworks its authority leads (SPEC 7.0): a
     # provider shared by two centrals shows each only its own central's rounds.
     frameworks = (
-        led_frameworks(current_user.organisation_id) if current_user.role == "coordinator" else None
+        led_frameworks(current_user.organisation_id)
+        if current_user.role == Role.COORDINATOR
+        else None
     )
     weeks = (
         weekly_load(provider_id, first_week, WORKLOAD_WEEKS, frameworks=frameworks)
@@ -312,7 +315,7 @@ def workload():
     )
     chart = _load_chart(provider_id, weeks) if provider_id else None
     unassigned = 0
-    if current_user.role == "coordinator":
+    if current_user.role == Role.COORDINATOR:
         unassigned = db.session.scalar(
             select(db.func.count())
             .select_from(Round)
@@ -371,8 +374,8 @@ def _load_chart(provider_id: int, weeks: list[dict]) -> dict:
 def _crew_provider() -> Organisation:
     """The provider whose crews the page shows: the provider user's own; the admin chooses one
     (`?provider=`)."""
-    require_role(current_user, "provider", "admin")
-    if current_user.role == "provider":
+    require_role(current_user, Role.PROVIDER, Role.ADMIN)
+    if current_user.role == Role.PROVIDER:
         provider = db.session.get(Organisation, current_user.organisation_id)
     else:
         raw = request.values.get("provider", "")
@@ -414,7 +417,9 @@ def crews():
     )
     crew_form = CrewForm(prefix="crew")
     closure_form = _closure_form(provider, crew_list)
-    back = url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
+    back = url_for(
+        "planning.crews", provider=provider.id if current_user.role == Role.ADMIN else None
+    )
     status = 200
     if request.method == "POST":
         action = request.form.get("action")
@@ -507,5 +512,5 @@ def update_crew(crew_id: int):
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(
-        url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
+        url_for("planning.crews", provider=provider.id if current_user.role == Role.ADMIN else None)
     )
