@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, session
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
+import central.core.sqlite  # noqa: F401  - SQLite's connection settings and writer transactions
 from config import get_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -60,32 +59,6 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL, a busy timeout and foreign keys on SQLite; SAVEPOINT-friendly transactions."""
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        # Let SQLAlchemy emit BEGIN itself (the documented recipe for working SAVEPOINTs).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn: Any) -> None:
-    """On SQLite a request that writes starts its transaction as a writer (BEGIN IMMEDIATE):
-    it then waits its turn (busy timeout) instead of failing on a stale read snapshot when
-    another worker wrote in between. Reads keep the cheap deferred BEGIN."""
-    if conn.dialect.name == "sqlite":
-        writer = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def register_extensions(app: Flask) -> None:
