@@ -102,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from central.assets.public import bp as public_bp
     from central.assets.views import bp as assets_bp
     from central.assets.views import leaflet as leaflet_bp
-    from central.core.api import api
+    from central.core import api
     from central.fieldwork.views import bp as fieldwork_bp
     from central.frameworks.views import bp as frameworks_bp
     from central.jobs.views import bp as jobs_bp
@@ -123,7 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(reports_bp)
-    app.register_blueprint(api)
+    api.init_app(app)  # the JSON API's blueprint, on flask-smorest
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -2,58 +2,50 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask_login import current_user
 
 from central.accounts import services
 from central.accounts.models import User
 from central.accounts.schemas import NewTokenSchema, TokenSchema, UserSchema
-from central.core.api import endpoint
+from central.core.api import api
 from central.core.permissions import get_visible, require_role, visible_users
 from central.extensions import db
 
 
-@endpoint(
-    "/users", summary="List user accounts (admin)", tag="users", response=UserSchema, many=True
-)
+@api.route("/users", tags=["users"])
+@api.response(200, UserSchema(many=True))
+@api.paginate()
 def list_users():
+    """List user accounts (admin)"""
     require_role(current_user, "admin")
     return visible_users(current_user).order_by(User.email)
 
 
-@endpoint(
-    "/users",
-    "POST",
-    summary="Create a user account (admin)",
-    tag="users",
-    body=UserSchema,
-    response=UserSchema,
-    status=201,
-)
+@api.route("/users", methods=["POST"], tags=["users"])
+@api.arguments(UserSchema)
+@api.response(201, UserSchema)
 def create_user(data):
+    """Create a user account (admin)"""
     require_role(current_user, "admin")
     user, _ = services.create_user(actor=current_user, **data)
     db.session.commit()
     return user
 
 
-@endpoint(
-    "/users/<int:user_id>", summary="Read a user account (admin)", tag="users", response=UserSchema
-)
+@api.route("/users/<int:user_id>", tags=["users"])
+@api.response(200, UserSchema)
 def get_user(user_id: int):
+    """Read a user account (admin)"""
     require_role(current_user, "admin")
     return get_visible(visible_users(current_user), User, user_id)
 
 
-@endpoint(
-    "/users/<int:user_id>",
-    "PATCH",
-    summary="Change role, organisation or active (admin)",
-    tag="users",
-    body=UserSchema,
-    partial=True,
-    response=UserSchema,
-)
-def update_user(user_id: int, data):
+@api.route("/users/<int:user_id>", methods=["PATCH"], tags=["users"])
+@api.arguments(UserSchema(partial=True))
+@api.response(200, UserSchema)
+def update_user(data, user_id: int):
+    """Change role, organisation or active (admin)"""
     require_role(current_user, "admin")
     user = get_visible(visible_users(current_user), User, user_id)
     services.update_user(user, data, actor=current_user)
@@ -61,35 +53,29 @@ def update_user(user_id: int, data):
     return user
 
 
-@endpoint("/tokens", summary="List your API tokens", tag="tokens", response=TokenSchema, many=True)
+@api.route("/tokens", tags=["tokens"])
+@api.response(200, TokenSchema(many=True))
+@api.paginate()
 def list_tokens():
+    """List your API tokens"""
     return services.own_tokens_query(current_user)
 
 
-@endpoint(
-    "/tokens",
-    "POST",
-    summary="Create an API token (shown once)",
-    tag="tokens",
-    body=TokenSchema,
-    response=NewTokenSchema,
-    status=201,
-)
+@api.route("/tokens", methods=["POST"], tags=["tokens"])
+@api.arguments(TokenSchema)
+@api.response(201, NewTokenSchema)
 def create_token(data):
+    """Create an API token (shown once)"""
     token, secret = services.create_token(current_user, data["name"])
     db.session.commit()
     token.token = secret
     return token
 
 
-@endpoint(
-    "/tokens/<int:token_id>",
-    "DELETE",
-    summary="Revoke one of your API tokens",
-    tag="tokens",
-    status=204,
-)
+@api.route("/tokens/<int:token_id>", methods=["DELETE"], tags=["tokens"])
+@api.response(204)
 def revoke_token(token_id: int):
+    """Revoke one of your API tokens"""
     services.revoke_token(services.own_token(current_user, token_id), actor=current_user)
     db.session.commit()
-    return None
+    return Response(status=204)
