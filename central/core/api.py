@@ -35,6 +35,7 @@ from sqlalchemy import Select
 from sqlalchemy.exc import OperationalError
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from central.core.errors import N_, DomainError
 from central.core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginate
@@ -72,8 +73,12 @@ UPLOAD_BODY = {
         }
     },
 }
-# The header of writes a phone may retry (SPEC section 5), for `@api.doc(parameters=[...])`.
-IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}
+
+
+def answers(status: int, *media_types: str) -> dict[int, dict[str, Any]]:
+    """The documented success answer of an operation that has no response schema (a file, free
+    JSON), for `@api.doc(responses=answers(200, "text/csv"))`."""
+    return {status: {"content": {media_type: {"schema": {}} for media_type in media_types}}}
 
 
 def error_response(
@@ -209,18 +214,19 @@ class Blueprint(flask_smorest.Blueprint):
     def _prepare_error_doc(doc: dict, doc_info: dict, **kwargs: Any) -> dict:
         """Every operation's errors (in the Error format) and who may call it."""
         manual = doc_info.get("manual_doc", {})
+        # Parameters given by hand (`@api.doc(parameters=...)`) come after the others.
+        doc.setdefault("parameters", []).extend(manual.pop("parameters", []))
         responses = doc.setdefault("responses", {})
         for code, text in _ERRORS.items():
             responses[code] = {"description": text, **ERROR_REF}
         responses.pop(422, None)
         if "multipart/form-data" in manual.get("requestBody", {}).get("content", {}):
             responses["413"] = {"description": "Upload too large", **ERROR_REF}
-        if any(p.get("name") == "Idempotency-Key" for p in manual.get("parameters", [])):
+        if any(p.get("name") == "Idempotency-Key" for p in doc["parameters"]):
             responses["422"] = {
                 "description": "Idempotency-Key reused with another body",
                 **ERROR_REF,
             }
-        doc.setdefault("parameters", [])
         doc["security"] = SIGNED_IN
         return doc
 
@@ -278,6 +284,9 @@ def init_app(app: Flask) -> Api:
     )
     app.config.setdefault("OPENAPI_URL_PREFIX", None)  # served by the blueprint itself, below
     rest.init_app(app)
+    # Path parameters are documented as they always were: an integer id, or a text.
+    rest.register_converter(IntegerConverter, lambda _converter: {"type": "integer"})
+    rest.register_converter(UnicodeConverter, lambda _converter: {"type": "string"})
     # Money and decimals travel as strings ("1234.50", SPEC section 5): say so in the document.
     rest.register_field(ma_fields.Decimal, "string", "decimal")
     rest.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
