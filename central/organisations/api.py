@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from central.core.api import endpoint
+from central.core.api import api
 from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, require_role, visible_organisations
 from central.extensions import db
@@ -20,54 +20,40 @@ from central.organisations.schemas import (
 TAG = "organisations"
 
 
-@endpoint(
-    "/organisations",
-    summary="List organisations in reach",
-    tag=TAG,
-    response=OrganisationSchema,
-    many=True,
-)
+@api.route("/organisations", tags=[TAG])
+@api.response(200, OrganisationSchema(many=True))
+@api.paginate()
 def list_organisations():
+    """List organisations in reach"""
     return visible_organisations(current_user).order_by(Organisation.name, Organisation.id)
 
 
-@endpoint(
-    "/organisations",
-    "POST",
-    summary="Create an organisation (admin)",
-    tag=TAG,
-    body=OrganisationSchema,
-    response=OrganisationSchema,
-    status=201,
-)
+@api.route("/organisations", methods=["POST"], tags=[TAG])
+@api.arguments(OrganisationSchema)
+@api.response(201, OrganisationSchema)
 def create_organisation(data):
+    """Create an organisation (admin)"""
     require_role(current_user, "admin")
     org = services.create_organisation(data, actor=current_user)
     db.session.commit()
     return org
 
 
-@endpoint(
-    "/organisations/<int:org_id>",
-    summary="Read an organisation",
-    tag=TAG,
-    response=OrganisationSchema,
-)
+@api.route("/organisations/<int:org_id>", tags=[TAG])
+@api.response(200, OrganisationSchema)
 def get_organisation(org_id: int):
+    """Read an organisation"""
     return get_visible(visible_organisations(current_user), Organisation, org_id)
 
 
-@endpoint(
-    "/organisations/<int:org_id>",
-    "PATCH",
+@api.route("/organisations/<int:org_id>", methods=["PATCH"], tags=[TAG])
+@api.doc(
     summary="Change an organisation (admin); an authority's own users may set only its "
-    "`fire_zone_id` and `water_company_id`",
-    tag=TAG,
-    body=OrganisationSchema,
-    partial=True,
-    response=OrganisationSchema,
+    "`fire_zone_id` and `water_company_id`"
 )
-def update_organisation(org_id: int, data):
+@api.arguments(OrganisationSchema(partial=True))
+@api.response(200, OrganisationSchema)
+def update_organisation(data, org_id: int):
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     if current_user.role != "admin" and set(data) <= set(services.SERVED_BY):
         services.name_fire_zone_and_water_company(org, data, actor=current_user)
@@ -78,28 +64,20 @@ def update_organisation(org_id: int, data):
     return org
 
 
-@endpoint(
-    "/organisations/<int:org_id>/recognitions",
-    summary="A provider's social-economy recognitions (SPEC 7.2), oldest first",
-    tag=TAG,
-    response=RecognitionSchema,
-    many=True,
-)
+@api.route("/organisations/<int:org_id>/recognitions", tags=[TAG])
+@api.response(200, RecognitionSchema(many=True))
+@api.paginate()
 def list_recognitions(org_id: int):
+    """A provider's social-economy recognitions (SPEC 7.2), oldest first"""
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     return services.recognitions_query(org)
 
 
-@endpoint(
-    "/organisations/<int:org_id>/recognitions",
-    "POST",
-    summary="Record a social-economy recognition (admin); the organisation's status follows",
-    tag=TAG,
-    body=RecognitionSchema,
-    response=RecognitionSchema,
-    status=201,
-)
-def add_recognition(org_id: int, data):
+@api.route("/organisations/<int:org_id>/recognitions", methods=["POST"], tags=[TAG])
+@api.arguments(RecognitionSchema)
+@api.response(201, RecognitionSchema)
+def add_recognition(data, org_id: int):
+    """Record a social-economy recognition (admin); the organisation's status follows"""
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     require_role(current_user, "admin")
     recognition = services.add_recognition(org, data, actor=current_user)
@@ -107,16 +85,13 @@ def add_recognition(org_id: int, data):
     return recognition
 
 
-@endpoint(
-    "/organisations/<int:org_id>/recognitions/<int:recognition_id>",
-    "PATCH",
-    summary="Complete a recognition's number or set its end (admin)",
-    tag=TAG,
-    body=RecognitionSchema,
-    partial=True,
-    response=RecognitionSchema,
+@api.route(
+    "/organisations/<int:org_id>/recognitions/<int:recognition_id>", methods=["PATCH"], tags=[TAG]
 )
-def update_recognition(org_id: int, recognition_id: int, data):
+@api.arguments(RecognitionSchema(partial=True))
+@api.response(200, RecognitionSchema)
+def update_recognition(data, org_id: int, recognition_id: int):
+    """Complete a recognition's number or set its end (admin)"""
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     require_role(current_user, "admin")
     recognition = db.session.get(Recognition, recognition_id)
@@ -127,19 +102,16 @@ def update_recognition(org_id: int, recognition_id: int, data):
     return recognition
 
 
-@endpoint(
-    "/organisations/<int:org_id>/succession",
-    "POST",
+@api.route("/organisations/<int:org_id>/succession", methods=["POST"], tags=[TAG])
+@api.doc(
     summary="Record a municipal merger (admin): the successor takes over users, active assets, "
-    "service plans, open needs and work and approved accessions; the history stays, marked, and "
-    "the predecessor becomes read-only. `dry_run` counts what would move",
-    tag=TAG,
-    body=SuccessionSchema,
-    response=SuccessionResultSchema,
-    status=201,
-    also=(200,),
+    "service plans, open needs and work and approved accessions; the history stays, "
+    "marked, and the predecessor becomes read-only. `dry_run` counts what would move"
 )
-def record_succession(org_id: int, data):
+@api.arguments(SuccessionSchema)
+@api.response(201, SuccessionResultSchema)
+@api.alt_response(200, schema=SuccessionResultSchema, success=True)
+def record_succession(data, org_id: int):
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
     require_role(current_user, "admin")
     if data.get("dry_run"):
