@@ -11,7 +11,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from central.core.api import endpoint
+from central.core.api import UPLOAD_BODY, answers, api
 from central.core.errors import N_, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
@@ -88,89 +88,71 @@ def _accession(accession_id: int) -> Accession:
 # --- frameworks -------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/frameworks", summary="List frameworks in reach", tag=TAG, response=FrameworkSchema, many=True
-)
+@api.route("/frameworks", tags=[TAG])
+@api.response(200, FrameworkSchema(many=True))
+@api.paginate()
 def list_frameworks():
+    """List frameworks in reach"""
     return visible_frameworks(current_user).order_by(Framework.start_date.desc(), Framework.id)
 
 
-@endpoint(
-    "/frameworks",
-    "POST",
-    summary="Create a draft framework (coordinator)",
-    tag=TAG,
-    body=FrameworkSchema,
-    response=FrameworkSchema,
-    status=201,
-)
+@api.route("/frameworks", methods=["POST"], tags=[TAG])
+@api.arguments(FrameworkSchema)
+@api.response(201, FrameworkSchema)
 def create_framework(data):
+    """Create a draft framework (coordinator)"""
     framework = services.create_framework(data, actor=current_user)
     db.session.commit()
     return framework
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>", summary="Read a framework", tag=TAG, response=FrameworkSchema
-)
+@api.route("/frameworks/<int:framework_id>", tags=[TAG])
+@api.response(200, FrameworkSchema)
 def get_framework(framework_id: int):
+    """Read a framework"""
     return _framework(framework_id)
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>",
-    "PATCH",
-    summary="Change a framework (coordinator; an active one only in title and social target, "
-    "and what is empty of its procedure on record)",
-    tag=TAG,
-    body=FrameworkSchema,
-    partial=True,
-    response=FrameworkSchema,
+@api.route("/frameworks/<int:framework_id>", methods=["PATCH"], tags=[TAG])
+@api.doc(
+    summary="Change a framework (coordinator; an active one only in title and social target, and "
+    "what is empty of its procedure on record)"
 )
-def update_framework(framework_id: int, data):
+@api.arguments(FrameworkSchema(partial=True))
+@api.response(200, FrameworkSchema)
+def update_framework(data, framework_id: int):
     framework = _framework(framework_id)
     services.update_framework(framework, data, actor=current_user)
     db.session.commit()
     return framework
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/activate",
-    "POST",
-    summary="Activate a draft framework (coordinator)",
-    tag=TAG,
-    response=FrameworkSchema,
-)
+@api.route("/frameworks/<int:framework_id>/activate", methods=["POST"], tags=[TAG])
+@api.response(200, FrameworkSchema)
 def activate_framework(framework_id: int):
+    """Activate a draft framework (coordinator)"""
     framework = _framework(framework_id)
     services.activate_framework(framework, actor=current_user)
     db.session.commit()
     return framework
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/terminate",
-    "POST",
-    summary="Terminate a running framework, with a reason (coordinator)",
-    tag=TAG,
-    body=TerminateSchema,
-    response=FrameworkSchema,
-)
-def terminate_framework(framework_id: int, data):
+@api.route("/frameworks/<int:framework_id>/terminate", methods=["POST"], tags=[TAG])
+@api.arguments(TerminateSchema)
+@api.response(200, FrameworkSchema)
+def terminate_framework(data, framework_id: int):
+    """Terminate a running framework, with a reason (coordinator)"""
     framework = _framework(framework_id)
     services.terminate_framework(framework, data["reason"], actor=current_user)
     db.session.commit()
     return framework
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/changes",
-    summary="The changes recorded during the framework's term (SPEC 7.2)",
-    tag=TAG,
-    response=ChangeSchema,
-    many=True,
-)
+@api.route("/frameworks/<int:framework_id>/changes", tags=[TAG])
+@api.response(200, ChangeSchema(many=True))
+@api.paginate()
 def list_changes(framework_id: int):
+    """The changes recorded during the framework's term (SPEC 7.2)"""
     framework = _framework(framework_id)
     return (
         select(FrameworkChange)
@@ -179,43 +161,33 @@ def list_changes(framework_id: int):
     )
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/changes",
-    "POST",
+@api.route("/frameworks/<int:framework_id>/changes", methods=["POST"], tags=[TAG])
+@api.doc(
     summary="Record a change of an active framework on a legal ground, within its limit "
-    "(coordinator; 409 past it)",
-    tag=TAG,
-    body=ChangeSchema,
-    response=ChangeSchema,
-    status=201,
+    "(coordinator; 409 past it)"
 )
-def record_change(framework_id: int, data):
+@api.arguments(ChangeSchema)
+@api.response(201, ChangeSchema)
+def record_change(data, framework_id: int):
     framework = _framework(framework_id)
     change = services.record_change(framework, data, actor=current_user)
     db.session.commit()
     return change
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/beneficiaries",
-    summary="The authorities named as beneficiaries",
-    tag=TAG,
-    response=BeneficiariesSchema,
-)
+@api.route("/frameworks/<int:framework_id>/beneficiaries", tags=[TAG])
+@api.response(200, BeneficiariesSchema)
 def get_beneficiaries(framework_id: int):
+    """The authorities named as beneficiaries"""
     framework = _framework(framework_id)
     return {"organisation_ids": [org.id for org in framework.beneficiaries]}
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/beneficiaries",
-    "POST",
-    summary="Name authorities as beneficiaries of a draft framework (coordinator)",
-    tag=TAG,
-    body=BeneficiariesSchema,
-    response=BeneficiariesSchema,
-)
-def add_beneficiaries(framework_id: int, data):
+@api.route("/frameworks/<int:framework_id>/beneficiaries", methods=["POST"], tags=[TAG])
+@api.arguments(BeneficiariesSchema)
+@api.response(200, BeneficiariesSchema)
+def add_beneficiaries(data, framework_id: int):
+    """Name authorities as beneficiaries of a draft framework (coordinator)"""
     framework = _framework(framework_id)
     orgs = services.add_beneficiaries(framework, data["organisation_ids"], actor=current_user)
     db.session.commit()
@@ -225,49 +197,38 @@ def add_beneficiaries(framework_id: int, data):
 # --- lots -------------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/lots",
-    summary="List a framework's lots",
-    tag=TAG,
-    response=LotSchema,
-    many=True,
-)
+@api.route("/frameworks/<int:framework_id>/lots", tags=[TAG])
+@api.response(200, LotSchema(many=True))
+@api.paginate()
 def list_lots(framework_id: int):
+    """List a framework's lots"""
     framework = _framework(framework_id)
     return select(Lot).where(Lot.framework_id == framework.id).order_by(Lot.number)
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/lots",
-    "POST",
-    summary="Add a lot to a draft framework (coordinator)",
-    tag=TAG,
-    body=LotSchema,
-    response=LotSchema,
-    status=201,
-)
-def create_lot(framework_id: int, data):
+@api.route("/frameworks/<int:framework_id>/lots", methods=["POST"], tags=[TAG])
+@api.arguments(LotSchema)
+@api.response(201, LotSchema)
+def create_lot(data, framework_id: int):
+    """Add a lot to a draft framework (coordinator)"""
     framework = _framework(framework_id)
     lot = services.create_lot(framework, data, actor=current_user)
     db.session.commit()
     return lot
 
 
-@endpoint("/lots/<int:lot_id>", summary="Read a lot", tag=TAG, response=LotSchema)
+@api.route("/lots/<int:lot_id>", tags=[TAG])
+@api.response(200, LotSchema)
 def get_lot(lot_id: int):
+    """Read a lot"""
     return _lot(lot_id)
 
 
-@endpoint(
-    "/lots/<int:lot_id>",
-    "PATCH",
-    summary="Change a lot (coordinator)",
-    tag=TAG,
-    body=LotSchema,
-    partial=True,
-    response=LotSchema,
-)
-def update_lot(lot_id: int, data):
+@api.route("/lots/<int:lot_id>", methods=["PATCH"], tags=[TAG])
+@api.arguments(LotSchema(partial=True))
+@api.response(200, LotSchema)
+def update_lot(data, lot_id: int):
+    """Change a lot (coordinator)"""
     lot = _lot(lot_id)
     services.update_lot(lot, data, actor=current_user)
     db.session.commit()
@@ -277,51 +238,38 @@ def update_lot(lot_id: int, data):
 # --- task types -------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/lots/<int:lot_id>/task-types",
-    summary="List a lot's task types",
-    tag=TAG,
-    response=TaskTypeSchema,
-    many=True,
-)
+@api.route("/lots/<int:lot_id>/task-types", tags=[TAG])
+@api.response(200, TaskTypeSchema(many=True))
+@api.paginate()
 def list_task_types(lot_id: int):
+    """List a lot's task types"""
     lot = _lot(lot_id)
     return select(TaskType).where(TaskType.lot_id == lot.id).order_by(TaskType.code)
 
 
-@endpoint(
-    "/lots/<int:lot_id>/task-types",
-    "POST",
-    summary="Add a task type, with its checklist and follow-up, to a lot (coordinator)",
-    tag=TAG,
-    body=TaskTypeSchema,
-    response=TaskTypeSchema,
-    status=201,
-)
-def create_task_type(lot_id: int, data):
+@api.route("/lots/<int:lot_id>/task-types", methods=["POST"], tags=[TAG])
+@api.arguments(TaskTypeSchema)
+@api.response(201, TaskTypeSchema)
+def create_task_type(data, lot_id: int):
+    """Add a task type, with its checklist and follow-up, to a lot (coordinator)"""
     lot = _lot(lot_id)
     task_type = services.create_task_type(lot, data, actor=current_user)
     db.session.commit()
     return task_type
 
 
-@endpoint(
-    "/task-types/<int:task_type_id>", summary="Read a task type", tag=TAG, response=TaskTypeSchema
-)
+@api.route("/task-types/<int:task_type_id>", tags=[TAG])
+@api.response(200, TaskTypeSchema)
 def get_task_type(task_type_id: int):
+    """Read a task type"""
     return _task_type(task_type_id)
 
 
-@endpoint(
-    "/task-types/<int:task_type_id>",
-    "PATCH",
-    summary="Change a task type's name, checklist or follow-up (coordinator)",
-    tag=TAG,
-    body=TaskTypeUpdateSchema,
-    partial=True,
-    response=TaskTypeSchema,
-)
-def update_task_type(task_type_id: int, data):
+@api.route("/task-types/<int:task_type_id>", methods=["PATCH"], tags=[TAG])
+@api.arguments(TaskTypeUpdateSchema(partial=True))
+@api.response(200, TaskTypeSchema)
+def update_task_type(data, task_type_id: int):
+    """Change a task type's name, checklist or follow-up (coordinator)"""
     task_type = _task_type(task_type_id)
     services.update_task_type(task_type, data, actor=current_user)
     db.session.commit()
@@ -331,14 +279,13 @@ def update_task_type(task_type_id: int, data):
 # --- prices -----------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/lots/<int:lot_id>/prices",
-    summary="A lot's price schedule (every line, by task type, provider and date; "
-    "`provider_id` null: the common line)",
-    tag=TAG,
-    response=PriceSchema,
-    many=True,
+@api.route("/lots/<int:lot_id>/prices", tags=[TAG])
+@api.doc(
+    summary="A lot's price schedule (every line, by task type, provider and date; `provider_id` "
+    "null: the common line)"
 )
+@api.response(200, PriceSchema(many=True))
+@api.paginate()
 def list_prices(lot_id: int):
     lot = _lot(lot_id)
     return (
@@ -355,16 +302,11 @@ def list_prices(lot_id: int):
     )
 
 
-@endpoint(
-    "/lots/<int:lot_id>/prices",
-    "POST",
-    summary="Add a price line, in force from its date (coordinator)",
-    tag=TAG,
-    body=PriceSchema,
-    response=PriceSchema,
-    status=201,
-)
-def add_price(lot_id: int, data):
+@api.route("/lots/<int:lot_id>/prices", methods=["POST"], tags=[TAG])
+@api.arguments(PriceSchema)
+@api.response(201, PriceSchema)
+def add_price(data, lot_id: int):
+    """Add a price line, in force from its date (coordinator)"""
     lot = _lot(lot_id)
     line = services.add_price_line(lot, data, actor=current_user)
     db.session.commit()
@@ -374,28 +316,20 @@ def add_price(lot_id: int, data):
 # --- awards -----------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/lots/<int:lot_id>/awards",
-    summary="A lot's awarded providers, by rank",
-    tag=TAG,
-    response=AwardSchema,
-    many=True,
-)
+@api.route("/lots/<int:lot_id>/awards", tags=[TAG])
+@api.response(200, AwardSchema(many=True))
+@api.paginate()
 def list_awards(lot_id: int):
+    """A lot's awarded providers, by rank"""
     lot = _lot(lot_id)
     return select(Award).where(Award.lot_id == lot.id).order_by(Award.rank)
 
 
-@endpoint(
-    "/lots/<int:lot_id>/awards",
-    "POST",
-    summary="Award a lot to a provider (coordinator)",
-    tag=TAG,
-    body=AwardSchema,
-    response=AwardSchema,
-    status=201,
-)
-def create_award(lot_id: int, data):
+@api.route("/lots/<int:lot_id>/awards", methods=["POST"], tags=[TAG])
+@api.arguments(AwardSchema)
+@api.response(201, AwardSchema)
+def create_award(data, lot_id: int):
+    """Award a lot to a provider (coordinator)"""
     lot = _lot(lot_id)
     award = services.award_lot(lot, data, actor=current_user)
     db.session.commit()
@@ -409,14 +343,11 @@ def _award(award_id: int) -> Award:
     return get_visible(visible_awards(current_user), Award, award_id)
 
 
-@endpoint(
-    "/awards/<int:award_id>/subcontractors",
-    summary="An award's social-economy subcontractors and their task types (running first)",
-    tag=TAG,
-    response=SubcontractorSchema,
-    many=True,
-)
+@api.route("/awards/<int:award_id>/subcontractors", tags=[TAG])
+@api.response(200, SubcontractorSchema(many=True))
+@api.paginate()
 def list_subcontractors(award_id: int):
+    """An award's social-economy subcontractors and their task types (running first)"""
     award = _award(award_id)
     stmt = select(AwardSubcontractor).where(AwardSubcontractor.award_id == award.id)
     if not sees_all_subcontractors(current_user, award):
@@ -424,32 +355,27 @@ def list_subcontractors(award_id: int):
     return stmt.order_by(AwardSubcontractor.ended_on.is_not(None), AwardSubcontractor.id)
 
 
-@endpoint(
-    "/awards/<int:award_id>/subcontractors",
-    "POST",
-    summary="Record a social-economy subcontractor of an award and the task types it does "
-    "(lead coordinator; a provider recognised today; a task type has one subcontractor at a "
-    "time)",
-    tag=TAG,
-    body=SubcontractorSchema,
-    response=SubcontractorSchema,
-    status=201,
+@api.route("/awards/<int:award_id>/subcontractors", methods=["POST"], tags=[TAG])
+@api.doc(
+    summary="Record a social-economy subcontractor of an award and the task types it does (lead "
+    "coordinator; a provider recognised today; a task type has one subcontractor at a "
+    "time)"
 )
-def add_subcontractor(award_id: int, data):
+@api.arguments(SubcontractorSchema)
+@api.response(201, SubcontractorSchema)
+def add_subcontractor(data, award_id: int):
     award = _award(award_id)
     sub = subcontracting.add_subcontractor(award, data, actor=current_user)
     db.session.commit()
     return sub
 
 
-@endpoint(
-    "/awards/<int:award_id>/subcontractors/<int:subcontractor_id>/end",
-    "POST",
-    summary="End a subcontracting today (lead coordinator); its work and figures stay",
-    tag=TAG,
-    response=SubcontractorSchema,
+@api.route(
+    "/awards/<int:award_id>/subcontractors/<int:subcontractor_id>/end", methods=["POST"], tags=[TAG]
 )
+@api.response(200, SubcontractorSchema)
 def end_subcontractor(award_id: int, subcontractor_id: int):
+    """End a subcontracting today (lead coordinator); its work and figures stay"""
     award = _award(award_id)
     sub = db.session.scalar(
         select(AwardSubcontractor).where(
@@ -486,74 +412,64 @@ def _action(award: Award, action_id: int) -> PlanAction:
     return action
 
 
-@endpoint(
-    "/awards/<int:award_id>/action-plan",
-    "POST",
-    summary="File the award's social action plan (its provider); again until it is approved",
-    tag=TAG,
-    body=ActionPlanBodySchema,
-    response=ActionPlanSchema,
-    status=201,
-    also=(200,),  # filed again: replaced
-)
-def file_action_plan(award_id: int, data):
+@api.route("/awards/<int:award_id>/action-plan", methods=["POST"], tags=[TAG])
+@api.arguments(ActionPlanBodySchema)
+@api.response(201, ActionPlanSchema)
+@api.alt_response(200, schema=ActionPlanSchema, success=True)
+def file_action_plan(data, award_id: int):
+    """File the award's social action plan (its provider); again until it is approved"""
     award = _plan_award(award_id)
     plan, created = action_plans.file_plan(award, data, actor=current_user)
     db.session.commit()
     return plan, 201 if created else 200
 
 
-@endpoint(
-    "/awards/<int:award_id>/action-plan",
-    summary="The award's social action plan",
-    tag=TAG,
-    response=ActionPlanSchema,
-)
+@api.route("/awards/<int:award_id>/action-plan", tags=[TAG])
+@api.response(200, ActionPlanSchema)
 def get_action_plan(award_id: int):
+    """The award's social action plan"""
     return _plan(_plan_award(award_id))
 
 
-@endpoint(
-    "/awards/<int:award_id>/action-plan/approve",
-    "POST",
-    summary="Approve the award's action plan (lead coordinator)",
-    tag=TAG,
-    response=ActionPlanSchema,
-)
+@api.route("/awards/<int:award_id>/action-plan/approve", methods=["POST"], tags=[TAG])
+@api.response(200, ActionPlanSchema)
 def approve_action_plan(award_id: int):
+    """Approve the award's action plan (lead coordinator)"""
     plan = _plan(_plan_award(award_id))
     action_plans.approve_plan(plan, actor=current_user)
     db.session.commit()
     return plan
 
 
-@endpoint(
+@api.route(
     "/awards/<int:award_id>/action-plan/actions/<int:action_id>/realisations",
-    "POST",
-    summary="Report what an action realised in a quarter (the provider; an approved plan); "
-    "the same quarter again supersedes the earlier report",
-    tag=TAG,
-    body=RealisationSchema,
-    response=RealisationSchema,
-    status=201,
+    methods=["POST"],
+    tags=[TAG],
 )
-def report_realisation(award_id: int, action_id: int, data):
+@api.doc(
+    summary="Report what an action realised in a quarter (the provider; an approved plan); the "
+    "same quarter again supersedes the earlier report"
+)
+@api.arguments(RealisationSchema)
+@api.response(201, RealisationSchema)
+def report_realisation(data, award_id: int, action_id: int):
     action = _action(_plan_award(award_id), action_id)
     row = action_plans.report_realisation(action, data, actor=current_user)
     db.session.commit()
     return row
 
 
-@endpoint(
+@api.route(
     "/awards/<int:award_id>/action-plan/actions/<int:action_id>/evidence",
-    "POST",
-    summary="Add an evidence file to an action's quarter (the provider; a PDF, JPEG or PNG of "
-    "at most 10 MB; form fields year, quarter and optionally supersedes)",
-    tag=TAG,
-    response=EvidenceSchema,
-    status=201,
-    multipart=True,
+    methods=["POST"],
+    tags=[TAG],
 )
+@api.doc(
+    summary="Add an evidence file to an action's quarter (the provider; a PDF, JPEG or PNG of at "
+    "most 10 MB; form fields year, quarter and optionally supersedes)"
+)
+@api.doc(requestBody=UPLOAD_BODY)
+@api.response(201, EvidenceSchema)
 def add_evidence(award_id: int, action_id: int):
     from flask import request
 
@@ -573,23 +489,20 @@ def add_evidence(award_id: int, action_id: int):
     return evidence
 
 
-@endpoint(
-    "/awards/<int:award_id>/action-plan/evidence/<int:evidence_id>",
-    summary="An evidence file, for those who reach the award's plan",
-    tag=TAG,
-    produces=("application/pdf", "image/jpeg"),
-)
+@api.route("/awards/<int:award_id>/action-plan/evidence/<int:evidence_id>", tags=[TAG])
+@api.response(200)
+@api.doc(responses=answers(200, *("application/pdf", "image/jpeg")))
 def get_evidence(award_id: int, evidence_id: int):
+    """An evidence file, for those who reach the award's plan"""
     return action_plans.evidence_response(_plan(_plan_award(award_id)), evidence_id)
 
 
-@endpoint(
-    "/awards/<int:award_id>/social-progress",
+@api.route("/awards/<int:award_id>/social-progress", tags=[TAG])
+@api.doc(
     summary="An award's social clause against realised (from accepted work and labour), its "
-    "subcontractors, and its action plan against realised with late actions flagged",
-    tag=TAG,
-    response=SocialProgressSchema,
+    "subcontractors, and its action plan against realised with late actions flagged"
 )
+@api.response(200, SocialProgressSchema)
 def social_progress(award_id: int):
     return action_plans.progress(_plan_award(award_id))
 
@@ -597,15 +510,12 @@ def social_progress(award_id: int):
 # --- accessions -------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/accessions",
-    summary="List accessions in reach",
-    tag=ACCESSIONS,
-    response=AccessionSchema,
-    many=True,
-    query=STATUS_QUERY,
-)
+@api.route("/accessions", tags=[ACCESSIONS])
+@api.doc(parameters=STATUS_QUERY)
+@api.response(200, AccessionSchema(many=True))
+@api.paginate()
 def list_accessions():
+    """List accessions in reach"""
     stmt = visible_accessions(current_user).order_by(Accession.requested_at.desc(), Accession.id)
     status = request.args.get("status")
     if status:
@@ -620,16 +530,11 @@ def list_accessions():
     return stmt
 
 
-@endpoint(
-    "/accessions",
-    "POST",
-    summary="Request accession to lots of a framework (member)",
-    tag=ACCESSIONS,
-    body=AccessionSchema,
-    response=AccessionSchema,
-    status=201,
-)
+@api.route("/accessions", methods=["POST"], tags=[ACCESSIONS])
+@api.arguments(AccessionSchema)
+@api.response(201, AccessionSchema)
 def request_accession(data):
+    """Request accession to lots of a framework (member)"""
     framework = _framework(data["framework_id"])
     accession = services.request_accession(
         framework, data["lot_ids"], data["order_reference"], actor=current_user
@@ -638,53 +543,38 @@ def request_accession(data):
     return accession
 
 
-@endpoint(
-    "/accessions/<int:accession_id>",
-    summary="Read an accession",
-    tag=ACCESSIONS,
-    response=AccessionSchema,
-)
+@api.route("/accessions/<int:accession_id>", tags=[ACCESSIONS])
+@api.response(200, AccessionSchema)
 def get_accession(accession_id: int):
+    """Read an accession"""
     return _accession(accession_id)
 
 
-@endpoint(
-    "/accessions/<int:accession_id>/approve",
-    "POST",
-    summary="Approve a requested accession (coordinator of the lead authority)",
-    tag=ACCESSIONS,
-    response=AccessionSchema,
-)
+@api.route("/accessions/<int:accession_id>/approve", methods=["POST"], tags=[ACCESSIONS])
+@api.response(200, AccessionSchema)
 def approve_accession(accession_id: int):
+    """Approve a requested accession (coordinator of the lead authority)"""
     accession = _accession(accession_id)
     services.approve_accession(accession, actor=current_user)
     db.session.commit()
     return accession
 
 
-@endpoint(
-    "/accessions/<int:accession_id>/reject",
-    "POST",
-    summary="Reject a requested accession, with a reason (coordinator of the lead authority)",
-    tag=ACCESSIONS,
-    body=ReasonSchema,
-    response=AccessionSchema,
-)
-def reject_accession(accession_id: int, data):
+@api.route("/accessions/<int:accession_id>/reject", methods=["POST"], tags=[ACCESSIONS])
+@api.arguments(ReasonSchema)
+@api.response(200, AccessionSchema)
+def reject_accession(data, accession_id: int):
+    """Reject a requested accession, with a reason (coordinator of the lead authority)"""
     accession = _accession(accession_id)
     services.reject_accession(accession, data["reason"], actor=current_user)
     db.session.commit()
     return accession
 
 
-@endpoint(
-    "/accessions/<int:accession_id>/withdraw",
-    "POST",
-    summary="Withdraw a requested or approved accession (the member)",
-    tag=ACCESSIONS,
-    response=AccessionSchema,
-)
+@api.route("/accessions/<int:accession_id>/withdraw", methods=["POST"], tags=[ACCESSIONS])
+@api.response(200, AccessionSchema)
 def withdraw_accession(accession_id: int):
+    """Withdraw a requested or approved accession (the member)"""
     accession = _accession(accession_id)
     services.withdraw_accession(accession, actor=current_user)
     db.session.commit()
