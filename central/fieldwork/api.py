@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import select
 
-from central.core.api import endpoint
+from central.core.api import UPLOAD_BODY, answers, api
 from central.core.errors import N_, NotFound
 from central.core.permissions import (
     get_visible,
@@ -51,26 +51,19 @@ def _round(round_id: int) -> Round:
     return get_visible(visible_rounds(current_user), Round, round_id)
 
 
-@endpoint(
-    "/tasks/<int:task_id>",
-    summary="Read a task with its result, checklist answers, contest and photos",
-    tag=TAG,
-    response=FieldTaskSchema,
-)
+@api.route("/tasks/<int:task_id>", tags=[TAG])
+@api.response(200, FieldTaskSchema)
 def get_task(task_id: int):
+    """Read a task with its result, checklist answers, contest and photos"""
     return _task(task_id)
 
 
-@endpoint(
-    "/tasks/<int:task_id>/result",
-    "POST",
-    summary="Record or correct a task's result (provider, until the member accepts)",
-    tag=TAG,
-    body=TaskResultSchema,
-    response=FieldTaskSchema,
-    query=IDEMPOTENCY_HEADER,
-)
-def record_result(task_id: int, data):
+@api.route("/tasks/<int:task_id>/result", methods=["POST"], tags=[TAG])
+@api.doc(parameters=IDEMPOTENCY_HEADER)
+@api.arguments(TaskResultSchema)
+@api.response(200, FieldTaskSchema)
+def record_result(data, task_id: int):
+    """Record or correct a task's result (provider, until the member accepts)"""
     task = _task(task_id)
 
     def write():
@@ -79,17 +72,12 @@ def record_result(task_id: int, data):
     return idempotency.respond(current_user, write, FieldTaskSchema)
 
 
-@endpoint(
-    "/tasks/<int:task_id>/photos",
-    "POST",
-    summary="Add a photo to a task (provider; an image of at most 10 MB)",
-    tag=TAG,
-    response=PhotoSchema,
-    status=201,
-    multipart=True,
-    query=IDEMPOTENCY_HEADER,
-)
+@api.route("/tasks/<int:task_id>/photos", methods=["POST"], tags=[TAG])
+@api.doc(requestBody=UPLOAD_BODY)
+@api.doc(parameters=IDEMPOTENCY_HEADER)
+@api.response(201, PhotoSchema)
 def add_photo(task_id: int):
+    """Add a photo to a task (provider; an image of at most 10 MB)"""
     task = _task(task_id)
     data = photos.read_upload()
 
@@ -99,13 +87,11 @@ def add_photo(task_id: int):
     return idempotency.respond(current_user, write, PhotoSchema, fingerprint_extra=data)
 
 
-@endpoint(
-    "/tasks/<int:task_id>/photos/<int:photo_id>",
-    summary="A task's photo (JPEG), for those who may see the task",
-    tag=TAG,
-    produces=("image/jpeg",),
-)
+@api.route("/tasks/<int:task_id>/photos/<int:photo_id>", tags=[TAG])
+@api.response(200)
+@api.doc(responses=answers(200, *("image/jpeg",)))
 def get_photo(task_id: int, photo_id: int):
+    """A task's photo (JPEG), for those who may see the task"""
     task = _task(task_id)
     photo = db.session.scalar(
         select(TaskPhoto).where(TaskPhoto.id == photo_id, TaskPhoto.task_id == task.id)
@@ -115,47 +101,34 @@ def get_photo(task_id: int, photo_id: int):
     return photos.photo_response(photo)
 
 
-@endpoint(
-    "/tasks/<int:task_id>/contest",
-    "POST",
-    summary="Contest a done task with a reason (member); the provider redoes it",
-    tag=TAG,
-    body=ContestSchema,
-    response=FieldTaskSchema,
-)
-def contest_task(task_id: int, data):
+@api.route("/tasks/<int:task_id>/contest", methods=["POST"], tags=[TAG])
+@api.arguments(ContestSchema)
+@api.response(200, FieldTaskSchema)
+def contest_task(data, task_id: int):
+    """Contest a done task with a reason (member); the provider redoes it"""
     task = _task(task_id)
     services.contest_task(task, data["reason"], actor=current_user)
     db.session.commit()
     return task
 
 
-@endpoint(
-    "/rounds/<int:round_id>/accept",
-    "POST",
-    summary="Accept a completed round (member): every done task becomes accepted",
-    tag=TAG,
-    response=AcceptedRoundSchema,
-)
+@api.route("/rounds/<int:round_id>/accept", methods=["POST"], tags=[TAG])
+@api.response(200, AcceptedRoundSchema)
 def accept_round(round_id: int):
+    """Accept a completed round (member): every done task becomes accepted"""
     round_ = _round(round_id)
     services.accept_round(round_, actor=current_user)
     db.session.commit()
     return round_
 
 
-@endpoint(
-    "/rounds/<int:round_id>/labour",
-    "POST",
-    summary="Log a round's labour for a work date (provider); the same date again replaces",
-    tag=TAG,
-    body=LabourSchema,
-    response=LabourSchema,
-    status=201,
-    also=(200,),  # the work date had labour already: replaced
-    query=IDEMPOTENCY_HEADER,
-)
-def record_labour(round_id: int, data):
+@api.route("/rounds/<int:round_id>/labour", methods=["POST"], tags=[TAG])
+@api.doc(parameters=IDEMPOTENCY_HEADER)
+@api.arguments(LabourSchema)
+@api.response(201, LabourSchema)
+@api.alt_response(200, schema=LabourSchema, success=True)
+def record_labour(data, round_id: int):
+    """Log a round's labour for a work date (provider); the same date again replaces"""
     # A subcontractor's crew logs its own day on the rounds it works on (SPEC 7.1, 7.3).
     round_ = get_visible(labour_rounds(current_user), Round, round_id)
 
@@ -166,14 +139,11 @@ def record_labour(round_id: int, data):
     return idempotency.respond(current_user, write, LabourSchema)
 
 
-@endpoint(
-    "/rounds/<int:round_id>/labour",
-    summary="A round's labour per work date",
-    tag=TAG,
-    response=LabourSchema,
-    many=True,
-)
+@api.route("/rounds/<int:round_id>/labour", tags=[TAG])
+@api.response(200, LabourSchema(many=True))
+@api.paginate()
 def list_labour(round_id: int):
+    """A round's labour per work date"""
     round_ = get_visible(labour_rounds(current_user), Round, round_id)
     stmt = select(LabourEntry).where(LabourEntry.round_id == round_.id)
     if not sees_round_labour(current_user, round_):
