@@ -8,7 +8,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from central.core.api import endpoint
+from central.core.api import api
 from central.core.errors import N_, NotFound
 from central.core.permissions import (
     get_visible,
@@ -49,66 +49,50 @@ def _round(round_id: int) -> Round:
     return get_visible(visible_rounds(current_user), Round, round_id)
 
 
-@endpoint(
-    "/rounds",
-    summary="List the rounds in reach, by due date",
-    tag=TAG,
-    response=RoundSchema,
-    many=True,
-    query=LIST_QUERY,
-)
+@api.route("/rounds", tags=[TAG])
+@api.doc(parameters=LIST_QUERY)
+@api.response(200, RoundSchema(many=True))
+@api.paginate()
 def list_rounds():
+    """List the rounds in reach, by due date"""
     return queries.filtered_rounds(current_user, request.args)
 
 
-@endpoint(
-    "/rounds/<int:round_id>",
-    summary="Read a round with its tasks in route order",
-    tag=TAG,
-    response=RoundDetailSchema,
-)
+@api.route("/rounds/<int:round_id>", tags=[TAG])
+@api.response(200, RoundDetailSchema)
 def get_round(round_id: int):
+    """Read a round with its tasks in route order"""
     return _round(round_id)
 
 
-@endpoint(
-    "/rounds/<int:round_id>",
-    "PATCH",
+@api.route("/rounds/<int:round_id>", methods=["PATCH"], tags=[TAG])
+@api.doc(
     summary="Move a round: its provider within its week; the lead coordinator to any day from "
-    "today, overdue rounds too (their due date moves along)",
-    tag=TAG,
-    body=MoveRoundSchema,
-    response=RoundDetailSchema,
+    "today, overdue rounds too (their due date moves along)"
 )
-def move_round(round_id: int, data):
+@api.arguments(MoveRoundSchema)
+@api.response(200, RoundDetailSchema)
+def move_round(data, round_id: int):
     round_ = _round(round_id)
     services.move_round(round_, data["scheduled_date"], actor=current_user)
     db.session.commit()
     return round_
 
 
-@endpoint(
-    "/rounds/<int:round_id>/cancel",
-    "POST",
-    summary="Cancel a round's open work (member or lead coordinator)",
-    tag=TAG,
-    response=RoundDetailSchema,
-)
+@api.route("/rounds/<int:round_id>/cancel", methods=["POST"], tags=[TAG])
+@api.response(200, RoundDetailSchema)
 def cancel_round(round_id: int):
+    """Cancel a round's open work (member or lead coordinator)"""
     round_ = _round(round_id)
     services.cancel_round(round_, actor=current_user)
     db.session.commit()
     return round_
 
 
-@endpoint(
-    "/tasks/<int:task_id>/cancel",
-    "POST",
-    summary="Cancel an open task (member or lead coordinator)",
-    tag=TAG,
-    response=RoundTaskSchema,
-)
+@api.route("/tasks/<int:task_id>/cancel", methods=["POST"], tags=[TAG])
+@api.response(200, RoundTaskSchema)
 def cancel_task(task_id: int):
+    """Cancel an open task (member or lead coordinator)"""
     task = get_visible(visible_tasks(current_user), Task, task_id)
     services.cancel_task(task, actor=current_user)
     db.session.commit()
@@ -131,44 +115,31 @@ def _provider(provider_id: int) -> Organisation:
     return provider
 
 
-@endpoint(
-    "/providers/<int:provider_id>/crews",
-    summary="List a provider's crews",
-    tag=CREWS_TAG,
-    response=CrewSchema,
-    many=True,
-)
+@api.route("/providers/<int:provider_id>/crews", tags=[CREWS_TAG])
+@api.response(200, CrewSchema(many=True))
+@api.paginate()
 def list_crews(provider_id: int):
+    """List a provider's crews"""
     provider = _provider(provider_id)
     return select(Crew).where(Crew.provider_id == provider.id).order_by(Crew.name, Crew.id)
 
 
-@endpoint(
-    "/providers/<int:provider_id>/crews",
-    "POST",
-    summary="Add a crew (the provider or the admin): one round a day on its days a week",
-    tag=CREWS_TAG,
-    body=CrewSchema,
-    response=CrewSchema,
-    status=201,
-)
-def create_crew(provider_id: int, data):
+@api.route("/providers/<int:provider_id>/crews", methods=["POST"], tags=[CREWS_TAG])
+@api.arguments(CrewSchema)
+@api.response(201, CrewSchema)
+def create_crew(data, provider_id: int):
+    """Add a crew (the provider or the admin): one round a day on its days a week"""
     provider = _provider(provider_id)
     crew = services.create_crew(provider, data, actor=current_user)
     db.session.commit()
     return crew
 
 
-@endpoint(
-    "/providers/<int:provider_id>/crews/<int:crew_id>",
-    "PATCH",
-    summary="Change a crew's name or days a week (the provider or the admin)",
-    tag=CREWS_TAG,
-    body=CrewSchema,
-    partial=True,
-    response=CrewSchema,
-)
-def update_crew(provider_id: int, crew_id: int, data):
+@api.route("/providers/<int:provider_id>/crews/<int:crew_id>", methods=["PATCH"], tags=[CREWS_TAG])
+@api.arguments(CrewSchema(partial=True))
+@api.response(200, CrewSchema)
+def update_crew(data, provider_id: int, crew_id: int):
+    """Change a crew's name or days a week (the provider or the admin)"""
     provider = _provider(provider_id)
     crew = get_visible(select(Crew).where(Crew.provider_id == provider.id), Crew, crew_id)
     services.update_crew(crew, provider, data, actor=current_user)
@@ -176,14 +147,11 @@ def update_crew(provider_id: int, crew_id: int, data):
     return crew
 
 
-@endpoint(
-    "/providers/<int:provider_id>/closures",
-    summary="List a provider's closures (whole provider or one crew), latest first",
-    tag=CREWS_TAG,
-    response=ClosureSchema,
-    many=True,
-)
+@api.route("/providers/<int:provider_id>/closures", tags=[CREWS_TAG])
+@api.response(200, ClosureSchema(many=True))
+@api.paginate()
 def list_closures(provider_id: int):
+    """List a provider's closures (whole provider or one crew), latest first"""
     provider = _provider(provider_id)
     return (
         select(Closure)
@@ -192,17 +160,14 @@ def list_closures(provider_id: int):
     )
 
 
-@endpoint(
-    "/providers/<int:provider_id>/closures",
-    "POST",
+@api.route("/providers/<int:provider_id>/closures", methods=["POST"], tags=[CREWS_TAG])
+@api.doc(
     summary="Close days (the provider or the admin); scheduled rounds on them move to the next "
-    "open day and the provider and members are told",
-    tag=CREWS_TAG,
-    body=ClosureSchema,
-    response=ClosureSchema,
-    status=201,
+    "open day and the provider and members are told"
 )
-def create_closure(provider_id: int, data):
+@api.arguments(ClosureSchema)
+@api.response(201, ClosureSchema)
+def create_closure(data, provider_id: int):
     provider = _provider(provider_id)
     closure = services.create_closure(provider, data, actor=current_user)
     db.session.commit()
