@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from central.core.api import endpoint
+from central.core.api import api
 from central.core.errors import N_, ValidationError
 from central.core.permissions import require_role
 from central.extensions import db
@@ -17,22 +17,21 @@ from central.jobs.schemas import JobRunSchema
 TAG = "jobs"
 
 
-@endpoint(
-    "/jobs/runs",
-    summary="List job runs and queued requests, newest first (coordinator)",
-    tag=TAG,
-    response=JobRunSchema,
-    many=True,
-    query=[
+@api.route("/jobs/runs", tags=[TAG])
+@api.doc(
+    parameters=[
         {"name": "job", "in": "query", "schema": {"type": "string"}},
         {
             "name": "status",
             "in": "query",
             "schema": {"type": "string", "enum": [s.value for s in JobStatus]},
         },
-    ],
+    ]
 )
+@api.response(200, JobRunSchema(many=True))
+@api.paginate()
 def list_runs():
+    """List job runs and queued requests, newest first (coordinator)"""
     require_role(current_user, "coordinator")
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in JobStatus}:
@@ -42,15 +41,10 @@ def list_runs():
     return runs_query(job=request.args.get("job") or None, status=status)
 
 
-@endpoint(
-    "/jobs/<name>/run",
-    "POST",
-    summary="Queue a run of a job; the scheduler starts it within seconds (coordinator)",
-    tag=TAG,
-    response=JobRunSchema,
-    status=202,
-)
+@api.route("/jobs/<name>/run", methods=["POST"], tags=[TAG])
+@api.response(202, JobRunSchema)
 def queue_run(name: str):
+    """Queue a run of a job; the scheduler starts it within seconds (coordinator)"""
     require_role(current_user, "coordinator")
     run, _created = services.queue_run(name, actor=current_user)
     db.session.commit()
