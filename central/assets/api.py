@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from central.assets import services
 from central.assets.models import Asset, Need, ServicePlan
 from central.assets.schemas import AssetSchema, ImportResultSchema, NeedSchema, ServicePlanSchema
-from central.core.api import endpoint
+from central.core.api import UPLOAD_BODY, api
 from central.core.errors import N_, ValidationError
 from central.core.permissions import (
     get_visible,
@@ -47,54 +47,45 @@ def _filters(stmt, model, names: tuple[str, ...]):
     return stmt
 
 
-@endpoint(
-    "/assets",
-    summary="List assets in reach",
-    tag="assets",
-    response=AssetSchema,
-    many=True,
-    query=[
+@api.route("/assets", tags=["assets"])
+@api.doc(
+    parameters=[
         {"name": n, "in": "query", "schema": {"type": "string"}}
         for n in ("member_id", "kind", "status", "municipality", "code", "service_status")
-    ],
+    ]
 )
+@api.response(200, AssetSchema(many=True))
+@api.paginate()
 def list_assets():
+    """List assets in reach"""
     stmt = visible_assets(current_user).order_by(Asset.member_id, Asset.code)
     names = ("member_id", "kind", "status", "municipality", "code", "service_status")
     return _filters(stmt, Asset, names)
 
 
-@endpoint(
-    "/assets",
-    "POST",
-    summary="Add an asset to your authority's inventory",
-    tag="assets",
-    body=AssetSchema,
-    response=AssetSchema,
-    status=201,
-)
+@api.route("/assets", methods=["POST"], tags=["assets"])
+@api.arguments(AssetSchema)
+@api.response(201, AssetSchema)
 def create_asset(data):
+    """Add an asset to your authority's inventory"""
     member_id = _own_member_id()
     asset = services.create_asset(member_id, data, actor=current_user)
     db.session.commit()
     return asset
 
 
-@endpoint("/assets/<int:asset_id>", summary="Read an asset", tag="assets", response=AssetSchema)
+@api.route("/assets/<int:asset_id>", tags=["assets"])
+@api.response(200, AssetSchema)
 def get_asset(asset_id: int):
+    """Read an asset"""
     return get_visible(visible_assets(current_user), Asset, asset_id)
 
 
-@endpoint(
-    "/assets/<int:asset_id>",
-    "PATCH",
-    summary="Change an asset, or retire it (`status: retired`)",
-    tag="assets",
-    body=AssetSchema,
-    partial=True,
-    response=AssetSchema,
-)
-def update_asset(asset_id: int, data):
+@api.route("/assets/<int:asset_id>", methods=["PATCH"], tags=["assets"])
+@api.arguments(AssetSchema(partial=True))
+@api.response(200, AssetSchema)
+def update_asset(data, asset_id: int):
+    """Change an asset, or retire it (`status: retired`)"""
     asset = get_visible(visible_assets(current_user), Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     services.update_asset(asset, data, actor=current_user)
@@ -122,16 +113,14 @@ def _read_upload() -> bytes:
     return data
 
 
-@endpoint(
-    "/assets/import",
-    "POST",
-    summary="Import assets from CSV or XLSX (upsert by code; `?dry_run=true` only previews)",
-    tag="assets",
-    response=ImportResultSchema,
-    multipart=True,
-    query=[{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}],
+@api.route("/assets/import", methods=["POST"], tags=["assets"])
+@api.doc(requestBody=UPLOAD_BODY)
+@api.doc(
+    parameters=[{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}]
 )
+@api.response(200, ImportResultSchema)
 def import_assets():
+    """Import assets from CSV or XLSX (upsert by code; `?dry_run=true` only previews)"""
     member_id = _own_member_id()
     dry_run = (request.args.get("dry_run") or "").lower() in ("1", "true", "yes")
     data = _read_upload()
@@ -162,43 +151,30 @@ def _plan_values(data: dict) -> dict:
     return data
 
 
-@endpoint(
-    "/service-plans",
-    summary="List service plans in reach",
-    tag="service plans",
-    response=ServicePlanSchema,
-    many=True,
-)
+@api.route("/service-plans", tags=["service plans"])
+@api.response(200, ServicePlanSchema(many=True))
+@api.paginate()
 def list_service_plans():
+    """List service plans in reach"""
     return visible_service_plans(current_user).order_by(ServicePlan.member_id, ServicePlan.id)
 
 
-@endpoint(
-    "/service-plans",
-    "POST",
-    summary="Subscribe your assets to recurring work in an acceded lot",
-    tag="service plans",
-    body=ServicePlanSchema,
-    response=ServicePlanSchema,
-    status=201,
-)
+@api.route("/service-plans", methods=["POST"], tags=["service plans"])
+@api.arguments(ServicePlanSchema)
+@api.response(201, ServicePlanSchema)
 def create_service_plan(data):
+    """Subscribe your assets to recurring work in an acceded lot"""
     member_id = _own_member_id()
     plan = services.create_service_plan(member_id, _plan_values(data), actor=current_user)
     db.session.commit()
     return plan
 
 
-@endpoint(
-    "/service-plans/<int:plan_id>",
-    "PATCH",
-    summary="Change or pause a service plan",
-    tag="service plans",
-    body=ServicePlanSchema,
-    partial=True,
-    response=ServicePlanSchema,
-)
-def update_service_plan(plan_id: int, data):
+@api.route("/service-plans/<int:plan_id>", methods=["PATCH"], tags=["service plans"])
+@api.arguments(ServicePlanSchema(partial=True))
+@api.response(200, ServicePlanSchema)
+def update_service_plan(data, plan_id: int):
+    """Change or pause a service plan"""
     plan = get_visible(visible_service_plans(current_user), ServicePlan, plan_id)
     require_own_authority(current_user, plan.member_id)
     services.update_service_plan(plan, _plan_values(data), actor=current_user)
@@ -206,32 +182,26 @@ def update_service_plan(plan_id: int, data):
     return plan
 
 
-@endpoint(
-    "/needs",
-    summary="List needs in reach",
-    tag="needs",
-    response=NeedSchema,
-    many=True,
-    query=[
+@api.route("/needs", tags=["needs"])
+@api.doc(
+    parameters=[
         {"name": n, "in": "query", "schema": {"type": "string"}}
         for n in ("status", "priority", "asset_id", "lot_id", "member_id")
-    ],
+    ]
 )
+@api.response(200, NeedSchema(many=True))
+@api.paginate()
 def list_needs():
+    """List needs in reach"""
     stmt = visible_needs(current_user).order_by(Need.created_at.desc(), Need.id.desc())
     return _filters(stmt, Need, ("status", "priority", "asset_id", "lot_id", "member_id"))
 
 
-@endpoint(
-    "/needs",
-    "POST",
-    summary="Log a need on one of your assets or on a place",
-    tag="needs",
-    body=NeedSchema,
-    response=NeedSchema,
-    status=201,
-)
+@api.route("/needs", methods=["POST"], tags=["needs"])
+@api.arguments(NeedSchema)
+@api.response(201, NeedSchema)
 def create_need(data):
+    """Log a need on one of your assets or on a place"""
     member_id = _own_member_id()
     data.pop("status", None)
     need = services.create_need(member_id, data, actor=current_user)
@@ -239,21 +209,18 @@ def create_need(data):
     return need
 
 
-@endpoint("/needs/<int:need_id>", summary="Read a need", tag="needs", response=NeedSchema)
+@api.route("/needs/<int:need_id>", tags=["needs"])
+@api.response(200, NeedSchema)
 def get_need(need_id: int):
+    """Read a need"""
     return get_visible(visible_needs(current_user), Need, need_id)
 
 
-@endpoint(
-    "/needs/<int:need_id>",
-    "PATCH",
-    summary="Triage or cancel an open need of your authority",
-    tag="needs",
-    body=NeedSchema,
-    partial=True,
-    response=NeedSchema,
-)
-def update_need(need_id: int, data):
+@api.route("/needs/<int:need_id>", methods=["PATCH"], tags=["needs"])
+@api.arguments(NeedSchema(partial=True))
+@api.response(200, NeedSchema)
+def update_need(data, need_id: int):
+    """Triage or cancel an open need of your authority"""
     need = get_visible(visible_needs(current_user), Need, need_id)
     require_own_authority(current_user, need.member_id)
     services.update_need(need, data, actor=current_user)

@@ -16,7 +16,7 @@ from central.assets.schemas import (
     StatusChangeSchema,
     StatusNoteSchema,
 )
-from central.core.api import endpoint, load_body
+from central.core.api import api, load_body
 from central.core.permissions import get_visible, require_own_authority, visible_assets
 from central.extensions import db
 
@@ -30,14 +30,10 @@ def _optional_body() -> dict:
     return load_body(StatusNoteSchema)
 
 
-@endpoint(
-    "/assets/<int:asset_id>/repaired",
-    "POST",
-    summary="Mark your asset repaired: in service again (member; optional body {note})",
-    tag=TAG,
-    response=AssetSchema,
-)
+@api.route("/assets/<int:asset_id>/repaired", methods=["POST"], tags=[TAG])
+@api.response(200, AssetSchema)
 def mark_repaired(asset_id: int):
+    """Mark your asset repaired: in service again (member; optional body {note})"""
     asset = get_visible(visible_assets(current_user), Asset, asset_id)
     data = _optional_body()
     availability.mark_repaired(asset, actor=current_user, note=data.get("note"))
@@ -45,14 +41,12 @@ def mark_repaired(asset_id: int):
     return asset
 
 
-@endpoint(
-    "/assets/<int:asset_id>/out-of-service",
-    "POST",
+@api.route("/assets/<int:asset_id>/out-of-service", methods=["POST"], tags=[TAG])
+@api.doc(
     summary="Put your asset out of service (member; optional body {note, need_id} naming the "
-    "public report triaged)",
-    tag=TAG,
-    response=AssetSchema,
+    "public report triaged)"
 )
+@api.response(200, AssetSchema)
 def mark_out_of_service(asset_id: int):
     asset = get_visible(visible_assets(current_user), Asset, asset_id)
     data = _optional_body()
@@ -63,14 +57,11 @@ def mark_out_of_service(asset_id: int):
     return asset
 
 
-@endpoint(
-    "/assets/<int:asset_id>/status-history",
-    summary="Every change of an asset's service status, newest first (who, when, why)",
-    tag=TAG,
-    response=StatusChangeSchema,
-    many=True,
-)
+@api.route("/assets/<int:asset_id>/status-history", tags=[TAG])
+@api.response(200, StatusChangeSchema(many=True))
+@api.paginate()
 def status_history(asset_id: int):
+    """Every change of an asset's service status, newest first (who, when, why)"""
     asset = get_visible(visible_assets(current_user), Asset, asset_id)
     return (
         db.select(AssetStatusChange)
@@ -79,26 +70,19 @@ def status_history(asset_id: int):
     )
 
 
-@endpoint(
-    "/assets/<int:asset_id>/public-link",
-    summary="Your asset's public report link (member), for its QR label",
-    tag=TAG,
-    response=PublicLinkSchema,
-)
+@api.route("/assets/<int:asset_id>/public-link", tags=[TAG])
+@api.response(200, PublicLinkSchema)
 def get_public_link(asset_id: int):
+    """Your asset's public report link (member), for its QR label"""
     asset = get_visible(visible_assets(current_user), Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     return {"asset_id": asset.id, "code": asset.code, "public_url": public_url(asset)}
 
 
-@endpoint(
-    "/assets/<int:asset_id>/public-link",
-    "POST",
-    summary="Give your asset a new public report link; the old one then names nothing (member)",
-    tag=TAG,
-    response=PublicLinkSchema,
-)
+@api.route("/assets/<int:asset_id>/public-link", methods=["POST"], tags=[TAG])
+@api.response(200, PublicLinkSchema)
 def rotate_public_link(asset_id: int):
+    """Give your asset a new public report link; the old one then names nothing (member)"""
     asset = get_visible(visible_assets(current_user), Asset, asset_id)
     availability.rotate_public_token(asset, actor=current_user)
     db.session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import Select
 
 from central.accounts.models import Role
 from central.assets.models import Asset, AssetStatus
-from central.core.api import endpoint
+from central.core.api import answers, api
 from central.core.errors import N_, NotFound, ValidationError
 from central.core.permissions import require_role, visible_assets, visible_organisations
 from central.extensions import db
@@ -145,22 +145,24 @@ def _member_param() -> int | None:
     return member_id
 
 
-@endpoint(
-    "/assets.geojson",
+@api.route("/assets.geojson", tags=["assets"])
+@api.doc(
     summary="The assets in reach with their service status, as one RFC 7946 GeoJSON "
     "FeatureCollection (WGS84 lon/lat), streamed whole: not paginated (viewer, member, "
-    "coordinator)",
-    tag="assets",
-    produces=(MEDIA_TYPE,),
-    query=[
+    "coordinator)"
+)
+@api.doc(
+    parameters=[
         {
             "name": "member",
             "in": "query",
             "schema": {"type": "integer"},
             "description": "Only this member authority's assets.",
         }
-    ],
+    ]
 )
+@api.response(200)
+@api.doc(responses=answers(200, *(MEDIA_TYPE,)))
 def assets_geojson():
     require_role(current_user, Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
     stmt = assets_query(current_user, _member_param())

@@ -24,7 +24,7 @@ from central.accounts.models import Role
 from central.assets.models import AssetKind
 from central.assets.views import bp
 from central.core import audit
-from central.core.api import endpoint
+from central.core.api import api
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.forms import CentralForm, form_error, rule_errors
 from central.core.permissions import ROLE_ACTIONS, require_role
@@ -156,41 +156,29 @@ class AssetKindNamesSchema(Schema):
     name_en = fields.String(validate=validate.Length(min=1, max=100))
 
 
-@endpoint(
-    "/asset-kinds",
-    summary="List the asset kinds (every signed-in user)",
-    tag=TAG,
-    response=AssetKindSchema,
-    many=True,
-)
+@api.route("/asset-kinds", tags=[TAG])
+@api.response(200, AssetKindSchema(many=True))
+@api.paginate()
 def list_asset_kinds():
+    """List the asset kinds (every signed-in user)"""
     return select(AssetKind).order_by(AssetKind.code)
 
 
-@endpoint(
-    "/asset-kinds",
-    "POST",
-    summary="Add an asset kind (admin or coordinator)",
-    tag=TAG,
-    body=AssetKindSchema,
-    response=AssetKindSchema,
-    status=201,
-)
+@api.route("/asset-kinds", methods=["POST"], tags=[TAG])
+@api.arguments(AssetKindSchema)
+@api.response(201, AssetKindSchema)
 def create_asset_kind(data):
+    """Add an asset kind (admin or coordinator)"""
     kind = create_kind(data, actor=current_user)
     db.session.commit()
     return kind
 
 
-@endpoint(
-    "/asset-kinds/<int:kind_id>",
-    "PATCH",
-    summary="Correct an asset kind's names; its code stays (admin; a coordinator its own)",
-    tag=TAG,
-    body=AssetKindNamesSchema,
-    response=AssetKindSchema,
-)
-def update_asset_kind(kind_id: int, data):
+@api.route("/asset-kinds/<int:kind_id>", methods=["PATCH"], tags=[TAG])
+@api.arguments(AssetKindNamesSchema)
+@api.response(200, AssetKindSchema)
+def update_asset_kind(data, kind_id: int):
+    """Correct an asset kind's names; its code stays (admin; a coordinator its own)"""
     _require_manager(current_user)
     kind = rename_kind(get_kind(kind_id), data, actor=current_user)
     db.session.commit()
