@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from central.core.api import endpoint
+from central.core.api import PUBLIC, answers, api
 from central.core.clock import today
 from central.core.errors import N_, Forbidden, Message, NotFound, ValidationError
 from central.core.permissions import (
@@ -118,26 +118,19 @@ def _budget_json(member_id: int, year: int) -> dict[str, Any]:
     }
 
 
-@endpoint(
-    "/budgets/<int:member_id>/<int:year>",
-    summary="Read a member's maintenance budget for a year (member own; coordinator reads)",
-    tag=TAG,
-    response=BudgetSchema,
-)
+@api.route("/budgets/<int:member_id>/<int:year>", tags=[TAG])
+@api.response(200, BudgetSchema)
 def get_budget(member_id: int, year: int):
+    """Read a member's maintenance budget for a year (member own; coordinator reads)"""
     member = report_member(member_id)
     return _budget_json(member.id, services.check_year(year))
 
 
-@endpoint(
-    "/budgets/<int:member_id>/<int:year>",
-    "PUT",
-    summary="Enter a member's maintenance budget for a year (the member itself)",
-    tag=TAG,
-    body=BudgetSchema,
-    response=BudgetSchema,
-)
-def put_budget(member_id: int, year: int, data):
+@api.route("/budgets/<int:member_id>/<int:year>", methods=["PUT"], tags=[TAG])
+@api.arguments(BudgetSchema)
+@api.response(200, BudgetSchema)
+def put_budget(data, member_id: int, year: int):
+    """Enter a member's maintenance budget for a year (the member itself)"""
     member = report_member(member_id)
     services.set_budget(
         member,
@@ -150,30 +143,26 @@ def put_budget(member_id: int, year: int, data):
     return _budget_json(member.id, int(year))
 
 
-@endpoint(
-    "/budgets/<int:member_id>/<int:year>/external-spend",
-    summary="Social-economy spend the member declared outside the platform in a year "
-    "(member own; coordinator reads)",
-    tag=TAG,
-    response=ExternalSpendSchema,
-    many=True,
+@api.route("/budgets/<int:member_id>/<int:year>/external-spend", tags=[TAG])
+@api.doc(
+    summary="Social-economy spend the member declared outside the platform in a year (member own; "
+    "coordinator reads)"
 )
+@api.response(200, ExternalSpendSchema(many=True))
+@api.paginate()
 def list_external_spend(member_id: int, year: int):
     member = report_member(member_id)
     return services.external_spends_query(member.id, services.check_year(year))
 
 
-@endpoint(
-    "/budgets/<int:member_id>/<int:year>/external-spend",
-    "POST",
+@api.route("/budgets/<int:member_id>/<int:year>/external-spend", methods=["POST"], tags=[TAG])
+@api.doc(
     summary="Declare social-economy spend made outside the platform; it counts towards the "
-    "member's own target (the member itself)",
-    tag=TAG,
-    body=ExternalSpendSchema,
-    response=ExternalSpendSchema,
-    status=201,
+    "member's own target (the member itself)"
 )
-def add_external_spend(member_id: int, year: int, data):
+@api.arguments(ExternalSpendSchema)
+@api.response(201, ExternalSpendSchema)
+def add_external_spend(data, member_id: int, year: int):
     member = report_member(member_id)
     spend = services.add_external_spend(member, year, data, actor=current_user)
     db.session.commit()
@@ -196,21 +185,19 @@ def report_json(report: builders.StatementReport, **filters: Any) -> dict[str, A
     }
 
 
-@endpoint(
-    "/reports/statement",
-    summary="A member's statement of a month: accepted work, VAT per provider and rate, totals",
-    tag=TAG,
-    response=StatementSchema,
-    query=[
+@api.route("/reports/statement", tags=[TAG])
+@api.doc(
+    parameters=[
         _query("member"),
         _query("month", "string", pattern=r"^\d{4}-\d{2}$"),
         _query("framework"),
         _query("provider"),
         FORMAT_QUERY,
-    ],
-    produces=("application/json", "text/csv", XLSX),
+    ]
 )
+@api.response(200, StatementSchema)
 def statement_report(**_: Any):
+    """A member's statement of a month: accepted work, VAT per provider and rate, totals"""
     kind = format_arg()
     member = report_member(int_arg("member"))
     month = builders.parse_month(request.args.get("month"))
@@ -235,20 +222,19 @@ def _statement(statement_id: int) -> Statement:
     return get_visible(visible_statements(current_user), Statement, statement_id)
 
 
-@endpoint(
-    "/statements",
-    summary="Issued statements in reach, newest first",
-    tag=TAG,
-    response=StatementSchema,
-    many=True,
-    query=[
+@api.route("/statements", tags=[TAG])
+@api.doc(
+    parameters=[
         _query("member"),
         _query("framework"),
         _query("provider"),
         _query("month", "string", pattern=r"^\d{4}-\d{2}$"),
-    ],
+    ]
 )
+@api.response(200, StatementSchema(many=True))
+@api.paginate()
 def list_statements():
+    """Issued statements in reach, newest first"""
     stmt = visible_statements(current_user)
     for name, column in (
         ("member", Statement.member_id),
@@ -267,15 +253,11 @@ def list_statements():
     )
 
 
-@endpoint(
-    "/statements/<int:statement_id>",
-    summary="An issued statement (JSON, CSV, XLSX, or Peppol BIS Billing 3.0 UBL)",
-    tag=TAG,
-    response=StatementSchema,
-    query=[_query("format", "string", enum=[*FORMATS, "ubl"], default="json")],
-    produces=("application/json", "text/csv", XLSX, "application/xml"),
-)
+@api.route("/statements/<int:statement_id>", tags=[TAG])
+@api.doc(parameters=[_query("format", "string", enum=[*FORMATS, "ubl"], default="json")])
+@api.response(200, StatementSchema)
 def get_statement(statement_id: int):
+    """An issued statement (JSON, CSV, XLSX, or Peppol BIS Billing 3.0 UBL)"""
     statement = _statement(statement_id)
     kind = format_arg((*FORMATS, "ubl"))
     filename = f"statement-{statement.number}"
@@ -288,17 +270,14 @@ def get_statement(statement_id: int):
     return statement
 
 
-@endpoint(
-    "/statements/<int:statement_id>/credits",
-    "POST",
-    summary="Decide a credit on an issued statement; it lands on the next statement "
-    "(coordinator of the lead authority)",
-    tag=TAG,
-    body=CreditSchema,
-    response=CreditSchema,
-    status=201,
+@api.route("/statements/<int:statement_id>/credits", methods=["POST"], tags=[TAG])
+@api.doc(
+    summary="Decide a credit on an issued statement; it lands on the next statement (coordinator "
+    "of the lead authority)"
 )
-def add_credit(statement_id: int, data):
+@api.arguments(CreditSchema)
+@api.response(201, CreditSchema)
+def add_credit(data, statement_id: int):
     statement = _statement(statement_id)
     credit = services.add_credit(statement, data, actor=current_user)
     db.session.commit()
@@ -308,13 +287,14 @@ def add_credit(statement_id: int, data):
 # --- open data ---------------------------------------------------------------------------------
 
 
-@endpoint(
-    "/frameworks/<int:framework_id>/ocds",
-    summary="The framework and its call-offs as an OCDS 1.1 release package "
-    "(public once active; the coordinator before)",
-    tag=TAG,
-    public=True,
+@api.route("/frameworks/<int:framework_id>/ocds", tags=[TAG])
+@api.doc(
+    summary="The framework and its call-offs as an OCDS 1.1 release package (public once active; "
+    "the coordinator before)"
 )
+@api.doc(security=PUBLIC)
+@api.response(200)
+@api.doc(responses=answers(200, *("application/json",)))
 def framework_ocds(framework_id: int):
     framework = db.session.get(Framework, framework_id) if 0 < framework_id <= MAX_ID else None
     if framework is None:
@@ -395,13 +375,14 @@ def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@endpoint(
-    "/reports/consumption",
-    summary="A framework's consumption against its estimate and maximum, per lot and member, "
-    "with a forecast (coordinator of the lead authority)",
-    tag=TAG,
-    query=[_query("framework")],
+@api.route("/reports/consumption", tags=[TAG])
+@api.doc(
+    summary="A framework's consumption against its estimate and maximum, per lot and member, with "
+    "a forecast (coordinator of the lead authority)"
 )
+@api.doc(parameters=[_query("framework")])
+@api.response(200)
+@api.doc(responses=answers(200, *("application/json",)))
 def consumption():
     framework = led_framework(int_arg("framework", required=True))
     return consumption_json(builders.build_consumption(db.session, framework, today()))
@@ -500,22 +481,24 @@ def member_social_impact_scope(member_id: int | None) -> tuple[Organisation, lis
     )
 
 
-@endpoint(
-    "/reports/social-impact",
+@api.route("/reports/social-impact", tags=[TAG])
+@api.doc(
     summary="Social impact in a year: of a framework (`framework`) per provider and member, or "
-    "member-wide (`member` without `framework`) across every framework and lead against the "
-    "member's own target, with its declared outside spend — social-economy spend, target-group "
-    "hours, worker-days, FTE, tasks and defects",
-    tag=TAG,
-    query=[
+    "member-wide (`member` without `framework`) across every framework and lead against "
+    "the member's own target, with its declared outside spend — social-economy spend, "
+    "target-group hours, worker-days, FTE, tasks and defects"
+)
+@api.doc(
+    parameters=[
         _query("framework"),
         _query("member"),
         _query("year"),
         _query("hours_per_fte", "number", default=services.DEFAULT_HOURS_PER_FTE),
         FORMAT_QUERY,
-    ],
-    produces=("application/json", "text/csv", XLSX),
+    ]
 )
+@api.response(200)
+@api.doc(responses=answers(200, *("application/json", "text/csv", XLSX)))
 def social_impact():
     kind = format_arg()
     framework_id = int_arg("framework")
@@ -548,20 +531,22 @@ def social_impact():
     return social_impact_json(data)
 
 
-@endpoint(
-    "/reports/social-economy",
+@api.route("/reports/social-economy", tags=[TAG])
+@api.doc(
     summary="Export for the Departement Werk en Sociale Economie (§7.3): per provider and member "
     "in a year, over the frameworks the coordinator's authority leads — the provider's "
-    "recognitions in that year (status, number), spend and its social-economy part, target-group "
-    "hours, worker-days and FTE (coordinator)",
-    tag=TAG,
-    query=[
+    "recognitions in that year (status, number), spend and its social-economy part, "
+    "target-group hours, worker-days and FTE (coordinator)"
+)
+@api.doc(
+    parameters=[
         _query("year"),
         _query("hours_per_fte", "number", default=services.DEFAULT_HOURS_PER_FTE),
         FORMAT_QUERY,
-    ],
-    produces=("application/json", "text/csv", XLSX),
+    ]
 )
+@api.response(200)
+@api.doc(responses=answers(200, *("application/json", "text/csv", XLSX)))
 def social_economy_export():
     if current_user.role != "coordinator" or current_user.organisation_id is None:
         raise Forbidden(N_("The export for the region is for coordinators."))
