@@ -10,12 +10,9 @@ the JSON body (`location="query"` for the query string), `@api.response(status, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from copy import deepcopy
-from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 import flask
@@ -34,6 +31,8 @@ from marshmallow import fields as ma_fields
 from sqlalchemy import Select
 from sqlalchemy.exc import OperationalError
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
@@ -103,7 +102,10 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
 
 class _Parser(FlaskParser):
     """webargs as the API has always answered: a body that is not a JSON object, and invalid or
-    unknown fields (of the body or the query string), are a 400 in the API's error format."""
+    unknown fields (of the body or the query string), are a 400 in the API's error format.
+
+    An empty query parameter (`?status=`) counts as absent. A query parameter's field may name
+    the message of the answer when it is invalid: `metadata={"refusal": N_("...")}`."""
 
     DEFAULT_VALIDATION_STATUS = 400
 
@@ -113,11 +115,24 @@ class _Parser(FlaskParser):
             raise DomainError(N_("The request body must be a JSON object."))
         return data
 
+    def load_querystring(self, req: flask.Request, schema: Schema) -> Any:
+        given = MultiDict((k, v) for k, v in req.args.items(multi=True) if v.strip())
+        return MultiDictProxy(given, schema)
+
     def handle_error(self, error: SchemaError, req: Any, schema: Schema, **_kwargs: Any) -> Any:
         messages = error.messages
         if isinstance(messages, dict) and len(messages) == 1:
             messages = next(iter(messages.values()))  # webargs names the location first
-        raise DomainError(N_("The request has invalid fields."), fields=_flatten(messages))
+        fields = _flatten(messages)
+        refusal = next(
+            (
+                schema.fields[name].metadata["refusal"]
+                for name in schema.fields
+                if name in fields and "refusal" in schema.fields[name].metadata
+            ),
+            N_("The request has invalid fields."),
+        )
+        raise DomainError(refusal, fields=fields)
 
 
 class _PageArgs(FlaskParser):
@@ -219,7 +234,8 @@ class Blueprint(flask_smorest.Blueprint):
         responses = doc.setdefault("responses", {})
         for code, text in _ERRORS.items():
             responses[code] = {"description": text, **ERROR_REF}
-        responses.pop(422, None)
+        for code in (400, 422):  # flask-smorest's own entries for invalid arguments
+            responses.pop(code, None)
         if "multipart/form-data" in manual.get("requestBody", {}).get("content", {}):
             responses["413"] = {"description": "Upload too large", **ERROR_REF}
         if any(p.get("name") == "Idempotency-Key" for p in doc["parameters"]):
@@ -239,8 +255,6 @@ class _Paths(FlaskPlugin):
     """Paths relative to the server `/api/v1`, each operation naming its path parameters."""
 
     def path_helper(self, rule: Any = None, operations: Any = None, parameters: Any = None, **kw):
-        if rule is None:  # a path given as such (the hand-written operations)
-            return None
         path_params = self.rule_to_params(rule)
         for operation in operations.values():
             operation["parameters"] = deepcopy(path_params) + operation.get("parameters", [])
@@ -311,7 +325,6 @@ def init_app(app: Flask) -> Api:
         },
     )
     rest.register_blueprint(api)
-    _add_hand_written_operations(rest.spec)
     return rest
 
 
@@ -322,132 +335,10 @@ def _is_public() -> bool:
     return getattr(view, "_apidoc", {}).get("manual_doc", {}).get("security") == PUBLIC
 
 
-# --- the hand-written operations (until every module is on flask-smorest) ---
-
-
-@dataclass
-class Operation:
-    path: str
-    method: str
-    endpoint: str
-    summary: str
-    tag: str
-    body: type[Schema] | None = None
-    response: type[Schema] | None = None
-    many: bool = False
-    status: int = 200
-    public: bool = False
-    query: list[dict[str, Any]] = field(default_factory=list)
-    multipart: bool = False
-    produces: tuple[str, ...] = ("application/json",)
-    # Path parameters that are not integers (Flask's `<name>` without the `int:` converter).
-    string_params: tuple[str, ...] = ()
-    # Other success statuses the handler may answer with, e.g. 200 for an upsert that replaced.
-    also: tuple[int, ...] = ()
-
-
-OPERATIONS: list[Operation] = []
-_PUBLIC_ENDPOINTS: set[str] = set()
-
-
-def load_body(schema: type[Schema], *, partial: bool = False) -> dict[str, Any]:
-    """Validate the JSON body against `schema`; malformed JSON and unknown fields answer 400."""
-    data = request.get_json(silent=True)
-    if data is None:
-        raise DomainError(N_("The request body must be a JSON object."))
-    if not isinstance(data, dict):
-        raise DomainError(N_("The request body must be a JSON object."))
-    try:
-        return schema().load(data, partial=partial)
-    except SchemaError as exc:
-        raise DomainError(
-            N_("The request has invalid fields."), fields=_flatten(exc.messages)
-        ) from None
-
-
-def endpoint(
-    path: str,
-    method: str = "GET",
-    *,
-    summary: str,
-    tag: str,
-    body: type[Schema] | None = None,
-    response: type[Schema] | None = None,
-    many: bool = False,
-    status: int = 200,
-    public: bool = False,
-    partial: bool = False,
-    query: list[dict[str, Any]] | None = None,
-    multipart: bool = False,
-    produces: tuple[str, ...] = ("application/json",),
-    also: tuple[int, ...] = (),
-) -> Callable:
-    """Register an API operation.
-
-    The handler receives the path arguments, plus `data` (the validated body) when `body` is given.
-    It returns a model or a list (dumped with `response`), a Select (paginated when `many`), a
-    (value, status) pair, or a ready Response.
-    """
-
-    def decorator(fn: Callable) -> Callable:
-        name = f"{fn.__module__.split('.')[-2]}_{fn.__name__}"
-
-        @wraps(fn)
-        def view(**kwargs: Any) -> Response:
-            if body is not None:
-                kwargs["data"] = load_body(body, partial=partial)
-            result = fn(**kwargs)
-            if isinstance(result, Response):
-                return result
-            code = status
-            if isinstance(result, tuple):
-                result, code = result
-            if result is None:
-                return Response(status=204)
-            if many:
-                if isinstance(result, Select):
-                    page = paginate(result)
-                    items, total = page.items, page.total
-                else:
-                    items, total = list(result), len(result)
-                payload = response().dump(items, many=True) if response else items
-                resp = jsonify(payload)
-                resp.headers["X-Total-Count"] = str(total)
-            else:
-                resp = jsonify(response().dump(result) if response else result)
-            resp.status_code = code
-            return resp
-
-        flask_path = path
-        flask.Blueprint.add_url_rule(
-            api, flask_path, endpoint=name, view_func=view, methods=[method]
-        )
-        if public:
-            _PUBLIC_ENDPOINTS.add(f"api.{name}")
-        OPERATIONS.append(
-            Operation(
-                path=re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path),
-                method=method.lower(),
-                endpoint=f"api.{name}",
-                summary=summary,
-                tag=tag,
-                body=body,
-                response=response,
-                many=many,
-                status=status,
-                public=public,
-                query=query or [],
-                multipart=multipart,
-                produces=produces,
-                also=also,
-                string_params=tuple(
-                    n for c, n in re.findall(r"<(?:(\w+):)?(\w+)>", path) if c != "int"
-                ),
-            )
-        )
-        return view
-
-    return decorator
+def load_body(schema: type[Schema]) -> dict[str, Any]:
+    """The JSON body checked against `schema` as `@api.arguments` checks it, for a handler whose
+    body is optional."""
+    return Blueprint.ARGUMENTS_PARSER.parse(schema(), request, location="json")
 
 
 def bearer_token() -> Any:
@@ -490,7 +381,7 @@ def authenticate() -> Response | None:
         g._login_user = api_token.user  # Flask-Login's per-request user
         g.api_auth = "token"
         return None
-    if request.endpoint in _PUBLIC_ENDPOINTS or _is_public():
+    if _is_public():
         return None
     if not current_user.is_authenticated:
         return error_response(401, "unauthorized", _("Sign in or send a Bearer token."))
@@ -542,109 +433,6 @@ def handle_api_error(exc: Exception) -> Response:
         }.get(exc.code or 500, "http_error")
         return error_response(exc.code or 500, code, _http_message(exc))
     raise exc
-
-
-def _add_hand_written_operations(spec: APISpec) -> None:
-    """The operations still registered with `endpoint`, into flask-smorest's document."""
-    error_ref = {
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    }
-    paths: dict[str, dict[str, Any]] = {}
-    for op in OPERATIONS:
-        params: list[dict[str, Any]] = [
-            {
-                "name": n,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string" if n in op.string_params else "integer"},
-            }
-            for n in re.findall(r"{(\w+)}", op.path)
-        ]
-        if op.many:
-            params += [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {
-                    "name": "per_page",
-                    "in": "query",
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PER_PAGE,
-                        "default": DEFAULT_PER_PAGE,
-                    },
-                },
-            ]
-        params += op.query
-        ok: dict[str, Any] = {"description": "OK"}
-        if op.response is not None:
-            schema: Any = op.response
-            ok["content"] = {
-                "application/json": {
-                    "schema": {"type": "array", "items": schema} if op.many else schema
-                }
-            }
-        elif op.status != 204:
-            ok["content"] = {mime: {"schema": {}} for mime in op.produces}
-        if op.many:
-            ok["headers"] = {"X-Total-Count": {"schema": {"type": "integer"}}}
-        responses: dict[str, Any] = {str(op.status): ok}
-        for code in op.also:
-            responses[str(code)] = {**ok, "description": "OK"}
-        for code, text in (
-            ("400", "Invalid input"),
-            ("401", "Not authenticated"),
-            ("403", "Not allowed for this role"),
-            ("404", "Absent or outside your reach"),
-            ("409", "Conflicts with the current state"),
-            ("503", "The database is briefly unavailable; try again (see Retry-After)"),
-        ):
-            responses[code] = {"description": text, **error_ref}
-        if op.multipart:
-            responses["413"] = {"description": "The file is too large", **error_ref}
-        if any(p.get("name") == "Idempotency-Key" for p in op.query):
-            responses["422"] = {
-                "description": "The Idempotency-Key was used before for another request",
-                **error_ref,
-            }
-        if op.multipart:
-            responses["413"] = {"description": "Upload too large", **error_ref}
-        if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in op.query):
-            responses["422"] = {
-                "description": "Idempotency-Key reused with another body",
-                **error_ref,
-            }
-        operation: dict[str, Any] = {
-            "summary": op.summary,
-            "operationId": op.endpoint.removeprefix("api."),
-            "tags": [op.tag],
-            "parameters": params,
-            "responses": responses,
-        }
-        if op.public:
-            operation["security"] = [{}, {"bearer": []}, {"session": []}]
-        else:
-            operation["security"] = [{"bearer": []}, {"session": []}]
-        if op.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": op.body}},
-            }
-        if op.multipart:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                            "required": ["file"],
-                        }
-                    }
-                },
-            }
-        paths.setdefault(op.path, {})[op.method] = operation
-    for path, operations in paths.items():
-        spec.path(path=path, operations=operations)
 
 
 def openapi() -> Response:

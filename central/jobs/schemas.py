@@ -2,7 +2,10 @@
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from central.core.errors import N_
+from central.jobs.models import JobStatus
 
 
 class JobRunSchema(Schema):
@@ -32,3 +35,13 @@ class JobRunSchema(Schema):
         from central.jobs.queries import counts_in_reach
 
         return counts_in_reach(run.counts, current_user)
+
+
+class RunFilterSchema(Schema):
+    """The query string of the list of runs."""
+
+    job = fields.String()
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in JobStatus], error=N_("Not a job run status.")),
+        metadata={"refusal": N_("status is not a job run status.")},
+    )
