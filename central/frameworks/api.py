@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from central.core.api import UPLOAD_BODY, answers, api
-from central.core.errors import N_, NotFound, ValidationError
+from central.core.errors import N_, NotFound
 from central.core.permissions import (
     get_visible,
     plan_awards,
@@ -37,6 +37,7 @@ from central.frameworks.models import (
     TaskType,
 )
 from central.frameworks.schemas import (
+    AccessionFilterSchema,
     AccessionSchema,
     ActionPlanBodySchema,
     ActionPlanSchema,
@@ -58,14 +59,6 @@ from central.frameworks.schemas import (
 
 TAG = "frameworks"
 ACCESSIONS = "accessions"
-STATUS_QUERY = [
-    {
-        "name": "status",
-        "in": "query",
-        "schema": {"type": "string", "enum": ["requested", "approved", "rejected", "withdrawn"]},
-    },
-    {"name": "framework", "in": "query", "schema": {"type": "integer"}},
-]
 
 
 def _framework(framework_id: int) -> Framework:
@@ -471,7 +464,6 @@ def report_realisation(data, award_id: int, action_id: int):
 @api.doc(requestBody=UPLOAD_BODY)
 @api.response(201, EvidenceSchema)
 def add_evidence(award_id: int, action_id: int):
-    from flask import request
 
     from central.fieldwork import photos
 
@@ -511,22 +503,16 @@ def social_progress(award_id: int):
 
 
 @api.route("/accessions", tags=[ACCESSIONS])
-@api.doc(parameters=STATUS_QUERY)
+@api.arguments(AccessionFilterSchema, location="query")
 @api.response(200, AccessionSchema(many=True))
 @api.paginate()
-def list_accessions():
+def list_accessions(args):
     """List accessions in reach"""
     stmt = visible_accessions(current_user).order_by(Accession.requested_at.desc(), Accession.id)
-    status = request.args.get("status")
-    if status:
-        if status not in ("requested", "approved", "rejected", "withdrawn"):
-            raise ValidationError(N_("Unknown status."), fields={"status": N_("Unknown status.")})
-        stmt = stmt.where(Accession.status == status)
-    framework = request.args.get("framework")
-    if framework:
-        if not framework.isdigit():
-            raise ValidationError(N_("framework is an id."), fields={"framework": N_("Not an id.")})
-        stmt = stmt.where(Accession.framework_id == int(framework))
+    if "status" in args:
+        stmt = stmt.where(Accession.status == args["status"])
+    if "framework" in args:
+        stmt = stmt.where(Accession.framework_id == args["framework"])
     return stmt
 
 

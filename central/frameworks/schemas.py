@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from central.core.errors import N_
 from central.frameworks import cpv
 from central.frameworks.models import (
     AccessionStatus,
@@ -444,6 +445,20 @@ class SocialProgressSchema(Schema):
             }
             for item in progress["actions"]
         ]
+
+
+class AccessionFilterSchema(Schema):
+    """The query string of the list of accessions."""
+
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in AccessionStatus], error=N_("Unknown status.")),
+        metadata={"refusal": N_("Unknown status.")},
+    )
+    framework = fields.Integer(
+        validate=validate.Range(min=0, error=N_("Not an id.")),
+        error_messages={"invalid": N_("Not an id.")},
+        metadata={"refusal": N_("framework is an id.")},
+    )
 
 
 class AccessionSchema(Schema):
