@@ -4,7 +4,6 @@ round whose action is not the user's answers 403."""
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,30 +18,18 @@ from central.core.permissions import (
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind
 from central.planning import queries, services
-from central.planning.models import Closure, Crew, Round, RoundStatus, Task
+from central.planning.models import Closure, Crew, Round, Task
 from central.planning.schemas import (
     ClosureSchema,
     CrewSchema,
     MoveRoundSchema,
     RoundDetailSchema,
+    RoundFilterSchema,
     RoundSchema,
     RoundTaskSchema,
 )
 
 TAG = "rounds"
-LIST_QUERY = [
-    *(
-        {"name": name, "in": "query", "schema": {"type": "integer"}}
-        for name in queries.INTEGER_FILTERS
-    ),
-    {
-        "name": "status",
-        "in": "query",
-        "schema": {"type": "string", "enum": [s.value for s in RoundStatus]},
-    },
-    {"name": "scheduled_from", "in": "query", "schema": {"type": "string", "format": "date"}},
-    {"name": "scheduled_to", "in": "query", "schema": {"type": "string", "format": "date"}},
-]
 
 
 def _round(round_id: int) -> Round:
@@ -50,12 +37,12 @@ def _round(round_id: int) -> Round:
 
 
 @api.route("/rounds", tags=[TAG])
-@api.doc(parameters=LIST_QUERY)
+@api.arguments(RoundFilterSchema, location="query")
 @api.response(200, RoundSchema(many=True))
 @api.paginate()
-def list_rounds():
+def list_rounds(filters):
     """List the rounds in reach, by due date"""
-    return queries.filtered_rounds(current_user, request.args)
+    return queries.rounds_matching(current_user, filters)
 
 
 @api.route("/rounds/<int:round_id>", tags=[TAG])

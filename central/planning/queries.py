@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from marshmallow import ValidationError as SchemaError
 from sqlalchemy import (
     BindParameter,
     Select,
@@ -34,6 +36,7 @@ from central.planning.models import (
     Task,
     TaskStatus,
 )
+from central.planning.schemas import RoundFilterSchema
 
 
 def literal_statuses(statuses) -> BindParameter:
@@ -281,36 +284,23 @@ def weekly_load(
     return weeks_out
 
 
-# The round list's filters (the API's query string and the rounds page).
-INTEGER_FILTERS = ("framework_id", "lot_id", "member_id", "provider_id")
-
-
 def filtered_rounds(user, args):
-    """Rounds in the user's reach, filtered by the query string (400 on a bad filter)."""
+    """Rounds in the user's reach, filtered by a page's query string (400 on a bad filter)."""
+    try:
+        filters = RoundFilterSchema().load({k: v for k, v in args.items() if v})
+    except SchemaError as exc:
+        raise ValidationError(N_("The filters are not valid."), fields=exc.messages) from None
+    return rounds_matching(user, filters)
+
+
+def rounds_matching(user, filters: dict[str, Any]):
+    """Rounds in the user's reach that match the filters (RoundFilterSchema), by due date."""
     stmt = visible_rounds(user)
-    errors = {}
-    for name in INTEGER_FILTERS:
-        raw = args.get(name)
-        if raw:
-            if not raw.isdigit():
-                errors[name] = N_("Not a number.")
-            else:
-                stmt = stmt.where(getattr(Round, name) == int(raw))
-    status = args.get("status")
-    if status:
-        if status not in {s.value for s in RoundStatus}:
-            errors["status"] = N_("Not a round status.")
-        else:
-            stmt = stmt.where(Round.status == status)
-    for name, compare in (("scheduled_from", "__ge__"), ("scheduled_to", "__le__")):
-        raw = args.get(name)
-        if raw:
-            try:
-                day = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = N_("Use YYYY-MM-DD.")
-            else:
-                stmt = stmt.where(getattr(Round.scheduled_date, compare)(day))
-    if errors:
-        raise ValidationError(N_("The filters are not valid."), fields=errors)
+    for name in ("framework_id", "lot_id", "member_id", "provider_id", "status"):
+        if name in filters:
+            stmt = stmt.where(getattr(Round, name) == filters[name])
+    if "scheduled_from" in filters:
+        stmt = stmt.where(Round.scheduled_date >= filters["scheduled_from"])
+    if "scheduled_to" in filters:
+        stmt = stmt.where(Round.scheduled_date <= filters["scheduled_to"])
     return stmt.order_by(Round.due_date, Round.id)

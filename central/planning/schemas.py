@@ -1,8 +1,40 @@
 """JSON shapes of rounds and their tasks."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from central.core.errors import N_
 from central.planning.models import RoundStatus, TaskStatus
+
+# An invalid filter of the rounds answers this message (and a message per filter).
+_REFUSAL = {"refusal": N_("The filters are not valid.")}
+
+
+def _filter_id() -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(min=0, error=N_("Not a number.")),
+        error_messages={"invalid": N_("Not a number.")},
+        metadata=_REFUSAL,
+    )
+
+
+class RoundFilterSchema(Schema):
+    """The filters of the rounds: the API's query string and the rounds pages'."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    framework_id = _filter_id()
+    lot_id = _filter_id()
+    member_id = _filter_id()
+    provider_id = _filter_id()
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in RoundStatus], error=N_("Not a round status.")),
+        metadata=_REFUSAL,
+    )
+    scheduled_from = fields.Date(
+        error_messages={"invalid": N_("Use YYYY-MM-DD.")}, metadata=_REFUSAL
+    )
+    scheduled_to = fields.Date(error_messages={"invalid": N_("Use YYYY-MM-DD.")}, metadata=_REFUSAL)
 
 
 class RoundTaskSchema(Schema):
