@@ -26,9 +26,9 @@ DIFFERENCES = """
 QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
     ("/accessions", "get", "framework"): {"minimum": 0},
     **{
-        ("/rounds", "get", name): {"minimum": 0} for name in ("framework_id", "lot_id", "member_id")
+        ("/rounds", "get", name): {"minimum": 0}
+        for name in ("framework_id", "lot_id", "member_id", "provider_id")
     },
-    ("/rounds", "get", "provider_id"): {"minimum": 0},
 }
 
 
