@@ -9,7 +9,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.assets import services
 from central.assets.models import Asset, Need, ServicePlan
-from central.assets.schemas import AssetSchema, ImportResultSchema, NeedSchema, ServicePlanSchema
+from central.assets.schemas import (
+    AssetFilterSchema,
+    AssetSchema,
+    ImportResultSchema,
+    NeedFilterSchema,
+    NeedSchema,
+    ServicePlanSchema,
+)
 from central.core.api import UPLOAD_BODY, api
 from central.core.errors import N_, ValidationError
 from central.core.permissions import (
@@ -29,38 +36,14 @@ def _own_member_id() -> int:
     return current_user.organisation_id
 
 
-def _filters(stmt, model, names: tuple[str, ...]):
-    for name in names:
-        value = request.args.get(name)
-        if value:
-            column = getattr(model, name)
-            if name.endswith("_id"):
-                try:
-                    value = int(value)
-                except ValueError:
-                    raise ValidationError(
-                        N_("%(name)s must be a number."),
-                        fields={name: N_("Not a number.")},
-                        params={"name": name},
-                    ) from None
-            stmt = stmt.where(column == value)
-    return stmt
-
-
 @api.route("/assets", tags=["assets"])
-@api.doc(
-    parameters=[
-        {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("member_id", "kind", "status", "municipality", "code", "service_status")
-    ]
-)
+@api.arguments(AssetFilterSchema, location="query")
 @api.response(200, AssetSchema(many=True))
 @api.paginate()
-def list_assets():
+def list_assets(filters):
     """List assets in reach"""
     stmt = visible_assets(current_user).order_by(Asset.member_id, Asset.code)
-    names = ("member_id", "kind", "status", "municipality", "code", "service_status")
-    return _filters(stmt, Asset, names)
+    return stmt.where(*(getattr(Asset, name) == value for name, value in filters.items()))
 
 
 @api.route("/assets", methods=["POST"], tags=["assets"])
@@ -183,18 +166,13 @@ def update_service_plan(data, plan_id: int):
 
 
 @api.route("/needs", tags=["needs"])
-@api.doc(
-    parameters=[
-        {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("status", "priority", "asset_id", "lot_id", "member_id")
-    ]
-)
+@api.arguments(NeedFilterSchema, location="query")
 @api.response(200, NeedSchema(many=True))
 @api.paginate()
-def list_needs():
+def list_needs(filters):
     """List needs in reach"""
     stmt = visible_needs(current_user).order_by(Need.created_at.desc(), Need.id.desc())
-    return _filters(stmt, Need, ("status", "priority", "asset_id", "lot_id", "member_id"))
+    return stmt.where(*(getattr(Need, name) == value for name, value in filters.items()))
 
 
 @api.route("/needs", methods=["POST"], tags=["needs"])

@@ -12,6 +12,7 @@ from central.assets.models import (
     ServiceAvailability,
     StatusChangeReason,
 )
+from central.core.errors import N_, Message
 from central.core.money import has_at_most_places
 
 
@@ -162,3 +163,31 @@ class PublicLinkSchema(Schema):
     asset_id = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True)
     public_url = fields.String(dump_only=True)
+
+
+def _id_filter(name: str) -> fields.Integer:
+    return fields.Integer(
+        error_messages={"invalid": N_("Not a number.")},
+        metadata={"refusal": Message(N_("%(name)s must be a number."), name=name)},
+    )
+
+
+class AssetFilterSchema(Schema):
+    """The query string of the list of assets: each given filter must match."""
+
+    member_id = _id_filter("member_id")
+    kind = fields.String()
+    status = fields.String()
+    municipality = fields.String()
+    code = fields.String()
+    service_status = fields.String()
+
+
+class NeedFilterSchema(Schema):
+    """The query string of the list of needs: each given filter must match."""
+
+    status = fields.String()
+    priority = fields.String()
+    asset_id = _id_filter("asset_id")
+    lot_id = _id_filter("lot_id")
+    member_id = _id_filter("member_id")

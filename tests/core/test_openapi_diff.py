@@ -19,8 +19,9 @@ DIFFERENCES = """
 3. A top-level `tags` list, naming the blueprint (flask-smorest's own).
 4. Query parameters come from the operation's query schema (`@api.arguments(..., location=
    "query")`): each says `required: false`, and they are listed before `page` and `per_page`.
-5. Some query parameters say more of what they accept, as their schema checks it
-   (`QUERY_TYPES`: path, method, parameter -> what its schema says now).
+5. Some query parameters say what they accept as their schema checks it (`QUERY_TYPES`: path,
+   method, parameter -> what its schema says now): ids that were documented as text are
+   integers, ids that must not be negative say `minimum: 0`.
 """
 
 QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
@@ -29,12 +30,22 @@ QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
         ("/rounds", "get", name): {"minimum": 0}
         for name in ("framework_id", "lot_id", "member_id", "provider_id")
     },
+    ("/assets", "get", "member_id"): {"type": "integer"},
+    **{
+        ("/needs", "get", name): {"type": "integer"} for name in ("asset_id", "lot_id", "member_id")
+    },
 }
 
 
 def _after_as_before(document: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """The served document with the listed differences undone."""
     document = json.loads(json.dumps(document))
+    before_parameters = {
+        (path, method, parameter["name"]): parameter
+        for path, operations in before["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation["parameters"]
+    }
     schemas = document["components"]["schemas"]
     for name in [n for n in schemas if n.endswith("Patch")]:
         full = before["components"]["schemas"][name.removesuffix("Patch")]
@@ -54,6 +65,9 @@ def _after_as_before(document: dict[str, Any], before: dict[str, Any]) -> dict[s
                 typed = QUERY_TYPES.get((path, method, parameter["name"]), {})
                 for key, value in typed.items():
                     assert parameter["schema"].pop(key) == value, (path, method, parameter)  # 5
+                    was = before_parameters.get((path, method, parameter["name"]), {})
+                    if key in was.get("schema", {}):
+                        parameter["schema"][key] = was["schema"][key]
             operation["parameters"].sort(key=_order)  # 4
     assert document.pop("tags", None) in (None, [{"name": "api", "description": ""}])  # 3
     return document
