@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
 
-from flask import Response, request, stream_with_context
+from flask import Response, stream_with_context
 from flask_login import current_user
 from sqlalchemy import Select
 
 from central.accounts.models import Role
 from central.assets.models import Asset, AssetStatus
+from central.assets.schemas import GeoJsonQuerySchema
 from central.core.api import answers, api
-from central.core.errors import N_, NotFound, ValidationError
+from central.core.errors import N_, NotFound
 from central.core.permissions import require_role, visible_assets, visible_organisations
 from central.extensions import db
 from central.organisations.models import Organisation
@@ -126,15 +127,10 @@ def assets_query(user, member_id: int | None) -> Select:
     return stmt.order_by(Asset.id)
 
 
-def _member_param() -> int | None:
-    raw = (request.args.get("member") or "").strip()
-    if not raw:
+def _member(member_id: int | None) -> int | None:
+    """The member authority asked for, in the user's reach (404 otherwise)."""
+    if member_id is None:
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
-        raise ValidationError(
-            N_("member must be a number."), fields={"member": N_("Not a number.")}
-        )
-    member_id = int(raw)
     member = db.session.scalar(
         visible_organisations(current_user).where(
             Organisation.id == member_id, Organisation.kind == "authority"
@@ -151,21 +147,12 @@ def _member_param() -> int | None:
     "FeatureCollection (WGS84 lon/lat), streamed whole: not paginated (viewer, member, "
     "coordinator)"
 )
-@api.doc(
-    parameters=[
-        {
-            "name": "member",
-            "in": "query",
-            "schema": {"type": "integer"},
-            "description": "Only this member authority's assets.",
-        }
-    ]
-)
+@api.arguments(GeoJsonQuerySchema, location="query")
 @api.response(200)
-@api.doc(responses=answers(200, *(MEDIA_TYPE,)))
-def assets_geojson():
+@api.doc(responses=answers(200, MEDIA_TYPE))
+def assets_geojson(args):
     require_role(current_user, Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
-    stmt = assets_query(current_user, _member_param())
+    stmt = assets_query(current_user, _member(args.get("member")))
     return Response(
         stream_with_context(feature_collection(stmt)),
         mimetype=MEDIA_TYPE,

@@ -191,3 +191,16 @@ class NeedFilterSchema(Schema):
     asset_id = _id_filter("asset_id")
     lot_id = _id_filter("lot_id")
     member_id = _id_filter("member_id")
+
+
+class GeoJsonQuerySchema(Schema):
+    """The query string of the assets' GeoJSON."""
+
+    member = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1, error=N_("Not a number.")),
+        error_messages={"invalid": N_("Not a number.")},
+        metadata={
+            "description": "Only this member authority's assets.",
+            "refusal": N_("member must be a number."),
+        },
+    )

@@ -89,7 +89,7 @@ def add_photo(task_id: int):
 
 @api.route("/tasks/<int:task_id>/photos/<int:photo_id>", tags=[TAG])
 @api.response(200)
-@api.doc(responses=answers(200, *("image/jpeg",)))
+@api.doc(responses=answers(200, "image/jpeg"))
 def get_photo(task_id: int, photo_id: int):
     """A task's photo (JPEG), for those who may see the task"""
     task = _task(task_id)

@@ -483,7 +483,7 @@ def add_evidence(award_id: int, action_id: int):
 
 @api.route("/awards/<int:award_id>/action-plan/evidence/<int:evidence_id>", tags=[TAG])
 @api.response(200)
-@api.doc(responses=answers(200, *("application/pdf", "image/jpeg")))
+@api.doc(responses=answers(200, "application/pdf", "image/jpeg"))
 def get_evidence(award_id: int, evidence_id: int):
     """An evidence file, for those who reach the award's plan"""
     return action_plans.evidence_response(_plan(_plan_award(award_id)), evidence_id)

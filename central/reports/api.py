@@ -294,7 +294,7 @@ def add_credit(data, statement_id: int):
 )
 @api.doc(security=PUBLIC)
 @api.response(200)
-@api.doc(responses=answers(200, *("application/json",)))
+@api.doc(responses=answers(200, "application/json"))
 def framework_ocds(framework_id: int):
     framework = db.session.get(Framework, framework_id) if 0 < framework_id <= MAX_ID else None
     if framework is None:
@@ -382,7 +382,7 @@ def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
 )
 @api.doc(parameters=[_query("framework")])
 @api.response(200)
-@api.doc(responses=answers(200, *("application/json",)))
+@api.doc(responses=answers(200, "application/json"))
 def consumption():
     framework = led_framework(int_arg("framework", required=True))
     return consumption_json(builders.build_consumption(db.session, framework, today()))
@@ -498,7 +498,7 @@ def member_social_impact_scope(member_id: int | None) -> tuple[Organisation, lis
     ]
 )
 @api.response(200)
-@api.doc(responses=answers(200, *("application/json", "text/csv", XLSX)))
+@api.doc(responses=answers(200, "application/json", "text/csv", XLSX))
 def social_impact():
     kind = format_arg()
     framework_id = int_arg("framework")
@@ -546,7 +546,7 @@ def social_impact():
     ]
 )
 @api.response(200)
-@api.doc(responses=answers(200, *("application/json", "text/csv", XLSX)))
+@api.doc(responses=answers(200, "application/json", "text/csv", XLSX))
 def social_economy_export():
     if current_user.role != "coordinator" or current_user.organisation_id is None:
         raise Forbidden(N_("The export for the region is for coordinators."))

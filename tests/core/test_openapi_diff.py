@@ -21,7 +21,7 @@ DIFFERENCES = """
    "query")`): each says `required: false`, and they are listed before `page` and `per_page`.
 5. Some query parameters say what they accept as their schema checks it (`QUERY_TYPES`: path,
    method, parameter -> what its schema says now): ids that were documented as text are
-   integers, ids that must not be negative say `minimum: 0`.
+   integers, ids say the range they must be in (`minimum`, `maximum`).
 """
 
 QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
@@ -34,6 +34,7 @@ QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
     **{
         ("/needs", "get", name): {"type": "integer"} for name in ("asset_id", "lot_id", "member_id")
     },
+    ("/assets.geojson", "get", "member"): {"minimum": 1, "maximum": 2**31 - 1},
 }
 
 
