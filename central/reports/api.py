@@ -11,14 +11,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from central.core.api import PUBLIC, answers, api
 from central.core.clock import today
-from central.core.errors import N_, Forbidden, Message, NotFound, ValidationError
+from central.core.errors import N_, Forbidden, NotFound, ValidationError
 from central.core.permissions import (
     get_visible,
     led_frameworks,
@@ -35,43 +35,21 @@ from central.reports import builders, formats, ocds, services
 from central.reports.models import Statement, StatementLine
 from central.reports.schemas import (
     BudgetSchema,
+    ConsumptionQuerySchema,
     CreditSchema,
     ExternalSpendSchema,
+    SocialEconomyQuerySchema,
+    SocialImpactQuerySchema,
+    StatementQuerySchema,
+    StatementReportQuerySchema,
     StatementSchema,
+    StatementsQuerySchema,
 )
 
 TAG = "reports"
-FORMATS = ("json", "csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ID = 2**31 - 1
 # A Belgian full-time year: 38 hours × 52 weeks (the HOURS_PER_FTE setting or ?hours_per_fte=).
-
-
-def _query(name: str, kind: str = "integer", **extra: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": {"type": kind, **extra}}
-
-
-FORMAT_QUERY = _query("format", "string", enum=list(FORMATS), default="json")
-
-
-def int_arg(name: str, *, required: bool = False) -> int | None:
-    """A whole-number query parameter; malformed or missing (when required) answers 400."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise ValidationError(N_("This parameter is required."), fields={name: N_("Required.")})
-        return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ValidationError(N_("Give a whole number."), fields={name: N_("Give a whole number.")})
-    return int(raw)
-
-
-def format_arg(allowed: tuple[str, ...] = FORMATS) -> str:
-    value = (request.args.get("format") or "json").strip().lower()
-    if value not in allowed:
-        message = Message(N_("One of: %(formats)s."), formats=", ".join(allowed))
-        raise ValidationError(N_("Unknown format."), fields={"format": message})
-    return value
 
 
 # Full Content-Type values, given as they are: werkzeug appends a charset to a text `mimetype`
@@ -186,22 +164,14 @@ def report_json(report: builders.StatementReport, **filters: Any) -> dict[str, A
 
 
 @api.route("/reports/statement", tags=[TAG])
-@api.doc(
-    parameters=[
-        _query("member"),
-        _query("month", "string", pattern=r"^\d{4}-\d{2}$"),
-        _query("framework"),
-        _query("provider"),
-        FORMAT_QUERY,
-    ]
-)
+@api.arguments(StatementReportQuerySchema, location="query")
 @api.response(200, StatementSchema)
-def statement_report(**_: Any):
+def statement_report(args):
     """A member's statement of a month: accepted work, VAT per provider and rate, totals"""
-    kind = format_arg()
-    member = report_member(int_arg("member"))
-    month = builders.parse_month(request.args.get("month"))
-    framework_id, provider_id = int_arg("framework"), int_arg("provider")
+    kind = args["format"]
+    member = report_member(args.get("member"))
+    month = args.get("month") or builders.parse_month(None)  # required, in the report's words
+    framework_id, provider_id = args.get("framework"), args.get("provider")
     report = builders.statement_report(
         db.session,
         member.id,
@@ -223,17 +193,10 @@ def _statement(statement_id: int) -> Statement:
 
 
 @api.route("/statements", tags=[TAG])
-@api.doc(
-    parameters=[
-        _query("member"),
-        _query("framework"),
-        _query("provider"),
-        _query("month", "string", pattern=r"^\d{4}-\d{2}$"),
-    ]
-)
+@api.arguments(StatementsQuerySchema, location="query")
 @api.response(200, StatementSchema(many=True))
 @api.paginate()
-def list_statements():
+def list_statements(args):
     """Issued statements in reach, newest first"""
     stmt = visible_statements(current_user)
     for name, column in (
@@ -241,12 +204,10 @@ def list_statements():
         ("framework", Statement.framework_id),
         ("provider", Statement.provider_id),
     ):
-        value = int_arg(name)
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if request.args.get("month"):
-        month = builders.parse_month(request.args.get("month"))
-        stmt = stmt.where(Statement.month == builders.month_label(month))
+        if name in args:
+            stmt = stmt.where(column == args[name])
+    if "month" in args:
+        stmt = stmt.where(Statement.month == builders.month_label(args["month"]))
     # Numbers run per provider, so the id (issuing order) breaks ties within a month.
     return stmt.options(selectinload(Statement.lines).selectinload(StatementLine.credit)).order_by(
         Statement.month.desc(), Statement.id.desc()
@@ -254,12 +215,12 @@ def list_statements():
 
 
 @api.route("/statements/<int:statement_id>", tags=[TAG])
-@api.doc(parameters=[_query("format", "string", enum=[*FORMATS, "ubl"], default="json")])
+@api.arguments(StatementQuerySchema, location="query")
 @api.response(200, StatementSchema)
-def get_statement(statement_id: int):
+def get_statement(args, statement_id: int):
     """An issued statement (JSON, CSV, XLSX, or Peppol BIS Billing 3.0 UBL)"""
     statement = _statement(statement_id)
-    kind = format_arg((*FORMATS, "ubl"))
+    kind = args["format"]
     filename = f"statement-{statement.number}"
     if kind == "ubl":
         return download(formats.issued_ubl(statement), "ubl", filename)
@@ -380,16 +341,16 @@ def consumption_json(data: dict[str, Any]) -> dict[str, Any]:
     summary="A framework's consumption against its estimate and maximum, per lot and member, with "
     "a forecast (coordinator of the lead authority)"
 )
-@api.doc(parameters=[_query("framework")])
+@api.arguments(ConsumptionQuerySchema, location="query")
 @api.response(200)
 @api.doc(responses=answers(200, "application/json"))
-def consumption():
-    framework = led_framework(int_arg("framework", required=True))
+def consumption(args):
+    if "framework" not in args:
+        raise ValidationError(
+            N_("This parameter is required."), fields={"framework": N_("Required.")}
+        )
+    framework = led_framework(args["framework"])
     return consumption_json(builders.build_consumption(db.session, framework, today()))
-
-
-def hours_per_fte_arg() -> Decimal:
-    return services.hours_per_fte(request.args.get("hours_per_fte"))
 
 
 def social_impact_scope(framework_id: int | None) -> tuple[Framework, int | None]:
@@ -488,28 +449,20 @@ def member_social_impact_scope(member_id: int | None) -> tuple[Organisation, lis
     "the member's own target, with its declared outside spend — social-economy spend, "
     "target-group hours, worker-days, FTE, tasks and defects"
 )
-@api.doc(
-    parameters=[
-        _query("framework"),
-        _query("member"),
-        _query("year"),
-        _query("hours_per_fte", "number", default=services.DEFAULT_HOURS_PER_FTE),
-        FORMAT_QUERY,
-    ]
-)
+@api.arguments(SocialImpactQuerySchema, location="query")
 @api.response(200)
 @api.doc(responses=answers(200, "application/json", "text/csv", XLSX))
-def social_impact():
-    kind = format_arg()
-    framework_id = int_arg("framework")
-    if framework_id is None and (request.args.get("member") or current_user.role == "member"):
-        member, framework_ids = member_social_impact_scope(int_arg("member"))
-        year = services.check_year(request.args.get("year") or today().year)
+def social_impact(args):
+    kind = args["format"]
+    framework_id = args.get("framework")
+    year, hours_per_fte = args["year"], args["hours_per_fte"]
+    if framework_id is None and ("member" in args or current_user.role == "member"):
+        member, framework_ids = member_social_impact_scope(args.get("member"))
         data = builders.build_member_social_impact(
             db.session,
             member,
             year,
-            hours_per_fte=hours_per_fte_arg(),
+            hours_per_fte=hours_per_fte,
             framework_ids=framework_ids,
         )
         filename = f"social-impact-member-{member.id}-{year}"
@@ -519,9 +472,8 @@ def social_impact():
             return download(formats.member_social_impact_xlsx(data), "xlsx", filename)
         return member_social_impact_json(data)
     framework, member_id = social_impact_scope(framework_id)
-    year = services.check_year(request.args.get("year") or today().year)
     data = builders.build_social_impact(
-        db.session, framework, year, hours_per_fte=hours_per_fte_arg(), member_id=member_id
+        db.session, framework, year, hours_per_fte=hours_per_fte, member_id=member_id
     )
     filename = f"social-impact-{framework.reference}-{year}"
     if kind == "csv":
@@ -538,23 +490,20 @@ def social_impact():
     "recognitions in that year (status, number), spend and its social-economy part, "
     "target-group hours, worker-days and FTE (coordinator)"
 )
-@api.doc(
-    parameters=[
-        _query("year"),
-        _query("hours_per_fte", "number", default=services.DEFAULT_HOURS_PER_FTE),
-        FORMAT_QUERY,
-    ]
-)
+@api.arguments(SocialEconomyQuerySchema, location="query")
 @api.response(200)
 @api.doc(responses=answers(200, "application/json", "text/csv", XLSX))
-def social_economy_export():
+def social_economy_export(args):
     if current_user.role != "coordinator" or current_user.organisation_id is None:
         raise Forbidden(N_("The export for the region is for coordinators."))
-    kind = format_arg()
-    year = services.check_year(request.args.get("year") or today().year)
+    kind = args["format"]
+    year = args["year"]
     framework_ids = list(db.session.scalars(led_frameworks(current_user.organisation_id)))
     data = builders.build_social_economy_export(
-        db.session, framework_ids, year, hours_per_fte=hours_per_fte_arg()
+        db.session,
+        framework_ids,
+        year,
+        hours_per_fte=args["hours_per_fte"],
     )
     filename = f"social-economy-{year}"
     if kind == "csv":

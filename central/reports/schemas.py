@@ -3,11 +3,15 @@ such as "1234.50"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from central.core.clock import today
+from central.core.errors import N_, Message, ValidationError
 from central.organisations.models import RECOGNISED_STATUSES
+from central.reports import builders, services
 
 
 def _money(**kwargs: Any) -> fields.Decimal:
@@ -148,3 +152,102 @@ class CreditSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     decided_at = fields.DateTime(dump_only=True)
     statement_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+# --- query strings ------------------------------------------------------------------------------
+# A report's filters. Years, months and hours per FTE are checked by the functions that own their
+# rule (services.check_year, builders.parse_month, services.hours_per_fte), in their words.
+
+FORMATS = ("json", "csv", "xlsx")
+MAX_ID = 2**31 - 1
+WHOLE_NUMBER = N_("Give a whole number.")
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID, error=WHOLE_NUMBER),
+        error_messages={"invalid": WHOLE_NUMBER},
+        metadata={"refusal": WHOLE_NUMBER},
+        **kwargs,
+    )
+
+
+def _format(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def load(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            message = Message(N_("One of: %(formats)s."), formats=", ".join(allowed))
+            raise ValidationError(N_("Unknown format."), fields={"format": message})
+        return value
+
+    return load
+
+
+def _format_field(allowed: tuple[str, ...] = FORMATS) -> fields.Function:
+    return fields.Function(
+        deserialize=_format(allowed),
+        load_default="json",
+        metadata={"type": "string", "enum": list(allowed), "default": "json"},
+    )
+
+
+def _month() -> fields.Function:
+    return fields.Function(
+        deserialize=builders.parse_month,
+        metadata={"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+    )
+
+
+def _year() -> fields.Function:
+    """A report's year; this year unless given."""
+    return fields.Function(
+        deserialize=services.check_year,
+        load_default=lambda: today().year,
+        metadata={"type": "integer"},
+    )
+
+
+def _hours_per_fte() -> fields.Function:
+    """The hours of a full-time equivalent; the HOURS_PER_FTE setting unless given."""
+    return fields.Function(
+        deserialize=services.hours_per_fte,
+        load_default=lambda: services.hours_per_fte(None),
+        metadata={"type": "number", "default": services.DEFAULT_HOURS_PER_FTE},
+    )
+
+
+class StatementReportQuerySchema(Schema):
+    format = _format_field()
+    member = _id()
+    month = _month()
+    framework = _id()
+    provider = _id()
+
+
+class StatementsQuerySchema(Schema):
+    member = _id()
+    framework = _id()
+    provider = _id()
+    month = _month()
+
+
+class StatementQuerySchema(Schema):
+    format = _format_field((*FORMATS, "ubl"))
+
+
+class ConsumptionQuerySchema(Schema):
+    framework = _id()  # required: the report says so in its own words
+
+
+class SocialImpactQuerySchema(Schema):
+    format = _format_field()
+    framework = _id()
+    member = _id()
+    year = _year()
+    hours_per_fte = _hours_per_fte()
+
+
+class SocialEconomyQuerySchema(Schema):
+    format = _format_field()
+    year = _year()
+    hours_per_fte = _hours_per_fte()

@@ -21,7 +21,8 @@ DIFFERENCES = """
    "query")`): each says `required: false`, and they are listed before `page` and `per_page`.
 5. Some query parameters say what they accept as their schema checks it (`QUERY_TYPES`: path,
    method, parameter -> what its schema says now): ids that were documented as text are
-   integers, ids say the range they must be in (`minimum`, `maximum`).
+   integers, ids say the range they must be in (`minimum`, `maximum`); a report's format, month,
+   year and hours per FTE are `writeOnly` (read by a function, as apispec documents it).
 """
 
 QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
@@ -35,6 +36,28 @@ QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
         ("/needs", "get", name): {"type": "integer"} for name in ("asset_id", "lot_id", "member_id")
     },
     ("/assets.geojson", "get", "member"): {"minimum": 1, "maximum": 2**31 - 1},
+    **{
+        (path, "get", name): {"minimum": 1, "maximum": 2**31 - 1}
+        for path, names in (
+            ("/reports/statement", ("member", "framework", "provider")),
+            ("/statements", ("member", "framework", "provider")),
+            ("/reports/consumption", ("framework",)),
+            ("/reports/social-impact", ("framework", "member")),
+        )
+        for name in names
+    },
+    # Read by the function that owns its rule (a marshmallow Function field: apispec says so).
+    **{
+        (path, "get", name): {"writeOnly": True}
+        for path, names in (
+            ("/reports/statement", ("format", "month")),
+            ("/statements", ("month",)),
+            ("/statements/{statement_id}", ("format",)),
+            ("/reports/social-impact", ("format", "year", "hours_per_fte")),
+            ("/reports/social-economy", ("format", "year", "hours_per_fte")),
+        )
+        for name in names
+    },
 }
 
 
