@@ -49,7 +49,6 @@ from central.reports.schemas import (
 TAG = "reports"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ID = 2**31 - 1
-# A Belgian full-time year: 38 hours × 52 weeks (the HOURS_PER_FTE setting or ?hours_per_fte=).
 
 
 # Full Content-Type values, given as they are: werkzeug appends a charset to a text `mimetype`
