@@ -12,6 +12,7 @@ from central.assets.models import Asset, Need, ServicePlan
 from central.assets.schemas import (
     AssetFilterSchema,
     AssetSchema,
+    ImportQuerySchema,
     ImportResultSchema,
     NeedFilterSchema,
     NeedSchema,
@@ -98,14 +99,12 @@ def _read_upload() -> bytes:
 
 @api.route("/assets/import", methods=["POST"], tags=["assets"])
 @api.doc(requestBody=UPLOAD_BODY)
-@api.doc(
-    parameters=[{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}]
-)
+@api.arguments(ImportQuerySchema, location="query")
 @api.response(200, ImportResultSchema)
-def import_assets():
+def import_assets(args):
     """Import assets from CSV or XLSX (upsert by code; `?dry_run=true` only previews)"""
     member_id = _own_member_id()
-    dry_run = (request.args.get("dry_run") or "").lower() in ("1", "true", "yes")
+    dry_run = args["dry_run"]
     data = _read_upload()
     try:
         outcome = services.import_assets(member_id, data, actor=current_user, dry_run=dry_run)

@@ -204,3 +204,13 @@ class GeoJsonQuerySchema(Schema):
             "refusal": N_("member must be a number."),
         },
     )
+
+
+class ImportQuerySchema(Schema):
+    """The query string of an import: `dry_run` (1, true or yes, in any case) only previews."""
+
+    dry_run = fields.Function(
+        deserialize=lambda raw: raw.lower() in ("1", "true", "yes"),
+        load_default=False,
+        metadata={"type": "boolean", "default": False},
+    )

@@ -22,7 +22,8 @@ DIFFERENCES = """
 5. Some query parameters say what they accept as their schema checks it (`QUERY_TYPES`: path,
    method, parameter -> what its schema says now): ids that were documented as text are
    integers, ids say the range they must be in (`minimum`, `maximum`); a report's format, month,
-   year and hours per FTE are `writeOnly` (read by a function, as apispec documents it).
+   year and hours per FTE, and an import's dry_run, are `writeOnly` (read by a function, as
+   apispec documents it).
 """
 
 QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
@@ -58,6 +59,7 @@ QUERY_TYPES: dict[tuple[str, str, str], dict[str, Any]] = {
         )
         for name in names
     },
+    ("/assets/import", "post", "dry_run"): {"writeOnly": True},
 }
 
 
