@@ -36,13 +36,14 @@ from central.accounts.forms import (
     UserForm,
 )
 from central.accounts.models import Role, User
+from central.accounts.reach import visible_users
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
 from central.core.limits import password_reset_limit, sign_in_limit
 from central.core.mail import send_mail
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_users
+from central.core.permissions import get_visible, require_role
 from central.core.security import safe_next_url
 from central.extensions import db
 from central.labels import AUDIT_OBJECT_LABELS

@@ -34,21 +34,16 @@ from central.assets.models import (
     ServiceAvailability,
 )
 from central.assets.public import public_url
+from central.assets.reach import visible_assets, visible_needs
 from central.core.errors import DomainError
 from central.core.forms import CentralForm, form_error
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    require_own_authority,
-    require_role,
-    visible_assets,
-    visible_needs,
-    visible_organisations,
-)
+from central.core.permissions import get_visible, require_own_authority, require_role
 from central.extensions import db
 from central.labels import service_status_label
 from central.organisations import services as organisation_services
 from central.organisations.models import Organisation
+from central.organisations.reach import visible_organisations
 
 bp = Blueprint("hydrants", __name__)
 

@@ -41,20 +41,14 @@ from central.assets.forms import (
 )
 from central.assets.hydrant_views import status_panel
 from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServicePlan
+from central.assets.reach import visible_assets, visible_needs, visible_service_plans
 from central.core import storage
 from central.core.audit import AuditEvent
 from central.core.clock import today
 from central.core.errors import N_, DomainError, FileTooLarge, ValidationError
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    require_own_authority,
-    require_role,
-    visible_assets,
-    visible_needs,
-    visible_service_plans,
-)
+from central.core.permissions import get_visible, require_own_authority, require_role
 from central.core.types import utcnow
 from central.extensions import db
 

@@ -23,7 +23,6 @@ from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.money import has_at_most_places
-from central.core.permissions import works_on_round, works_on_task
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
@@ -45,6 +44,7 @@ from central.planning.models import (
     TaskStatus,
 )
 from central.planning.queries import planned_again
+from central.planning.reach import works_on_round, works_on_task
 
 MAX_NOTES = 2000
 MAX_DEFECT_CATEGORY = 100

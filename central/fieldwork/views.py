@@ -27,17 +27,7 @@ from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
-from central.core.permissions import (
-    get_visible,
-    is_round_provider,
-    labour_rounds,
-    require_role,
-    subcontracted_tasks,
-    visible_rounds,
-    visible_tasks,
-    works_on_round,
-    works_on_task,
-)
+from central.core.permissions import get_visible, require_role
 from central.extensions import db
 from central.fieldwork import photos, queries, services
 from central.fieldwork.forms import (
@@ -57,6 +47,15 @@ from central.labels import (
     need_status_label,
 )
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.reach import (
+    is_round_provider,
+    labour_rounds,
+    subcontracted_tasks,
+    visible_rounds,
+    visible_tasks,
+    works_on_round,
+    works_on_task,
+)
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/field")
 

@@ -20,14 +20,7 @@ from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    leads_framework,
-    require_role,
-    visible_accessions,
-    visible_frameworks,
-    visible_lots,
-)
+from central.core.permissions import get_visible, require_role
 from central.extensions import db
 from central.frameworks import cpv, queries, services
 from central.frameworks.forms import (
@@ -52,6 +45,12 @@ from central.frameworks.models import (
     Lot,
     PriceLine,
     TaskType,
+)
+from central.frameworks.reach import (
+    leads_framework,
+    visible_accessions,
+    visible_frameworks,
+    visible_lots,
 )
 from central.labels import CHANGE_KIND_LABELS, PROCEDURE_LABELS, social_status_label
 from central.organisations.models import Organisation, OrganisationKind

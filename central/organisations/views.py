@@ -11,7 +11,7 @@ from central.accounts.models import Role
 from central.core.errors import N_, DomainError, NotFound
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_organisations
+from central.core.permissions import get_visible, require_role
 from central.extensions import db
 from central.organisations import services, succession
 from central.organisations.forms import (
@@ -21,6 +21,7 @@ from central.organisations.forms import (
     SuccessionForm,
 )
 from central.organisations.models import Organisation, Recognition
+from central.organisations.reach import visible_organisations
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 

@@ -17,8 +17,8 @@ from central.accounts.models import Role
 from central.assets.models import Need, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
-from central.core.permissions import leads_framework
 from central.extensions import db
+from central.frameworks.reach import leads_framework
 from central.planning import notifications
 from central.planning.calendar import FIRST_DAY, LAST_DAY, LATE_WEEKS, ProviderCalendar
 from central.planning.models import (

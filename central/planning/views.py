@@ -25,16 +25,10 @@ from central.core.errors import DomainError
 from central.core.formatting import format_day, format_km
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    coordinated_providers,
-    get_visible,
-    led_frameworks,
-    require_role,
-    visible_rounds,
-    visible_tasks,
-)
+from central.core.permissions import get_visible, require_role
 from central.extensions import db
 from central.frameworks.models import Framework
+from central.frameworks.reach import coordinated_providers, led_frameworks
 from central.labels import round_status_label
 from central.organisations.models import Organisation
 from central.planning import queries, services
@@ -49,6 +43,7 @@ from central.planning.models import (
     Task,
 )
 from central.planning.queries import monday, stops, weekly_load
+from central.planning.reach import visible_rounds, visible_tasks
 
 bp = Blueprint("planning", __name__)
 
