@@ -253,6 +253,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from central.cli import register
+    from central.commands import register
 
     register(app)

@@ -25,7 +25,7 @@ from sqlalchemy import Select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from central.core.errors import N_, DomainError
+from central.core.exceptions import N_, DomainError
 from central.core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginate
 from central.core.security import find_api_token
 from central.core.types import utcnow

@@ -22,6 +22,7 @@ from central.core.forms import form_error
 from central.core.permissions import get_visible
 from central.extensions import db
 from central.frameworks import action_plans, subcontracting
+from central.frameworks.blueprint import bp
 from central.frameworks.models import Award
 from central.frameworks.reach import leads_framework, plan_awards
 from central.frameworks.social_forms import (
@@ -32,7 +33,6 @@ from central.frameworks.social_forms import (
     RealisationForm,
     SubcontractorForm,
 )
-from central.frameworks.views import bp
 from central.organisations.models import Organisation, OrganisationKind
 
 ROW_ERROR = re.compile(r"^actions\.(\d+)\.(\w+)$")

@@ -25,7 +25,7 @@ from central.core.errors import DomainError
 from central.core.formatting import format_day, format_km
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role
+from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
 from central.frameworks.models import Framework
 from central.frameworks.reach import coordinated_providers, led_frameworks
@@ -43,7 +43,6 @@ from central.planning.models import (
     Task,
 )
 from central.planning.queries import monday, stops, weekly_load
-from central.planning.reach import visible_rounds, visible_tasks
 
 bp = Blueprint("planning", __name__)
 
@@ -94,7 +93,7 @@ def rounds():
 @login_required
 def round_detail(round_id: int):
     _require_rounds_reader()
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     round_stops = stops(round_)
     move_form = None
     if services.may_move(round_, current_user) and round_.scheduled_date:
@@ -132,7 +131,7 @@ def _points(round_stops) -> list[dict]:
 @bp.route("/rounds/<int:round_id>/move", methods=["POST"])
 @login_required
 def move_round(round_id: int):
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     form = MoveRoundForm()
     if form.validate_on_submit():
         try:
@@ -159,7 +158,7 @@ def move_round(round_id: int):
 @bp.route("/rounds/<int:round_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_round(round_id: int):
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     if not services.may_cancel(round_, current_user):
         abort(403)
     form = ConfirmForm()
@@ -181,7 +180,7 @@ def cancel_round(round_id: int):
 @bp.route("/tasks/<int:task_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_task(task_id: int):
-    task = get_visible(visible_tasks(current_user), Task, task_id)
+    task = get_visible_for(current_user, Task, task_id)
     round_ = task.round
     if not services.may_cancel(round_, current_user):
         abort(403)

@@ -21,7 +21,7 @@ from central.core.formatting import format_percent
 from central.core.forms import form_error, rule_errors
 from central.core.money import format_money
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
@@ -245,7 +245,7 @@ def statements():
 
 
 def _statement(statement_id: int) -> Statement:
-    return get_visible(visible_statements(current_user), Statement, statement_id)
+    return get_visible_for(current_user, Statement, statement_id)
 
 
 def _can_credit(statement: Statement) -> bool:
@@ -333,7 +333,7 @@ def _framework_choice(frameworks: list[Framework]) -> Framework | None:
             running,
             key=lambda f: (committed_amounts(f.id).total.committed, f.start_date, f.id),
         )
-    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     return framework
 
 
