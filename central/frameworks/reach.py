@@ -16,10 +16,12 @@ from central.core.roles import Role
 from central.extensions import db
 from central.frameworks.models import (
     Accession,
+    AccessionStatus,
     Award,
     AwardSubcontractor,
     Framework,
     FrameworkBeneficiary,
+    FrameworkStatus,
     Lot,
 )
 
@@ -51,7 +53,7 @@ def providers_under_led_frameworks(org_id: int) -> Select:
         select(Award.provider_id)
         .join(Lot, Lot.id == Award.lot_id)
         .join(Framework, Framework.id == Lot.framework_id)
-        .where(Framework.lead_organisation_id == org_id, Framework.status != "draft")
+        .where(Framework.lead_organisation_id == org_id, Framework.status != FrameworkStatus.DRAFT)
     )
 
 
@@ -67,7 +69,10 @@ def named_frameworks(org_id: int) -> Select:
     return (
         select(FrameworkBeneficiary.framework_id)
         .join(Framework, Framework.id == FrameworkBeneficiary.framework_id)
-        .where(FrameworkBeneficiary.organisation_id == org_id, Framework.status != "draft")
+        .where(
+            FrameworkBeneficiary.organisation_id == org_id,
+            Framework.status != FrameworkStatus.DRAFT,
+        )
     )
 
 
@@ -97,7 +102,7 @@ def visible_frameworks(user: User) -> Select:
             .join(Award, Award.lot_id == Lot.id)
             .where(Award.provider_id == org_id)
         )
-        return stmt.where(Framework.id.in_(awarded), Framework.status != "draft")
+        return stmt.where(Framework.id.in_(awarded), Framework.status != FrameworkStatus.DRAFT)
     return stmt.where(false())
 
 
@@ -138,7 +143,9 @@ def members_under_led_frameworks(org_id: int) -> Select:
     return (
         select(Accession.member_id)
         .join(Framework, Framework.id == Accession.framework_id)
-        .where(Framework.lead_organisation_id == org_id, Accession.status == "approved")
+        .where(
+            Framework.lead_organisation_id == org_id, Accession.status == AccessionStatus.APPROVED
+        )
     )
 
 

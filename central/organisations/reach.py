@@ -18,7 +18,7 @@ from central.frameworks.reach import (
     named_frameworks,
     providers_under_led_frameworks,
 )
-from central.organisations.models import Organisation
+from central.organisations.models import Organisation, OrganisationKind
 
 if TYPE_CHECKING:
     from central.accounts.models import User
@@ -52,7 +52,9 @@ def visible_organisations(user: User) -> Select:
             )
         )
         # The fire zones and water companies a member may name (their public identity).
-        reach.append(Organisation.kind.in_(["fire_zone", "water_company"]))
+        reach.append(
+            Organisation.kind.in_([OrganisationKind.FIRE_ZONE, OrganisationKind.WATER_COMPANY])
+        )
     if user.role == Role.VIEWER:
         reach.append(Organisation.id.in_(members_naming(org_id)))
     return stmt.where(or_(*reach))
@@ -62,7 +64,7 @@ def members_naming(org_id: int) -> Select:
     """Ids of the member authorities that name an organisation as their fire zone or water
     company (SPEC 7.4): the members whose hydrants its viewers read."""
     return select(Organisation.id).where(
-        Organisation.kind == "authority",
+        Organisation.kind == OrganisationKind.AUTHORITY,
         or_(Organisation.fire_zone_id == org_id, Organisation.water_company_id == org_id),
     )
 

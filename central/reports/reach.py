@@ -14,7 +14,7 @@ from central.core.permissions import reach
 from central.core.roles import Role
 from central.frameworks.models import Framework
 from central.frameworks.reach import members_under_led_frameworks
-from central.organisations.models import Organisation
+from central.organisations.models import Organisation, OrganisationKind
 from central.organisations.reach import own_and_succeeded
 from central.reports.models import Statement
 
@@ -26,7 +26,7 @@ def visible_report_members(user: User) -> Select:
     """Member authorities whose budgets and reports a user may read: a member its own; a
     coordinator its own and the members with an approved accession to a framework it leads
     (naming a beneficiary opens only its public identity); others none."""
-    stmt = select(Organisation).where(Organisation.kind == "authority")
+    stmt = select(Organisation).where(Organisation.kind == OrganisationKind.AUTHORITY)
     org_id = user.organisation_id
     if org_id is None or user.role not in (Role.MEMBER, Role.COORDINATOR):
         return stmt.where(false())
