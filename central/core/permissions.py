@@ -34,18 +34,21 @@ _SCOPES: dict[type, Scope] = {}
 
 def reach(model: type) -> Callable[[Scope], Scope]:
     """Declare `scope(user)` as the reach of `model`: the `select(model)` of the rows `user` may
-    read. One scope per model; declaring a second one for the same model is a programming error."""
+    read. One scope per model; declaring a second one for the same model is a programming error
+    (the same function declared again, as when its module is imported twice, is not)."""
 
     def register(scope: Scope) -> Scope:
         known = _SCOPES.get(model)
-        if known is not None and known.__qualname__ != scope.__qualname__:
-            raise RuntimeError(
-                f"{model.__name__} already has a reach ({known.__module__}.{known.__qualname__})"
-            )
+        if known is not None and _name(known) != _name(scope):
+            raise RuntimeError(f"{model.__name__} already has a reach ({_name(known)})")
         _SCOPES[model] = scope
         return scope
 
     return register
+
+
+def _name(scope: Scope) -> str:
+    return f"{scope.__module__}.{scope.__qualname__}"
 
 
 def visible(user: Any, model: type[M]) -> Select:
