@@ -50,6 +50,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    fill_registries()
     register_extensions(app)
     register_blueprints(app)
     from central.core.errors import register_errorhandlers
@@ -93,6 +94,24 @@ def register_extensions(app: Flask) -> None:
     from central.accounts.services import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
+
+
+def fill_registries() -> None:
+    """The domains fill the registries of the layers below them, here, explicitly, whenever an app
+    is created (idempotent): each domain's reach (`@reach(Model)` in its reach.py, which
+    core.permissions dispatches through), the API token lookup (accounts, for core.api's bearer
+    tokens) and the source of committed amounts (planning's tasks, for frameworks.queries)."""
+    from central.accounts import reach as accounts_reach  # noqa: F401
+    from central.accounts import services as accounts_services  # noqa: F401
+    from central.assets import reach as assets_reach  # noqa: F401
+    from central.frameworks import reach as frameworks_reach  # noqa: F401
+    from central.frameworks.queries import register_amount_source
+    from central.organisations import reach as organisations_reach  # noqa: F401
+    from central.planning import reach as planning_reach  # noqa: F401
+    from central.planning.queries import task_amount_rows
+    from central.reports import reach as reports_reach  # noqa: F401
+
+    register_amount_source(task_amount_rows)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -234,6 +253,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from central.cli import register
+    from central.commands import register
 
     register(app)

@@ -14,24 +14,12 @@ from central.accounts.services import create_user
 from central.accounts.two_factor import enrol_with_secret
 from central.core.validators import kbo_with_check_digits
 from central.extensions import db
+from central.organisations.demo import MEMBERS
 from central.organisations.models import Organisation
 
 # (name, first eight KBO digits, NIS code). The enterprise numbers are made up for the demo:
 # eight digits completed with valid mod-97 check digits.
 LEAD = ("Stad Roeselare", "02164411", "36015")
-MEMBERS = [
-    ("Gemeente Ardooie", "02075022", "37018"),
-    ("Gemeente Hooglede", "02075033", "36006"),
-    ("Gemeente Ingelmunster", "02075044", "36007"),
-    ("Stad Izegem", "02075055", "36008"),
-    ("Gemeente Kortemark", "02075066", "32030"),
-    ("Gemeente Ledegem", "02075077", "36010"),
-    ("Gemeente Lendelede", "02075088", "34025"),
-    ("Gemeente Lichtervelde", "02075099", "36011"),
-    ("Gemeente Moorslede", "02075111", "36012"),
-    ("Gemeente Pittem", "02075122", "37011"),
-    ("Gemeente Staden", "02075133", "36019"),
-]
 PROVIDERS = [
     ("De Kraanwerkers LDE vzw", "08123456", "lde", "info@kraanwerkers.example"),
     ("Maatwerkbedrijf Mandel & Leie", "04234567", "maatwerkbedrijf", "info@mandelleie.example"),

@@ -83,10 +83,9 @@ def set_language():
 def healthz():
     """For load balancers: 200 when the database answers and is migrated to this code's head,
     503 otherwise. No sign-in, no data: only which check failed."""
-    from central import PROJECT_ROOT
     from central.core import health
 
-    checks = health.check(str(PROJECT_ROOT / "migrations"))
+    checks = health.check(current_app.extensions["migrate"].directory)
     healthy = all(value == "ok" for value in checks.values())
     response = jsonify({"status": "ok" if healthy else "unavailable", **checks})
     response.status_code = 200 if healthy else 503

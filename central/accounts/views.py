@@ -36,13 +36,14 @@ from central.accounts.forms import (
     UserForm,
 )
 from central.accounts.models import Role, User
+from central.accounts.reach import visible_users
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
 from central.core.limits import password_reset_limit, sign_in_limit
 from central.core.mail import send_mail
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_users
+from central.core.permissions import get_visible_for, require_role
 from central.core.security import safe_next_url
 from central.extensions import db
 from central.labels import AUDIT_OBJECT_LABELS
@@ -408,7 +409,7 @@ def users():
 @login_required
 def edit_user(user_id: int | None = None):
     require_role(current_user, Role.ADMIN)
-    user = get_visible(visible_users(current_user), User, user_id) if user_id else None
+    user = get_visible_for(current_user, User, user_id) if user_id else None
     form = UserForm(obj=user)
     form.organisation_id.choices = _organisation_choices()
     if request.method == "GET" and user is not None:
@@ -455,7 +456,7 @@ def _enrolled(user: User | None) -> bool:
 @login_required
 def deactivate_user(user_id: int):
     require_role(current_user, Role.ADMIN)
-    user = get_visible(visible_users(current_user), User, user_id)
+    user = get_visible_for(current_user, User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -481,7 +482,7 @@ def deactivate_user(user_id: int):
 def reset_two_factor(user_id: int):
     """The administrator removes a user's second factor (a lost phone); confirmation first."""
     require_role(current_user, Role.ADMIN)
-    user = get_visible(visible_users(current_user), User, user_id)
+    user = get_visible_for(current_user, User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.assets import services
 from central.assets.models import Asset, Need, ServicePlan
+from central.assets.reach import visible_assets, visible_needs, visible_service_plans
 from central.assets.schemas import (
     AssetFilterSchema,
     AssetSchema,
@@ -20,14 +21,7 @@ from central.assets.schemas import (
 )
 from central.core.api import UPLOAD_BODY, api
 from central.core.errors import N_, ValidationError
-from central.core.permissions import (
-    get_visible,
-    require_own_authority,
-    require_role,
-    visible_assets,
-    visible_needs,
-    visible_service_plans,
-)
+from central.core.permissions import get_visible, require_own_authority, require_role
 from central.extensions import db
 
 

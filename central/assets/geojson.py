@@ -14,12 +14,14 @@ from sqlalchemy import Select
 
 from central.accounts.models import Role
 from central.assets.models import Asset, AssetStatus
+from central.assets.reach import visible_assets
 from central.assets.schemas import GeoJsonQuerySchema
 from central.core.api import answers, api
 from central.core.errors import N_, NotFound
-from central.core.permissions import require_role, visible_assets, visible_organisations
+from central.core.permissions import require_role
 from central.extensions import db
 from central.organisations.models import Organisation
+from central.organisations.reach import visible_organisations
 
 MEDIA_TYPE = "application/geo+json"
 BATCH = 5000

@@ -34,16 +34,14 @@ from central.assets.models import (
     ServiceAvailability,
 )
 from central.assets.public import public_url
+from central.assets.reach import visible_assets
 from central.core.errors import DomainError
 from central.core.forms import CentralForm, form_error
 from central.core.pagination import paginate
 from central.core.permissions import (
-    get_visible,
+    get_visible_for,
     require_own_authority,
     require_role,
-    visible_assets,
-    visible_needs,
-    visible_organisations,
 )
 from central.extensions import db
 from central.labels import service_status_label
@@ -176,7 +174,7 @@ def map_data():
 
 def _own_asset(asset_id: int) -> Asset:
     """An asset in reach (else 404) that the user's authority owns (else 403)."""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     return asset
 
@@ -253,9 +251,7 @@ def status_panel(asset: Asset) -> dict:
 def served_by():
     """A member names its fire zone and its water company (SPEC 7.4)."""
     require_role(current_user, Role.MEMBER, Role.COORDINATOR)
-    org = get_visible(
-        visible_organisations(current_user), Organisation, current_user.organisation_id
-    )
+    org = get_visible_for(current_user, Organisation, current_user.organisation_id)
     form = ServedByForm(obj=org)
     for field, kind in (("fire_zone_id", "fire_zone"), ("water_company_id", "water_company")):
         choices = db.session.scalars(
@@ -322,5 +318,5 @@ def label_sheet():
 @login_required
 def need_photo(need_id: int):
     """A public report's photo, for the member (and coordinator) that reaches the need."""
-    need = get_visible(visible_needs(current_user), Need, need_id)
+    need = get_visible_for(current_user, Need, need_id)
     return public_reports.photo_response(need)

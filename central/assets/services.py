@@ -27,9 +27,9 @@ from central.assets.models import (
 from central.assets.queries import kind_lookup, member_area
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
-from central.core.permissions import named_frameworks
 from central.core.types import utcnow
 from central.extensions import db
+from central.frameworks.reach import named_frameworks
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024  # SPEC section 5: an asset import file is at most 20 MB
 

@@ -27,17 +27,7 @@ from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
-from central.core.permissions import (
-    get_visible,
-    is_round_provider,
-    labour_rounds,
-    require_role,
-    subcontracted_tasks,
-    visible_rounds,
-    visible_tasks,
-    works_on_round,
-    works_on_task,
-)
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.fieldwork import photos, queries, services
 from central.fieldwork.forms import (
@@ -57,6 +47,13 @@ from central.labels import (
     need_status_label,
 )
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.reach import (
+    is_round_provider,
+    labour_rounds,
+    subcontracted_tasks,
+    works_on_round,
+    works_on_task,
+)
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/field")
 
@@ -92,11 +89,11 @@ def home_helpers() -> dict[str, Any]:
 
 
 def _round(round_id: int) -> Round:
-    return get_visible(visible_rounds(current_user), Round, round_id)
+    return get_visible_for(current_user, Round, round_id)
 
 
 def _task(task_id: int) -> Task:
-    return get_visible(visible_tasks(current_user), Task, task_id)
+    return get_visible_for(current_user, Task, task_id)
 
 
 def _is_crew(round_: Round) -> bool:

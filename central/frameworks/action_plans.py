@@ -29,7 +29,6 @@ from sqlalchemy import case, func, select
 from central.core import audit, storage
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, NotFound, ValidationError
-from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import (
@@ -44,6 +43,7 @@ from central.frameworks.models import (
     PlanAction,
     SocialClauseKind,
 )
+from central.frameworks.reach import leads_framework
 from central.frameworks.services import LAST_DATE
 from central.frameworks.subcontracting import subcontractors_of
 

@@ -29,6 +29,7 @@ from central.frameworks.models import (
     PriceLine,
     TaskType,
 )
+from central.organisations.demo import MEMBERS
 from central.organisations.models import Organisation
 
 REFERENCE = "RSL-2025-BK-01"
@@ -230,8 +231,6 @@ def _acting_member(org: Organisation) -> object:
 
 def load(orgs: dict[str, Organisation]) -> Framework:
     """Create what is missing of the Roeselare hydrant framework."""
-    from central.demo import MEMBERS
-
     lead = orgs["lead"]
     coordinator = _coordinator(lead)
     framework = db.session.scalar(select(Framework).where(Framework.reference == REFERENCE))

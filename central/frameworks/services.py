@@ -26,7 +26,6 @@ from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
 from central.core.formatting import format_day
 from central.core.money import CENT
-from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.core.validators import has_control_characters
 from central.extensions import db
@@ -55,6 +54,7 @@ from central.frameworks.models import (
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
+from central.frameworks.reach import leads_framework
 from central.organisations.models import Organisation, OrganisationKind
 
 # Numeric(12, 2) holds at most this; a larger amount is refused as input, not by the database.

@@ -19,10 +19,12 @@ from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error
-from central.core.permissions import get_visible, leads_framework, plan_awards
+from central.core.permissions import get_visible
 from central.extensions import db
 from central.frameworks import action_plans, subcontracting
+from central.frameworks.blueprint import bp
 from central.frameworks.models import Award
+from central.frameworks.reach import leads_framework, plan_awards
 from central.frameworks.social_forms import (
     EMPTY_ACTION_ROWS,
     DecisionForm,
@@ -31,7 +33,6 @@ from central.frameworks.social_forms import (
     RealisationForm,
     SubcontractorForm,
 )
-from central.frameworks.views import bp
 from central.organisations.models import Organisation, OrganisationKind
 
 ROW_ERROR = re.compile(r"^actions\.(\d+)\.(\w+)$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -20,16 +20,10 @@ from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    leads_framework,
-    require_role,
-    visible_accessions,
-    visible_frameworks,
-    visible_lots,
-)
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.frameworks import cpv, queries, services
+from central.frameworks.blueprint import bp
 from central.frameworks.forms import (
     AccessionForm,
     AwardForm,
@@ -53,10 +47,14 @@ from central.frameworks.models import (
     PriceLine,
     TaskType,
 )
+from central.frameworks.reach import (
+    leads_framework,
+    visible_accessions,
+    visible_frameworks,
+    visible_lots,
+)
 from central.labels import CHANGE_KIND_LABELS, PROCEDURE_LABELS, social_status_label
 from central.organisations.models import Organisation, OrganisationKind
-
-bp = Blueprint("frameworks", __name__)
 
 
 def status_label(status: str) -> str:
@@ -136,11 +134,11 @@ def labels() -> dict[str, Any]:
 
 
 def _framework(framework_id: int) -> Framework:
-    return get_visible(visible_frameworks(current_user), Framework, framework_id)
+    return get_visible_for(current_user, Framework, framework_id)
 
 
 def _lot(lot_id: int) -> Lot:
-    return get_visible(visible_lots(current_user), Lot, lot_id)
+    return get_visible_for(current_user, Lot, lot_id)
 
 
 def _task_type(task_type_id: int) -> TaskType:
@@ -149,7 +147,7 @@ def _task_type(task_type_id: int) -> TaskType:
 
 
 def _accession(accession_id: int) -> Accession:
-    return get_visible(visible_accessions(current_user), Accession, accession_id)
+    return get_visible_for(current_user, Accession, accession_id)
 
 
 def _leads(framework: Framework) -> bool:

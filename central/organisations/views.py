@@ -11,7 +11,7 @@ from central.accounts.models import Role
 from central.core.errors import N_, DomainError, NotFound
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_organisations
+from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
 from central.organisations import services, succession
 from central.organisations.forms import (
@@ -21,6 +21,7 @@ from central.organisations.forms import (
     SuccessionForm,
 )
 from central.organisations.models import Organisation, Recognition
+from central.organisations.reach import visible_organisations
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -44,7 +45,7 @@ def index():
 @login_required
 def edit(org_id: int | None = None):
     require_role(current_user, Role.ADMIN)
-    org = get_visible(visible_organisations(current_user), Organisation, org_id) if org_id else None
+    org = get_visible_for(current_user, Organisation, org_id) if org_id else None
     form = OrganisationForm(obj=org)
 
     def save() -> Organisation:
@@ -74,7 +75,7 @@ def edit(org_id: int | None = None):
 def recognitions(org_id: int):
     """SPEC 7.2: a provider's social-economy recognitions, and the admin's form to add one."""
     require_role(current_user, Role.ADMIN)
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     form = RecognitionForm()
     if form.validate_on_submit():
         values = {name: form[name].data for name in ("status", "number", "valid_from")}
@@ -95,7 +96,7 @@ def recognitions(org_id: int):
 def complete_recognition(org_id: int, recognition_id: int):
     """SPEC 7.2: the admin completes a recognition's number or sets its end (as PATCH does)."""
     require_role(current_user, Role.ADMIN)
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     recognition = db.session.get(Recognition, recognition_id)
     if recognition is None or recognition.organisation_id != org.id:
         raise NotFound(N_("No such recognition."))
@@ -134,7 +135,7 @@ def succeed(org_id: int):
     """SPEC 7.2: record a municipal merger, in two steps: what moves is shown first (nothing
     written), then confirmed."""
     require_role(current_user, Role.ADMIN)
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     form = SuccessionForm()
     form.successor_id.choices = [(0, "—")] + [
         (o.id, o.name)

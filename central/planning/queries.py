@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import (
     BindParameter,
     Select,
@@ -23,8 +22,6 @@ from sqlalchemy import (
     true,
 )
 
-from central.core.errors import N_, ValidationError
-from central.core.permissions import visible_rounds
 from central.extensions import db
 from central.frameworks.queries import AmountRow
 from central.planning.models import (
@@ -36,7 +33,7 @@ from central.planning.models import (
     Task,
     TaskStatus,
 )
-from central.planning.schemas import RoundFilterSchema
+from central.planning.reach import visible_rounds
 
 
 def literal_statuses(statuses) -> BindParameter:
@@ -282,15 +279,6 @@ def weekly_load(
             )
         weeks_out.append({"week": week, "lots": entries})
     return weeks_out
-
-
-def filtered_rounds(user, args):
-    """Rounds in the user's reach, filtered by a page's query string (400 on a bad filter)."""
-    try:
-        filters = RoundFilterSchema().load({k: v for k, v in args.items() if v})
-    except SchemaError as exc:
-        raise ValidationError(N_("The filters are not valid."), fields=exc.messages) from None
-    return rounds_matching(user, filters)
 
 
 def rounds_matching(user, filters: dict[str, Any]):

@@ -17,8 +17,9 @@ from central.accounts.models import Role
 from central.assets.models import Need, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
-from central.core.permissions import leads_framework
 from central.extensions import db
+from central.fieldwork import notifications as fieldwork_notifications
+from central.frameworks.reach import leads_framework
 from central.planning import notifications
 from central.planning.calendar import FIRST_DAY, LAST_DAY, LATE_WEEKS, ProviderCalendar
 from central.planning.models import (
@@ -32,6 +33,8 @@ from central.planning.models import (
 )
 from central.planning.queries import monday
 
+# Tasks whose work is done (rule 15 counts them towards a completed round).
+CLOSED_TASK_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
 MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE)
 
 
@@ -127,8 +130,6 @@ def _cancel_tasks(round_: Round, tasks: list[Task], *, actor: Any) -> list[Task]
         round_.status = RoundStatus.CANCELLED
         round_.cancelled_at = now
     else:
-        from central.fieldwork.services import refresh_round_status
-
         refresh_round_status(round_, actor=actor)
     db.session.flush()
     notifications.work_cancelled(round_, tasks)
@@ -395,3 +396,37 @@ def reschedule_closed_days(provider_id: int, start: date, end: date) -> dict[int
             provider_id, [r for r in scheduled if r.id in moved], moved
         )
     return moved
+
+
+def refresh_round_status(round_: Round, *, actor: Any = None) -> None:
+    """Rule 15: a round is completed when every task is done or closed (cancelled tasks do not
+    count), in progress once work is recorded; a contest takes a completed round back into
+    progress. Overdue rounds stay overdue until they are completed."""
+    if round_.status in (RoundStatus.PLANNED, RoundStatus.ACCEPTED, RoundStatus.CANCELLED):
+        return
+    db.session.flush()
+    statuses = list(
+        db.session.scalars(
+            select(Task.status).where(
+                Task.round_id == round_.id, Task.status != TaskStatus.CANCELLED
+            )
+        )
+    )
+    if not statuses:
+        return
+    if all(status in CLOSED_TASK_STATUSES for status in statuses):
+        if round_.status != RoundStatus.COMPLETED:
+            round_.status = RoundStatus.COMPLETED
+            round_.completed_at = clock.business_now()
+            audit.record("round.completed", round_, actor=actor)
+            fieldwork_notifications.round_completed(round_)
+        return
+    if round_.status == RoundStatus.COMPLETED:
+        round_.status = RoundStatus.IN_PROGRESS
+        round_.completed_at = None
+        audit.record("round.reopened", round_, actor=actor)
+    elif round_.status == RoundStatus.ASSIGNED and any(
+        status != TaskStatus.OPEN for status in statuses
+    ):
+        round_.status = RoundStatus.IN_PROGRESS
+        audit.record("round.started", round_, actor=actor)

@@ -4,6 +4,7 @@ within its week, cancelling open work, and a provider's workload by week."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -17,24 +18,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
 from central.accounts.models import Role
 from central.core import clock
-from central.core.errors import DomainError
+from central.core.errors import N_, DomainError, ValidationError
 from central.core.formatting import format_day, format_km
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    coordinated_providers,
-    get_visible,
-    led_frameworks,
-    require_role,
-    visible_rounds,
-    visible_tasks,
-)
+from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
 from central.frameworks.models import Framework
+from central.frameworks.reach import coordinated_providers, led_frameworks
 from central.labels import round_status_label
 from central.organisations.models import Organisation
 from central.planning import queries, services
@@ -49,6 +45,7 @@ from central.planning.models import (
     Task,
 )
 from central.planning.queries import monday, stops, weekly_load
+from central.planning.schemas import RoundFilterSchema
 
 bp = Blueprint("planning", __name__)
 
@@ -70,6 +67,14 @@ def _names(ids) -> dict[int, str]:
     return dict(rows.all())
 
 
+def _round_filters(args: dict[str, str]) -> dict[str, Any]:
+    """The rounds page's filters, loaded through the API's schema (400 on a bad filter)."""
+    try:
+        return RoundFilterSchema().load({k: v for k, v in args.items() if v})
+    except SchemaError as exc:
+        raise ValidationError(N_("The filters are not valid."), fields=exc.messages) from None
+
+
 @bp.route("/rounds")
 @login_required
 def rounds():
@@ -79,7 +84,7 @@ def rounds():
     if status == "all":
         args.pop("status")
     try:
-        stmt = queries.filtered_rounds(current_user, args)
+        stmt = queries.rounds_matching(current_user, _round_filters(args))
     except DomainError:
         abort(400)
     if not status:
@@ -99,7 +104,7 @@ def rounds():
 @login_required
 def round_detail(round_id: int):
     _require_rounds_reader()
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     round_stops = stops(round_)
     move_form = None
     if services.may_move(round_, current_user) and round_.scheduled_date:
@@ -137,7 +142,7 @@ def _points(round_stops) -> list[dict]:
 @bp.route("/rounds/<int:round_id>/move", methods=["POST"])
 @login_required
 def move_round(round_id: int):
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     form = MoveRoundForm()
     if form.validate_on_submit():
         try:
@@ -164,7 +169,7 @@ def move_round(round_id: int):
 @bp.route("/rounds/<int:round_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_round(round_id: int):
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     if not services.may_cancel(round_, current_user):
         abort(403)
     form = ConfirmForm()
@@ -186,7 +191,7 @@ def cancel_round(round_id: int):
 @bp.route("/tasks/<int:task_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_task(task_id: int):
-    task = get_visible(visible_tasks(current_user), Task, task_id)
+    task = get_visible_for(current_user, Task, task_id)
     round_ = task.round
     if not services.may_cancel(round_, current_user):
         abort(403)
@@ -225,7 +230,7 @@ def rounds_map_data():
     _require_rounds_reader()
     args = request.args.to_dict()
     try:
-        stmt = queries.filtered_rounds(current_user, args)
+        stmt = queries.rounds_matching(current_user, _round_filters(args))
     except DomainError as exc:
         return jsonify({"error": exc.message}), 400
     if not args.get("status"):

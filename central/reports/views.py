@@ -21,24 +21,18 @@ from central.core.formatting import format_percent
 from central.core.forms import form_error, rule_errors
 from central.core.money import format_money
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    led_frameworks,
-    report_lines_scope,
-    require_role,
-    visible_frameworks,
-    visible_report_members,
-    visible_statements,
-)
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
 from central.frameworks.queries import committed_amounts
+from central.frameworks.reach import led_frameworks, visible_frameworks
 from central.labels import social_status_label
 from central.organisations.models import RECOGNISED_STATUSES, Organisation
 from central.reports import builders, charts, queries, services
 from central.reports.forms import BudgetForm, CreditForm, ExternalSpendForm
 from central.reports.models import Statement
+from central.reports.reach import report_lines_scope, visible_report_members, visible_statements
 
 bp = Blueprint("reports", __name__)
 
@@ -251,7 +245,7 @@ def statements():
 
 
 def _statement(statement_id: int) -> Statement:
-    return get_visible(visible_statements(current_user), Statement, statement_id)
+    return get_visible_for(current_user, Statement, statement_id)
 
 
 def _can_credit(statement: Statement) -> bool:
@@ -339,7 +333,7 @@ def _framework_choice(frameworks: list[Framework]) -> Framework | None:
             running,
             key=lambda f: (committed_amounts(f.id).total.committed, f.start_date, f.id),
         )
-    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     return framework
 
 
@@ -492,8 +486,8 @@ def social_impact():
 def _social_clauses(framework: Framework | None) -> list[dict[str, Any]]:
     """For the lead coordinator: each award of a lot with a social clause, its target against
     what recorded work and labour realised over the term (SPEC 7.3)."""
-    from central.core.permissions import leads_framework
     from central.frameworks.action_plans import clause_progress
+    from central.frameworks.reach import leads_framework
 
     if framework is None or not leads_framework(current_user, framework):
         return []
