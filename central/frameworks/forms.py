@@ -35,7 +35,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from central.core.fields import LONG_TEXT
 from central.core.forms import CentralForm
+from central.frameworks.models import REFERENCE_LENGTH, TITLE_LENGTH
 from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
 from central.labels import PROCEDURE_LABELS
 
@@ -163,14 +165,15 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class FrameworkForm(CentralForm):
+    """Renders a framework; its values load through FrameworkSchema (in the service), which
+    decides what is required and how long a text may be."""
+
     reference = StringField(
         _l("Reference"),
-        validators=[DataRequired(_l("Enter the reference")), Length(max=50)],
+        render_kw={"required": True, "maxlength": REFERENCE_LENGTH},
         description=_l("The procurement reference, e.g. RSL-2025-BK-01."),
     )
-    title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Enter a title")), Length(max=200)]
-    )
+    title = StringField(_l("Title"), render_kw={"required": True, "maxlength": TITLE_LENGTH})
     reserved = BooleanField(
         _l("Reserved for the social economy (art. 15)"),
         description=_l("Only recognised social-economy providers can then be awarded."),
@@ -179,24 +182,21 @@ class FrameworkForm(CentralForm):
     end_date = DateField(_l("End date"), validators=[InputRequired(_l("Enter a date"))])
     term_justification = TextAreaField(
         _l("Justification of a term over 4 years"),
-        validators=[Optional(), Length(max=5000)],
+        render_kw={"maxlength": LONG_TEXT},
         description=_l("Only for an exceptional case (art. 43 § 1); leave empty otherwise."),
     )
     estimated_value = StringField(
-        _l("Estimated value (EUR, excl. VAT)"),
-        validators=[DataRequired(_l("Enter an amount"))],
+        _l("Estimated value (EUR, excl. VAT)"), render_kw={"required": True}
     )
     max_value = StringField(
         _l("Maximum value (EUR, excl. VAT)"),
-        validators=[DataRequired(_l("Enter an amount"))],
+        render_kw={"required": True},
         description=_l("No work is planned beyond this amount."),
     )
-    social_target_percent = StringField(
-        _l("Social-economy spend target (%)"), validators=[Optional()], default="0"
-    )
+    social_target_percent = StringField(_l("Social-economy spend target (%)"), default="0")
     revision_clause = TextAreaField(
         _l("Price revision clause"),
-        validators=[Optional(), Length(max=5000)],
+        render_kw={"maxlength": LONG_TEXT},
         description=_l(
             "As the procurement documents state it, e.g. an index formula; a price revision "
             "during the term applies only this clause."

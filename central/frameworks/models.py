@@ -32,6 +32,15 @@ from central.organisations.queries import register_identity_use
 
 # Art. 43 § 1 of the Act of 17 June 2016: a framework runs at most four years.
 MAX_TERM_YEARS = 4
+# Lengths of the text columns, declared once: the columns, the input schemas and the forms'
+# maxlength use these.
+REFERENCE_LENGTH = 50
+TITLE_LENGTH = 200
+CODE_LENGTH = 50
+ORDER_REFERENCE_LENGTH = 100
+# SPEC 7.2: the procedure on record lists at most this many CPV codes and notices.
+MAX_CPV_CODES = 20
+MAX_NOTICES = 10
 
 
 def add_years(day: date, years: int) -> date:
@@ -149,8 +158,8 @@ class Framework(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The public procurement reference, e.g. RSL-2025-BK-01; one framework per reference.
-    reference: Mapped[str] = mapped_column(String(50), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(REFERENCE_LENGTH), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     lead_organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
@@ -340,8 +349,8 @@ class TaskType(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(50))
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    name: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     # [{"key", "label", "kind": "pass_fail"|"reading", "min", "max"}]; checked by the service.
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     follow_up_task_type_id: Mapped[int | None] = mapped_column(
@@ -569,7 +578,7 @@ class Accession(db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     # The member's order or budget key, printed on its statements.
-    order_reference: Mapped[str] = mapped_column(String(100))
+    order_reference: Mapped[str] = mapped_column(String(ORDER_REFERENCE_LENGTH))
     status: Mapped[str] = mapped_column(
         enum_column_type(AccessionStatus), default=AccessionStatus.REQUESTED, index=True
     )

@@ -8,8 +8,14 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from central.core.errors import N_, Message
+from central.core.fields import LONG_TEXT, Amount, Day, Text, Texts
 from central.frameworks import cpv
 from central.frameworks.models import (
+    MAX_CPV_CODES,
+    MAX_NOTICES,
+    REFERENCE_LENGTH,
+    TITLE_LENGTH,
     AccessionStatus,
     ChangeKind,
     ChecklistKind,
@@ -39,29 +45,67 @@ def _amounts(obj: Any) -> FrameworkAmounts:
     return cached
 
 
+def _known_cpv_codes(codes: list[str]) -> None:
+    """CPV 2008 codes, each written dddddddd-d and in the official list (Regulation (EC)
+    213/2008)."""
+    malformed = [c for c in codes if not cpv.is_well_formed(c)]
+    unknown = [c for c in codes if cpv.is_well_formed(c) and not cpv.is_known(c)]
+    if malformed and unknown:
+        raise ValidationError(
+            Message(
+                N_(
+                    "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): "
+                    "%(codes)s. Not in the CPV 2008 list: %(unknown)s."
+                ),
+                codes=", ".join(malformed),
+                unknown=", ".join(unknown),
+            )
+        )
+    if malformed:
+        raise ValidationError(
+            Message(
+                N_(
+                    "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): "
+                    "%(codes)s."
+                ),
+                codes=", ".join(malformed),
+            )
+        )
+    if unknown:
+        raise ValidationError(
+            Message(
+                N_(
+                    "Not in the CPV 2008 list (Regulation (EC) 213/2008): %(codes)s. Check the "
+                    "digits and the check digit."
+                ),
+                codes=", ".join(unknown),
+            )
+        )
+
+
 class FrameworkSchema(Schema):
+    """A framework: read, and the one declaration of its input (the API's body, the page's form
+    and the service's values load through it)."""
+
     id = fields.Integer(dump_only=True)
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # A reference names download files and goes into headers: one line of printable text.
+    reference = Text(
+        REFERENCE_LENGTH, required=True, one_line=True, empty=N_("Enter the reference")
+    )
+    title = Text(TITLE_LENGTH, required=True, empty=N_("Enter a title"))
     lead_organisation_id = fields.Integer(dump_only=True)
     reserved = fields.Boolean(load_default=False)
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True)
-    term_justification = fields.String(
-        allow_none=True,
-        load_default=None,
-        validate=validate.Length(max=5000),
+    start_date = Day(required=True)
+    end_date = Day(required=True)
+    term_justification = Text(
+        LONG_TEXT,
         metadata={"description": "Required when the term exceeds 4 years (art. 43 § 1)."},
     )
-    estimated_value = _money(required=True)
-    max_value = _money(required=True)
-    social_target_percent = fields.Decimal(
-        as_string=True, places=2, allow_nan=False, load_default=None, allow_none=True
-    )
-    revision_clause = fields.String(
-        allow_none=True,
-        load_default=None,
-        validate=validate.Length(max=5000),
+    estimated_value = Amount(required=True)
+    max_value = Amount(required=True)
+    social_target_percent = Amount(maximum=Decimal(100), if_empty=Decimal("0.00"))
+    revision_clause = Text(
+        LONG_TEXT,
         metadata={
             "description": "The price revision clause of the procurement documents (e.g. an "
             "index formula); a `review_clause` change applies it (SPEC 7.2)."
@@ -76,16 +120,18 @@ class FrameworkSchema(Schema):
     procedure = fields.String(
         allow_none=True,
         load_default=None,
-        validate=validate.OneOf([k.value for k in ProcedureKind]),
+        validate=validate.OneOf(
+            [k.value for k in ProcedureKind], error=N_("Choose one of the procedures of the law.")
+        ),
         metadata={
             "description": "How the framework was procured (SPEC 7.2; Act of 17 June 2016, "
             "art. 36-42). Needed to activate; a running framework may fill it in once."
         },
     )
-    cpv_codes = fields.List(
-        fields.String(validate=validate.Length(min=1, max=10)),
-        load_default=None,
-        validate=validate.Length(max=20),
+    cpv_codes = Texts(
+        limit=MAX_CPV_CODES,
+        max_len=10,
+        validate=_known_cpv_codes,
         metadata={
             "description": "CPV 2008 codes `dddddddd-d` (e.g. 50413200-5), the main object "
             "first; each must be in the official list (Regulation (EC) 213/2008)."
@@ -96,19 +142,16 @@ class FrameworkSchema(Schema):
         dump_only=True,
         metadata={"description": "Each CPV code with its (English) label from the CPV list."},
     )
-    notice_references = fields.List(
-        fields.String(validate=validate.Length(min=1, max=100)),
-        load_default=None,
-        validate=validate.Length(max=10),
+    notice_references = Texts(
+        limit=MAX_NOTICES,
+        max_len=100,
         metadata={
             "description": "References of the notices that published the procedure, e.g. the "
             "EU notice 2026/S 012-034567 (or eForms 123456-2026) and the national one."
         },
     )
-    award_decision_date = fields.Date(allow_none=True, load_default=None)
-    standstill_end = fields.Date(
-        allow_none=True,
-        load_default=None,
+    award_decision_date = Day()
+    standstill_end = Day(
         metadata={"description": "The last day of the standstill period after the award."},
     )
     status = fields.String(

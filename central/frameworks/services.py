@@ -24,13 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from central.core import audit
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
+from central.core.fields import FIRST_DATE, LAST_DATE, MAX_AMOUNT, load
 from central.core.formatting import format_day
 from central.core.money import CENT
 from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.core.validators import has_control_characters
 from central.extensions import db
-from central.frameworks import cpv, notifications
+from central.frameworks import notifications
 from central.frameworks.models import (
     COVERING_ACCESSION_STATUSES,
     MAX_TERM_YEARS,
@@ -55,13 +56,9 @@ from central.frameworks.models import (
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
+from central.frameworks.schemas import FrameworkSchema
 from central.organisations.models import Organisation, OrganisationKind
 
-# Numeric(12, 2) holds at most this; a larger amount is refused as input, not by the database.
-MAX_AMOUNT = Decimal("9999999999.99")
-# Dates a framework may use: wide enough for any real contract, narrow enough for date arithmetic.
-FIRST_DATE = date(2000, 1, 1)
-LAST_DATE = date(2199, 12, 31)
 THRESHOLDS = (80, 90, 100)
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
@@ -89,8 +86,6 @@ FRAMEWORK_FIELDS = (
 PROCEDURE_FIELDS = frozenset(
     {"procedure", "cpv_codes", "notice_references", "award_decision_date", "standstill_end"}
 )
-MAX_CPV_CODES = 20
-MAX_NOTICES = 10
 # An EU notice in the Official Journal's S series: "2026/S 012-034567" (TED before eForms) or
 # the eForms publication number "123456-2026".
 EU_NOTICE_PATTERN = re.compile(r"\b(?:\d{4}/S \d{1,3}-\d{6}|\d{5,8}-\d{4})\b")
@@ -304,41 +299,15 @@ def check_values(estimated: Decimal, maximum: Decimal) -> None:
 
 
 def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[str, Any]:
+    """The framework's values (over those on record) loaded through its schema, and the rules
+    checked on those that loaded: every error at once (§7.6)."""
     merged = {f: getattr(current, f) for f in FRAMEWORK_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in FRAMEWORK_FIELDS})
-    errors: dict[str, str] = {}
-    cleaned: dict[str, Any] = {
-        # A reference names download files and goes into headers: one line of printable text.
-        "reference": _text(merged, "reference", errors, required=True, max_len=50, one_line=True),
-        "title": _text(merged, "title", errors, required=True, max_len=200),
-        "reserved": _bool(merged.get("reserved", False)),
-        "start_date": _date(merged.get("start_date"), "start_date", errors),
-        "end_date": _date(merged.get("end_date"), "end_date", errors),
-        "term_justification": _text(
-            merged, "term_justification", errors, required=False, max_len=5000
-        ),
-        "estimated_value": _amount(
-            merged.get("estimated_value"), "estimated_value", errors, required=True
-        ),
-        "max_value": _amount(merged.get("max_value"), "max_value", errors, required=True),
-        "social_target_percent": _amount(
-            merged.get("social_target_percent") or "0",
-            "social_target_percent",
-            errors,
-            required=False,
-            maximum=Decimal(100),
-        ),
-        "revision_clause": _text(merged, "revision_clause", errors, required=False, max_len=5000),
-        "procedure": _procedure(merged.get("procedure"), errors),
-        "cpv_codes": _cpv_codes(merged.get("cpv_codes"), errors),
-        "notice_references": _notice_references(merged.get("notice_references"), errors),
-        "award_decision_date": _date(
-            merged.get("award_decision_date"), "award_decision_date", errors, required=False
-        ),
-        "standstill_end": _date(
-            merged.get("standstill_end"), "standstill_end", errors, required=False
-        ),
-    }
+    loaded, errors = load(FrameworkSchema(), merged)
+    cleaned = {name: loaded.get(name) for name in FRAMEWORK_FIELDS}
+    cleaned["reserved"] = bool(cleaned["reserved"])
+    for name in ("cpv_codes", "notice_references"):
+        cleaned[name] = cleaned[name] or []
     decided, standstill = cleaned["award_decision_date"], cleaned["standstill_end"]
     if decided is not None and standstill is not None and standstill < decided:
         errors["standstill_end"] = N_("Not before the award decision date.")
@@ -347,73 +316,6 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
         _framework_rule_errors(cleaned, current, errors, [])
     _raise(errors)
     return cleaned
-
-
-def _procedure(value: Any, errors: dict) -> str | None:
-    if value in (None, ""):
-        return None
-    if value not in {kind.value for kind in ProcedureKind}:
-        errors["procedure"] = N_("Choose one of the procedures of the law.")
-        return None
-    return str(value)
-
-
-def _listed_texts(value: Any, name: str, errors: dict, *, limit: int, max_len: int) -> list[str]:
-    """A list of one-line texts, without empty ones; each given once."""
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        errors[name] = N_("Give a list of texts.")
-        return []
-    texts = [v.strip() for v in value if v.strip()]
-    if len(texts) > limit:
-        errors[name] = Message(N_("At most %(limit)d."), limit=limit)
-    elif any(len(t) > max_len for t in texts):
-        errors[name] = Message(N_("At most %(limit)d characters each."), limit=max_len)
-    elif any(has_control_characters(t) for t in texts):
-        errors[name] = N_("Use no line breaks or control characters.")
-    elif len(set(texts)) < len(texts):
-        errors[name] = N_("Each one only once.")
-    return texts
-
-
-def _cpv_codes(value: Any, errors: dict) -> list[str]:
-    """CPV 2008 codes, the main object first: each written dddddddd-d and in the official list
-    (Regulation (EC) 213/2008)."""
-    codes = _listed_texts(value, "cpv_codes", errors, limit=MAX_CPV_CODES, max_len=10)
-    if "cpv_codes" in errors:
-        return codes
-    malformed = [c for c in codes if not cpv.is_well_formed(c)]
-    unknown = [c for c in codes if cpv.is_well_formed(c) and not cpv.is_known(c)]
-    if malformed and unknown:
-        errors["cpv_codes"] = Message(
-            N_(
-                "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): "
-                "%(codes)s. Not in the CPV 2008 list: %(unknown)s."
-            ),
-            codes=", ".join(malformed),
-            unknown=", ".join(unknown),
-        )
-    elif malformed:
-        errors["cpv_codes"] = Message(
-            N_(
-                "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): %(codes)s."
-            ),
-            codes=", ".join(malformed),
-        )
-    elif unknown:
-        errors["cpv_codes"] = Message(
-            N_(
-                "Not in the CPV 2008 list (Regulation (EC) 213/2008): %(codes)s. Check the "
-                "digits and the check digit."
-            ),
-            codes=", ".join(unknown),
-        )
-    return codes
-
-
-def _notice_references(value: Any, errors: dict) -> list[str]:
-    return _listed_texts(value, "notice_references", errors, limit=MAX_NOTICES, max_len=100)
 
 
 def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -> None:

@@ -1,0 +1,251 @@
+"""The typed input fields every input schema is made of, with Central's messages.
+
+A domain's input schema (`<domain>/schemas.py`) declares each field once: its type, whether it
+is required and its limit (taken from the model's column). The API loads a body through it, the
+services load the values a page, an import or the demo gives them through the same schema, and
+then check only their rules. These fields take typed values (a `date`, a `Decimal`) as they are,
+so that loading twice is harmless; their messages are Central's (plain, translated), never
+marshmallow's defaults.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import ValidationError as SchemaError
+from marshmallow.utils import missing
+
+from central.core.errors import N_, Message
+from central.core.validators import has_control_characters
+
+# Numeric(12, 2) holds at most this; a larger amount is refused as input, not by the database.
+MAX_AMOUNT = Decimal("9999999999.99")
+# Dates Central accepts: wide enough for any real contract, narrow enough for date arithmetic.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+MAX_ID = 2**31 - 1
+# What a long text (a justification, a reason, a description) may hold.
+LONG_TEXT = 5000
+
+
+class MaxLength(validate.Length):
+    """At most `max` characters (and at least `min`), in Central's words; the OpenAPI document
+    shows the limit as maxLength."""
+
+    def _format_error(self, value: Any, message: str) -> Any:
+        return Message(N_("At most %(limit)d characters."), limit=self.max)
+
+
+class Between(validate.Range):
+    """A whole number from `min` to `max`, in Central's words."""
+
+    def _format_error(self, value: Any, message: str) -> Any:
+        return Message(
+            N_("Between %(minimum)d and %(maximum)d."), minimum=self.min, maximum=self.max
+        )
+
+
+class _Input:
+    """Empty input (None, "" or blanks) is None, or `empty` when the field is required; an
+    absent one is its default (None), or `empty` when required."""
+
+    def __init__(
+        self, *, empty: str, required: bool = False, if_empty: Any = None, **kwargs: Any
+    ) -> None:
+        self.empty = empty
+        self.if_empty = if_empty
+        if not required:
+            kwargs.setdefault("load_default", if_empty)
+        messages = {"required": empty, "null": empty, **kwargs.pop("error_messages", {})}
+        super().__init__(  # type: ignore[call-arg]
+            required=required, allow_none=True, error_messages=messages, **kwargs
+        )
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        if value is missing:
+            return super().deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if self.required:  # type: ignore[attr-defined]
+                raise SchemaError(self.empty)
+            return self.if_empty
+        output = self._deserialize(value, attr, data, **kwargs)  # type: ignore[attr-defined]
+        self._validate(output)  # type: ignore[attr-defined]
+        return output
+
+
+class Text(_Input, fields.String):
+    """Text without its surrounding blanks, at most `max_len` characters; `one_line`: no line
+    breaks or control characters (a reference names files and goes into headers)."""
+
+    def __init__(
+        self,
+        max_len: int | None = None,
+        *,
+        one_line: bool = False,
+        empty: str = N_("Enter a value."),
+        **kwargs: Any,
+    ) -> None:
+        checks = _listed(kwargs)
+        if max_len is not None:
+            minimum = 1 if kwargs.get("required") else None
+            checks.insert(0, MaxLength(min=minimum, max=max_len))
+        if one_line:
+            checks.append(_one_line)
+        super().__init__(empty=empty, validate=checks, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise SchemaError(N_("Enter text."))
+        return value.strip()
+
+
+def _one_line(text: str) -> None:
+    if has_control_characters(text):
+        raise SchemaError(N_("Use no line breaks or control characters."))
+
+
+def _listed(kwargs: dict[str, Any]) -> list[Any]:
+    extra = kwargs.pop("validate", None)
+    if extra is None:
+        return []
+    return list(extra) if isinstance(extra, list | tuple) else [extra]
+
+
+class Amount(_Input, fields.Decimal):
+    """A non-negative exact decimal with at most `places` decimals, at most `maximum`; given as
+    a string ("1234.50") or a whole number, never a float."""
+
+    def __init__(
+        self,
+        *,
+        places: int = 2,
+        maximum: Decimal = MAX_AMOUNT,
+        empty: str = N_("Enter an amount."),
+        **kwargs: Any,
+    ) -> None:
+        self.maximum, self.decimals = maximum, places
+        super().__init__(empty=empty, places=places, as_string=True, allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, float | bool):
+            raise SchemaError(N_("Give the amount as a string or a whole number."))
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise SchemaError(N_("Not an amount.")) from None
+        if not amount.is_finite():
+            raise SchemaError(N_("Not an amount."))
+        if amount < 0:
+            raise SchemaError(N_("Cannot be negative."))
+        if amount > self.maximum:
+            raise SchemaError(Message(N_("At most %(maximum)s."), maximum=self.maximum))
+        step = Decimal(1).scaleb(-self.decimals)
+        if amount != amount.quantize(step):
+            raise SchemaError(Message(N_("At most %(places)d decimals."), places=self.decimals))
+        return amount.quantize(step)
+
+
+class WholeNumber(_Input, fields.Integer):
+    """A whole number from `minimum` to `maximum`, given as a number or its digits."""
+
+    def __init__(
+        self,
+        minimum: int = 1,
+        maximum: int = MAX_ID,
+        *,
+        empty: str = N_("Enter a whole number."),
+        **kwargs: Any,
+    ) -> None:
+        kwargs["validate"] = [Between(min=minimum, max=maximum), *_listed(kwargs)]
+        super().__init__(empty=empty, strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise SchemaError(N_("Enter a whole number."))
+        try:
+            return int(value)
+        except ValueError:
+            raise SchemaError(N_("Enter a whole number.")) from None
+
+
+class Day(_Input, fields.Date):
+    """A date from FIRST_DATE to LAST_DATE, given as a `date` or as YYYY-MM-DD."""
+
+    def __init__(self, *, empty: str = N_("Enter a date."), **kwargs: Any) -> None:
+        super().__init__(empty=empty, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                raise SchemaError(N_("Enter a date as YYYY-MM-DD.")) from None
+        if not isinstance(value, date):
+            raise SchemaError(N_("Enter a date."))
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise SchemaError(
+                Message(
+                    N_("Between %(minimum)d and %(maximum)d."),
+                    minimum=FIRST_DATE.year,
+                    maximum=LAST_DATE.year,
+                )
+            )
+        return value
+
+
+class MaxItems(validate.Length):
+    """At most `max` items, in Central's words; the OpenAPI document shows maxItems."""
+
+    def _format_error(self, value: Any, message: str) -> Any:
+        return Message(N_("At most %(limit)d."), limit=self.max)
+
+
+class Texts(fields.List):
+    """A list of one-line texts of at most `max_len` characters each, at most `limit` of them,
+    blank ones left out, each given once; absent or null is an empty list."""
+
+    def __init__(self, *, limit: int, max_len: int, **kwargs: Any) -> None:
+        self.limit, self.max_len = limit, max_len
+        kwargs.setdefault("load_default", list)
+        kwargs["validate"] = [MaxItems(max=limit), *_listed(kwargs)]
+        super().__init__(
+            fields.String(validate=validate.Length(min=1, max=max_len)), allow_none=True, **kwargs
+        )
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        if value is missing:
+            return super().deserialize(value, attr, data, **kwargs)
+        output = self._deserialize(value, attr, data, **kwargs)
+        self._validate(output)
+        return output
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise SchemaError(N_("Give a list of texts."))
+        texts = [v.strip() for v in value if v.strip()]
+        if len(texts) > self.limit:
+            raise SchemaError(Message(N_("At most %(limit)d."), limit=self.limit))
+        if any(len(t) > self.max_len for t in texts):
+            raise SchemaError(Message(N_("At most %(limit)d characters each."), limit=self.max_len))
+        if any(has_control_characters(t) for t in texts):
+            raise SchemaError(N_("Use no line breaks or control characters."))
+        if len(set(texts)) < len(texts):
+            raise SchemaError(N_("Each one only once."))
+        return texts
+
+
+def load(schema: Schema, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`values` loaded through `schema` (what it does not declare is left out): the typed values
+    that loaded, and each field's first message for those that did not."""
+    try:
+        return schema.load(values, unknown=EXCLUDE), {}
+    except SchemaError as exc:
+        errors = {}
+        for name, messages in exc.normalized_messages().items():
+            errors[name] = messages[0] if isinstance(messages, list) else messages
+        return exc.valid_data or {}, errors
