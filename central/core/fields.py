@@ -40,17 +40,23 @@ class MaxLength(validate.Length):
 
 
 class Between(validate.Range):
-    """A whole number from `min` to `max`, in Central's words."""
+    """A whole number from `min` to `max`, in Central's words: `message` a template with
+    %(min)s and %(max)s (or %(minimum)d and %(maximum)d), e.g. "Between %(min)s and %(max)s
+    minutes."."""
+
+    def __init__(self, min: int, max: int, message: str | None = None) -> None:
+        super().__init__(min=min, max=max)
+        self.message = message or N_("Between %(minimum)d and %(maximum)d.")
 
     def _format_error(self, value: Any, message: str) -> Any:
-        return Message(
-            N_("Between %(minimum)d and %(maximum)d."), minimum=self.min, maximum=self.max
-        )
+        bounds = {"min": self.min, "max": self.max, "minimum": self.min, "maximum": self.max}
+        return Message(self.message, **bounds)
 
 
 class _Input:
-    """Empty input (None, "" or blanks) is None, or `empty` when the field is required; an
-    absent one is its default (None), or `empty` when required."""
+    """Empty input (None, "" or blanks) is `if_empty` (None), or the message `empty` when the
+    field is required or has a default of its own (given, it must be filled in); an absent
+    field is its default (`if_empty`), or `empty` when required."""
 
     def __init__(
         self, *, empty: str, required: bool = False, if_empty: Any = None, **kwargs: Any
@@ -58,17 +64,18 @@ class _Input:
         self.empty = empty
         self.if_empty = if_empty
         if not required:
-            kwargs.setdefault("load_default", if_empty)
+            kwargs.setdefault("load_default", None)
+        self.nullable = not required and kwargs.get("load_default") is None
         messages = {"required": empty, "null": empty, **kwargs.pop("error_messages", {})}
-        super().__init__(  # type: ignore[call-arg]
-            required=required, allow_none=True, error_messages=messages, **kwargs
-        )
+        super().__init__(required=required, error_messages=messages, **kwargs)  # type: ignore[call-arg]
 
     def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
         if value is missing:
+            if self.nullable and self.if_empty is not None:
+                return self.if_empty
             return super().deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
         if value is None or (isinstance(value, str) and not value.strip()):
-            if self.required:  # type: ignore[attr-defined]
+            if not self.nullable:
                 raise SchemaError(self.empty)
             return self.if_empty
         output = self._deserialize(value, attr, data, **kwargs)  # type: ignore[attr-defined]
@@ -157,9 +164,10 @@ class WholeNumber(_Input, fields.Integer):
         maximum: int = MAX_ID,
         *,
         empty: str = N_("Enter a whole number."),
+        out_of_range: str | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs["validate"] = [Between(min=minimum, max=maximum), *_listed(kwargs)]
+        kwargs["validate"] = [Between(minimum, maximum, out_of_range), *_listed(kwargs)]
         super().__init__(empty=empty, strict=True, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
@@ -169,6 +177,20 @@ class WholeNumber(_Input, fields.Integer):
             return int(value)
         except ValueError:
             raise SchemaError(N_("Enter a whole number.")) from None
+
+
+class Choice(_Input, fields.String):
+    """One of `choices` (an enum's values); `invalid` says what to choose."""
+
+    def __init__(
+        self, choices: Any, *, invalid: str, empty: str = N_("Enter a value."), **kwargs: Any
+    ) -> None:
+        self.choices = [str(getattr(c, "value", c)) for c in choices]
+        kwargs["validate"] = [validate.OneOf(self.choices, error=invalid), *_listed(kwargs)]
+        super().__init__(empty=empty, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return str(value) if isinstance(value, str) else value
 
 
 class Day(_Input, fields.Date):
@@ -209,7 +231,7 @@ class Texts(fields.List):
 
     def __init__(self, *, limit: int, max_len: int, **kwargs: Any) -> None:
         self.limit, self.max_len = limit, max_len
-        kwargs.setdefault("load_default", list)
+        kwargs.setdefault("load_default", None)
         kwargs["validate"] = [MaxItems(max=limit), *_listed(kwargs)]
         super().__init__(
             fields.String(validate=validate.Length(min=1, max=max_len)), allow_none=True, **kwargs
@@ -217,7 +239,7 @@ class Texts(fields.List):
 
     def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
         if value is missing:
-            return super().deserialize(value, attr, data, **kwargs)
+            return []
         output = self._deserialize(value, attr, data, **kwargs)
         self._validate(output)
         return output
@@ -239,13 +261,38 @@ class Texts(fields.List):
         return texts
 
 
+class Part(fields.Nested):
+    """An optional object of its own schema: absent, null, "" or {} is None; anything but an
+    object is `invalid`. Its fields' errors are named `<name>.<field>`."""
+
+    def __init__(self, nested: Any, *, invalid: str, **kwargs: Any) -> None:
+        self.invalid = invalid
+        kwargs.setdefault("load_default", None)
+        super().__init__(nested, allow_none=True, **kwargs)
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        if value is missing or value is None or value in ("", {}):
+            return None
+        if not isinstance(value, dict):
+            raise SchemaError(self.invalid)
+        return super().deserialize(value, attr, data, **kwargs)
+
+
 def load(schema: Schema, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`values` loaded through `schema` (what it does not declare is left out): the typed values
     that loaded, and each field's first message for those that did not."""
     try:
         return schema.load(values, unknown=EXCLUDE), {}
     except SchemaError as exc:
-        errors = {}
-        for name, messages in exc.normalized_messages().items():
-            errors[name] = messages[0] if isinstance(messages, list) else messages
-        return exc.valid_data or {}, errors
+        return exc.valid_data or {}, _first_messages(exc.normalized_messages())
+
+
+def _first_messages(messages: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Each field's first message; a part's fields as `<name>.<field>`."""
+    errors: dict[str, Any] = {}
+    for name, found in messages.items():
+        if isinstance(found, dict):
+            errors.update(_first_messages(found, f"{prefix}{name}."))
+        else:
+            errors[f"{prefix}{name}"] = found[0] if isinstance(found, list) else found
+    return errors

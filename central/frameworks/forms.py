@@ -37,8 +37,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.core.fields import LONG_TEXT
 from central.core.forms import CentralForm
-from central.frameworks.models import REFERENCE_LENGTH, TITLE_LENGTH
-from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
+from central.frameworks.models import (
+    CODE_LENGTH,
+    MINUTES_A_DAY,
+    REFERENCE_LENGTH,
+    TITLE_LENGTH,
+)
 from central.labels import PROCEDURE_LABELS
 
 
@@ -261,16 +265,14 @@ class FrameworkForm(CentralForm):
 
 
 class LotForm(CentralForm):
-    number = IntegerField(
-        _l("Number"),
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=999)],
-    )
-    title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Enter a title")), Length(max=200)]
-    )
+    """Renders a lot; its values load through LotSchema (in the service), which decides the
+    limits. A setting the request leaves out keeps its value (as in the API)."""
+
+    number = IntegerField(_l("Number"), validators=[InputRequired(_l("Enter a number"))])
+    title = StringField(_l("Title"), render_kw={"required": True, "maxlength": TITLE_LENGTH})
     service_type = StringField(
         _l("Service type"),
-        validators=[DataRequired(_l("Enter a service type")), Length(max=50)],
+        render_kw={"required": True, "maxlength": CODE_LENGTH},
         description=_l(
             "In words or as a code, e.g. Green maintenance or hydrant_maintenance; kept as a code "
             "(green_maintenance)."
@@ -278,35 +280,28 @@ class LotForm(CentralForm):
     )
     reserved = BooleanField(_l("Reserved for the social economy (art. 15)"))
     max_value = StringField(
-        _l("Maximum value of this lot (EUR, excl. VAT)"),
-        validators=[Optional()],
-        description=_l("Optional."),
+        _l("Maximum value of this lot (EUR, excl. VAT)"), description=_l("Optional.")
     )
     max_tasks_per_round = IntegerField(
         _l("Tasks per round at most"),
         default=25,
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=500)],
+        validators=[InputRequired(_l("Enter a number"))],
         description=_l("One crew-day."),
     )
     planning_horizon_days = IntegerField(
         _l("Planning horizon (days)"),
         default=28,
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=366)],
+        validators=[InputRequired(_l("Enter a number"))],
     )
     urgent_days = IntegerField(
         _l("Urgent needs within (days)"),
         default=7,
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=0, max=366)],
+        validators=[InputRequired(_l("Enter a number"))],
     )
     crew_day_minutes = IntegerField(
         _l("Working time of a crew-day (minutes)"),
         default=450,
-        validators=[
-            RequiredWhenSent(_l("Enter a number")),
-            NumberRange(
-                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
-            ),
-        ],
+        validators=[RequiredWhenSent(_l("Enter a number"))],
         description=_l(
             "A round's time on site plus its travel time fits in this; 450 is 7 h 30 min."
         ),
@@ -314,10 +309,7 @@ class LotForm(CentralForm):
     travel_kmh = IntegerField(
         _l("Average travel speed (km/h)"),
         default=30,
-        validators=[
-            RequiredWhenSent(_l("Enter a number")),
-            NumberRange(min=1, max=MAX_TRAVEL_KMH, message=_l("Between %(min)s and %(max)s km/h.")),
-        ],
+        validators=[RequiredWhenSent(_l("Enter a number"))],
         description=_l("Travel time is the length of a round's route at this speed."),
     )
     # SPEC 7.3 (Ghent): the lot's social clause, fixed once the framework is active.
@@ -332,7 +324,6 @@ class LotForm(CentralForm):
     )
     social_clause_target = StringField(
         _l("Target of the social clause"),
-        validators=[Optional()],
         description=_l(
             "A percent of the lot's accepted value (e.g. 15), or target-group hours per "
             "EUR 10,000 of accepted value (e.g. 40)."

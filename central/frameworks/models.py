@@ -41,6 +41,10 @@ ORDER_REFERENCE_LENGTH = 100
 # SPEC 7.2: the procedure on record lists at most this many CPV codes and notices.
 MAX_CPV_CODES = 20
 MAX_NOTICES = 10
+MAX_LOT_NUMBER = 999
+MAX_TASKS_PER_ROUND = 500  # one crew-day
+MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
+MAX_TRAVEL_KMH = 200
 
 
 def add_years(day: date, years: int) -> date:
@@ -488,6 +492,14 @@ class Award(db.Model):
 class SocialClauseKind(enum.StrEnum):
     SUBCONTRACTING_SHARE = "subcontracting_share"
     TARGET_GROUP_HOURS = "target_group_hours"
+
+
+# SPEC 7.3: the most a clause may ask: every euro through subcontractors, or target-group hours
+# per EUR 10,000 of accepted value (a full-time year is about 1,600 hours).
+MAX_CLAUSE_TARGET = {
+    SocialClauseKind.SUBCONTRACTING_SHARE: Decimal("100"),
+    SocialClauseKind.TARGET_GROUP_HOURS: Decimal("10000"),
+}
 
 
 class AwardSubcontractor(db.Model):

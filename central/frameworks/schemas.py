@@ -9,11 +9,26 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from central.core.errors import N_, Message
-from central.core.fields import LONG_TEXT, Amount, Day, Text, Texts
+from central.core.fields import (
+    LONG_TEXT,
+    Amount,
+    Choice,
+    Day,
+    Part,
+    Text,
+    Texts,
+    WholeNumber,
+)
 from central.frameworks import cpv
 from central.frameworks.models import (
+    CODE_LENGTH,
+    MAX_CLAUSE_TARGET,
     MAX_CPV_CODES,
+    MAX_LOT_NUMBER,
     MAX_NOTICES,
+    MAX_TASKS_PER_ROUND,
+    MAX_TRAVEL_KMH,
+    MINUTES_A_DAY,
     REFERENCE_LENGTH,
     TITLE_LENGTH,
     AccessionStatus,
@@ -22,6 +37,7 @@ from central.frameworks.models import (
     FrameworkStatus,
     PriceUnit,
     ProcedureKind,
+    SocialClauseKind,
 )
 from central.frameworks.queries import FrameworkAmounts, committed_amounts
 
@@ -187,52 +203,53 @@ class BeneficiariesSchema(Schema):
 
 
 class SocialClauseSchema(Schema):
-    kind = fields.String(
+    kind = Choice(
+        SocialClauseKind,
         required=True,
-        validate=validate.OneOf(["subcontracting_share", "target_group_hours"]),
+        empty=N_("Choose the kind of social clause."),
+        invalid=N_("Choose subcontracting share or target-group hours per EUR 10,000."),
         metadata={
             "description": "subcontracting_share: percent of the lot's accepted value done "
             "through social-economy subcontractors; target_group_hours: target-group hours per "
             "EUR 10,000 of accepted value."
         },
     )
-    target = fields.Decimal(
-        as_string=True,
+    target = Amount(
         required=True,
+        maximum=max(MAX_CLAUSE_TARGET.values()),
         metadata={"description": "A percent (at most 100) or hours per EUR 10,000; above 0."},
     )
 
 
 class LotSchema(Schema):
+    """A lot: read, and the one declaration of its input (API, page and service)."""
+
     id = fields.Integer(dump_only=True)
     framework_id = fields.Integer(dump_only=True)
-    number = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=999))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    service_type = fields.String(
+    number = WholeNumber(1, MAX_LOT_NUMBER, required=True)
+    title = Text(TITLE_LENGTH, required=True, empty=N_("Enter a title"))
+    service_type = Text(
+        CODE_LENGTH,
         required=True,
-        validate=validate.Length(min=1, max=50),
+        empty=N_("Enter a service type"),
         metadata={"description": "e.g. hydrant_maintenance, green_maintenance, signage."},
     )
     reserved = fields.Boolean(load_default=False)
-    max_value = _money(allow_none=True, load_default=None)
-    max_tasks_per_round = fields.Integer(
-        strict=True, load_default=25, validate=validate.Range(min=1, max=500)
-    )
-    planning_horizon_days = fields.Integer(
-        strict=True, load_default=28, validate=validate.Range(min=1, max=366)
-    )
-    urgent_days = fields.Integer(
-        strict=True, load_default=7, validate=validate.Range(min=0, max=366)
-    )
+    max_value = Amount()
+    max_tasks_per_round = WholeNumber(1, MAX_TASKS_PER_ROUND, load_default=25)
+    planning_horizon_days = WholeNumber(1, 366, load_default=28)
+    urgent_days = WholeNumber(0, 366, load_default=7)
     # §7.5: a round's service plus travel time fits the crew-day.
-    crew_day_minutes = fields.Integer(
-        strict=True, load_default=450, validate=validate.Range(min=1, max=1440)
+    crew_day_minutes = WholeNumber(
+        1, MINUTES_A_DAY, load_default=450, out_of_range=N_("Between %(min)s and %(max)s minutes.")
     )
-    travel_kmh = fields.Integer(
-        strict=True, load_default=30, validate=validate.Range(min=1, max=200)
+    travel_kmh = WholeNumber(
+        1, MAX_TRAVEL_KMH, load_default=30, out_of_range=N_("Between %(min)s and %(max)s km/h.")
     )
     # SPEC 7.3 (Ghent): set while the framework is a draft; null: none.
-    social_clause = fields.Nested(SocialClauseSchema, allow_none=True, load_default=None)
+    social_clause = Part(
+        SocialClauseSchema, invalid=N_("Give the social clause as a kind and a target, or none.")
+    )
 
 
 class ChecklistItemSchema(Schema):

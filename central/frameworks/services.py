@@ -34,7 +34,9 @@ from central.extensions import db
 from central.frameworks import notifications
 from central.frameworks.models import (
     COVERING_ACCESSION_STATUSES,
+    MAX_CLAUSE_TARGET,
     MAX_TERM_YEARS,
+    MINUTES_A_DAY,
     PUBLISHED_PROCEDURES,
     Accession,
     AccessionLot,
@@ -51,12 +53,11 @@ from central.frameworks.models import (
     PriceLine,
     PriceUnit,
     ProcedureKind,
-    SocialClauseKind,
     TaskType,
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
-from central.frameworks.schemas import FrameworkSchema
+from central.frameworks.schemas import FrameworkSchema, LotSchema
 from central.organisations.models import Organisation, OrganisationKind
 
 THRESHOLDS = (80, 90, 100)
@@ -105,8 +106,6 @@ LOT_FIELDS = (
     "travel_kmh",
     "social_clause",
 )
-MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
-MAX_TRAVEL_KMH = 200
 # A running lot keeps its contractual terms; its planning settings stay the coordinator's.
 RUNNING_LOT_FIELDS = frozenset(
     {
@@ -651,51 +650,19 @@ def is_beneficiary(framework: Framework, organisation_id: int | None) -> bool:
 
 
 def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None) -> dict:
-    merged: dict[str, Any] = (
-        {f: getattr(current, f) for f in LOT_FIELDS}
-        if current
-        else {
-            "max_tasks_per_round": 25,
-            "planning_horizon_days": 28,
-            "urgent_days": 7,
-            "crew_day_minutes": 450,
-            "travel_kmh": 30,
-        }
-    )
+    """The lot's values (over those on record) loaded through its schema, and its rules: a
+    maximum within the framework's, a number of its own, a social clause's target (SPEC 7.3)."""
+    merged = {f: getattr(current, f) for f in LOT_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in LOT_FIELDS})
-    errors: dict[str, str] = {}
-    cleaned = {
-        "number": _int(merged.get("number"), "number", errors, minimum=1, maximum=999),
-        "title": _text(merged, "title", errors, required=True, max_len=200),
-        "service_type": _text(merged, "service_type", errors, required=True, max_len=50),
-        "reserved": _bool(merged.get("reserved", False)),
-        "max_value": _amount(merged.get("max_value"), "max_value", errors, required=False),
-        "max_tasks_per_round": _int(
-            merged.get("max_tasks_per_round"), "max_tasks_per_round", errors, minimum=1, maximum=500
-        ),
-        "planning_horizon_days": _int(
-            merged.get("planning_horizon_days"),
-            "planning_horizon_days",
-            errors,
-            minimum=1,
-            maximum=366,
-        ),
-        "urgent_days": _int(
-            merged.get("urgent_days"), "urgent_days", errors, minimum=0, maximum=366
-        ),
-        "crew_day_minutes": _int(
-            merged.get("crew_day_minutes"),
-            "crew_day_minutes",
-            errors,
-            minimum=1,
-            maximum=MINUTES_A_DAY,
-        ),
-        "travel_kmh": _int(
-            merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=MAX_TRAVEL_KMH
-        ),
-    }
-    cleaned["social_clause_kind"], cleaned["social_clause_target"] = _clean_social_clause(
-        merged.get("social_clause"), errors
+    loaded, errors = load(LotSchema(), merged)
+    # The page shows a social clause's kind and target as two fields.
+    for part in ("kind", "target"):
+        if f"social_clause.{part}" in errors:
+            errors[f"social_clause_{part}"] = errors.pop(f"social_clause.{part}")
+    cleaned = {name: loaded.get(name) for name in LOT_FIELDS if name != "social_clause"}
+    cleaned["reserved"] = bool(cleaned["reserved"])
+    cleaned["social_clause_kind"], cleaned["social_clause_target"] = _social_clause(
+        loaded.get("social_clause"), errors
     )
     if cleaned["service_type"]:
         # §7.6: a service type is typed as words or a code in any case, kept as a code.
@@ -717,44 +684,19 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     return cleaned
 
 
-# SPEC 7.3: the most a clause may ask: every euro through subcontractors, or target-group hours
-# per EUR 10,000 of accepted value (a full-time year is about 1,600 hours).
-MAX_CLAUSE_TARGET = {
-    SocialClauseKind.SUBCONTRACTING_SHARE: Decimal("100"),
-    SocialClauseKind.TARGET_GROUP_HOURS: Decimal("10000"),
-}
-
-
-def _clean_social_clause(value: Any, errors: dict) -> tuple[str | None, Decimal | None]:
-    """A lot's social clause (SPEC 7.3): None, or `{kind, target}` with kind
-    `subcontracting_share` (target: percent of the lot's accepted value, more than 0 and at
-    most 100) or `target_group_hours` (target: target-group hours per EUR 10,000, more than 0).
-    Every error at once, under `social_clause_kind` and `social_clause_target`."""
-    if value is None or value == {} or value == "":
+def _social_clause(clause: Any, errors: dict) -> tuple[str | None, Decimal | None]:
+    """A lot's social clause (SPEC 7.3): none, or a kind and a target above zero, at most 100
+    for a subcontracting share (a percent of the lot's accepted value)."""
+    if not clause or "social_clause_kind" in errors or "social_clause_target" in errors:
         return None, None
-    if not isinstance(value, dict):
-        errors["social_clause"] = N_("Give the social clause as a kind and a target, or none.")
-        return None, None
-    kind = value.get("kind")
-    if kind in (None, ""):
-        errors["social_clause_kind"] = N_("Choose the kind of social clause.")
-        kind = None
-    elif kind not in set(SocialClauseKind):
-        errors["social_clause_kind"] = N_(
-            "Choose subcontracting share or target-group hours per EUR 10,000."
+    kind, target = clause["kind"], clause["target"]
+    if target > MAX_CLAUSE_TARGET[kind]:
+        errors["social_clause_target"] = Message(
+            N_("At most %(maximum)s."), maximum=MAX_CLAUSE_TARGET[kind]
         )
-        kind = None
-    target = _amount(
-        value.get("target"),
-        "social_clause_target",
-        errors,
-        required=True,
-        maximum=MAX_CLAUSE_TARGET.get(kind, Decimal("10000")),
-    )
-    if target is not None and target <= 0:
+        return None, None
+    if target <= 0:
         errors["social_clause_target"] = N_("More than zero.")
-        target = None
-    if kind is None or target is None:
         return None, None
     return kind, target
 
