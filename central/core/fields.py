@@ -65,22 +65,26 @@ class _Input:
         self.if_empty = if_empty
         if not required:
             kwargs.setdefault("load_default", None)
-        self.nullable = not required and kwargs.get("load_default") is None
+        self.nullable = not required and (kwargs["load_default"] is None or if_empty is not None)
         messages = {"required": empty, "null": empty, **kwargs.pop("error_messages", {})}
         super().__init__(required=required, error_messages=messages, **kwargs)  # type: ignore[call-arg]
 
     def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
         if value is missing:
             if self.nullable and self.if_empty is not None:
-                return self.if_empty
+                return self._empty_value()
             return super().deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
         if value is None or (isinstance(value, str) and not value.strip()):
             if not self.nullable:
                 raise SchemaError(self.empty)
-            return self.if_empty
+            return self._empty_value()
         output = self._deserialize(value, attr, data, **kwargs)  # type: ignore[attr-defined]
         self._validate(output)  # type: ignore[attr-defined]
         return output
+
+    def _empty_value(self) -> Any:
+        """`if_empty`, or what it gives when it is a function (e.g. today)."""
+        return self.if_empty() if callable(self.if_empty) else self.if_empty
 
 
 class Text(_Input, fields.String):
@@ -278,11 +282,14 @@ class Part(fields.Nested):
         return super().deserialize(value, attr, data, **kwargs)
 
 
-def load(schema: Schema, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`values` loaded through `schema` (what it does not declare is left out): the typed values
-    that loaded, and each field's first message for those that did not."""
+def load(
+    schema: Schema, values: dict[str, Any], *, partial: bool | tuple[str, ...] = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`values` loaded through `schema` (what it does not declare is left out; `partial`: what
+    may be absent): the typed values that loaded, and each field's first message for those that
+    did not."""
     try:
-        return schema.load(values, unknown=EXCLUDE), {}
+        return schema.load(values, unknown=EXCLUDE, partial=partial), {}
     except SchemaError as exc:
         return exc.valid_data or {}, _first_messages(exc.normalized_messages())
 

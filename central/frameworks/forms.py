@@ -39,7 +39,6 @@ from central.core.fields import LONG_TEXT
 from central.core.forms import CentralForm
 from central.frameworks.models import (
     CODE_LENGTH,
-    MINUTES_A_DAY,
     REFERENCE_LENGTH,
     TITLE_LENGTH,
 )
@@ -357,15 +356,18 @@ EMPTY_CHECKLIST_ROWS = 3  # empty rows under the checklist's items, for new ones
 
 
 class TaskTypeForm(CentralForm):
+    """Renders a task type; its values load through TaskTypeSchema (in the service), its
+    checklist's rows are checked here, row by row."""
+
     code = StringField(
         _l("Code"),
-        validators=[Optional(), Length(max=50)],
+        render_kw={"maxlength": CODE_LENGTH},
         description=_l(
             "Leave empty to make it from the name. Letters, digits, - and _, in any case "
             "(kept in lower case), e.g. hydrant_inspection."
         ),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name")), Length(max=200)])
+    name = StringField(_l("Name"), render_kw={"required": True, "maxlength": TITLE_LENGTH})
     items = FieldList(FormField(ChecklistItemForm), min_entries=EMPTY_CHECKLIST_ROWS)
     follow_up = SelectField(
         _l("Follow-up task type for a defect"),
@@ -376,12 +378,7 @@ class TaskTypeForm(CentralForm):
     service_minutes = IntegerField(
         _l("Time on site per task (minutes)"),
         default=15,
-        validators=[
-            RequiredWhenSent(_l("Enter a number")),
-            NumberRange(
-                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
-            ),
-        ],
+        validators=[RequiredWhenSent(_l("Enter a number"))],
         description=_l(
             "With the travel time, this decides how many tasks fit in a crew-day of the lot."
         ),
@@ -458,10 +455,8 @@ class PriceForm(CentralForm):
             ("hour", _l("hour")),
         ],
     )
-    unit_price = StringField(
-        _l("Unit price (EUR, excl. VAT)"), validators=[DataRequired(_l("Enter an amount"))]
-    )
-    vat_rate = StringField(_l("VAT rate (%)"), default="21", validators=[Optional()])
+    unit_price = StringField(_l("Unit price (EUR, excl. VAT)"), render_kw={"required": True})
+    vat_rate = StringField(_l("VAT rate (%)"), default="21")
     valid_from = DateField(
         _l("Valid from"),
         validators=[InputRequired(_l("Enter a date"))],

@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from central.core.clock import today
 from central.core.errors import N_, Message
 from central.core.fields import (
     LONG_TEXT,
@@ -272,10 +273,10 @@ class FollowUpSchema(Schema):
 class TaskTypeSchema(Schema):
     id = fields.Integer(dump_only=True)
     lot_id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    service_minutes = fields.Integer(
-        strict=True, load_default=15, validate=validate.Range(min=1, max=1440)
+    code = Text(CODE_LENGTH, required=True)
+    name = Text(TITLE_LENGTH, required=True, empty=N_("Enter a name"))
+    service_minutes = WholeNumber(
+        1, MINUTES_A_DAY, load_default=15, out_of_range=N_("Between %(min)s and %(max)s minutes.")
     )
     checklist = fields.List(
         fields.Nested(ChecklistItemSchema), load_default=list, validate=validate.Length(max=50)
@@ -311,6 +312,9 @@ class TaskTypeUpdateSchema(TaskTypeSchema):
     code = fields.String(dump_only=True)
 
 
+TASK_TYPE_CODE = Text(CODE_LENGTH, required=True)
+
+
 class PriceSchema(Schema):
     id = fields.Integer(dump_only=True)
     lot_id = fields.Integer(dump_only=True)
@@ -318,26 +322,26 @@ class PriceSchema(Schema):
         "dump_task_type",
         deserialize="load_task_type",
         required=True,
+        error_messages={"required": N_("Enter a value."), "null": N_("Enter a value.")},
         metadata={"type": "string", "description": "The task type's code."},
     )
-    unit = fields.String(
-        load_default="piece", validate=validate.OneOf([u.value for u in PriceUnit])
+    unit = Choice(
+        PriceUnit,
+        load_default="piece",
+        if_empty="piece",
+        invalid=N_("One of piece, m, m2, hour."),
     )
-    provider_id = fields.Integer(
-        allow_none=True,
-        load_default=None,
+    provider_id = WholeNumber(
         metadata={
             "description": "A provider awarded the lot: its own (tendered) price, overriding "
             "the common line for it (SPEC 7.2). Null or absent: the lot's common line, for "
             "every provider without a line of its own."
         },
     )
-    unit_price = _money(required=True, metadata={"description": "Excl. VAT."})
-    vat_rate = fields.Decimal(
-        as_string=True, places=2, allow_nan=False, load_default=None, allow_none=True
-    )
-    valid_from = fields.Date(
-        load_default=None, metadata={"description": "Counts from this date on; default today."}
+    unit_price = Amount(required=True, metadata={"description": "Excl. VAT."})
+    vat_rate = Amount(maximum=Decimal(100), if_empty=Decimal("21.00"))
+    valid_from = Day(
+        if_empty=today, metadata={"description": "Counts from this date on; default today."}
     )
     as_tendered = fields.Boolean(
         load_default=False,
@@ -359,9 +363,7 @@ class PriceSchema(Schema):
         return obj.task_type.code
 
     def load_task_type(self, value: Any) -> str:
-        if not isinstance(value, str) or not 1 <= len(value) <= 50:
-            raise ValidationError("A task type code.")
-        return value
+        return TASK_TYPE_CODE.deserialize(value)
 
 
 class AwardSchema(Schema):

@@ -36,7 +36,6 @@ from central.frameworks.models import (
     COVERING_ACCESSION_STATUSES,
     MAX_CLAUSE_TARGET,
     MAX_TERM_YEARS,
-    MINUTES_A_DAY,
     PUBLISHED_PROCEDURES,
     Accession,
     AccessionLot,
@@ -51,13 +50,12 @@ from central.frameworks.models import (
     FrameworkStatus,
     Lot,
     PriceLine,
-    PriceUnit,
     ProcedureKind,
     TaskType,
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
-from central.frameworks.schemas import FrameworkSchema, LotSchema
+from central.frameworks.schemas import FrameworkSchema, LotSchema, PriceSchema, TaskTypeSchema
 from central.organisations.models import Organisation, OrganisationKind
 
 THRESHOLDS = (80, 90, 100)
@@ -105,6 +103,18 @@ LOT_FIELDS = (
     "crew_day_minutes",
     "travel_kmh",
     "social_clause",
+)
+# What the services load through TaskTypeSchema and PriceSchema; the checklist, a follow-up and a
+# change are checked by their own functions below.
+TASK_TYPE_INPUT = ("code", "name", "service_minutes")
+PRICE_INPUT = (
+    "task_type",
+    "unit",
+    "provider_id",
+    "unit_price",
+    "vat_rate",
+    "valid_from",
+    "as_tendered",
 )
 # A running lot keeps its contractual terms; its planning settings stay the coordinator's.
 RUNNING_LOT_FIELDS = frozenset(
@@ -882,24 +892,19 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     """Add a task type (code unique in the lot, checklist, optional follow-up) to a lot."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    name = _text(values, "name", errors, required=True, max_len=200)
-    if values.get("code") in (None, "") and name:
-        # §7.6: a code left empty is made from the name (unique in the lot).
+    # §7.6: a code left empty is made from the name (unique in the lot).
+    given = {k: v for k, v in values.items() if not (k == "code" and v in (None, ""))}
+    loaded, errors = load(TaskTypeSchema(only=TASK_TYPE_INPUT), given, partial=("code",))
+    name, code = loaded.get("name"), loaded.get("code")
+    if "code" not in given and name:
         taken = set(db.session.scalars(select(TaskType.code).where(TaskType.lot_id == lot.id)))
-        code: str | None = code_from(name, taken)
-    else:
-        code = _text(values, "code", errors, required=True, max_len=50)
-        code = code.lower() if code else code  # accepted in any case, kept lower-case
-    if code is not None and not CODE_PATTERN.match(code):
+        code = code_from(name, taken)
+    elif "code" not in given:
+        errors.setdefault("code", N_("Enter a value."))
+    code = code.lower() if code else code  # accepted in any case, kept lower-case
+    if code and "code" not in errors and not CODE_PATTERN.match(code):
         errors["code"] = N_("Letters, digits, - and _ only.")
-    service_minutes = _int(
-        values.get("service_minutes", 15),
-        "service_minutes",
-        errors,
-        minimum=1,
-        maximum=MINUTES_A_DAY,
-    )
+    service_minutes = loaded.get("service_minutes")
     _raise(errors)
     checklist = clean_checklist(values.get("checklist"))
     follow_up = _follow_up(framework, values.get("follow_up"), None)
@@ -952,20 +957,16 @@ def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any)
             fields={"code": N_("Fixed.")},
         )
     changed: list[str] = []
-    if "name" in values:
-        name = _text(values, "name", errors, required=True, max_len=200)
-        _raise(errors)
-        if name != task_type.name:
-            task_type.name = name
-            changed.append("name")
-    if "service_minutes" in values:
-        minutes = _int(
-            values["service_minutes"], "service_minutes", errors, minimum=1, maximum=MINUTES_A_DAY
-        )
-        _raise(errors)
-        if minutes != task_type.service_minutes:
-            task_type.service_minutes = minutes
-            changed.append("service_minutes")
+    loaded, errors = load(
+        TaskTypeSchema(only=("name", "service_minutes")),
+        {k: values[k] for k in ("name", "service_minutes") if k in values},
+        partial=True,
+    )
+    _raise(errors)
+    for key in ("name", "service_minutes"):
+        if key in loaded and loaded[key] != getattr(task_type, key):
+            setattr(task_type, key, loaded[key])
+            changed.append(key)
     if "checklist" in values:
         checklist = clean_checklist(values["checklist"])
         if checklist != task_type.checklist:
@@ -994,26 +995,10 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     it is that provider's own price, overriding the common line for it (SPEC 7.2)."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    code = _text(values, "task_type", errors, required=True, max_len=50)
-    unit = values.get("unit") or PriceUnit.PIECE
-    if unit not in set(PriceUnit):
-        errors["unit"] = N_("One of piece, m, m2, hour.")
-    unit_price = _amount(values.get("unit_price"), "unit_price", errors, required=True)
-    vat_raw = values.get("vat_rate")
-    vat_rate = _amount(
-        "21.00" if vat_raw in (None, "") else vat_raw,
-        "vat_rate",
-        errors,
-        required=True,
-        maximum=Decimal(100),
-    )
-    valid_from = _date(values.get("valid_from") or today(), "valid_from", errors)
-    provider_id = None
-    if values.get("provider_id") not in (None, ""):
-        provider_id = _int(
-            values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31 - 1
-        )
+    loaded, errors = load(PriceSchema(only=PRICE_INPUT), values)
+    code, unit = loaded.get("task_type"), loaded.get("unit")
+    unit_price, vat_rate = loaded.get("unit_price"), loaded.get("vat_rate")
+    valid_from, provider_id = loaded.get("valid_from"), loaded.get("provider_id")
     _raise(errors)
     if provider_id is not None and not db.session.scalar(
         select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider_id)
@@ -1031,7 +1016,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
             fields={"task_type": N_("Unknown code.")},
         )
     _require_not_ended(framework)
-    as_tendered = _bool(values.get("as_tendered", False))
+    as_tendered = loaded["as_tendered"]
     change = None
     if as_tendered:
         valid_from = framework.start_date
