@@ -127,17 +127,19 @@ def _listed(kwargs: dict[str, Any]) -> list[Any]:
 
 class Amount(_Input, fields.Decimal):
     """A non-negative exact decimal with at most `places` decimals, at most `maximum`; given as
-    a string ("1234.50") or a whole number, never a float."""
+    a string ("1234.50") or a whole number, never a float. `signed`: negative too, its size at
+    most `maximum` (a change's effect on a maximum)."""
 
     def __init__(
         self,
         *,
         places: int = 2,
         maximum: Decimal = MAX_AMOUNT,
+        signed: bool = False,
         empty: str = N_("Enter an amount."),
         **kwargs: Any,
     ) -> None:
-        self.maximum, self.decimals = maximum, places
+        self.maximum, self.decimals, self.signed = maximum, places, signed
         super().__init__(empty=empty, places=places, as_string=True, allow_nan=False, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
@@ -149,9 +151,9 @@ class Amount(_Input, fields.Decimal):
             raise SchemaError(N_("Not an amount.")) from None
         if not amount.is_finite():
             raise SchemaError(N_("Not an amount."))
-        if amount < 0:
+        if amount < 0 and not self.signed:
             raise SchemaError(N_("Cannot be negative."))
-        if amount > self.maximum:
+        if abs(amount) > self.maximum:
             raise SchemaError(Message(N_("At most %(maximum)s."), maximum=self.maximum))
         step = Decimal(1).scaleb(-self.decimals)
         if amount != amount.quantize(step):

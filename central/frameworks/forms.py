@@ -29,7 +29,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     StopValidation,
 )
@@ -493,12 +492,11 @@ class AwardForm(CentralForm):
     provider_id = SelectField(_l("Provider"), choices=[], coerce=int, validate_choice=False)
     rank = IntegerField(
         _l("Rank"),
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=99)],
+        validators=[InputRequired(_l("Enter a number"))],
         description=_l("1 gets the work first."),
     )
     weekly_capacity = IntegerField(
-        _l("Capacity (tasks a week)"),
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=100000)],
+        _l("Capacity (tasks a week)"), validators=[InputRequired(_l("Enter a number"))]
     )
 
     def values(self) -> dict[str, Any]:
@@ -547,12 +545,11 @@ class ChangeForm(CentralForm):
         description=_l("A lot's maximum is raised too; none: the framework as a whole."),
     )
     description = TextAreaField(
-        _l("Description"),
-        validators=[DataRequired(_l("Describe the change")), Length(max=5000)],
+        _l("Description"), render_kw={"required": True, "maxlength": LONG_TEXT}
     )
     justification = TextAreaField(
         _l("Justification"),
-        validators=[Length(max=5000)],
+        render_kw={"maxlength": LONG_TEXT},
         description=_l("Required for additional services and unforeseen circumstances."),
     )
     value = StringField(

@@ -27,8 +27,10 @@ from central.frameworks.models import (
     MAX_CPV_CODES,
     MAX_LOT_NUMBER,
     MAX_NOTICES,
+    MAX_RANK,
     MAX_TASKS_PER_ROUND,
     MAX_TRAVEL_KMH,
+    MAX_WEEKLY_CAPACITY,
     MINUTES_A_DAY,
     REFERENCE_LENGTH,
     TITLE_LENGTH,
@@ -369,13 +371,10 @@ class PriceSchema(Schema):
 class AwardSchema(Schema):
     id = fields.Integer(dump_only=True)
     lot_id = fields.Integer(dump_only=True)
-    provider_id = _id(required=True)
-    rank = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=99))
-    weekly_capacity = fields.Integer(
-        strict=True,
-        required=True,
-        validate=validate.Range(min=1, max=100000),
-        metadata={"description": "Tasks a week."},
+    provider_id = WholeNumber(required=True)
+    rank = WholeNumber(1, MAX_RANK, required=True)
+    weekly_capacity = WholeNumber(
+        1, MAX_WEEKLY_CAPACITY, required=True, metadata={"description": "Tasks a week."}
     )
 
 
@@ -526,33 +525,39 @@ class AccessionSchema(Schema):
     decided_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
+CHANGE_KINDS = N_(
+    "One of review_clause, additional_services, unforeseen, de_minimis, provider_substitution."
+)
+
+
 class ChangeSchema(Schema):
     """A change of an active framework on a legal ground (SPEC 7.2; KB AUR art. 38 ff.)."""
 
     id = fields.Integer(dump_only=True)
     framework_id = fields.Integer(dump_only=True)
-    lot_id = fields.Integer(allow_none=True, load_default=None)
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ChangeKind]))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-    justification = fields.String(
-        allow_none=True,
-        load_default=None,
-        validate=validate.Length(max=5000),
-        metadata={"description": "Required for additional_services and unforeseen."},
+    lot_id = WholeNumber()
+    kind = Choice(
+        ChangeKind,
+        required=True,
+        empty=CHANGE_KINDS,
+        invalid=CHANGE_KINDS,
     )
-    value = fields.Decimal(
-        as_string=True,
-        places=2,
-        allow_nan=False,
-        load_default=None,
+    description = Text(LONG_TEXT, required=True, empty=N_("Describe the change"))
+    justification = Text(
+        LONG_TEXT, metadata={"description": "Required for additional_services and unforeseen."}
+    )
+    value = Amount(
+        signed=True,
+        if_empty=Decimal("0.00"),
         metadata={
             "description": "The change's signed effect on the maximum, excl. VAT; a positive "
             "value raises the framework's maximum (and the lot's, with lot_id)."
         },
     )
-    effective_from = fields.Date(load_default=None)
-    old_provider_id = fields.Integer(allow_none=True, load_default=None)
-    new_provider_id = fields.Integer(allow_none=True, load_default=None)
+    effective_from = Day(if_empty=today)
+    # Required for a provider substitution (the service says so).
+    old_provider_id = WholeNumber()
+    new_provider_id = WholeNumber()
     max_value_before = fields.Decimal(as_string=True, dump_only=True)
     max_value_after = fields.Decimal(as_string=True, dump_only=True)
     created_at = fields.DateTime(dump_only=True)

@@ -55,7 +55,14 @@ from central.frameworks.models import (
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
-from central.frameworks.schemas import FrameworkSchema, LotSchema, PriceSchema, TaskTypeSchema
+from central.frameworks.schemas import (
+    AwardSchema,
+    ChangeSchema,
+    FrameworkSchema,
+    LotSchema,
+    PriceSchema,
+    TaskTypeSchema,
+)
 from central.organisations.models import Organisation, OrganisationKind
 
 THRESHOLDS = (80, 90, 100)
@@ -1156,20 +1163,6 @@ def _change_for(framework: Framework, lot: Lot, change_id: Any, effective: date)
     return change
 
 
-def _signed_amount(value: Any, name: str, errors: dict) -> Decimal | None:
-    """A signed amount in euro with at most two decimals (a change's effect on the maximum)."""
-    raw = value.strip() if isinstance(value, str) else value
-    negative = isinstance(raw, str) and raw.startswith("-")
-    if isinstance(raw, int | Decimal) and not isinstance(raw, bool) and raw < 0:
-        negative, raw = True, -raw
-    amount = _amount(
-        raw[1:] if isinstance(raw, str) and negative else raw, name, errors, required=True
-    )
-    if amount is None:
-        return None
-    return -amount if negative else amount
-
-
 def _change_limit_problem(
     framework: Framework, kind: str, value: Decimal
 ) -> tuple[str, dict[str, Any]] | None:
@@ -1222,33 +1215,26 @@ def record_change(framework: Framework, values: dict[str, Any], *, actor: Any) -
     the lot's when the change names a lot with one; the change then carries new price lines and
     task types (`change_id`)."""
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    kind = values.get("kind")
-    if kind not in set(ChangeKind):
-        errors["kind"] = N_(
-            "One of review_clause, additional_services, unforeseen, de_minimis, "
-            "provider_substitution."
-        )
-    description = _text(values, "description", errors, required=True, max_len=5000)
-    justification = _text(values, "justification", errors, required=False, max_len=5000)
-    raw_value = values.get("value")
-    value = _signed_amount("0" if raw_value is None else raw_value, "value", errors)
-    effective_from = _date(values.get("effective_from") or today(), "effective_from", errors)
+    loaded, errors = load(ChangeSchema(), values)
+    kind, description = loaded.get("kind"), loaded.get("description")
+    justification, value = loaded.get("justification"), loaded.get("value")
+    effective_from = loaded.get("effective_from")
     lot = None
-    if values.get("lot_id") not in (None, ""):
-        lot_id = _int(values.get("lot_id"), "lot_id", errors, minimum=1, maximum=2**31 - 1)
-        lot = db.session.get(Lot, lot_id) if lot_id else None
-        if lot_id and (lot is None or lot.framework_id != framework.id):
+    lot_id = loaded.get("lot_id")
+    if lot_id is not None:
+        lot = db.session.get(Lot, lot_id)
+        if lot is None or lot.framework_id != framework.id:
             errors["lot_id"] = N_("Not a lot of this framework.")
     old_provider = new_provider = None
     if kind == ChangeKind.PROVIDER_SUBSTITUTION:
         for name in ("old_provider_id", "new_provider_id"):
-            _int(values.get(name), name, errors, minimum=1, maximum=2**31 - 1)
+            if loaded.get(name) is None:
+                errors.setdefault(name, N_("Enter a whole number."))
     if kind in (ChangeKind.ADDITIONAL_SERVICES, ChangeKind.UNFORESEEN) and not justification:
         errors["justification"] = N_("Say why the law allows this change.")
     _raise(errors)
     if kind == ChangeKind.PROVIDER_SUBSTITUTION:
-        old_provider, new_provider = _substitution_parties(framework, lot, values)
+        old_provider, new_provider = _substitution_parties(framework, lot, loaded)
         if value != 0:
             raise ValidationError(
                 N_("A provider substitution changes no value: give 0."),
@@ -1364,13 +1350,9 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
     week); reserved lots only to recognised social-economy providers (rule 4)."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    provider_id = _int(values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31)
-    rank = _int(values.get("rank"), "rank", errors, minimum=1, maximum=99)
-    capacity = _int(
-        values.get("weekly_capacity"), "weekly_capacity", errors, minimum=1, maximum=100000
-    )
+    loaded, errors = load(AwardSchema(), values)
     _raise(errors)
+    provider_id, rank, capacity = loaded["provider_id"], loaded["rank"], loaded["weekly_capacity"]
     provider = db.session.get(Organisation, provider_id)
     if provider is None or provider.kind != OrganisationKind.PROVIDER:
         raise ValidationError(
