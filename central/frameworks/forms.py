@@ -38,6 +38,7 @@ from central.core.fields import LONG_TEXT
 from central.core.forms import CentralForm
 from central.frameworks.models import (
     CODE_LENGTH,
+    ORDER_REFERENCE_LENGTH,
     REFERENCE_LENGTH,
     TITLE_LENGTH,
 )
@@ -515,15 +516,13 @@ class AccessionForm(CentralForm):
     lot_ids = MultiCheckboxField(_l("Lots"), choices=[], coerce=int)
     order_reference = StringField(
         _l("Order reference or budget key"),
-        validators=[DataRequired(_l("Enter your order reference")), Length(max=100)],
+        render_kw={"required": True, "maxlength": ORDER_REFERENCE_LENGTH},
         description=_l("Printed on your statements."),
     )
 
 
 class ReasonForm(CentralForm):
-    reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(_l("Enter the reason")), Length(max=5000)]
-    )
+    reason = TextAreaField(_l("Reason"), render_kw={"required": True, "maxlength": LONG_TEXT})
 
 
 class ConfirmForm(CentralForm):

@@ -32,6 +32,7 @@ from central.frameworks.models import (
     MAX_TRAVEL_KMH,
     MAX_WEEKLY_CAPACITY,
     MINUTES_A_DAY,
+    ORDER_REFERENCE_LENGTH,
     REFERENCE_LENGTH,
     TITLE_LENGTH,
     AccessionStatus,
@@ -193,12 +194,14 @@ class FrameworkSchema(Schema):
         return str(_amounts(obj).total.accepted)
 
 
-class TerminateSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    """Why a framework ends early or an accession is refused."""
+
+    reason = Text(LONG_TEXT, required=True, empty=N_("Enter the reason"))
+
+
+class TerminateSchema(ReasonSchema):
+    pass
 
 
 class BeneficiariesSchema(Schema):
@@ -253,6 +256,18 @@ class LotSchema(Schema):
     social_clause = Part(
         SocialClauseSchema, invalid=N_("Give the social clause as a kind and a target, or none.")
     )
+
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any):
+        """A social clause's errors are also named as the page's fields, social_clause_kind and
+        social_clause_target (the service's rules name them so too)."""
+        messages = error.messages
+        nested = messages.get("social_clause") if isinstance(messages, dict) else None
+        if isinstance(nested, dict):
+            renamed = {f"social_clause_{part}": texts for part, texts in nested.items()}
+            first = next(iter(renamed.values()))
+            raise ValidationError(
+                {**messages, "social_clause": first[:1], **renamed}, valid_data=error.valid_data
+            )
 
 
 class ChecklistItemSchema(Schema):
@@ -512,9 +527,10 @@ class AccessionSchema(Schema):
     framework_id = _id(required=True)
     member_id = fields.Integer(dump_only=True)
     lot_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=100))
-    order_reference = fields.String(
+    order_reference = Text(
+        ORDER_REFERENCE_LENGTH,
         required=True,
-        validate=validate.Length(min=1, max=100),
+        empty=N_("Enter your order reference"),
         metadata={"description": "The member's order or budget key, printed on statements."},
     )
     status = fields.String(

@@ -56,11 +56,14 @@ from central.frameworks.models import (
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
 from central.frameworks.schemas import (
+    AccessionSchema,
     AwardSchema,
     ChangeSchema,
     FrameworkSchema,
     LotSchema,
     PriceSchema,
+    ReasonSchema,
+    SocialClauseSchema,
     TaskTypeSchema,
 )
 from central.organisations.models import Organisation, OrganisationKind
@@ -269,6 +272,13 @@ def _bool(value: Any) -> bool:
 def _raise(errors: dict[str, str]) -> None:
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
+
+
+def _reason(reason: Any) -> str:
+    """A reason as ReasonSchema takes it (required, a long text)."""
+    loaded, errors = load(ReasonSchema(), {"reason": reason})
+    _raise(errors)
+    return loaded["reason"]
 
 
 def _flush_unique(conflict_message: str, field: str) -> None:
@@ -560,9 +570,7 @@ def activate_framework(framework: Framework, *, actor: Any) -> Framework:
 def terminate_framework(framework: Framework, reason: str | None, *, actor: Any) -> Framework:
     """End a running framework early, with a reason; planned work may still be completed."""
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    cleaned = _text({"reason": reason}, "reason", errors, required=True, max_len=5000)
-    _raise(errors)
+    cleaned = _reason(reason)
     if not framework.is_running:
         raise Conflict(
             N_("Only an active or exhausted framework can be terminated."),
@@ -672,14 +680,12 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     merged = {f: getattr(current, f) for f in LOT_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in LOT_FIELDS})
     loaded, errors = load(LotSchema(), merged)
-    # The page shows a social clause's kind and target as two fields.
-    for part in ("kind", "target"):
-        if f"social_clause.{part}" in errors:
-            errors[f"social_clause_{part}"] = errors.pop(f"social_clause.{part}")
+    if "social_clause_kind" in errors or "social_clause_target" in errors:
+        errors.pop("social_clause", None)  # the page shows the clause as these two fields
     cleaned = {name: loaded.get(name) for name in LOT_FIELDS if name != "social_clause"}
     cleaned["reserved"] = bool(cleaned["reserved"])
     cleaned["social_clause_kind"], cleaned["social_clause_target"] = _social_clause(
-        loaded.get("social_clause"), errors
+        merged.get("social_clause"), errors
     )
     if cleaned["service_type"]:
         # §7.6: a service type is typed as words or a code in any case, kept as a code.
@@ -703,17 +709,20 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
 
 def _social_clause(clause: Any, errors: dict) -> tuple[str | None, Decimal | None]:
     """A lot's social clause (SPEC 7.3): none, or a kind and a target above zero, at most 100
-    for a subcontracting share (a percent of the lot's accepted value)."""
-    if not clause or "social_clause_kind" in errors or "social_clause_target" in errors:
+    for a subcontracting share (a percent of the lot's accepted value). The target's rules are
+    checked when it is readable, whatever the kind (every error at once)."""
+    if not isinstance(clause, dict) or not clause:
         return None, None
-    kind, target = clause["kind"], clause["target"]
-    if target > MAX_CLAUSE_TARGET[kind]:
-        errors["social_clause_target"] = Message(
-            N_("At most %(maximum)s."), maximum=MAX_CLAUSE_TARGET[kind]
-        )
-        return None, None
-    if target <= 0:
-        errors["social_clause_target"] = N_("More than zero.")
+    loaded, _errors = load(SocialClauseSchema(), clause)
+    kind, target = loaded.get("kind"), loaded.get("target")
+    if target is not None and "social_clause_target" not in errors:
+        if kind is not None and target > MAX_CLAUSE_TARGET[kind]:
+            errors["social_clause_target"] = Message(
+                N_("At most %(maximum)s."), maximum=MAX_CLAUSE_TARGET[kind]
+            )
+        elif target <= 0:
+            errors["social_clause_target"] = N_("More than zero.")
+    if kind is None or target is None or "social_clause_target" in errors:
         return None, None
     return kind, target
 
@@ -1418,10 +1427,10 @@ def request_accession(
     if getattr(actor, "role", None) not in ("member", "coordinator"):
         raise Forbidden(N_("Only a member authority can request accession."))
     member_id = actor.organisation_id
-    errors: dict[str, str] = {}
-    reference = _text(
-        {"order_reference": order_reference}, "order_reference", errors, required=True, max_len=100
+    loaded, errors = load(
+        AccessionSchema(only=("order_reference",)), {"order_reference": order_reference}
     )
+    reference = loaded.get("order_reference")
     wanted: list[int] = []
     for raw in lot_ids or []:
         if isinstance(raw, bool) or not isinstance(raw, int):
@@ -1533,9 +1542,7 @@ def approve_accession(accession: Accession, *, actor: Any) -> Accession:
 def reject_accession(accession: Accession, reason: str | None, *, actor: Any) -> Accession:
     """A coordinator of the lead authority rejects a requested accession, with a reason."""
     _require_lead_coordinator(accession.framework, actor)
-    errors: dict[str, str] = {}
-    cleaned = _text({"reason": reason}, "reason", errors, required=True, max_len=5000)
-    _raise(errors)
+    cleaned = _reason(reason)
     _require_requested(accession)
     accession.status = AccessionStatus.REJECTED
     accession.reason = cleaned
