@@ -142,23 +142,54 @@ class Amount(_Input, fields.Decimal):
         self.maximum, self.decimals, self.signed = maximum, places, signed
         super().__init__(empty=empty, places=places, as_string=True, allow_nan=False, **kwargs)
 
+    not_a_string = N_("Give the amount as a string or a whole number.")
+    not_a_number = N_("Not an amount.")
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, float | bool):
-            raise SchemaError(N_("Give the amount as a string or a whole number."))
+            raise SchemaError(self.not_a_string)
         try:
-            amount = Decimal(str(value).strip())
+            amount = Decimal(self._text(value))
         except InvalidOperation:
-            raise SchemaError(N_("Not an amount.")) from None
+            raise SchemaError(self.not_a_number) from None
         if not amount.is_finite():
-            raise SchemaError(N_("Not an amount."))
-        if amount < 0 and not self.signed:
-            raise SchemaError(N_("Cannot be negative."))
+            raise SchemaError(self.not_a_number)
+        self._check_sign(amount)
         if abs(amount) > self.maximum:
             raise SchemaError(Message(N_("At most %(maximum)s."), maximum=self.maximum))
         step = Decimal(1).scaleb(-self.decimals)
         if amount != amount.quantize(step):
             raise SchemaError(Message(N_("At most %(places)d decimals."), places=self.decimals))
         return amount.quantize(step)
+
+    def _text(self, value: Any) -> str:
+        return str(value).strip()
+
+    def _check_sign(self, amount: Decimal) -> None:
+        if amount < 0 and not self.signed:
+            raise SchemaError(N_("Cannot be negative."))
+
+
+class Number(Amount):
+    """A count of persons or hours: as Amount, in its own words, with a decimal comma or point;
+    `positive`: more than zero."""
+
+    not_a_string = N_("Give the number as a string or a whole number.")
+    not_a_number = N_("Not a number.")
+
+    def __init__(
+        self, *, positive: bool = False, empty: str = N_("Enter a number."), **kwargs: Any
+    ) -> None:
+        self.positive = positive
+        super().__init__(empty=empty, **kwargs)
+
+    def _text(self, value: Any) -> str:
+        return str(value).strip().replace(",", ".")
+
+    def _check_sign(self, amount: Decimal) -> None:
+        if self.positive and amount <= 0:
+            raise SchemaError(N_("More than zero."))
+        super()._check_sign(amount)
 
 
 class WholeNumber(_Input, fields.Integer):
@@ -294,6 +325,16 @@ def load(
         return schema.load(values, unknown=EXCLUDE, partial=partial), {}
     except SchemaError as exc:
         return exc.valid_data or {}, _first_messages(exc.normalized_messages())
+
+
+def value_of(field: fields.Field, value: Any, name: str, errors: dict[str, Any]) -> Any:
+    """`value` read by one field; its first message goes to `errors[name]` (then None)."""
+    try:
+        return field.deserialize(value)
+    except SchemaError as exc:
+        messages = exc.messages
+        errors[name] = messages[0] if isinstance(messages, list) else messages
+        return None
 
 
 def _first_messages(messages: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -846,6 +846,14 @@ class ActionPlan(db.Model):
     )
 
 
+# An action plan's input limits (SPEC 7.3): at most this many actions, a target of at most this
+# many persons or hours, and texts of at most this length.
+MAX_ACTIONS = 50
+MAX_TARGET = Decimal("100000")
+MAX_DESCRIPTION = 2000
+MAX_NOTE = 2000
+
+
 class PlanAction(db.Model):
     """One action of a plan: a kind, a target in persons or hours, and a due date."""
 

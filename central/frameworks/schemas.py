@@ -15,6 +15,7 @@ from central.core.fields import (
     Amount,
     Choice,
     Day,
+    Number,
     Part,
     Text,
     Texts,
@@ -25,9 +26,12 @@ from central.frameworks.models import (
     CODE_LENGTH,
     MAX_CLAUSE_TARGET,
     MAX_CPV_CODES,
+    MAX_DESCRIPTION,
     MAX_LOT_NUMBER,
+    MAX_NOTE,
     MAX_NOTICES,
     MAX_RANK,
+    MAX_TARGET,
     MAX_TASKS_PER_ROUND,
     MAX_TRAVEL_KMH,
     MAX_WEEKLY_CAPACITY,
@@ -36,6 +40,8 @@ from central.frameworks.models import (
     REFERENCE_LENGTH,
     TITLE_LENGTH,
     AccessionStatus,
+    ActionKind,
+    ActionUnit,
     ChangeKind,
     ChecklistKind,
     FrameworkStatus,
@@ -424,16 +430,23 @@ class SubcontractorSchema(Schema):
         return value  # the service checks them, every error at once
 
 
+ACTION_KINDS = N_("Choose work experience, hiring, training or subcontracting.")
+ACTION_UNITS = N_("Choose persons or hours.")
+
+
 class PlanActionSchema(Schema):
+    """An action of an action plan: read, and the one declaration of its input."""
+
     id = fields.Integer(dump_only=True)
-    kind = fields.String(
-        required=True,
-        metadata={"enum": ["work_experience", "hiring", "training", "subcontracting"]},
+    kind = Choice(ActionKind, required=True, empty=ACTION_KINDS, invalid=ACTION_KINDS)
+    target = Number(
+        required=True, positive=True, maximum=MAX_TARGET, metadata={"description": "> 0"}
     )
-    target = fields.Decimal(as_string=True, required=True, metadata={"description": "> 0"})
-    unit = fields.String(required=True, metadata={"enum": ["persons", "hours"]})
-    due_date = fields.Date(required=True, metadata={"description": "Not in the past."})
-    description = fields.String(load_default="")
+    unit = Choice(ActionUnit, required=True, empty=ACTION_UNITS, invalid=ACTION_UNITS)
+    due_date = Day(
+        required=True, empty=N_("Enter a due date."), metadata={"description": "Not in the past."}
+    )
+    description = Text(MAX_DESCRIPTION, load_default="", if_empty="")
 
 
 class ActionPlanBodySchema(Schema):
@@ -453,11 +466,17 @@ class ActionPlanSchema(Schema):
     actions = fields.List(fields.Nested(PlanActionSchema), dump_only=True)
 
 
+# What a provider realised of an action in a quarter: persons or hours (whole persons is a rule
+# of the service, which knows the action's unit).
+REALISED = Number(required=True, maximum=MAX_TARGET)
+
+
 class RealisationSchema(Schema):
     id = fields.Integer(dump_only=True)
     action_id = fields.Integer(dump_only=True)
     year = fields.Raw(required=True, metadata={"type": "integer"})
     quarter = fields.Raw(required=True, metadata={"type": "integer", "minimum": 1, "maximum": 4})
+    # Read by the service with the quarter (REALISED), so that the API says every error at once.
     realised = fields.Raw(
         required=True,
         metadata={
@@ -465,7 +484,7 @@ class RealisationSchema(Schema):
             "description": "Persons (whole) or hours, in the action's unit.",
         },
     )
-    note = fields.String(load_default="")
+    note = Text(MAX_NOTE, load_default="", if_empty="")
     reported_at = fields.DateTime(dump_only=True)
     reported_by_id = fields.Integer(dump_only=True, allow_none=True)
     superseded_by_id = fields.Integer(dump_only=True, allow_none=True)
