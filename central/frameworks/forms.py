@@ -37,6 +37,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from central.core.fields import LONG_TEXT
 from central.core.forms import CentralForm
 from central.frameworks.models import (
+    CHECKLIST_KEY_LENGTH,
+    CHECKLIST_LABEL_LENGTH,
     CODE_LENGTH,
     ORDER_REFERENCE_LENGTH,
     REFERENCE_LENGTH,
@@ -97,7 +99,9 @@ class ChecklistItemForm(Form):
     between bounds; `key` keeps an existing item's identity (results refer to it)."""
 
     key = HiddenField()
-    check = StringField(_l("What is checked"), validators=[Optional(), Length(max=200)])
+    check = StringField(
+        _l("What is checked"), validators=[Optional(), Length(max=CHECKLIST_LABEL_LENGTH)]
+    )
     kind = SelectField(
         _l("Answer"),
         choices=[("pass_fail", _l("Pass or fail")), ("reading", _l("A reading (number)"))],
@@ -146,7 +150,7 @@ def checklist_items(rows: list[ChecklistItemForm]) -> list[dict[str, Any]]:
             continue
         key = row.key.data
         if not key:
-            key = code_from(label, keys, max_len=40)
+            key = code_from(label, keys, max_len=CHECKLIST_KEY_LENGTH)
             keys.add(key)
         reading = row.kind.data == "reading"
         item: dict[str, Any] = {

@@ -45,6 +45,10 @@ MAX_LOT_NUMBER = 999
 MAX_TASKS_PER_ROUND = 500  # one crew-day
 MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
 MAX_TRAVEL_KMH = 200
+# A task type's checklist (SPEC 7.4): at most this many items, keys and labels this long.
+MAX_CHECKLIST_ITEMS = 50
+CHECKLIST_KEY_LENGTH = 40
+CHECKLIST_LABEL_LENGTH = 200
 MAX_RANK = 99  # of an award in its lot
 MAX_WEEKLY_CAPACITY = 100000  # tasks a week
 

@@ -23,7 +23,10 @@ from central.core.fields import (
 )
 from central.frameworks import cpv
 from central.frameworks.models import (
+    CHECKLIST_KEY_LENGTH,
+    CHECKLIST_LABEL_LENGTH,
     CODE_LENGTH,
+    MAX_CHECKLIST_ITEMS,
     MAX_CLAUSE_TARGET,
     MAX_CPV_CODES,
     MAX_DESCRIPTION,
@@ -277,8 +280,10 @@ class LotSchema(Schema):
 
 
 class ChecklistItemSchema(Schema):
-    key = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=CHECKLIST_KEY_LENGTH))
+    label = fields.String(
+        required=True, validate=validate.Length(min=1, max=CHECKLIST_LABEL_LENGTH)
+    )
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ChecklistKind]))
     min = fields.Decimal(as_string=True, allow_nan=False, allow_none=True, load_default=None)
     max = fields.Decimal(as_string=True, allow_nan=False, allow_none=True, load_default=None)
@@ -302,7 +307,9 @@ class TaskTypeSchema(Schema):
         1, MINUTES_A_DAY, load_default=15, out_of_range=N_("Between %(min)s and %(max)s minutes.")
     )
     checklist = fields.List(
-        fields.Nested(ChecklistItemSchema), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(ChecklistItemSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_CHECKLIST_ITEMS),
     )
     change_id = fields.Integer(
         allow_none=True,

@@ -33,7 +33,11 @@ from central.core.validators import has_control_characters
 from central.extensions import db
 from central.frameworks import notifications
 from central.frameworks.models import (
+    CHECKLIST_KEY_LENGTH,
+    CHECKLIST_LABEL_LENGTH,
+    CODE_LENGTH,
     COVERING_ACCESSION_STATUSES,
+    MAX_CHECKLIST_ITEMS,
     MAX_CLAUSE_TARGET,
     MAX_TERM_YEARS,
     PUBLISHED_PROCEDURES,
@@ -69,9 +73,8 @@ from central.frameworks.schemas import (
 from central.organisations.models import Organisation, OrganisationKind
 
 THRESHOLDS = (80, 90, 100)
-CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
-MAX_CHECKLIST_ITEMS = 50
+CODE_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{CODE_LENGTH - 1}}}$")
+KEY_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_]{{0,{CHECKLIST_KEY_LENGTH - 1}}}$")
 
 FRAMEWORK_FIELDS = (
     "reference",
@@ -831,7 +834,7 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         elif key in seen:
             errors["key"] = Message(N_("the key %(key)s is used twice"), key=key)
         label = item.get("label")
-        if not isinstance(label, str) or not label.strip() or len(label) > 200:
+        if not isinstance(label, str) or not label.strip() or len(label) > CHECKLIST_LABEL_LENGTH:
             errors["label"] = N_("a label of at most 200 characters")
         kind = item.get("kind")
         if kind not in set(ChecklistKind):
@@ -891,7 +894,7 @@ def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -
     return target
 
 
-def code_from(name: str, taken: set[str] = frozenset(), *, max_len: int = 50) -> str:
+def code_from(name: str, taken: set[str] = frozenset(), *, max_len: int = CODE_LENGTH) -> str:
     """A code made from a name: lower-case ASCII letters and digits joined by `_` ("Deksel en
     kader" → deksel_en_kader, "Één" → een), unique against `taken` by a suffix (_2, _3...)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
