@@ -411,7 +411,7 @@ class SubcontractorSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     award_id = fields.Integer(dump_only=True)
-    organisation_id = _id(required=True)
+    organisation_id = WholeNumber(required=True)
     organisation_name = fields.Function(lambda s: s.organisation.name, dump_only=True)
     task_types = fields.Method(
         "dump_task_types",

@@ -24,12 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from central.core import audit
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
-from central.core.fields import FIRST_DATE, LAST_DATE, MAX_AMOUNT, load
+from central.core.fields import load
 from central.core.formatting import format_day
 from central.core.money import CENT
 from central.core.permissions import leads_framework
 from central.core.types import utcnow
-from central.core.validators import has_control_characters
 from central.extensions import db
 from central.frameworks import notifications
 from central.frameworks.models import (
@@ -163,113 +162,6 @@ def _require_draft(framework: Framework, message: str) -> None:
     """`message`: what can only change while the framework is a draft (a marked text)."""
     if framework.status != FrameworkStatus.DRAFT:
         raise Conflict(message, fields={"status": framework.status})
-
-
-def _text(
-    values: dict[str, Any],
-    name: str,
-    errors: dict,
-    *,
-    required: bool,
-    max_len: int,
-    one_line: bool = False,
-):
-    raw = values.get(name)
-    value = raw.strip() if isinstance(raw, str) else raw
-    if value in (None, ""):
-        if required:
-            errors[name] = N_("Enter a value.")
-        return None
-    if not isinstance(value, str):
-        errors[name] = N_("Enter text.")
-        return None
-    if len(value) > max_len:
-        errors[name] = Message(N_("At most %(limit)d characters."), limit=max_len)
-        return None
-    if one_line and has_control_characters(value):
-        errors[name] = N_("Use no line breaks or control characters.")
-        return None
-    return value
-
-
-def _amount(
-    value: Any, name: str, errors: dict, *, required: bool, places: int = 2, maximum=MAX_AMOUNT
-) -> Decimal | None:
-    """A non-negative exact decimal with at most `places` decimals; floats are refused."""
-    if value is None or value == "":
-        if required:
-            errors[name] = N_("Enter an amount.")
-        return None
-    if isinstance(value, float | bool):
-        errors[name] = N_("Give the amount as a string or a whole number.")
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors[name] = N_("Not an amount.")
-        return None
-    if not amount.is_finite():
-        errors[name] = N_("Not an amount.")
-        return None
-    if amount < 0:
-        errors[name] = N_("Cannot be negative.")
-        return None
-    if amount > maximum:
-        errors[name] = Message(N_("At most %(maximum)s."), maximum=maximum)
-        return None
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        errors[name] = Message(N_("At most %(places)d decimals."), places=places)
-        return None
-    return amount.quantize(Decimal(1).scaleb(-places))
-
-
-def _int(value: Any, name: str, errors: dict, *, minimum: int, maximum: int, required=True):
-    if value is None or value == "":
-        if required:
-            errors[name] = N_("Enter a whole number.")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        errors[name] = N_("Enter a whole number.")
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        errors[name] = N_("Enter a whole number.")
-        return None
-    if not minimum <= number <= maximum:
-        errors[name] = Message(
-            N_("Between %(minimum)d and %(maximum)d."), minimum=minimum, maximum=maximum
-        )
-        return None
-    return number
-
-
-def _date(value: Any, name: str, errors: dict, *, required: bool = True) -> date | None:
-    if value is None or value == "":
-        if required:
-            errors[name] = N_("Enter a date.")
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            errors[name] = N_("Enter a date as YYYY-MM-DD.")
-            return None
-    if not isinstance(value, date):
-        errors[name] = N_("Enter a date.")
-        return None
-    if not FIRST_DATE <= value <= LAST_DATE:
-        errors[name] = Message(
-            N_("Between %(minimum)d and %(maximum)d."),
-            minimum=FIRST_DATE.year,
-            maximum=LAST_DATE.year,
-        )
-        return None
-    return value
-
-
-def _bool(value: Any) -> bool:
-    return bool(value) if not isinstance(value, str) else value.lower() in {"1", "true", "on", "y"}
 
 
 def _raise(errors: dict[str, str]) -> None:
