@@ -97,8 +97,10 @@ class Text(_Input, fields.String):
         *,
         one_line: bool = False,
         empty: str = N_("Enter a value."),
+        normalise: Any = None,
         **kwargs: Any,
     ) -> None:
+        self.normalise = normalise
         checks = _listed(kwargs)
         if max_len is not None:
             minimum = 1 if kwargs.get("required") else None
@@ -111,6 +113,15 @@ class Text(_Input, fields.String):
         if not isinstance(value, str):
             raise SchemaError(N_("Enter text."))
         return value.strip()
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        text = super().deserialize(value, attr, data, **kwargs)
+        if self.normalise is None or text is None:
+            return text
+        try:
+            return self.normalise(text)  # an identifier in its one written form
+        except ValueError as exc:
+            raise SchemaError(str(exc)) from None
 
 
 def _one_line(text: str) -> None:
@@ -216,6 +227,18 @@ class WholeNumber(_Input, fields.Integer):
             raise SchemaError(N_("Enter a whole number.")) from None
 
 
+class EmailAddress(_Input, fields.Email):
+    """An e-mail address, without surrounding blanks."""
+
+    def __init__(self, *, invalid: str = N_("Enter a valid e-mail address"), **kwargs: Any) -> None:
+        super().__init__(empty=invalid, error_messages={"invalid": invalid}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise SchemaError(N_("Enter text."))
+        return value.strip()
+
+
 class Choice(_Input, fields.String):
     """One of `choices` (an enum's values); `invalid` says what to choose."""
 
@@ -231,9 +254,13 @@ class Choice(_Input, fields.String):
 
 
 class Day(_Input, fields.Date):
-    """A date from FIRST_DATE to LAST_DATE, given as a `date` or as YYYY-MM-DD."""
+    """A date from FIRST_DATE to LAST_DATE, given as a `date` or as YYYY-MM-DD; `bounded=False`:
+    any date (a recognition may be older than Central's contracts)."""
 
-    def __init__(self, *, empty: str = N_("Enter a date."), **kwargs: Any) -> None:
+    def __init__(
+        self, *, empty: str = N_("Enter a date."), bounded: bool = True, **kwargs: Any
+    ) -> None:
+        self.bounded = bounded
         super().__init__(empty=empty, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
@@ -244,7 +271,7 @@ class Day(_Input, fields.Date):
                 raise SchemaError(N_("Enter a date as YYYY-MM-DD.")) from None
         if not isinstance(value, date):
             raise SchemaError(N_("Enter a date."))
-        if not FIRST_DATE <= value <= LAST_DATE:
+        if self.bounded and not FIRST_DATE <= value <= LAST_DATE:
             raise SchemaError(
                 Message(
                     N_("Between %(minimum)d and %(maximum)d."),
