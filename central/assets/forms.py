@@ -16,24 +16,32 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
+from central.assets.models import MAX_DIAMETER_MM
 from central.core.forms import CentralForm
 
 
 class AssetForm(CentralForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(_l("Enter the asset's code")), Length(max=64)],
+        validators=[DataRequired(_l("Enter the asset's code")), Length(max=LENGTHS["code"])],
         description=_l("Unique within your authority, e.g. the water company's number."),
     )
     kind = SelectField(_l("Kind"))
     street = StringField(
-        _l("Street"), validators=[DataRequired(_l("Enter the street")), Length(max=200)]
+        _l("Street"),
+        validators=[DataRequired(_l("Enter the street")), Length(max=LENGTHS["street"])],
     )
-    house_number = StringField(_l("House number"), validators=[Optional(), Length(max=20)])
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)])
+    house_number = StringField(
+        _l("House number"), validators=[Optional(), Length(max=LENGTHS["house_number"])]
+    )
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=LENGTHS["postcode"])])
     municipality = StringField(
         _l("Municipality"),
-        validators=[DataRequired(_l("Enter the municipality")), Length(max=100)],
+        validators=[
+            DataRequired(_l("Enter the municipality")),
+            Length(max=LENGTHS["municipality"]),
+        ],
     )
     lat = FloatField(
         _l("Latitude"),
@@ -45,10 +53,15 @@ class AssetForm(CentralForm):
         validators=[DataRequired(_l("Enter the longitude"))],
         description=_l("WGS84, e.g. 3.12345."),
     )
-    water_company = StringField(_l("Water company"), validators=[Optional(), Length(max=200)])
+    water_company = StringField(
+        _l("Water company"), validators=[Optional(), Length(max=LENGTHS["water_company"])]
+    )
     diameter_mm = IntegerField(
         _l("Diameter (mm)"),
-        validators=[Optional(), NumberRange(min=1, max=2000, message=_l("Between 1 and 2000"))],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_DIAMETER_MM, message=_l("Between 1 and 2000")),
+        ],
     )
     measure = StringField(
         _l("Measure"),
@@ -58,7 +71,7 @@ class AssetForm(CentralForm):
             "in m². Leave empty for a hydrant."
         ),
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=LENGTHS["notes"])])
 
 
 class ImportForm(CentralForm):

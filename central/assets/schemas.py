@@ -4,8 +4,9 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from central.assets.importer import MAX_MEASURE
 from central.assets.models import (
+    ASSET_TEXT_LENGTHS,
+    MAX_MEASURE,
     AssetStatus,
     NeedPriority,
     NeedStatus,
@@ -47,12 +48,18 @@ def _measure(description: str) -> fields.Decimal:
 class AssetSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.String(
+        required=True, validate=validate.Length(min=1, max=ASSET_TEXT_LENGTHS["code"])
+    )
     kind = fields.String(required=True, metadata={"description": "An asset kind's code."})
-    street = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    street = fields.String(
+        required=True, validate=validate.Length(min=1, max=ASSET_TEXT_LENGTHS["street"])
+    )
     house_number = fields.String(allow_none=True, load_default=None)
     postcode = fields.String(allow_none=True, load_default=None)
-    municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    municipality = fields.String(
+        required=True, validate=validate.Length(min=1, max=ASSET_TEXT_LENGTHS["municipality"])
+    )
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
     water_company = fields.String(allow_none=True, load_default=None)

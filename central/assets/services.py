@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
 from central.assets.models import (
+    ASSET_TEXT_LENGTHS,
+    MAX_DIAMETER_MM,
+    MAX_MEASURE,
     Asset,
     AssetKind,
     AssetStatus,
@@ -75,7 +78,7 @@ def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
     if (
         number is None
         or not number.is_finite()
-        or not 0 < number < importer.MAX_MEASURE
+        or not 0 < number < MAX_MEASURE
         or number != number.quantize(Decimal("0.01"))
     ):
         errors[name] = N_("Give a number above 0 and below 10,000,000, with at most two decimals.")
@@ -98,7 +101,7 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
     ):
         if not merged[name]:
             errors[name] = message
-    for name, limit in importer.MAX_LENGTH.items():
+    for name, limit in ASSET_TEXT_LENGTHS.items():
         if merged.get(name) and len(merged[name]) > limit:
             errors[name] = Message(N_("At most %(limit)d characters."), limit=limit)
     if merged["postcode"] and not (
@@ -134,7 +137,7 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
         except (TypeError, ValueError):
             errors["diameter_mm"] = N_("The diameter is a whole number of millimetres.")
         else:
-            if not 0 < merged["diameter_mm"] <= importer.MAX_DIAMETER_MM:
+            if not 0 < merged["diameter_mm"] <= MAX_DIAMETER_MM:
                 errors["diameter_mm"] = N_("The diameter is between 1 and 2000 mm.")
     merged["measure"] = _measure(merged.get("measure"), "measure", errors)
     if not errors:
