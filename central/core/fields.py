@@ -111,7 +111,7 @@ class Text(_Input, fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
-            raise SchemaError(N_("Enter text."))
+            raise SchemaError(N_("Not a valid string."))  # the API has always said so
         return value.strip()
 
     def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
@@ -235,7 +235,7 @@ class EmailAddress(_Input, fields.Email):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
-            raise SchemaError(N_("Enter text."))
+            raise SchemaError(N_("Not a valid string."))  # the API has always said so
         return value.strip()
 
 
