@@ -35,7 +35,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.core.fields import LONG_TEXT
-from central.core.forms import CentralForm
+from central.core.forms import CentralForm, amount_input
 from central.frameworks.models import (
     CHECKLIST_KEY_LENGTH,
     CHECKLIST_LABEL_LENGTH,
@@ -60,32 +60,6 @@ class RequiredWhenSent:
             raise StopValidation()
         if not str(field.raw_data[0]).strip():
             raise StopValidation(self.message)
-
-
-def amount_input(raw: Any, locale: str | None = None) -> str | None:
-    """An amount as typed, in Dutch (1.234,50) or English (1,234.50) notation, as a plain decimal
-    string for the service (which checks it). A lone separator followed by exactly three digits
-    groups thousands in the page's language (100.000 in Dutch, 100,000 in English); any other lone
-    separator is the decimal one, so 18.50 and 18,50 both mean eighteen and a half."""
-    if raw is None:
-        return None
-    text = str(raw).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
-    if not text:
-        return None
-    if locale is None:
-        locale = str(get_locale() or "nl")
-    group = "." if locale.startswith("nl") else ","
-    if "," in text and "." in text:
-        decimal_sign = "," if text.rfind(",") > text.rfind(".") else "."
-        grouping = "." if decimal_sign == "," else ","
-        return text.replace(grouping, "").replace(decimal_sign, ".")
-    for sign in (",", "."):
-        if sign in text:
-            head, _, tail = text.rpartition(sign)
-            if text.count(sign) > 1 or (sign == group and len(tail) == 3 and head.lstrip("-")):
-                return text.replace(sign, "")
-            return text.replace(sign, ".")
-    return text
 
 
 def _reading_bound(raw: str | None) -> str | None:

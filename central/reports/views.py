@@ -17,7 +17,7 @@ from sqlalchemy import select
 from central.core.clock import today
 from central.core.errors import DomainError, Forbidden
 from central.core.formatting import format_percent
-from central.core.forms import form_error, rule_errors
+from central.core.forms import amount_input, form_error, rule_errors
 from central.core.money import format_money
 from central.core.pagination import paginate
 from central.core.permissions import (
@@ -30,7 +30,6 @@ from central.core.permissions import (
     visible_statements,
 )
 from central.extensions import db
-from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
 from central.frameworks.queries import committed_amounts
 from central.labels import social_status_label
