@@ -22,26 +22,23 @@ from central.core.forms import CentralForm
 
 
 class AssetForm(CentralForm):
+    """Renders an asset; its texts load through AssetSchema (in the service)."""
+
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(_l("Enter the asset's code")), Length(max=LENGTHS["code"])],
+        render_kw={"required": True, "maxlength": LENGTHS["code"]},
         description=_l("Unique within your authority, e.g. the water company's number."),
     )
     kind = SelectField(_l("Kind"))
     street = StringField(
         _l("Street"),
-        validators=[DataRequired(_l("Enter the street")), Length(max=LENGTHS["street"])],
+        render_kw={"required": True, "maxlength": LENGTHS["street"]},
     )
-    house_number = StringField(
-        _l("House number"), validators=[Optional(), Length(max=LENGTHS["house_number"])]
-    )
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=LENGTHS["postcode"])])
+    house_number = StringField(_l("House number"), render_kw={"maxlength": LENGTHS["house_number"]})
+    postcode = StringField(_l("Postcode"), render_kw={"maxlength": LENGTHS["postcode"]})
     municipality = StringField(
         _l("Municipality"),
-        validators=[
-            DataRequired(_l("Enter the municipality")),
-            Length(max=LENGTHS["municipality"]),
-        ],
+        render_kw={"required": True, "maxlength": LENGTHS["municipality"]},
     )
     lat = FloatField(
         _l("Latitude"),
@@ -54,7 +51,7 @@ class AssetForm(CentralForm):
         description=_l("WGS84, e.g. 3.12345."),
     )
     water_company = StringField(
-        _l("Water company"), validators=[Optional(), Length(max=LENGTHS["water_company"])]
+        _l("Water company"), render_kw={"maxlength": LENGTHS["water_company"]}
     )
     diameter_mm = IntegerField(
         _l("Diameter (mm)"),
@@ -71,7 +68,7 @@ class AssetForm(CentralForm):
             "in m². Leave empty for a hydrant."
         ),
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=LENGTHS["notes"])])
+    notes = TextAreaField(_l("Notes"), render_kw={"maxlength": LENGTHS["notes"]})
 
 
 class ImportForm(CentralForm):

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
-    ASSET_TEXT_LENGTHS,
     MAX_MEASURE,
     AssetStatus,
     NeedPriority,
@@ -13,6 +13,8 @@ from central.assets.models import (
     ServiceAvailability,
     StatusChangeReason,
 )
+from central.core.errors import N_
+from central.core.fields import Text
 from central.core.money import has_at_most_places
 
 
@@ -48,27 +50,21 @@ def _measure(description: str) -> fields.Decimal:
 class AssetSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    code = fields.String(
-        required=True, validate=validate.Length(min=1, max=ASSET_TEXT_LENGTHS["code"])
-    )
+    code = Text(LENGTHS["code"], required=True, empty=N_("Enter the asset's code."))
     kind = fields.String(required=True, metadata={"description": "An asset kind's code."})
-    street = fields.String(
-        required=True, validate=validate.Length(min=1, max=ASSET_TEXT_LENGTHS["street"])
-    )
-    house_number = fields.String(allow_none=True, load_default=None)
-    postcode = fields.String(allow_none=True, load_default=None)
-    municipality = fields.String(
-        required=True, validate=validate.Length(min=1, max=ASSET_TEXT_LENGTHS["municipality"])
-    )
+    street = Text(LENGTHS["street"], required=True, empty=N_("Enter the street."))
+    house_number = Text(LENGTHS["house_number"])
+    postcode = Text(LENGTHS["postcode"])
+    municipality = Text(LENGTHS["municipality"], required=True, empty=N_("Enter the municipality."))
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
-    water_company = fields.String(allow_none=True, load_default=None)
+    water_company = Text(LENGTHS["water_company"])
     diameter_mm = fields.Integer(allow_none=True, load_default=None)
     measure = _measure(
         "The asset's size in the unit its services are priced in (a hedge's length in m, "
         "a lawn's area in m²); the quantity of its tasks priced per m or m². null: not known."
     )
-    notes = fields.String(allow_none=True, load_default=None)
+    notes = Text(LENGTHS["notes"])
     status = fields.String(
         validate=validate.OneOf([s.value for s in AssetStatus]),
         metadata={"description": "PATCH `retired` retires the asset; a retired one stays so."},

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
 from central.assets.models import (
-    ASSET_TEXT_LENGTHS,
     MAX_DIAMETER_MM,
     MAX_MEASURE,
     Asset,
@@ -28,8 +27,10 @@ from central.assets.models import (
     months_to_mask,
 )
 from central.assets.queries import kind_lookup, member_area
+from central.assets.schemas import AssetSchema
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
+from central.core.fields import load
 from central.core.permissions import named_frameworks
 from central.core.types import utcnow
 from central.extensions import db
@@ -48,6 +49,16 @@ ASSET_FIELDS = (
     "water_company",
     "diameter_mm",
     "measure",
+    "notes",
+)
+# What AssetSchema reads; the kind, the position, the diameter and the measure are read below.
+TEXT_FIELDS = (
+    "code",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "water_company",
     "notes",
 )
 # Compared by an import to tell changed from unchanged rows.
@@ -89,21 +100,8 @@ def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
 def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) -> dict[str, Any]:
     merged = {f: getattr(current, f) for f in ASSET_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in ASSET_FIELDS})
-    errors: dict[str, str] = {}
-    for name in ("code", "street", "house_number", "postcode", "municipality"):
-        merged[name] = _text(merged.get(name))
-    for name in ("water_company", "notes"):
-        merged[name] = _text(merged.get(name))
-    for name, message in (
-        ("code", N_("Enter the asset's code.")),
-        ("street", N_("Enter the street.")),
-        ("municipality", N_("Enter the municipality.")),
-    ):
-        if not merged[name]:
-            errors[name] = message
-    for name, limit in ASSET_TEXT_LENGTHS.items():
-        if merged.get(name) and len(merged[name]) > limit:
-            errors[name] = Message(N_("At most %(limit)d characters."), limit=limit)
+    loaded, errors = load(AssetSchema(only=TEXT_FIELDS), merged)
+    merged.update({name: loaded.get(name) for name in TEXT_FIELDS})
     if merged["postcode"] and not (
         merged["postcode"].isdigit()
         and len(merged["postcode"]) == 4
