@@ -17,7 +17,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
-from central.assets.models import MAX_DIAMETER_MM
+from central.assets.models import (
+    MAX_DIAMETER_MM,
+    NEED_ADDRESS_LENGTH,
+    NEED_DESCRIPTION_LENGTH,
+    PUBLIC_REPORT_LENGTH,
+)
 from central.core.forms import CentralForm
 
 
@@ -132,7 +137,7 @@ class ServicePlanForm(CentralForm):
 class NeedForm(CentralForm):
     asset_code = StringField(
         _l("Asset code"),
-        validators=[Optional(), Length(max=64)],
+        validators=[Optional(), Length(max=LENGTHS["code"])],
         description=_l("For a need on one of your assets; leave empty for a place."),
     )
     lat = FloatField(
@@ -143,13 +148,16 @@ class NeedForm(CentralForm):
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     address = StringField(
         _l("Address of the place"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=NEED_ADDRESS_LENGTH)],
         description=_l("For a need on a place: the street and number, or a description."),
     )
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     description = TextAreaField(
         _l("What is needed"),
-        validators=[DataRequired(_l("Describe what is needed")), Length(max=2000)],
+        validators=[
+            DataRequired(_l("Describe what is needed")),
+            Length(max=NEED_DESCRIPTION_LENGTH),
+        ],
     )
     quantity = StringField(
         _l("Quantity"),
@@ -185,7 +193,10 @@ class PublicReportForm(CentralForm):
     category = SelectField(_l("What is wrong?"), validators=[DataRequired(_l("Choose one"))])
     text = TextAreaField(
         _l("Describe the problem"),
-        validators=[DataRequired(_l("Describe the problem")), Length(max=2000)],
+        validators=[
+            DataRequired(_l("Describe the problem")),
+            Length(max=PUBLIC_REPORT_LENGTH),
+        ],
         render_kw={"rows": 5},
     )
     photo = FileField(

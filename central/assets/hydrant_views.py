@@ -26,6 +26,7 @@ from wtforms.validators import Length, Optional
 from central.accounts.forms import ConfirmForm
 from central.assets import availability, labels, public_reports
 from central.assets.models import (
+    STATUS_NOTE_LENGTH,
     Asset,
     AssetStatus,
     AssetStatusChange,
@@ -55,7 +56,9 @@ HYDRANT_ROLES = ("viewer", "member", "coordinator")
 
 
 class StatusChangeForm(CentralForm):
-    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    note = StringField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=STATUS_NOTE_LENGTH)]
+    )
     need_id = HiddenField()
 
 

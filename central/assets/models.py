@@ -124,6 +124,12 @@ ASSET_TEXT_LENGTHS = {
     "notes": 2000,
 }
 MAX_DIAMETER_MM = 2000
+# A need's texts: what is needed, and the address of a place without an asset.
+NEED_DESCRIPTION_LENGTH = 2000
+NEED_ADDRESS_LENGTH = 300
+# A passer-by's report on a hydrant, and the note of a change of its service status.
+PUBLIC_REPORT_LENGTH = 2000
+STATUS_NOTE_LENGTH = 2000
 MAX_MEASURE = Decimal("10000000")
 
 
@@ -350,7 +356,7 @@ class Need(db.Model):
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="RESTRICT"))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    address: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(NEED_ADDRESS_LENGTH))
     task_type: Mapped[str | None] = mapped_column(String(50))
     description: Mapped[str] = mapped_column(Text)
     # The quantity of the task, in its price's unit (rule 5); NULL: the asset's measure for work

@@ -7,6 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
     MAX_MEASURE,
+    NEED_DESCRIPTION_LENGTH,
+    STATUS_NOTE_LENGTH,
     AssetStatus,
     NeedPriority,
     NeedStatus,
@@ -121,7 +123,9 @@ class NeedSchema(Schema):
         "The task's quantity in its price's unit; null: the asset's measure for work priced "
         "per m or m², otherwise 1."
     )
-    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    description = fields.String(
+        required=True, validate=validate.Length(min=1, max=NEED_DESCRIPTION_LENGTH)
+    )
     priority = fields.String(
         load_default="normal", validate=validate.OneOf([p.value for p in NeedPriority])
     )
@@ -155,7 +159,9 @@ class StatusNoteSchema(Schema):
     """POST /assets/{id}/repaired and /out-of-service: an optional note (and, putting it out of
     service while triaging a public report, that report's need id)."""
 
-    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
+    note = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=STATUS_NOTE_LENGTH)
+    )
     need_id = fields.Integer(allow_none=True, load_default=None)
 
 

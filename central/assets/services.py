@@ -16,6 +16,8 @@ from central.assets import importer
 from central.assets.models import (
     MAX_DIAMETER_MM,
     MAX_MEASURE,
+    NEED_ADDRESS_LENGTH,
+    NEED_DESCRIPTION_LENGTH,
     Asset,
     AssetKind,
     AssetStatus,
@@ -564,8 +566,10 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
     merged["description"] = _text(merged.get("description"))
     if not merged["description"]:
         errors["description"] = N_("Describe what is needed.")
-    elif len(merged["description"]) > 2000:
-        errors["description"] = N_("At most 2000 characters.")
+    elif len(merged["description"]) > NEED_DESCRIPTION_LENGTH:
+        errors["description"] = Message(
+            N_("At most %(limit)d characters."), limit=NEED_DESCRIPTION_LENGTH
+        )
     priority = merged.get("priority") or NeedPriority.NORMAL
     if priority not in set(NeedPriority):
         errors["priority"] = N_("Choose normal or urgent.")
@@ -601,8 +605,10 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
             merged["lat"], merged["lon"] = lat, lon
         if not merged["address"]:
             errors["address"] = N_("Give the address of the place.")
-        elif len(merged["address"]) > 300:
-            errors["address"] = N_("At most 300 characters.")
+        elif len(merged["address"]) > NEED_ADDRESS_LENGTH:
+            errors["address"] = Message(
+                N_("At most %(limit)d characters."), limit=NEED_ADDRESS_LENGTH
+            )
     lot_id, task_type = _check_lot_and_task_type(
         member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=False
     )
