@@ -28,6 +28,10 @@ from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
     DEFAULT_PHOTO_RETENTION_MONTHS,
+    MAX_DEFECT_CATEGORY,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_TARGET_GROUP_WORKERS,
     FieldworkSetting,
     LabourDay,
     LabourEntry,
@@ -46,11 +50,7 @@ from central.planning.models import (
 )
 from central.planning.queries import planned_again
 
-MAX_NOTES = 2000
-MAX_DEFECT_CATEGORY = 100
-MAX_REASON = 2000
 MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
-MAX_TARGET_GROUP_WORKERS = 500
 HOURS_A_DAY = 24  # nobody works more in one day
 ENTRY_FIGURES = ("hours", "workers", "target_group_hours", "target_group_workers")
 LABOUR_DAYS_BACK = 366  # labour may be logged late, but not for work over a year ago
