@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, session
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
+import central.core.sqlite  # noqa: F401  - SQLite's connection settings and writer transactions
 from config import get_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -51,6 +50,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    fill_registries()
     register_extensions(app)
     register_blueprints(app)
     from central.core.errors import register_errorhandlers
@@ -60,32 +60,6 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL, a busy timeout and foreign keys on SQLite; SAVEPOINT-friendly transactions."""
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        # Let SQLAlchemy emit BEGIN itself (the documented recipe for working SAVEPOINTs).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn: Any) -> None:
-    """On SQLite a request that writes starts its transaction as a writer (BEGIN IMMEDIATE):
-    it then waits its turn (busy timeout) instead of failing on a stale read snapshot when
-    another worker wrote in between. Reads keep the cheap deferred BEGIN."""
-    if conn.dialect.name == "sqlite":
-        writer = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def register_extensions(app: Flask) -> None:
@@ -120,6 +94,24 @@ def register_extensions(app: Flask) -> None:
     from central.accounts.services import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
+
+
+def fill_registries() -> None:
+    """The domains fill the registries of the layers below them, here, explicitly, whenever an app
+    is created (idempotent): each domain's reach (`@reach(Model)` in its reach.py, which
+    core.permissions dispatches through), the API token lookup (accounts, for core.api's bearer
+    tokens) and the source of committed amounts (planning's tasks, for frameworks.queries)."""
+    from central.accounts import reach as accounts_reach  # noqa: F401
+    from central.accounts import services as accounts_services  # noqa: F401
+    from central.assets import reach as assets_reach  # noqa: F401
+    from central.frameworks import reach as frameworks_reach  # noqa: F401
+    from central.frameworks.queries import register_amount_source
+    from central.organisations import reach as organisations_reach  # noqa: F401
+    from central.planning import reach as planning_reach  # noqa: F401
+    from central.planning.queries import task_amount_rows
+    from central.reports import reach as reports_reach  # noqa: F401
+
+    register_amount_source(task_amount_rows)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -218,6 +210,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_km, "km")
     app.add_template_filter(formatting.format_months, "months")
 
+    from central.accounts.models import Role
     from central.labels import (
         flash_label,
         organisation_kind_label,
@@ -230,6 +223,9 @@ def register_template_helpers(app: Flask) -> None:
         task_status_label,
         unit_label,
     )
+
+    # Templates compare roles with the enum (`user.role == Role.COORDINATOR`), as the code does.
+    app.jinja_env.globals["Role"] = Role
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -257,6 +253,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from central.cli import register
+    from central.commands import register
 
     register(app)

@@ -9,29 +9,17 @@ from datetime import date
 
 from sqlalchemy import select
 
-from central.accounts.models import User
+from central.accounts.models import Role, User
 from central.accounts.services import create_user
 from central.accounts.two_factor import enrol_with_secret
 from central.core.validators import kbo_with_check_digits
 from central.extensions import db
+from central.organisations.demo import MEMBERS
 from central.organisations.models import Organisation
 
 # (name, first eight KBO digits, NIS code). The enterprise numbers are made up for the demo:
 # eight digits completed with valid mod-97 check digits.
 LEAD = ("Stad Roeselare", "02164411", "36015")
-MEMBERS = [
-    ("Gemeente Ardooie", "02075022", "37018"),
-    ("Gemeente Hooglede", "02075033", "36006"),
-    ("Gemeente Ingelmunster", "02075044", "36007"),
-    ("Stad Izegem", "02075055", "36008"),
-    ("Gemeente Kortemark", "02075066", "32030"),
-    ("Gemeente Ledegem", "02075077", "36010"),
-    ("Gemeente Lendelede", "02075088", "34025"),
-    ("Gemeente Lichtervelde", "02075099", "36011"),
-    ("Gemeente Moorslede", "02075111", "36012"),
-    ("Gemeente Pittem", "02075122", "37011"),
-    ("Gemeente Staden", "02075133", "36019"),
-]
 PROVIDERS = [
     ("De Kraanwerkers LDE vzw", "08123456", "lde", "info@kraanwerkers.example"),
     ("Maatwerkbedrijf Mandel & Leie", "04234567", "maatwerkbedrijf", "info@mandelleie.example"),
@@ -39,14 +27,14 @@ PROVIDERS = [
 
 # (e-mail, password, role) — printed by `central demo`.
 DEMO_LOGINS = [
-    ("admin@central.example", "demo-admin-2026", "admin"),
-    ("coordinator@roeselare.example", "demo-coordinator-2026", "coordinator"),
-    ("member@izegem.example", "demo-member-2026", "member"),
-    ("crew@kraanwerkers.example", "demo-provider-2026", "provider"),
-    ("member@ingelmunster.example", "demo-member-2026", "member"),
-    ("groen@mandelleie.example", "demo-provider-2026", "provider"),
-    ("brandweer@midwest.example", "demo-firezone-2026", "viewer"),
-    ("water@watergroep.example", "demo-water-2026", "viewer"),
+    ("admin@central.example", "demo-admin-2026", Role.ADMIN),
+    ("coordinator@roeselare.example", "demo-coordinator-2026", Role.COORDINATOR),
+    ("member@izegem.example", "demo-member-2026", Role.MEMBER),
+    ("crew@kraanwerkers.example", "demo-provider-2026", Role.PROVIDER),
+    ("member@ingelmunster.example", "demo-member-2026", Role.MEMBER),
+    ("groen@mandelleie.example", "demo-provider-2026", Role.PROVIDER),
+    ("brandweer@midwest.example", "demo-firezone-2026", Role.VIEWER),
+    ("water@watergroep.example", "demo-water-2026", Role.VIEWER),
 ]
 # The organisation of the logins of the green-maintenance case (the others by role below).
 CASE_LOGINS = {
@@ -132,10 +120,10 @@ def load_demo() -> dict[str, Organisation]:
         "water_company": water,
     }
     org_for_role = {
-        "admin": None,
-        "coordinator": lead,
-        "member": orgs["member"],
-        "provider": providers[0],
+        Role.ADMIN: None,
+        Role.COORDINATOR: lead,
+        Role.MEMBER: orgs["member"],
+        Role.PROVIDER: providers[0],
     }
     viewer_org = {FIRE_ZONE[2]: fire_zone, WATER_COMPANY[2]: water}
     for email, password, role in DEMO_LOGINS:
@@ -146,7 +134,7 @@ def load_demo() -> dict[str, Organisation]:
                     select(Organisation).where(Organisation.name == CASE_LOGINS[email])
                 )
             else:
-                org = viewer_org[email] if role == "viewer" else org_for_role[role]
+                org = viewer_org[email] if role == Role.VIEWER else org_for_role[role]
             user, _generated = create_user(
                 email=email, role=role, organisation_id=org.id if org else None, password=password
             )

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField
 
+from central.accounts.models import Role
 from central.core.forms import CentralForm
 from central.core.security import safe_next_url
 from central.extensions import db
@@ -45,7 +46,7 @@ def home():
 
 def _platform_counts() -> dict[str, int] | None:
     """What the platform administrator looks after, at a glance."""
-    if current_user.role != "admin":
+    if current_user.role != Role.ADMIN:
         return None
     from central.accounts.models import User
     from central.organisations.models import Organisation
@@ -82,10 +83,9 @@ def set_language():
 def healthz():
     """For load balancers: 200 when the database answers and is migrated to this code's head,
     503 otherwise. No sign-in, no data: only which check failed."""
-    from central import PROJECT_ROOT
     from central.core import health
 
-    checks = health.check(str(PROJECT_ROOT / "migrations"))
+    checks = health.check(current_app.extensions["migrate"].directory)
     healthy = all(value == "ok" for value in checks.values())
     response = jsonify({"status": "ok" if healthy else "unavailable", **checks})
     response.status_code = 200 if healthy else 503

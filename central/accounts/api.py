@@ -6,9 +6,10 @@ from flask_login import current_user
 
 from central.accounts import services
 from central.accounts.models import User
+from central.accounts.reach import visible_users
 from central.accounts.schemas import NewTokenSchema, TokenSchema, UserSchema
 from central.core.api import endpoint
-from central.core.permissions import get_visible, require_role, visible_users
+from central.core.permissions import get_visible, require_role
 from central.extensions import db
 
 

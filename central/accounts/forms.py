@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from central.accounts.models import Role
 from central.core.forms import CentralForm
+from central.labels import ROLE_LABELS
 
 
 class LoginForm(CentralForm):
@@ -75,13 +77,7 @@ class ConfirmForm(CentralForm):
 
 
 def role_choices():
-    return [
-        ("admin", _l("Platform administrator")),
-        ("coordinator", _l("Coordinator")),
-        ("member", _l("Member authority")),
-        ("provider", _l("Provider")),
-        ("viewer", _l("Viewer (fire zone or water company)")),
-    ]
+    return [(role.value, ROLE_LABELS[role]) for role in Role]
 
 
 class UserForm(CentralForm):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -10,23 +9,10 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.core.encryption import EncryptedText
+from central.core.roles import TWO_FACTOR_ROLES, Role  # noqa: F401 (re-exported)
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.extensions import db
 from central.organisations.models import Organisation
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    MEMBER = "member"
-    PROVIDER = "provider"
-    # A fire zone's or a water company's user: reads hydrants and their status (SPEC 7.4).
-    VIEWER = "viewer"
-
-
-# Roles whose sign-in asks for a TOTP code after the password (they can change whole frameworks
-# or every account); API tokens are unaffected.
-TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 
 
 class User(UserMixin, db.Model):

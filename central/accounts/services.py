@@ -18,7 +18,7 @@ from central.accounts import sessions
 from central.accounts.models import ApiToken, Role, User
 from central.core import audit
 from central.core.errors import N_, NotFound, ValidationError
-from central.core.security import hash_token
+from central.core.security import hash_token, register_api_token_lookup
 from central.core.types import utcnow
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind
@@ -32,6 +32,12 @@ ROLE_ORGANISATION_KIND = {
 }
 BASE_DELAY_SECONDS = 30
 MAX_DELAY_SECONDS = 15 * 60
+
+
+@register_api_token_lookup
+def api_token_by_hash(token_hash: str) -> ApiToken | None:
+    """The API token stored under `token_hash` (core's `find_api_token` asks here)."""
+    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
 def normalise_email(raw: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -33,14 +35,15 @@ from central.accounts.forms import (
     TokenForm,
     UserForm,
 )
-from central.accounts.models import User
+from central.accounts.models import Role, User
+from central.accounts.reach import visible_users
 from central.core.audit import AuditEvent
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
 from central.core.limits import password_reset_limit, sign_in_limit
 from central.core.mail import send_mail
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_users
+from central.core.permissions import get_visible_for, require_role
 from central.core.security import safe_next_url
 from central.extensions import db
 from central.labels import AUDIT_OBJECT_LABELS
@@ -148,6 +151,25 @@ def _finish_sign_in(user: User) -> str:
     return safe_next_url(pending.get("next")) or url_for("pages.home")
 
 
+def _check_code(form: Any, user: User, check: Callable[[User, str], Any]) -> tuple[bool, Any]:
+    """A second-factor form's code checked with `check(user, code)`: (True, what it returned)
+    once it passed; otherwise (False, the page's status), or (False, the answer) when sign-in is
+    delayed. A wrong code stays counted."""
+    if not form.validate_on_submit():
+        return False, 400 if form.is_submitted() else 200
+    try:
+        result = check(user, form.code.data)
+    except services.SignInDelayed as delayed:
+        session.pop(PENDING_KEY, None)
+        return False, _delayed(delayed)
+    except DomainError as exc:
+        db.session.commit()  # the wrong code stays counted
+        status = form_error(form, exc)
+        return False, 401 if isinstance(exc, ValidationError) else status
+    db.session.commit()
+    return True, result
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @sign_in_limit
 def login_code():
@@ -158,34 +180,23 @@ def login_code():
     if not two_factor.is_enrolled(user):
         return redirect(url_for("accounts.enrol_two_factor"))
     form = CodeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            method = two_factor.verify_sign_in_code(user, form.code.data)
-        except services.SignInDelayed as delayed:
-            session.pop(PENDING_KEY, None)
-            return _delayed(delayed)
-        except DomainError as exc:
-            db.session.commit()  # the wrong code stays counted
-            status = form_error(form, exc)
-            status = 401 if isinstance(exc, ValidationError) else status
-        else:
-            db.session.commit()
-            next_url = _finish_sign_in(user)
-            if method == "recovery_code":
-                left = two_factor.recovery_codes_left(user)
-                flash(
-                    ngettext(
-                        "You signed in with a recovery code. You have %(num)d left.",
-                        "You signed in with a recovery code. You have %(num)d left.",
-                        left,
-                    ),
-                    "info",
-                )
-            return redirect(next_url)
-    elif form.is_submitted():
-        status = 400
-    return render_template("accounts/login_code.html", form=form), status
+    passed, outcome = _check_code(form, user, two_factor.verify_sign_in_code)
+    if not passed:
+        if isinstance(outcome, tuple):  # sign-in delayed
+            return outcome
+        return render_template("accounts/login_code.html", form=form), outcome
+    next_url = _finish_sign_in(user)
+    if outcome == "recovery_code":
+        left = two_factor.recovery_codes_left(user)
+        flash(
+            ngettext(
+                "You signed in with a recovery code. You have %(num)d left.",
+                "You signed in with a recovery code. You have %(num)d left.",
+                left,
+            ),
+            "info",
+        )
+    return redirect(next_url)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -200,23 +211,13 @@ def enrol_two_factor():
     credential = two_factor.start_enrolment(user)
     db.session.commit()
     form = EnrolForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            codes = two_factor.confirm_enrolment(user, form.code.data)
-        except services.SignInDelayed as delayed:
-            session.pop(PENDING_KEY, None)
-            return _delayed(delayed)
-        except DomainError as exc:
-            db.session.commit()  # the wrong code stays counted
-            status = form_error(form, exc)
-            status = 401 if isinstance(exc, ValidationError) else status
-        else:
-            db.session.commit()
-            next_url = _finish_sign_in(user)
-            return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
-    elif form.is_submitted():
-        status = 400
+    passed, outcome = _check_code(form, user, two_factor.confirm_enrolment)
+    if passed:
+        next_url = _finish_sign_in(user)
+        return render_template("accounts/recovery_codes.html", codes=outcome, next_url=next_url)
+    if isinstance(outcome, tuple):
+        return outcome
+    status = outcome
     uri = two_factor.provisioning_uri(user, credential)
     return render_template(
         "accounts/enrol.html",
@@ -393,7 +394,7 @@ def _organisation_choices():
 @bp.route("/admin/users")
 @login_required
 def users():
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     query = (request.args.get("q") or "").strip().lower()
     stmt = visible_users(current_user).order_by(User.email)
     if query:
@@ -407,8 +408,8 @@ def users():
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int | None = None):
-    require_role(current_user, "admin")
-    user = get_visible(visible_users(current_user), User, user_id) if user_id else None
+    require_role(current_user, Role.ADMIN)
+    user = get_visible_for(current_user, User, user_id) if user_id else None
     form = UserForm(obj=user)
     form.organisation_id.choices = _organisation_choices()
     if request.method == "GET" and user is not None:
@@ -454,8 +455,8 @@ def _enrolled(user: User | None) -> bool:
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @login_required
 def deactivate_user(user_id: int):
-    require_role(current_user, "admin")
-    user = get_visible(visible_users(current_user), User, user_id)
+    require_role(current_user, Role.ADMIN)
+    user = get_visible_for(current_user, User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -480,8 +481,8 @@ def deactivate_user(user_id: int):
 @login_required
 def reset_two_factor(user_id: int):
     """The administrator removes a user's second factor (a lost phone); confirmation first."""
-    require_role(current_user, "admin")
-    user = get_visible(visible_users(current_user), User, user_id)
+    require_role(current_user, Role.ADMIN)
+    user = get_visible_for(current_user, User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -503,7 +504,7 @@ def reset_two_factor(user_id: int):
 @login_required
 def audit_trail():
     """Every recorded state change, newest first; filter by kind of object, object or actor."""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     object_type = (request.args.get("object_type") or "").strip()
     object_id = request.args.get("object_id", type=int)
     actor = (request.args.get("actor") or "").strip().lower()

@@ -9,17 +9,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from central.assets import services
 from central.assets.models import Asset, Need, ServicePlan
+from central.assets.reach import visible_assets, visible_needs, visible_service_plans
 from central.assets.schemas import AssetSchema, ImportResultSchema, NeedSchema, ServicePlanSchema
 from central.core.api import endpoint
 from central.core.errors import N_, ValidationError
-from central.core.permissions import (
-    get_visible,
-    require_own_authority,
-    require_role,
-    visible_assets,
-    visible_needs,
-    visible_service_plans,
-)
+from central.core.permissions import get_visible, require_own_authority, require_role
 from central.extensions import db
 
 

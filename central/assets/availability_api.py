@@ -10,6 +10,7 @@ from flask_login import current_user
 from central.assets import availability
 from central.assets.models import Asset, AssetStatusChange
 from central.assets.public import public_url
+from central.assets.reach import visible_assets
 from central.assets.schemas import (
     AssetSchema,
     PublicLinkSchema,
@@ -17,7 +18,7 @@ from central.assets.schemas import (
     StatusNoteSchema,
 )
 from central.core.api import endpoint, load_body
-from central.core.permissions import get_visible, require_own_authority, visible_assets
+from central.core.permissions import get_visible, require_own_authority
 from central.extensions import db
 
 TAG = "assets"

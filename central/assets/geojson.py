@@ -12,12 +12,15 @@ from flask import Response, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import Select
 
+from central.accounts.models import Role
 from central.assets.models import Asset, AssetStatus
+from central.assets.reach import visible_assets
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound, ValidationError
-from central.core.permissions import require_role, visible_assets, visible_organisations
+from central.core.permissions import require_role
 from central.extensions import db
 from central.organisations.models import Organisation
+from central.organisations.reach import visible_organisations
 
 MEDIA_TYPE = "application/geo+json"
 BATCH = 5000
@@ -161,7 +164,7 @@ def _member_param() -> int | None:
     ],
 )
 def assets_geojson():
-    require_role(current_user, "viewer", "member", "coordinator")
+    require_role(current_user, Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
     stmt = assets_query(current_user, _member_param())
     return Response(
         stream_with_context(feature_collection(stmt)),

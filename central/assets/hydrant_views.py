@@ -24,6 +24,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from central.accounts.forms import ConfirmForm
+from central.accounts.models import Role
 from central.assets import availability, labels, public_reports
 from central.assets.models import (
     STATUS_NOTE_LENGTH,
@@ -34,16 +35,14 @@ from central.assets.models import (
     ServiceAvailability,
 )
 from central.assets.public import public_url
+from central.assets.reach import visible_assets
 from central.core.errors import DomainError
 from central.core.forms import CentralForm, form_error
 from central.core.pagination import paginate
 from central.core.permissions import (
-    get_visible,
+    get_visible_for,
     require_own_authority,
     require_role,
-    visible_assets,
-    visible_needs,
-    visible_organisations,
 )
 from central.extensions import db
 from central.labels import service_status_label
@@ -52,7 +51,7 @@ from central.organisations.models import Organisation
 
 bp = Blueprint("hydrants", __name__)
 
-HYDRANT_ROLES = ("viewer", "member", "coordinator")
+HYDRANT_ROLES = (Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
 
 
 class StatusChangeForm(CentralForm):
@@ -178,7 +177,7 @@ def map_data():
 
 def _own_asset(asset_id: int) -> Asset:
     """An asset in reach (else 404) that the user's authority owns (else 403)."""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     return asset
 
@@ -239,8 +238,8 @@ def rotate_public_link(asset_id: int):
 def status_panel(asset: Asset) -> dict:
     """What the asset page shows of its service status: history, its forms and public link."""
     own = asset.member_id == current_user.organisation_id and current_user.role in (
-        "member",
-        "coordinator",
+        Role.MEMBER,
+        Role.COORDINATOR,
     )
     return {
         "changes": availability.status_history(asset),
@@ -254,10 +253,8 @@ def status_panel(asset: Asset) -> dict:
 @login_required
 def served_by():
     """A member names its fire zone and its water company (SPEC 7.4)."""
-    require_role(current_user, "member", "coordinator")
-    org = get_visible(
-        visible_organisations(current_user), Organisation, current_user.organisation_id
-    )
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
+    org = get_visible_for(current_user, Organisation, current_user.organisation_id)
     form = ServedByForm(obj=org)
     for field, kind in (("fire_zone_id", "fire_zone"), ("water_company_id", "water_company")):
         choices = db.session.scalars(
@@ -288,7 +285,7 @@ def served_by():
 @login_required
 def label_sheets():
     """The member's choice of QR label sheets (A4, 24 labels each)."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     count = db.session.scalar(
         select(func.count(Asset.id)).where(
             Asset.member_id == current_user.organisation_id, Asset.status == AssetStatus.ACTIVE
@@ -302,7 +299,7 @@ def label_sheets():
 @login_required
 def label_sheet():
     """One A4 sheet of QR labels (SVG): the code and the QR of each asset's public link."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     raw = request.args.get("sheet") or "1"
     sheet = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
     assets = db.session.scalars(
@@ -324,5 +321,5 @@ def label_sheet():
 @login_required
 def need_photo(need_id: int):
     """A public report's photo, for the member (and coordinator) that reaches the need."""
-    need = get_visible(visible_needs(current_user), Need, need_id)
+    need = get_visible_for(current_user, Need, need_id)
     return public_reports.photo_response(need)

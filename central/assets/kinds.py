@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from central.accounts.models import Role
 from central.assets.models import AssetKind
 from central.assets.views import bp
 from central.core import audit
@@ -41,10 +42,10 @@ def _require_manager(user: Any) -> None:
 
 def may_rename(kind: AssetKind, user: Any) -> bool:
     """The admin renames every kind; a coordinator only its own authority's kinds."""
-    if getattr(user, "role", None) == "admin":
+    if getattr(user, "role", None) == Role.ADMIN:
         return True
     return (
-        getattr(user, "role", None) == "coordinator"
+        getattr(user, "role", None) == Role.COORDINATOR
         and kind.owner_organisation_id is not None
         and kind.owner_organisation_id == user.organisation_id
     )
@@ -104,7 +105,7 @@ def create_kind(values: dict[str, Any], *, actor: Any) -> AssetKind:
     names = _clean_names({"name_nl": values.get("name_nl"), "name_en": values.get("name_en")})
     _check_unique_name(names)
     # A coordinator's kind is its central's own; the admin's is shared.
-    owner = actor.organisation_id if actor.role == "coordinator" else None
+    owner = actor.organisation_id if actor.role == Role.COORDINATOR else None
     kind = AssetKind(code=code, owner_organisation_id=owner, **names)
     db.session.add(kind)
     db.session.flush()

@@ -7,12 +7,13 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from central.accounts.models import Role
 from central.core.mail import queue_mail
 from central.extensions import db
 from central.frameworks.notifications import recipients
 from central.organisations.models import Organisation
 
-VIEWER_ROLES = ["viewer"]
+VIEWER_ROLES = [Role.VIEWER]
 
 
 def service_status_changed(asset, change) -> None:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.assets.models import (
     PUBLIC_REPORT_LENGTH,
     Asset,
@@ -35,7 +36,7 @@ CATEGORIES = {
     "missing_sign": _l("Sign missing or unreadable"),
     "other": _l("Something else"),
 }
-MEMBER_ROLES = ["member", "coordinator"]
+MEMBER_ROLES = [Role.MEMBER, Role.COORDINATOR]
 
 
 def asset_by_token(token: str) -> Asset:

@@ -33,9 +33,9 @@ from central.assets.schemas import AssetSchema
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
 from central.core.fields import load
-from central.core.permissions import named_frameworks
 from central.core.types import utcnow
 from central.extensions import db
+from central.frameworks.reach import named_frameworks
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024  # SPEC section 5: an asset import file is at most 20 MB
 

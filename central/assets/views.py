@@ -29,6 +29,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from central.accounts.forms import ConfirmForm
+from central.accounts.models import Role
 from central.assets import importer, queries, services
 from central.assets.forms import (
     AssetForm,
@@ -40,6 +41,7 @@ from central.assets.forms import (
 )
 from central.assets.hydrant_views import status_panel
 from central.assets.models import Asset, AssetStatus, Need, NeedStatus, ServicePlan
+from central.assets.reach import visible_assets, visible_needs, visible_service_plans
 from central.core import storage
 from central.core.audit import AuditEvent
 from central.core.clock import today
@@ -47,12 +49,9 @@ from central.core.errors import N_, DomainError, FileTooLarge, ValidationError
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
 from central.core.permissions import (
-    get_visible,
+    get_visible_for,
     require_own_authority,
     require_role,
-    visible_assets,
-    visible_needs,
-    visible_service_plans,
 )
 from central.core.types import utcnow
 from central.extensions import db
@@ -77,7 +76,7 @@ def leaflet_file(filename: str):
 
 
 def _member_id() -> int:
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     return current_user.organisation_id
 
 
@@ -191,7 +190,7 @@ def map_data():
 @bp.route("/assets/<int:asset_id>")
 @login_required
 def detail(asset_id: int):
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.object_type == "assets", AuditEvent.object_id == asset.id)
@@ -221,7 +220,7 @@ def _asset_values(form: AssetForm) -> dict[str, Any]:
 @login_required
 def edit(asset_id: int | None = None):
     member_id = _member_id()
-    asset = get_visible(visible_assets(current_user), Asset, asset_id) if asset_id else None
+    asset = get_visible_for(current_user, Asset, asset_id) if asset_id else None
     if asset is not None:
         require_own_authority(current_user, asset.member_id)
         if not asset.is_active:
@@ -257,7 +256,7 @@ def edit(asset_id: int | None = None):
 @bp.route("/assets/<int:asset_id>/retire", methods=["GET", "POST"])
 @login_required
 def retire(asset_id: int):
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -442,9 +441,7 @@ def plans():
 @login_required
 def plan_edit(plan_id: int | None = None):
     member_id = _member_id()
-    plan = (
-        get_visible(visible_service_plans(current_user), ServicePlan, plan_id) if plan_id else None
-    )
+    plan = get_visible_for(current_user, ServicePlan, plan_id) if plan_id else None
     if plan is not None:
         require_own_authority(current_user, plan.member_id)
     form = ServicePlanForm(obj=plan)
@@ -491,7 +488,7 @@ def plan_edit(plan_id: int | None = None):
 @bp.route("/needs")
 @login_required
 def needs():
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     status = request.args.get("status") or ""
     stmt = visible_needs(current_user).order_by(Need.created_at.desc(), Need.id.desc())
     if status in set(NeedStatus):
@@ -577,7 +574,7 @@ def need_new():
 @bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
 @login_required
 def need_detail(need_id: int):
-    need = get_visible(visible_needs(current_user), Need, need_id)
+    need = get_visible_for(current_user, Need, need_id)
     own = need.member_id == current_user.organisation_id
     form = NeedTriageForm(obj=need)
     form.lot_task.choices = [("", _("Not known yet"))] + (
@@ -619,7 +616,7 @@ def need_detail(need_id: int):
 @bp.route("/needs/<int:need_id>/cancel", methods=["GET", "POST"])
 @login_required
 def need_cancel(need_id: int):
-    need = get_visible(visible_needs(current_user), Need, need_id)
+    need = get_visible_for(current_user, Need, need_id)
     require_own_authority(current_user, need.member_id)
     form = ConfirmForm()
     if form.validate_on_submit():

@@ -25,9 +25,9 @@ from sqlalchemy import Select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from central.core.errors import N_, DomainError
+from central.core.exceptions import N_, DomainError
 from central.core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginate
-from central.core.security import hash_token
+from central.core.security import find_api_token
 from central.core.types import utcnow
 from central.extensions import csrf, db
 
@@ -182,15 +182,11 @@ def endpoint(
 def bearer_token() -> Any:
     """The valid (not revoked, of an active user) ApiToken the request's Authorization header
     names, or None; looked up once per request (the rate limiter asks first)."""
-    from central.accounts.models import ApiToken
-
     if "api_bearer_token" not in g:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         api_token = None
         if scheme.lower() == "bearer" and secret.strip():
-            api_token = db.session.scalar(
-                db.select(ApiToken).where(ApiToken.token_hash == hash_token(secret.strip()))
-            )
+            api_token = find_api_token(secret.strip())
         if api_token is not None and (
             api_token.revoked_at is not None or not api_token.user.active
         ):

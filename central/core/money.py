@@ -26,6 +26,12 @@ def task_amount(unit_price: Decimal, quantity: Decimal) -> Decimal:
     return (Decimal(unit_price) * Decimal(quantity)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def vat_for_base(base: Decimal, rate: Decimal) -> Decimal:
+    """The VAT on the total at one rate (a percentage), rounded half up to the cent: as an
+    invoice and a statement carry it, on the total per rate, never line by line."""
+    return (Decimal(base) * Decimal(rate) / Decimal("100")).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def format_money(amount: Decimal | None, locale: str = "nl") -> str:
     """`€ 1.234,50` in Dutch, `€1,234.50` in English."""
     if amount is None:

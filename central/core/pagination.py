@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from sqlalchemy import Select, func, select
 
-from central.core.errors import N_, ValidationError
+from central.core.exceptions import N_, ValidationError
 from central.extensions import db
 
 DEFAULT_PER_PAGE = 50

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Response, current_app, request
@@ -67,3 +69,22 @@ def attachment_disposition(filename: str) -> str:
 def hash_token(token: str) -> str:
     """The stored form of an API token: its SHA-256 (the token itself is shown once, never kept)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# How an API token is found by its stored hash: the accounts domain, which owns the tokens,
+# registers it (core imports no domain); see `find_api_token`.
+_api_token_lookup: Callable[[str], Any] | None = None
+
+
+def register_api_token_lookup(lookup: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Declare `lookup(token_hash)` as the way an API token (or None) is found by its hash."""
+    global _api_token_lookup
+    _api_token_lookup = lookup
+    return lookup
+
+
+def find_api_token(secret: str) -> Any:
+    """The API token whose stored hash is that of `secret`, or None (whatever its state)."""
+    if _api_token_lookup is None:
+        raise LookupError("No API token lookup is registered (the accounts domain registers one)")
+    return _api_token_lookup(hash_token(secret))

@@ -10,13 +10,7 @@ from sqlalchemy import select
 
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound
-from central.core.permissions import (
-    get_visible,
-    labour_rounds,
-    sees_round_labour,
-    visible_rounds,
-    visible_tasks,
-)
+from central.core.permissions import get_visible
 from central.extensions import db
 from central.fieldwork import idempotency, photos, services
 from central.fieldwork.models import LabourDay, LabourEntry, TaskPhoto
@@ -29,6 +23,7 @@ from central.fieldwork.schemas import (
     TaskResultSchema,
 )
 from central.planning.models import Round, Task
+from central.planning.reach import labour_rounds, sees_round_labour, visible_rounds, visible_tasks
 
 TAG = "fieldwork"
 IDEMPOTENCY_HEADER = [

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from central.accounts.models import Role
 from central.core.audit import AuditEvent
 from central.core.errors import N_
 from central.core.formatting import format_moment
@@ -32,7 +33,11 @@ FIRST_WINDOW = timedelta(days=1)  # a user's first digest looks back one day
 
 # Audiences: who an event concerns, per organisation.
 MEMBER, PROVIDER, LEAD = "member", "provider", "lead"
-ROLE_AUDIENCES = {"provider": {PROVIDER}, "member": {MEMBER}, "coordinator": {MEMBER, LEAD}}
+ROLE_AUDIENCES = {
+    Role.PROVIDER: {PROVIDER},
+    Role.MEMBER: {MEMBER},
+    Role.COORDINATOR: {MEMBER, LEAD},
+}
 
 ACTION_LABELS = {
     "round.started": _l("work started"),

@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from central.accounts.models import Role
 from central.core.mail import queue_mail
 from central.frameworks.notifications import recipients
 
-MEMBER_ROLES = ["member", "coordinator"]
-PROVIDER_ROLES = ["provider"]
+MEMBER_ROLES = [Role.MEMBER, Role.COORDINATOR]
+PROVIDER_ROLES = [Role.PROVIDER]
 
 
 def _send(organisation_id: int | None, roles: list[str], compose) -> None:

@@ -25,10 +25,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from central.core import audit, clock, storage
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.jobs import job
-from central.core.permissions import works_on_task
 from central.extensions import db
 from central.fieldwork.models import DEFAULT_PHOTO_RETENTION_MONTHS, FieldworkSetting, TaskPhoto
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.reach import works_on_task
 
 log = logging.getLogger(__name__)
 

@@ -110,7 +110,7 @@ class FieldTaskSchema(Schema):
     def hide_prices(self, data: dict[str, Any], task: Any, **_: Any) -> dict[str, Any]:
         from flask_login import current_user
 
-        from central.core.permissions import sees_prices
+        from central.planning.reach import sees_prices
 
         if current_user and not sees_prices(current_user, task):
             for name in PRICE_FIELDS:

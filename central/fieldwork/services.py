@@ -23,7 +23,6 @@ from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.money import has_at_most_places
-from central.core.permissions import works_on_round, works_on_task
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
@@ -49,6 +48,8 @@ from central.planning.models import (
     TaskStatus,
 )
 from central.planning.queries import planned_again
+from central.planning.reach import works_on_round, works_on_task
+from central.planning.services import refresh_round_status
 
 MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
 HOURS_A_DAY = 24  # nobody works more in one day
@@ -61,7 +62,6 @@ WORKABLE_ROUNDS = (
     RoundStatus.OVERDUE,
     RoundStatus.COMPLETED,
 )
-CLOSED_TASK_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
 
 
 def _(message: str, **values: Any) -> str:
@@ -412,40 +412,6 @@ def _defect_description(task, task_type, checklist, answers, failed, notes, cate
     if notes:
         lines.append(_("Crew's note: %(note)s", note=notes))
     return "\n".join(lines)[:2000]
-
-
-def refresh_round_status(round_: Round, *, actor: Any = None) -> None:
-    """Rule 15: a round is completed when every task is done or closed (cancelled tasks do not
-    count), in progress once work is recorded; a contest takes a completed round back into
-    progress. Overdue rounds stay overdue until they are completed."""
-    if round_.status in (RoundStatus.PLANNED, RoundStatus.ACCEPTED, RoundStatus.CANCELLED):
-        return
-    db.session.flush()
-    statuses = list(
-        db.session.scalars(
-            select(Task.status).where(
-                Task.round_id == round_.id, Task.status != TaskStatus.CANCELLED
-            )
-        )
-    )
-    if not statuses:
-        return
-    if all(status in CLOSED_TASK_STATUSES for status in statuses):
-        if round_.status != RoundStatus.COMPLETED:
-            round_.status = RoundStatus.COMPLETED
-            round_.completed_at = clock.business_now()
-            audit.record("round.completed", round_, actor=actor)
-            notifications.round_completed(round_)
-        return
-    if round_.status == RoundStatus.COMPLETED:
-        round_.status = RoundStatus.IN_PROGRESS
-        round_.completed_at = None
-        audit.record("round.reopened", round_, actor=actor)
-    elif round_.status == RoundStatus.ASSIGNED and any(
-        status != TaskStatus.OPEN for status in statuses
-    ):
-        round_.status = RoundStatus.IN_PROGRESS
-        audit.record("round.started", round_, actor=actor)
 
 
 # --- contests and acceptance (rules 14, 15) ------------------------------------------------------

@@ -23,20 +23,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from central.accounts.forms import ConfirmForm
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError, ValidationError
 from central.core.forms import form_error, rule_errors
-from central.core.permissions import (
-    get_visible,
-    is_round_provider,
-    labour_rounds,
-    require_role,
-    subcontracted_tasks,
-    visible_rounds,
-    visible_tasks,
-    works_on_round,
-    works_on_task,
-)
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.fieldwork import photos, queries, services
 from central.fieldwork.forms import (
@@ -56,6 +47,13 @@ from central.labels import (
     need_status_label,
 )
 from central.planning.models import Round, RoundStatus, Task, TaskStatus
+from central.planning.reach import (
+    is_round_provider,
+    labour_rounds,
+    subcontracted_tasks,
+    works_on_round,
+    works_on_task,
+)
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/field")
 
@@ -73,14 +71,14 @@ def labels() -> dict[str, Any]:
 def fieldwork_summary() -> dict[str, int]:
     """Counts for the home page: a provider's rounds today, late and this week; a member's
     rounds to accept."""
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         day = queries.provider_rounds(current_user.organisation_id, today())
         return {
             "today": len(day.today),
             "late": len(day.late),
             "this_week": len(day.this_week),
         }
-    if current_user.role in ("member", "coordinator"):
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR):
         return {"to_accept": queries.rounds_to_accept(current_user.organisation_id)}
     return {}
 
@@ -91,20 +89,20 @@ def home_helpers() -> dict[str, Any]:
 
 
 def _round(round_id: int) -> Round:
-    return get_visible(visible_rounds(current_user), Round, round_id)
+    return get_visible_for(current_user, Round, round_id)
 
 
 def _task(task_id: int) -> Task:
-    return get_visible(visible_tasks(current_user), Task, task_id)
+    return get_visible_for(current_user, Task, task_id)
 
 
 def _is_crew(round_: Round) -> bool:
-    return current_user.role == "provider" and current_user.organisation_id == round_.provider_id
+    return current_user.role == Role.PROVIDER and current_user.organisation_id == round_.provider_id
 
 
 def _is_member(round_: Round) -> bool:
     return (
-        current_user.role in ("member", "coordinator")
+        current_user.role in (Role.MEMBER, Role.COORDINATOR)
         and current_user.organisation_id == round_.member_id
     )
 
@@ -113,9 +111,9 @@ def _is_member(round_: Round) -> bool:
 @login_required
 def start():
     """Each role's field-work start page."""
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         return redirect(url_for("fieldwork.my_rounds"))
-    if current_user.role in ("member", "coordinator"):
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR):
         return redirect(url_for("fieldwork.acceptance"))
     abort(403)
 
@@ -126,7 +124,7 @@ def start():
 @bp.route("/rounds")
 @login_required
 def my_rounds():
-    require_role(current_user, "provider")
+    require_role(current_user, Role.PROVIDER)
     day = today()
     return render_template(
         "fieldwork/my_rounds.html",
@@ -160,7 +158,7 @@ def _subcontracted_rounds() -> list[dict[str, Any]]:
 @login_required
 def subcontracted():
     """The subcontractor's work on its main contractors' rounds: only its own task types."""
-    require_role(current_user, "provider")
+    require_role(current_user, Role.PROVIDER)
     return render_template(
         "fieldwork/subcontracted.html", today_date=today(), rounds=_subcontracted_rounds()
     )
@@ -472,7 +470,7 @@ def _labour_page(round_: Round, form: LabourForm, status: int):
 @bp.route("/acceptance")
 @login_required
 def acceptance():
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     return render_template(
         "fieldwork/acceptance.html",
         lists=queries.member_rounds(current_user.organisation_id, today()),
@@ -529,7 +527,7 @@ def contest(task_id: int):
 
 
 def _led_framework(framework_id: int) -> Framework:
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     framework = db.session.get(Framework, framework_id)
     if framework is None or framework.lead_organisation_id != current_user.organisation_id:
         abort(404)
@@ -539,7 +537,7 @@ def _led_framework(framework_id: int) -> Framework:
 @bp.route("/frameworks")
 @login_required
 def frameworks():
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     led = queries.led_frameworks(current_user.organisation_id)
     return render_template(
         "fieldwork/frameworks.html",

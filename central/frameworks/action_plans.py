@@ -30,7 +30,6 @@ from central.core import audit, storage
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.fields import load, value_of
-from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import (
@@ -46,6 +45,7 @@ from central.frameworks.models import (
     PlanAction,
     SocialClauseKind,
 )
+from central.frameworks.reach import leads_framework
 from central.frameworks.schemas import REALISED, PlanActionSchema, RealisationSchema
 from central.frameworks.subcontracting import subcontractors_of
 

@@ -13,15 +13,7 @@ from sqlalchemy import select
 
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound, ValidationError
-from central.core.permissions import (
-    get_visible,
-    plan_awards,
-    sees_all_subcontractors,
-    visible_accessions,
-    visible_awards,
-    visible_frameworks,
-    visible_lots,
-)
+from central.core.permissions import get_visible
 from central.extensions import db
 from central.frameworks import action_plans, services, subcontracting
 from central.frameworks.models import (
@@ -35,6 +27,14 @@ from central.frameworks.models import (
     PlanAction,
     PriceLine,
     TaskType,
+)
+from central.frameworks.reach import (
+    plan_awards,
+    sees_all_subcontractors,
+    visible_accessions,
+    visible_awards,
+    visible_frameworks,
+    visible_lots,
 )
 from central.frameworks.schemas import (
     AccessionSchema,

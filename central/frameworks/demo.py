@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from central.accounts.models import User
+from central.accounts.models import Role, User
 from central.core.clock import today
 from central.extensions import db
 from central.frameworks import services
@@ -29,6 +29,7 @@ from central.frameworks.models import (
     PriceLine,
     TaskType,
 )
+from central.organisations.demo import MEMBERS
 from central.organisations.models import Organisation
 
 REFERENCE = "RSL-2025-BK-01"
@@ -212,26 +213,24 @@ def _by_name(names: list[str], kind: str) -> dict[str, Organisation]:
 def _coordinator(lead: Organisation) -> object:
     user = db.session.scalar(
         select(User)
-        .where(User.organisation_id == lead.id, User.role == "coordinator")
+        .where(User.organisation_id == lead.id, User.role == Role.COORDINATOR)
         .order_by(User.id)
     )
-    return user or SimpleNamespace(id=None, role="coordinator", organisation_id=lead.id)
+    return user or SimpleNamespace(id=None, role=Role.COORDINATOR, organisation_id=lead.id)
 
 
 def _acting_member(org: Organisation) -> object:
     """A member of `org` (its first member user, or the authority itself without one)."""
     user = db.session.scalar(
         select(User)
-        .where(User.organisation_id == org.id, User.role.in_(["member", "coordinator"]))
+        .where(User.organisation_id == org.id, User.role.in_([Role.MEMBER, Role.COORDINATOR]))
         .order_by(User.id)
     )
-    return user or SimpleNamespace(id=None, role="member", organisation_id=org.id)
+    return user or SimpleNamespace(id=None, role=Role.MEMBER, organisation_id=org.id)
 
 
 def load(orgs: dict[str, Organisation]) -> Framework:
     """Create what is missing of the Roeselare hydrant framework."""
-    from central.demo import MEMBERS
-
     lead = orgs["lead"]
     coordinator = _coordinator(lead)
     framework = db.session.scalar(select(Framework).where(Framework.reference == REFERENCE))

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.mail import queue_mail
 from central.extensions import db
 
@@ -63,7 +64,7 @@ def accession_requested(accession) -> None:
             ),
         )
 
-    _send_each(recipients(framework.lead_organisation_id, ["coordinator"]), compose)
+    _send_each(recipients(framework.lead_organisation_id, [Role.COORDINATOR]), compose)
 
 
 def accession_decided(accession) -> None:
@@ -92,7 +93,7 @@ def accession_decided(accession) -> None:
             ),
         )
 
-    _send_each(recipients(accession.member_id, ["member", "coordinator"]), compose)
+    _send_each(recipients(accession.member_id, [Role.MEMBER, Role.COORDINATOR]), compose)
 
 
 def accession_withdrawn(accession) -> None:
@@ -110,7 +111,7 @@ def accession_withdrawn(accession) -> None:
             ),
         )
 
-    _send_each(recipients(framework.lead_organisation_id, ["coordinator"]), compose)
+    _send_each(recipients(framework.lead_organisation_id, [Role.COORDINATOR]), compose)
 
 
 def threshold_reached(alert) -> None:
@@ -155,4 +156,4 @@ def threshold_reached(alert) -> None:
             ),
         )
 
-    _send_each(recipients(framework.lead_organisation_id, ["coordinator"]), compose)
+    _send_each(recipients(framework.lead_organisation_id, [Role.COORDINATOR]), compose)

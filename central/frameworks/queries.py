@@ -52,7 +52,7 @@ STAGES = ("open", "done", "accepted")
 
 
 def register_amount_source(source: AmountSource) -> AmountSource:
-    """Add a source of task amounts (planning registers its tasks at import time). Idempotent."""
+    """Add a source of task amounts (create_app registers planning's tasks). Idempotent."""
     if source not in _SOURCES:
         _SOURCES.append(source)
     return source

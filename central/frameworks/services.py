@@ -27,7 +27,6 @@ from central.core.errors import N_, Conflict, Forbidden, Message, ValidationErro
 from central.core.fields import load
 from central.core.formatting import format_day
 from central.core.money import CENT
-from central.core.permissions import leads_framework
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks import notifications
@@ -58,6 +57,7 @@ from central.frameworks.models import (
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
+from central.frameworks.reach import leads_framework
 from central.frameworks.schemas import (
     AccessionSchema,
     AwardSchema,

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.clock import today
 from central.extensions import db
 from central.frameworks import action_plans, subcontracting
@@ -71,7 +72,7 @@ def load(orgs: dict[str, Organisation]) -> None:
             actor=coordinator,
         )
     if action_plans.plan_of(award) is None:
-        provider = SimpleNamespace(id=None, role="provider", organisation_id=award.provider_id)
+        provider = SimpleNamespace(id=None, role=Role.PROVIDER, organisation_id=award.provider_id)
         day = today()
         plan, _created = action_plans.file_plan(
             award,

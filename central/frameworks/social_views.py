@@ -15,13 +15,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error
-from central.core.permissions import get_visible, leads_framework, plan_awards
+from central.core.permissions import get_visible
 from central.extensions import db
 from central.frameworks import action_plans, subcontracting
+from central.frameworks.blueprint import bp
 from central.frameworks.models import Award
+from central.frameworks.reach import leads_framework, plan_awards
 from central.frameworks.social_forms import (
     EMPTY_ACTION_ROWS,
     DecisionForm,
@@ -30,7 +33,6 @@ from central.frameworks.social_forms import (
     RealisationForm,
     SubcontractorForm,
 )
-from central.frameworks.views import bp
 from central.organisations.models import Organisation, OrganisationKind
 
 ROW_ERROR = re.compile(r"^actions\.(\d+)\.(\w+)$")
@@ -70,7 +72,9 @@ def _evidence_form(item: Any, **kwargs: Any) -> EvidenceForm:
 def _page(award: Award, status: int = 200, **forms: Any):
     progress = action_plans.progress(award)
     leads = leads_framework(current_user, award.lot.framework)
-    provider = current_user.role == "provider" and current_user.organisation_id == award.provider_id
+    provider = (
+        current_user.role == Role.PROVIDER and current_user.organisation_id == award.provider_id
+    )
     plan = progress["plan"]
     year, quarter = action_plans.quarter_of(today())
     realisation_forms, evidence_forms = {}, {}

@@ -10,25 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    leads_framework,
-    require_role,
-    visible_accessions,
-    visible_frameworks,
-    visible_lots,
-)
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.frameworks import cpv, queries, services
+from central.frameworks.blueprint import bp
 from central.frameworks.forms import (
     AccessionForm,
     AwardForm,
@@ -52,10 +47,14 @@ from central.frameworks.models import (
     PriceLine,
     TaskType,
 )
+from central.frameworks.reach import (
+    leads_framework,
+    visible_accessions,
+    visible_frameworks,
+    visible_lots,
+)
 from central.labels import CHANGE_KIND_LABELS, PROCEDURE_LABELS, social_status_label
 from central.organisations.models import Organisation, OrganisationKind
-
-bp = Blueprint("frameworks", __name__)
 
 
 def status_label(status: str) -> str:
@@ -89,7 +88,7 @@ def frameworks_summary() -> Summary:
     )
     summary.active = db.session.scalar(select(func.count()).select_from(running.subquery())) or 0
     org_id = current_user.organisation_id
-    if current_user.role == "coordinator":
+    if current_user.role == Role.COORDINATOR:
         summary.to_decide = (
             db.session.scalar(
                 select(func.count(Accession.id))
@@ -135,11 +134,11 @@ def labels() -> dict[str, Any]:
 
 
 def _framework(framework_id: int) -> Framework:
-    return get_visible(visible_frameworks(current_user), Framework, framework_id)
+    return get_visible_for(current_user, Framework, framework_id)
 
 
 def _lot(lot_id: int) -> Lot:
-    return get_visible(visible_lots(current_user), Lot, lot_id)
+    return get_visible_for(current_user, Lot, lot_id)
 
 
 def _task_type(task_type_id: int) -> TaskType:
@@ -148,7 +147,7 @@ def _task_type(task_type_id: int) -> TaskType:
 
 
 def _accession(accession_id: int) -> Accession:
-    return get_visible(visible_accessions(current_user), Accession, accession_id)
+    return get_visible_for(current_user, Accession, accession_id)
 
 
 def _leads(framework: Framework) -> bool:
@@ -176,7 +175,7 @@ def index():
         stmt = stmt.where(Framework.status == status)
     page = paginate(stmt, per_page=25)
     mine: dict[int, list[Accession]] = {}
-    if current_user.role in ("member", "coordinator") and page.items:
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR) and page.items:
         rows = db.session.scalars(
             select(Accession)
             .where(
@@ -202,7 +201,7 @@ def index():
 def edit(framework_id: int | None = None):
     framework = _framework(framework_id) if framework_id else None
     if framework is None:
-        require_role(current_user, "coordinator")
+        require_role(current_user, Role.COORDINATOR)
     else:
         _require_lead(framework)
     form = FrameworkForm(obj=framework)
@@ -291,7 +290,7 @@ def show(framework_id: int):
         )
     )
     may_accede = (
-        current_user.role in ("member", "coordinator")
+        current_user.role in (Role.MEMBER, Role.COORDINATOR)
         and framework.is_running
         and services.is_beneficiary(framework, current_user.organisation_id)
         and bool(
@@ -697,7 +696,7 @@ def add_award(lot_id: int):
 @bp.route("/frameworks/<int:framework_id>/accede", methods=["GET", "POST"])
 @login_required
 def accede(framework_id: int):
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     framework = _framework(framework_id)
     form = AccessionForm()
     form.lot_ids.choices = [(lot.id, f"{lot.number}. {lot.title}") for lot in framework.lots]
@@ -731,7 +730,7 @@ def accede(framework_id: int):
 @bp.route("/accessions")
 @login_required
 def accessions():
-    require_role(current_user, "member", "coordinator", "admin")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR, Role.ADMIN)
     status = request.args.get("status") or ""
     stmt = visible_accessions(current_user).order_by(
         Accession.requested_at.desc(), Accession.id.desc()
@@ -755,7 +754,7 @@ def accession(accession_id: int):
         accession=item,
         decides=_leads(item.framework),
         own=current_user.organisation_id == item.member_id
-        and current_user.role in ("member", "coordinator"),
+        and current_user.role in (Role.MEMBER, Role.COORDINATOR),
     )
 
 
@@ -763,7 +762,7 @@ def _decide(accession_id: int, action: str):
     item = _accession(accession_id)
     if action == "withdraw":
         if not (
-            current_user.role in ("member", "coordinator")
+            current_user.role in (Role.MEMBER, Role.COORDINATOR)
             and current_user.organisation_id == item.member_id
         ):
             abort(403)

@@ -16,14 +16,11 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, delete, event, insert, select, text, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from central.core.types import utcnow
 from central.extensions import db
@@ -163,24 +160,3 @@ def try_lock(name: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Held
     else:
         lock = LeaseLock(engine, name, lease_seconds)
     return lock if lock.try_acquire() else None
-
-
-def _take_write_lock(_session: Session, _transaction, connection) -> None:
-    # A write as the transaction's first statement: SQLite then waits (busy timeout) for other
-    # writers instead of failing later, when a read snapshot would have to become a write.
-    connection.exec_driver_sql("UPDATE job_locks SET holder = holder WHERE 0")
-
-
-@contextmanager
-def write_transactions(session: Session) -> Iterator[None]:
-    """On SQLite, every transaction the session begins inside the block starts as a writer
-    (like BEGIN IMMEDIATE), so that a job reading then writing never meets a stale snapshot
-    while the web writes too. Other databases need nothing."""
-    if session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    event.listen(session, "after_begin", _take_write_lock)
-    try:
-        yield
-    finally:
-        event.remove(session, "after_begin", _take_write_lock)

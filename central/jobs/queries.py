@@ -42,15 +42,15 @@ def queued_counts() -> dict[str, int]:
 
 
 def _visible_round_ids(user: Any) -> Select:
-    from central.core.permissions import visible_rounds
     from central.planning.models import Round
+    from central.planning.reach import visible_rounds
 
     return visible_rounds(user).with_only_columns(Round.id)
 
 
 def _visible_statement_numbers(user: Any) -> Select:
-    from central.core.permissions import visible_statements
     from central.reports.models import Statement
+    from central.reports.reach import visible_statements
 
     return visible_statements(user).with_only_columns(Statement.number)
 

@@ -19,9 +19,10 @@ from sqlalchemy import select, update
 
 from central.core import clock
 from central.core.errors import N_, DomainError
+from central.core.sqlite import writer_transactions
 from central.core.types import utcnow
 from central.extensions import db
-from central.jobs.locks import DEFAULT_LEASE_SECONDS, try_lock, write_transactions
+from central.jobs.locks import DEFAULT_LEASE_SECONDS, try_lock
 from central.jobs.models import JobRun, JobStatus
 from central.jobs.registry import Job, get_job, jobs
 
@@ -58,7 +59,7 @@ def run_job(name: str, *, today: date | None = None, requested_run: JobRun | Non
     check_clock_override(today)
     job = get_job(name)
     session.commit()  # start from a clean transaction: the lock's write comes first
-    with write_transactions(session()):
+    with writer_transactions():
         return _run(job, session, today, requested_run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from central.accounts.models import User
+from central.accounts.models import Role, User
 from central.core import audit
 from central.core.permissions import require_role
 from central.extensions import db
@@ -17,7 +17,7 @@ def queue_run(name: str, *, actor: User) -> tuple[JobRun, bool]:
 
     Returns the queued run and whether it is new.
     """
-    require_role(actor, "coordinator")
+    require_role(actor, Role.COORDINATOR)
     job = get_job(name)
     waiting = db.session.scalar(
         select(JobRun)

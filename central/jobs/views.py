@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from central.accounts.models import Role
 from central.core.formatting import format_number
 from central.core.pagination import paginate
 from central.core.permissions import require_role
@@ -61,7 +62,7 @@ def _count_value(value: Any) -> str:
 @bp.route("")
 @login_required
 def index():
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     now = utcnow()
     last = last_runs()
     queued = queued_counts()
@@ -85,7 +86,7 @@ def index():
 @bp.route("/<name>/run", methods=["POST"])
 @login_required
 def run_now(name: str):
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     if name not in jobs():
         abort(404)
     form = RunNowForm()

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from central.accounts.models import Role
 from central.core.formatting import format_day
 from central.core.mail import queue_mail
 from central.core.types import utcnow
@@ -62,7 +63,7 @@ def alert_expiring_recognitions(session: Session, today: date) -> dict[str, Any]
             by_framework[framework_id].append((provider, recognition))
     for framework_id, items in sorted(by_framework.items()):
         framework = session.get(Framework, framework_id)
-        for email, locale in recipients(framework.lead_organisation_id, ["coordinator"]):
+        for email, locale in recipients(framework.lead_organisation_id, [Role.COORDINATOR]):
             with force_locale(locale):
                 lines = [
                     _(

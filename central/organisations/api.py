@@ -6,10 +6,11 @@ from flask_login import current_user
 
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound
-from central.core.permissions import get_visible, require_role, visible_organisations
+from central.core.permissions import get_visible, require_role
 from central.extensions import db
 from central.organisations import services, succession
 from central.organisations.models import Organisation, Recognition
+from central.organisations.reach import visible_organisations
 from central.organisations.schemas import (
     OrganisationSchema,
     RecognitionSchema,

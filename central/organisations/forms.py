@@ -5,7 +5,12 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from central.core.forms import CentralForm
-from central.organisations.models import INVOICE_PREFIX_LENGTH, NAME_LENGTH
+from central.labels import SOCIAL_STATUS_LABELS
+from central.organisations.models import (
+    INVOICE_PREFIX_LENGTH,
+    NAME_LENGTH,
+    RECOGNISED_STATUSES,
+)
 
 
 class OrganisationForm(CentralForm):
@@ -57,11 +62,7 @@ class RecognitionForm(CentralForm):
 
     status = SelectField(
         _l("Recognition"),
-        choices=[
-            ("maatwerkbedrijf", _l("Custom-work company (maatwerkbedrijf)")),
-            ("lde", _l("Local service economy (LDE)")),
-            ("sociale_inschakeling", _l("Social integration enterprise")),
-        ],
+        choices=[(status.value, SOCIAL_STATUS_LABELS[status]) for status in RECOGNISED_STATUSES],
     )
     number = StringField(
         _l("Recognition number"),

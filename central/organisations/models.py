@@ -27,18 +27,19 @@ class SocialEconomyStatus(enum.StrEnum):
     SOCIALE_INSCHAKELING = "sociale_inschakeling"
 
 
-# Statuses that make a provider eligible for reserved contracts (art. 15, Act of 17 June 2016).
 # Lengths of the text columns, declared once (columns, input schemas, forms' maxlength).
 NAME_LENGTH = 200
 INVOICE_PREFIX_LENGTH = 10
 RECOGNITION_NUMBER_LENGTH = 50
-RECOGNISED_SOCIAL_ECONOMY = frozenset(
-    {
-        SocialEconomyStatus.MAATWERKBEDRIJF,
-        SocialEconomyStatus.LDE,
-        SocialEconomyStatus.SOCIALE_INSCHAKELING,
-    }
+
+# Statuses that make a provider eligible for reserved contracts (art. 15, Act of 17 June 2016),
+# in the order choices list them.
+RECOGNISED_STATUSES: tuple[SocialEconomyStatus, ...] = (
+    SocialEconomyStatus.MAATWERKBEDRIJF,
+    SocialEconomyStatus.LDE,
+    SocialEconomyStatus.SOCIALE_INSCHAKELING,
 )
+RECOGNISED_SOCIAL_ECONOMY = frozenset(RECOGNISED_STATUSES)
 
 
 DEFAULT_INVOICE_PREFIX = "CEN-"

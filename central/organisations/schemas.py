@@ -14,6 +14,7 @@ from central.core.validators import (
 )
 from central.organisations.models import (
     NAME_LENGTH,
+    RECOGNISED_STATUSES,
     RECOGNITION_NUMBER_LENGTH,
     OrganisationKind,
     SocialEconomyStatus,
@@ -80,11 +81,7 @@ class RecognitionSchema(Schema):
     id = fields.Integer(dump_only=True)
     organisation_id = fields.Integer(dump_only=True)
     status = Choice(
-        [
-            SocialEconomyStatus.MAATWERKBEDRIJF,
-            SocialEconomyStatus.LDE,
-            SocialEconomyStatus.SOCIALE_INSCHAKELING,
-        ],
+        RECOGNISED_STATUSES,
         required=True,
         empty=RECOGNISED,
         invalid=RECOGNISED,

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.errors import N_, DomainError, NotFound
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, require_role, visible_organisations
+from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
 from central.organisations import services, succession
 from central.organisations.forms import (
@@ -20,6 +21,7 @@ from central.organisations.forms import (
     SuccessionForm,
 )
 from central.organisations.models import Organisation, Recognition
+from central.organisations.reach import visible_organisations
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -27,7 +29,7 @@ bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 @bp.route("")
 @login_required
 def index():
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     query = (request.args.get("q") or "").strip()
     kind = request.args.get("kind") or ""
     stmt = visible_organisations(current_user).order_by(Organisation.name, Organisation.id)
@@ -42,8 +44,8 @@ def index():
 @bp.route("/<int:org_id>", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int | None = None):
-    require_role(current_user, "admin")
-    org = get_visible(visible_organisations(current_user), Organisation, org_id) if org_id else None
+    require_role(current_user, Role.ADMIN)
+    org = get_visible_for(current_user, Organisation, org_id) if org_id else None
     form = OrganisationForm(obj=org)
 
     def save() -> Organisation:
@@ -72,8 +74,8 @@ def edit(org_id: int | None = None):
 @login_required
 def recognitions(org_id: int):
     """SPEC 7.2: a provider's social-economy recognitions, and the admin's form to add one."""
-    require_role(current_user, "admin")
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    require_role(current_user, Role.ADMIN)
+    org = get_visible_for(current_user, Organisation, org_id)
     form = RecognitionForm()
     if form.validate_on_submit():
         values = {name: form[name].data for name in ("status", "number", "valid_from")}
@@ -93,8 +95,8 @@ def recognitions(org_id: int):
 @login_required
 def complete_recognition(org_id: int, recognition_id: int):
     """SPEC 7.2: the admin completes a recognition's number or sets its end (as PATCH does)."""
-    require_role(current_user, "admin")
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    require_role(current_user, Role.ADMIN)
+    org = get_visible_for(current_user, Organisation, org_id)
     recognition = db.session.get(Recognition, recognition_id)
     if recognition is None or recognition.organisation_id != org.id:
         raise NotFound(N_("No such recognition."))
@@ -132,8 +134,8 @@ def complete_recognition(org_id: int, recognition_id: int):
 def succeed(org_id: int):
     """SPEC 7.2: record a municipal merger, in two steps: what moves is shown first (nothing
     written), then confirmed."""
-    require_role(current_user, "admin")
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    require_role(current_user, Role.ADMIN)
+    org = get_visible_for(current_user, Organisation, org_id)
     form = SuccessionForm()
     form.successor_id.choices = [(0, "—")] + [
         (o.id, o.name)

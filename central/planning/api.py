@@ -10,16 +10,13 @@ from sqlalchemy import select
 
 from central.core.api import endpoint
 from central.core.errors import N_, NotFound
-from central.core.permissions import (
-    get_visible,
-    visible_organisations,
-    visible_rounds,
-    visible_tasks,
-)
+from central.core.permissions import get_visible
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind
+from central.organisations.reach import visible_organisations
 from central.planning import queries, services
 from central.planning.models import Closure, Crew, Round, RoundStatus, Task
+from central.planning.reach import visible_rounds, visible_tasks
 from central.planning.schemas import (
     ClosureSchema,
     CrewSchema,

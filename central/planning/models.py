@@ -262,17 +262,6 @@ Round.task_count = column_property(
 )
 
 
-def _register_task_amounts() -> None:
-    """Committed value (rule 2) is computed by the frameworks domain over these tasks."""
-    from central.frameworks.queries import register_amount_source
-    from central.planning.queries import task_amount_rows
-
-    register_amount_source(task_amount_rows)
-
-
-_register_task_amounts()
-
-
 class Crew(db.Model):
     """A provider's crew: it does one round a day, on `days_per_week` days (§7.5). A provider's
     crews bound the rounds it gets in a week, over all its lots and frameworks."""

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from central.accounts.models import Role
 from central.core.formatting import format_day
 from central.core.mail import queue_mail
 from central.frameworks.notifications import recipients
@@ -49,7 +50,7 @@ def rounds_assigned(changes: list[dict[str, Any]]) -> None:
                 ),
             )
 
-        _send(provider_id, ["provider"], compose)
+        _send(provider_id, [Role.PROVIDER], compose)
     for member_id, rounds in by_member.items():
 
         def compose(rounds=rounds):
@@ -62,7 +63,7 @@ def rounds_assigned(changes: list[dict[str, Any]]) -> None:
                 ),
             )
 
-        _send(member_id, ["member", "coordinator"], compose)
+        _send(member_id, [Role.MEMBER, Role.COORDINATOR], compose)
 
 
 def _by(rows, attribute: str) -> dict[int, list]:
@@ -77,8 +78,8 @@ def _by(rows, attribute: str) -> dict[int, list]:
 def rounds_overdue(rows) -> None:
     """Tell providers and members which rounds are now past their due date with open tasks."""
     for organisation_id, roles, group in (
-        *((k, ["provider"], v) for k, v in _by(rows, "provider_id").items()),
-        *((k, ["member", "coordinator"], v) for k, v in _by(rows, "member_id").items()),
+        *((k, [Role.PROVIDER], v) for k, v in _by(rows, "provider_id").items()),
+        *((k, [Role.MEMBER, Role.COORDINATOR], v) for k, v in _by(rows, "member_id").items()),
     ):
 
         def compose(group=group):
@@ -96,8 +97,8 @@ def rounds_overdue(rows) -> None:
 def rounds_auto_accepted(rows) -> None:
     """Tell providers and members which completed rounds were accepted after 14 days."""
     for organisation_id, roles, group in (
-        *((k, ["provider"], v) for k, v in _by(rows, "provider_id").items()),
-        *((k, ["member", "coordinator"], v) for k, v in _by(rows, "member_id").items()),
+        *((k, [Role.PROVIDER], v) for k, v in _by(rows, "provider_id").items()),
+        *((k, [Role.MEMBER, Role.COORDINATOR], v) for k, v in _by(rows, "member_id").items()),
     ):
 
         def compose(group=group):
@@ -128,7 +129,7 @@ def work_cancelled(round_, tasks) -> None:
             ),
         )
 
-    _send(round_.provider_id, ["provider"], compose)
+    _send(round_.provider_id, [Role.PROVIDER], compose)
 
 
 def rounds_late(late: list[tuple[int, int, date]], assigned: dict[int, dict[str, Any]]) -> None:
@@ -177,7 +178,7 @@ def rounds_late(late: list[tuple[int, int, date]], assigned: dict[int, dict[str,
                 + "\n".join(lines),
             )
 
-        _send(framework.lead_organisation_id, ["coordinator"], compose)
+        _send(framework.lead_organisation_id, [Role.COORDINATOR], compose)
 
 
 def rounds_moved_for_closure(provider_id: int, rounds, moved: dict[int, tuple]) -> None:
@@ -195,8 +196,8 @@ def rounds_moved_for_closure(provider_id: int, rounds, moved: dict[int, tuple]) 
         )
 
     for organisation_id, roles, group in (
-        (provider_id, ["provider"], list(rounds)),
-        *((k, ["member", "coordinator"], v) for k, v in _by(rounds, "member_id").items()),
+        (provider_id, [Role.PROVIDER], list(rounds)),
+        *((k, [Role.MEMBER, Role.COORDINATOR], v) for k, v in _by(rounds, "member_id").items()),
     ):
 
         def compose(group=group):
@@ -254,4 +255,4 @@ def reserved_work_passed_over(rows) -> None:
                 + "\n".join(lines),
             )
 
-        _send(framework.lead_organisation_id, ["coordinator"], compose)
+        _send(framework.lead_organisation_id, [Role.COORDINATOR], compose)

@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 
 from central.core.errors import N_, ValidationError
-from central.core.permissions import visible_rounds
 from central.extensions import db
 from central.frameworks.queries import AmountRow
 from central.planning.models import (
@@ -34,6 +33,7 @@ from central.planning.models import (
     Task,
     TaskStatus,
 )
+from central.planning.reach import visible_rounds
 
 
 def literal_statuses(statuses) -> BindParameter:

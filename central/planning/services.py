@@ -13,11 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.assets.models import Need, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
-from central.core.permissions import leads_framework
 from central.extensions import db
+from central.fieldwork import notifications as fieldwork_notifications
+from central.frameworks.reach import leads_framework
 from central.planning import notifications
 from central.planning.calendar import FIRST_DAY, LAST_DAY, LATE_WEEKS, ProviderCalendar
 from central.planning.models import (
@@ -31,13 +33,15 @@ from central.planning.models import (
 )
 from central.planning.queries import monday
 
+# Tasks whose work is done (rule 15 counts them towards a completed round).
+CLOSED_TASK_STATUSES = (TaskStatus.DONE, TaskStatus.ACCEPTED)
 MOVABLE_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.IN_PROGRESS, RoundStatus.OVERDUE)
 
 
 def may_cancel(round_: Round, actor: Any) -> bool:
     """The member authority of the round, or a coordinator of the framework's lead authority."""
     role = getattr(actor, "role", None)
-    if role in ("member", "coordinator") and actor.organisation_id == round_.member_id:
+    if role in (Role.MEMBER, Role.COORDINATOR) and actor.organisation_id == round_.member_id:
         return True
     return leads_framework(actor, round_.framework_id)
 
@@ -45,7 +49,7 @@ def may_cancel(round_: Round, actor: Any) -> bool:
 def may_move(round_: Round, actor: Any) -> bool:
     """The round's provider (within its week) or a coordinator of the framework's lead authority
     (to any day from today, rule 15)."""
-    if getattr(actor, "role", None) == "provider":
+    if getattr(actor, "role", None) == Role.PROVIDER:
         return actor.organisation_id == round_.provider_id
     return leads_framework(actor, round_.framework_id)
 
@@ -62,7 +66,7 @@ def move_round(round_: Round, scheduled_date: Any, *, actor: Any) -> Round:
         )
     if round_.status not in MOVABLE_ROUNDS or round_.scheduled_date is None:
         raise Conflict(N_("Only a scheduled round with open work can be moved."))
-    coordinator = actor.role == "coordinator"
+    coordinator = actor.role == Role.COORDINATOR
     if coordinator and scheduled_date < clock.today():
         raise ValidationError(
             N_("A round cannot be moved into the past."),
@@ -126,8 +130,6 @@ def _cancel_tasks(round_: Round, tasks: list[Task], *, actor: Any) -> list[Task]
         round_.status = RoundStatus.CANCELLED
         round_.cancelled_at = now
     else:
-        from central.fieldwork.services import refresh_round_status
-
         refresh_round_status(round_, actor=actor)
     db.session.flush()
     notifications.work_cancelled(round_, tasks)
@@ -199,9 +201,9 @@ RESCHEDULED_ROUNDS = (RoundStatus.ASSIGNED, RoundStatus.OVERDUE)  # not started 
 def may_plan_crews(provider: Any, actor: Any) -> bool:
     """The provider's own users and the admin keep its crews and closures."""
     role = getattr(actor, "role", None)
-    if role == "admin":
+    if role == Role.ADMIN:
         return True
-    return role == "provider" and actor.organisation_id == provider.id
+    return role == Role.PROVIDER and actor.organisation_id == provider.id
 
 
 def _require_crew_planner(provider: Any, actor: Any) -> None:
@@ -394,3 +396,37 @@ def reschedule_closed_days(provider_id: int, start: date, end: date) -> dict[int
             provider_id, [r for r in scheduled if r.id in moved], moved
         )
     return moved
+
+
+def refresh_round_status(round_: Round, *, actor: Any = None) -> None:
+    """Rule 15: a round is completed when every task is done or closed (cancelled tasks do not
+    count), in progress once work is recorded; a contest takes a completed round back into
+    progress. Overdue rounds stay overdue until they are completed."""
+    if round_.status in (RoundStatus.PLANNED, RoundStatus.ACCEPTED, RoundStatus.CANCELLED):
+        return
+    db.session.flush()
+    statuses = list(
+        db.session.scalars(
+            select(Task.status).where(
+                Task.round_id == round_.id, Task.status != TaskStatus.CANCELLED
+            )
+        )
+    )
+    if not statuses:
+        return
+    if all(status in CLOSED_TASK_STATUSES for status in statuses):
+        if round_.status != RoundStatus.COMPLETED:
+            round_.status = RoundStatus.COMPLETED
+            round_.completed_at = clock.business_now()
+            audit.record("round.completed", round_, actor=actor)
+            fieldwork_notifications.round_completed(round_)
+        return
+    if round_.status == RoundStatus.COMPLETED:
+        round_.status = RoundStatus.IN_PROGRESS
+        round_.completed_at = None
+        audit.record("round.reopened", round_, actor=actor)
+    elif round_.status == RoundStatus.ASSIGNED and any(
+        status != TaskStatus.OPEN for status in statuses
+    ):
+        round_.status = RoundStatus.IN_PROGRESS
+        audit.record("round.started", round_, actor=actor)

@@ -19,21 +19,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core import clock
 from central.core.errors import DomainError
 from central.core.formatting import format_day, format_km
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import (
-    coordinated_providers,
-    get_visible,
-    led_frameworks,
-    require_role,
-    visible_rounds,
-    visible_tasks,
-)
+from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
 from central.frameworks.models import Framework
+from central.frameworks.reach import coordinated_providers, led_frameworks
 from central.labels import round_status_label
 from central.organisations.models import Organisation
 from central.planning import queries, services
@@ -56,7 +51,7 @@ MAP_ROUNDS = 300  # rounds drawn at once; filters narrow the map further
 
 
 def _require_rounds_reader() -> None:
-    require_role(current_user, "coordinator", "member", "provider")
+    require_role(current_user, Role.COORDINATOR, Role.MEMBER, Role.PROVIDER)
 
 
 def _names(ids) -> dict[int, str]:
@@ -98,12 +93,12 @@ def rounds():
 @login_required
 def round_detail(round_id: int):
     _require_rounds_reader()
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     round_stops = stops(round_)
     move_form = None
     if services.may_move(round_, current_user) and round_.scheduled_date:
         move_form = MoveRoundForm(scheduled_date=round_.scheduled_date)
-        if current_user.role == "coordinator":
+        if current_user.role == Role.COORDINATOR:
             move_form.scheduled_date.description = _(
                 "Any day from today; a round due earlier is then due that day."
             )
@@ -136,7 +131,7 @@ def _points(round_stops) -> list[dict]:
 @bp.route("/rounds/<int:round_id>/move", methods=["POST"])
 @login_required
 def move_round(round_id: int):
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     form = MoveRoundForm()
     if form.validate_on_submit():
         try:
@@ -163,7 +158,7 @@ def move_round(round_id: int):
 @bp.route("/rounds/<int:round_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_round(round_id: int):
-    round_ = get_visible(visible_rounds(current_user), Round, round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     if not services.may_cancel(round_, current_user):
         abort(403)
     form = ConfirmForm()
@@ -185,7 +180,7 @@ def cancel_round(round_id: int):
 @bp.route("/tasks/<int:task_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_task(task_id: int):
-    task = get_visible(visible_tasks(current_user), Task, task_id)
+    task = get_visible_for(current_user, Task, task_id)
     round_ = task.round
     if not services.may_cancel(round_, current_user):
         abort(403)
@@ -282,9 +277,9 @@ def _route_points(round_ids: list[int]) -> dict[int, list[list[float]]]:
 def workload():
     """A provider's work per week against the capacity awarded per lot; a coordinator chooses
     one of the providers awarded in the frameworks its authority leads."""
-    require_role(current_user, "provider", "coordinator")
+    require_role(current_user, Role.PROVIDER, Role.COORDINATOR)
     providers = []
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         provider_id = current_user.organisation_id
     else:
         providers = list(
@@ -303,7 +298,9 @@ def workload():
     # A coordinator counts only the work of the frameworks its authority leads (SPEC 7.0): a
     # provider shared by two centrals shows each only its own central's rounds.
     frameworks = (
-        led_frameworks(current_user.organisation_id) if current_user.role == "coordinator" else None
+        led_frameworks(current_user.organisation_id)
+        if current_user.role == Role.COORDINATOR
+        else None
     )
     weeks = (
         weekly_load(provider_id, first_week, WORKLOAD_WEEKS, frameworks=frameworks)
@@ -312,7 +309,7 @@ def workload():
     )
     chart = _load_chart(provider_id, weeks) if provider_id else None
     unassigned = 0
-    if current_user.role == "coordinator":
+    if current_user.role == Role.COORDINATOR:
         unassigned = db.session.scalar(
             select(db.func.count())
             .select_from(Round)
@@ -371,8 +368,8 @@ def _load_chart(provider_id: int, weeks: list[dict]) -> dict:
 def _crew_provider() -> Organisation:
     """The provider whose crews the page shows: the provider user's own; the admin chooses one
     (`?provider=`)."""
-    require_role(current_user, "provider", "admin")
-    if current_user.role == "provider":
+    require_role(current_user, Role.PROVIDER, Role.ADMIN)
+    if current_user.role == Role.PROVIDER:
         provider = db.session.get(Organisation, current_user.organisation_id)
     else:
         raw = request.values.get("provider", "")
@@ -414,7 +411,9 @@ def crews():
     )
     crew_form = CrewForm(prefix="crew")
     closure_form = _closure_form(provider, crew_list)
-    back = url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
+    back = url_for(
+        "planning.crews", provider=provider.id if current_user.role == Role.ADMIN else None
+    )
     status = 200
     if request.method == "POST":
         action = request.form.get("action")
@@ -507,5 +506,5 @@ def update_crew(crew_id: int):
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(
-        url_for("planning.crews", provider=provider.id if current_user.role == "admin" else None)
+        url_for("planning.crews", provider=provider.id if current_user.role == Role.ADMIN else None)
     )

@@ -19,20 +19,15 @@ from sqlalchemy.orm import selectinload
 from central.core.api import endpoint
 from central.core.clock import today
 from central.core.errors import N_, Forbidden, Message, NotFound, ValidationError
-from central.core.permissions import (
-    get_visible,
-    led_frameworks,
-    report_lines_scope,
-    visible_frameworks,
-    visible_report_members,
-    visible_statements,
-)
+from central.core.permissions import get_visible
 from central.core.security import attachment_disposition
 from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
+from central.frameworks.reach import led_frameworks, visible_frameworks
 from central.organisations.models import Organisation
 from central.reports import builders, formats, ocds, services
 from central.reports.models import Statement, StatementLine
+from central.reports.reach import report_lines_scope, visible_report_members, visible_statements
 from central.reports.schemas import (
     BudgetSchema,
     CreditSchema,

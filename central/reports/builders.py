@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from central.core.clock import BRUSSELS
 from central.core.errors import N_, ValidationError
-from central.core.money import CENT
+from central.core.money import CENT, vat_for_base
 from central.frameworks.models import Framework, TaskType
 from central.organisations.models import Organisation
 from central.planning.models import UNBILLED_RESULTS, Round, Task, TaskStatus
@@ -225,11 +225,6 @@ def _statement_lines(raw: pd.DataFrame, key: list[str]) -> pd.DataFrame:
 
 
 VAT_COLUMNS = ["framework_id", "provider_id", "vat_rate", "base", "vat"]
-
-
-def vat_for_base(base: Decimal, rate: Decimal) -> Decimal:
-    """The VAT on the total at one rate, rounded half up to the cent."""
-    return round_money(Decimal(base) * Decimal(rate) / HUNDRED)
 
 
 def vat_breakdown(lines: pd.DataFrame) -> pd.DataFrame:

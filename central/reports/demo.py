@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, func, select
 
+from central.accounts.models import Role
 from central.assets.models import Asset
 from central.core import clock
 from central.extensions import db
@@ -153,7 +154,7 @@ def _full_credits(last: date) -> bool:
     for statement in chosen.values():
         framework = db.session.get(Framework, statement.framework_id)
         coordinator = SimpleNamespace(
-            role="coordinator", organisation_id=framework.lead_organisation_id, id=None
+            role=Role.COORDINATOR, organisation_id=framework.lead_organisation_id, id=None
         )
         rate, base = max(
             ((row["vat_rate"], row["base"]) for row in statement.vat_breakdown),
@@ -185,7 +186,7 @@ def _credit(orgs: dict[str, Organisation], today: date) -> None:
     if latest is None or not latest.lines:
         return
     line = latest.lines[0]
-    coordinator = SimpleNamespace(role="coordinator", organisation_id=orgs["lead"].id, id=None)
+    coordinator = SimpleNamespace(role=Role.COORDINATOR, organisation_id=orgs["lead"].id, id=None)
     services.add_credit(
         latest,
         {

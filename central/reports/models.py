@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.core.errors import N_
+from central.core.money import vat_for_base
 from central.core.types import UTCDateTime, enum_check, enum_column_type, utcnow
 from central.core.validators import format_iban
 from central.extensions import db
@@ -185,9 +186,7 @@ class Statement(db.Model):
 
     @property
     def vat_breakdown(self) -> list[dict[str, Any]]:
-        """VAT per rate on the total for that rate, as issued (see builders.vat_for_base)."""
-        from central.reports.builders import vat_for_base
-
+        """VAT per rate on the total for that rate, as issued (see core.money.vat_for_base)."""
         bases: dict[Decimal, Decimal] = {}
         for line in self.lines:
             bases[line.vat_rate] = bases.get(line.vat_rate, Decimal("0.00")) + line.amount

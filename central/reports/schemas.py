@@ -7,6 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from central.organisations.models import RECOGNISED_STATUSES
+
 
 def _money(**kwargs: Any) -> fields.Decimal:
     return fields.Decimal(as_string=True, places=2, allow_nan=False, **kwargs)
@@ -50,7 +52,7 @@ class ExternalSpendSchema(Schema):
     )
     social_economy_status = fields.String(
         required=True,
-        metadata={"enum": ["maatwerkbedrijf", "lde", "sociale_inschakeling"]},
+        metadata={"enum": [s.value for s in RECOGNISED_STATUSES]},
     )
     amount = fields.Raw(
         required=True,

@@ -25,11 +25,12 @@ from central.core.clock import BRUSSELS
 from central.core.errors import N_, Forbidden, ValidationError
 from central.core.fields import MAX_AMOUNT
 from central.core.jobs import job
-from central.core.permissions import leads_framework, require_own_authority
+from central.core.permissions import require_own_authority
 from central.core.types import utcnow
 from central.core.validators import structured_communication
 from central.extensions import db
 from central.frameworks.models import Accession, AccessionStatus, Framework
+from central.frameworks.reach import leads_framework
 from central.organisations.models import Organisation
 from central.reports import builders
 from central.reports.models import (

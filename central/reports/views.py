@@ -14,29 +14,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError, Forbidden
 from central.core.formatting import format_percent
 from central.core.forms import amount_input, form_error, rule_errors
 from central.core.money import format_money
 from central.core.pagination import paginate
-from central.core.permissions import (
-    get_visible,
-    led_frameworks,
-    report_lines_scope,
-    require_role,
-    visible_frameworks,
-    visible_report_members,
-    visible_statements,
-)
+from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
 from central.frameworks.queries import committed_amounts
+from central.frameworks.reach import led_frameworks, visible_frameworks
 from central.labels import social_status_label
-from central.organisations.models import Organisation
+from central.organisations.models import RECOGNISED_STATUSES, Organisation
 from central.reports import builders, charts, queries, services
 from central.reports.forms import BudgetForm, CreditForm, ExternalSpendForm
 from central.reports.models import Statement
+from central.reports.reach import report_lines_scope, visible_report_members, visible_statements
 
 bp = Blueprint("reports", __name__)
 
@@ -73,7 +68,7 @@ def _led_frameworks() -> list[Framework]:
 @login_required
 def index():
     """The reports a member or coordinator can open."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     year = today().year
     return render_template("reports/index.html", export_years=[year - 1, year])
 
@@ -86,7 +81,7 @@ def index():
 def budgets():
     """The member's maintenance budget and own social target per year (the base of its
     social-economy share), and the social-economy spend it declares outside the platform."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     member = db.session.get(Organisation, current_user.organisation_id)
     form = BudgetForm()
     spend_form = _external_spend_form()
@@ -123,8 +118,7 @@ def budgets():
 def _external_spend_form() -> ExternalSpendForm:
     form = ExternalSpendForm(prefix="spend")
     form.social_economy_status.choices = [
-        (status, social_status_label(status))
-        for status in ("maatwerkbedrijf", "lde", "sociale_inschakeling")
+        (status, social_status_label(status)) for status in RECOGNISED_STATUSES
     ]
     return form
 
@@ -156,7 +150,7 @@ def _budgets_page(member: Organisation, form: Any, spend_form: Any, status: int)
 @login_required
 def external_spend():
     """The member declares social-economy spend it made outside the platform (§7.1)."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     member = db.session.get(Organisation, current_user.organisation_id)
     form = BudgetForm(formdata=None)
     form.year.data = today().year
@@ -196,7 +190,7 @@ def external_spend():
 @login_required
 def month_statement():
     """The month's accepted work of a member, before it is issued."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     members = _members_in_reach()
     member_id = _arg_int("member") or current_user.organisation_id
     member = get_visible(visible_report_members(current_user), Organisation, member_id)
@@ -232,7 +226,7 @@ def month_statement():
 @bp.route("/statements")
 @login_required
 def statements():
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     stmt = visible_statements(current_user)
     month = (request.args.get("month") or "").strip()
     member_id = _arg_int("member")
@@ -250,13 +244,13 @@ def statements():
 
 
 def _statement(statement_id: int) -> Statement:
-    return get_visible(visible_statements(current_user), Statement, statement_id)
+    return get_visible_for(current_user, Statement, statement_id)
 
 
 def _can_credit(statement: Statement) -> bool:
     framework = db.session.get(Framework, statement.framework_id)
     return (
-        current_user.role == "coordinator"
+        current_user.role == Role.COORDINATOR
         and framework.lead_organisation_id == current_user.organisation_id
     )
 
@@ -338,14 +332,14 @@ def _framework_choice(frameworks: list[Framework]) -> Framework | None:
             running,
             key=lambda f: (committed_amounts(f.id).total.committed, f.start_date, f.id),
         )
-    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     return framework
 
 
 @bp.route("/reports/consumption")
 @login_required
 def consumption():
-    require_role(current_user, "coordinator")
+    require_role(current_user, Role.COORDINATOR)
     frameworks = _led_frameworks()
     framework = _framework_choice(frameworks)
     if framework is not None and framework.lead_organisation_id != current_user.organisation_id:
@@ -423,7 +417,7 @@ def _short_month(label: str) -> str:
 @bp.route("/reports/social-impact")
 @login_required
 def social_impact():
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     frameworks = list(
         db.session.scalars(
             visible_frameworks(current_user)
@@ -440,7 +434,9 @@ def social_impact():
     if framework is not None:
         leads = framework.lead_organisation_id == current_user.organisation_id
         member_id = (
-            None if current_user.role == "coordinator" and leads else current_user.organisation_id
+            None
+            if current_user.role == Role.COORDINATOR and leads
+            else current_user.organisation_id
         )
         data = builders.build_social_impact(
             db.session,
@@ -489,8 +485,8 @@ def social_impact():
 def _social_clauses(framework: Framework | None) -> list[dict[str, Any]]:
     """For the lead coordinator: each award of a lot with a social clause, its target against
     what recorded work and labour realised over the term (SPEC 7.3)."""
-    from central.core.permissions import leads_framework
     from central.frameworks.action_plans import clause_progress
+    from central.frameworks.reach import leads_framework
 
     if framework is None or not leads_framework(current_user, framework):
         return []
@@ -507,7 +503,7 @@ def _social_clauses(framework: Framework | None) -> list[dict[str, Any]]:
 def member_social_impact():
     """A member's social impact across every framework and lead against its own target (§7.1);
     a coordinator sees another member only under the frameworks its authority leads."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     members = _members_in_reach()
     chosen = _arg_int("member") or current_user.organisation_id
     member = get_visible(visible_report_members(current_user), Organisation, chosen)
@@ -578,7 +574,7 @@ def member_social_impact():
 def progress():
     """Coordinator: progress per member; member: its own; provider: workload and completion."""
     day = today()
-    if current_user.role == "provider":
+    if current_user.role == Role.PROVIDER:
         from central.planning.queries import monday, weekly_load
 
         result = queries.provider_progress(current_user.organisation_id, day)
@@ -599,7 +595,7 @@ def progress():
         return render_template(
             "reports/progress_provider.html", result=result, weeks=weeks, chart=chart
         )
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     # A coordinator's view of another member counts only the frameworks its authority leads
     # (SPEC 7.0); its own authority's progress counts all of its work.
     own_id = current_user.organisation_id

@@ -143,8 +143,9 @@ def test_a_succession_moves_what_runs_and_keeps_the_history_marked(client, merge
 
 
 def test_the_successors_users_read_the_predecessor_and_its_history(client, merger):
-    from central.core.permissions import visible_rounds, visible_statements
+    from central.planning.reach import visible_rounds
     from central.reports.models import Statement
+    from central.reports.reach import visible_statements
 
     assert succeed(client, merger).status_code == 201
     user = db.session.get(User, merger["user"].id)
