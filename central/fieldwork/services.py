@@ -23,6 +23,7 @@ from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.money import has_at_most_places
+from central.core.roles import Role
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
@@ -122,7 +123,7 @@ def _require_worker_of(task: Task, actor: Any) -> None:
 
 def _require_member_of(round_: Round, actor: Any) -> None:
     if (
-        getattr(actor, "role", None) not in ("member", "coordinator")
+        getattr(actor, "role", None) not in (Role.MEMBER, Role.COORDINATOR)
         or actor.organisation_id != round_.member_id
     ):
         raise Forbidden(N_("Only the member authority of this round can do this."))
@@ -784,7 +785,7 @@ def settings_for(framework_id: int) -> FieldworkSetting:
 def update_settings(framework: Any, values: dict[str, Any], *, actor: Any) -> FieldworkSetting:
     """The lead authority's coordinator sets whether photos keep their EXIF location and how
     many months (1–120) they are kept."""
-    if getattr(actor, "role", None) != "coordinator" or (
+    if getattr(actor, "role", None) != Role.COORDINATOR or (
         actor.organisation_id != framework.lead_organisation_id
     ):
         raise Forbidden(N_("Only a coordinator of the lead authority can change this."))

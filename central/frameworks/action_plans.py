@@ -30,6 +30,7 @@ from central.core import audit, storage
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from central.core.fields import load, value_of
+from central.core.roles import Role
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import (
@@ -68,7 +69,7 @@ def quarter_label(year: int, quarter: int) -> str:
 
 
 def _require_main_contractor(award: Award, actor: Any) -> None:
-    if getattr(actor, "role", None) != "provider" or actor.organisation_id != award.provider_id:
+    if getattr(actor, "role", None) != Role.PROVIDER or actor.organisation_id != award.provider_id:
         raise Forbidden(N_("Only the provider of this award files and reports its action plan."))
 
 
@@ -520,7 +521,7 @@ def alert_late_actions(session: Any, day: date) -> dict[str, Any]:
         award = plan.award
         framework = award.lot.framework
         people = recipients(framework.lead_organisation_id, ["coordinator"]) + recipients(
-            award.provider_id, ["provider"]
+            award.provider_id, [Role.PROVIDER]
         )
         for email, locale in people:
             with force_locale(locale):

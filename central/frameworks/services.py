@@ -27,6 +27,7 @@ from central.core.errors import N_, Conflict, Forbidden, Message, ValidationErro
 from central.core.fields import load
 from central.core.formatting import format_day
 from central.core.money import CENT
+from central.core.roles import Role
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks import notifications
@@ -279,7 +280,7 @@ def _framework_rule_errors(
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
     """A coordinator creates a draft framework led by its own authority."""
-    if getattr(actor, "role", None) != "coordinator" or actor.organisation_id is None:
+    if getattr(actor, "role", None) != Role.COORDINATOR or actor.organisation_id is None:
         raise Forbidden(N_("Only a coordinator can create a framework."))
     cleaned = _clean_framework(values, None)
     _check_framework_rules(cleaned, None)
@@ -1304,7 +1305,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
 
 def _require_acts_for(organisation_id: int, actor: Any) -> None:
     """A member acts for its own authority; so does a coordinator (for the lead authority)."""
-    if getattr(actor, "role", None) not in ("member", "coordinator") or (
+    if getattr(actor, "role", None) not in (Role.MEMBER, Role.COORDINATOR) or (
         actor.organisation_id != organisation_id
     ):
         raise Forbidden(N_("Only the member authority itself can do this."))
@@ -1319,7 +1320,7 @@ def request_accession(
 ) -> Accession:
     """Rule 3: a named beneficiary requests accession to lots of a running framework; a lot
     already covered by its pending or approved accession conflicts (409)."""
-    if getattr(actor, "role", None) not in ("member", "coordinator"):
+    if getattr(actor, "role", None) not in (Role.MEMBER, Role.COORDINATOR):
         raise Forbidden(N_("Only a member authority can request accession."))
     member_id = actor.organisation_id
     loaded, errors = load(

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from central.core import audit
 from central.core.errors import N_, Conflict, ValidationError
 from central.core.fields import load
+from central.core.roles import Role
 from central.extensions import db
 from central.organisations.models import (
     DEFAULT_INVOICE_PREFIX,
@@ -186,7 +187,7 @@ def name_fire_zone_and_water_company(
     admin); their viewers then read its hydrants and are told when one goes out of service."""
     from central.core.permissions import require_own_authority
 
-    if getattr(actor, "role", None) != "admin":
+    if getattr(actor, "role", None) != Role.ADMIN:
         require_own_authority(actor, org.id)
     served = {k: v for k, v in values.items() if k in SERVED_BY}
     return update_organisation(org, served, actor=actor)
