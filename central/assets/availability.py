@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from central.assets import notifications
 from central.assets.models import (
+    STATUS_NOTE_LENGTH,
     Asset,
     AssetStatusChange,
     Need,
@@ -28,8 +29,6 @@ from central.core.permissions import require_own_authority
 from central.core.types import utcnow
 from central.extensions import db
 
-MAX_NOTE = 2000
-
 
 def _clean_note(note: Any) -> str | None:
     if note is None:
@@ -39,7 +38,7 @@ def _clean_note(note: Any) -> str | None:
             N_("The request has invalid fields."), fields={"note": N_("Not text.")}
         )
     note = note.strip()
-    if len(note) > MAX_NOTE:
+    if len(note) > STATUS_NOTE_LENGTH:
         raise ValidationError(
             N_("The note is too long."), fields={"note": N_("At most 2000 characters.")}
         )

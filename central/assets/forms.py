@@ -16,24 +16,34 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
+from central.assets.models import (
+    MAX_DIAMETER_MM,
+    NEED_ADDRESS_LENGTH,
+    NEED_DESCRIPTION_LENGTH,
+    PUBLIC_REPORT_LENGTH,
+)
 from central.core.forms import CentralForm
 
 
 class AssetForm(CentralForm):
+    """Renders an asset; its texts load through AssetSchema (in the service)."""
+
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(_l("Enter the asset's code")), Length(max=64)],
+        render_kw={"required": True, "maxlength": LENGTHS["code"]},
         description=_l("Unique within your authority, e.g. the water company's number."),
     )
     kind = SelectField(_l("Kind"))
     street = StringField(
-        _l("Street"), validators=[DataRequired(_l("Enter the street")), Length(max=200)]
+        _l("Street"),
+        render_kw={"required": True, "maxlength": LENGTHS["street"]},
     )
-    house_number = StringField(_l("House number"), validators=[Optional(), Length(max=20)])
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)])
+    house_number = StringField(_l("House number"), render_kw={"maxlength": LENGTHS["house_number"]})
+    postcode = StringField(_l("Postcode"), render_kw={"maxlength": LENGTHS["postcode"]})
     municipality = StringField(
         _l("Municipality"),
-        validators=[DataRequired(_l("Enter the municipality")), Length(max=100)],
+        render_kw={"required": True, "maxlength": LENGTHS["municipality"]},
     )
     lat = FloatField(
         _l("Latitude"),
@@ -45,10 +55,15 @@ class AssetForm(CentralForm):
         validators=[DataRequired(_l("Enter the longitude"))],
         description=_l("WGS84, e.g. 3.12345."),
     )
-    water_company = StringField(_l("Water company"), validators=[Optional(), Length(max=200)])
+    water_company = StringField(
+        _l("Water company"), render_kw={"maxlength": LENGTHS["water_company"]}
+    )
     diameter_mm = IntegerField(
         _l("Diameter (mm)"),
-        validators=[Optional(), NumberRange(min=1, max=2000, message=_l("Between 1 and 2000"))],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_DIAMETER_MM, message=_l("Between 1 and 2000")),
+        ],
     )
     measure = StringField(
         _l("Measure"),
@@ -58,7 +73,7 @@ class AssetForm(CentralForm):
             "in m². Leave empty for a hydrant."
         ),
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Notes"), render_kw={"maxlength": LENGTHS["notes"]})
 
 
 class ImportForm(CentralForm):
@@ -122,7 +137,7 @@ class ServicePlanForm(CentralForm):
 class NeedForm(CentralForm):
     asset_code = StringField(
         _l("Asset code"),
-        validators=[Optional(), Length(max=64)],
+        validators=[Optional(), Length(max=LENGTHS["code"])],
         description=_l("For a need on one of your assets; leave empty for a place."),
     )
     lat = FloatField(
@@ -133,13 +148,16 @@ class NeedForm(CentralForm):
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     address = StringField(
         _l("Address of the place"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=NEED_ADDRESS_LENGTH)],
         description=_l("For a need on a place: the street and number, or a description."),
     )
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     description = TextAreaField(
         _l("What is needed"),
-        validators=[DataRequired(_l("Describe what is needed")), Length(max=2000)],
+        validators=[
+            DataRequired(_l("Describe what is needed")),
+            Length(max=NEED_DESCRIPTION_LENGTH),
+        ],
     )
     quantity = StringField(
         _l("Quantity"),
@@ -175,7 +193,10 @@ class PublicReportForm(CentralForm):
     category = SelectField(_l("What is wrong?"), validators=[DataRequired(_l("Choose one"))])
     text = TextAreaField(
         _l("Describe the problem"),
-        validators=[DataRequired(_l("Describe the problem")), Length(max=2000)],
+        validators=[
+            DataRequired(_l("Describe the problem")),
+            Length(max=PUBLIC_REPORT_LENGTH),
+        ],
         render_kw={"rows": 5},
     )
     photo = FileField(

@@ -27,6 +27,7 @@ from central.accounts.forms import ConfirmForm
 from central.accounts.models import Role
 from central.assets import availability, labels, public_reports
 from central.assets.models import (
+    STATUS_NOTE_LENGTH,
     Asset,
     AssetStatus,
     AssetStatusChange,
@@ -54,7 +55,9 @@ HYDRANT_ROLES = (Role.VIEWER, Role.MEMBER, Role.COORDINATOR)
 
 
 class StatusChangeForm(CentralForm):
-    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    note = StringField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=STATUS_NOTE_LENGTH)]
+    )
     need_id = HiddenField()
 
 

@@ -29,6 +29,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pyproj import Transformer
 
+from central.assets.models import ASSET_TEXT_LENGTHS, MAX_DIAMETER_MM
+
 # Canonical columns and the headers accepted for them (English, Dutch, common GIS spellings).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "asset_code", "nummer"),
@@ -96,23 +98,14 @@ def column_label(column: str | None) -> str:
     return str(COLUMN_LABELS.get(column, column or ""))
 
 
-MAX_LENGTH = {
-    "code": 64,
-    "street": 200,
-    "house_number": 20,
-    "postcode": 4,
-    "municipality": 100,
-    "water_company": 200,
-    "notes": 2000,
-}
+MAX_LENGTH = ASSET_TEXT_LENGTHS
 # A box around Belgium (WGS84), with a small margin for hydrants on the border.
 BELGIUM_LAT = (49.45, 51.55)
 BELGIUM_LON = (2.50, 6.45)
 # Coordinates are kept to 7 decimals (about 1 cm): the same file gives the same stored values.
 COORDINATE_DECIMALS = 7
-MAX_DIAMETER_MM = 2000
-# A measure (an asset's length or area) or a quantity: above 0, below ten million, two decimals.
-MAX_MEASURE = Decimal("10000000")
+# A measure (an asset's length or area) or a quantity: above 0, below MAX_MEASURE (ten million),
+# two decimals.
 _MEASURE = r"^\d{1,7}(?:\.\d{1,2})?$"
 
 # Cells that a spreadsheet would run as a formula (OWASP "CSV injection").

@@ -112,6 +112,27 @@ class AssetKind(db.Model):
         return self.name_en if locale == "en" else self.name_nl
 
 
+# An asset's limits, declared once: the columns, the import, the API schema and the form use
+# these. Texts at most this long; a diameter in mm and a measure (a length or an area) below.
+ASSET_TEXT_LENGTHS = {
+    "code": 64,
+    "street": 200,
+    "house_number": 20,
+    "postcode": 4,
+    "municipality": 100,
+    "water_company": 200,
+    "notes": 2000,
+}
+MAX_DIAMETER_MM = 2000
+# A need's texts: what is needed, and the address of a place without an asset.
+NEED_DESCRIPTION_LENGTH = 2000
+NEED_ADDRESS_LENGTH = 300
+# A passer-by's report on a hydrant, and the note of a change of its service status.
+PUBLIC_REPORT_LENGTH = 2000
+STATUS_NOTE_LENGTH = 2000
+MAX_MEASURE = Decimal("10000000")
+
+
 class Asset(db.Model):
     """One asset of a member authority (rule 9: it belongs to one authority, its code is unique
     there). Retired assets stay for their history and are never planned again."""
@@ -146,17 +167,17 @@ class Asset(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
-    code: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTHS["code"]))
     kind: Mapped[str] = mapped_column(
         ForeignKey("asset_kinds.code", ondelete="RESTRICT", onupdate="CASCADE")
     )
-    street: Mapped[str] = mapped_column(String(200))
-    house_number: Mapped[str | None] = mapped_column(String(20))
-    postcode: Mapped[str | None] = mapped_column(String(4))
-    municipality: Mapped[str] = mapped_column(String(100))
+    street: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTHS["street"]))
+    house_number: Mapped[str | None] = mapped_column(String(ASSET_TEXT_LENGTHS["house_number"]))
+    postcode: Mapped[str | None] = mapped_column(String(ASSET_TEXT_LENGTHS["postcode"]))
+    municipality: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTHS["municipality"]))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
-    water_company: Mapped[str | None] = mapped_column(String(200))
+    water_company: Mapped[str | None] = mapped_column(String(ASSET_TEXT_LENGTHS["water_company"]))
     diameter_mm: Mapped[int | None] = mapped_column(Integer)
     # The asset's size in the unit its services are priced in (a hedge's length in m, a lawn's
     # area in m²): the quantity of a task priced per m or m² (rule 5). NULL: not known.
@@ -335,7 +356,7 @@ class Need(db.Model):
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="RESTRICT"))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    address: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(NEED_ADDRESS_LENGTH))
     task_type: Mapped[str | None] = mapped_column(String(50))
     description: Mapped[str] = mapped_column(Text)
     # The quantity of the task, in its price's unit (rule 5); NULL: the asset's measure for work

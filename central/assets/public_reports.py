@@ -13,7 +13,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from central.accounts.models import Role
-from central.assets.models import Asset, Need, NeedPriority, NeedSource, NeedStatus
+from central.assets.models import (
+    PUBLIC_REPORT_LENGTH,
+    Asset,
+    Need,
+    NeedPriority,
+    NeedSource,
+    NeedStatus,
+)
 from central.core import audit, storage
 from central.core.errors import N_, Conflict, NotFound, ValidationError
 from central.core.mail import queue_mail
@@ -21,7 +28,6 @@ from central.extensions import db
 from central.fieldwork.photos import process_image
 from central.frameworks.notifications import recipients
 
-MAX_TEXT = 2000
 # What a passer-by can tell about a hydrant, in words anyone understands.
 CATEGORIES = {
     "damaged": _l("Damaged or broken"),
@@ -71,7 +77,7 @@ def report_problem(
     text = (text or "").strip()
     if not text:
         errors["text"] = N_("Describe the problem.")
-    elif len(text) > MAX_TEXT:
+    elif len(text) > PUBLIC_REPORT_LENGTH:
         errors["text"] = N_("At most 2000 characters.")
     address = None
     if email and email.strip():

@@ -4,8 +4,11 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from central.assets.importer import MAX_MEASURE
+from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
+    MAX_MEASURE,
+    NEED_DESCRIPTION_LENGTH,
+    STATUS_NOTE_LENGTH,
     AssetStatus,
     NeedPriority,
     NeedStatus,
@@ -13,6 +16,7 @@ from central.assets.models import (
     StatusChangeReason,
 )
 from central.core.errors import N_, Message
+from central.core.fields import Text
 from central.core.money import has_at_most_places
 
 
@@ -48,21 +52,21 @@ def _measure(description: str) -> fields.Decimal:
 class AssetSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = Text(LENGTHS["code"], required=True, empty=N_("Enter the asset's code."))
     kind = fields.String(required=True, metadata={"description": "An asset kind's code."})
-    street = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    house_number = fields.String(allow_none=True, load_default=None)
-    postcode = fields.String(allow_none=True, load_default=None)
-    municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    street = Text(LENGTHS["street"], required=True, empty=N_("Enter the street."))
+    house_number = Text(LENGTHS["house_number"])
+    postcode = Text(LENGTHS["postcode"])
+    municipality = Text(LENGTHS["municipality"], required=True, empty=N_("Enter the municipality."))
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
-    water_company = fields.String(allow_none=True, load_default=None)
+    water_company = Text(LENGTHS["water_company"])
     diameter_mm = fields.Integer(allow_none=True, load_default=None)
     measure = _measure(
         "The asset's size in the unit its services are priced in (a hedge's length in m, "
         "a lawn's area in m²); the quantity of its tasks priced per m or m². null: not known."
     )
-    notes = fields.String(allow_none=True, load_default=None)
+    notes = Text(LENGTHS["notes"])
     status = fields.String(
         validate=validate.OneOf([s.value for s in AssetStatus]),
         metadata={"description": "PATCH `retired` retires the asset; a retired one stays so."},
@@ -119,7 +123,9 @@ class NeedSchema(Schema):
         "The task's quantity in its price's unit; null: the asset's measure for work priced "
         "per m or m², otherwise 1."
     )
-    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    description = fields.String(
+        required=True, validate=validate.Length(min=1, max=NEED_DESCRIPTION_LENGTH)
+    )
     priority = fields.String(
         load_default="normal", validate=validate.OneOf([p.value for p in NeedPriority])
     )
@@ -153,7 +159,9 @@ class StatusNoteSchema(Schema):
     """POST /assets/{id}/repaired and /out-of-service: an optional note (and, putting it out of
     service while triaging a public report, that report's need id)."""
 
-    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
+    note = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=STATUS_NOTE_LENGTH)
+    )
     need_id = fields.Integer(allow_none=True, load_default=None)
 
 

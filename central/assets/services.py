@@ -14,6 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
 from central.assets.models import (
+    MAX_DIAMETER_MM,
+    MAX_MEASURE,
+    NEED_ADDRESS_LENGTH,
+    NEED_DESCRIPTION_LENGTH,
     Asset,
     AssetKind,
     AssetStatus,
@@ -25,8 +29,10 @@ from central.assets.models import (
     months_to_mask,
 )
 from central.assets.queries import kind_lookup, member_area
+from central.assets.schemas import AssetSchema
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
+from central.core.fields import load
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.reach import named_frameworks
@@ -45,6 +51,16 @@ ASSET_FIELDS = (
     "water_company",
     "diameter_mm",
     "measure",
+    "notes",
+)
+# What AssetSchema reads; the kind, the position, the diameter and the measure are read below.
+TEXT_FIELDS = (
+    "code",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "water_company",
     "notes",
 )
 # Compared by an import to tell changed from unchanged rows.
@@ -75,7 +91,7 @@ def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
     if (
         number is None
         or not number.is_finite()
-        or not 0 < number < importer.MAX_MEASURE
+        or not 0 < number < MAX_MEASURE
         or number != number.quantize(Decimal("0.01"))
     ):
         errors[name] = N_("Give a number above 0 and below 10,000,000, with at most two decimals.")
@@ -86,21 +102,8 @@ def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
 def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) -> dict[str, Any]:
     merged = {f: getattr(current, f) for f in ASSET_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in ASSET_FIELDS})
-    errors: dict[str, str] = {}
-    for name in ("code", "street", "house_number", "postcode", "municipality"):
-        merged[name] = _text(merged.get(name))
-    for name in ("water_company", "notes"):
-        merged[name] = _text(merged.get(name))
-    for name, message in (
-        ("code", N_("Enter the asset's code.")),
-        ("street", N_("Enter the street.")),
-        ("municipality", N_("Enter the municipality.")),
-    ):
-        if not merged[name]:
-            errors[name] = message
-    for name, limit in importer.MAX_LENGTH.items():
-        if merged.get(name) and len(merged[name]) > limit:
-            errors[name] = Message(N_("At most %(limit)d characters."), limit=limit)
+    loaded, errors = load(AssetSchema(only=TEXT_FIELDS), merged)
+    merged.update({name: loaded.get(name) for name in TEXT_FIELDS})
     if merged["postcode"] and not (
         merged["postcode"].isdigit()
         and len(merged["postcode"]) == 4
@@ -134,7 +137,7 @@ def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) 
         except (TypeError, ValueError):
             errors["diameter_mm"] = N_("The diameter is a whole number of millimetres.")
         else:
-            if not 0 < merged["diameter_mm"] <= importer.MAX_DIAMETER_MM:
+            if not 0 < merged["diameter_mm"] <= MAX_DIAMETER_MM:
                 errors["diameter_mm"] = N_("The diameter is between 1 and 2000 mm.")
     merged["measure"] = _measure(merged.get("measure"), "measure", errors)
     if not errors:
@@ -563,8 +566,10 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
     merged["description"] = _text(merged.get("description"))
     if not merged["description"]:
         errors["description"] = N_("Describe what is needed.")
-    elif len(merged["description"]) > 2000:
-        errors["description"] = N_("At most 2000 characters.")
+    elif len(merged["description"]) > NEED_DESCRIPTION_LENGTH:
+        errors["description"] = Message(
+            N_("At most %(limit)d characters."), limit=NEED_DESCRIPTION_LENGTH
+        )
     priority = merged.get("priority") or NeedPriority.NORMAL
     if priority not in set(NeedPriority):
         errors["priority"] = N_("Choose normal or urgent.")
@@ -600,8 +605,10 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
             merged["lat"], merged["lon"] = lat, lon
         if not merged["address"]:
             errors["address"] = N_("Give the address of the place.")
-        elif len(merged["address"]) > 300:
-            errors["address"] = N_("At most 300 characters.")
+        elif len(merged["address"]) > NEED_ADDRESS_LENGTH:
+            errors["address"] = Message(
+                N_("At most %(limit)d characters."), limit=NEED_ADDRESS_LENGTH
+            )
     lot_id, task_type = _check_lot_and_task_type(
         member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=False
     )

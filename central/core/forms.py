@@ -1,4 +1,5 @@
-"""Helpers that put a service's DomainError back onto a WTForms form."""
+"""Helpers of the pages' forms: WTForms' messages in plain words, a service's DomainError put
+back onto a form, and an amount as a reader types it (1.234,50) read for the input schemas."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 
@@ -120,3 +122,29 @@ def rule_errors(
     finally:
         # A mail the trial queued was rolled back with it: it is never sent.
         db.session.info[OUTBOX] = queued
+
+
+def amount_input(raw: Any, locale: str | None = None) -> str | None:
+    """An amount as typed, in Dutch (1.234,50) or English (1,234.50) notation, as a plain decimal
+    string for the service (which checks it). A lone separator followed by exactly three digits
+    groups thousands in the page's language (100.000 in Dutch, 100,000 in English); any other lone
+    separator is the decimal one, so 18.50 and 18,50 both mean eighteen and a half."""
+    if raw is None:
+        return None
+    text = str(raw).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
+    if not text:
+        return None
+    if locale is None:
+        locale = str(get_locale() or "nl")
+    group = "." if locale.startswith("nl") else ","
+    if "," in text and "." in text:
+        decimal_sign = "," if text.rfind(",") > text.rfind(".") else "."
+        grouping = "." if decimal_sign == "," else ","
+        return text.replace(grouping, "").replace(decimal_sign, ".")
+    for sign in (",", "."):
+        if sign in text:
+            head, _, tail = text.rpartition(sign)
+            if text.count(sign) > 1 or (sign == group and len(tail) == 3 and head.lstrip("-")):
+                return text.replace(sign, "")
+            return text.replace(sign, ".")
+    return text

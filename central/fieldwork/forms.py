@@ -18,6 +18,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from central.core.forms import CentralForm
+from central.fieldwork.models import (
+    MAX_DEFECT_CATEGORY,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_TARGET_GROUP_WORKERS,
+)
 
 RESULT_CHOICES = [
     ("ok", _l("OK")),
@@ -34,10 +40,10 @@ class TaskResultForm(CentralForm):
         choices=RESULT_CHOICES,
         validators=[DataRequired(_l("Choose a result"))],
     )
-    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=MAX_NOTES)])
     defect_category = StringField(
         _l("Kind of defect"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=MAX_DEFECT_CATEGORY)],
         description=_l("Only for a defect, e.g. lid, valve, signage."),
     )
     out_of_service = BooleanField(
@@ -99,7 +105,10 @@ class LabourForm(CentralForm):
     )
     workers = IntegerField(
         _l("Number of workers in the crew"),
-        validators=[Optional(), NumberRange(min=0, max=500, message=_l("Between 0 and 500"))],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_TARGET_GROUP_WORKERS, message=_l("Between 0 and 500")),
+        ],
         description=_l(
             "Everyone who worked on this round that day, no names. Empty: the target-group workers."
         ),
@@ -112,7 +121,10 @@ class LabourForm(CentralForm):
     )
     target_group_workers = IntegerField(
         _l("Number of target-group workers"),
-        validators=[Optional(), NumberRange(min=0, max=500, message=_l("Between 0 and 500"))],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_TARGET_GROUP_WORKERS, message=_l("Between 0 and 500")),
+        ],
         description=_l("How many people, no names."),
         render_kw={"inputmode": "numeric"},
     )
@@ -121,7 +133,7 @@ class LabourForm(CentralForm):
 class ContestForm(CentralForm):
     reason = TextAreaField(
         _l("Why do you contest this task?"),
-        validators=[DataRequired(_l("Enter a reason")), Length(max=2000)],
+        validators=[DataRequired(_l("Enter a reason")), Length(max=MAX_REASON)],
         description=_l("The provider sees this and redoes the task."),
     )
 

@@ -27,6 +27,12 @@ from central.core.types import UTCDateTime, utcnow
 from central.extensions import db
 
 DEFAULT_PHOTO_RETENTION_MONTHS = 24
+# Input limits of field work, declared once (services, schemas, forms): a result's note and
+# kind of defect, a contest's reason, and the workers of a round's labour.
+MAX_NOTES = 2000
+MAX_DEFECT_CATEGORY = 100
+MAX_REASON = 2000
+MAX_TARGET_GROUP_WORKERS = 500
 
 
 class TaskReport(db.Model):

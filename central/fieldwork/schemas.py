@@ -9,6 +9,7 @@ from flask import url_for
 from marshmallow import Schema, fields, post_dump, validate
 
 from central.fieldwork import photos, services
+from central.fieldwork.models import MAX_DEFECT_CATEGORY, MAX_NOTES, MAX_REASON
 from central.planning.models import TaskResult
 
 
@@ -16,9 +17,9 @@ class TaskResultSchema(Schema):
     """POST /tasks/{id}/result."""
 
     result = fields.String(required=True, validate=validate.OneOf([r.value for r in TaskResult]))
-    notes = fields.String(load_default="", validate=validate.Length(max=services.MAX_NOTES))
+    notes = fields.String(load_default="", validate=validate.Length(max=MAX_NOTES))
     defect_category = fields.String(
-        load_default="", validate=validate.Length(max=services.MAX_DEFECT_CATEGORY)
+        load_default="", validate=validate.Length(max=MAX_DEFECT_CATEGORY)
     )
     checklist = fields.Dict(
         keys=fields.String(),
@@ -35,7 +36,7 @@ class TaskResultSchema(Schema):
 class ContestSchema(Schema):
     """POST /tasks/{id}/contest."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=services.MAX_REASON))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON))
 
 
 class LabourDaySchema(Schema):

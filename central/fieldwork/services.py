@@ -23,10 +23,15 @@ from central.assets.models import Need, NeedSource, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
 from central.core.money import has_at_most_places
+from central.core.roles import Role
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
     DEFAULT_PHOTO_RETENTION_MONTHS,
+    MAX_DEFECT_CATEGORY,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_TARGET_GROUP_WORKERS,
     FieldworkSetting,
     LabourDay,
     LabourEntry,
@@ -47,11 +52,7 @@ from central.planning.queries import planned_again
 from central.planning.reach import works_on_round, works_on_task
 from central.planning.services import refresh_round_status
 
-MAX_NOTES = 2000
-MAX_DEFECT_CATEGORY = 100
-MAX_REASON = 2000
 MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
-MAX_TARGET_GROUP_WORKERS = 500
 HOURS_A_DAY = 24  # nobody works more in one day
 ENTRY_FIGURES = ("hours", "workers", "target_group_hours", "target_group_workers")
 LABOUR_DAYS_BACK = 366  # labour may be logged late, but not for work over a year ago
@@ -122,7 +123,7 @@ def _require_worker_of(task: Task, actor: Any) -> None:
 
 def _require_member_of(round_: Round, actor: Any) -> None:
     if (
-        getattr(actor, "role", None) not in ("member", "coordinator")
+        getattr(actor, "role", None) not in (Role.MEMBER, Role.COORDINATOR)
         or actor.organisation_id != round_.member_id
     ):
         raise Forbidden(N_("Only the member authority of this round can do this."))
@@ -784,7 +785,7 @@ def settings_for(framework_id: int) -> FieldworkSetting:
 def update_settings(framework: Any, values: dict[str, Any], *, actor: Any) -> FieldworkSetting:
     """The lead authority's coordinator sets whether photos keep their EXIF location and how
     many months (1–120) they are kept."""
-    if getattr(actor, "role", None) != "coordinator" or (
+    if getattr(actor, "role", None) != Role.COORDINATOR or (
         actor.organisation_id != framework.lead_organisation_id
     ):
         raise Forbidden(N_("Only a coordinator of the lead authority can change this."))

@@ -21,17 +21,20 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
 
 from central.core import audit, storage
 from central.core.clock import today
-from central.core.errors import N_, Conflict, Forbidden, Message, NotFound, ValidationError
+from central.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from central.core.fields import load, value_of
+from central.core.roles import Role
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import (
+    MAX_ACTIONS,
     ActionEvidence,
     ActionKind,
     ActionPlan,
@@ -44,13 +47,9 @@ from central.frameworks.models import (
     SocialClauseKind,
 )
 from central.frameworks.reach import leads_framework
-from central.frameworks.services import LAST_DATE
+from central.frameworks.schemas import REALISED, PlanActionSchema, RealisationSchema
 from central.frameworks.subcontracting import subcontractors_of
 
-MAX_ACTIONS = 50
-MAX_TARGET = Decimal("100000")
-MAX_DESCRIPTION = 2000
-MAX_NOTE = 2000
 HUNDRED = Decimal("100")
 TEN_THOUSAND = Decimal("10000")
 CENT = Decimal("0.01")
@@ -70,7 +69,7 @@ def quarter_label(year: int, quarter: int) -> str:
 
 
 def _require_main_contractor(award: Award, actor: Any) -> None:
-    if getattr(actor, "role", None) != "provider" or actor.organisation_id != award.provider_id:
+    if getattr(actor, "role", None) != Role.PROVIDER or actor.organisation_id != award.provider_id:
         raise Forbidden(N_("Only the provider of this award files and reports its action plan."))
 
 
@@ -85,70 +84,6 @@ def _require_not_ended(award: Award) -> None:
 
 
 # --- input ----------------------------------------------------------------------------------
-
-
-def _number(value: Any, name: str, errors: dict, *, whole: bool, positive: bool) -> Decimal | None:
-    if value is None or value == "":
-        errors[name] = N_("Enter a number.")
-        return None
-    if isinstance(value, bool | float):
-        errors[name] = N_("Give the number as a string or a whole number.")
-        return None
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        errors[name] = N_("Not a number.")
-        return None
-    if not number.is_finite():
-        errors[name] = N_("Not a number.")
-        return None
-    if number < 0 or (positive and number == 0):
-        errors[name] = N_("More than zero.") if positive else N_("Cannot be negative.")
-        return None
-    if number > MAX_TARGET:
-        errors[name] = Message(N_("At most %(maximum)s."), maximum=MAX_TARGET)
-        return None
-    if whole and number != number.to_integral_value():
-        errors[name] = N_("Persons are counted whole.")
-        return None
-    if number != number.quantize(CENT):
-        errors[name] = Message(N_("At most %(places)d decimals."), places=2)
-        return None
-    return number.quantize(CENT)
-
-
-def _text(value: Any, name: str, errors: dict, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[name] = N_("Enter text.")
-        return ""
-    if len(value.strip()) > limit:
-        errors[name] = Message(N_("At most %(limit)d characters."), limit=limit)
-        return ""
-    return value.strip()
-
-
-def _due_date(value: Any, name: str, errors: dict) -> date | None:
-    if value in (None, ""):
-        errors[name] = N_("Enter a due date.")
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            errors[name] = N_("Enter a date as YYYY-MM-DD.")
-            return None
-    if not isinstance(value, date):
-        errors[name] = N_("Enter a date.")
-        return None
-    if value < today():
-        errors[name] = N_("The due date cannot be in the past.")
-        return None
-    if value > LAST_DATE:
-        errors[name] = N_("Enter a date as YYYY-MM-DD.")
-        return None
-    return value
 
 
 def clean_actions(raw: Any) -> list[dict[str, Any]]:
@@ -170,25 +105,14 @@ def clean_actions(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             errors[f"actions.{n}"] = N_("An action is an object.")
             continue
-        kind = item.get("kind")
-        if kind not in set(ActionKind):
-            errors[prefix + "kind"] = N_(
-                "Choose work experience, hiring, training or subcontracting."
-            )
-        unit = item.get("unit")
-        if unit not in set(ActionUnit):
-            errors[prefix + "unit"] = N_("Choose persons or hours.")
-        target = _number(
-            item.get("target"),
-            prefix + "target",
-            errors,
-            whole=unit == ActionUnit.PERSONS,
-            positive=True,
-        )
-        due = _due_date(item.get("due_date"), prefix + "due_date", errors)
-        description = _text(
-            item.get("description"), prefix + "description", errors, MAX_DESCRIPTION
-        )
+        loaded, found = load(PlanActionSchema(), item)
+        errors.update({prefix + name: message for name, message in found.items()})
+        kind, unit, target = loaded.get("kind"), loaded.get("unit"), loaded.get("target")
+        due, description = loaded.get("due_date"), loaded.get("description", "")
+        if unit == ActionUnit.PERSONS and target is not None and not _whole(target):
+            errors[prefix + "target"] = N_("Persons are counted whole.")
+        if due is not None and due < today():
+            errors[prefix + "due_date"] = N_("The due date cannot be in the past.")
         cleaned.append(
             {
                 "kind": kind,
@@ -250,7 +174,11 @@ def approve_plan(plan: ActionPlan, *, actor: Any) -> ActionPlan:
     return plan
 
 
-def _whole(value: Any, name: str, errors: dict, message: str) -> int | None:
+def _whole(number: Decimal) -> bool:
+    return number == number.to_integral_value()
+
+
+def _whole_number(value: Any, name: str, errors: dict, message: str) -> int | None:
     if isinstance(value, bool) or value in (None, ""):
         errors[name] = message
         return None
@@ -262,8 +190,10 @@ def _whole(value: Any, name: str, errors: dict, message: str) -> int | None:
 
 
 def _quarter(values: dict[str, Any], errors: dict, plan: ActionPlan) -> tuple[int, int] | None:
-    year = _whole(values.get("year"), "year", errors, N_("Enter a year."))
-    quarter = _whole(values.get("quarter"), "quarter", errors, N_("Choose a quarter from 1 to 4."))
+    year = _whole_number(values.get("year"), "year", errors, N_("Enter a year."))
+    quarter = _whole_number(
+        values.get("quarter"), "quarter", errors, N_("Choose a quarter from 1 to 4.")
+    )
     if year is None or quarter is None:
         return None
     if not 1 <= quarter <= 4:
@@ -295,14 +225,12 @@ def report_realisation(
     plan = _action_for_report(action, actor)
     errors: dict[str, Any] = {}
     quarter = _quarter(values, errors, plan)
-    realised = _number(
-        values.get("realised"),
-        "realised",
-        errors,
-        whole=action.unit == ActionUnit.PERSONS,
-        positive=False,
-    )
-    note = _text(values.get("note"), "note", errors, MAX_NOTE)
+    realised = value_of(REALISED, values.get("realised"), "realised", errors)
+    loaded, found = load(RealisationSchema(only=("note",)), values)
+    errors.update(found)
+    note = loaded.get("note", "")
+    if action.unit == ActionUnit.PERSONS and realised is not None and not _whole(realised):
+        errors["realised"] = N_("Persons are counted whole.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     year, number = quarter
@@ -593,7 +521,7 @@ def alert_late_actions(session: Any, day: date) -> dict[str, Any]:
         award = plan.award
         framework = award.lot.framework
         people = recipients(framework.lead_organisation_id, ["coordinator"]) + recipients(
-            award.provider_id, ["provider"]
+            award.provider_id, [Role.PROVIDER]
         )
         for email, locale in people:
             with force_locale(locale):

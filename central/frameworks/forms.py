@@ -29,14 +29,21 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     StopValidation,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from central.core.forms import CentralForm
-from central.frameworks.services import MAX_TRAVEL_KMH, MINUTES_A_DAY
+from central.core.fields import LONG_TEXT
+from central.core.forms import CentralForm, amount_input
+from central.frameworks.models import (
+    CHECKLIST_KEY_LENGTH,
+    CHECKLIST_LABEL_LENGTH,
+    CODE_LENGTH,
+    ORDER_REFERENCE_LENGTH,
+    REFERENCE_LENGTH,
+    TITLE_LENGTH,
+)
 from central.labels import PROCEDURE_LABELS
 
 
@@ -55,32 +62,6 @@ class RequiredWhenSent:
             raise StopValidation(self.message)
 
 
-def amount_input(raw: Any, locale: str | None = None) -> str | None:
-    """An amount as typed, in Dutch (1.234,50) or English (1,234.50) notation, as a plain decimal
-    string for the service (which checks it). A lone separator followed by exactly three digits
-    groups thousands in the page's language (100.000 in Dutch, 100,000 in English); any other lone
-    separator is the decimal one, so 18.50 and 18,50 both mean eighteen and a half."""
-    if raw is None:
-        return None
-    text = str(raw).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
-    if not text:
-        return None
-    if locale is None:
-        locale = str(get_locale() or "nl")
-    group = "." if locale.startswith("nl") else ","
-    if "," in text and "." in text:
-        decimal_sign = "," if text.rfind(",") > text.rfind(".") else "."
-        grouping = "." if decimal_sign == "," else ","
-        return text.replace(grouping, "").replace(decimal_sign, ".")
-    for sign in (",", "."):
-        if sign in text:
-            head, _, tail = text.rpartition(sign)
-            if text.count(sign) > 1 or (sign == group and len(tail) == 3 and head.lstrip("-")):
-                return text.replace(sign, "")
-            return text.replace(sign, ".")
-    return text
-
-
 def _reading_bound(raw: str | None) -> str | None:
     """A checklist bound: a plain number, with a decimal comma or point."""
     text = (raw or "").strip().replace(",", ".")
@@ -92,7 +73,9 @@ class ChecklistItemForm(Form):
     between bounds; `key` keeps an existing item's identity (results refer to it)."""
 
     key = HiddenField()
-    check = StringField(_l("What is checked"), validators=[Optional(), Length(max=200)])
+    check = StringField(
+        _l("What is checked"), validators=[Optional(), Length(max=CHECKLIST_LABEL_LENGTH)]
+    )
     kind = SelectField(
         _l("Answer"),
         choices=[("pass_fail", _l("Pass or fail")), ("reading", _l("A reading (number)"))],
@@ -141,7 +124,7 @@ def checklist_items(rows: list[ChecklistItemForm]) -> list[dict[str, Any]]:
             continue
         key = row.key.data
         if not key:
-            key = code_from(label, keys, max_len=40)
+            key = code_from(label, keys, max_len=CHECKLIST_KEY_LENGTH)
             keys.add(key)
         reading = row.kind.data == "reading"
         item: dict[str, Any] = {
@@ -163,14 +146,15 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class FrameworkForm(CentralForm):
+    """Renders a framework; its values load through FrameworkSchema (in the service), which
+    decides what is required and how long a text may be."""
+
     reference = StringField(
         _l("Reference"),
-        validators=[DataRequired(_l("Enter the reference")), Length(max=50)],
+        render_kw={"required": True, "maxlength": REFERENCE_LENGTH},
         description=_l("The procurement reference, e.g. RSL-2025-BK-01."),
     )
-    title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Enter a title")), Length(max=200)]
-    )
+    title = StringField(_l("Title"), render_kw={"required": True, "maxlength": TITLE_LENGTH})
     reserved = BooleanField(
         _l("Reserved for the social economy (art. 15)"),
         description=_l("Only recognised social-economy providers can then be awarded."),
@@ -179,24 +163,21 @@ class FrameworkForm(CentralForm):
     end_date = DateField(_l("End date"), validators=[InputRequired(_l("Enter a date"))])
     term_justification = TextAreaField(
         _l("Justification of a term over 4 years"),
-        validators=[Optional(), Length(max=5000)],
+        render_kw={"maxlength": LONG_TEXT},
         description=_l("Only for an exceptional case (art. 43 § 1); leave empty otherwise."),
     )
     estimated_value = StringField(
-        _l("Estimated value (EUR, excl. VAT)"),
-        validators=[DataRequired(_l("Enter an amount"))],
+        _l("Estimated value (EUR, excl. VAT)"), render_kw={"required": True}
     )
     max_value = StringField(
         _l("Maximum value (EUR, excl. VAT)"),
-        validators=[DataRequired(_l("Enter an amount"))],
+        render_kw={"required": True},
         description=_l("No work is planned beyond this amount."),
     )
-    social_target_percent = StringField(
-        _l("Social-economy spend target (%)"), validators=[Optional()], default="0"
-    )
+    social_target_percent = StringField(_l("Social-economy spend target (%)"), default="0")
     revision_clause = TextAreaField(
         _l("Price revision clause"),
-        validators=[Optional(), Length(max=5000)],
+        render_kw={"maxlength": LONG_TEXT},
         description=_l(
             "As the procurement documents state it, e.g. an index formula; a price revision "
             "during the term applies only this clause."
@@ -261,16 +242,14 @@ class FrameworkForm(CentralForm):
 
 
 class LotForm(CentralForm):
-    number = IntegerField(
-        _l("Number"),
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=999)],
-    )
-    title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Enter a title")), Length(max=200)]
-    )
+    """Renders a lot; its values load through LotSchema (in the service), which decides the
+    limits. A setting the request leaves out keeps its value (as in the API)."""
+
+    number = IntegerField(_l("Number"), validators=[InputRequired(_l("Enter a number"))])
+    title = StringField(_l("Title"), render_kw={"required": True, "maxlength": TITLE_LENGTH})
     service_type = StringField(
         _l("Service type"),
-        validators=[DataRequired(_l("Enter a service type")), Length(max=50)],
+        render_kw={"required": True, "maxlength": CODE_LENGTH},
         description=_l(
             "In words or as a code, e.g. Green maintenance or hydrant_maintenance; kept as a code "
             "(green_maintenance)."
@@ -278,35 +257,28 @@ class LotForm(CentralForm):
     )
     reserved = BooleanField(_l("Reserved for the social economy (art. 15)"))
     max_value = StringField(
-        _l("Maximum value of this lot (EUR, excl. VAT)"),
-        validators=[Optional()],
-        description=_l("Optional."),
+        _l("Maximum value of this lot (EUR, excl. VAT)"), description=_l("Optional.")
     )
     max_tasks_per_round = IntegerField(
         _l("Tasks per round at most"),
         default=25,
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=500)],
+        validators=[InputRequired(_l("Enter a number"))],
         description=_l("One crew-day."),
     )
     planning_horizon_days = IntegerField(
         _l("Planning horizon (days)"),
         default=28,
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=366)],
+        validators=[InputRequired(_l("Enter a number"))],
     )
     urgent_days = IntegerField(
         _l("Urgent needs within (days)"),
         default=7,
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=0, max=366)],
+        validators=[InputRequired(_l("Enter a number"))],
     )
     crew_day_minutes = IntegerField(
         _l("Working time of a crew-day (minutes)"),
         default=450,
-        validators=[
-            RequiredWhenSent(_l("Enter a number")),
-            NumberRange(
-                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
-            ),
-        ],
+        validators=[RequiredWhenSent(_l("Enter a number"))],
         description=_l(
             "A round's time on site plus its travel time fits in this; 450 is 7 h 30 min."
         ),
@@ -314,10 +286,7 @@ class LotForm(CentralForm):
     travel_kmh = IntegerField(
         _l("Average travel speed (km/h)"),
         default=30,
-        validators=[
-            RequiredWhenSent(_l("Enter a number")),
-            NumberRange(min=1, max=MAX_TRAVEL_KMH, message=_l("Between %(min)s and %(max)s km/h.")),
-        ],
+        validators=[RequiredWhenSent(_l("Enter a number"))],
         description=_l("Travel time is the length of a round's route at this speed."),
     )
     # SPEC 7.3 (Ghent): the lot's social clause, fixed once the framework is active.
@@ -332,7 +301,6 @@ class LotForm(CentralForm):
     )
     social_clause_target = StringField(
         _l("Target of the social clause"),
-        validators=[Optional()],
         description=_l(
             "A percent of the lot's accepted value (e.g. 15), or target-group hours per "
             "EUR 10,000 of accepted value (e.g. 40)."
@@ -366,15 +334,18 @@ EMPTY_CHECKLIST_ROWS = 3  # empty rows under the checklist's items, for new ones
 
 
 class TaskTypeForm(CentralForm):
+    """Renders a task type; its values load through TaskTypeSchema (in the service), its
+    checklist's rows are checked here, row by row."""
+
     code = StringField(
         _l("Code"),
-        validators=[Optional(), Length(max=50)],
+        render_kw={"maxlength": CODE_LENGTH},
         description=_l(
             "Leave empty to make it from the name. Letters, digits, - and _, in any case "
             "(kept in lower case), e.g. hydrant_inspection."
         ),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name")), Length(max=200)])
+    name = StringField(_l("Name"), render_kw={"required": True, "maxlength": TITLE_LENGTH})
     items = FieldList(FormField(ChecklistItemForm), min_entries=EMPTY_CHECKLIST_ROWS)
     follow_up = SelectField(
         _l("Follow-up task type for a defect"),
@@ -385,12 +356,7 @@ class TaskTypeForm(CentralForm):
     service_minutes = IntegerField(
         _l("Time on site per task (minutes)"),
         default=15,
-        validators=[
-            RequiredWhenSent(_l("Enter a number")),
-            NumberRange(
-                min=1, max=MINUTES_A_DAY, message=_l("Between %(min)s and %(max)s minutes.")
-            ),
-        ],
+        validators=[RequiredWhenSent(_l("Enter a number"))],
         description=_l(
             "With the travel time, this decides how many tasks fit in a crew-day of the lot."
         ),
@@ -467,10 +433,8 @@ class PriceForm(CentralForm):
             ("hour", _l("hour")),
         ],
     )
-    unit_price = StringField(
-        _l("Unit price (EUR, excl. VAT)"), validators=[DataRequired(_l("Enter an amount"))]
-    )
-    vat_rate = StringField(_l("VAT rate (%)"), default="21", validators=[Optional()])
+    unit_price = StringField(_l("Unit price (EUR, excl. VAT)"), render_kw={"required": True})
+    vat_rate = StringField(_l("VAT rate (%)"), default="21")
     valid_from = DateField(
         _l("Valid from"),
         validators=[InputRequired(_l("Enter a date"))],
@@ -507,12 +471,11 @@ class AwardForm(CentralForm):
     provider_id = SelectField(_l("Provider"), choices=[], coerce=int, validate_choice=False)
     rank = IntegerField(
         _l("Rank"),
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=99)],
+        validators=[InputRequired(_l("Enter a number"))],
         description=_l("1 gets the work first."),
     )
     weekly_capacity = IntegerField(
-        _l("Capacity (tasks a week)"),
-        validators=[InputRequired(_l("Enter a number")), NumberRange(min=1, max=100000)],
+        _l("Capacity (tasks a week)"), validators=[InputRequired(_l("Enter a number"))]
     )
 
     def values(self) -> dict[str, Any]:
@@ -531,15 +494,13 @@ class AccessionForm(CentralForm):
     lot_ids = MultiCheckboxField(_l("Lots"), choices=[], coerce=int)
     order_reference = StringField(
         _l("Order reference or budget key"),
-        validators=[DataRequired(_l("Enter your order reference")), Length(max=100)],
+        render_kw={"required": True, "maxlength": ORDER_REFERENCE_LENGTH},
         description=_l("Printed on your statements."),
     )
 
 
 class ReasonForm(CentralForm):
-    reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(_l("Enter the reason")), Length(max=5000)]
-    )
+    reason = TextAreaField(_l("Reason"), render_kw={"required": True, "maxlength": LONG_TEXT})
 
 
 class ConfirmForm(CentralForm):
@@ -561,12 +522,11 @@ class ChangeForm(CentralForm):
         description=_l("A lot's maximum is raised too; none: the framework as a whole."),
     )
     description = TextAreaField(
-        _l("Description"),
-        validators=[DataRequired(_l("Describe the change")), Length(max=5000)],
+        _l("Description"), render_kw={"required": True, "maxlength": LONG_TEXT}
     )
     justification = TextAreaField(
         _l("Justification"),
-        validators=[Length(max=5000)],
+        render_kw={"maxlength": LONG_TEXT},
         description=_l("Required for additional services and unforeseen circumstances."),
     )
     value = StringField(

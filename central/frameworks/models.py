@@ -32,6 +32,25 @@ from central.organisations.queries import register_identity_use
 
 # Art. 43 § 1 of the Act of 17 June 2016: a framework runs at most four years.
 MAX_TERM_YEARS = 4
+# Lengths of the text columns, declared once: the columns, the input schemas and the forms'
+# maxlength use these.
+REFERENCE_LENGTH = 50
+TITLE_LENGTH = 200
+CODE_LENGTH = 50
+ORDER_REFERENCE_LENGTH = 100
+# SPEC 7.2: the procedure on record lists at most this many CPV codes and notices.
+MAX_CPV_CODES = 20
+MAX_NOTICES = 10
+MAX_LOT_NUMBER = 999
+MAX_TASKS_PER_ROUND = 500  # one crew-day
+MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
+MAX_TRAVEL_KMH = 200
+# A task type's checklist (SPEC 7.4): at most this many items, keys and labels this long.
+MAX_CHECKLIST_ITEMS = 50
+CHECKLIST_KEY_LENGTH = 40
+CHECKLIST_LABEL_LENGTH = 200
+MAX_RANK = 99  # of an award in its lot
+MAX_WEEKLY_CAPACITY = 100000  # tasks a week
 
 
 def add_years(day: date, years: int) -> date:
@@ -149,8 +168,8 @@ class Framework(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The public procurement reference, e.g. RSL-2025-BK-01; one framework per reference.
-    reference: Mapped[str] = mapped_column(String(50), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(REFERENCE_LENGTH), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     lead_organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
@@ -340,8 +359,8 @@ class TaskType(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(50))
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    name: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     # [{"key", "label", "kind": "pass_fail"|"reading", "min", "max"}]; checked by the service.
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     follow_up_task_type_id: Mapped[int | None] = mapped_column(
@@ -481,6 +500,14 @@ class SocialClauseKind(enum.StrEnum):
     TARGET_GROUP_HOURS = "target_group_hours"
 
 
+# SPEC 7.3: the most a clause may ask: every euro through subcontractors, or target-group hours
+# per EUR 10,000 of accepted value (a full-time year is about 1,600 hours).
+MAX_CLAUSE_TARGET = {
+    SocialClauseKind.SUBCONTRACTING_SHARE: Decimal("100"),
+    SocialClauseKind.TARGET_GROUP_HOURS: Decimal("10000"),
+}
+
+
 class AwardSubcontractor(db.Model):
     """A social-economy subcontractor of an award (SPEC 7.3, Ghent): its crews (provider users of
     the subcontractor) see and record the tasks of its task types on the main contractor's
@@ -569,7 +596,7 @@ class Accession(db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     # The member's order or budget key, printed on its statements.
-    order_reference: Mapped[str] = mapped_column(String(100))
+    order_reference: Mapped[str] = mapped_column(String(ORDER_REFERENCE_LENGTH))
     status: Mapped[str] = mapped_column(
         enum_column_type(AccessionStatus), default=AccessionStatus.REQUESTED, index=True
     )
@@ -821,6 +848,14 @@ class ActionPlan(db.Model):
     actions: Mapped[list[PlanAction]] = relationship(
         back_populates="plan", order_by="PlanAction.id", cascade="all, delete-orphan"
     )
+
+
+# An action plan's input limits (SPEC 7.3): at most this many actions, a target of at most this
+# many persons or hours, and texts of at most this length.
+MAX_ACTIONS = 50
+MAX_TARGET = Decimal("100000")
+MAX_DESCRIPTION = 2000
+MAX_NOTE = 2000
 
 
 class PlanAction(db.Model):

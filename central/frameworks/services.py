@@ -24,14 +24,20 @@ from sqlalchemy.exc import IntegrityError
 from central.core import audit
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Forbidden, Message, ValidationError
+from central.core.fields import load
 from central.core.formatting import format_day
 from central.core.money import CENT
+from central.core.roles import Role
 from central.core.types import utcnow
-from central.core.validators import has_control_characters
 from central.extensions import db
-from central.frameworks import cpv, notifications
+from central.frameworks import notifications
 from central.frameworks.models import (
+    CHECKLIST_KEY_LENGTH,
+    CHECKLIST_LABEL_LENGTH,
+    CODE_LENGTH,
     COVERING_ACCESSION_STATUSES,
+    MAX_CHECKLIST_ITEMS,
+    MAX_CLAUSE_TARGET,
     MAX_TERM_YEARS,
     PUBLISHED_PROCEDURES,
     Accession,
@@ -47,25 +53,28 @@ from central.frameworks.models import (
     FrameworkStatus,
     Lot,
     PriceLine,
-    PriceUnit,
     ProcedureKind,
-    SocialClauseKind,
     TaskType,
     add_years,
 )
 from central.frameworks.queries import Amounts, FrameworkAmounts, committed_amounts
 from central.frameworks.reach import leads_framework
+from central.frameworks.schemas import (
+    AccessionSchema,
+    AwardSchema,
+    ChangeSchema,
+    FrameworkSchema,
+    LotSchema,
+    PriceSchema,
+    ReasonSchema,
+    SocialClauseSchema,
+    TaskTypeSchema,
+)
 from central.organisations.models import Organisation, OrganisationKind
 
-# Numeric(12, 2) holds at most this; a larger amount is refused as input, not by the database.
-MAX_AMOUNT = Decimal("9999999999.99")
-# Dates a framework may use: wide enough for any real contract, narrow enough for date arithmetic.
-FIRST_DATE = date(2000, 1, 1)
-LAST_DATE = date(2199, 12, 31)
 THRESHOLDS = (80, 90, 100)
-CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
-MAX_CHECKLIST_ITEMS = 50
+CODE_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{CODE_LENGTH - 1}}}$")
+KEY_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_]{{0,{CHECKLIST_KEY_LENGTH - 1}}}$")
 
 FRAMEWORK_FIELDS = (
     "reference",
@@ -89,8 +98,6 @@ FRAMEWORK_FIELDS = (
 PROCEDURE_FIELDS = frozenset(
     {"procedure", "cpv_codes", "notice_references", "award_decision_date", "standstill_end"}
 )
-MAX_CPV_CODES = 20
-MAX_NOTICES = 10
 # An EU notice in the Official Journal's S series: "2026/S 012-034567" (TED before eForms) or
 # the eForms publication number "123456-2026".
 EU_NOTICE_PATTERN = re.compile(r"\b(?:\d{4}/S \d{1,3}-\d{6}|\d{5,8}-\d{4})\b")
@@ -110,8 +117,18 @@ LOT_FIELDS = (
     "travel_kmh",
     "social_clause",
 )
-MINUTES_A_DAY = 1440  # a crew-day or a task's service time is at most a day (§7.5)
-MAX_TRAVEL_KMH = 200
+# What the services load through TaskTypeSchema and PriceSchema; the checklist, a follow-up and a
+# change are checked by their own functions below.
+TASK_TYPE_INPUT = ("code", "name", "service_minutes")
+PRICE_INPUT = (
+    "task_type",
+    "unit",
+    "provider_id",
+    "unit_price",
+    "vat_rate",
+    "valid_from",
+    "as_tendered",
+)
 # A running lot keeps its contractual terms; its planning settings stay the coordinator's.
 RUNNING_LOT_FIELDS = frozenset(
     {
@@ -148,116 +165,16 @@ def _require_draft(framework: Framework, message: str) -> None:
         raise Conflict(message, fields={"status": framework.status})
 
 
-def _text(
-    values: dict[str, Any],
-    name: str,
-    errors: dict,
-    *,
-    required: bool,
-    max_len: int,
-    one_line: bool = False,
-):
-    raw = values.get(name)
-    value = raw.strip() if isinstance(raw, str) else raw
-    if value in (None, ""):
-        if required:
-            errors[name] = N_("Enter a value.")
-        return None
-    if not isinstance(value, str):
-        errors[name] = N_("Enter text.")
-        return None
-    if len(value) > max_len:
-        errors[name] = Message(N_("At most %(limit)d characters."), limit=max_len)
-        return None
-    if one_line and has_control_characters(value):
-        errors[name] = N_("Use no line breaks or control characters.")
-        return None
-    return value
-
-
-def _amount(
-    value: Any, name: str, errors: dict, *, required: bool, places: int = 2, maximum=MAX_AMOUNT
-) -> Decimal | None:
-    """A non-negative exact decimal with at most `places` decimals; floats are refused."""
-    if value is None or value == "":
-        if required:
-            errors[name] = N_("Enter an amount.")
-        return None
-    if isinstance(value, float | bool):
-        errors[name] = N_("Give the amount as a string or a whole number.")
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors[name] = N_("Not an amount.")
-        return None
-    if not amount.is_finite():
-        errors[name] = N_("Not an amount.")
-        return None
-    if amount < 0:
-        errors[name] = N_("Cannot be negative.")
-        return None
-    if amount > maximum:
-        errors[name] = Message(N_("At most %(maximum)s."), maximum=maximum)
-        return None
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        errors[name] = Message(N_("At most %(places)d decimals."), places=places)
-        return None
-    return amount.quantize(Decimal(1).scaleb(-places))
-
-
-def _int(value: Any, name: str, errors: dict, *, minimum: int, maximum: int, required=True):
-    if value is None or value == "":
-        if required:
-            errors[name] = N_("Enter a whole number.")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        errors[name] = N_("Enter a whole number.")
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        errors[name] = N_("Enter a whole number.")
-        return None
-    if not minimum <= number <= maximum:
-        errors[name] = Message(
-            N_("Between %(minimum)d and %(maximum)d."), minimum=minimum, maximum=maximum
-        )
-        return None
-    return number
-
-
-def _date(value: Any, name: str, errors: dict, *, required: bool = True) -> date | None:
-    if value is None or value == "":
-        if required:
-            errors[name] = N_("Enter a date.")
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            errors[name] = N_("Enter a date as YYYY-MM-DD.")
-            return None
-    if not isinstance(value, date):
-        errors[name] = N_("Enter a date.")
-        return None
-    if not FIRST_DATE <= value <= LAST_DATE:
-        errors[name] = Message(
-            N_("Between %(minimum)d and %(maximum)d."),
-            minimum=FIRST_DATE.year,
-            maximum=LAST_DATE.year,
-        )
-        return None
-    return value
-
-
-def _bool(value: Any) -> bool:
-    return bool(value) if not isinstance(value, str) else value.lower() in {"1", "true", "on", "y"}
-
-
 def _raise(errors: dict[str, str]) -> None:
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
+
+
+def _reason(reason: Any) -> str:
+    """A reason as ReasonSchema takes it (required, a long text)."""
+    loaded, errors = load(ReasonSchema(), {"reason": reason})
+    _raise(errors)
+    return loaded["reason"]
 
 
 def _flush_unique(conflict_message: str, field: str) -> None:
@@ -304,41 +221,15 @@ def check_values(estimated: Decimal, maximum: Decimal) -> None:
 
 
 def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[str, Any]:
+    """The framework's values (over those on record) loaded through its schema, and the rules
+    checked on those that loaded: every error at once (§7.6)."""
     merged = {f: getattr(current, f) for f in FRAMEWORK_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in FRAMEWORK_FIELDS})
-    errors: dict[str, str] = {}
-    cleaned: dict[str, Any] = {
-        # A reference names download files and goes into headers: one line of printable text.
-        "reference": _text(merged, "reference", errors, required=True, max_len=50, one_line=True),
-        "title": _text(merged, "title", errors, required=True, max_len=200),
-        "reserved": _bool(merged.get("reserved", False)),
-        "start_date": _date(merged.get("start_date"), "start_date", errors),
-        "end_date": _date(merged.get("end_date"), "end_date", errors),
-        "term_justification": _text(
-            merged, "term_justification", errors, required=False, max_len=5000
-        ),
-        "estimated_value": _amount(
-            merged.get("estimated_value"), "estimated_value", errors, required=True
-        ),
-        "max_value": _amount(merged.get("max_value"), "max_value", errors, required=True),
-        "social_target_percent": _amount(
-            merged.get("social_target_percent") or "0",
-            "social_target_percent",
-            errors,
-            required=False,
-            maximum=Decimal(100),
-        ),
-        "revision_clause": _text(merged, "revision_clause", errors, required=False, max_len=5000),
-        "procedure": _procedure(merged.get("procedure"), errors),
-        "cpv_codes": _cpv_codes(merged.get("cpv_codes"), errors),
-        "notice_references": _notice_references(merged.get("notice_references"), errors),
-        "award_decision_date": _date(
-            merged.get("award_decision_date"), "award_decision_date", errors, required=False
-        ),
-        "standstill_end": _date(
-            merged.get("standstill_end"), "standstill_end", errors, required=False
-        ),
-    }
+    loaded, errors = load(FrameworkSchema(), merged)
+    cleaned = {name: loaded.get(name) for name in FRAMEWORK_FIELDS}
+    cleaned["reserved"] = bool(cleaned["reserved"])
+    for name in ("cpv_codes", "notice_references"):
+        cleaned[name] = cleaned[name] or []
     decided, standstill = cleaned["award_decision_date"], cleaned["standstill_end"]
     if decided is not None and standstill is not None and standstill < decided:
         errors["standstill_end"] = N_("Not before the award decision date.")
@@ -347,73 +238,6 @@ def _clean_framework(values: dict[str, Any], current: Framework | None) -> dict[
         _framework_rule_errors(cleaned, current, errors, [])
     _raise(errors)
     return cleaned
-
-
-def _procedure(value: Any, errors: dict) -> str | None:
-    if value in (None, ""):
-        return None
-    if value not in {kind.value for kind in ProcedureKind}:
-        errors["procedure"] = N_("Choose one of the procedures of the law.")
-        return None
-    return str(value)
-
-
-def _listed_texts(value: Any, name: str, errors: dict, *, limit: int, max_len: int) -> list[str]:
-    """A list of one-line texts, without empty ones; each given once."""
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        errors[name] = N_("Give a list of texts.")
-        return []
-    texts = [v.strip() for v in value if v.strip()]
-    if len(texts) > limit:
-        errors[name] = Message(N_("At most %(limit)d."), limit=limit)
-    elif any(len(t) > max_len for t in texts):
-        errors[name] = Message(N_("At most %(limit)d characters each."), limit=max_len)
-    elif any(has_control_characters(t) for t in texts):
-        errors[name] = N_("Use no line breaks or control characters.")
-    elif len(set(texts)) < len(texts):
-        errors[name] = N_("Each one only once.")
-    return texts
-
-
-def _cpv_codes(value: Any, errors: dict) -> list[str]:
-    """CPV 2008 codes, the main object first: each written dddddddd-d and in the official list
-    (Regulation (EC) 213/2008)."""
-    codes = _listed_texts(value, "cpv_codes", errors, limit=MAX_CPV_CODES, max_len=10)
-    if "cpv_codes" in errors:
-        return codes
-    malformed = [c for c in codes if not cpv.is_well_formed(c)]
-    unknown = [c for c in codes if cpv.is_well_formed(c) and not cpv.is_known(c)]
-    if malformed and unknown:
-        errors["cpv_codes"] = Message(
-            N_(
-                "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): "
-                "%(codes)s. Not in the CPV 2008 list: %(unknown)s."
-            ),
-            codes=", ".join(malformed),
-            unknown=", ".join(unknown),
-        )
-    elif malformed:
-        errors["cpv_codes"] = Message(
-            N_(
-                "Not a CPV code (8 digits, a dash and the check digit, e.g. 50413200-5): %(codes)s."
-            ),
-            codes=", ".join(malformed),
-        )
-    elif unknown:
-        errors["cpv_codes"] = Message(
-            N_(
-                "Not in the CPV 2008 list (Regulation (EC) 213/2008): %(codes)s. Check the "
-                "digits and the check digit."
-            ),
-            codes=", ".join(unknown),
-        )
-    return codes
-
-
-def _notice_references(value: Any, errors: dict) -> list[str]:
-    return _listed_texts(value, "notice_references", errors, limit=MAX_NOTICES, max_len=100)
 
 
 def _check_framework_rules(cleaned: dict[str, Any], current: Framework | None) -> None:
@@ -456,7 +280,7 @@ def _framework_rule_errors(
 
 def create_framework(values: dict[str, Any], *, actor: Any) -> Framework:
     """A coordinator creates a draft framework led by its own authority."""
-    if getattr(actor, "role", None) != "coordinator" or actor.organisation_id is None:
+    if getattr(actor, "role", None) != Role.COORDINATOR or actor.organisation_id is None:
         raise Forbidden(N_("Only a coordinator can create a framework."))
     cleaned = _clean_framework(values, None)
     _check_framework_rules(cleaned, None)
@@ -642,9 +466,7 @@ def activate_framework(framework: Framework, *, actor: Any) -> Framework:
 def terminate_framework(framework: Framework, reason: str | None, *, actor: Any) -> Framework:
     """End a running framework early, with a reason; planned work may still be completed."""
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    cleaned = _text({"reason": reason}, "reason", errors, required=True, max_len=5000)
-    _raise(errors)
+    cleaned = _reason(reason)
     if not framework.is_running:
         raise Conflict(
             N_("Only an active or exhausted framework can be terminated."),
@@ -749,50 +571,16 @@ def is_beneficiary(framework: Framework, organisation_id: int | None) -> bool:
 
 
 def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None) -> dict:
-    merged: dict[str, Any] = (
-        {f: getattr(current, f) for f in LOT_FIELDS}
-        if current
-        else {
-            "max_tasks_per_round": 25,
-            "planning_horizon_days": 28,
-            "urgent_days": 7,
-            "crew_day_minutes": 450,
-            "travel_kmh": 30,
-        }
-    )
+    """The lot's values (over those on record) loaded through its schema, and its rules: a
+    maximum within the framework's, a number of its own, a social clause's target (SPEC 7.3)."""
+    merged = {f: getattr(current, f) for f in LOT_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in LOT_FIELDS})
-    errors: dict[str, str] = {}
-    cleaned = {
-        "number": _int(merged.get("number"), "number", errors, minimum=1, maximum=999),
-        "title": _text(merged, "title", errors, required=True, max_len=200),
-        "service_type": _text(merged, "service_type", errors, required=True, max_len=50),
-        "reserved": _bool(merged.get("reserved", False)),
-        "max_value": _amount(merged.get("max_value"), "max_value", errors, required=False),
-        "max_tasks_per_round": _int(
-            merged.get("max_tasks_per_round"), "max_tasks_per_round", errors, minimum=1, maximum=500
-        ),
-        "planning_horizon_days": _int(
-            merged.get("planning_horizon_days"),
-            "planning_horizon_days",
-            errors,
-            minimum=1,
-            maximum=366,
-        ),
-        "urgent_days": _int(
-            merged.get("urgent_days"), "urgent_days", errors, minimum=0, maximum=366
-        ),
-        "crew_day_minutes": _int(
-            merged.get("crew_day_minutes"),
-            "crew_day_minutes",
-            errors,
-            minimum=1,
-            maximum=MINUTES_A_DAY,
-        ),
-        "travel_kmh": _int(
-            merged.get("travel_kmh"), "travel_kmh", errors, minimum=1, maximum=MAX_TRAVEL_KMH
-        ),
-    }
-    cleaned["social_clause_kind"], cleaned["social_clause_target"] = _clean_social_clause(
+    loaded, errors = load(LotSchema(), merged)
+    if "social_clause_kind" in errors or "social_clause_target" in errors:
+        errors.pop("social_clause", None)  # the page shows the clause as these two fields
+    cleaned = {name: loaded.get(name) for name in LOT_FIELDS if name != "social_clause"}
+    cleaned["reserved"] = bool(cleaned["reserved"])
+    cleaned["social_clause_kind"], cleaned["social_clause_target"] = _social_clause(
         merged.get("social_clause"), errors
     )
     if cleaned["service_type"]:
@@ -815,44 +603,22 @@ def _clean_lot(values: dict[str, Any], framework: Framework, current: Lot | None
     return cleaned
 
 
-# SPEC 7.3: the most a clause may ask: every euro through subcontractors, or target-group hours
-# per EUR 10,000 of accepted value (a full-time year is about 1,600 hours).
-MAX_CLAUSE_TARGET = {
-    SocialClauseKind.SUBCONTRACTING_SHARE: Decimal("100"),
-    SocialClauseKind.TARGET_GROUP_HOURS: Decimal("10000"),
-}
-
-
-def _clean_social_clause(value: Any, errors: dict) -> tuple[str | None, Decimal | None]:
-    """A lot's social clause (SPEC 7.3): None, or `{kind, target}` with kind
-    `subcontracting_share` (target: percent of the lot's accepted value, more than 0 and at
-    most 100) or `target_group_hours` (target: target-group hours per EUR 10,000, more than 0).
-    Every error at once, under `social_clause_kind` and `social_clause_target`."""
-    if value is None or value == {} or value == "":
+def _social_clause(clause: Any, errors: dict) -> tuple[str | None, Decimal | None]:
+    """A lot's social clause (SPEC 7.3): none, or a kind and a target above zero, at most 100
+    for a subcontracting share (a percent of the lot's accepted value). The target's rules are
+    checked when it is readable, whatever the kind (every error at once)."""
+    if not isinstance(clause, dict) or not clause:
         return None, None
-    if not isinstance(value, dict):
-        errors["social_clause"] = N_("Give the social clause as a kind and a target, or none.")
-        return None, None
-    kind = value.get("kind")
-    if kind in (None, ""):
-        errors["social_clause_kind"] = N_("Choose the kind of social clause.")
-        kind = None
-    elif kind not in set(SocialClauseKind):
-        errors["social_clause_kind"] = N_(
-            "Choose subcontracting share or target-group hours per EUR 10,000."
-        )
-        kind = None
-    target = _amount(
-        value.get("target"),
-        "social_clause_target",
-        errors,
-        required=True,
-        maximum=MAX_CLAUSE_TARGET.get(kind, Decimal("10000")),
-    )
-    if target is not None and target <= 0:
-        errors["social_clause_target"] = N_("More than zero.")
-        target = None
-    if kind is None or target is None:
+    loaded, _errors = load(SocialClauseSchema(), clause)
+    kind, target = loaded.get("kind"), loaded.get("target")
+    if target is not None and "social_clause_target" not in errors:
+        if kind is not None and target > MAX_CLAUSE_TARGET[kind]:
+            errors["social_clause_target"] = Message(
+                N_("At most %(maximum)s."), maximum=MAX_CLAUSE_TARGET[kind]
+            )
+        elif target <= 0:
+            errors["social_clause_target"] = N_("More than zero.")
+    if kind is None or target is None or "social_clause_target" in errors:
         return None, None
     return kind, target
 
@@ -961,7 +727,7 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         elif key in seen:
             errors["key"] = Message(N_("the key %(key)s is used twice"), key=key)
         label = item.get("label")
-        if not isinstance(label, str) or not label.strip() or len(label) > 200:
+        if not isinstance(label, str) or not label.strip() or len(label) > CHECKLIST_LABEL_LENGTH:
             errors["label"] = N_("a label of at most 200 characters")
         kind = item.get("kind")
         if kind not in set(ChecklistKind):
@@ -1021,7 +787,7 @@ def _follow_up(framework: Framework, follow_up: Any, current: TaskType | None) -
     return target
 
 
-def code_from(name: str, taken: set[str] = frozenset(), *, max_len: int = 50) -> str:
+def code_from(name: str, taken: set[str] = frozenset(), *, max_len: int = CODE_LENGTH) -> str:
     """A code made from a name: lower-case ASCII letters and digits joined by `_` ("Deksel en
     kader" → deksel_en_kader, "Één" → een), unique against `taken` by a suffix (_2, _3...)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
@@ -1038,24 +804,19 @@ def create_task_type(lot: Lot, values: dict[str, Any], *, actor: Any) -> TaskTyp
     """Add a task type (code unique in the lot, checklist, optional follow-up) to a lot."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    name = _text(values, "name", errors, required=True, max_len=200)
-    if values.get("code") in (None, "") and name:
-        # §7.6: a code left empty is made from the name (unique in the lot).
+    # §7.6: a code left empty is made from the name (unique in the lot).
+    given = {k: v for k, v in values.items() if not (k == "code" and v in (None, ""))}
+    loaded, errors = load(TaskTypeSchema(only=TASK_TYPE_INPUT), given, partial=("code",))
+    name, code = loaded.get("name"), loaded.get("code")
+    if "code" not in given and name:
         taken = set(db.session.scalars(select(TaskType.code).where(TaskType.lot_id == lot.id)))
-        code: str | None = code_from(name, taken)
-    else:
-        code = _text(values, "code", errors, required=True, max_len=50)
-        code = code.lower() if code else code  # accepted in any case, kept lower-case
-    if code is not None and not CODE_PATTERN.match(code):
+        code = code_from(name, taken)
+    elif "code" not in given:
+        errors.setdefault("code", N_("Enter a value."))
+    code = code.lower() if code else code  # accepted in any case, kept lower-case
+    if code and "code" not in errors and not CODE_PATTERN.match(code):
         errors["code"] = N_("Letters, digits, - and _ only.")
-    service_minutes = _int(
-        values.get("service_minutes", 15),
-        "service_minutes",
-        errors,
-        minimum=1,
-        maximum=MINUTES_A_DAY,
-    )
+    service_minutes = loaded.get("service_minutes")
     _raise(errors)
     checklist = clean_checklist(values.get("checklist"))
     follow_up = _follow_up(framework, values.get("follow_up"), None)
@@ -1108,20 +869,16 @@ def update_task_type(task_type: TaskType, values: dict[str, Any], *, actor: Any)
             fields={"code": N_("Fixed.")},
         )
     changed: list[str] = []
-    if "name" in values:
-        name = _text(values, "name", errors, required=True, max_len=200)
-        _raise(errors)
-        if name != task_type.name:
-            task_type.name = name
-            changed.append("name")
-    if "service_minutes" in values:
-        minutes = _int(
-            values["service_minutes"], "service_minutes", errors, minimum=1, maximum=MINUTES_A_DAY
-        )
-        _raise(errors)
-        if minutes != task_type.service_minutes:
-            task_type.service_minutes = minutes
-            changed.append("service_minutes")
+    loaded, errors = load(
+        TaskTypeSchema(only=("name", "service_minutes")),
+        {k: values[k] for k in ("name", "service_minutes") if k in values},
+        partial=True,
+    )
+    _raise(errors)
+    for key in ("name", "service_minutes"):
+        if key in loaded and loaded[key] != getattr(task_type, key):
+            setattr(task_type, key, loaded[key])
+            changed.append(key)
     if "checklist" in values:
         checklist = clean_checklist(values["checklist"])
         if checklist != task_type.checklist:
@@ -1150,26 +907,10 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
     it is that provider's own price, overriding the common line for it (SPEC 7.2)."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    code = _text(values, "task_type", errors, required=True, max_len=50)
-    unit = values.get("unit") or PriceUnit.PIECE
-    if unit not in set(PriceUnit):
-        errors["unit"] = N_("One of piece, m, m2, hour.")
-    unit_price = _amount(values.get("unit_price"), "unit_price", errors, required=True)
-    vat_raw = values.get("vat_rate")
-    vat_rate = _amount(
-        "21.00" if vat_raw in (None, "") else vat_raw,
-        "vat_rate",
-        errors,
-        required=True,
-        maximum=Decimal(100),
-    )
-    valid_from = _date(values.get("valid_from") or today(), "valid_from", errors)
-    provider_id = None
-    if values.get("provider_id") not in (None, ""):
-        provider_id = _int(
-            values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31 - 1
-        )
+    loaded, errors = load(PriceSchema(only=PRICE_INPUT), values)
+    code, unit = loaded.get("task_type"), loaded.get("unit")
+    unit_price, vat_rate = loaded.get("unit_price"), loaded.get("vat_rate")
+    valid_from, provider_id = loaded.get("valid_from"), loaded.get("provider_id")
     _raise(errors)
     if provider_id is not None and not db.session.scalar(
         select(Award.id).where(Award.lot_id == lot.id, Award.provider_id == provider_id)
@@ -1187,7 +928,7 @@ def add_price_line(lot: Lot, values: dict[str, Any], *, actor: Any) -> PriceLine
             fields={"task_type": N_("Unknown code.")},
         )
     _require_not_ended(framework)
-    as_tendered = _bool(values.get("as_tendered", False))
+    as_tendered = loaded["as_tendered"]
     change = None
     if as_tendered:
         valid_from = framework.start_date
@@ -1327,20 +1068,6 @@ def _change_for(framework: Framework, lot: Lot, change_id: Any, effective: date)
     return change
 
 
-def _signed_amount(value: Any, name: str, errors: dict) -> Decimal | None:
-    """A signed amount in euro with at most two decimals (a change's effect on the maximum)."""
-    raw = value.strip() if isinstance(value, str) else value
-    negative = isinstance(raw, str) and raw.startswith("-")
-    if isinstance(raw, int | Decimal) and not isinstance(raw, bool) and raw < 0:
-        negative, raw = True, -raw
-    amount = _amount(
-        raw[1:] if isinstance(raw, str) and negative else raw, name, errors, required=True
-    )
-    if amount is None:
-        return None
-    return -amount if negative else amount
-
-
 def _change_limit_problem(
     framework: Framework, kind: str, value: Decimal
 ) -> tuple[str, dict[str, Any]] | None:
@@ -1393,33 +1120,26 @@ def record_change(framework: Framework, values: dict[str, Any], *, actor: Any) -
     the lot's when the change names a lot with one; the change then carries new price lines and
     task types (`change_id`)."""
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    kind = values.get("kind")
-    if kind not in set(ChangeKind):
-        errors["kind"] = N_(
-            "One of review_clause, additional_services, unforeseen, de_minimis, "
-            "provider_substitution."
-        )
-    description = _text(values, "description", errors, required=True, max_len=5000)
-    justification = _text(values, "justification", errors, required=False, max_len=5000)
-    raw_value = values.get("value")
-    value = _signed_amount("0" if raw_value is None else raw_value, "value", errors)
-    effective_from = _date(values.get("effective_from") or today(), "effective_from", errors)
+    loaded, errors = load(ChangeSchema(), values)
+    kind, description = loaded.get("kind"), loaded.get("description")
+    justification, value = loaded.get("justification"), loaded.get("value")
+    effective_from = loaded.get("effective_from")
     lot = None
-    if values.get("lot_id") not in (None, ""):
-        lot_id = _int(values.get("lot_id"), "lot_id", errors, minimum=1, maximum=2**31 - 1)
-        lot = db.session.get(Lot, lot_id) if lot_id else None
-        if lot_id and (lot is None or lot.framework_id != framework.id):
+    lot_id = loaded.get("lot_id")
+    if lot_id is not None:
+        lot = db.session.get(Lot, lot_id)
+        if lot is None or lot.framework_id != framework.id:
             errors["lot_id"] = N_("Not a lot of this framework.")
     old_provider = new_provider = None
     if kind == ChangeKind.PROVIDER_SUBSTITUTION:
         for name in ("old_provider_id", "new_provider_id"):
-            _int(values.get(name), name, errors, minimum=1, maximum=2**31 - 1)
+            if loaded.get(name) is None:
+                errors.setdefault(name, N_("Enter a whole number."))
     if kind in (ChangeKind.ADDITIONAL_SERVICES, ChangeKind.UNFORESEEN) and not justification:
         errors["justification"] = N_("Say why the law allows this change.")
     _raise(errors)
     if kind == ChangeKind.PROVIDER_SUBSTITUTION:
-        old_provider, new_provider = _substitution_parties(framework, lot, values)
+        old_provider, new_provider = _substitution_parties(framework, lot, loaded)
         if value != 0:
             raise ValidationError(
                 N_("A provider substitution changes no value: give 0."),
@@ -1535,13 +1255,9 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
     week); reserved lots only to recognised social-economy providers (rule 4)."""
     framework = lot.framework
     _require_lead_coordinator(framework, actor)
-    errors: dict[str, str] = {}
-    provider_id = _int(values.get("provider_id"), "provider_id", errors, minimum=1, maximum=2**31)
-    rank = _int(values.get("rank"), "rank", errors, minimum=1, maximum=99)
-    capacity = _int(
-        values.get("weekly_capacity"), "weekly_capacity", errors, minimum=1, maximum=100000
-    )
+    loaded, errors = load(AwardSchema(), values)
     _raise(errors)
+    provider_id, rank, capacity = loaded["provider_id"], loaded["rank"], loaded["weekly_capacity"]
     provider = db.session.get(Organisation, provider_id)
     if provider is None or provider.kind != OrganisationKind.PROVIDER:
         raise ValidationError(
@@ -1589,7 +1305,7 @@ def award_lot(lot: Lot, values: dict[str, Any], *, actor: Any) -> Award:
 
 def _require_acts_for(organisation_id: int, actor: Any) -> None:
     """A member acts for its own authority; so does a coordinator (for the lead authority)."""
-    if getattr(actor, "role", None) not in ("member", "coordinator") or (
+    if getattr(actor, "role", None) not in (Role.MEMBER, Role.COORDINATOR) or (
         actor.organisation_id != organisation_id
     ):
         raise Forbidden(N_("Only the member authority itself can do this."))
@@ -1604,13 +1320,13 @@ def request_accession(
 ) -> Accession:
     """Rule 3: a named beneficiary requests accession to lots of a running framework; a lot
     already covered by its pending or approved accession conflicts (409)."""
-    if getattr(actor, "role", None) not in ("member", "coordinator"):
+    if getattr(actor, "role", None) not in (Role.MEMBER, Role.COORDINATOR):
         raise Forbidden(N_("Only a member authority can request accession."))
     member_id = actor.organisation_id
-    errors: dict[str, str] = {}
-    reference = _text(
-        {"order_reference": order_reference}, "order_reference", errors, required=True, max_len=100
+    loaded, errors = load(
+        AccessionSchema(only=("order_reference",)), {"order_reference": order_reference}
     )
+    reference = loaded.get("order_reference")
     wanted: list[int] = []
     for raw in lot_ids or []:
         if isinstance(raw, bool) or not isinstance(raw, int):
@@ -1722,9 +1438,7 @@ def approve_accession(accession: Accession, *, actor: Any) -> Accession:
 def reject_accession(accession: Accession, reason: str | None, *, actor: Any) -> Accession:
     """A coordinator of the lead authority rejects a requested accession, with a reason."""
     _require_lead_coordinator(accession.framework, actor)
-    errors: dict[str, str] = {}
-    cleaned = _text({"reason": reason}, "reason", errors, required=True, max_len=5000)
-    _raise(errors)
+    cleaned = _reason(reason)
     _require_requested(accession)
     accession.status = AccessionStatus.REJECTED
     accession.reason = cleaned

@@ -21,6 +21,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.core.forms import CentralForm
+from central.frameworks.models import MAX_DESCRIPTION, MAX_NOTE
 
 ACTION_KINDS = [
     ("work_experience", _l("Work experience")),
@@ -59,7 +60,7 @@ class ActionRowForm(Form):
     due_date = StringField(
         _l("Due date"), validators=[Optional(), Length(max=10)], description=_l("YYYY-MM-DD")
     )
-    description = StringField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    description = StringField(_l("Description"), render_kw={"maxlength": MAX_DESCRIPTION})
 
     def is_empty(self) -> bool:
         return not any(
@@ -98,7 +99,7 @@ class RealisationForm(CentralForm):
     year = StringField(_l("Year"), validators=[Optional(), Length(max=4)])
     quarter = SelectField(_l("Quarter"), choices=QUARTERS, validate_choice=False)
     realised = StringField(_l("Realised (in the action's unit)"), validators=[Optional()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), render_kw={"maxlength": MAX_NOTE})
 
 
 class EvidenceForm(CentralForm):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from central.core import audit
 from central.core.clock import today
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
+from central.core.fields import load
 from central.core.types import utcnow
 from central.extensions import db
 from central.frameworks.models import (
@@ -26,9 +27,9 @@ from central.frameworks.models import (
     SubcontractedTaskType,
     TaskType,
 )
+from central.frameworks.schemas import SubcontractorSchema
 from central.frameworks.services import (
     _flush_unique,
-    _int,
     _require_lead_coordinator,
     lock_framework,
 )
@@ -75,10 +76,8 @@ def add_subcontractor(award: Award, values: dict[str, Any], *, actor: Any) -> Aw
     framework = award.lot.framework
     _require_lead_coordinator(framework, actor)
     _require_running_or_draft(award)
-    errors: dict[str, Any] = {}
-    organisation_id = _int(
-        values.get("organisation_id"), "organisation_id", errors, minimum=1, maximum=2**31 - 1
-    )
+    loaded, errors = load(SubcontractorSchema(only=("organisation_id",)), values)
+    organisation_id = loaded.get("organisation_id")
     task_types = _task_types(award, values.get("task_types"), errors)
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation_id and organisation is None:

@@ -2,17 +2,21 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import Length, Optional
 
 from central.core.forms import CentralForm
 from central.labels import SOCIAL_STATUS_LABELS
-from central.organisations.models import RECOGNISED_STATUSES
+from central.organisations.models import (
+    INVOICE_PREFIX_LENGTH,
+    NAME_LENGTH,
+    RECOGNISED_STATUSES,
+)
 
 
 class OrganisationForm(CentralForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter the organisation's name")), Length(max=200)]
-    )
+    """Renders an organisation; its values load through OrganisationSchema (in the service)."""
+
+    name = StringField(_l("Name"), render_kw={"required": True, "maxlength": NAME_LENGTH})
     kind = SelectField(
         _l("Kind"),
         choices=[
@@ -24,21 +28,18 @@ class OrganisationForm(CentralForm):
     )
     enterprise_number = StringField(
         _l("Enterprise number (KBO)"),
-        validators=[DataRequired(_l("Enter the enterprise number"))],
+        render_kw={"required": True},
         description=_l("Ten digits, e.g. 0207.446.673."),
     )
     nis_code = StringField(
         _l("NIS code"),
-        validators=[Optional()],
         description=_l("Five digits; municipalities only."),
     )
-    email = EmailField(
-        _l("E-mail address"), validators=[Optional(), Email(_l("Enter a valid e-mail address"))]
-    )
+    email = EmailField(_l("E-mail address"))
     invoice_prefix = StringField(
         _l("Invoice prefix"),
         default="CEN-",
-        validators=[Length(max=10)],
+        validators=[Length(max=INVOICE_PREFIX_LENGTH)],
         description=_l(
             "Providers: invoice numbers read {prefix}{year}-00001, e.g. CEN-2026-00001."
         ),

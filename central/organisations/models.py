@@ -27,6 +27,11 @@ class SocialEconomyStatus(enum.StrEnum):
     SOCIALE_INSCHAKELING = "sociale_inschakeling"
 
 
+# Lengths of the text columns, declared once (columns, input schemas, forms' maxlength).
+NAME_LENGTH = 200
+INVOICE_PREFIX_LENGTH = 10
+RECOGNITION_NUMBER_LENGTH = 50
+
 # Statuses that make a provider eligible for reserved contracts (art. 15, Act of 17 June 2016),
 # in the order choices list them.
 RECOGNISED_STATUSES: tuple[SocialEconomyStatus, ...] = (
@@ -65,7 +70,7 @@ class Organisation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     kind: Mapped[str] = mapped_column(enum_column_type(OrganisationKind))
     # Stored normalised as 0123.456.789; one organisation per enterprise number.
     enterprise_number: Mapped[str] = mapped_column(String(12), unique=True)
@@ -86,7 +91,9 @@ class Organisation(db.Model):
     water_company_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Statements are invoices issued in a provider's name (art. 53 § 2 WBTW): its own series,
     # {invoice_prefix}{year}-{n:05d}, paid into its own account.
-    invoice_prefix: Mapped[str] = mapped_column(String(10), default=DEFAULT_INVOICE_PREFIX)
+    invoice_prefix: Mapped[str] = mapped_column(
+        String(INVOICE_PREFIX_LENGTH), default=DEFAULT_INVOICE_PREFIX
+    )
     # Not registered for VAT (e.g. exempt under art. 44 WBTW): invoiced without VAT number.
     vat_registered: Mapped[bool] = mapped_column(Boolean, default=True)
     # ISO 13616, stored without spaces (BE68539007547034).
@@ -172,7 +179,7 @@ class Recognition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
-    number: Mapped[str | None] = mapped_column(String(50))
+    number: Mapped[str | None] = mapped_column(String(RECOGNITION_NUMBER_LENGTH))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     to_complete: Mapped[bool] = mapped_column(Boolean, default=False)

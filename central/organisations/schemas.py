@@ -1,22 +1,43 @@
-"""JSON shapes of organisations."""
+"""JSON shapes of organisations, and the one declaration of their input (the API's body, the
+admin's forms and the services load through them)."""
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from central.core.errors import N_
+from central.core.fields import Choice, Day, EmailAddress, Text
+from central.core.validators import (
+    normalise_enterprise_number,
+    normalise_iban,
+    validate_nis_code,
+)
 from central.organisations.models import (
+    NAME_LENGTH,
     RECOGNISED_STATUSES,
+    RECOGNITION_NUMBER_LENGTH,
     OrganisationKind,
     SocialEconomyStatus,
+)
+
+KINDS = N_("Choose authority, provider, fire zone or water company.")
+RECOGNISED = N_(
+    "Choose a recognised social-economy status: maatwerkbedrijf, lde or sociale_inschakeling."
 )
 
 
 class OrganisationSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(
-        required=True, validate=validate.OneOf([k.value for k in OrganisationKind])
+    name = Text(NAME_LENGTH, required=True, empty=N_("Enter the organisation's name."))
+    kind = Choice(OrganisationKind, required=True, empty=KINDS, invalid=KINDS)
+    # Typed with dots or spaces, kept as 0123.456.789.
+    enterprise_number = Text(
+        20,
+        required=True,
+        empty=N_("Enter the enterprise number"),
+        normalise=normalise_enterprise_number,
     )
-    enterprise_number = fields.String(required=True, validate=validate.Length(max=20))
-    nis_code = fields.String(allow_none=True, load_default=None)
+    nis_code = Text(normalise=validate_nis_code)
     social_economy_status = fields.String(
         validate=validate.OneOf([s.value for s in SocialEconomyStatus]),
         metadata={
@@ -24,7 +45,7 @@ class OrganisationSchema(Schema):
             "write of another value answers 409; record a recognition instead."
         },
     )
-    email = fields.Email(allow_none=True, load_default=None)
+    email = EmailAddress()
     fire_zone_id = fields.Integer(
         allow_none=True,
         metadata={"description": "An authority's fire zone (SPEC 7.4); its own users may set it."},
@@ -48,9 +69,8 @@ class OrganisationSchema(Schema):
         metadata={"description": "The successor after a municipal merger (SPEC 7.2)."},
     )
     succeeded_on = fields.Date(dump_only=True, allow_none=True)
-    iban = fields.String(
-        allow_none=True,
-        load_default=None,
+    iban = Text(
+        normalise=normalise_iban,
         metadata={"description": "ISO 13616, checked (mod 97).", "example": "BE68539007547034"},
     )
 
@@ -60,20 +80,29 @@ class RecognitionSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     organisation_id = fields.Integer(dump_only=True)
-    status = fields.String(
+    status = Choice(
+        RECOGNISED_STATUSES,
         required=True,
-        validate=validate.OneOf([s.value for s in RECOGNISED_STATUSES]),
+        empty=RECOGNISED,
+        invalid=RECOGNISED,
     )
-    number = fields.String(
+    number = Text(
+        RECOGNITION_NUMBER_LENGTH,
         required=True,
-        allow_none=True,
-        validate=validate.Length(max=50),
+        allow_none=True,  # read: none for a recognition the migration made
+        empty=N_("Enter the recognition number."),
         metadata={"description": "The recognition number; none for one the migration made."},
     )
-    valid_from = fields.Date(required=True)
-    valid_until = fields.Date(
-        allow_none=True, load_default=None, metadata={"description": "Included; none: open-ended."}
-    )
+    valid_from = Day(required=True, bounded=False)
+    valid_until = Day(bounded=False, metadata={"description": "Included; none: open-ended."})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _ends_after_it_starts(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Checked whenever both dates are readable, with the other fields' errors."""
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start is not None and end is not None and end < start:
+            raise ValidationError(N_("The end comes on or after the start."), "valid_until")
+
     to_complete = fields.Boolean(
         dump_only=True,
         metadata={"description": "Made by the migration from a former status: add its number."},

@@ -8,28 +8,24 @@ organisation is in use (SPEC 7.2); the social-economy status comes from recognit
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from central.core import audit
 from central.core.errors import N_, Conflict, ValidationError
-from central.core.validators import (
-    normalise_enterprise_number,
-    normalise_iban,
-    validate_nis_code,
-)
+from central.core.fields import load
+from central.core.roles import Role
 from central.extensions import db
 from central.organisations.models import (
     DEFAULT_INVOICE_PREFIX,
-    RECOGNISED_SOCIAL_ECONOMY,
     Organisation,
     OrganisationKind,
     Recognition,
     SocialEconomyStatus,
 )
 from central.organisations.queries import identity_use
+from central.organisations.schemas import OrganisationSchema, RecognitionSchema
 
 FIELDS = (
     "name",
@@ -50,6 +46,9 @@ SERVED_BY = {
     "fire_zone_id": OrganisationKind.FIRE_ZONE,
     "water_company_id": OrganisationKind.WATER_COMPANY,
 }
+# What OrganisationSchema reads; the invoice prefix (empty is allowed, absent is the default),
+# VAT registration and the organisations an authority names are read by the rules below.
+LOADED = ("name", "kind", "enterprise_number", "nis_code", "email", "iban")
 # Letters, digits and - / _ . : the number {prefix}{year}-{n:05d} stays within 20 characters.
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9/_.-]{0,10}$")
 
@@ -57,36 +56,16 @@ _PREFIX_RE = re.compile(r"^[A-Za-z0-9/_.-]{0,10}$")
 def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, Any]:
     merged = {f: getattr(current, f) for f in FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in FIELDS})
-    errors: dict[str, str] = {}
-    name = (merged.get("name") or "").strip()
-    if not name:
-        errors["name"] = N_("Enter the organisation's name.")
-    merged["name"] = name
-    if merged.get("kind") not in set(OrganisationKind):
-        errors["kind"] = N_("Choose authority, provider, fire zone or water company.")
-    try:
-        merged["enterprise_number"] = normalise_enterprise_number(
-            merged.get("enterprise_number") or ""
-        )
-    except ValueError as exc:
-        errors["enterprise_number"] = str(exc)
-    nis = (merged.get("nis_code") or "").strip() or None
-    if nis is not None:
-        if merged.get("kind") != OrganisationKind.AUTHORITY:
-            errors["nis_code"] = N_("Only an authority has a NIS code.")
-        else:
-            try:
-                nis = validate_nis_code(nis)
-            except ValueError as exc:
-                errors["nis_code"] = str(exc)
-    merged["nis_code"] = nis
+    loaded, errors = load(OrganisationSchema(only=LOADED), merged)
+    merged.update({name: loaded.get(name) for name in LOADED})
+    if merged["nis_code"] is not None and merged.get("kind") != OrganisationKind.AUTHORITY:
+        errors["nis_code"] = N_("Only an authority has a NIS code.")
     if (
         current is not None
         and current.recognitions
         and merged.get("kind") != OrganisationKind.PROVIDER
     ):
         errors["kind"] = N_("An organisation with recognitions stays a provider.")
-    merged["email"] = (merged.get("email") or "").strip() or None
     for field, kind in SERVED_BY.items():
         target_id = merged.get(field)
         if target_id is None:
@@ -110,13 +89,6 @@ def _clean(values: dict[str, Any], current: Organisation | None) -> dict[str, An
     merged["invoice_prefix"] = prefix
     registered = merged.get("vat_registered")
     merged["vat_registered"] = True if registered is None else bool(registered)
-    iban = (merged.get("iban") or "").strip() or None
-    if iban is not None:
-        try:
-            iban = normalise_iban(iban)
-        except ValueError as exc:
-            errors["iban"] = str(exc)
-    merged["iban"] = iban
     if not errors:
         for field, column in (
             ("enterprise_number", Organisation.enterprise_number),
@@ -215,27 +187,13 @@ def name_fire_zone_and_water_company(
     admin); their viewers then read its hydrants and are told when one goes out of service."""
     from central.core.permissions import require_own_authority
 
-    if getattr(actor, "role", None) != "admin":
+    if getattr(actor, "role", None) != Role.ADMIN:
         require_own_authority(actor, org.id)
     served = {k: v for k, v in values.items() if k in SERVED_BY}
     return update_organisation(org, served, actor=actor)
 
 
 # --- recognitions (SPEC 7.2) --------------------------------------------------------------------
-
-
-def _date(value: Any, field: str, errors: dict[str, str], *, required: bool) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors[field] = N_("Enter a date.")
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors[field] = N_("Enter a date as YYYY-MM-DD.")
-        return None
 
 
 def add_recognition(org: Organisation, values: dict[str, Any], *, actor: Any) -> Recognition:
@@ -246,21 +204,10 @@ def add_recognition(org: Organisation, values: dict[str, Any], *, actor: Any) ->
     errors: dict[str, str] = {}
     if org.kind != OrganisationKind.PROVIDER:
         errors["organisation_id"] = N_("Only a provider has a social-economy recognition.")
-    status = str(values.get("status") or "").strip()
-    if status not in RECOGNISED_SOCIAL_ECONOMY:
-        errors["status"] = N_(
-            "Choose a recognised social-economy status: maatwerkbedrijf, lde or "
-            "sociale_inschakeling."
-        )
-    number = str(values.get("number") or "").strip()
-    if not number:
-        errors["number"] = N_("Enter the recognition number.")
-    elif len(number) > 50:
-        errors["number"] = N_("At most 50 characters.")
-    valid_from = _date(values.get("valid_from"), "valid_from", errors, required=True)
-    valid_until = _date(values.get("valid_until"), "valid_until", errors, required=False)
-    if valid_from and valid_until and valid_until < valid_from:
-        errors["valid_until"] = N_("The end comes on or after the start.")
+    loaded, found = load(RecognitionSchema(), values)
+    errors.update(found)
+    status, number = loaded.get("status"), loaded.get("number")
+    valid_from, valid_until = loaded.get("valid_from"), loaded.get("valid_until")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     before = org.social_economy_status
@@ -300,18 +247,13 @@ def update_recognition(
     for fixed in ("status", "valid_from"):
         if fixed in values and values[fixed] != getattr(recognition, fixed):
             errors[fixed] = N_("Fixed once recorded: add a new recognition instead.")
-    number = recognition.number
-    if "number" in values:
-        number = str(values.get("number") or "").strip()
-        if not number:
-            errors["number"] = N_("Enter the recognition number.")
-        elif len(number) > 50:
-            errors["number"] = N_("At most 50 characters.")
-    valid_until = recognition.valid_until
-    if "valid_until" in values:
-        valid_until = _date(values.get("valid_until"), "valid_until", errors, required=False)
-        if valid_until is not None and valid_until < recognition.valid_from:
-            errors["valid_until"] = N_("The end comes on or after the start.")
+    changing = {k: values[k] for k in ("number", "valid_until") if k in values}
+    loaded, found = load(RecognitionSchema(only=tuple(changing)), changing, partial=True)
+    errors.update(found)
+    number = loaded.get("number", recognition.number)
+    valid_until = loaded.get("valid_until", recognition.valid_until)
+    if "valid_until" in loaded and valid_until is not None and valid_until < recognition.valid_from:
+        errors["valid_until"] = N_("The end comes on or after the start.")
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     before = org.social_economy_status

@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from central.core import audit
 from central.core.clock import BRUSSELS
 from central.core.errors import N_, Forbidden, ValidationError
+from central.core.fields import MAX_AMOUNT
 from central.core.jobs import job
 from central.core.permissions import require_own_authority
 from central.core.types import utcnow
@@ -42,7 +43,6 @@ from central.reports.models import (
     StatementLine,
 )
 
-MAX_AMOUNT = Decimal("9999999999.99")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 

@@ -18,12 +18,11 @@ from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError, Forbidden
 from central.core.formatting import format_percent
-from central.core.forms import form_error, rule_errors
+from central.core.forms import amount_input, form_error, rule_errors
 from central.core.money import format_money
 from central.core.pagination import paginate
 from central.core.permissions import get_visible, get_visible_for, require_role
 from central.extensions import db
-from central.frameworks.forms import amount_input
 from central.frameworks.models import Framework, FrameworkStatus
 from central.frameworks.queries import committed_amounts
 from central.frameworks.reach import led_frameworks, visible_frameworks
