@@ -11,6 +11,7 @@ from central.accounts.reach import visible_users
 from central.accounts.schemas import NewTokenSchema, TokenSchema, UserSchema
 from central.core.api import api
 from central.core.permissions import get_visible, require_role
+from central.core.roles import Role
 from central.extensions import db
 
 
@@ -19,7 +20,7 @@ from central.extensions import db
 @api.paginate()
 def list_users():
     """List user accounts (admin)"""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     return visible_users(current_user).order_by(User.email)
 
 
@@ -28,7 +29,7 @@ def list_users():
 @api.response(201, UserSchema)
 def create_user(data):
     """Create a user account (admin)"""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     user, _ = services.create_user(actor=current_user, **data)
     db.session.commit()
     return user
@@ -38,7 +39,7 @@ def create_user(data):
 @api.response(200, UserSchema)
 def get_user(user_id: int):
     """Read a user account (admin)"""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     return get_visible(visible_users(current_user), User, user_id)
 
 
@@ -47,7 +48,7 @@ def get_user(user_id: int):
 @api.response(200, UserSchema)
 def update_user(data, user_id: int):
     """Change role, organisation or active (admin)"""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     user = get_visible(visible_users(current_user), User, user_id)
     services.update_user(user, data, actor=current_user)
     db.session.commit()

@@ -22,12 +22,13 @@ from central.assets.schemas import (
 from central.core.api import UPLOAD_BODY, api
 from central.core.errors import N_, ValidationError
 from central.core.permissions import get_visible, require_own_authority, require_role
+from central.core.roles import Role
 from central.extensions import db
 
 
 def _own_member_id() -> int:
     """The authority a member (or a coordinator, for its own authority) acts for."""
-    require_role(current_user, "member", "coordinator")
+    require_role(current_user, Role.MEMBER, Role.COORDINATOR)
     return current_user.organisation_id
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from central.core.api import api
 from central.core.errors import N_, NotFound
 from central.core.permissions import get_visible, require_role
+from central.core.roles import Role
 from central.extensions import db
 from central.organisations import services, succession
 from central.organisations.models import Organisation, Recognition
@@ -34,7 +35,7 @@ def list_organisations():
 @api.response(201, OrganisationSchema)
 def create_organisation(data):
     """Create an organisation (admin)"""
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     org = services.create_organisation(data, actor=current_user)
     db.session.commit()
     return org
@@ -56,10 +57,10 @@ def get_organisation(org_id: int):
 @api.response(200, OrganisationSchema)
 def update_organisation(data, org_id: int):
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
-    if current_user.role != "admin" and set(data) <= set(services.SERVED_BY):
+    if current_user.role != Role.ADMIN and set(data) <= set(services.SERVED_BY):
         services.name_fire_zone_and_water_company(org, data, actor=current_user)
     else:
-        require_role(current_user, "admin")
+        require_role(current_user, Role.ADMIN)
         services.update_organisation(org, data, actor=current_user)
     db.session.commit()
     return org
@@ -80,7 +81,7 @@ def list_recognitions(org_id: int):
 def add_recognition(data, org_id: int):
     """Record a social-economy recognition (admin); the organisation's status follows"""
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     recognition = services.add_recognition(org, data, actor=current_user)
     db.session.commit()
     return recognition
@@ -94,7 +95,7 @@ def add_recognition(data, org_id: int):
 def update_recognition(data, org_id: int, recognition_id: int):
     """Complete a recognition's number or set its end (admin)"""
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     recognition = db.session.get(Recognition, recognition_id)
     if recognition is None or recognition.organisation_id != org.id:
         raise NotFound(N_("No such recognition."))
@@ -114,7 +115,7 @@ def update_recognition(data, org_id: int, recognition_id: int):
 @api.alt_response(200, schema=SuccessionResultSchema, success=True)
 def record_succession(data, org_id: int):
     org = get_visible(visible_organisations(current_user), Organisation, org_id)
-    require_role(current_user, "admin")
+    require_role(current_user, Role.ADMIN)
     if data.get("dry_run"):
         plan = succession.plan_succession(org, data)
         db.session.rollback()

@@ -20,6 +20,7 @@ from central.core.api import PUBLIC, answers, api
 from central.core.clock import today
 from central.core.errors import N_, Forbidden, NotFound, ValidationError
 from central.core.permissions import get_visible
+from central.core.roles import Role
 from central.core.security import attachment_disposition
 from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
@@ -68,7 +69,7 @@ def report_member(member_id: int | None) -> Organisation:
     """The member authority a report is about: one in the user's reach, or 404. A member may
     leave it out (its own)."""
     if member_id is None:
-        if current_user.role == "member" and current_user.organisation_id:
+        if current_user.role == Role.MEMBER and current_user.organisation_id:
             member_id = current_user.organisation_id
         else:
             raise ValidationError(N_("Name the member."), fields={"member": N_("Required.")})
@@ -258,7 +259,7 @@ def framework_ocds(framework_id: int):
         user = current_user
         if not (
             user.is_authenticated
-            and user.role == "coordinator"
+            and user.role == Role.COORDINATOR
             and user.organisation_id == framework.lead_organisation_id
         ):
             raise NotFound(N_("Not found."))
@@ -272,7 +273,7 @@ def led_framework(framework_id: int | None) -> Framework:
         raise ValidationError(N_("Name the framework."), fields={"framework": N_("Required.")})
     framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
     if not (
-        current_user.role == "coordinator"
+        current_user.role == Role.COORDINATOR
         and framework.lead_organisation_id == current_user.organisation_id
     ):
         raise Forbidden(N_("Only a coordinator of the lead authority sees this report."))
@@ -354,11 +355,11 @@ def social_impact_scope(framework_id: int | None) -> tuple[Framework, int | None
         raise ValidationError(N_("Name the framework."), fields={"framework": N_("Required.")})
     framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
     if (
-        current_user.role == "coordinator"
+        current_user.role == Role.COORDINATOR
         and framework.lead_organisation_id == current_user.organisation_id
     ):
         return framework, None
-    if current_user.role in ("member", "coordinator") and current_user.organisation_id:
+    if current_user.role in (Role.MEMBER, Role.COORDINATOR) and current_user.organisation_id:
         return framework, current_user.organisation_id
     raise Forbidden(N_("The social-impact report is for coordinators and members."))
 
@@ -450,7 +451,7 @@ def social_impact(args):
     kind = args["format"]
     framework_id = args.get("framework")
     year, hours_per_fte = args["year"], args["hours_per_fte"]
-    if framework_id is None and ("member" in args or current_user.role == "member"):
+    if framework_id is None and ("member" in args or current_user.role == Role.MEMBER):
         member, framework_ids = member_social_impact_scope(args.get("member"))
         data = builders.build_member_social_impact(
             db.session,
@@ -488,7 +489,7 @@ def social_impact(args):
 @api.response(200)
 @api.doc(responses=answers(200, "application/json", "text/csv", XLSX))
 def social_economy_export(args):
-    if current_user.role != "coordinator" or current_user.organisation_id is None:
+    if current_user.role != Role.COORDINATOR or current_user.organisation_id is None:
         raise Forbidden(N_("The export for the region is for coordinators."))
     kind = args["format"]
     year = args["year"]
