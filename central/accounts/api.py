@@ -10,7 +10,7 @@ from central.accounts.models import User
 from central.accounts.reach import visible_users
 from central.accounts.schemas import NewTokenSchema, TokenSchema, UserSchema
 from central.core.api import api
-from central.core.permissions import get_visible, require_role
+from central.core.permissions import get_visible_for, require_role
 from central.core.roles import Role
 from central.extensions import db
 
@@ -40,7 +40,7 @@ def create_user(data):
 def get_user(user_id: int):
     """Read a user account (admin)"""
     require_role(current_user, Role.ADMIN)
-    return get_visible(visible_users(current_user), User, user_id)
+    return get_visible_for(current_user, User, user_id)
 
 
 @api.route("/users/<int:user_id>", methods=["PATCH"], tags=["users"])
@@ -49,7 +49,7 @@ def get_user(user_id: int):
 def update_user(data, user_id: int):
     """Change role, organisation or active (admin)"""
     require_role(current_user, Role.ADMIN)
-    user = get_visible(visible_users(current_user), User, user_id)
+    user = get_visible_for(current_user, User, user_id)
     services.update_user(user, data, actor=current_user)
     db.session.commit()
     return user

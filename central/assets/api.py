@@ -21,7 +21,11 @@ from central.assets.schemas import (
 )
 from central.core.api import UPLOAD_BODY, api
 from central.core.errors import N_, ValidationError
-from central.core.permissions import get_visible, require_own_authority, require_role
+from central.core.permissions import (
+    get_visible_for,
+    require_own_authority,
+    require_role,
+)
 from central.core.roles import Role
 from central.extensions import db
 
@@ -57,7 +61,7 @@ def create_asset(data):
 @api.response(200, AssetSchema)
 def get_asset(asset_id: int):
     """Read an asset"""
-    return get_visible(visible_assets(current_user), Asset, asset_id)
+    return get_visible_for(current_user, Asset, asset_id)
 
 
 @api.route("/assets/<int:asset_id>", methods=["PATCH"], tags=["assets"])
@@ -65,7 +69,7 @@ def get_asset(asset_id: int):
 @api.response(200, AssetSchema)
 def update_asset(data, asset_id: int):
     """Change an asset, or retire it (`status: retired`)"""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     services.update_asset(asset, data, actor=current_user)
     db.session.commit()
@@ -152,7 +156,7 @@ def create_service_plan(data):
 @api.response(200, ServicePlanSchema)
 def update_service_plan(data, plan_id: int):
     """Change or pause a service plan"""
-    plan = get_visible(visible_service_plans(current_user), ServicePlan, plan_id)
+    plan = get_visible_for(current_user, ServicePlan, plan_id)
     require_own_authority(current_user, plan.member_id)
     services.update_service_plan(plan, _plan_values(data), actor=current_user)
     db.session.commit()
@@ -185,7 +189,7 @@ def create_need(data):
 @api.response(200, NeedSchema)
 def get_need(need_id: int):
     """Read a need"""
-    return get_visible(visible_needs(current_user), Need, need_id)
+    return get_visible_for(current_user, Need, need_id)
 
 
 @api.route("/needs/<int:need_id>", methods=["PATCH"], tags=["needs"])
@@ -193,7 +197,7 @@ def get_need(need_id: int):
 @api.response(200, NeedSchema)
 def update_need(data, need_id: int):
     """Triage or cancel an open need of your authority"""
-    need = get_visible(visible_needs(current_user), Need, need_id)
+    need = get_visible_for(current_user, Need, need_id)
     require_own_authority(current_user, need.member_id)
     services.update_need(need, data, actor=current_user)
     db.session.commit()

@@ -10,7 +10,6 @@ from flask_login import current_user
 from central.assets import availability
 from central.assets.models import Asset, AssetStatusChange
 from central.assets.public import public_url
-from central.assets.reach import visible_assets
 from central.assets.schemas import (
     AssetSchema,
     PublicLinkSchema,
@@ -18,7 +17,7 @@ from central.assets.schemas import (
     StatusNoteSchema,
 )
 from central.core.api import api, load_body
-from central.core.permissions import get_visible, require_own_authority
+from central.core.permissions import get_visible_for, require_own_authority
 from central.extensions import db
 
 TAG = "assets"
@@ -35,7 +34,7 @@ def _optional_body() -> dict:
 @api.response(200, AssetSchema)
 def mark_repaired(asset_id: int):
     """Mark your asset repaired: in service again (member; optional body {note})"""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     data = _optional_body()
     availability.mark_repaired(asset, actor=current_user, note=data.get("note"))
     db.session.commit()
@@ -49,7 +48,7 @@ def mark_repaired(asset_id: int):
 )
 @api.response(200, AssetSchema)
 def mark_out_of_service(asset_id: int):
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     data = _optional_body()
     availability.mark_out_of_service(
         asset, actor=current_user, need_id=data.get("need_id"), note=data.get("note")
@@ -63,7 +62,7 @@ def mark_out_of_service(asset_id: int):
 @api.paginate()
 def status_history(asset_id: int):
     """Every change of an asset's service status, newest first (who, when, why)"""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     return (
         db.select(AssetStatusChange)
         .where(AssetStatusChange.asset_id == asset.id)
@@ -75,7 +74,7 @@ def status_history(asset_id: int):
 @api.response(200, PublicLinkSchema)
 def get_public_link(asset_id: int):
     """Your asset's public report link (member), for its QR label"""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     require_own_authority(current_user, asset.member_id)
     return {"asset_id": asset.id, "code": asset.code, "public_url": public_url(asset)}
 
@@ -84,7 +83,7 @@ def get_public_link(asset_id: int):
 @api.response(200, PublicLinkSchema)
 def rotate_public_link(asset_id: int):
     """Give your asset a new public report link; the old one then names nothing (member)"""
-    asset = get_visible(visible_assets(current_user), Asset, asset_id)
+    asset = get_visible_for(current_user, Asset, asset_id)
     availability.rotate_public_token(asset, actor=current_user)
     db.session.commit()
     return {"asset_id": asset.id, "code": asset.code, "public_url": public_url(asset)}

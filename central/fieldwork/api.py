@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from central.core.api import UPLOAD_BODY, answers, api
 from central.core.errors import N_, NotFound
-from central.core.permissions import get_visible
+from central.core.permissions import get_visible, get_visible_for
 from central.extensions import db
 from central.fieldwork import idempotency, photos, services
 from central.fieldwork.models import LabourDay, LabourEntry, TaskPhoto
@@ -23,7 +23,7 @@ from central.fieldwork.schemas import (
     TaskResultSchema,
 )
 from central.planning.models import Round, Task
-from central.planning.reach import labour_rounds, sees_round_labour, visible_rounds, visible_tasks
+from central.planning.reach import labour_rounds, sees_round_labour
 
 TAG = "fieldwork"
 IDEMPOTENCY_HEADER = [
@@ -39,11 +39,11 @@ IDEMPOTENCY_HEADER = [
 
 
 def _task(task_id: int) -> Task:
-    return get_visible(visible_tasks(current_user), Task, task_id)
+    return get_visible_for(current_user, Task, task_id)
 
 
 def _round(round_id: int) -> Round:
-    return get_visible(visible_rounds(current_user), Round, round_id)
+    return get_visible_for(current_user, Round, round_id)
 
 
 @api.route("/tasks/<int:task_id>", tags=[TAG])

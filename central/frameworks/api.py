@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from central.core.api import UPLOAD_BODY, answers, api
 from central.core.errors import N_, NotFound
-from central.core.permissions import get_visible
+from central.core.permissions import get_visible, get_visible_for
 from central.extensions import db
 from central.frameworks import action_plans, services, subcontracting
 from central.frameworks.models import (
@@ -32,7 +32,6 @@ from central.frameworks.reach import (
     plan_awards,
     sees_all_subcontractors,
     visible_accessions,
-    visible_awards,
     visible_frameworks,
     visible_lots,
 )
@@ -62,11 +61,11 @@ ACCESSIONS = "accessions"
 
 
 def _framework(framework_id: int) -> Framework:
-    return get_visible(visible_frameworks(current_user), Framework, framework_id)
+    return get_visible_for(current_user, Framework, framework_id)
 
 
 def _lot(lot_id: int) -> Lot:
-    return get_visible(visible_lots(current_user), Lot, lot_id)
+    return get_visible_for(current_user, Lot, lot_id)
 
 
 def _task_type(task_type_id: int) -> TaskType:
@@ -75,7 +74,7 @@ def _task_type(task_type_id: int) -> TaskType:
 
 
 def _accession(accession_id: int) -> Accession:
-    return get_visible(visible_accessions(current_user), Accession, accession_id)
+    return get_visible_for(current_user, Accession, accession_id)
 
 
 # --- frameworks -------------------------------------------------------------------------------
@@ -333,7 +332,7 @@ def create_award(data, lot_id: int):
 
 
 def _award(award_id: int) -> Award:
-    return get_visible(visible_awards(current_user), Award, award_id)
+    return get_visible_for(current_user, Award, award_id)
 
 
 @api.route("/awards/<int:award_id>/subcontractors", tags=[TAG])

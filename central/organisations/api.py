@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from central.core.api import api
 from central.core.errors import N_, NotFound
-from central.core.permissions import get_visible, require_role
+from central.core.permissions import get_visible_for, require_role
 from central.core.roles import Role
 from central.extensions import db
 from central.organisations import services, succession
@@ -45,7 +45,7 @@ def create_organisation(data):
 @api.response(200, OrganisationSchema)
 def get_organisation(org_id: int):
     """Read an organisation"""
-    return get_visible(visible_organisations(current_user), Organisation, org_id)
+    return get_visible_for(current_user, Organisation, org_id)
 
 
 @api.route("/organisations/<int:org_id>", methods=["PATCH"], tags=[TAG])
@@ -56,7 +56,7 @@ def get_organisation(org_id: int):
 @api.arguments(OrganisationSchema(partial=True))
 @api.response(200, OrganisationSchema)
 def update_organisation(data, org_id: int):
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     if current_user.role != Role.ADMIN and set(data) <= set(services.SERVED_BY):
         services.name_fire_zone_and_water_company(org, data, actor=current_user)
     else:
@@ -71,7 +71,7 @@ def update_organisation(data, org_id: int):
 @api.paginate()
 def list_recognitions(org_id: int):
     """A provider's social-economy recognitions (SPEC 7.2), oldest first"""
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     return services.recognitions_query(org)
 
 
@@ -80,7 +80,7 @@ def list_recognitions(org_id: int):
 @api.response(201, RecognitionSchema)
 def add_recognition(data, org_id: int):
     """Record a social-economy recognition (admin); the organisation's status follows"""
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     require_role(current_user, Role.ADMIN)
     recognition = services.add_recognition(org, data, actor=current_user)
     db.session.commit()
@@ -94,7 +94,7 @@ def add_recognition(data, org_id: int):
 @api.response(200, RecognitionSchema)
 def update_recognition(data, org_id: int, recognition_id: int):
     """Complete a recognition's number or set its end (admin)"""
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     require_role(current_user, Role.ADMIN)
     recognition = db.session.get(Recognition, recognition_id)
     if recognition is None or recognition.organisation_id != org.id:
@@ -114,7 +114,7 @@ def update_recognition(data, org_id: int, recognition_id: int):
 @api.response(201, SuccessionResultSchema)
 @api.alt_response(200, schema=SuccessionResultSchema, success=True)
 def record_succession(data, org_id: int):
-    org = get_visible(visible_organisations(current_user), Organisation, org_id)
+    org = get_visible_for(current_user, Organisation, org_id)
     require_role(current_user, Role.ADMIN)
     if data.get("dry_run"):
         plan = succession.plan_succession(org, data)

@@ -9,13 +9,11 @@ from sqlalchemy import select
 
 from central.core.api import api
 from central.core.errors import N_, NotFound
-from central.core.permissions import get_visible
+from central.core.permissions import get_visible, get_visible_for
 from central.extensions import db
 from central.organisations.models import Organisation, OrganisationKind
-from central.organisations.reach import visible_organisations
 from central.planning import queries, services
 from central.planning.models import Closure, Crew, Round, Task
-from central.planning.reach import visible_rounds, visible_tasks
 from central.planning.schemas import (
     ClosureSchema,
     CrewSchema,
@@ -30,7 +28,7 @@ TAG = "rounds"
 
 
 def _round(round_id: int) -> Round:
-    return get_visible(visible_rounds(current_user), Round, round_id)
+    return get_visible_for(current_user, Round, round_id)
 
 
 @api.route("/rounds", tags=[TAG])
@@ -77,7 +75,7 @@ def cancel_round(round_id: int):
 @api.response(200, RoundTaskSchema)
 def cancel_task(task_id: int):
     """Cancel an open task (member or lead coordinator)"""
-    task = get_visible(visible_tasks(current_user), Task, task_id)
+    task = get_visible_for(current_user, Task, task_id)
     services.cancel_task(task, actor=current_user)
     db.session.commit()
     from central.planning.queries import stops
@@ -93,7 +91,7 @@ CREWS_TAG = "crews"
 def _provider(provider_id: int) -> Organisation:
     """A provider in the reader's reach (its own users, the admin, coordinators of frameworks
     that award it), or 404."""
-    provider = get_visible(visible_organisations(current_user), Organisation, provider_id)
+    provider = get_visible_for(current_user, Organisation, provider_id)
     if provider.kind != OrganisationKind.PROVIDER:
         raise NotFound(N_("Not found."))
     return provider

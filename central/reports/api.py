@@ -19,12 +19,12 @@ from sqlalchemy.orm import selectinload
 from central.core.api import PUBLIC, answers, api
 from central.core.clock import today
 from central.core.errors import N_, Forbidden, NotFound, ValidationError
-from central.core.permissions import get_visible
+from central.core.permissions import get_visible, get_visible_for
 from central.core.roles import Role
 from central.core.security import attachment_disposition
 from central.extensions import db
 from central.frameworks.models import Framework, FrameworkStatus
-from central.frameworks.reach import led_frameworks, visible_frameworks
+from central.frameworks.reach import led_frameworks
 from central.organisations.models import Organisation
 from central.reports import builders, formats, ocds, services
 from central.reports.models import Statement, StatementLine
@@ -184,7 +184,7 @@ def statement_report(args):
 
 
 def _statement(statement_id: int) -> Statement:
-    return get_visible(visible_statements(current_user), Statement, statement_id)
+    return get_visible_for(current_user, Statement, statement_id)
 
 
 @api.route("/statements", tags=[TAG])
@@ -271,7 +271,7 @@ def led_framework(framework_id: int | None) -> Framework:
     """A framework the user's authority leads: 404 outside reach, 403 when only visible."""
     if framework_id is None:
         raise ValidationError(N_("Name the framework."), fields={"framework": N_("Required.")})
-    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     if not (
         current_user.role == Role.COORDINATOR
         and framework.lead_organisation_id == current_user.organisation_id
@@ -353,7 +353,7 @@ def social_impact_scope(framework_id: int | None) -> tuple[Framework, int | None
     member (or a coordinator for its own authority) only its own rows; others 403/404."""
     if framework_id is None:
         raise ValidationError(N_("Name the framework."), fields={"framework": N_("Required.")})
-    framework = get_visible(visible_frameworks(current_user), Framework, framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     if (
         current_user.role == Role.COORDINATOR
         and framework.lead_organisation_id == current_user.organisation_id
