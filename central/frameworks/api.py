@@ -33,7 +33,6 @@ from central.frameworks.reach import (
     sees_all_subcontractors,
     visible_accessions,
     visible_frameworks,
-    visible_lots,
 )
 from central.frameworks.schemas import (
     AccessionFilterSchema,
@@ -58,23 +57,6 @@ from central.frameworks.schemas import (
 
 TAG = "frameworks"
 ACCESSIONS = "accessions"
-
-
-def _framework(framework_id: int) -> Framework:
-    return get_visible_for(current_user, Framework, framework_id)
-
-
-def _lot(lot_id: int) -> Lot:
-    return get_visible_for(current_user, Lot, lot_id)
-
-
-def _task_type(task_type_id: int) -> TaskType:
-    lot_ids = visible_lots(current_user).with_only_columns(Lot.id)
-    return get_visible(select(TaskType).where(TaskType.lot_id.in_(lot_ids)), TaskType, task_type_id)
-
-
-def _accession(accession_id: int) -> Accession:
-    return get_visible_for(current_user, Accession, accession_id)
 
 
 # --- frameworks -------------------------------------------------------------------------------
@@ -102,7 +84,7 @@ def create_framework(data):
 @api.response(200, FrameworkSchema)
 def get_framework(framework_id: int):
     """Read a framework"""
-    return _framework(framework_id)
+    return get_visible_for(current_user, Framework, framework_id)
 
 
 @api.route("/frameworks/<int:framework_id>", methods=["PATCH"], tags=[TAG])
@@ -113,7 +95,7 @@ def get_framework(framework_id: int):
 @api.arguments(FrameworkSchema(partial=True))
 @api.response(200, FrameworkSchema)
 def update_framework(data, framework_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     services.update_framework(framework, data, actor=current_user)
     db.session.commit()
     return framework
@@ -123,7 +105,7 @@ def update_framework(data, framework_id: int):
 @api.response(200, FrameworkSchema)
 def activate_framework(framework_id: int):
     """Activate a draft framework (coordinator)"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     services.activate_framework(framework, actor=current_user)
     db.session.commit()
     return framework
@@ -134,7 +116,7 @@ def activate_framework(framework_id: int):
 @api.response(200, FrameworkSchema)
 def terminate_framework(data, framework_id: int):
     """Terminate a running framework, with a reason (coordinator)"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     services.terminate_framework(framework, data["reason"], actor=current_user)
     db.session.commit()
     return framework
@@ -145,7 +127,7 @@ def terminate_framework(data, framework_id: int):
 @api.paginate()
 def list_changes(framework_id: int):
     """The changes recorded during the framework's term (SPEC 7.2)"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     return (
         select(FrameworkChange)
         .where(FrameworkChange.framework_id == framework.id)
@@ -161,7 +143,7 @@ def list_changes(framework_id: int):
 @api.arguments(ChangeSchema)
 @api.response(201, ChangeSchema)
 def record_change(data, framework_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     change = services.record_change(framework, data, actor=current_user)
     db.session.commit()
     return change
@@ -171,7 +153,7 @@ def record_change(data, framework_id: int):
 @api.response(200, BeneficiariesSchema)
 def get_beneficiaries(framework_id: int):
     """The authorities named as beneficiaries"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     return {"organisation_ids": [org.id for org in framework.beneficiaries]}
 
 
@@ -180,7 +162,7 @@ def get_beneficiaries(framework_id: int):
 @api.response(200, BeneficiariesSchema)
 def add_beneficiaries(data, framework_id: int):
     """Name authorities as beneficiaries of a draft framework (coordinator)"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     orgs = services.add_beneficiaries(framework, data["organisation_ids"], actor=current_user)
     db.session.commit()
     return {"organisation_ids": [org.id for org in orgs]}
@@ -194,7 +176,7 @@ def add_beneficiaries(data, framework_id: int):
 @api.paginate()
 def list_lots(framework_id: int):
     """List a framework's lots"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     return select(Lot).where(Lot.framework_id == framework.id).order_by(Lot.number)
 
 
@@ -203,7 +185,7 @@ def list_lots(framework_id: int):
 @api.response(201, LotSchema)
 def create_lot(data, framework_id: int):
     """Add a lot to a draft framework (coordinator)"""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     lot = services.create_lot(framework, data, actor=current_user)
     db.session.commit()
     return lot
@@ -213,7 +195,7 @@ def create_lot(data, framework_id: int):
 @api.response(200, LotSchema)
 def get_lot(lot_id: int):
     """Read a lot"""
-    return _lot(lot_id)
+    return get_visible_for(current_user, Lot, lot_id)
 
 
 @api.route("/lots/<int:lot_id>", methods=["PATCH"], tags=[TAG])
@@ -221,7 +203,7 @@ def get_lot(lot_id: int):
 @api.response(200, LotSchema)
 def update_lot(data, lot_id: int):
     """Change a lot (coordinator)"""
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     services.update_lot(lot, data, actor=current_user)
     db.session.commit()
     return lot
@@ -235,7 +217,7 @@ def update_lot(data, lot_id: int):
 @api.paginate()
 def list_task_types(lot_id: int):
     """List a lot's task types"""
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     return select(TaskType).where(TaskType.lot_id == lot.id).order_by(TaskType.code)
 
 
@@ -244,7 +226,7 @@ def list_task_types(lot_id: int):
 @api.response(201, TaskTypeSchema)
 def create_task_type(data, lot_id: int):
     """Add a task type, with its checklist and follow-up, to a lot (coordinator)"""
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     task_type = services.create_task_type(lot, data, actor=current_user)
     db.session.commit()
     return task_type
@@ -254,7 +236,7 @@ def create_task_type(data, lot_id: int):
 @api.response(200, TaskTypeSchema)
 def get_task_type(task_type_id: int):
     """Read a task type"""
-    return _task_type(task_type_id)
+    return get_visible_for(current_user, TaskType, task_type_id)
 
 
 @api.route("/task-types/<int:task_type_id>", methods=["PATCH"], tags=[TAG])
@@ -262,7 +244,7 @@ def get_task_type(task_type_id: int):
 @api.response(200, TaskTypeSchema)
 def update_task_type(data, task_type_id: int):
     """Change a task type's name, checklist or follow-up (coordinator)"""
-    task_type = _task_type(task_type_id)
+    task_type = get_visible_for(current_user, TaskType, task_type_id)
     services.update_task_type(task_type, data, actor=current_user)
     db.session.commit()
     return task_type
@@ -279,7 +261,7 @@ def update_task_type(data, task_type_id: int):
 @api.response(200, PriceSchema(many=True))
 @api.paginate()
 def list_prices(lot_id: int):
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     return (
         select(PriceLine)
         .join(TaskType, TaskType.id == PriceLine.task_type_id)
@@ -299,7 +281,7 @@ def list_prices(lot_id: int):
 @api.response(201, PriceSchema)
 def add_price(data, lot_id: int):
     """Add a price line, in force from its date (coordinator)"""
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     line = services.add_price_line(lot, data, actor=current_user)
     db.session.commit()
     return line
@@ -313,7 +295,7 @@ def add_price(data, lot_id: int):
 @api.paginate()
 def list_awards(lot_id: int):
     """A lot's awarded providers, by rank"""
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     return select(Award).where(Award.lot_id == lot.id).order_by(Award.rank)
 
 
@@ -322,7 +304,7 @@ def list_awards(lot_id: int):
 @api.response(201, AwardSchema)
 def create_award(data, lot_id: int):
     """Award a lot to a provider (coordinator)"""
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     award = services.award_lot(lot, data, actor=current_user)
     db.session.commit()
     return award
@@ -520,7 +502,7 @@ def list_accessions(args):
 @api.response(201, AccessionSchema)
 def request_accession(data):
     """Request accession to lots of a framework (member)"""
-    framework = _framework(data["framework_id"])
+    framework = get_visible_for(current_user, Framework, data["framework_id"])
     accession = services.request_accession(
         framework, data["lot_ids"], data["order_reference"], actor=current_user
     )
@@ -532,14 +514,14 @@ def request_accession(data):
 @api.response(200, AccessionSchema)
 def get_accession(accession_id: int):
     """Read an accession"""
-    return _accession(accession_id)
+    return get_visible_for(current_user, Accession, accession_id)
 
 
 @api.route("/accessions/<int:accession_id>/approve", methods=["POST"], tags=[ACCESSIONS])
 @api.response(200, AccessionSchema)
 def approve_accession(accession_id: int):
     """Approve a requested accession (coordinator of the lead authority)"""
-    accession = _accession(accession_id)
+    accession = get_visible_for(current_user, Accession, accession_id)
     services.approve_accession(accession, actor=current_user)
     db.session.commit()
     return accession
@@ -550,7 +532,7 @@ def approve_accession(accession_id: int):
 @api.response(200, AccessionSchema)
 def reject_accession(data, accession_id: int):
     """Reject a requested accession, with a reason (coordinator of the lead authority)"""
-    accession = _accession(accession_id)
+    accession = get_visible_for(current_user, Accession, accession_id)
     services.reject_accession(accession, data["reason"], actor=current_user)
     db.session.commit()
     return accession
@@ -560,7 +542,7 @@ def reject_accession(data, accession_id: int):
 @api.response(200, AccessionSchema)
 def withdraw_accession(accession_id: int):
     """Withdraw a requested or approved accession (the member)"""
-    accession = _accession(accession_id)
+    accession = get_visible_for(current_user, Accession, accession_id)
     services.withdraw_accession(accession, actor=current_user)
     db.session.commit()
     return accession

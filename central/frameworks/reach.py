@@ -23,6 +23,7 @@ from central.frameworks.models import (
     FrameworkBeneficiary,
     FrameworkStatus,
     Lot,
+    TaskType,
 )
 
 if TYPE_CHECKING:
@@ -111,6 +112,13 @@ def visible_lots(user: User) -> Select:
     """Lots of the frameworks a user may read."""
     framework_ids = visible_frameworks(user).with_only_columns(Framework.id)
     return select(Lot).where(Lot.framework_id.in_(framework_ids))
+
+
+@reach(TaskType)
+def visible_task_types(user: User) -> Select:
+    """Task types of the lots a user may read."""
+    lot_ids = visible_lots(user).with_only_columns(Lot.id)
+    return select(TaskType).where(TaskType.lot_id.in_(lot_ids))
 
 
 @reach(Accession)

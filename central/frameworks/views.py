@@ -20,7 +20,7 @@ from central.core.clock import today
 from central.core.errors import DomainError
 from central.core.forms import form_error, rule_errors
 from central.core.pagination import paginate
-from central.core.permissions import get_visible, get_visible_for, require_role
+from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
 from central.frameworks import cpv, queries, services
 from central.frameworks.blueprint import bp
@@ -51,7 +51,6 @@ from central.frameworks.reach import (
     leads_framework,
     visible_accessions,
     visible_frameworks,
-    visible_lots,
 )
 from central.labels import CHANGE_KIND_LABELS, PROCEDURE_LABELS, social_status_label
 from central.organisations.models import Organisation, OrganisationKind
@@ -133,23 +132,6 @@ def labels() -> dict[str, Any]:
     }
 
 
-def _framework(framework_id: int) -> Framework:
-    return get_visible_for(current_user, Framework, framework_id)
-
-
-def _lot(lot_id: int) -> Lot:
-    return get_visible_for(current_user, Lot, lot_id)
-
-
-def _task_type(task_type_id: int) -> TaskType:
-    lot_ids = visible_lots(current_user).with_only_columns(Lot.id)
-    return get_visible(select(TaskType).where(TaskType.lot_id.in_(lot_ids)), TaskType, task_type_id)
-
-
-def _accession(accession_id: int) -> Accession:
-    return get_visible_for(current_user, Accession, accession_id)
-
-
 def _leads(framework: Framework) -> bool:
     return leads_framework(current_user, framework)
 
@@ -199,7 +181,7 @@ def index():
 @bp.route("/frameworks/<int:framework_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(framework_id: int | None = None):
-    framework = _framework(framework_id) if framework_id else None
+    framework = get_visible_for(current_user, Framework, framework_id) if framework_id else None
     if framework is None:
         require_role(current_user, Role.COORDINATOR)
     else:
@@ -239,7 +221,7 @@ def edit(framework_id: int | None = None):
 @bp.route("/frameworks/<int:framework_id>")
 @login_required
 def show(framework_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     amounts = queries.committed_amounts(framework.id)
     spend = services.committed_value(framework, amounts=amounts)
     lots = list(framework.lots)
@@ -350,7 +332,7 @@ def _next_step(framework: Framework, lot: Lot | None = None) -> str:
 @bp.route("/frameworks/<int:framework_id>/activate", methods=["GET", "POST"])
 @login_required
 def activate(framework_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     _require_lead(framework)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -381,7 +363,7 @@ def activate(framework_id: int):
 @bp.route("/frameworks/<int:framework_id>/terminate", methods=["GET", "POST"])
 @login_required
 def terminate(framework_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     _require_lead(framework)
     form = ReasonForm()
     if form.validate_on_submit():
@@ -400,7 +382,7 @@ def terminate(framework_id: int):
 @bp.route("/frameworks/<int:framework_id>/beneficiaries", methods=["GET", "POST"])
 @login_required
 def beneficiaries(framework_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     _require_lead(framework)
     form = BeneficiariesForm()
     authorities = list(
@@ -434,7 +416,7 @@ def beneficiaries(framework_id: int):
 )
 @login_required
 def remove_beneficiary(framework_id: int, organisation_id: int):
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     _require_lead(framework)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -451,8 +433,8 @@ def remove_beneficiary(framework_id: int, organisation_id: int):
 @bp.route("/lots/<int:lot_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
-    lot = _lot(lot_id) if lot_id else None
-    framework = lot.framework if lot else _framework(framework_id)
+    lot = get_visible_for(current_user, Lot, lot_id) if lot_id else None
+    framework = lot.framework if lot else get_visible_for(current_user, Framework, framework_id)
     _require_lead(framework)
     form = LotForm(obj=lot)
     if lot is None and request.method == "GET":
@@ -511,8 +493,8 @@ def _follow_up_choices(framework: Framework) -> tuple[list, dict[str, dict[str, 
 @bp.route("/task-types/<int:task_type_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_task_type(lot_id: int | None = None, task_type_id: int | None = None):
-    task_type = _task_type(task_type_id) if task_type_id else None
-    lot = task_type.lot if task_type else _lot(lot_id)
+    task_type = get_visible_for(current_user, TaskType, task_type_id) if task_type_id else None
+    lot = task_type.lot if task_type else get_visible_for(current_user, Lot, lot_id)
     framework = lot.framework
     _require_lead(framework)
     form = TaskTypeForm(obj=task_type)
@@ -589,7 +571,7 @@ def _change_choices(framework: Framework, lot: Lot) -> list[tuple[str, str]]:
 @login_required
 def record_change(framework_id: int):
     """SPEC 7.2: the lead coordinator records a change of a running framework."""
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     _require_lead(framework)
     form = ChangeForm()
     form.kind.choices = [(kind, str(label)) for kind, label in CHANGE_KIND_LABELS.items()]
@@ -632,7 +614,7 @@ def record_change(framework_id: int):
 @bp.route("/lots/<int:lot_id>/prices/new", methods=["GET", "POST"])
 @login_required
 def add_price(lot_id: int):
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     framework = lot.framework
     _require_lead(framework)
     form = PriceForm()
@@ -661,7 +643,7 @@ def add_price(lot_id: int):
 @bp.route("/lots/<int:lot_id>/awards/new", methods=["GET", "POST"])
 @login_required
 def add_award(lot_id: int):
-    lot = _lot(lot_id)
+    lot = get_visible_for(current_user, Lot, lot_id)
     framework = lot.framework
     _require_lead(framework)
     form = AwardForm()
@@ -697,7 +679,7 @@ def add_award(lot_id: int):
 @login_required
 def accede(framework_id: int):
     require_role(current_user, Role.MEMBER, Role.COORDINATOR)
-    framework = _framework(framework_id)
+    framework = get_visible_for(current_user, Framework, framework_id)
     form = AccessionForm()
     form.lot_ids.choices = [(lot.id, f"{lot.number}. {lot.title}") for lot in framework.lots]
     covered = queries.covered_lot_ids(current_user.organisation_id, framework.id)
@@ -748,7 +730,7 @@ def accessions():
 @bp.route("/accessions/<int:accession_id>")
 @login_required
 def accession(accession_id: int):
-    item = _accession(accession_id)
+    item = get_visible_for(current_user, Accession, accession_id)
     return render_template(
         "frameworks/accession.html",
         accession=item,
@@ -759,7 +741,7 @@ def accession(accession_id: int):
 
 
 def _decide(accession_id: int, action: str):
-    item = _accession(accession_id)
+    item = get_visible_for(current_user, Accession, accession_id)
     if action == "withdraw":
         if not (
             current_user.role in (Role.MEMBER, Role.COORDINATOR)

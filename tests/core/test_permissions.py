@@ -24,7 +24,7 @@ from central.core.permissions import (
     visible,
 )
 from central.core.roles import Role
-from central.frameworks.models import Accession, Award, Framework, Lot
+from central.frameworks.models import Accession, Award, Framework, Lot, TaskType
 from central.organisations.models import Organisation
 from central.planning.models import Round, Task
 from central.planning.reach import visible_rounds
@@ -139,6 +139,7 @@ def test_every_domain_model_with_a_reach_is_registered():
         Organisation,
         Framework,
         Lot,
+        TaskType,
         Accession,
         Award,
         Asset,
