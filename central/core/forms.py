@@ -4,7 +4,7 @@ back onto a form, and an amount as a reader types it (1.234,50) read for the inp
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import flash
 from flask_babel import get_locale
@@ -122,6 +122,31 @@ def rule_errors(
     finally:
         # A mail the trial queued was rolled back with it: it is never sent.
         db.session.info[OUTBOX] = queued
+
+
+class Submitted(NamedTuple):
+    ok: bool  # the action ran and was committed
+    result: Any  # what the action returned
+    status: int  # the page's HTTP status when not ok
+
+
+def submit(form: FlaskForm, action: Callable[[], Any]) -> Submitted:
+    """A page form's one way to its service: when the submitted form is valid, run `action` (the
+    service call) and commit; a rule's refusal goes onto the form's fields. When the fields did
+    not all parse, the rules' errors join theirs (`rule_errors`), so every error shows at once.
+    A GET renders with 200, an invalid POST with 400 or the rule's status."""
+    from central.extensions import db
+
+    if form.validate_on_submit():
+        try:
+            result = action()
+        except DomainError as exc:
+            return Submitted(False, None, form_error(form, exc))
+        db.session.commit()
+        return Submitted(True, result, 200)
+    if form.errors:
+        rule_errors(form, action)
+    return Submitted(False, None, 400 if form.errors else 200)
 
 
 def amount_input(raw: Any, locale: str | None = None) -> str | None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from central.accounts.models import Role
 from central.core.clock import today
 from central.core.errors import DomainError
-from central.core.forms import form_error, rule_errors
+from central.core.forms import form_error, rule_errors, submit
 from central.core.pagination import paginate
 from central.core.permissions import get_visible_for, require_role
 from central.extensions import db
@@ -191,31 +191,21 @@ def edit(framework_id: int | None = None):
         form.social_target_percent.data = str(framework.social_target_percent)
         form.procedure.data = framework.procedure or ""
         form.fill_lists(framework)
-    if form.validate_on_submit():
-        try:
-            if framework is None:
-                framework = services.create_framework(form.values(), actor=current_user)
-            else:
-                services.update_framework(framework, form.values(), actor=current_user)
-        except DomainError as exc:
-            status = form_error(form, exc)
-            return _render_form("frameworks/form.html", status, form=form, framework=framework)
-        db.session.commit()
+    done = submit(
+        form,
+        lambda: (
+            services.create_framework(form.values(), actor=current_user)
+            if framework is None
+            else services.update_framework(framework, form.values(), actor=current_user)
+        ),
+    )
+    if done.ok:
+        framework = framework or done.result
         flash(_("%(reference)s is saved.", reference=framework.reference), "success")
         if framework_id is None:
             return redirect(_next_step(framework))
         return redirect(url_for("frameworks.show", framework_id=framework.id))
-    if form.errors:
-        rule_errors(
-            form,
-            lambda: (
-                services.create_framework(form.values(), actor=current_user)
-                if framework is None
-                else services.update_framework(framework, form.values(), actor=current_user)
-            ),
-        )
-    status = 400 if form.errors else 200
-    return _render_form("frameworks/form.html", status, form=form, framework=framework)
+    return _render_form("frameworks/form.html", done.status, form=form, framework=framework)
 
 
 @bp.route("/frameworks/<int:framework_id>")
@@ -443,33 +433,23 @@ def edit_lot(framework_id: int | None = None, lot_id: int | None = None):
         form.max_value.data = str(lot.max_value)
     if lot is not None and request.method == "GET" and lot.social_clause_target is not None:
         form.social_clause_target.data = str(lot.social_clause_target)
-    if form.validate_on_submit():
-        try:
-            if lot is None:
-                lot = services.create_lot(framework, form.values(), actor=current_user)
-            else:
-                services.update_lot(lot, form.values(), actor=current_user)
-        except DomainError as exc:
-            status = form_error(form, exc)
-            return _render_form(
-                "frameworks/lot_form.html", status, form=form, framework=framework, lot=lot
-            )
-        db.session.commit()
+    done = submit(
+        form,
+        lambda: (
+            services.create_lot(framework, form.values(), actor=current_user)
+            if lot is None
+            else services.update_lot(lot, form.values(), actor=current_user)
+        ),
+    )
+    if done.ok:
+        lot = lot or done.result
         flash(_("Lot %(number)s is saved.", number=lot.number), "success")
         if lot_id is None:
             return redirect(_next_step(framework, lot))
         return redirect(url_for("frameworks.show", framework_id=framework.id) + f"#lot-{lot.id}")
-    if form.errors:
-        rule_errors(
-            form,
-            lambda: (
-                services.create_lot(framework, form.values(), actor=current_user)
-                if lot is None
-                else services.update_lot(lot, form.values(), actor=current_user)
-            ),
-        )
-    status = 400 if form.errors else 200
-    return _render_form("frameworks/lot_form.html", status, form=form, framework=framework, lot=lot)
+    return _render_form(
+        "frameworks/lot_form.html", done.status, form=form, framework=framework, lot=lot
+    )
 
 
 def _follow_up_choices(framework: Framework) -> tuple[list, dict[str, dict[str, Any]]]:
@@ -591,24 +571,13 @@ def record_change(framework_id: int):
     form.new_provider_id.choices = [("", "—")] + [(str(o.id), o.name) for o in providers]
     if request.method == "GET":
         form.effective_from.data = today()
-    if form.validate_on_submit():
-        try:
-            services.record_change(framework, form.values(), actor=current_user)
-        except DomainError as exc:
-            status = form_error(form, exc)
-            return _render_form(
-                "frameworks/change_form.html", status, form=form, framework=framework
-            )
-        db.session.commit()
+    done = submit(
+        form, lambda: services.record_change(framework, form.values(), actor=current_user)
+    )
+    if done.ok:
         flash(_("The change is recorded."), "success")
         return redirect(url_for("frameworks.show", framework_id=framework.id) + "#changes")
-    if form.errors:
-        # Every error at once (§7.6): the ground's own rules on the fields that parsed.
-        rule_errors(
-            form, lambda: services.record_change(framework, form.values(), actor=current_user)
-        )
-    status = 400 if form.errors else 200
-    return _render_form("frameworks/change_form.html", status, form=form, framework=framework)
+    return _render_form("frameworks/change_form.html", done.status, form=form, framework=framework)
 
 
 @bp.route("/lots/<int:lot_id>/prices/new", methods=["GET", "POST"])
@@ -625,19 +594,11 @@ def add_price(lot_id: int):
     ]
     if request.method == "GET":
         form.valid_from.data = max(today(), framework.start_date)
-    if form.validate_on_submit():
-        try:
-            services.add_price_line(lot, form.values(), actor=current_user)
-        except DomainError as exc:
-            status = form_error(form, exc)
-            return _render_form("frameworks/price_form.html", status, form=form, lot=lot)
-        db.session.commit()
+    done = submit(form, lambda: services.add_price_line(lot, form.values(), actor=current_user))
+    if done.ok:
         flash(_("The price is saved."), "success")
         return redirect(_next_step(framework, lot))
-    if form.errors:
-        rule_errors(form, lambda: services.add_price_line(lot, form.values(), actor=current_user))
-    status = 400 if form.errors else 200
-    return _render_form("frameworks/price_form.html", status, form=form, lot=lot)
+    return _render_form("frameworks/price_form.html", done.status, form=form, lot=lot)
 
 
 @bp.route("/lots/<int:lot_id>/awards/new", methods=["GET", "POST"])
@@ -657,19 +618,11 @@ def add_award(lot_id: int):
     ]
     if request.method == "GET":
         form.rank.data = len(lot.awards) + 1
-    if form.validate_on_submit():
-        try:
-            services.award_lot(lot, form.values(), actor=current_user)
-        except DomainError as exc:
-            status = form_error(form, exc)
-            return _render_form("frameworks/award_form.html", status, form=form, lot=lot)
-        db.session.commit()
+    done = submit(form, lambda: services.award_lot(lot, form.values(), actor=current_user))
+    if done.ok:
         flash(_("The award is saved."), "success")
         return redirect(_next_step(framework, lot))
-    if form.errors:
-        rule_errors(form, lambda: services.award_lot(lot, form.values(), actor=current_user))
-    status = 400 if form.errors else 200
-    return _render_form("frameworks/award_form.html", status, form=form, lot=lot)
+    return _render_form("frameworks/award_form.html", done.status, form=form, lot=lot)
 
 
 # --- accessions -------------------------------------------------------------------------------
@@ -683,29 +636,17 @@ def accede(framework_id: int):
     form = AccessionForm()
     form.lot_ids.choices = [(lot.id, f"{lot.number}. {lot.title}") for lot in framework.lots]
     covered = queries.covered_lot_ids(current_user.organisation_id, framework.id)
-    if form.validate_on_submit():
-        try:
-            accession = services.request_accession(
-                framework, form.lot_ids.data, form.order_reference.data, actor=current_user
-            )
-        except DomainError as exc:
-            status = form_error(form, exc)
-            return _render_form(
-                "frameworks/accede.html", status, form=form, framework=framework, covered=covered
-            )
-        db.session.commit()
+    done = submit(
+        form,
+        lambda: services.request_accession(
+            framework, form.lot_ids.data, form.order_reference.data, actor=current_user
+        ),
+    )
+    if done.ok:
         flash(_("Your request is sent to the coordinator."), "success")
-        return redirect(url_for("frameworks.accession", accession_id=accession.id))
-    if form.errors:
-        rule_errors(
-            form,
-            lambda: services.request_accession(
-                framework, form.lot_ids.data, form.order_reference.data, actor=current_user
-            ),
-        )
-    status = 400 if form.errors else 200
+        return redirect(url_for("frameworks.accession", accession_id=done.result.id))
     return _render_form(
-        "frameworks/accede.html", status, form=form, framework=framework, covered=covered
+        "frameworks/accede.html", done.status, form=form, framework=framework, covered=covered
     )
 
 
