@@ -25,9 +25,12 @@ from central.assets.models import (
 )
 from central.core.forms import CentralForm
 
+# What a measure or quantity box takes ("9999999.99" and some room for blanks).
+MEASURE_INPUT_LENGTH = 20
+
 
 class AssetForm(CentralForm):
-    """Renders an asset; its texts load through AssetSchema (in the service)."""
+    """Renders an asset; every field loads through AssetSchema (in the service)."""
 
     code = StringField(
         _l("Code"),
@@ -46,28 +49,18 @@ class AssetForm(CentralForm):
         render_kw={"required": True, "maxlength": LENGTHS["municipality"]},
     )
     lat = FloatField(
-        _l("Latitude"),
-        validators=[DataRequired(_l("Enter the latitude"))],
-        description=_l("WGS84, e.g. 50.94653."),
+        _l("Latitude"), render_kw={"required": True}, description=_l("WGS84, e.g. 50.94653.")
     )
     lon = FloatField(
-        _l("Longitude"),
-        validators=[DataRequired(_l("Enter the longitude"))],
-        description=_l("WGS84, e.g. 3.12345."),
+        _l("Longitude"), render_kw={"required": True}, description=_l("WGS84, e.g. 3.12345.")
     )
     water_company = StringField(
         _l("Water company"), render_kw={"maxlength": LENGTHS["water_company"]}
     )
-    diameter_mm = IntegerField(
-        _l("Diameter (mm)"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=MAX_DIAMETER_MM, message=_l("Between 1 and 2000")),
-        ],
-    )
+    diameter_mm = IntegerField(_l("Diameter (mm)"), render_kw={"min": 1, "max": MAX_DIAMETER_MM})
     measure = StringField(
         _l("Measure"),
-        validators=[Optional(), Length(max=20)],
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
         description=_l(
             "The size in the unit its work is priced in: a hedge's length in m, a lawn's area "
             "in m². Leave empty for a hydrant."

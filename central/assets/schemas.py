@@ -1,11 +1,14 @@
 """JSON shapes of assets, service plans, needs and import results (SPEC section 5)."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as SchemaError
 
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
+    MAX_DIAMETER_MM,
     MAX_MEASURE,
     NEED_DESCRIPTION_LENGTH,
     STATUS_NOTE_LENGTH,
@@ -16,53 +19,64 @@ from central.assets.models import (
     StatusChangeReason,
 )
 from central.core.errors import N_
-from central.core.fields import Text
-from central.core.money import has_at_most_places
+from central.core.fields import Coordinate, Number, Text, WholeNumber
 
 
-def _two_decimals(value: Decimal) -> None:
-    if not has_at_most_places(value, 2):
-        raise ValidationError("At most two decimals.")
+class Measure(Number):
+    """An optional measure or quantity ("12.50", "12,50" or a number): above 0, below
+    MAX_MEASURE, at most two decimals; anything else is one message. Documented as a string
+    (SPEC: decimals travel as strings), without decimal bounds in the OpenAPI document."""
+
+    invalid = N_("Give a number above 0 and below 10,000,000, with at most two decimals.")
+
+    def __init__(self, description: str) -> None:
+        super().__init__(
+            metadata={
+                "description": description,
+                "type": "string",
+                "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$",
+                "example": "40.50",
+            },
+        )
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool):
+            raise SchemaError(self.invalid)
+        try:
+            number = Decimal(self._text(value))
+        except InvalidOperation:
+            raise SchemaError(self.invalid) from None
+        cent = Decimal("0.01")
+        if (
+            not number.is_finite()
+            or not 0 < number < MAX_MEASURE
+            or number != number.quantize(cent)
+        ):
+            raise SchemaError(self.invalid)
+        return number.quantize(cent)
 
 
-def _in_range(value: Decimal) -> None:
-    if not Decimal(0) < value < MAX_MEASURE:
-        raise ValidationError(f"Must be above 0 and below {MAX_MEASURE}.")
-
-
-def _measure(description: str) -> fields.Decimal:
-    """An optional decimal string ("12.50"): above 0, below 10,000,000, two decimals at most.
-    Documented as a string (SPEC: decimals travel as strings); the range is checked by a plain
-    validator, so that the OpenAPI document carries no decimal bounds."""
-    return fields.Decimal(
-        as_string=True,
-        allow_nan=False,
-        allow_none=True,
-        load_default=None,
-        validate=[_in_range, _two_decimals],
-        metadata={
-            "description": description,
-            "type": "string",
-            "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$",
-            "example": "40.50",
-        },
-    )
+POSITION = N_("Give the position as latitude and longitude.")
 
 
 class AssetSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
     code = Text(LENGTHS["code"], required=True, empty=N_("Enter the asset's code."))
-    kind = fields.String(required=True, metadata={"description": "An asset kind's code."})
+    kind = Text(
+        required=True,
+        empty=N_("Choose the kind of asset."),
+        metadata={"description": "An asset kind's code."},
+    )
     street = Text(LENGTHS["street"], required=True, empty=N_("Enter the street."))
     house_number = Text(LENGTHS["house_number"])
     postcode = Text(LENGTHS["postcode"])
     municipality = Text(LENGTHS["municipality"], required=True, empty=N_("Enter the municipality."))
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
+    lat = Coordinate(required=True, empty=N_("Enter the latitude"), invalid=POSITION)
+    lon = Coordinate(required=True, empty=N_("Enter the longitude"), invalid=POSITION)
     water_company = Text(LENGTHS["water_company"])
-    diameter_mm = fields.Integer(allow_none=True, load_default=None)
-    measure = _measure(
+    diameter_mm = WholeNumber(1, MAX_DIAMETER_MM, out_of_range=N_("Between 1 and 2000"))
+    measure = Measure(
         "The asset's size in the unit its services are priced in (a hedge's length in m, "
         "a lawn's area in m²); the quantity of its tasks priced per m or m². null: not known."
     )
@@ -119,7 +133,7 @@ class NeedSchema(Schema):
     lon = fields.Float(allow_none=True, load_default=None)
     address = fields.String(allow_none=True, load_default=None)
     task_type = fields.String(allow_none=True, load_default=None)
-    quantity = _measure(
+    quantity = Measure(
         "The task's quantity in its price's unit; null: the asset's measure for work priced "
         "per m or m², otherwise 1."
     )

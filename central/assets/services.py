@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
 from central.assets.models import (
-    MAX_DIAMETER_MM,
     MAX_MEASURE,
     NEED_ADDRESS_LENGTH,
     NEED_DESCRIPTION_LENGTH,
@@ -53,16 +52,10 @@ ASSET_FIELDS = (
     "measure",
     "notes",
 )
-# What AssetSchema reads; the kind, the position, the diameter and the measure are read below.
-TEXT_FIELDS = (
-    "code",
-    "street",
-    "house_number",
-    "postcode",
-    "municipality",
-    "water_company",
-    "notes",
-)
+# Every field of an asset loads through AssetSchema (types, lengths, ranges): one instance,
+# built once. The service checks the rules: a known kind, a position in Belgium, a code unique
+# within the authority, a Belgian postcode.
+ASSET_INPUT = AssetSchema(only=ASSET_FIELDS)
 # Compared by an import to tell changed from unchanged rows.
 IMPORT_FIELDS = tuple(f for f in ASSET_FIELDS if f != "code")
 OPTIONAL_IMPORT_FIELDS = frozenset({"water_company", "diameter_mm", "measure", "notes"})
@@ -102,44 +95,27 @@ def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
 def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) -> dict[str, Any]:
     merged = {f: getattr(current, f) for f in ASSET_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in ASSET_FIELDS})
-    loaded, errors = load(AssetSchema(only=TEXT_FIELDS), merged)
-    merged.update({name: loaded.get(name) for name in TEXT_FIELDS})
+    loaded, errors = load(ASSET_INPUT, merged)
+    merged.update({name: loaded.get(name) for name in ASSET_FIELDS})
     if merged["postcode"] and not (
         merged["postcode"].isdigit()
         and len(merged["postcode"]) == 4
         and merged["postcode"][0] != "0"
     ):
         errors["postcode"] = N_("A postcode is four digits.")
-    kind = _text(merged.get("kind"))
-    known = kind_lookup()
-    if not kind:
-        errors["kind"] = N_("Choose the kind of asset.")
-    elif kind.lower() not in known:
-        errors["kind"] = N_("Unknown kind of asset.")
-    else:
-        kind = known[kind.lower()]
-    merged["kind"] = kind
-    try:
-        lat, lon = float(merged.get("lat")), float(merged.get("lon"))
-    except (TypeError, ValueError):
-        errors["lat"] = N_("Give the position as latitude and longitude.")
-    else:
+    kind = merged["kind"]
+    if kind is not None:
+        known = kind_lookup()
+        if kind.lower() not in known:
+            errors["kind"] = N_("Unknown kind of asset.")
+        else:
+            merged["kind"] = known[kind.lower()]
+    lat, lon = merged["lat"], merged["lon"]
+    if lat is not None and lon is not None:
         if not importer.in_belgium(lat, lon):
             errors["lat"] = N_("The position is outside Belgium.")
         merged["lat"] = round(lat, importer.COORDINATE_DECIMALS)
         merged["lon"] = round(lon, importer.COORDINATE_DECIMALS)
-    diameter = merged.get("diameter_mm")
-    if diameter in ("", None):
-        merged["diameter_mm"] = None
-    else:
-        try:
-            merged["diameter_mm"] = int(diameter)
-        except (TypeError, ValueError):
-            errors["diameter_mm"] = N_("The diameter is a whole number of millimetres.")
-        else:
-            if not 0 < merged["diameter_mm"] <= MAX_DIAMETER_MM:
-                errors["diameter_mm"] = N_("The diameter is between 1 and 2000 mm.")
-    merged["measure"] = _measure(merged.get("measure"), "measure", errors)
     if not errors:
         stmt = select(Asset.id).where(Asset.member_id == member_id, Asset.code == merged["code"])
         if current is not None:
