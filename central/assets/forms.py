@@ -13,12 +13,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
     MAX_DIAMETER_MM,
+    MAX_INTERVAL_MONTHS,
     NEED_ADDRESS_LENGTH,
     NEED_DESCRIPTION_LENGTH,
     PUBLIC_REPORT_LENGTH,
@@ -105,6 +106,8 @@ MONTHS = [
 
 
 class ServicePlanForm(CentralForm):
+    """Renders a service plan; its fields load through ServicePlanSchema (in the service)."""
+
     lot_task = SelectField(
         _l("Lot and task type"),
         validators=[DataRequired(_l("Choose a lot and task type"))],
@@ -113,10 +116,7 @@ class ServicePlanForm(CentralForm):
     asset_kind = SelectField(_l("Kind of asset"))
     interval_months = IntegerField(
         _l("Every (months)"),
-        validators=[
-            InputRequired(_l("Enter the interval in months")),
-            NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
-        ],
+        render_kw={"required": True, "min": 1, "max": MAX_INTERVAL_MONTHS},
     )
     season_months = MultiCheckboxField(
         _l("Season"),
@@ -128,6 +128,9 @@ class ServicePlanForm(CentralForm):
 
 
 class NeedForm(CentralForm):
+    """Renders a need; its fields load through NeedSchema (in the service). The asset's code is
+    the page's own way to name the asset (the view looks it up)."""
+
     asset_code = StringField(
         _l("Asset code"),
         validators=[Optional(), Length(max=LENGTHS["code"])],
@@ -141,20 +144,17 @@ class NeedForm(CentralForm):
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     address = StringField(
         _l("Address of the place"),
-        validators=[Optional(), Length(max=NEED_ADDRESS_LENGTH)],
+        render_kw={"maxlength": NEED_ADDRESS_LENGTH},
         description=_l("For a need on a place: the street and number, or a description."),
     )
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     description = TextAreaField(
         _l("What is needed"),
-        validators=[
-            DataRequired(_l("Describe what is needed")),
-            Length(max=NEED_DESCRIPTION_LENGTH),
-        ],
+        render_kw={"required": True, "maxlength": NEED_DESCRIPTION_LENGTH},
     )
     quantity = StringField(
         _l("Quantity"),
-        validators=[Optional(), Length(max=20)],
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
         description=_l(
             "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
             "measure for work priced per m or m², otherwise 1."
@@ -166,10 +166,12 @@ class NeedForm(CentralForm):
 
 
 class NeedTriageForm(CentralForm):
+    """Renders a need's triage; its fields load through NeedSchema (in the service)."""
+
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     quantity = StringField(
         _l("Quantity"),
-        validators=[Optional(), Length(max=20)],
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
         description=_l(
             "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
             "measure for work priced per m or m², otherwise 1."

@@ -5,11 +5,14 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
+from marshmallow.utils import missing
 
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
     MAX_DIAMETER_MM,
+    MAX_INTERVAL_MONTHS,
     MAX_MEASURE,
+    NEED_ADDRESS_LENGTH,
     NEED_DESCRIPTION_LENGTH,
     STATUS_NOTE_LENGTH,
     AssetStatus,
@@ -19,7 +22,7 @@ from central.assets.models import (
     StatusChangeReason,
 )
 from central.core.errors import N_
-from central.core.fields import Coordinate, Number, Text, WholeNumber
+from central.core.fields import Choice, Coordinate, Number, Text, WholeNumber
 
 
 class Measure(Number):
@@ -57,6 +60,8 @@ class Measure(Number):
 
 
 POSITION = N_("Give the position as latitude and longitude.")
+PLACE = N_("Choose an asset, or pick the place on the map.")
+UNKNOWN_LOT = N_("Unknown lot.")
 
 
 class AssetSchema(Schema):
@@ -104,19 +109,55 @@ class ImportResultSchema(Schema):
     ignored_columns = fields.List(fields.String())
 
 
+class SeasonMonths(fields.List):
+    """Month numbers 1-12 (given as numbers or their digits); absent, null, "" or [] is None:
+    all year."""
+
+    invalid = N_("Season months are month numbers from 1 to 12.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            fields.Integer(validate=validate.Range(min=1, max=12)),
+            allow_none=True,
+            load_default=None,
+            **kwargs,
+        )
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        if value is missing or value in (None, "", [], ()):
+            return None
+        if not isinstance(value, list | tuple):
+            raise SchemaError(self.invalid)
+        months = []
+        for month in value:
+            if isinstance(month, bool) or not isinstance(month, int | str):
+                raise SchemaError(self.invalid)
+            if isinstance(month, str) and not month.strip().isdigit():
+                raise SchemaError(self.invalid)
+            if not 1 <= int(month) <= 12:
+                raise SchemaError(self.invalid)
+            months.append(int(month))
+        return months
+
+
 class ServicePlanSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    lot_id = fields.Integer(required=True)
-    task_type = fields.String(required=True, metadata={"description": "A task type's code."})
-    asset_kind = fields.String(
-        allow_none=True, load_default=None, metadata={"description": "null: every kind."}
+    lot_id = WholeNumber(required=True, empty=N_("Choose a lot."), out_of_range=UNKNOWN_LOT)
+    task_type = Text(
+        required=True,
+        empty=N_("Choose a task type."),
+        metadata={"description": "A task type's code."},
     )
-    interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=120))
-    season_months = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=12)),
-        allow_none=True,
-        load_default=None,
+    asset_kind = Text(metadata={"description": "null: every kind."})
+    interval_months = WholeNumber(
+        1,
+        MAX_INTERVAL_MONTHS,
+        required=True,
+        empty=N_("Enter the interval in months"),
+        out_of_range=N_("Between 1 and 120 months"),
+    )
+    season_months = SeasonMonths(
         attribute="season_month_list",
         data_key="season_months",
         metadata={"description": "Months 1-12 in which the work is planned; null: all year."},
@@ -127,21 +168,19 @@ class ServicePlanSchema(Schema):
 class NeedSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    lot_id = fields.Integer(allow_none=True, load_default=None)
+    lot_id = WholeNumber(out_of_range=UNKNOWN_LOT)
     asset_id = fields.Integer(allow_none=True, load_default=None)
-    lat = fields.Float(allow_none=True, load_default=None)
-    lon = fields.Float(allow_none=True, load_default=None)
-    address = fields.String(allow_none=True, load_default=None)
-    task_type = fields.String(allow_none=True, load_default=None)
+    lat = Coordinate(invalid=PLACE)
+    lon = Coordinate(invalid=PLACE)
+    address = Text(NEED_ADDRESS_LENGTH)
+    task_type = Text()
     quantity = Measure(
         "The task's quantity in its price's unit; null: the asset's measure for work priced "
         "per m or m², otherwise 1."
     )
-    description = fields.String(
-        required=True, validate=validate.Length(min=1, max=NEED_DESCRIPTION_LENGTH)
-    )
-    priority = fields.String(
-        load_default="normal", validate=validate.OneOf([p.value for p in NeedPriority])
+    description = Text(NEED_DESCRIPTION_LENGTH, required=True, empty=N_("Describe what is needed"))
+    priority = Choice(
+        NeedPriority, invalid=N_("Choose normal or urgent."), if_empty=NeedPriority.NORMAL.value
     )
     status = fields.String(
         validate=validate.OneOf([s.value for s in NeedStatus]),
