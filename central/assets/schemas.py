@@ -59,6 +59,19 @@ class Measure(Number):
         return number.quantize(cent)
 
 
+class Millimetres(WholeNumber):
+    """A pipe's diameter in whole millimetres, 1 to MAX_DIAMETER_MM; a JSON number with no
+    fraction (100.0) is that whole number, as the API has always taken it."""
+
+    def __init__(self) -> None:
+        super().__init__(1, MAX_DIAMETER_MM, out_of_range=N_("Between 1 and 2000"))
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 POSITION = N_("Give the position as latitude and longitude.")
 PLACE = N_("Choose an asset, or pick the place on the map.")
 UNKNOWN_LOT = N_("Unknown lot.")
@@ -80,7 +93,7 @@ class AssetSchema(Schema):
     lat = Coordinate(required=True, empty=N_("Enter the latitude"), invalid=POSITION)
     lon = Coordinate(required=True, empty=N_("Enter the longitude"), invalid=POSITION)
     water_company = Text(LENGTHS["water_company"])
-    diameter_mm = WholeNumber(1, MAX_DIAMETER_MM, out_of_range=N_("Between 1 and 2000"))
+    diameter_mm = Millimetres()
     measure = Measure(
         "The asset's size in the unit its services are priced in (a hedge's length in m, "
         "a lawn's area in m²); the quantity of its tasks priced per m or m². null: not known."
@@ -180,7 +193,10 @@ class NeedSchema(Schema):
     )
     description = Text(NEED_DESCRIPTION_LENGTH, required=True, empty=N_("Describe what is needed"))
     priority = Choice(
-        NeedPriority, invalid=N_("Choose normal or urgent."), if_empty=NeedPriority.NORMAL.value
+        NeedPriority,
+        invalid=N_("Choose normal or urgent."),
+        load_default=NeedPriority.NORMAL.value,
+        if_empty=NeedPriority.NORMAL.value,
     )
     status = fields.String(
         validate=validate.OneOf([s.value for s in NeedStatus]),
