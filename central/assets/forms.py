@@ -13,21 +13,25 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
     MAX_DIAMETER_MM,
+    MAX_INTERVAL_MONTHS,
     NEED_ADDRESS_LENGTH,
     NEED_DESCRIPTION_LENGTH,
     PUBLIC_REPORT_LENGTH,
 )
 from central.core.forms import CentralForm
 
+# What a measure or quantity box takes ("9999999.99" and some room for blanks).
+MEASURE_INPUT_LENGTH = 20
+
 
 class AssetForm(CentralForm):
-    """Renders an asset; its texts load through AssetSchema (in the service)."""
+    """Renders an asset; every field loads through AssetSchema (in the service)."""
 
     code = StringField(
         _l("Code"),
@@ -46,28 +50,18 @@ class AssetForm(CentralForm):
         render_kw={"required": True, "maxlength": LENGTHS["municipality"]},
     )
     lat = FloatField(
-        _l("Latitude"),
-        validators=[DataRequired(_l("Enter the latitude"))],
-        description=_l("WGS84, e.g. 50.94653."),
+        _l("Latitude"), render_kw={"required": True}, description=_l("WGS84, e.g. 50.94653.")
     )
     lon = FloatField(
-        _l("Longitude"),
-        validators=[DataRequired(_l("Enter the longitude"))],
-        description=_l("WGS84, e.g. 3.12345."),
+        _l("Longitude"), render_kw={"required": True}, description=_l("WGS84, e.g. 3.12345.")
     )
     water_company = StringField(
         _l("Water company"), render_kw={"maxlength": LENGTHS["water_company"]}
     )
-    diameter_mm = IntegerField(
-        _l("Diameter (mm)"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=MAX_DIAMETER_MM, message=_l("Between 1 and 2000")),
-        ],
-    )
+    diameter_mm = IntegerField(_l("Diameter (mm)"), render_kw={"min": 1, "max": MAX_DIAMETER_MM})
     measure = StringField(
         _l("Measure"),
-        validators=[Optional(), Length(max=20)],
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
         description=_l(
             "The size in the unit its work is priced in: a hedge's length in m, a lawn's area "
             "in m². Leave empty for a hydrant."
@@ -112,6 +106,8 @@ MONTHS = [
 
 
 class ServicePlanForm(CentralForm):
+    """Renders a service plan; its fields load through ServicePlanSchema (in the service)."""
+
     lot_task = SelectField(
         _l("Lot and task type"),
         validators=[DataRequired(_l("Choose a lot and task type"))],
@@ -120,10 +116,7 @@ class ServicePlanForm(CentralForm):
     asset_kind = SelectField(_l("Kind of asset"))
     interval_months = IntegerField(
         _l("Every (months)"),
-        validators=[
-            InputRequired(_l("Enter the interval in months")),
-            NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
-        ],
+        render_kw={"required": True, "min": 1, "max": MAX_INTERVAL_MONTHS},
     )
     season_months = MultiCheckboxField(
         _l("Season"),
@@ -135,6 +128,9 @@ class ServicePlanForm(CentralForm):
 
 
 class NeedForm(CentralForm):
+    """Renders a need; its fields load through NeedSchema (in the service). The asset's code is
+    the page's own way to name the asset (the view looks it up)."""
+
     asset_code = StringField(
         _l("Asset code"),
         validators=[Optional(), Length(max=LENGTHS["code"])],
@@ -148,20 +144,17 @@ class NeedForm(CentralForm):
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     address = StringField(
         _l("Address of the place"),
-        validators=[Optional(), Length(max=NEED_ADDRESS_LENGTH)],
+        render_kw={"maxlength": NEED_ADDRESS_LENGTH},
         description=_l("For a need on a place: the street and number, or a description."),
     )
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     description = TextAreaField(
         _l("What is needed"),
-        validators=[
-            DataRequired(_l("Describe what is needed")),
-            Length(max=NEED_DESCRIPTION_LENGTH),
-        ],
+        render_kw={"required": True, "maxlength": NEED_DESCRIPTION_LENGTH},
     )
     quantity = StringField(
         _l("Quantity"),
-        validators=[Optional(), Length(max=20)],
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
         description=_l(
             "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
             "measure for work priced per m or m², otherwise 1."
@@ -173,10 +166,12 @@ class NeedForm(CentralForm):
 
 
 class NeedTriageForm(CentralForm):
+    """Renders a need's triage; its fields load through NeedSchema (in the service)."""
+
     lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     quantity = StringField(
         _l("Quantity"),
-        validators=[Optional(), Length(max=20)],
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
         description=_l(
             "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
             "measure for work priced per m or m², otherwise 1."

@@ -124,6 +124,8 @@ ASSET_TEXT_LENGTHS = {
     "notes": 2000,
 }
 MAX_DIAMETER_MM = 2000
+# A service plan's work comes back at most every ten years.
+MAX_INTERVAL_MONTHS = 120
 # A need's texts: what is needed, and the address of a place without an asset.
 NEED_DESCRIPTION_LENGTH = 2000
 NEED_ADDRESS_LENGTH = 300

@@ -1,12 +1,18 @@
 """JSON shapes of assets, service plans, needs and import results (SPEC section 5)."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as SchemaError
+from marshmallow.utils import missing
 
 from central.assets.models import ASSET_TEXT_LENGTHS as LENGTHS
 from central.assets.models import (
+    MAX_DIAMETER_MM,
+    MAX_INTERVAL_MONTHS,
     MAX_MEASURE,
+    NEED_ADDRESS_LENGTH,
     NEED_DESCRIPTION_LENGTH,
     STATUS_NOTE_LENGTH,
     AssetStatus,
@@ -16,53 +22,79 @@ from central.assets.models import (
     StatusChangeReason,
 )
 from central.core.errors import N_, Message
-from central.core.fields import Text
-from central.core.money import has_at_most_places
+from central.core.fields import Choice, Coordinate, Number, Text, WholeNumber
 
 
-def _two_decimals(value: Decimal) -> None:
-    if not has_at_most_places(value, 2):
-        raise ValidationError("At most two decimals.")
+class Measure(Number):
+    """An optional measure or quantity ("12.50", "12,50" or a number): above 0, below
+    MAX_MEASURE, at most two decimals; anything else is one message. Documented as a string
+    (SPEC: decimals travel as strings), without decimal bounds in the OpenAPI document."""
+
+    invalid = N_("Give a number above 0 and below 10,000,000, with at most two decimals.")
+
+    def __init__(self, description: str) -> None:
+        super().__init__(
+            metadata={
+                "description": description,
+                "type": "string",
+                "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$",
+                "example": "40.50",
+            },
+        )
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool):
+            raise SchemaError(self.invalid)
+        try:
+            number = Decimal(self._text(value))
+        except InvalidOperation:
+            raise SchemaError(self.invalid) from None
+        cent = Decimal("0.01")
+        if (
+            not number.is_finite()
+            or not 0 < number < MAX_MEASURE
+            or number != number.quantize(cent)
+        ):
+            raise SchemaError(self.invalid)
+        return number.quantize(cent)
 
 
-def _in_range(value: Decimal) -> None:
-    if not Decimal(0) < value < MAX_MEASURE:
-        raise ValidationError(f"Must be above 0 and below {MAX_MEASURE}.")
+class Millimetres(WholeNumber):
+    """A pipe's diameter in whole millimetres, 1 to MAX_DIAMETER_MM; a JSON number with no
+    fraction (100.0) is that whole number, as the API has always taken it."""
+
+    def __init__(self) -> None:
+        super().__init__(1, MAX_DIAMETER_MM, out_of_range=N_("Between 1 and 2000"))
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
-def _measure(description: str) -> fields.Decimal:
-    """An optional decimal string ("12.50"): above 0, below 10,000,000, two decimals at most.
-    Documented as a string (SPEC: decimals travel as strings); the range is checked by a plain
-    validator, so that the OpenAPI document carries no decimal bounds."""
-    return fields.Decimal(
-        as_string=True,
-        allow_nan=False,
-        allow_none=True,
-        load_default=None,
-        validate=[_in_range, _two_decimals],
-        metadata={
-            "description": description,
-            "type": "string",
-            "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$",
-            "example": "40.50",
-        },
-    )
+POSITION = N_("Give the position as latitude and longitude.")
+PLACE = N_("Choose an asset, or pick the place on the map.")
+UNKNOWN_LOT = N_("Unknown lot.")
 
 
 class AssetSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
     code = Text(LENGTHS["code"], required=True, empty=N_("Enter the asset's code."))
-    kind = fields.String(required=True, metadata={"description": "An asset kind's code."})
+    kind = Text(
+        required=True,
+        empty=N_("Choose the kind of asset."),
+        metadata={"description": "An asset kind's code."},
+    )
     street = Text(LENGTHS["street"], required=True, empty=N_("Enter the street."))
     house_number = Text(LENGTHS["house_number"])
     postcode = Text(LENGTHS["postcode"])
     municipality = Text(LENGTHS["municipality"], required=True, empty=N_("Enter the municipality."))
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
+    lat = Coordinate(required=True, empty=N_("Enter the latitude"), invalid=POSITION)
+    lon = Coordinate(required=True, empty=N_("Enter the longitude"), invalid=POSITION)
     water_company = Text(LENGTHS["water_company"])
-    diameter_mm = fields.Integer(allow_none=True, load_default=None)
-    measure = _measure(
+    diameter_mm = Millimetres()
+    measure = Measure(
         "The asset's size in the unit its services are priced in (a hedge's length in m, "
         "a lawn's area in m²); the quantity of its tasks priced per m or m². null: not known."
     )
@@ -90,19 +122,55 @@ class ImportResultSchema(Schema):
     ignored_columns = fields.List(fields.String())
 
 
+class SeasonMonths(fields.List):
+    """Month numbers 1-12 (given as numbers or their digits); absent, null, "" or [] is None:
+    all year."""
+
+    invalid = N_("Season months are month numbers from 1 to 12.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            fields.Integer(validate=validate.Range(min=1, max=12)),
+            allow_none=True,
+            load_default=None,
+            **kwargs,
+        )
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        if value is missing or value in (None, "", [], ()):
+            return None
+        if not isinstance(value, list | tuple):
+            raise SchemaError(self.invalid)
+        months = []
+        for month in value:
+            if isinstance(month, bool) or not isinstance(month, int | str):
+                raise SchemaError(self.invalid)
+            if isinstance(month, str) and not month.strip().isdigit():
+                raise SchemaError(self.invalid)
+            if not 1 <= int(month) <= 12:
+                raise SchemaError(self.invalid)
+            months.append(int(month))
+        return months
+
+
 class ServicePlanSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    lot_id = fields.Integer(required=True)
-    task_type = fields.String(required=True, metadata={"description": "A task type's code."})
-    asset_kind = fields.String(
-        allow_none=True, load_default=None, metadata={"description": "null: every kind."}
+    lot_id = WholeNumber(required=True, empty=N_("Choose a lot."), out_of_range=UNKNOWN_LOT)
+    task_type = Text(
+        required=True,
+        empty=N_("Choose a task type."),
+        metadata={"description": "A task type's code."},
     )
-    interval_months = fields.Integer(required=True, validate=validate.Range(min=1, max=120))
-    season_months = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=12)),
-        allow_none=True,
-        load_default=None,
+    asset_kind = Text(metadata={"description": "null: every kind."})
+    interval_months = WholeNumber(
+        1,
+        MAX_INTERVAL_MONTHS,
+        required=True,
+        empty=N_("Enter the interval in months"),
+        out_of_range=N_("Between 1 and 120 months"),
+    )
+    season_months = SeasonMonths(
         attribute="season_month_list",
         data_key="season_months",
         metadata={"description": "Months 1-12 in which the work is planned; null: all year."},
@@ -113,21 +181,22 @@ class ServicePlanSchema(Schema):
 class NeedSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_id = fields.Integer(dump_only=True)
-    lot_id = fields.Integer(allow_none=True, load_default=None)
+    lot_id = WholeNumber(out_of_range=UNKNOWN_LOT)
     asset_id = fields.Integer(allow_none=True, load_default=None)
-    lat = fields.Float(allow_none=True, load_default=None)
-    lon = fields.Float(allow_none=True, load_default=None)
-    address = fields.String(allow_none=True, load_default=None)
-    task_type = fields.String(allow_none=True, load_default=None)
-    quantity = _measure(
+    lat = Coordinate(invalid=PLACE)
+    lon = Coordinate(invalid=PLACE)
+    address = Text(NEED_ADDRESS_LENGTH)
+    task_type = Text()
+    quantity = Measure(
         "The task's quantity in its price's unit; null: the asset's measure for work priced "
         "per m or m², otherwise 1."
     )
-    description = fields.String(
-        required=True, validate=validate.Length(min=1, max=NEED_DESCRIPTION_LENGTH)
-    )
-    priority = fields.String(
-        load_default="normal", validate=validate.OneOf([p.value for p in NeedPriority])
+    description = Text(NEED_DESCRIPTION_LENGTH, required=True, empty=N_("Describe what is needed"))
+    priority = Choice(
+        NeedPriority,
+        invalid=N_("Choose normal or urgent."),
+        load_default=NeedPriority.NORMAL.value,
+        if_empty=NeedPriority.NORMAL.value,
     )
     status = fields.String(
         validate=validate.OneOf([s.value for s in NeedStatus]),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -14,10 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
 from central.assets.models import (
-    MAX_DIAMETER_MM,
-    MAX_MEASURE,
-    NEED_ADDRESS_LENGTH,
-    NEED_DESCRIPTION_LENGTH,
     Asset,
     AssetKind,
     AssetStatus,
@@ -29,7 +24,7 @@ from central.assets.models import (
     months_to_mask,
 )
 from central.assets.queries import kind_lookup, member_area
-from central.assets.schemas import AssetSchema
+from central.assets.schemas import PLACE, AssetSchema, NeedSchema, ServicePlanSchema
 from central.core import audit
 from central.core.errors import N_, Conflict, Message, NotFound, ValidationError
 from central.core.fields import load
@@ -53,16 +48,10 @@ ASSET_FIELDS = (
     "measure",
     "notes",
 )
-# What AssetSchema reads; the kind, the position, the diameter and the measure are read below.
-TEXT_FIELDS = (
-    "code",
-    "street",
-    "house_number",
-    "postcode",
-    "municipality",
-    "water_company",
-    "notes",
-)
+# Every field of an asset loads through AssetSchema (types, lengths, ranges): one instance,
+# built once. The service checks the rules: a known kind, a position in Belgium, a code unique
+# within the authority, a Belgian postcode.
+ASSET_INPUT = AssetSchema(only=ASSET_FIELDS)
 # Compared by an import to tell changed from unchanged rows.
 IMPORT_FIELDS = tuple(f for f in ASSET_FIELDS if f != "code")
 OPTIONAL_IMPORT_FIELDS = frozenset({"water_company", "diameter_mm", "measure", "notes"})
@@ -71,75 +60,30 @@ OPTIONAL_IMPORT_FIELDS = frozenset({"water_company", "diameter_mm", "measure", "
 # --- assets -----------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
-def _measure(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
-    """An optional measure or quantity: above 0, below ten million, at most two decimals."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        if isinstance(value, bool):
-            raise InvalidOperation
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        number = None
-    if (
-        number is None
-        or not number.is_finite()
-        or not 0 < number < MAX_MEASURE
-        or number != number.quantize(Decimal("0.01"))
-    ):
-        errors[name] = N_("Give a number above 0 and below 10,000,000, with at most two decimals.")
-        return None
-    return number.quantize(Decimal("0.01"))
-
-
 def _clean_asset(values: dict[str, Any], current: Asset | None, member_id: int) -> dict[str, Any]:
     merged = {f: getattr(current, f) for f in ASSET_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in ASSET_FIELDS})
-    loaded, errors = load(AssetSchema(only=TEXT_FIELDS), merged)
-    merged.update({name: loaded.get(name) for name in TEXT_FIELDS})
+    loaded, errors = load(ASSET_INPUT, merged)
+    merged.update({name: loaded.get(name) for name in ASSET_FIELDS})
     if merged["postcode"] and not (
         merged["postcode"].isdigit()
         and len(merged["postcode"]) == 4
         and merged["postcode"][0] != "0"
     ):
         errors["postcode"] = N_("A postcode is four digits.")
-    kind = _text(merged.get("kind"))
-    known = kind_lookup()
-    if not kind:
-        errors["kind"] = N_("Choose the kind of asset.")
-    elif kind.lower() not in known:
-        errors["kind"] = N_("Unknown kind of asset.")
-    else:
-        kind = known[kind.lower()]
-    merged["kind"] = kind
-    try:
-        lat, lon = float(merged.get("lat")), float(merged.get("lon"))
-    except (TypeError, ValueError):
-        errors["lat"] = N_("Give the position as latitude and longitude.")
-    else:
+    kind = merged["kind"]
+    if kind is not None:
+        known = kind_lookup()
+        if kind.lower() not in known:
+            errors["kind"] = N_("Unknown kind of asset.")
+        else:
+            merged["kind"] = known[kind.lower()]
+    lat, lon = merged["lat"], merged["lon"]
+    if lat is not None and lon is not None:
         if not importer.in_belgium(lat, lon):
             errors["lat"] = N_("The position is outside Belgium.")
         merged["lat"] = round(lat, importer.COORDINATE_DECIMALS)
         merged["lon"] = round(lon, importer.COORDINATE_DECIMALS)
-    diameter = merged.get("diameter_mm")
-    if diameter in ("", None):
-        merged["diameter_mm"] = None
-    else:
-        try:
-            merged["diameter_mm"] = int(diameter)
-        except (TypeError, ValueError):
-            errors["diameter_mm"] = N_("The diameter is a whole number of millimetres.")
-        else:
-            if not 0 < merged["diameter_mm"] <= MAX_DIAMETER_MM:
-                errors["diameter_mm"] = N_("The diameter is between 1 and 2000 mm.")
-    merged["measure"] = _measure(merged.get("measure"), "measure", errors)
     if not errors:
         stmt = select(Asset.id).where(Asset.member_id == member_id, Asset.code == merged["code"])
         if current is not None:
@@ -393,28 +337,21 @@ def approved_lot_ids(member_id: int) -> set[int]:
 
 
 def _check_lot_and_task_type(
-    member_id: int, lot_id: Any, task_type: Any, errors: dict[str, str], *, required: bool
+    member_id: int, lot_id: int | None, task_type: str | None, errors: dict[str, Any]
 ) -> tuple[int | None, str | None]:
-    """The lot must be one of the frameworks naming the member (else unknown, 400) and one it
-    acceded to (409, `_require_acceded`), the task type one of the lot's task types."""
+    """The lot (loaded, or its error in `errors`) must be one of the frameworks naming the
+    member (else unknown, 400) and one it acceded to (409, `_require_acceded`), the task type
+    one of the lot's task types; a task type needs its lot."""
     from central.frameworks.models import Lot, TaskType
 
-    if lot_id in (None, ""):
-        if required:
-            errors["lot_id"] = N_("Choose a lot.")
-        if task_type:
+    if lot_id is None:
+        if task_type and errors.get("lot_id") in (None, CHOOSE_LOT):
             errors["task_type"] = N_("Choose the lot of the task type.")
-        return None, None
-    try:
-        lot_id = int(lot_id)
-    except (TypeError, ValueError):
-        errors["lot_id"] = N_("Choose a lot.")
         return None, None
     # A lot outside the member's reach (of a framework that does not name it, or a draft) is
     # answered as if absent: the same 400 as an unknown id, not the 409 of a lot not acceded.
     if (
-        not 0 < lot_id < 2**31
-        or db.session.scalar(
+        db.session.scalar(
             select(Lot.id).where(
                 Lot.id == lot_id, Lot.framework_id.in_(named_frameworks(member_id))
             )
@@ -422,13 +359,11 @@ def _check_lot_and_task_type(
         is None
     ):
         errors["lot_id"] = N_("Unknown lot.")
+        errors.pop("task_type", None)
         return None, None
-    task_type = _text(task_type)
-    if task_type is None:
-        if required:
-            errors["task_type"] = N_("Choose a task type.")
-    elif (
-        db.session.scalar(
+    if (
+        task_type is not None
+        and db.session.scalar(
             select(TaskType.id).where(TaskType.lot_id == lot_id, TaskType.code == task_type)
         )
         is None
@@ -448,6 +383,9 @@ def _require_acceded(member_id: int, lot_id: int | None) -> None:
 # --- service plans ----------------------------------------------------------------------------
 
 PLAN_FIELDS = ("lot_id", "task_type", "asset_kind", "interval_months", "season_months", "active")
+# A plan's fields load through ServicePlanSchema (one instance); the service checks the rules.
+PLAN_INPUT = ServicePlanSchema(only=PLAN_FIELDS)
+CHOOSE_LOT = N_("Choose a lot.")
 
 
 def _clean_plan(
@@ -458,40 +396,28 @@ def _clean_plan(
         merged = {f: getattr(current, f) for f in PLAN_FIELDS}
         merged["season_months"] = current.season_month_list
     merged.update({k: v for k, v in values.items() if k in PLAN_FIELDS})
-    errors: dict[str, str] = {}
+    loaded, errors = load(PLAN_INPUT, merged)
     lot_id, task_type = _check_lot_and_task_type(
-        member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=True
+        member_id, loaded.get("lot_id"), loaded.get("task_type"), errors
     )
-    merged["lot_id"], merged["task_type"] = lot_id, task_type
-    kind = _text(merged.get("asset_kind"))
+    kind = loaded.get("asset_kind")
     if (
         kind is not None
         and db.session.scalar(select(AssetKind.id).where(AssetKind.code == kind)) is None
     ):
         errors["asset_kind"] = N_("Unknown kind of asset.")
-    merged["asset_kind"] = kind
-    try:
-        interval = int(merged.get("interval_months"))
-    except (TypeError, ValueError):
-        errors["interval_months"] = N_("Give the interval in whole months.")
-    else:
-        if not 1 <= interval <= 120:
-            errors["interval_months"] = N_("The interval is between 1 and 120 months.")
-        merged["interval_months"] = interval
-    months = merged.get("season_months")
-    if months in (None, "", []):
-        merged["season_months"] = None
-    elif not isinstance(months, list | tuple) or not all(
-        isinstance(m, int) and 1 <= m <= 12 for m in months
-    ):
-        errors["season_months"] = N_("Season months are month numbers from 1 to 12.")
-    else:
-        merged["season_months"] = months_to_mask(list(months))
-    merged["active"] = bool(merged.get("active", True))
+    cleaned = {
+        "lot_id": lot_id,
+        "task_type": task_type,
+        "asset_kind": kind,
+        "interval_months": loaded.get("interval_months"),
+        "season_months": months_to_mask(loaded.get("season_month_list")),
+        "active": loaded.get("active", True),
+    }
     # A second active plan for the same work is said together with the other errors (§7.6).
     twice = N_("An active plan for this lot, task type and kind exists already; change that one.")
     duplicate = (
-        merged["active"]
+        cleaned["active"]
         and not {"lot_id", "task_type", "asset_kind"} & errors.keys()
         and _active_plan_exists(member_id, lot_id, task_type, kind, current)
     )
@@ -502,7 +428,7 @@ def _clean_plan(
     _require_acceded(member_id, lot_id)
     if duplicate:
         raise Conflict(twice, fields={"task_type": twice})
-    return merged
+    return cleaned
 
 
 def _active_plan_exists(
@@ -559,21 +485,16 @@ NEED_FIELDS = (
 )
 
 
+# A need's fields load through NeedSchema (one instance); its asset is read as a rule.
+NEED_INPUT = NeedSchema(only=tuple(f for f in NEED_FIELDS if f != "asset_id"))
+PLACE_FIELDS = ("lat", "lon", "address")
+
+
 def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) -> dict[str, Any]:
     merged = {f: getattr(current, f) for f in NEED_FIELDS} if current else {}
     merged.update({k: v for k, v in values.items() if k in NEED_FIELDS})
-    errors: dict[str, str] = {}
-    merged["description"] = _text(merged.get("description"))
-    if not merged["description"]:
-        errors["description"] = N_("Describe what is needed.")
-    elif len(merged["description"]) > NEED_DESCRIPTION_LENGTH:
-        errors["description"] = Message(
-            N_("At most %(limit)d characters."), limit=NEED_DESCRIPTION_LENGTH
-        )
-    priority = merged.get("priority") or NeedPriority.NORMAL
-    if priority not in set(NeedPriority):
-        errors["priority"] = N_("Choose normal or urgent.")
-    merged["priority"] = priority
+    loaded, errors = load(NEED_INPUT, merged)
+    cleaned = {f: loaded.get(f) for f in NEED_FIELDS if f != "asset_id"}
     asset_id = merged.get("asset_id")
     if asset_id not in (None, ""):
         # Only the member's own assets: another member's asset is absent (404).
@@ -586,38 +507,33 @@ def _clean_need(values: dict[str, Any], current: Need | None, member_id: int) ->
             raise Conflict(
                 N_("The asset is retired."), fields={"asset_id": N_("The asset is retired.")}
             )
-        merged.update(asset_id=asset.id, lat=None, lon=None, address=None)
+        # On an asset, a place is not asked for: what was given for one is left out.
+        for name in PLACE_FIELDS:
+            errors.pop(name, None)
+        cleaned.update(asset_id=asset.id, lat=None, lon=None, address=None)
     else:
-        merged["asset_id"] = None
-        merged["address"] = _text(merged.get("address"))
-        try:
-            lat, lon = float(merged.get("lat")), float(merged.get("lon"))
-        except (TypeError, ValueError):
-            errors["lat"] = N_("Choose an asset, or pick the place on the map.")
-        else:
-            if not importer.in_belgium(lat, lon):
-                errors["lat"] = N_("The place is outside Belgium.")
-            elif not place_in_member_area(member_id, lat, lon):
-                errors["lat"] = N_(
-                    "The place lies outside your municipality: more than 2 km from all of "
-                    "your assets. Check the position on the map."
-                )
-            merged["lat"], merged["lon"] = lat, lon
-        if not merged["address"]:
-            errors["address"] = N_("Give the address of the place.")
-        elif len(merged["address"]) > NEED_ADDRESS_LENGTH:
-            errors["address"] = Message(
-                N_("At most %(limit)d characters."), limit=NEED_ADDRESS_LENGTH
+        cleaned["asset_id"] = None
+        lat, lon = cleaned["lat"], cleaned["lon"]
+        if lat is None or lon is None:
+            if "lat" not in errors and "lon" not in errors:
+                errors["lat"] = PLACE
+        elif not importer.in_belgium(lat, lon):
+            errors["lat"] = N_("The place is outside Belgium.")
+        elif not place_in_member_area(member_id, lat, lon):
+            errors["lat"] = N_(
+                "The place lies outside your municipality: more than 2 km from all of "
+                "your assets. Check the position on the map."
             )
+        if not cleaned["address"] and "address" not in errors:
+            errors["address"] = N_("Give the address of the place.")
     lot_id, task_type = _check_lot_and_task_type(
-        member_id, merged.get("lot_id"), merged.get("task_type"), errors, required=False
+        member_id, cleaned["lot_id"], cleaned["task_type"], errors
     )
-    merged["lot_id"], merged["task_type"] = lot_id, task_type
-    merged["quantity"] = _measure(merged.get("quantity"), "quantity", errors)
+    cleaned["lot_id"], cleaned["task_type"] = lot_id, task_type
     if errors:
         raise ValidationError(next(iter(errors.values())), fields=errors)
     _require_acceded(member_id, lot_id)
-    return merged
+    return cleaned
 
 
 NEED_AREA_MARGIN_KM = 2.0

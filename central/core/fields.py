@@ -227,6 +227,26 @@ class WholeNumber(_Input, fields.Integer):
             raise SchemaError(N_("Enter a whole number.")) from None
 
 
+class Coordinate(_Input, fields.Float):
+    """A latitude or longitude in degrees, given as a number or its digits (never NaN or
+    infinite); `invalid` says how to give it. Where on Earth it may be is a rule of its domain."""
+
+    def __init__(self, *, invalid: str, empty: str = N_("Enter a number."), **kwargs: Any) -> None:
+        self.invalid = invalid
+        super().__init__(empty=empty, allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise SchemaError(self.invalid)
+        try:
+            number = float(value)
+        except ValueError:
+            raise SchemaError(self.invalid) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise SchemaError(self.invalid)
+        return number
+
+
 class EmailAddress(_Input, fields.Email):
     """An e-mail address, without surrounding blanks."""
 
