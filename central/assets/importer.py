@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pyproj import Transformer
 
-from central.assets.models import ASSET_TEXT_LENGTHS, MAX_DIAMETER_MM
+from central.assets.models import ASSET_FIELDS, ASSET_TEXT_LENGTHS, MAX_DIAMETER_MM
 
 # Canonical columns and the headers accepted for them (English, Dutch, common GIS spellings).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -58,21 +58,6 @@ TEXT_COLUMNS = (
     "postcode",
     "municipality",
     "water_company",
-    "notes",
-)
-# The columns of a parsed row, in the order the export writes them.
-ASSET_COLUMNS = (
-    "code",
-    "kind",
-    "street",
-    "house_number",
-    "postcode",
-    "municipality",
-    "lat",
-    "lon",
-    "water_company",
-    "diameter_mm",
-    "measure",
     "notes",
 )
 # A column as the import page names it to a person (the API keeps the field name).
@@ -155,7 +140,7 @@ class Problem:
 class ParsedFile:
     """The rows of a file that passed every check, and every problem found."""
 
-    rows: pd.DataFrame  # ASSET_COLUMNS, indexed by line number
+    rows: pd.DataFrame  # ASSET_FIELDS, indexed by line number
     problems: list[Problem] = field(default_factory=list)
     row_count: int = 0  # data rows in the file (blank lines not counted)
     file_format: str = "csv"
@@ -206,7 +191,7 @@ def lambert72_to_wgs84() -> Transformer:
 
 
 def _empty_rows() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(ASSET_COLUMNS))
+    return pd.DataFrame(columns=list(ASSET_FIELDS))
 
 
 def parse_asset_file(data: bytes, kinds: Mapping[str, str]) -> ParsedFile:
@@ -796,10 +781,10 @@ def export_csv(rows: Iterable[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(ASSET_COLUMNS)
+    writer.writerow(ASSET_FIELDS)
     for row in rows:
         cells = []
-        for name in ASSET_COLUMNS:
+        for name in ASSET_FIELDS:
             value = row.get(name)
             if value is None:
                 cells.append("")

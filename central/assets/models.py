@@ -123,6 +123,21 @@ ASSET_TEXT_LENGTHS = {
     "water_company": 200,
     "notes": 2000,
 }
+# An asset's fields as a member gives them (form, API, import), in the order the export writes them.
+ASSET_FIELDS = (
+    "code",
+    "kind",
+    "street",
+    "house_number",
+    "postcode",
+    "municipality",
+    "lat",
+    "lon",
+    "water_company",
+    "diameter_mm",
+    "measure",
+    "notes",
+)
 MAX_DIAMETER_MM = 2000
 # A service plan's work comes back at most every ten years.
 MAX_INTERVAL_MONTHS = 120

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central.assets import importer
 from central.assets.models import (
+    ASSET_FIELDS,
     Asset,
     AssetKind,
     AssetStatus,
@@ -34,20 +35,6 @@ from central.frameworks.reach import named_frameworks
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024  # SPEC section 5: an asset import file is at most 20 MB
 
-ASSET_FIELDS = (
-    "code",
-    "kind",
-    "street",
-    "house_number",
-    "postcode",
-    "municipality",
-    "lat",
-    "lon",
-    "water_company",
-    "diameter_mm",
-    "measure",
-    "notes",
-)
 # Every field of an asset loads through AssetSchema (types, lengths, ranges): one instance,
 # built once. The service checks the rules: a known kind, a position in Belgium, a code unique
 # within the authority, a Belgian postcode.

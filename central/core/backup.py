@@ -60,6 +60,19 @@ def _run(command: list[str], env: Mapping[str, str]) -> None:
         raise BackupError(f"{command[0]} failed: {finished.stderr.strip()[:2000]}")
 
 
+def _copy_sqlite(source_path: Path, target_path: Path) -> None:
+    """Copy one SQLite database onto another with SQLite's online backup (consistent while the
+    source is in use)."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
         raise BackupError("An in-memory SQLite database cannot be backed up.")
@@ -94,14 +107,7 @@ def backup(dest: Path) -> dict[str, Any]:
             _pg_environment(url),
         )
     elif dialect == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(dest / SQLITE_COPY)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy_sqlite(_sqlite_path(url), dest / SQLITE_COPY)
     else:
         raise BackupError(f"Backups support PostgreSQL and SQLite, not {dialect}.")
     # The files after the database: a file added meanwhile is one too many, never one too few
@@ -174,14 +180,7 @@ def restore(src: Path) -> dict[str, Any]:
             _pg_environment(db.engine.url),
         )
     else:
-        source = sqlite3.connect(src / SQLITE_COPY)
-        target = sqlite3.connect(_sqlite_path(db.engine.url))
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy_sqlite(src / SQLITE_COPY, _sqlite_path(db.engine.url))
     restored = 0
     root = src / FILES
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
