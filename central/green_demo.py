@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 from sqlalchemy import exists, insert, select
 
 from central.assets import kinds as asset_kinds
@@ -27,6 +26,7 @@ from central.assets.models import Asset, AssetKind, AssetStatus, ServicePlan
 from central.core import clock
 from central.core.types import utcnow
 from central.extensions import db
+from central.fieldwork.demo import assigned_round
 from central.frameworks import services
 from central.frameworks.demo import _acting_member, _by_name, _coordinator, _pass_fail
 from central.frameworks.models import (
@@ -40,9 +40,8 @@ from central.frameworks.models import (
 )
 from central.frameworks.queries import current_prices
 from central.organisations.models import Organisation
-from central.planning.models import OPEN_TASK_STATUSES, Round, RoundStatus, Task, TaskStatus
+from central.planning.models import OPEN_TASK_STATUSES, Round, RoundStatus, Task
 from central.planning.queries import monday
-from central.planning.routing import route_rounds
 
 REFERENCE = "RSL-2025-GRN-01"
 FRAMEWORK = {
@@ -330,35 +329,15 @@ def _hedge_round(
     )
     if price is None or not hedges:
         return
-    (route,) = route_rounds(
-        [(np.array([a.lat for a in hedges]), np.array([a.lon for a in hedges]))]
-    )
     due = today + timedelta(days=10)
-    round_ = Round(
-        framework_id=lot.framework_id,
-        lot_id=lot.id,
-        member_id=member.id,
-        provider_id=provider.id,
-        status=RoundStatus.ASSIGNED,
-        due_date=due,
-        scheduled_date=monday(today),
-        route_km=Decimal(str(round(route.km, 2))),
-        assigned_at=clock.business_now(),
+    assigned_round(
+        lot,
+        task_type,
+        price,
+        member.id,
+        provider.id,
+        hedges,
+        scheduled=monday(today),
+        due=due,
+        quantity=lambda hedge: hedge.measure,
     )
-    round_.tasks = [
-        Task(
-            sequence=sequence,
-            asset_id=hedges[index].id,
-            task_type_id=task_type.id,
-            task_type=task_type.code,
-            quantity=hedges[index].measure,
-            unit=price.unit,
-            unit_price=price.unit_price,
-            vat_rate=price.vat_rate,
-            due_date=due,
-            status=TaskStatus.OPEN,
-        )
-        for sequence, index in enumerate(route.order.tolist(), start=1)
-    ]
-    db.session.add(round_)
-    db.session.flush()

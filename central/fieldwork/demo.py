@@ -11,6 +11,7 @@ again if it was worked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -119,6 +120,25 @@ def _make_round(
     price = current_prices(lot.id, today).get(task_type.id)
     if not assets or price is None:
         return None
+    return assigned_round(
+        lot, task_type, price, member_id, provider_id, assets, scheduled=scheduled, due=due
+    )
+
+
+def assigned_round(
+    lot: Lot,
+    task_type: TaskType,
+    price: Any,
+    member_id: int,
+    provider_id: int,
+    assets: list[Asset],
+    *,
+    scheduled: date,
+    due: date,
+    quantity: Callable[[Asset], Decimal] = lambda asset: Decimal("1"),
+) -> Round:
+    """A demo round assigned to the provider: one open task at `price` per asset, along a short
+    route; `quantity(asset)` is a task's quantity (1 for a hydrant)."""
     (route,) = route_rounds(
         [(np.array([a.lat for a in assets]), np.array([a.lon for a in assets]))]
     )
@@ -139,7 +159,7 @@ def _make_round(
             asset_id=assets[index].id,
             task_type_id=task_type.id,
             task_type=task_type.code,
-            quantity=Decimal("1"),
+            quantity=quantity(assets[index]),
             unit=price.unit,
             unit_price=price.unit_price,
             vat_rate=price.vat_rate,
