@@ -127,7 +127,24 @@ class ServicePlanForm(CentralForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class NeedForm(CentralForm):
+class NeedTriageForm(CentralForm):
+    """Renders a need's triage; its fields load through NeedSchema (in the service)."""
+
+    lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
+    quantity = StringField(
+        _l("Quantity"),
+        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
+        description=_l(
+            "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
+            "measure for work priced per m or m², otherwise 1."
+        ),
+    )
+    priority = SelectField(
+        _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
+    )
+
+
+class NeedForm(NeedTriageForm):
     """Renders a need; its fields load through NeedSchema (in the service). The asset's code is
     the page's own way to name the asset (the view looks it up)."""
 
@@ -147,38 +164,9 @@ class NeedForm(CentralForm):
         render_kw={"maxlength": NEED_ADDRESS_LENGTH},
         description=_l("For a need on a place: the street and number, or a description."),
     )
-    lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
     description = TextAreaField(
         _l("What is needed"),
         render_kw={"required": True, "maxlength": NEED_DESCRIPTION_LENGTH},
-    )
-    quantity = StringField(
-        _l("Quantity"),
-        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
-        description=_l(
-            "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
-            "measure for work priced per m or m², otherwise 1."
-        ),
-    )
-    priority = SelectField(
-        _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
-    )
-
-
-class NeedTriageForm(CentralForm):
-    """Renders a need's triage; its fields load through NeedSchema (in the service)."""
-
-    lot_task = SelectField(_l("Lot and task type"), validators=[Optional()])
-    quantity = StringField(
-        _l("Quantity"),
-        render_kw={"maxlength": MEASURE_INPUT_LENGTH},
-        description=_l(
-            "In the unit of the task type's price (piece, m, m², hour). Empty: the asset's "
-            "measure for work priced per m or m², otherwise 1."
-        ),
-    )
-    priority = SelectField(
-        _l("Priority"), choices=[("normal", _l("Normal")), ("urgent", _l("Urgent"))]
     )
 
 

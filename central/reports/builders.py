@@ -85,21 +85,7 @@ def _decimal(value: Any) -> Decimal:
 
 # --- statements -------------------------------------------------------------------------------
 
-STATEMENT_COLUMNS = [
-    "framework_id",
-    "framework_reference",
-    "lot_id",
-    "provider_id",
-    "provider_name",
-    "task_type",
-    "task_type_name",
-    "unit",
-    "unit_price",
-    "vat_rate",
-    "quantity",
-    "tasks",
-    "amount",
-]
+# A statement line is the work of one framework, lot, provider, task type and price...
 LINE_KEY = [
     "framework_id",
     "framework_reference",
@@ -112,6 +98,8 @@ LINE_KEY = [
     "unit_price",
     "vat_rate",
 ]
+# ...and sums its quantity, tasks and amount.
+STATEMENT_COLUMNS = [*LINE_KEY, "quantity", "tasks", "amount"]
 
 
 def billed_vat_rate(provider: Any) -> ColumnElement[Decimal]:
