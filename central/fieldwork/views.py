@@ -307,7 +307,7 @@ def _answers(form, checklist: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _result_defaults(task: Task, checklist: list[dict[str, Any]]) -> dict[str, Any]:
-    report = services.report_of(task)
+    report = queries.report_of(task)
     if report is None or task.result is None:
         return {}
     values: dict[str, Any] = {

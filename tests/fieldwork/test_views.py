@@ -12,7 +12,7 @@ from PIL import Image
 
 from central.core.clock import today
 from central.extensions import db
-from central.fieldwork import services
+from central.fieldwork import queries, services
 from central.fieldwork.models import LabourEntry, TaskPhoto
 from tests.conftest import csrf_token, use_english
 from tests.factories import make_asset, make_round, make_user
@@ -96,9 +96,9 @@ def test_crew_records_a_result_with_the_checklist_on_the_form(client, login_as, 
     assert f"#task-{field.tasks[1].id}" in response.headers["Location"]
     db.session.expire_all()
     assert task.status == "done"
-    report = services.report_of(task)
+    report = queries.report_of(task)
     assert report.checklist == {"lid": False, "pressure": 3.5} and report.failed_items == ["lid"]
-    assert services.follow_up_need_of(task) is not None
+    assert queries.follow_up_need_of(task) is not None
 
 
 def test_bad_result_form_shows_the_error_and_writes_nothing(client, login_as, field):
