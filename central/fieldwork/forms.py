@@ -24,6 +24,7 @@ from central.fieldwork.models import (
     MAX_DEFECT_CATEGORY,
     MAX_NOTES,
     MAX_REASON,
+    MAX_RETENTION_MONTHS,
     MAX_TARGET_GROUP_WORKERS,
 )
 
@@ -149,6 +150,6 @@ class SettingsForm(CentralForm):
         _l("Keep photos for (months)"),
         validators=[
             DataRequired(_l("Enter a number of months")),
-            NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
+            NumberRange(min=1, max=MAX_RETENTION_MONTHS, message=_l("Between 1 and 120 months")),
         ],
     )

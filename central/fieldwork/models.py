@@ -224,7 +224,7 @@ class FieldworkSetting(db.Model):
     __tablename__ = "fieldwork_settings"
     __table_args__ = (
         CheckConstraint(
-            "photo_retention_months >= 1 AND photo_retention_months <= 120",
+            f"photo_retention_months >= 1 AND photo_retention_months <= {MAX_RETENTION_MONTHS}",
             name="retention_range",
         ),
     )
