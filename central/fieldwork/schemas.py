@@ -3,7 +3,7 @@ photos. Money and decimals travel as strings such as "18.50"."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import url_for
@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, post_dump, validate
 from marshmallow import ValidationError as SchemaError
 
 from central.core.errors import N_
-from central.core.fields import Choice, Day, Number, Text, WholeNumber
+from central.core.fields import Choice, Day, Number, Text, WholeNumber, finite_decimal
 from central.core.money import has_at_most_places
 from central.fieldwork import photos, queries
 from central.fieldwork.models import (
@@ -229,13 +229,8 @@ class Hours(Number):
         super().__init__(if_empty=Decimal("0"))
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool):
-            raise SchemaError(self.invalid)
-        try:
-            number = Decimal(self._text(value))
-        except InvalidOperation:
-            raise SchemaError(self.invalid) from None
-        if not number.is_finite():
+        number = None if isinstance(value, bool) else finite_decimal(self._text(value))
+        if number is None:
             raise SchemaError(self.invalid)
         if not has_at_most_places(number, 2):
             raise SchemaError(N_("At most two decimals."))
