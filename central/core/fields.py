@@ -181,6 +181,15 @@ class Amount(_Input, fields.Decimal):
             raise SchemaError(N_("Cannot be negative."))
 
 
+def finite_decimal(text: str) -> Decimal | None:
+    """`text` read as a finite Decimal, or None when it is not one."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 class Number(Amount):
     """A count of persons or hours: as Amount, in its own words, with a decimal comma or point;
     `positive`: more than zero."""

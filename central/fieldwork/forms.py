@@ -1,5 +1,7 @@
 """Forms: a task's result with its checklist (built per task type), a photo, labour, a contest and
-the photo settings. The services check the rules; the forms only shape the input."""
+the photo settings. The services load the values through fieldwork's input schemas and check
+the rules; a result's note and kind of defect and a contest's reason only render here (their
+limits as attributes)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from central.fieldwork.models import (
     MAX_DEFECT_CATEGORY,
     MAX_NOTES,
     MAX_REASON,
+    MAX_RETENTION_MONTHS,
     MAX_TARGET_GROUP_WORKERS,
 )
 
@@ -40,10 +43,10 @@ class TaskResultForm(CentralForm):
         choices=RESULT_CHOICES,
         validators=[DataRequired(_l("Choose a result"))],
     )
-    notes = TextAreaField(_l("Note"), validators=[Optional(), Length(max=MAX_NOTES)])
+    notes = TextAreaField(_l("Note"), render_kw={"maxlength": MAX_NOTES})
     defect_category = StringField(
         _l("Kind of defect"),
-        validators=[Optional(), Length(max=MAX_DEFECT_CATEGORY)],
+        render_kw={"maxlength": MAX_DEFECT_CATEGORY},
         description=_l("Only for a defect, e.g. lid, valve, signage."),
     )
     out_of_service = BooleanField(
@@ -133,7 +136,7 @@ class LabourForm(CentralForm):
 class ContestForm(CentralForm):
     reason = TextAreaField(
         _l("Why do you contest this task?"),
-        validators=[DataRequired(_l("Enter a reason")), Length(max=MAX_REASON)],
+        render_kw={"required": True, "maxlength": MAX_REASON},
         description=_l("The provider sees this and redoes the task."),
     )
 
@@ -147,6 +150,6 @@ class SettingsForm(CentralForm):
         _l("Keep photos for (months)"),
         validators=[
             DataRequired(_l("Enter a number of months")),
-            NumberRange(min=1, max=120, message=_l("Between 1 and 120 months")),
+            NumberRange(min=1, max=MAX_RETENTION_MONTHS, message=_l("Between 1 and 120 months")),
         ],
     )

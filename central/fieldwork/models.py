@@ -28,11 +28,13 @@ from central.extensions import db
 
 DEFAULT_PHOTO_RETENTION_MONTHS = 24
 # Input limits of field work, declared once (services, schemas, forms): a result's note and
-# kind of defect, a contest's reason, and the workers of a round's labour.
+# kind of defect, a contest's reason, and the hours and workers of a round's labour.
 MAX_NOTES = 2000
 MAX_DEFECT_CATEGORY = 100
 MAX_REASON = 2000
 MAX_TARGET_GROUP_WORKERS = 500
+MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
+MAX_RETENTION_MONTHS = 120  # how long a framework may keep its photos
 
 
 class TaskReport(db.Model):
@@ -222,7 +224,7 @@ class FieldworkSetting(db.Model):
     __tablename__ = "fieldwork_settings"
     __table_args__ = (
         CheckConstraint(
-            "photo_retention_months >= 1 AND photo_retention_months <= 120",
+            f"photo_retention_months >= 1 AND photo_retention_months <= {MAX_RETENTION_MONTHS}",
             name="retention_range",
         ),
     )

@@ -542,3 +542,39 @@ def summed(shares: list[LabourShare]) -> dict[str, Decimal | int]:
         for name in result:
             result[name] += getattr(share, name)
     return result
+
+
+# --- a task's record --------------------------------------------------------------------------
+
+
+def report_of(task: Task) -> TaskReport | None:
+    return db.session.get(TaskReport, task.id)
+
+
+def follow_up_need_of(task: Task) -> Need | None:
+    """The follow-up need a task's result raised (one per task)."""
+    return db.session.scalar(
+        select(Need)
+        .where(Need.task_id == task.id, Need.source == NeedSource.DEFECT)
+        .order_by(Need.id)
+        .limit(1)
+    )
+
+
+def open_contest_of(task: Task) -> TaskContest | None:
+    return db.session.scalar(
+        select(TaskContest)
+        .where(TaskContest.task_id == task.id, TaskContest.resolved_at.is_(None))
+        .order_by(TaskContest.id.desc())
+        .limit(1)
+    )
+
+
+def latest_contest_of(task: Task) -> TaskContest | None:
+    """The task's most recent contest, open or resolved."""
+    return db.session.scalar(
+        select(TaskContest)
+        .where(TaskContest.task_id == task.id)
+        .order_by(TaskContest.id.desc())
+        .limit(1)
+    )

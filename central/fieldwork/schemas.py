@@ -3,13 +3,25 @@ photos. Money and decimals travel as strings such as "18.50"."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import url_for
 from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import ValidationError as SchemaError
 
-from central.fieldwork import photos, services
-from central.fieldwork.models import MAX_DEFECT_CATEGORY, MAX_NOTES, MAX_REASON
+from central.core.errors import N_
+from central.core.fields import Choice, Day, Number, Text, WholeNumber, finite_decimal
+from central.core.money import has_at_most_places
+from central.fieldwork import photos, queries
+from central.fieldwork.models import (
+    MAX_DEFECT_CATEGORY,
+    MAX_LABOUR_HOURS,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_RETENTION_MONTHS,
+    MAX_TARGET_GROUP_WORKERS,
+)
 from central.planning.models import TaskResult
 
 
@@ -144,7 +156,7 @@ class FieldTaskSchema(Schema):
     photos = fields.Method("get_photos")
 
     def _report(self, obj: Any):
-        return services.report_of(obj)
+        return queries.report_of(obj)
 
     def get_notes(self, obj: Any) -> str:
         report = self._report(obj)
@@ -163,11 +175,11 @@ class FieldTaskSchema(Schema):
         return list(report.failed_items) if report else []
 
     def get_follow_up_need_id(self, obj: Any) -> int | None:
-        need = services.follow_up_need_of(obj)
+        need = queries.follow_up_need_of(obj)
         return need.id if need else None
 
     def get_contest(self, obj: Any) -> dict | None:
-        contest = services.latest_contest_of(obj)
+        contest = queries.latest_contest_of(obj)
         return ContestInfoSchema().dump(contest) if contest else None
 
     def get_photos(self, obj: Any) -> list:
@@ -201,3 +213,115 @@ class AcceptedRoundSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     tasks = fields.List(fields.Nested(RoundTaskSchema))
+
+
+# --- input: what the services load -----------------------------------------------------------
+
+
+class Hours(Number):
+    """A number of hours ("14.5", "14,5" or a number) with at most two decimals, at least 0 and
+    at most `maximum` (None: no upper bound here, a rule compares it); empty is 0."""
+
+    invalid = N_("Give a number of hours.")
+
+    def __init__(self, *, out_of_range: str, maximum: Decimal | None = None) -> None:
+        self.out_of_range, self.most = out_of_range, maximum
+        super().__init__(if_empty=Decimal("0"))
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        number = None if isinstance(value, bool) else finite_decimal(self._text(value))
+        if number is None:
+            raise SchemaError(self.invalid)
+        if not has_at_most_places(number, 2):
+            raise SchemaError(N_("At most two decimals."))
+        if number < 0 or (self.most is not None and number > self.most):
+            raise SchemaError(self.out_of_range)
+        return number
+
+
+class Count(WholeNumber):
+    """A whole number from `minimum` to `maximum`, anything else `invalid` (a count of workers
+    or months in its own words)."""
+
+    def __init__(self, minimum: int, maximum: int, *, invalid: str, **kwargs: Any) -> None:
+        self.invalid = invalid
+        super().__init__(
+            minimum, maximum, out_of_range=kwargs.pop("out_of_range", invalid), **kwargs
+        )
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except SchemaError:
+            raise SchemaError(self.invalid) from None
+
+
+class WorkDate(Day):
+    """The day the labour was worked, as a `date` or YYYY-MM-DD; how far back is a rule."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except SchemaError:
+            raise SchemaError(N_("Give the work date as YYYY-MM-DD.")) from None
+
+
+CHOOSE_RESULT = N_("Choose a result.")
+ENTER_REASON = N_("Enter a reason.")
+WORKERS = N_("Between 0 and 500 workers.")
+MONTHS = N_("Between 1 and 120 months.")
+
+
+class ResultInput(Schema):
+    """A task's result as the services load it (rule 14); the checklist's answers are checked
+    against the task type's checklist by the service."""
+
+    result = Choice(TaskResult, required=True, empty=CHOOSE_RESULT, invalid=CHOOSE_RESULT)
+    notes = Text(MAX_NOTES, if_empty="")
+    defect_category = Text(MAX_DEFECT_CATEGORY, if_empty="")
+    checklist = fields.Dict(
+        load_default=None, allow_none=True, error_messages={"invalid": N_("Not an object.")}
+    )
+
+
+class ContestInput(Schema):
+    """A member's contest of a task (rule 14)."""
+
+    reason = Text(MAX_REASON, required=True, empty=ENTER_REASON)
+
+
+class LabourInput(Schema):
+    """A round's labour on a work date (rule 16): the figures' types and ranges; the rules
+    between them (target-group hours within the hours, 24 hours a day per worker) and the work
+    date's are the service's. Absent workers: None (the service works them out)."""
+
+    work_date = WorkDate(bounded=False)
+    hours = Hours(maximum=MAX_LABOUR_HOURS, out_of_range=N_("Hours are between 0 and 1000."))
+    target_group_hours = Hours(out_of_range=N_("Hours cannot be negative."))
+    workers = Count(
+        0,
+        MAX_TARGET_GROUP_WORKERS,
+        invalid=N_("Give a whole number of workers."),
+        out_of_range=WORKERS,
+    )
+    target_group_workers = Count(
+        0,
+        MAX_TARGET_GROUP_WORKERS,
+        invalid=N_("Give a whole number of workers."),
+        out_of_range=WORKERS,
+        if_empty=0,
+    )
+
+
+class SettingsInput(Schema):
+    """A framework's photo settings."""
+
+    photo_retention_months = Count(
+        1, MAX_RETENTION_MONTHS, required=True, invalid=MONTHS, empty=MONTHS
+    )
+
+
+RESULT_INPUT = ResultInput()
+CONTEST_INPUT = ContestInput()
+LABOUR_INPUT = LabourInput()
+SETTINGS_INPUT = SettingsInput()

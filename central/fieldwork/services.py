@@ -19,24 +19,28 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from central.assets import availability
-from central.assets.models import Need, NeedSource, NeedStatus
+from central.assets.models import Need, NeedStatus
 from central.core import audit, clock
 from central.core.errors import N_, Conflict, Forbidden, ValidationError
-from central.core.money import has_at_most_places
+from central.core.fields import load
 from central.core.roles import Role
 from central.extensions import db
 from central.fieldwork import notifications
 from central.fieldwork.models import (
     DEFAULT_PHOTO_RETENTION_MONTHS,
-    MAX_DEFECT_CATEGORY,
-    MAX_NOTES,
-    MAX_REASON,
-    MAX_TARGET_GROUP_WORKERS,
     FieldworkSetting,
     LabourDay,
     LabourEntry,
     TaskContest,
     TaskReport,
+)
+from central.fieldwork.queries import follow_up_need_of, open_contest_of, report_of
+from central.fieldwork.schemas import (
+    CONTEST_INPUT,
+    ENTER_REASON,
+    LABOUR_INPUT,
+    RESULT_INPUT,
+    SETTINGS_INPUT,
 )
 from central.frameworks import services as framework_services
 from central.frameworks.models import ChecklistKind, TaskType
@@ -52,7 +56,6 @@ from central.planning.queries import planned_again
 from central.planning.reach import works_on_round, works_on_task
 from central.planning.services import refresh_round_status
 
-MAX_LABOUR_HOURS = Decimal("1000")  # one round's crew on one day, far above any real crew
 HOURS_A_DAY = 24  # nobody works more in one day
 ENTRY_FIGURES = ("hours", "workers", "target_group_hours", "target_group_workers")
 LABOUR_DAYS_BACK = 366  # labour may be logged late, but not for work over a year ago
@@ -212,51 +215,13 @@ def describe_failures(checklist: list[dict[str, Any]], answers: dict[str, Any], 
 # --- results (rule 14) ---------------------------------------------------------------------------
 
 
-def _clean_text(values: dict[str, Any], name: str, limit: int) -> str:
-    value = values.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(N_("The request has invalid fields."), fields={name: N_("Not text.")})
-    value = value.strip()
-    if len(value) > limit:
-        raise ValidationError(
-            N_("The text is too long."), fields={name: _("At most %(n)d characters.", n=limit)}
-        )
-    return value
-
-
-def report_of(task: Task) -> TaskReport | None:
-    return db.session.get(TaskReport, task.id)
-
-
-def follow_up_need_of(task: Task) -> Need | None:
-    """The follow-up need a task's result raised (one per task)."""
-    return db.session.scalar(
-        select(Need)
-        .where(Need.task_id == task.id, Need.source == NeedSource.DEFECT)
-        .order_by(Need.id)
-        .limit(1)
-    )
-
-
-def open_contest_of(task: Task) -> TaskContest | None:
-    return db.session.scalar(
-        select(TaskContest)
-        .where(TaskContest.task_id == task.id, TaskContest.resolved_at.is_(None))
-        .order_by(TaskContest.id.desc())
-        .limit(1)
-    )
-
-
-def latest_contest_of(task: Task) -> TaskContest | None:
-    """The task's most recent contest, open or resolved."""
-    return db.session.scalar(
-        select(TaskContest)
-        .where(TaskContest.task_id == task.id)
-        .order_by(TaskContest.id.desc())
-        .limit(1)
-    )
+# What a refused result says first, by its first wrong field.
+RESULT_SUMMARIES = {
+    "result": N_("Choose a result: ok, defect, inaccessible or not found."),
+    "notes": N_("The text is too long."),
+    "defect_category": N_("The text is too long."),
+    "checklist": N_("The checklist answers are an object of item keys."),
+}
 
 
 def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
@@ -269,20 +234,11 @@ def record_result(task: Task, values: dict[str, Any], *, actor: Any) -> Task:
     _require_worker_of(task, actor)
     _lock(round_)  # round first, then task: the order every service takes (no deadlock)
     _lock(task)
-    result = values.get("result")
-    if result not in set(TaskResult):
-        raise ValidationError(
-            N_("Choose a result: ok, defect, inaccessible or not found."),
-            fields={"result": N_("Choose a result.")},
-        )
-    notes = _clean_text(values, "notes", MAX_NOTES)
-    category = _clean_text(values, "defect_category", MAX_DEFECT_CATEGORY)
-    answers = values.get("checklist") or {}
-    if not isinstance(answers, dict):
-        raise ValidationError(
-            N_("The checklist answers are an object of item keys."),
-            fields={"checklist": N_("Not an object.")},
-        )
+    loaded, errors = load(RESULT_INPUT, values)
+    if errors:
+        raise ValidationError(RESULT_SUMMARIES[next(iter(errors))], fields=errors)
+    result, notes, category = loaded["result"], loaded["notes"], loaded["defect_category"]
+    answers = loaded["checklist"] or {}
     if task.status == TaskStatus.CANCELLED:
         raise Conflict(N_("This task is cancelled; it takes no result."))
     if round_.status == RoundStatus.ACCEPTED or task.status == TaskStatus.ACCEPTED:
@@ -425,16 +381,14 @@ def contest_task(task: Task, reason: Any, *, actor: Any) -> Task:
     _require_member_of(round_, actor)
     _lock(round_)
     _lock(task)
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise ValidationError(
-            N_("Say why you contest this task."), fields={"reason": N_("Enter a reason.")}
+    loaded, errors = load(CONTEST_INPUT, {"reason": reason})
+    if errors:
+        too_long = isinstance(reason, str) and errors["reason"] != ENTER_REASON
+        summary = (
+            N_("The reason is too long.") if too_long else N_("Say why you contest this task.")
         )
-    if len(reason) > MAX_REASON:
-        raise ValidationError(
-            N_("The reason is too long."),
-            fields={"reason": _("At most %(n)d characters.", n=MAX_REASON)},
-        )
+        raise ValidationError(summary, fields=errors)
+    reason = loaded["reason"]
     if task.status == TaskStatus.ACCEPTED or round_.status == RoundStatus.ACCEPTED:
         raise Conflict(N_("This work is already accepted."))
     if task.status != TaskStatus.DONE:
@@ -495,37 +449,6 @@ def accept_round(round_: Round, *, actor: Any) -> Round:
 # --- labour (rule 16) ----------------------------------------------------------------------------
 
 
-def _decimal(value: Any, name: str, errors: dict[str, str]) -> Decimal | None:
-    if value is None or value == "":
-        return Decimal("0")
-    if isinstance(value, bool):
-        errors[name] = N_("Give a number of hours.")
-        return None
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        errors[name] = N_("Give a number of hours.")
-        return None
-    if not number.is_finite():
-        errors[name] = N_("Give a number of hours.")
-        return None
-    if not has_at_most_places(number, 2):
-        errors[name] = N_("At most two decimals.")
-        return None
-    return number
-
-
-def _whole(value: Any, name: str, errors: dict[str, str]) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        errors[name] = N_("Give a whole number of workers.")
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        errors[name] = N_("Give a whole number of workers.")
-        return None
-
-
 def fewest_workers(hours: Decimal) -> int:
     """The fewest workers who can work `hours` in one day (24 hours each)."""
     return math.ceil(Decimal(hours) / HOURS_A_DAY)
@@ -536,31 +459,12 @@ def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
     target-group worker), at most 24 hours a day per worker, target-group workers part of the
     workers, a work date not in the future. `workers` defaults to the target-group workers, and
     to at least the fewest workers the hours need."""
-    errors: dict[str, str] = {}
-    hours = _decimal(values.get("hours"), "hours", errors)
-    group_hours = _decimal(values.get("target_group_hours"), "target_group_hours", errors)
-    group_workers = values.get("target_group_workers")
-    group_workers = _whole(
-        0 if group_workers in (None, "") else group_workers, "target_group_workers", errors
-    )
-    workers = values.get("workers")
-    workers = None if workers in (None, "") else _whole(workers, "workers", errors)
-    work_date = values.get("work_date") or clock.today()
-    if isinstance(work_date, str):
-        try:
-            work_date = date.fromisoformat(work_date)
-        except ValueError:
-            errors["work_date"] = N_("Give the work date as YYYY-MM-DD.")
-    if hours is not None and not 0 <= hours <= MAX_LABOUR_HOURS:
-        errors["hours"] = N_("Hours are between 0 and 1000.")
-    if group_hours is not None and group_hours < 0:
-        errors["target_group_hours"] = N_("Hours cannot be negative.")
-    elif hours is not None and group_hours is not None and group_hours > hours:
+    loaded, errors = load(LABOUR_INPUT, values)
+    hours, group_hours = loaded.get("hours"), loaded.get("target_group_hours")
+    workers, group_workers = loaded.get("workers"), loaded.get("target_group_workers")
+    work_date = loaded.get("work_date") or clock.today()
+    if hours is not None and group_hours is not None and group_hours > hours:
         errors["target_group_hours"] = N_("Target-group hours cannot exceed the hours.")
-    if group_workers is not None and not 0 <= group_workers <= MAX_TARGET_GROUP_WORKERS:
-        errors["target_group_workers"] = N_("Between 0 and 500 workers.")
-    if workers is not None and not 0 <= workers <= MAX_TARGET_GROUP_WORKERS:
-        errors["workers"] = N_("Between 0 and 500 workers.")
     # The rules between the figures, as far as the figures they compare are readable: a wrong
     # work date does not hide them (all errors at once, §7.6).
     figures = ("hours", "target_group_hours", "target_group_workers", "workers")
@@ -576,7 +480,7 @@ def clean_labour(values: dict[str, Any], round_: Round) -> dict[str, Any]:
             errors["workers"] = N_("The target-group workers are part of the workers.")
         elif hours > HOURS_A_DAY * workers:
             errors["hours"] = N_("At most 24 hours a day per worker.")
-    if isinstance(work_date, date) and "work_date" not in errors:
+    if "work_date" not in errors:
         if work_date > clock.today():
             errors["work_date"] = N_("The work date cannot be in the future.")
         elif work_date < clock.today() - timedelta(days=LABOUR_DAYS_BACK):
@@ -789,16 +693,10 @@ def update_settings(framework: Any, values: dict[str, Any], *, actor: Any) -> Fi
         actor.organisation_id != framework.lead_organisation_id
     ):
         raise Forbidden(N_("Only a coordinator of the lead authority can change this."))
-    months = values.get("photo_retention_months")
-    try:
-        months = int(months)
-    except (TypeError, ValueError):
-        months = None
-    if months is None or not 1 <= months <= 120:
-        raise ValidationError(
-            N_("Keep photos between 1 and 120 months."),
-            fields={"photo_retention_months": N_("Between 1 and 120 months.")},
-        )
+    loaded, errors = load(SETTINGS_INPUT, values)
+    if errors:
+        raise ValidationError(N_("Keep photos between 1 and 120 months."), fields=errors)
+    months = loaded["photo_retention_months"]
     keep = bool(values.get("keep_photo_location"))
     setting = db.session.get(FieldworkSetting, framework.id)
     if setting is None:

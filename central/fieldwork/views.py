@@ -307,7 +307,7 @@ def _answers(form, checklist: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _result_defaults(task: Task, checklist: list[dict[str, Any]]) -> dict[str, Any]:
-    report = services.report_of(task)
+    report = queries.report_of(task)
     if report is None or task.result is None:
         return {}
     values: dict[str, Any] = {
@@ -354,16 +354,20 @@ def task_page(task_id: int):
     defaults = _result_defaults(task, checklist) if request.method == "GET" else {}
     form = result_form_for(checklist, **defaults)
     status = 200
-    if form.validate_on_submit():
+
+    def save() -> None:
         values = {
             "result": form.result.data,
             "notes": form.notes.data or "",
             "defect_category": form.defect_category.data or "",
             "out_of_service": bool(form.out_of_service.data),
+            "checklist": _answers(form, checklist),
         }
+        services.record_result(task, values, actor=current_user)
+
+    if form.validate_on_submit():
         try:
-            values["checklist"] = _answers(form, checklist)
-            services.record_result(task, values, actor=current_user)
+            save()
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -376,6 +380,7 @@ def task_page(task_id: int):
             anchor = f"task-{following.id}" if following else "labour"
             return redirect(url_for("fieldwork.round_page", round_id=round_.id, _anchor=anchor))
     elif request.method == "POST":
+        rule_errors(form, save)  # the note's and the kind's lengths too: every error at once
         status = 400
     stop = next(s for s in queries.round_stops(round_) if s.task.id == task.id)
     return (

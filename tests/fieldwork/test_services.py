@@ -13,7 +13,7 @@ from central.assets.models import Need
 from central.core.clock import today
 from central.core.errors import Conflict, Forbidden, ValidationError
 from central.extensions import db
-from central.fieldwork import services
+from central.fieldwork import queries, services
 from central.fieldwork.models import LabourDay, LabourEntry
 from central.frameworks.queries import committed_amounts
 from tests.factories import make_need, make_round, make_user
@@ -40,7 +40,7 @@ def test_rule_14_result_moves_open_task_to_done(field):
     task = field.tasks[0]
     services.record_result(task, {**OK, "notes": " all fine "}, actor=field.crew)
     assert task.status == "done" and task.result == "ok" and task.done_on == today()
-    report = services.report_of(task)
+    report = queries.report_of(task)
     assert report.notes == "all fine" and report.checklist == {"lid": True, "pressure": 4.2}
     assert report.failed_items == []
     assert defect_needs(task) == []
@@ -126,7 +126,7 @@ def test_rule_14_failed_checklist_item_creates_a_follow_up_need(field, answers):
     services.record_result(task, {"result": "ok", "checklist": answers}, actor=field.crew)
     needs = defect_needs(task)
     assert len(needs) == 1
-    assert services.report_of(task).failed_items
+    assert queries.report_of(task).failed_items
 
 
 def test_rule_14_follow_up_need_without_configured_follow_up_has_no_task_type(field):
@@ -216,11 +216,11 @@ def test_rule_14_contested_task_is_redone_to_done(field):
     services.contest_task(task, "The lid is still broken", actor=field.member_user)
     assert task.status == "contested" and field.round.status == "in_progress"
     assert field.round.completed_at is None
-    assert services.open_contest_of(task).reason == "The lid is still broken"
+    assert queries.open_contest_of(task).reason == "The lid is still broken"
     services.record_result(task, OK, actor=field.crew)
     assert task.status == "done" and field.round.status == "completed"
-    assert services.open_contest_of(task) is None
-    assert services.latest_contest_of(task).resolved_at is not None
+    assert queries.open_contest_of(task) is None
+    assert queries.latest_contest_of(task).resolved_at is not None
 
 
 def test_rule_14_contest_needs_a_reason_and_a_done_task(field):
@@ -454,9 +454,9 @@ def test_rule_14_reading_on_its_bound_passes(field):
     services.record_result(
         task, {"result": "ok", "checklist": {"lid": True, "pressure": 1.5}}, actor=field.crew
     )
-    assert services.report_of(task).failed_items == []
+    assert queries.report_of(task).failed_items == []
     services.record_result(
         task, {"result": "ok", "checklist": {"lid": True, "pressure": 10}}, actor=field.crew
     )
-    assert services.report_of(task).failed_items == []
+    assert queries.report_of(task).failed_items == []
     assert defect_needs(task) == []

@@ -12,7 +12,7 @@ from PIL import Image
 
 from central.core.clock import today
 from central.extensions import db
-from central.fieldwork import services
+from central.fieldwork import queries, services
 from central.fieldwork.models import LabourEntry, TaskPhoto
 from tests.conftest import csrf_token, use_english
 from tests.factories import make_asset, make_round, make_user
@@ -96,9 +96,9 @@ def test_crew_records_a_result_with_the_checklist_on_the_form(client, login_as, 
     assert f"#task-{field.tasks[1].id}" in response.headers["Location"]
     db.session.expire_all()
     assert task.status == "done"
-    report = services.report_of(task)
+    report = queries.report_of(task)
     assert report.checklist == {"lid": False, "pressure": 3.5} and report.failed_items == ["lid"]
-    assert services.follow_up_need_of(task) is not None
+    assert queries.follow_up_need_of(task) is not None
 
 
 def test_bad_result_form_shows_the_error_and_writes_nothing(client, login_as, field):
@@ -116,6 +116,21 @@ def test_bad_result_form_shows_the_error_and_writes_nothing(client, login_as, fi
     )
     assert response.status_code == 400
     assert "whole checklist" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert task.status == "open"
+
+
+def test_result_form_shows_a_missing_result_and_a_long_note_at_once(client, login_as, field):
+    english(client, login_as, field.crew)
+    task = field.tasks[0]
+    response = client.post(
+        f"/field/tasks/{task.id}",
+        data={"csrf_token": csrf_token(client), "notes": "x" * 2001, "defect_category": "y" * 101},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose a result" in html and 'maxlength="2000"' in html
+    assert "At most 2000 characters." in html and "At most 100 characters." in html
     db.session.expire_all()
     assert task.status == "open"
 
@@ -206,6 +221,8 @@ def test_member_contests_a_task_with_a_reason(client, login_as, field):
     path = f"/field/tasks/{task.id}/contest"
     empty = client.post(path, data={"csrf_token": csrf_token(client), "reason": ""})
     assert empty.status_code == 400 and "Enter a reason" in empty.get_data(as_text=True)
+    long = client.post(path, data={"csrf_token": csrf_token(client), "reason": "x" * 2001})
+    assert long.status_code == 400 and "At most 2000 characters." in long.get_data(as_text=True)
     response = client.post(path, data={"csrf_token": csrf_token(client), "reason": "Not done"})
     assert response.status_code == 302
     db.session.expire_all()
