@@ -38,19 +38,11 @@ IDEMPOTENCY_HEADER = [
 ]
 
 
-def _task(task_id: int) -> Task:
-    return get_visible_for(current_user, Task, task_id)
-
-
-def _round(round_id: int) -> Round:
-    return get_visible_for(current_user, Round, round_id)
-
-
 @api.route("/tasks/<int:task_id>", tags=[TAG])
 @api.response(200, FieldTaskSchema)
 def get_task(task_id: int):
     """Read a task with its result, checklist answers, contest and photos"""
-    return _task(task_id)
+    return get_visible_for(current_user, Task, task_id)
 
 
 @api.route("/tasks/<int:task_id>/result", methods=["POST"], tags=[TAG])
@@ -59,7 +51,7 @@ def get_task(task_id: int):
 @api.response(200, FieldTaskSchema)
 def record_result(data, task_id: int):
     """Record or correct a task's result (provider, until the member accepts)"""
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
 
     def write():
         return services.record_result(task, data, actor=current_user), 200
@@ -73,7 +65,7 @@ def record_result(data, task_id: int):
 @api.response(201, PhotoSchema)
 def add_photo(task_id: int):
     """Add a photo to a task (provider; an image of at most 10 MB)"""
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
     data = photos.read_upload()
 
     def write():
@@ -87,7 +79,7 @@ def add_photo(task_id: int):
 @api.doc(responses=answers(200, "image/jpeg"))
 def get_photo(task_id: int, photo_id: int):
     """A task's photo (JPEG), for those who may see the task"""
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
     photo = db.session.scalar(
         select(TaskPhoto).where(TaskPhoto.id == photo_id, TaskPhoto.task_id == task.id)
     )
@@ -101,7 +93,7 @@ def get_photo(task_id: int, photo_id: int):
 @api.response(200, FieldTaskSchema)
 def contest_task(data, task_id: int):
     """Contest a done task with a reason (member); the provider redoes it"""
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
     services.contest_task(task, data["reason"], actor=current_user)
     db.session.commit()
     return task
@@ -111,7 +103,7 @@ def contest_task(data, task_id: int):
 @api.response(200, AcceptedRoundSchema)
 def accept_round(round_id: int):
     """Accept a completed round (member): every done task becomes accepted"""
-    round_ = _round(round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     services.accept_round(round_, actor=current_user)
     db.session.commit()
     return round_

@@ -88,14 +88,6 @@ def home_helpers() -> dict[str, Any]:
     return {"fieldwork_summary": fieldwork_summary}
 
 
-def _round(round_id: int) -> Round:
-    return get_visible_for(current_user, Round, round_id)
-
-
-def _task(task_id: int) -> Task:
-    return get_visible_for(current_user, Task, task_id)
-
-
 def _is_crew(round_: Round) -> bool:
     return current_user.role == Role.PROVIDER and current_user.organisation_id == round_.provider_id
 
@@ -232,7 +224,7 @@ def _map_points(stops: list[queries.Stop]) -> str:
 @bp.route("/rounds/<int:round_id>")
 @login_required
 def round_page(round_id: int):
-    return _round_page(_round(round_id))
+    return _round_page(get_visible_for(current_user, Round, round_id))
 
 
 def _round_page(round_: Round, labour_form: LabourForm | None = None, status: int = 200):
@@ -342,7 +334,7 @@ def _next_open(round_: Round, after: Task) -> Task | None:
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @login_required
 def task_page(task_id: int):
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
     round_ = task.round
     if not works_on_task(current_user, task):
         if request.method == "POST":
@@ -404,7 +396,7 @@ def task_page(task_id: int):
 @bp.route("/tasks/<int:task_id>/photos", methods=["POST"])
 @login_required
 def add_photo(task_id: int):
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
     if not works_on_task(current_user, task):
         abort(403)
     try:
@@ -425,7 +417,7 @@ def photo(photo_id: int):
     found = db.session.get(TaskPhoto, photo_id)
     if found is None:
         abort(404)
-    _task(found.task_id)
+    get_visible_for(current_user, Task, found.task_id)
     return photos.photo_response(found)
 
 
@@ -485,7 +477,7 @@ def acceptance():
 @bp.route("/rounds/<int:round_id>/accept", methods=["GET", "POST"])
 @login_required
 def accept(round_id: int):
-    round_ = _round(round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     if not _is_member(round_):
         abort(403)
     form = ConfirmForm()
@@ -506,7 +498,7 @@ def accept(round_id: int):
 @bp.route("/tasks/<int:task_id>/contest", methods=["GET", "POST"])
 @login_required
 def contest(task_id: int):
-    task = _task(task_id)
+    task = get_visible_for(current_user, Task, task_id)
     round_ = task.round
     if not _is_member(round_):
         abort(403)

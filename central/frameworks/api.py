@@ -313,16 +313,12 @@ def create_award(data, lot_id: int):
 # --- social-economy subcontractors (SPEC 7.3) ---------------------------------------------------
 
 
-def _award(award_id: int) -> Award:
-    return get_visible_for(current_user, Award, award_id)
-
-
 @api.route("/awards/<int:award_id>/subcontractors", tags=[TAG])
 @api.response(200, SubcontractorSchema(many=True))
 @api.paginate()
 def list_subcontractors(award_id: int):
     """An award's social-economy subcontractors and their task types (running first)"""
-    award = _award(award_id)
+    award = get_visible_for(current_user, Award, award_id)
     stmt = select(AwardSubcontractor).where(AwardSubcontractor.award_id == award.id)
     if not sees_all_subcontractors(current_user, award):
         stmt = stmt.where(AwardSubcontractor.organisation_id == current_user.organisation_id)
@@ -338,7 +334,7 @@ def list_subcontractors(award_id: int):
 @api.arguments(SubcontractorSchema)
 @api.response(201, SubcontractorSchema)
 def add_subcontractor(data, award_id: int):
-    award = _award(award_id)
+    award = get_visible_for(current_user, Award, award_id)
     sub = subcontracting.add_subcontractor(award, data, actor=current_user)
     db.session.commit()
     return sub
@@ -350,7 +346,7 @@ def add_subcontractor(data, award_id: int):
 @api.response(200, SubcontractorSchema)
 def end_subcontractor(award_id: int, subcontractor_id: int):
     """End a subcontracting today (lead coordinator); its work and figures stay"""
-    award = _award(award_id)
+    award = get_visible_for(current_user, Award, award_id)
     sub = db.session.scalar(
         select(AwardSubcontractor).where(
             AwardSubcontractor.id == subcontractor_id, AwardSubcontractor.award_id == award.id

@@ -27,10 +27,6 @@ from central.planning.schemas import (
 TAG = "rounds"
 
 
-def _round(round_id: int) -> Round:
-    return get_visible_for(current_user, Round, round_id)
-
-
 @api.route("/rounds", tags=[TAG])
 @api.arguments(RoundFilterSchema, location="query")
 @api.response(200, RoundSchema(many=True))
@@ -44,7 +40,7 @@ def list_rounds(filters):
 @api.response(200, RoundDetailSchema)
 def get_round(round_id: int):
     """Read a round with its tasks in route order"""
-    return _round(round_id)
+    return get_visible_for(current_user, Round, round_id)
 
 
 @api.route("/rounds/<int:round_id>", methods=["PATCH"], tags=[TAG])
@@ -55,7 +51,7 @@ def get_round(round_id: int):
 @api.arguments(MoveRoundSchema)
 @api.response(200, RoundDetailSchema)
 def move_round(data, round_id: int):
-    round_ = _round(round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     services.move_round(round_, data["scheduled_date"], actor=current_user)
     db.session.commit()
     return round_
@@ -65,7 +61,7 @@ def move_round(data, round_id: int):
 @api.response(200, RoundDetailSchema)
 def cancel_round(round_id: int):
     """Cancel a round's open work (member or lead coordinator)"""
-    round_ = _round(round_id)
+    round_ = get_visible_for(current_user, Round, round_id)
     services.cancel_round(round_, actor=current_user)
     db.session.commit()
     return round_

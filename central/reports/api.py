@@ -183,10 +183,6 @@ def statement_report(args):
     return report_json(report, framework_id=framework_id, provider_id=provider_id)
 
 
-def _statement(statement_id: int) -> Statement:
-    return get_visible_for(current_user, Statement, statement_id)
-
-
 @api.route("/statements", tags=[TAG])
 @api.arguments(StatementsQuerySchema, location="query")
 @api.response(200, StatementSchema(many=True))
@@ -214,7 +210,7 @@ def list_statements(args):
 @api.response(200, StatementSchema)
 def get_statement(args, statement_id: int):
     """An issued statement (JSON, CSV, XLSX, or Peppol BIS Billing 3.0 UBL)"""
-    statement = _statement(statement_id)
+    statement = get_visible_for(current_user, Statement, statement_id)
     kind = args["format"]
     filename = f"statement-{statement.number}"
     if kind == "ubl":
@@ -234,7 +230,7 @@ def get_statement(args, statement_id: int):
 @api.arguments(CreditSchema)
 @api.response(201, CreditSchema)
 def add_credit(data, statement_id: int):
-    statement = _statement(statement_id)
+    statement = get_visible_for(current_user, Statement, statement_id)
     credit = services.add_credit(statement, data, actor=current_user)
     db.session.commit()
     return credit

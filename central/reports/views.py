@@ -243,10 +243,6 @@ def statements():
     )
 
 
-def _statement(statement_id: int) -> Statement:
-    return get_visible_for(current_user, Statement, statement_id)
-
-
 def _can_credit(statement: Statement) -> bool:
     framework = db.session.get(Framework, statement.framework_id)
     return (
@@ -258,7 +254,7 @@ def _can_credit(statement: Statement) -> bool:
 @bp.route("/statements/<int:statement_id>")
 @login_required
 def statement(statement_id: int):
-    statement = _statement(statement_id)
+    statement = get_visible_for(current_user, Statement, statement_id)
     from central.reports.models import Credit
 
     credits = db.session.scalars(
@@ -275,14 +271,17 @@ def statement(statement_id: int):
 @bp.route("/statements/<int:statement_id>/print")
 @login_required
 def statement_print(statement_id: int):
-    return render_template("reports/statement_print.html", statement=_statement(statement_id))
+    return render_template(
+        "reports/statement_print.html",
+        statement=get_visible_for(current_user, Statement, statement_id),
+    )
 
 
 @bp.route("/statements/<int:statement_id>/credit", methods=["GET", "POST"])
 @login_required
 def credit(statement_id: int):
     """A coordinator of the lead authority decides a credit; it lands on the next statement."""
-    statement = _statement(statement_id)
+    statement = get_visible_for(current_user, Statement, statement_id)
     if not _can_credit(statement):
         raise Forbidden(_("Only a coordinator of the lead authority can decide a credit."))
     form = CreditForm()
